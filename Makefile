@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`.
+# Both create the virtual environment on first use and re-install when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint typecheck pytest bench clean help
+
+help:
+	@echo "make run    - install (first time) and serve the node on http://127.0.0.1:8080 (SQLite)"
+	@echo "make test   - install test tools (first time), then lint, type-check and run every test"
+	@echo "make bench  - run the benchmarks under bench/ and print their figures"
+
+$(BIN)/.installed-run: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(BIN)/.installed-run
+
+run: $(BIN)/.installed-run
+	$(BIN)/kinfolk serve
+
+lint: $(BIN)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(BIN)/.installed-test
+	$(BIN)/mypy
+
+pytest: $(BIN)/.installed-test
+	$(BIN)/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

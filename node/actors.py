@@ -1,0 +1,83 @@
+"""The identity table: looking up and creating actors (members and groups)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.errors import Conflict, NotFound
+from node.handles import handle_key
+from node.storage.models import Actor, ActorKind
+from node.views import ActorRef
+
+
+def actor_ref(actor: Actor) -> ActorRef:
+    return ActorRef(
+        uri=actor.uri,
+        kind=actor.kind,
+        handle=actor.handle,
+        domain=actor.domain,
+        display_name=actor.display_name or actor.handle,
+        local=actor.local,
+    )
+
+
+def split_acct(acct: str, local_domain: str) -> tuple[str, str]:
+    """``name``, ``@name``, ``name@domain`` or ``!name@domain`` → (name, domain)."""
+    name, _, domain = acct.lstrip("@!").partition("@")
+    return name, (domain.lower() or local_domain)
+
+
+async def find_actor(
+    session: AsyncSession, handle: str, domain: str, kind: ActorKind | None = None
+) -> Actor:
+    query = select(Actor).where(Actor.handle_key == handle_key(handle), Actor.domain == domain)
+    actor = await session.scalar(query)
+    if actor is None or (kind is not None and actor.kind is not kind):
+        noun = kind.value if kind is not None else "one"
+        raise NotFound(f"no {noun} called {handle!r} here")
+    return actor
+
+
+async def create_local_actor(
+    session: AsyncSession,
+    *,
+    kind: ActorKind,
+    handle: str,
+    domain: str,
+    uri: str,
+    display_name: str,
+    summary: str,
+    now: datetime,
+    field: str = "handle",
+) -> Actor:
+    """Insert a local actor, refusing a handle already taken by a member or a group."""
+    key = handle_key(handle)
+    taken = await session.scalar(
+        select(Actor.id).where(Actor.domain == domain, Actor.handle_key == key)
+    )
+    if taken is not None:
+        raise Conflict(f"the name {handle!r} is already taken here", field=field)
+    actor = Actor(
+        uri=uri,
+        kind=kind,
+        local=True,
+        handle=handle,
+        handle_key=key,
+        domain=domain,
+        display_name=display_name,
+        summary=summary,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(actor)
+    try:
+        async with session.begin_nested():
+            await session.flush()
+    except IntegrityError:
+        # Someone took the name between our check and our insert.
+        raise Conflict(f"the name {handle!r} is already taken here", field=field) from None
+    return actor

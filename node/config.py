@@ -1,0 +1,242 @@
+"""Node configuration: environment variables over an optional TOML file over defaults.
+
+Every value is validated once, at start-up, and every bad value is reported
+together with the variable that set it, so an admin fixes a broken deployment in
+one round instead of one error at a time. Nothing else in the code base reads
+the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+DEFAULT_DATA_DIR = "data"
+SECRET_FILE_NAME = "secret_key"  # noqa: S105 (a file name, not a secret)
+CONFIG_FILE_NAME = "kinfolk.toml"
+
+
+class ConfigError(Exception):
+    """One or more configuration values are invalid; ``problems`` lists each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration of one node."""
+
+    base_url: str = DEFAULT_BASE_URL
+    data_dir: Path = Path(DEFAULT_DATA_DIR)
+    database_url: str = ""
+    database_schema: str | None = None
+    secret_key: str = ""
+    node_name: str = "Kinfolk"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    registrations_open: bool = True
+    max_request_bytes: int = 1024 * 1024
+    log_level: str = "INFO"
+    log_format: str = "text"
+    allow_private_addresses: bool = False
+
+    @property
+    def domain(self) -> str:
+        """The host (and port, if any) that names this node in handles."""
+        return urlsplit(self.base_url).netloc
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+# (setting name, environment variable, TOML key, parser)
+_Parser = Callable[[str], Any]
+
+
+def _parse_bool(raw: str) -> bool:
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected true or false, got {raw!r}")
+
+
+def _parse_port(raw: str) -> int:
+    port = int(raw)
+    if not 0 <= port <= 65535:
+        raise ValueError(f"expected a port number from 0 to 65535, got {port}")
+    return port
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError(f"expected a positive whole number, got {value}")
+    return value
+
+
+def _parse_base_url(raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(
+            f"expected an http(s) URL such as https://support.example.org, got {raw!r}"
+        )
+    if parts.path not in {"", "/"} or parts.query or parts.fragment:
+        raise ValueError(
+            f"the node must be served at the root of its domain (no path), got {raw!r}"
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def _parse_database_url(raw: str) -> str:
+    raw = raw.strip()
+    if raw.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        return raw
+    if raw.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + raw.split("://", 1)[1]
+    raise ValueError(
+        "expected sqlite+aiosqlite:///path/to/file.sqlite3 or "
+        f"postgresql+asyncpg://user@host/dbname, got {raw!r}"
+    )
+
+
+def _parse_choice(*choices: str) -> _Parser:
+    by_folded = {choice.casefold(): choice for choice in choices}
+
+    def parse(raw: str) -> str:
+        try:
+            return by_folded[raw.strip().casefold()]
+        except KeyError:
+            raise ValueError(f"expected one of {', '.join(choices)}, got {raw!r}") from None
+
+    return parse
+
+
+def _parse_secret(raw: str) -> str:
+    if len(raw) < 32:
+        raise ValueError("the secret must be at least 32 characters long")
+    return raw
+
+
+def _parse_schema(raw: str) -> str:
+    if not raw.replace("_", "").isalnum() or not raw[0].isalpha():
+        raise ValueError(f"expected a plain schema name (letters, digits, _), got {raw!r}")
+    return raw
+
+
+_SOURCES: tuple[tuple[str, str, _Parser], ...] = (
+    ("base_url", "KINFOLK_BASE_URL", _parse_base_url),
+    ("data_dir", "KINFOLK_DATA_DIR", Path),
+    ("database_url", "DATABASE_URL", _parse_database_url),
+    ("database_schema", "KINFOLK_DATABASE_SCHEMA", _parse_schema),
+    ("secret_key", "KINFOLK_SECRET_KEY", _parse_secret),
+    ("node_name", "KINFOLK_NODE_NAME", str),
+    ("host", "KINFOLK_HOST", str),
+    ("port", "KINFOLK_PORT", _parse_port),
+    ("registrations_open", "KINFOLK_REGISTRATIONS_OPEN", _parse_bool),
+    ("max_request_bytes", "KINFOLK_MAX_REQUEST_BYTES", _parse_positive_int),
+    ("log_level", "KINFOLK_LOG_LEVEL", _parse_choice("DEBUG", "INFO", "WARNING", "ERROR")),
+    ("log_format", "KINFOLK_LOG_FORMAT", _parse_choice("text", "json")),
+    ("allow_private_addresses", "KINFOLK_ALLOW_PRIVATE_ADDRESSES", _parse_bool),
+)
+
+ENVIRONMENT_VARIABLES: tuple[str, ...] = tuple(env for _, env, _ in _SOURCES)
+
+
+def _toml_values(path: Path, problems: list[str]) -> dict[str, str]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        problems.append(f"{path}: cannot read the configuration file ({exc.strerror})")
+        return {}
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{path}: not valid TOML ({exc})")
+        return {}
+    known = {name for name, _, _ in _SOURCES}
+    values: dict[str, str] = {}
+    for key, value in data.items():
+        if key not in known:
+            problems.append(f"{path}: unknown setting {key!r}")
+        elif isinstance(value, bool):
+            values[key] = "true" if value else "false"
+        else:
+            values[key] = str(value)
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, create_secret: bool = True
+) -> Settings:
+    """Build validated settings from ``environ`` (default: the process environment).
+
+    The TOML file is ``KINFOLK_CONFIG`` if set, else ``kinfolk.toml`` in the data
+    directory when it exists. Environment variables win over the file. Without a
+    configured secret, one is generated once and kept in the data directory, so a
+    fresh node needs no set-up and keeps its sessions valid across restarts.
+    """
+    env = dict(os.environ if environ is None else environ)
+    problems: list[str] = []
+
+    data_dir = Path(env.get("KINFOLK_DATA_DIR", DEFAULT_DATA_DIR))
+    config_path_raw = env.get("KINFOLK_CONFIG")
+    config_path = Path(config_path_raw) if config_path_raw else data_dir / CONFIG_FILE_NAME
+    file_values: dict[str, str] = {}
+    if config_path_raw or config_path.is_file():
+        file_values = _toml_values(config_path, problems)
+
+    values: dict[str, Any] = {}
+    for name, env_name, parse in _SOURCES:
+        origin, raw = (env_name, env[env_name]) if env_name in env else (None, None)
+        if raw is None and name in file_values:
+            origin, raw = f"{config_path} [{name}]", file_values[name]
+        if raw is None:
+            continue
+        try:
+            values[name] = parse(raw)
+        except ValueError as exc:
+            problems.append(f"{origin}: {exc}")
+
+    settings = replace(Settings(), **values)
+    if not settings.database_url:
+        sqlite_path = (settings.data_dir / "kinfolk.sqlite3").resolve()
+        settings = replace(settings, database_url=f"sqlite+aiosqlite:///{sqlite_path}")
+    if settings.database_schema and settings.is_sqlite:
+        problems.append("KINFOLK_DATABASE_SCHEMA: schemas exist only on PostgreSQL")
+    if problems:
+        raise ConfigError(problems)
+    if not settings.secret_key:
+        settings = replace(settings, secret_key=_stored_secret(settings.data_dir, create_secret))
+    return settings
+
+
+def _stored_secret(data_dir: Path, create: bool) -> str:
+    path = data_dir / SECRET_FILE_NAME
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    secret = secrets.token_urlsafe(48)
+    if create:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secret + "\n")
+    return secret
+
+
+def describe(settings: Settings) -> dict[str, str]:
+    """The effective settings for display, with the secret masked."""
+    shown: dict[str, str] = {}
+    for item in fields(settings):
+        value = getattr(settings, item.name)
+        shown[item.name] = "********" if item.name == "secret_key" else str(value)
+    return shown

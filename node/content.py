@@ -1,0 +1,37 @@
+"""Turning what members write into HTML that is safe to store and show.
+
+Markdown is rendered with raw HTML disabled (so ``<script>`` arrives as text),
+and the result is sanitised again with an allow-list: defence in depth, and the
+same sanitiser later cleans HTML that arrives from other servers.
+"""
+
+from __future__ import annotations
+
+import nh3
+from markdown_it import MarkdownIt
+
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown.enable("strikethrough")
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "del", "s", "code", "pre", "blockquote",
+    "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "span",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "span": {"class"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def sanitize_html(html: str) -> str:
+    """Keep formatting and links; drop scripts, styles, event handlers and odd schemes."""
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer ugc",
+    )
+
+
+def render_markdown(source: str) -> str:
+    """Markdown as written by a member, to sanitised HTML."""
+    return sanitize_html(_markdown.render(source)).strip()

@@ -1,0 +1,396 @@
+"""Support groups: creation, the directory, membership (join, leave, approval)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from node import permissions
+from node.actors import actor_ref, create_local_actor, find_actor, split_acct
+from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.handles import check_length, validate_handle
+from node.pagination import Page, check_limit, decode_cursor, encode_cursor
+from node.site import Site
+from node.storage.models import (
+    Actor,
+    ActorKind,
+    Group,
+    GroupRole,
+    GroupRule,
+    JoinPolicy,
+    Membership,
+    MembershipState,
+    Visibility,
+)
+from node.views import GroupView, MembershipView, RuleView, Viewer
+
+DISPLAY_NAME_MAX = 100
+DESCRIPTION_MAX = 5000
+RULES_MAX = 30
+RULE_TITLE_MAX = 200
+RULE_DESCRIPTION_MAX = 2000
+CONTENT_WARNING_MAX = 500
+LANGUAGE_MAX = 16
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    """A group as services use it internally: its rows and the viewer's membership."""
+
+    actor: Actor
+    group: Group
+    membership: MembershipView | None
+
+
+def validate_language(language: str, field: str = "language") -> str:
+    # BCP 47 tags are short letter/digit runs joined by '-'; we check shape, not registry.
+    parts = language.split("-")
+    if not language or len(language) > LANGUAGE_MAX or not all(p.isalnum() for p in parts):
+        raise InvalidInput("use a language tag such as en, de or pt-BR", field=field)
+    return language
+
+
+def _validate_rules(rules: Sequence[RuleInput]) -> None:
+    if len(rules) > RULES_MAX:
+        raise InvalidInput(f"at most {RULES_MAX} rules", field="rules")
+    for index, rule in enumerate(rules):
+        check_length(rule.title.strip(), RULE_TITLE_MAX, f"rules[{index}].title", minimum=1)
+        check_length(rule.description, RULE_DESCRIPTION_MAX, f"rules[{index}].description")
+
+
+def _membership_view(membership: Membership, group_actor: Actor, member: Actor) -> MembershipView:
+    return MembershipView(
+        group=actor_ref(group_actor),
+        member=actor_ref(member),
+        state=membership.state,
+        role=membership.role,
+        created_at=membership.created_at,
+    )
+
+
+async def _viewer_membership(
+    session: AsyncSession, viewer: Viewer | None, group: Group, group_actor: Actor
+) -> MembershipView | None:
+    if viewer is None:
+        return None
+    membership = await session.scalar(
+        select(Membership).where(
+            Membership.group_id == group.id, Membership.member_id == viewer.actor_id
+        )
+    )
+    if membership is None:
+        return None
+    member = await session.get_one(Actor, viewer.actor_id)
+    return _membership_view(membership, group_actor, member)
+
+
+async def load_group(
+    session: AsyncSession, site: Site, viewer: Viewer | None, acct: str
+) -> GroupRecord:
+    """The group named ``name`` or ``name@domain``, as far as ``viewer`` may see it."""
+    handle, domain = split_acct(acct, site.domain)
+    actor = await find_actor(session, handle, domain, ActorKind.GROUP)
+    return await group_record(session, viewer, actor)
+
+
+async def group_record(session: AsyncSession, viewer: Viewer | None, actor: Actor) -> GroupRecord:
+    """The group behind a group actor, as far as ``viewer`` may see it."""
+    group = await session.scalar(select(Group).where(Group.actor_id == actor.id))
+    if group is None:
+        raise NotFound(f"no group called {actor.handle!r} here")
+    permissions.require_group_visible(viewer, group.visibility)
+    membership = await _viewer_membership(session, viewer, group, actor)
+    return GroupRecord(actor=actor, group=group, membership=membership)
+
+
+async def _rules_by_group(
+    session: AsyncSession, group_ids: Sequence[int]
+) -> dict[int, tuple[RuleView, ...]]:
+    """The rules of several groups in one query (a directory page needs them all)."""
+    rules: dict[int, list[RuleView]] = {group_id: [] for group_id in group_ids}
+    rows = await session.scalars(
+        select(GroupRule)
+        .where(GroupRule.group_id.in_(group_ids))
+        .order_by(GroupRule.group_id, GroupRule.position)
+    )
+    for rule in rows:
+        rules[rule.group_id].append(RuleView(rule.position, rule.title, rule.description))
+    return {group_id: tuple(items) for group_id, items in rules.items()}
+
+
+async def _group_view(session: AsyncSession, record: GroupRecord) -> GroupView:
+    rules = await _rules_by_group(session, [record.group.id])
+    return _group_view_with_rules(record, rules[record.group.id])
+
+
+def _group_view_with_rules(record: GroupRecord, rules: tuple[RuleView, ...]) -> GroupView:
+    group = record.group
+    return GroupView(
+        actor=actor_ref(record.actor),
+        description=record.actor.summary,
+        visibility=group.visibility,
+        join_policy=group.join_policy,
+        default_content_warning=group.default_content_warning,
+        language=group.language,
+        posting_restricted_to_moderators=group.posting_restricted_to_moderators,
+        rules=rules,
+        created_at=record.actor.created_at,
+        membership=record.membership,
+    )
+
+
+async def create_group(
+    session: AsyncSession,
+    site: Site,
+    owner: Viewer,
+    *,
+    handle: str,
+    display_name: str = "",
+    description: str = "",
+    rules: Sequence[RuleInput] = (),
+    visibility: Visibility = Visibility.PUBLIC,
+    join_policy: JoinPolicy = JoinPolicy.OPEN,
+    default_content_warning: str = "",
+    language: str = "en",
+    now: datetime,
+) -> GroupView:
+    """Create a local group; its creator becomes its owner."""
+    validate_handle(handle, field="name")
+    check_length(display_name, DISPLAY_NAME_MAX, "display_name")
+    check_length(description, DESCRIPTION_MAX, "description")
+    check_length(default_content_warning, CONTENT_WARNING_MAX, "default_content_warning")
+    validate_language(language)
+    _validate_rules(rules)
+    actor = await create_local_actor(
+        session,
+        kind=ActorKind.GROUP,
+        handle=handle,
+        domain=site.domain,
+        uri=site.group_uri(handle),
+        display_name=display_name.strip(),
+        summary=description,
+        now=now,
+        field="name",
+    )
+    group = Group(
+        actor_id=actor.id,
+        visibility=visibility,
+        join_policy=join_policy,
+        default_content_warning=default_content_warning.strip(),
+        language=language,
+        posting_restricted_to_moderators=False,
+    )
+    session.add(group)
+    await session.flush()
+    for position, rule in enumerate(rules, start=1):
+        session.add(
+            GroupRule(
+                group_id=group.id,
+                position=position,
+                title=rule.title.strip(),
+                description=rule.description.strip(),
+            )
+        )
+    membership = Membership(
+        group_id=group.id,
+        member_id=owner.actor_id,
+        state=MembershipState.APPROVED,
+        role=GroupRole.OWNER,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(membership)
+    await session.flush()
+    owner_actor = await session.get_one(Actor, owner.actor_id)
+    record = GroupRecord(actor, group, _membership_view(membership, actor, owner_actor))
+    return await _group_view(session, record)
+
+
+async def get_group(
+    session: AsyncSession, site: Site, viewer: Viewer | None, acct: str
+) -> GroupView:
+    return await _group_view(session, await load_group(session, site, viewer, acct))
+
+
+async def list_groups(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    *,
+    query: str | None = None,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[GroupView]:
+    """The directory, alphabetical by handle: public groups, plus private groups the
+    viewer belongs to. ``query`` matches handle or display name."""
+    limit = check_limit(limit)
+    mine = aliased(Membership)
+    statement = (
+        select(Actor, Group, mine)
+        .join(Group, Group.actor_id == Actor.id)
+        .outerjoin(
+            mine,
+            and_(
+                mine.group_id == Group.id,
+                mine.member_id == (viewer.actor_id if viewer else -1),
+            ),
+        )
+        .where(
+            or_(
+                Group.visibility == Visibility.PUBLIC,
+                mine.state == MembershipState.APPROVED,
+            )
+        )
+        .order_by(Actor.handle_key, Actor.id)
+        .limit(limit + 1)
+    )
+    if query:
+        pattern = f"%{query.casefold()}%"
+        statement = statement.where(
+            or_(Actor.handle_key.like(pattern), func.lower(Actor.display_name).like(pattern))
+        )
+    if cursor:
+        key, actor_id = decode_cursor(cursor, str, int)
+        statement = statement.where(
+            or_(Actor.handle_key > key, and_(Actor.handle_key == key, Actor.id > actor_id))
+        )
+    rows = (await session.execute(statement)).all()
+    viewer_actor = await session.get(Actor, viewer.actor_id) if viewer else None
+    rules = await _rules_by_group(session, [group.id for _, group, _ in rows[:limit]])
+    items = []
+    for actor, group, membership in rows[:limit]:
+        mine_view = (
+            _membership_view(membership, actor, viewer_actor)
+            if membership is not None and viewer_actor is not None
+            else None
+        )
+        items.append(_group_view_with_rules(GroupRecord(actor, group, mine_view), rules[group.id]))
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1][0]
+        next_cursor = encode_cursor(last.handle_key, last.id)
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def join_group(
+    session: AsyncSession, site: Site, viewer: Viewer, acct: str, *, now: datetime
+) -> MembershipView:
+    """Join an open group at once, or ask to join an approval group (pending)."""
+    record = await load_group(session, site, viewer, acct)
+    if record.membership is not None:
+        if record.membership.state is MembershipState.BANNED:
+            raise PermissionDenied("you are banned from this group")
+        return record.membership
+    state = (
+        MembershipState.APPROVED
+        if record.group.join_policy is JoinPolicy.OPEN
+        else MembershipState.PENDING
+    )
+    membership = Membership(
+        group_id=record.group.id,
+        member_id=viewer.actor_id,
+        state=state,
+        role=GroupRole.MEMBER,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(membership)
+    await session.flush()
+    member = await session.get_one(Actor, viewer.actor_id)
+    return _membership_view(membership, record.actor, member)
+
+
+async def leave_group(session: AsyncSession, site: Site, viewer: Viewer, acct: str) -> None:
+    """Leave a group or withdraw a request to join. A ban is not lifted by leaving, and
+    the last owner must hand the group on first so it is never left ownerless."""
+    record = await load_group(session, site, viewer, acct)
+    if record.membership is None:
+        raise NotFound("you are not a member of this group")
+    if record.membership.state is MembershipState.BANNED:
+        raise PermissionDenied("you are banned from this group; a ban is not lifted by leaving")
+    if record.membership.role is GroupRole.OWNER:
+        owners = await session.scalar(
+            select(func.count()).where(
+                Membership.group_id == record.group.id, Membership.role == GroupRole.OWNER
+            )
+        )
+        if owners == 1:
+            raise Conflict("you are this group's only owner; make someone else owner first")
+    membership = await session.scalar(
+        select(Membership).where(
+            Membership.group_id == record.group.id, Membership.member_id == viewer.actor_id
+        )
+    )
+    await session.delete(membership)
+
+
+async def list_members(
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer | None,
+    acct: str,
+    *,
+    state: MembershipState = MembershipState.APPROVED,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[MembershipView]:
+    """Members of a group, oldest first. Pending requests and bans are for moderators."""
+    limit = check_limit(limit)
+    record = await load_group(session, site, viewer, acct)
+    permissions.require_content_readable(record.group.visibility, record.membership)
+    if state is not MembershipState.APPROVED:
+        permissions.require_group_moderator(record.membership)
+    statement = (
+        select(Membership, Actor)
+        .join(Actor, Membership.member_id == Actor.id)
+        .where(Membership.group_id == record.group.id, Membership.state == state)
+        .order_by(Membership.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        (after,) = decode_cursor(cursor, int)
+        statement = statement.where(Membership.id > after)
+    rows = (await session.execute(statement)).all()
+    items = [_membership_view(m, record.actor, a) for m, a in rows[:limit]]
+    next_cursor = encode_cursor(rows[limit - 1][0].id) if len(rows) > limit else None
+    return Page(items=items, next_cursor=next_cursor)
+
+
+async def decide_membership(
+    session: AsyncSession,
+    site: Site,
+    moderator: Viewer,
+    acct: str,
+    member_acct: str,
+    *,
+    approve: bool,
+    now: datetime,
+) -> MembershipView | None:
+    """A group moderator approves or rejects a pending request to join."""
+    record = await load_group(session, site, moderator, acct)
+    permissions.require_group_moderator(record.membership)
+    handle, domain = split_acct(member_acct, site.domain)
+    member = await find_actor(session, handle, domain, ActorKind.PERSON)
+    membership = await session.scalar(
+        select(Membership).where(
+            Membership.group_id == record.group.id, Membership.member_id == member.id
+        )
+    )
+    if membership is None or membership.state is not MembershipState.PENDING:
+        raise NotFound(f"{member_acct!r} has no pending request to join")
+    if not approve:
+        await session.delete(membership)
+        return None
+    membership.state = MembershipState.APPROVED
+    membership.updated_at = now
+    return _membership_view(membership, record.actor, member)

@@ -1,0 +1,395 @@
+"""Posts in groups: thread starts, threaded replies, edits, deletion, support.
+
+A deleted post stays as a tombstone (no author, no content) so the replies under
+it keep their place in the conversation; its text is wiped at once rather than
+hidden, because people delete what they regret sharing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from node import permissions
+from node.actors import actor_ref
+from node.content import render_markdown
+from node.errors import Conflict, InvalidInput, NotFound
+from node.groups import (
+    CONTENT_WARNING_MAX,
+    GroupRecord,
+    group_record,
+    load_group,
+    validate_language,
+)
+from node.handles import check_length
+from node.ids import new_public_id
+from node.pagination import Page, check_limit, decode_cursor, encode_cursor
+from node.site import Site
+from node.storage.models import Actor, Group, Post, Reaction, ReactionKind
+from node.views import PostView, Viewer
+
+TITLE_MAX = 300
+BODY_MAX = 50_000
+
+
+def _clean_body(body: str) -> str:
+    check_length(body, BODY_MAX, "body")
+    if not body.strip():
+        raise InvalidInput("write something before posting", field="body")
+    return body
+
+
+def _clean_title(title: str | None) -> str | None:
+    if title is None:
+        return None
+    return check_length(title.strip(), TITLE_MAX, "title", minimum=1)
+
+
+async def _load_post(
+    session: AsyncSession, viewer: Viewer | None, public_id: str
+) -> tuple[Post, GroupRecord]:
+    """A post and its group, checked for visibility to ``viewer``."""
+    post = await session.scalar(select(Post).where(Post.public_id == public_id))
+    if post is None:
+        raise NotFound("no such post")
+    group = await session.get_one(Group, post.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    try:
+        record = await group_record(session, viewer, group_actor)
+    except NotFound:
+        raise NotFound("no such post") from None
+    if not permissions.can_read_content(group.visibility, record.membership):
+        # Do not confirm that a private post exists to someone outside the group.
+        raise NotFound("no such post")
+    return post, record
+
+
+async def _views(
+    session: AsyncSession, viewer: Viewer | None, posts: Sequence[Post]
+) -> list[PostView]:
+    """Views for a page of posts, with every related fact fetched in a few batched queries."""
+    if not posts:
+        return []
+    ids = [p.id for p in posts]
+    group_ids = {p.group_id for p in posts}
+    groups = {g.id: g for g in await session.scalars(select(Group).where(Group.id.in_(group_ids)))}
+    actor_ids = {p.author_id for p in posts} | {g.actor_id for g in groups.values()}
+    actors = {a.id: a for a in await session.scalars(select(Actor).where(Actor.id.in_(actor_ids)))}
+    linked = {p.in_reply_to_id for p in posts} | {p.thread_id for p in posts}
+    linked.discard(None)
+    public_ids: dict[int, str] = {
+        row_id: public_id
+        for row_id, public_id in await session.execute(
+            select(Post.id, Post.public_id).where(Post.id.in_(linked))
+        )
+    }
+    reply_counts: dict[int | None, int] = {
+        thread_id: count
+        for thread_id, count in await session.execute(
+            select(Post.thread_id, func.count())
+            .where(Post.thread_id.in_(ids), Post.deleted_at.is_(None))
+            .group_by(Post.thread_id)
+        )
+    }
+    mine: set[int] = set()
+    counts: dict[int, int] = {}
+    if viewer is not None:
+        mine = set(
+            await session.scalars(
+                select(Reaction.post_id).where(
+                    Reaction.post_id.in_(ids), Reaction.actor_id == viewer.actor_id
+                )
+            )
+        )
+        own = [p.id for p in posts if p.author_id == viewer.actor_id]
+        if own:
+            counts = {
+                post_id: count
+                for post_id, count in await session.execute(
+                    select(Reaction.post_id, func.count())
+                    .where(Reaction.post_id.in_(own))
+                    .group_by(Reaction.post_id)
+                )
+            }
+    views = []
+    for post in posts:
+        deleted = post.deleted_at is not None
+        is_author = viewer is not None and viewer.actor_id == post.author_id
+        views.append(
+            PostView(
+                public_id=post.public_id,
+                uri=post.uri,
+                group=actor_ref(actors[groups[post.group_id].actor_id]),
+                author=None if deleted else actor_ref(actors[post.author_id]),
+                title=None if deleted else post.title,
+                content_html="" if deleted else post.content_html,
+                source=post.source if is_author and not deleted else None,
+                content_warning="" if deleted else post.content_warning,
+                language=post.language,
+                published_at=post.published_at,
+                edited_at=post.edited_at,
+                deleted=deleted,
+                in_reply_to=public_ids.get(post.in_reply_to_id) if post.in_reply_to_id else None,
+                thread=public_ids.get(post.thread_id) if post.thread_id else None,
+                reply_count=reply_counts.get(post.id, 0),
+                supported_by_me=post.id in mine,
+                support_count=counts.get(post.id, 0) if is_author and not deleted else None,
+            )
+        )
+    return views
+
+
+async def _insert_post(
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer,
+    group: Group,
+    *,
+    title: str | None,
+    body: str,
+    content_warning: str | None,
+    language: str | None,
+    parent: Post | None,
+    now: datetime,
+) -> Post:
+    warning = group.default_content_warning if content_warning is None else content_warning
+    public_id = new_public_id(now)
+    post = Post(
+        public_id=public_id,
+        uri=site.post_uri(public_id),
+        local=True,
+        author_id=viewer.actor_id,
+        group_id=group.id,
+        thread_id=None if parent is None else (parent.thread_id or parent.id),
+        in_reply_to_id=None if parent is None else parent.id,
+        title=_clean_title(title),
+        source=_clean_body(body),
+        content_html=render_markdown(body),
+        content_warning=check_length(warning.strip(), CONTENT_WARNING_MAX, "content_warning"),
+        language=validate_language(language or group.language),
+        published_at=now,
+    )
+    session.add(post)
+    await session.flush()
+    return post
+
+
+async def create_post(
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer,
+    group_acct: str,
+    *,
+    body: str,
+    title: str | None = None,
+    content_warning: str | None = None,
+    language: str | None = None,
+    now: datetime,
+) -> PostView:
+    """Start a thread in a group. Without a content warning the group's default applies."""
+    record = await load_group(session, site, viewer, group_acct)
+    permissions.require_can_post(record.membership, record.group.posting_restricted_to_moderators)
+    post = await _insert_post(
+        session,
+        site,
+        viewer,
+        record.group,
+        title=title,
+        body=body,
+        content_warning=content_warning,
+        language=language,
+        parent=None,
+        now=now,
+    )
+    return (await _views(session, viewer, [post]))[0]
+
+
+async def reply(
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer,
+    parent_id: str,
+    *,
+    body: str,
+    content_warning: str | None = None,
+    language: str | None = None,
+    now: datetime,
+) -> PostView:
+    """Reply to a post or to another reply, at any depth."""
+    parent, record = await _load_post(session, viewer, parent_id)
+    permissions.require_can_reply(record.membership)
+    if parent.deleted_at is not None:
+        raise Conflict("this post was deleted; it can no longer be answered")
+    post = await _insert_post(
+        session,
+        site,
+        viewer,
+        record.group,
+        title=None,
+        body=body,
+        content_warning=content_warning,
+        language=language or parent.language,
+        parent=parent,
+        now=now,
+    )
+    return (await _views(session, viewer, [post]))[0]
+
+
+async def get_post(session: AsyncSession, viewer: Viewer | None, public_id: str) -> PostView:
+    post, _ = await _load_post(session, viewer, public_id)
+    return (await _views(session, viewer, [post]))[0]
+
+
+async def list_threads(
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer | None,
+    group_acct: str,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[PostView]:
+    """A group's thread starts, newest first; deleted threads without replies are left out."""
+    limit = check_limit(limit)
+    record = await load_group(session, site, viewer, group_acct)
+    permissions.require_content_readable(record.group.visibility, record.membership)
+    reply_row = aliased(Post)
+    has_replies = select(reply_row.id).where(reply_row.thread_id == Post.id).exists()
+    statement = (
+        select(Post)
+        .where(
+            Post.group_id == record.group.id,
+            Post.in_reply_to_id.is_(None),
+            or_(Post.deleted_at.is_(None), has_replies),
+        )
+        .order_by(Post.published_at.desc(), Post.id.desc())
+        .limit(limit + 1)
+    )
+    if cursor:
+        at, post_id = decode_cursor(cursor, datetime, int)
+        statement = statement.where(
+            or_(Post.published_at < at, and_(Post.published_at == at, Post.id < post_id))
+        )
+    posts = (await session.scalars(statement)).all()
+    next_cursor = None
+    if len(posts) > limit:
+        last = posts[limit - 1]
+        next_cursor = encode_cursor(last.published_at, last.id)
+    return Page(items=await _views(session, viewer, posts[:limit]), next_cursor=next_cursor)
+
+
+async def list_replies(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    public_id: str,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[PostView]:
+    """Every reply in the thread that ``public_id`` starts, oldest first; each names its
+    parent (``in_reply_to``) so clients build the tree."""
+    limit = check_limit(limit)
+    post, _ = await _load_post(session, viewer, public_id)
+    root_id = post.thread_id or post.id
+    statement = (
+        select(Post)
+        .where(Post.thread_id == root_id)
+        .order_by(Post.published_at, Post.id)
+        .limit(limit + 1)
+    )
+    if cursor:
+        at, post_id = decode_cursor(cursor, datetime, int)
+        statement = statement.where(
+            or_(Post.published_at > at, and_(Post.published_at == at, Post.id > post_id))
+        )
+    posts = (await session.scalars(statement)).all()
+    next_cursor = None
+    if len(posts) > limit:
+        last = posts[limit - 1]
+        next_cursor = encode_cursor(last.published_at, last.id)
+    return Page(items=await _views(session, viewer, posts[:limit]), next_cursor=next_cursor)
+
+
+async def edit_post(
+    session: AsyncSession,
+    viewer: Viewer,
+    public_id: str,
+    *,
+    body: str | None = None,
+    title: str | None = None,
+    content_warning: str | None = None,
+    now: datetime,
+) -> PostView:
+    """The author changes what they wrote; the post is marked as edited."""
+    post, _ = await _load_post(session, viewer, public_id)
+    permissions.require_can_edit(viewer, post.author_id)
+    if post.deleted_at is not None:
+        raise Conflict("this post was deleted")
+    if title is not None:
+        if post.in_reply_to_id is not None:
+            raise InvalidInput("replies have no title", field="title")
+        post.title = _clean_title(title)
+    if body is not None:
+        post.source = _clean_body(body)
+        post.content_html = render_markdown(body)
+    if content_warning is not None:
+        post.content_warning = check_length(
+            content_warning.strip(), CONTENT_WARNING_MAX, "content_warning"
+        )
+    post.edited_at = now
+    return (await _views(session, viewer, [post]))[0]
+
+
+async def delete_post(
+    session: AsyncSession, viewer: Viewer, public_id: str, *, now: datetime
+) -> None:
+    """Delete a post: its author, the group's moderators or node staff may."""
+    post, record = await _load_post(session, viewer, public_id)
+    permissions.require_can_delete(viewer, post.author_id, record.membership)
+    if post.deleted_at is not None:
+        return
+    post.deleted_at = now
+    post.title = None
+    post.source = None
+    post.content_html = ""
+    post.content_warning = ""
+
+
+async def set_support(
+    session: AsyncSession, viewer: Viewer, public_id: str, *, on: bool, now: datetime
+) -> PostView:
+    """Send (or take back) a supportive reaction. Idempotent either way."""
+    post, record = await _load_post(session, viewer, public_id)
+    permissions.require_can_react(record.membership)
+    if post.deleted_at is not None:
+        raise Conflict("this post was deleted")
+    existing = await session.scalar(
+        select(Reaction).where(
+            Reaction.post_id == post.id,
+            Reaction.actor_id == viewer.actor_id,
+            Reaction.kind == ReactionKind.SUPPORT,
+        )
+    )
+    if on and existing is None:
+        session.add(
+            Reaction(
+                post_id=post.id,
+                actor_id=viewer.actor_id,
+                kind=ReactionKind.SUPPORT,
+                created_at=now,
+            )
+        )
+        try:
+            async with session.begin_nested():
+                await session.flush()
+        except IntegrityError:
+            pass  # the same member's concurrent request got there first: same outcome
+    elif not on and existing is not None:
+        await session.delete(existing)
+        await session.flush()
+    return (await _views(session, viewer, [post]))[0]

@@ -1,0 +1,259 @@
+"""The schema, as SQLAlchemy 2 declarative models.
+
+Design notes:
+
+- One identity table, ``actors``, holds every member, group and (later) the
+  instance actor, local or remote, keyed by its canonical URI (``uri``, the
+  ActivityPub id). Local-only facts hang off it in side tables (``accounts`` for
+  members who sign in here; ``groups`` for group settings, which remote groups
+  also carry as far as their home node publishes them). Federation can add remote
+  actors without a redesign: they are rows with ``local = false``.
+- ``posts`` is likewise one table for every thread start and reply, local or
+  remote, keyed by ``uri``. ``thread_id`` points at the thread start so a whole
+  conversation is one indexed query; ``in_reply_to_id`` keeps the tree.
+- Handles are unique per domain across members and groups (``uq_actor_handle``),
+  so ``acct:name@domain`` always names exactly one actor.
+- Times are stored as UTC and always read back timezone-aware, on SQLite too.
+- Integer primary keys stay internal; the API and URLs use ``public_id`` (a
+  time-ordered random id) so counts and creation order of private content are not
+  guessable from its address.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is stored in UTC and read back timezone-aware on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused; pass an aware UTC datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class ActorKind(enum.StrEnum):
+    PERSON = "person"
+    GROUP = "group"
+    APPLICATION = "application"
+
+
+class NodeRole(enum.StrEnum):
+    """A member's role on this node (not in a group)."""
+
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class JoinPolicy(enum.StrEnum):
+    OPEN = "open"
+    APPROVAL = "approval"
+
+
+class MembershipState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    BANNED = "banned"
+
+
+class GroupRole(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    OWNER = "owner"
+
+
+class ReactionKind(enum.StrEnum):
+    """Reactions are deliberately few and supportive: no dislikes in peer support."""
+
+    SUPPORT = "support"
+
+
+def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: adding a value later is a
+    # small migration on both backends, unlike PostgreSQL's native enum types.
+    return Enum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda k: [m.value for m in k],
+    )
+
+
+class Actor(Base):
+    __tablename__ = "actors"
+    __table_args__ = (UniqueConstraint("domain", "handle_key", name="uq_actor_handle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    kind: Mapped[ActorKind] = mapped_column(_enum(ActorKind, "actor_kind"))
+    local: Mapped[bool] = mapped_column(Boolean, index=True)
+    handle: Mapped[str] = mapped_column(String(255))
+    # Case-folded handle: ``@Ana`` and ``@ana`` are one person, as in WebFinger.
+    handle_key: Mapped[str] = mapped_column(String(255))
+    domain: Mapped[str] = mapped_column(String(255))
+    display_name: Mapped[str] = mapped_column(String(255), default="")
+    summary: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Account(Base):
+    """A member who signs in on this node."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[NodeRole] = mapped_column(_enum(NodeRole, "node_role"), default=NodeRole.MEMBER)
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ApiToken(Base):
+    """A bearer token; only its SHA-256 is stored, so a database leak yields no sessions."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Group(Base):
+    """Settings of a group actor, local or remote."""
+
+    __tablename__ = "groups"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
+    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "group_visibility"))
+    join_policy: Mapped[JoinPolicy] = mapped_column(_enum(JoinPolicy, "group_join_policy"))
+    default_content_warning: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(16), default="en")
+    posting_restricted_to_moderators: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class GroupRule(Base):
+    __tablename__ = "group_rules"
+    __table_args__ = (UniqueConstraint("group_id", "position", name="uq_group_rule_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (
+        UniqueConstraint("group_id", "member_id", name="uq_membership"),
+        Index("ix_membership_member", "member_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    state: Mapped[MembershipState] = mapped_column(_enum(MembershipState, "membership_state"))
+    role: Mapped[GroupRole] = mapped_column(_enum(GroupRole, "group_role"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Post(Base):
+    """A thread start or a reply, local or remote."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_post_group_threads", "group_id", "in_reply_to_id", "published_at", "id"),
+        Index("ix_post_thread", "thread_id", "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    local: Mapped[bool] = mapped_column(Boolean)
+    author_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=True
+    )
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=True
+    )
+    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Markdown as written, for local posts (so edits start from what the author typed).
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_html: Mapped[str] = mapped_column(Text)
+    content_warning: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Reaction(Base):
+    __tablename__ = "reactions"
+    __table_args__ = (UniqueConstraint("post_id", "actor_id", "kind", name="uq_reaction"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReactionKind] = mapped_column(_enum(ReactionKind, "reaction_kind"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,118 @@
+"""What services return: plain frozen dataclasses, never ORM rows.
+
+Callers (web, federation, CLI) cannot lazily load or mutate through them, and a
+view carries only what its viewer may see: a post's reaction count, for
+example, is shown to its author alone, so the API cannot leak it by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from node.storage.models import (
+    ActorKind,
+    GroupRole,
+    JoinPolicy,
+    MembershipState,
+    NodeRole,
+    Visibility,
+)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in member on whose behalf a service runs."""
+
+    account_id: int
+    actor_id: int
+    role: NodeRole
+
+    @property
+    def is_node_staff(self) -> bool:
+        return self.role in {NodeRole.ADMIN, NodeRole.MODERATOR}
+
+
+@dataclass(frozen=True)
+class ActorRef:
+    uri: str
+    kind: ActorKind
+    handle: str
+    domain: str
+    display_name: str
+    local: bool
+
+    @property
+    def acct(self) -> str:
+        return f"{self.handle}@{self.domain}"
+
+
+@dataclass(frozen=True)
+class Profile:
+    actor: ActorRef
+    bio: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class AccountView:
+    id: int
+    actor: ActorRef
+    bio: str
+    role: NodeRole
+    locale: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class RuleView:
+    position: int
+    title: str
+    description: str
+
+
+@dataclass(frozen=True)
+class MembershipView:
+    group: ActorRef
+    member: ActorRef
+    state: MembershipState
+    role: GroupRole
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class GroupView:
+    actor: ActorRef
+    description: str
+    visibility: Visibility
+    join_policy: JoinPolicy
+    default_content_warning: str
+    language: str
+    posting_restricted_to_moderators: bool
+    rules: tuple[RuleView, ...]
+    created_at: datetime
+    # The viewer's own membership, if any: what the "join/leave" button needs.
+    membership: MembershipView | None
+
+
+@dataclass(frozen=True)
+class PostView:
+    public_id: str
+    uri: str
+    group: ActorRef
+    # None once the post is deleted: a tombstone keeps the thread's shape only.
+    author: ActorRef | None
+    title: str | None
+    content_html: str
+    source: str | None
+    content_warning: str
+    language: str
+    published_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    in_reply_to: str | None
+    thread: str | None
+    reply_count: int
+    supported_by_me: bool
+    # Only the author sees how many people sent support: no popularity contests.
+    support_count: int | None

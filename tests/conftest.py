@@ -1,0 +1,127 @@
+"""Fixtures shared by every test: databases on both backends, nodes, API clients.
+
+Every test that takes ``database`` (directly or through ``settings``, ``app`` or
+``api``) runs twice, as ``[sqlite]`` and ``[postgresql]``. Without a reachable
+PostgreSQL the second half is skipped with the reason shown, except in CI
+(``CI=true``), where that is a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient
+from argon2 import PasswordHasher
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from node.config import Settings
+from node.passwords import Passwords
+from node.site import Site
+from node.storage.engine import create_engine, create_sessionmaker
+from tests.api_client import Api
+from tests.databases import (
+    POSTGRES_URL,
+    Database,
+    PostgresDatabases,
+    SqliteDatabases,
+    postgres_problem,
+)
+from web.app import create_app
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+BASE_URL = "http://node.test"
+
+AiohttpClient = Callable[..., "asyncio.Future[TestClient]"]
+
+
+def cheap_passwords() -> Passwords:
+    """Argon2 at its minimum cost: the algorithm is the same, tests stay fast."""
+    return Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SqliteDatabases]:
+    databases = SqliteDatabases(tmp_path_factory.mktemp("sqlite-template"))
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_databases() -> Iterator[PostgresDatabases]:
+    problem = asyncio.run(postgres_problem(POSTGRES_URL))
+    if problem is not None:
+        message = f"PostgreSQL at {POSTGRES_URL} is unreachable ({problem})"
+        if IN_CI:
+            pytest.fail(message + "; in CI this is a failure, not a skip", pytrace=False)
+        pytest.skip(message + "; set KINFOLK_TEST_POSTGRES_URL to run this half")
+    databases = PostgresDatabases(POSTGRES_URL)
+    yield databases
+    databases.close()
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> SqliteDatabases | PostgresDatabases:
+    fixture = "sqlite_databases" if request.param == "sqlite" else "postgres_databases"
+    databases: SqliteDatabases | PostgresDatabases = request.getfixturevalue(fixture)
+    return databases
+
+
+@pytest.fixture
+def database(backend: SqliteDatabases | PostgresDatabases, tmp_path: Path) -> Database:
+    """A clean, migrated database for this test."""
+    return backend.acquire(tmp_path)
+
+
+@pytest.fixture
+def settings(database: Database, tmp_path: Path) -> Settings:
+    return Settings(
+        base_url=BASE_URL,
+        data_dir=tmp_path,
+        database_url=database.url,
+        database_schema=database.schema,
+        secret_key="test-secret-" + "x" * 40,
+    )
+
+
+@pytest.fixture
+def site(settings: Settings) -> Site:
+    return Site(settings.base_url)
+
+
+@pytest.fixture
+async def sessions(settings: Settings) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+def passwords() -> Passwords:
+    return cheap_passwords()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def client(
+    settings: Settings, aiohttp_client: AiohttpClient, passwords: Passwords
+) -> TestClient:
+    return await aiohttp_client(create_app(settings, passwords=passwords))
+
+
+@pytest.fixture
+def api(client: TestClient) -> Api:
+    return Api(client)

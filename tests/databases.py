@@ -1,0 +1,103 @@
+"""Clean databases for tests, on SQLite and on PostgreSQL.
+
+Each backend migrates once per test session (so every run also proves the
+migrations), then hands every test clean tables: a fresh copy of a migrated
+SQLite file, or a truncated PostgreSQL schema. PostgreSQL runs are confined to
+schemas named after the process, so two test runs on one server never meet.
+Several databases per test (one per node in the multi-node rig) come from
+``acquire(index)``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import text
+
+from node.storage.engine import create_engine
+from node.storage.migrate import upgrade
+from node.storage.models import Base
+
+DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+POSTGRES_URL = os.environ.get("KINFOLK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+
+
+@dataclass(frozen=True)
+class Database:
+    url: str
+    schema: str | None = None
+
+
+async def _migrate(url: str, schema: str | None) -> None:
+    engine = create_engine(url, schema=schema)
+    try:
+        await upgrade(engine, schema=schema)
+    finally:
+        await engine.dispose()
+
+
+class SqliteDatabases:
+    backend = "sqlite"
+
+    def __init__(self, root: Path) -> None:
+        self._root = root
+        self._template = root / "template.sqlite3"
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{self._template}", None))
+
+    def acquire(self, test_dir: Path, index: int = 0) -> Database:
+        path = test_dir / f"node{index}.sqlite3"
+        shutil.copyfile(self._template, path)
+        return Database(f"sqlite+aiosqlite:///{path}")
+
+    def close(self) -> None:
+        shutil.rmtree(self._root, ignore_errors=True)
+
+
+class PostgresDatabases:
+    backend = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        self._url = url
+        self._prefix = f"kinfolk_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self._migrated: set[str] = set()
+        tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+        self._truncate = f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
+
+    def acquire(self, test_dir: Path, index: int = 0) -> Database:
+        schema = f"{self._prefix}_n{index}"
+        if schema not in self._migrated:
+            asyncio.run(_migrate(self._url, schema))
+            self._migrated.add(schema)
+        else:
+            asyncio.run(self._execute(schema, self._truncate))
+        return Database(self._url, schema)
+
+    async def _execute(self, schema: str | None, statement: str) -> None:
+        engine = create_engine(self._url, schema=schema)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text(statement))
+        finally:
+            await engine.dispose()
+
+    def close(self) -> None:
+        for schema in self._migrated:
+            asyncio.run(self._execute(None, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+
+
+async def postgres_problem(url: str) -> str | None:
+    """Why PostgreSQL at ``url`` cannot be used, or None when it can."""
+    engine = create_engine(url)
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any failure to connect means the same thing here
+        return f"{type(exc).__name__}: {exc}"
+    finally:
+        await engine.dispose()
+    return None

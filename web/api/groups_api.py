@@ -1,0 +1,149 @@
+"""Groups: the directory, creating a group, joining and leaving, members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from node import groups
+from node.handles import HANDLE_MAX
+from node.pagination import MAX_LIMIT
+from node.storage.models import JoinPolicy, MembershipState, Visibility
+from web.api.operation import Auth, Body, Call, Operation, Query
+from web.api.schemas import (
+    GroupOut,
+    GroupPage,
+    MembershipOut,
+    MembershipPage,
+    group_out,
+    group_page,
+    membership_out,
+    membership_page,
+)
+
+
+class PageQuery(Query):
+    cursor: str | None = Field(None, max_length=512, description="next_cursor of the last page")
+    limit: int | None = Field(None, ge=1, le=MAX_LIMIT)
+
+
+class DirectoryQuery(PageQuery):
+    q: str | None = Field(None, max_length=100, description="Find by name or display name")
+
+
+class MembersQuery(PageQuery):
+    state: MembershipState = Field(
+        MembershipState.APPROVED, description="pending and banned are for moderators"
+    )
+
+
+class RuleBody(Body):
+    title: str = Field(max_length=groups.RULE_TITLE_MAX)
+    description: str = Field("", max_length=groups.RULE_DESCRIPTION_MAX)
+
+
+class CreateGroupBody(Body):
+    name: str = Field(max_length=HANDLE_MAX, examples=["grief-circle"])
+    display_name: str = Field("", max_length=groups.DISPLAY_NAME_MAX)
+    description: str = Field("", max_length=groups.DESCRIPTION_MAX)
+    rules: list[RuleBody] = Field(default_factory=list, max_length=groups.RULES_MAX)
+    visibility: Visibility = Visibility.PUBLIC
+    join_policy: JoinPolicy = JoinPolicy.OPEN
+    default_content_warning: str = Field("", max_length=groups.CONTENT_WARNING_MAX)
+    language: str = Field("en", max_length=groups.LANGUAGE_MAX)
+
+
+async def list_groups(call: Call[Any, DirectoryQuery]) -> GroupPage:
+    page = await groups.list_groups(
+        call.session, call.viewer, query=call.query.q, cursor=call.query.cursor,
+        limit=call.query.limit,
+    )  # fmt: skip
+    return group_page(page)
+
+
+async def create_group(call: Call[CreateGroupBody, Any]) -> GroupOut:
+    body = call.body
+    view = await groups.create_group(
+        call.session,
+        call.site,
+        call.member,
+        handle=body.name,
+        display_name=body.display_name,
+        description=body.description,
+        rules=[groups.RuleInput(r.title, r.description) for r in body.rules],
+        visibility=body.visibility,
+        join_policy=body.join_policy,
+        default_content_warning=body.default_content_warning,
+        language=body.language,
+        now=call.now,
+    )
+    return group_out(view)
+
+
+async def get_group(call: Call[Any, Any]) -> GroupOut:
+    return group_out(
+        await groups.get_group(call.session, call.site, call.viewer, call.path("name"))
+    )
+
+
+async def join_group(call: Call[Any, Any]) -> MembershipOut:
+    view = await groups.join_group(
+        call.session, call.site, call.member, call.path("name"), now=call.now
+    )
+    return membership_out(view)
+
+
+async def leave_group(call: Call[Any, Any]) -> None:
+    await groups.leave_group(call.session, call.site, call.member, call.path("name"))
+
+
+async def list_members(call: Call[Any, MembersQuery]) -> MembershipPage:
+    page = await groups.list_members(
+        call.session, call.site, call.viewer, call.path("name"), state=call.query.state,
+        cursor=call.query.cursor, limit=call.query.limit,
+    )  # fmt: skip
+    return membership_page(page)
+
+
+async def approve_member(call: Call[Any, Any]) -> MembershipOut | None:
+    view = await groups.decide_membership(
+        call.session, call.site, call.member, call.path("name"), call.path("acct"),
+        approve=True, now=call.now,
+    )  # fmt: skip
+    assert view is not None
+    return membership_out(view)
+
+
+async def reject_member(call: Call[Any, Any]) -> None:
+    await groups.decide_membership(
+        call.session, call.site, call.member, call.path("name"), call.path("acct"),
+        approve=False, now=call.now,
+    )  # fmt: skip
+
+
+G = "/api/v1/groups"
+OPERATIONS = (
+    Operation("GET", G, list_groups, "The group directory, alphabetical", "groups",
+              auth=Auth.OPTIONAL, query=DirectoryQuery, response=GroupPage, errors=(401, 422)),
+    Operation("POST", G, create_group, "Create a group; you become its owner", "groups",
+              auth=Auth.REQUIRED, body=CreateGroupBody, response=GroupOut, status=201,
+              errors=(401, 409, 422)),
+    Operation("GET", G + "/{name}", get_group, "A group: about, rules, your membership",
+              "groups", auth=Auth.OPTIONAL, response=GroupOut, errors=(401, 404)),
+    Operation("POST", G + "/{name}/join", join_group,
+              "Join (open groups) or ask to join (approval groups)", "groups",
+              auth=Auth.REQUIRED, response=MembershipOut, errors=(401, 403, 404)),
+    Operation("POST", G + "/{name}/leave", leave_group,
+              "Leave a group or withdraw a request to join", "groups",
+              auth=Auth.REQUIRED, errors=(401, 403, 404, 409)),
+    Operation("GET", G + "/{name}/members", list_members, "Members of a group", "groups",
+              auth=Auth.OPTIONAL, query=MembersQuery, response=MembershipPage,
+              errors=(401, 403, 404, 422)),
+    Operation("POST", G + "/{name}/members/{acct}/approve", approve_member,
+              "Moderators: approve a request to join", "groups",
+              auth=Auth.REQUIRED, response=MembershipOut, errors=(401, 403, 404)),
+    Operation("POST", G + "/{name}/members/{acct}/reject", reject_member,
+              "Moderators: turn down a request to join", "groups",
+              auth=Auth.REQUIRED, errors=(401, 403, 404)),
+)  # fmt: skip

@@ -1,0 +1,203 @@
+"""The shape shared by every API endpoint, and the wrapper that runs it.
+
+An ``Operation`` is data: method, path, the pydantic models of its query, body
+and answer, and whether it needs a signed-in member. The same list registers the
+routes and writes the OpenAPI document, so the two cannot drift apart. The
+wrapper does, for every endpoint alike: content-type and size checks, JSON
+parsing, validation (strict: ``"5"`` is not a number), authentication, one
+database transaction, and serialisation of the answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, Generic, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node import accounts
+from node.config import Settings
+from node.errors import AuthenticationFailed
+from node.passwords import Passwords
+from node.site import Site
+from node.views import Viewer
+from web.keys import CLOCK, PASSWORDS, SESSIONS, SETTINGS, SITE
+from web.problems import Problem
+
+B = TypeVar("B", bound=BaseModel)
+Q = TypeVar("Q", bound=BaseModel)
+
+
+class Auth(Enum):
+    NONE = "none"  # the endpoint ignores who is asking
+    OPTIONAL = "optional"  # answers differ for members (e.g. private groups they belong to)
+    REQUIRED = "required"
+
+
+class Body(BaseModel):
+    """Base of request bodies: exact types, no unknown fields."""
+
+    model_config = ConfigDict(strict=True, extra="forbid")
+
+
+class Query(BaseModel):
+    """Base of query strings: values arrive as text, so numbers are parsed from it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class NoBody(Body):
+    pass
+
+
+class NoQuery(Query):
+    pass
+
+
+@dataclass
+class Call(Generic[B, Q]):
+    """Everything a handler needs for one request."""
+
+    request: web.Request
+    session: AsyncSession
+    viewer: Viewer | None
+    body: B
+    query: Q
+    settings: Settings
+    site: Site
+    passwords: Passwords
+    now: datetime
+
+    def path(self, name: str) -> str:
+        return self.request.match_info[name]
+
+    @property
+    def member(self) -> Viewer:
+        """The signed-in member (only on ``Auth.REQUIRED`` operations)."""
+        assert self.viewer is not None, "operation must declare Auth.REQUIRED"
+        return self.viewer
+
+
+Handler = Callable[[Call[Any, Any]], Awaitable[BaseModel | None]]
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    auth: Auth = Auth.NONE
+    body: type[Body] = NoBody
+    query: type[Query] = NoQuery
+    response: type[BaseModel] | None = None
+    status: int = 200
+    # Domain errors this operation can answer with, for the document.
+    errors: tuple[int, ...] = ()
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+
+def _validation_problem(error: ValidationError, where: str) -> Problem:
+    errors = [
+        {
+            "field": ".".join(str(part) for part in item["loc"]) or where,
+            "message": item["msg"],
+        }
+        for item in error.errors(include_url=False)
+    ]
+    return Problem(422, "invalid", f"the {where} does not match what this endpoint takes", errors)
+
+
+async def _read_body(request: web.Request, model: type[Body], limit: int) -> Body:
+    if model is NoBody:
+        return NoBody()
+    if request.content_type != "application/json":
+        raise Problem(
+            415,
+            "unsupported_media_type",
+            f"send the body as application/json, not {request.content_type or 'nothing'}",
+        )
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, "too_large", f"the body may be at most {limit} bytes")
+    raw = await request.content.read(limit + 1)
+    if len(raw) > limit:
+        raise Problem(413, "too_large", f"the body may be at most {limit} bytes")
+    try:
+        data = json.loads(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Problem(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _validation_problem(exc, "body") from None
+
+
+def _read_query(request: web.Request, model: type[Query]) -> Query:
+    try:
+        return model.model_validate(dict(request.query))
+    except ValidationError as exc:
+        raise _validation_problem(exc, "query") from None
+
+
+def bearer_token(request: web.Request) -> str | None:
+    """The token in ``Authorization: Bearer …``, if the request carries one."""
+    header = request.headers.get("Authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise AuthenticationFailed("send your token as 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
+def wrap(operation: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """The aiohttp handler for ``operation``."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        app = request.app
+        settings = app[SETTINGS]
+        query = _read_query(request, operation.query)
+        body = await _read_body(request, operation.body, settings.max_request_bytes)
+        now = app[CLOCK]()
+        async with app[SESSIONS].begin() as session:
+            viewer = None
+            if operation.auth is not Auth.NONE:
+                token = bearer_token(request)
+                if token is not None:
+                    viewer = await accounts.viewer_for_token(session, token, now=now)
+                elif operation.auth is Auth.REQUIRED:
+                    raise AuthenticationFailed(
+                        "log in first: this needs 'Authorization: Bearer <token>'"
+                    )
+            call: Call[Any, Any] = Call(
+                request=request,
+                session=session,
+                viewer=viewer,
+                body=body,
+                query=query,
+                settings=settings,
+                site=app[SITE],
+                passwords=app[PASSWORDS],
+                now=now,
+            )
+            result = await operation.handler(call)
+        if result is None:
+            return web.Response(status=204)
+        return web.Response(
+            status=operation.status,
+            body=result.model_dump_json(),
+            content_type="application/json",
+        )
+
+    handle.__name__ = operation.operation_id
+    return handle

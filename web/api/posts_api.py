@@ -1,0 +1,130 @@
+"""Posts: threads in a group, replies, edits, deletion, support."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from node import groups, posts
+from web.api.groups_api import PageQuery
+from web.api.operation import Auth, Body, Call, Operation
+from web.api.schemas import PostOut, PostPage, post_out, post_page
+
+
+class CreatePostBody(Body):
+    body: str = Field(max_length=posts.BODY_MAX, description="Markdown")
+    title: str | None = Field(None, max_length=posts.TITLE_MAX)
+    content_warning: str | None = Field(
+        None,
+        max_length=groups.CONTENT_WARNING_MAX,
+        description='Omit for the group\'s default; send "" for none',
+    )
+    language: str | None = Field(None, max_length=groups.LANGUAGE_MAX)
+
+
+class ReplyBody(Body):
+    body: str = Field(max_length=posts.BODY_MAX, description="Markdown")
+    content_warning: str | None = Field(None, max_length=groups.CONTENT_WARNING_MAX)
+    language: str | None = Field(None, max_length=groups.LANGUAGE_MAX)
+
+
+class EditPostBody(Body):
+    body: str | None = Field(None, max_length=posts.BODY_MAX)
+    title: str | None = Field(None, max_length=posts.TITLE_MAX)
+    content_warning: str | None = Field(None, max_length=groups.CONTENT_WARNING_MAX)
+
+
+async def list_threads(call: Call[Any, PageQuery]) -> PostPage:
+    page = await posts.list_threads(
+        call.session, call.site, call.viewer, call.path("name"), cursor=call.query.cursor,
+        limit=call.query.limit,
+    )  # fmt: skip
+    return post_page(page)
+
+
+async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
+    body = call.body
+    view = await posts.create_post(
+        call.session, call.site, call.member, call.path("name"), body=body.body,
+        title=body.title, content_warning=body.content_warning, language=body.language,
+        now=call.now,
+    )  # fmt: skip
+    return post_out(view)
+
+
+async def get_post(call: Call[Any, Any]) -> PostOut:
+    return post_out(await posts.get_post(call.session, call.viewer, call.path("id")))
+
+
+async def list_replies(call: Call[Any, PageQuery]) -> PostPage:
+    page = await posts.list_replies(
+        call.session, call.viewer, call.path("id"), cursor=call.query.cursor,
+        limit=call.query.limit,
+    )  # fmt: skip
+    return post_page(page)
+
+
+async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
+    body = call.body
+    view = await posts.reply(
+        call.session, call.site, call.member, call.path("id"), body=body.body,
+        content_warning=body.content_warning, language=body.language, now=call.now,
+    )  # fmt: skip
+    return post_out(view)
+
+
+async def edit_post(call: Call[EditPostBody, Any]) -> PostOut:
+    body = call.body
+    view = await posts.edit_post(
+        call.session, call.member, call.path("id"), body=body.body, title=body.title,
+        content_warning=body.content_warning, now=call.now,
+    )  # fmt: skip
+    return post_out(view)
+
+
+async def delete_post(call: Call[Any, Any]) -> None:
+    await posts.delete_post(call.session, call.member, call.path("id"), now=call.now)
+
+
+async def send_support(call: Call[Any, Any]) -> PostOut:
+    view = await posts.set_support(
+        call.session, call.member, call.path("id"), on=True, now=call.now
+    )
+    return post_out(view)
+
+
+async def withdraw_support(call: Call[Any, Any]) -> PostOut:
+    view = await posts.set_support(
+        call.session, call.member, call.path("id"), on=False, now=call.now
+    )
+    return post_out(view)
+
+
+P = "/api/v1/posts/{id}"
+OPERATIONS = (
+    Operation("GET", "/api/v1/groups/{name}/posts", list_threads,
+              "Threads in a group, newest first", "posts", auth=Auth.OPTIONAL,
+              query=PageQuery, response=PostPage, errors=(401, 403, 404, 422)),
+    Operation("POST", "/api/v1/groups/{name}/posts", create_post, "Start a thread", "posts",
+              auth=Auth.REQUIRED, body=CreatePostBody, response=PostOut, status=201,
+              errors=(401, 403, 404, 422)),
+    Operation("GET", P, get_post, "A post", "posts", auth=Auth.OPTIONAL, response=PostOut,
+              errors=(401, 404)),
+    Operation("GET", P + "/replies", list_replies,
+              "All replies in a thread, oldest first, each naming its parent", "posts",
+              auth=Auth.OPTIONAL, query=PageQuery, response=PostPage,
+              errors=(401, 404, 422)),
+    Operation("POST", P + "/replies", reply_to_post, "Reply to a post or a reply", "posts",
+              auth=Auth.REQUIRED, body=ReplyBody, response=PostOut, status=201,
+              errors=(401, 403, 404, 409, 422)),
+    Operation("PATCH", P, edit_post, "Edit your post", "posts", auth=Auth.REQUIRED,
+              body=EditPostBody, response=PostOut, errors=(401, 403, 404, 409, 422)),
+    Operation("DELETE", P, delete_post,
+              "Delete a post (author, group moderators, node staff)", "posts",
+              auth=Auth.REQUIRED, errors=(401, 403, 404)),
+    Operation("PUT", P + "/support", send_support, "Send support to a post", "posts",
+              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409)),
+    Operation("DELETE", P + "/support", withdraw_support, "Take your support back", "posts",
+              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409)),
+)  # fmt: skip

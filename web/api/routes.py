@@ -1,0 +1,19 @@
+"""Every API operation, registered on the application in one place."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web.api import accounts_api, groups_api, posts_api
+from web.api.openapi import document_handler
+from web.api.operation import Operation, wrap
+
+OPERATIONS: tuple[Operation, ...] = (
+    accounts_api.OPERATIONS + groups_api.OPERATIONS + posts_api.OPERATIONS
+)
+
+
+def add_api_routes(app: web.Application) -> None:
+    for operation in OPERATIONS:
+        app.router.add_route(operation.method, operation.path, wrap(operation))
+    app.router.add_get("/api/openapi.json", document_handler(OPERATIONS))

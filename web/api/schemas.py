@@ -1,0 +1,205 @@
+"""The API's answers: pydantic models (they also write the OpenAPI schemas) and the
+functions that build them from the domain's views."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from node.pagination import Page
+from node.storage.models import (
+    ActorKind,
+    GroupRole,
+    JoinPolicy,
+    MembershipState,
+    NodeRole,
+    Visibility,
+)
+from node.views import AccountView, ActorRef, GroupView, MembershipView, PostView, Profile
+
+
+class ActorOut(BaseModel):
+    id: str = Field(description="The actor's canonical URI (its ActivityPub id)")
+    kind: ActorKind
+    handle: str
+    domain: str
+    acct: str = Field(description="handle@domain, as used in mentions and WebFinger")
+    display_name: str
+    local: bool
+
+
+class AccountOut(BaseModel):
+    actor: ActorOut
+    bio: str
+    role: NodeRole
+    locale: str
+    created_at: datetime
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: str = "Bearer"  # noqa: S105 (the scheme's name)
+    account: AccountOut
+
+
+class ProfileOut(BaseModel):
+    actor: ActorOut
+    bio: str
+    created_at: datetime
+
+
+class RuleOut(BaseModel):
+    position: int
+    title: str
+    description: str
+
+
+class MembershipOut(BaseModel):
+    group: ActorOut
+    member: ActorOut
+    state: MembershipState
+    role: GroupRole
+    created_at: datetime
+
+
+class GroupOut(BaseModel):
+    actor: ActorOut
+    name: str
+    display_name: str
+    description: str
+    visibility: Visibility
+    join_policy: JoinPolicy
+    default_content_warning: str
+    language: str
+    posting_restricted_to_moderators: bool
+    rules: list[RuleOut]
+    created_at: datetime
+    membership: MembershipOut | None = Field(description="Your own membership, if any")
+
+
+class PostOut(BaseModel):
+    id: str
+    uri: str
+    group: ActorOut
+    author: ActorOut | None = Field(description="null once the post is deleted")
+    title: str | None
+    content_html: str
+    source: str | None = Field(description="The Markdown as written; shown to its author only")
+    content_warning: str
+    language: str
+    published_at: datetime
+    edited_at: datetime | None
+    deleted: bool
+    in_reply_to: str | None
+    thread: str | None
+    reply_count: int
+    supported_by_me: bool
+    support_count: int | None = Field(description="Shown to the post's author only")
+
+
+class GroupPage(BaseModel):
+    items: list[GroupOut]
+    next_cursor: str | None
+
+
+class MembershipPage(BaseModel):
+    items: list[MembershipOut]
+    next_cursor: str | None
+
+
+class PostPage(BaseModel):
+    items: list[PostOut]
+    next_cursor: str | None
+
+
+def actor_out(ref: ActorRef) -> ActorOut:
+    return ActorOut(
+        id=ref.uri,
+        kind=ref.kind,
+        handle=ref.handle,
+        domain=ref.domain,
+        acct=ref.acct,
+        display_name=ref.display_name,
+        local=ref.local,
+    )
+
+
+def account_out(view: AccountView) -> AccountOut:
+    return AccountOut(
+        actor=actor_out(view.actor),
+        bio=view.bio,
+        role=view.role,
+        locale=view.locale,
+        created_at=view.created_at,
+    )
+
+
+def profile_out(view: Profile) -> ProfileOut:
+    return ProfileOut(actor=actor_out(view.actor), bio=view.bio, created_at=view.created_at)
+
+
+def membership_out(view: MembershipView) -> MembershipOut:
+    return MembershipOut(
+        group=actor_out(view.group),
+        member=actor_out(view.member),
+        state=view.state,
+        role=view.role,
+        created_at=view.created_at,
+    )
+
+
+def group_out(view: GroupView) -> GroupOut:
+    return GroupOut(
+        actor=actor_out(view.actor),
+        name=view.actor.handle,
+        display_name=view.actor.display_name,
+        description=view.description,
+        visibility=view.visibility,
+        join_policy=view.join_policy,
+        default_content_warning=view.default_content_warning,
+        language=view.language,
+        posting_restricted_to_moderators=view.posting_restricted_to_moderators,
+        rules=[
+            RuleOut(position=r.position, title=r.title, description=r.description)
+            for r in view.rules
+        ],
+        created_at=view.created_at,
+        membership=membership_out(view.membership) if view.membership else None,
+    )
+
+
+def post_out(view: PostView) -> PostOut:
+    return PostOut(
+        id=view.public_id,
+        uri=view.uri,
+        group=actor_out(view.group),
+        author=actor_out(view.author) if view.author else None,
+        title=view.title,
+        content_html=view.content_html,
+        source=view.source,
+        content_warning=view.content_warning,
+        language=view.language,
+        published_at=view.published_at,
+        edited_at=view.edited_at,
+        deleted=view.deleted,
+        in_reply_to=view.in_reply_to,
+        thread=view.thread,
+        reply_count=view.reply_count,
+        supported_by_me=view.supported_by_me,
+        support_count=view.support_count,
+    )
+
+
+def group_page(page: Page[GroupView]) -> GroupPage:
+    return GroupPage(items=[group_out(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+def membership_page(page: Page[MembershipView]) -> MembershipPage:
+    return MembershipPage(
+        items=[membership_out(v) for v in page.items], next_cursor=page.next_cursor
+    )
+
+
+def post_page(page: Page[PostView]) -> PostPage:
+    return PostPage(items=[post_out(v) for v in page.items], next_cursor=page.next_cursor)

@@ -1,0 +1,77 @@
+"""The application factory: the one place where settings, storage and routes meet.
+
+Nothing happens at import time. ``create_app`` wires shared resources onto the
+application under typed keys; the engine is opened and closed by a cleanup
+context, so tests and the CLI start and stop nodes the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from aiohttp import web
+from sqlalchemy import text
+
+from node.config import Settings
+from node.passwords import Passwords
+from node.site import Site
+from node.storage.engine import create_engine, create_sessionmaker
+from web.api.routes import add_api_routes
+from web.keys import CLOCK, ENGINE, PASSWORDS, SESSIONS, SETTINGS, SITE, Clock
+from web.problems import problems_middleware
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    passwords: Passwords | None = None,
+    clock: Clock = _utc_now,
+) -> web.Application:
+    """A node's web application. ``passwords`` and ``clock`` are injectable for tests."""
+    # The JSON API enforces its own (smaller, per-endpoint) limits while streaming;
+    # this is the outer bound for anything else.
+    app = web.Application(
+        middlewares=[problems_middleware], client_max_size=settings.max_request_bytes
+    )
+    app[SETTINGS] = settings
+    app[SITE] = Site(settings.base_url)
+    app[PASSWORDS] = passwords or Passwords()
+    app[CLOCK] = clock
+    app.cleanup_ctx.append(_database)
+    add_api_routes(app)
+    app.router.add_get("/healthz", health)
+    app.router.add_get("/", landing)
+    return app
+
+
+async def _database(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    app[ENGINE] = engine
+    app[SESSIONS] = create_sessionmaker(engine)
+    yield
+    await engine.dispose()
+
+
+async def health(request: web.Request) -> web.Response:
+    """For load balancers and monitoring: 200 when the database answers."""
+    async with request.app[ENGINE].connect() as connection:
+        await connection.execute(text("SELECT 1"))
+    return web.json_response({"status": "ok"})
+
+
+async def landing(request: web.Request) -> web.Response:
+    settings = request.app[SETTINGS]
+    return web.json_response(
+        {
+            "name": settings.node_name,
+            "software": "kinfolk",
+            "api": f"{settings.base_url}/api/v1",
+            "openapi": f"{settings.base_url}/api/openapi.json",
+        }
+    )

@@ -1,0 +1,320 @@
+"""The ``kinfolk`` command: what admins run and script against.
+
+Command names and flags are an interface: keep them stable, add freely. Every
+command has ``--help``; nothing prompts when standard input is not a terminal.
+Exit codes: 0 done, 1 refused (a name is taken, a value is invalid, …), 2 bad
+usage or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node import accounts, groups
+from node.config import CONFIG_FILE_NAME, ConfigError, Settings, describe, load_settings
+from node.errors import DomainError
+from node.passwords import Passwords
+from node.site import Site
+from node.storage.engine import create_engine, create_sessionmaker
+from node.storage.migrate import pending_revisions, upgrade
+from node.storage.models import Account, Actor, JoinPolicy, NodeRole, Visibility
+from node.views import Viewer
+from web.app import create_app
+from web.logs import configure_logging
+
+log = logging.getLogger("kinfolk.cli")
+
+EXIT_REFUSED = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """The command cannot run as asked; the message says what to do instead."""
+
+
+@dataclass
+class Node:
+    """What a one-shot command needs: a transaction and the node's identity."""
+
+    settings: Settings
+    session: AsyncSession
+    site: Site
+    now: datetime
+
+
+@asynccontextmanager
+async def _open_node(settings: Settings) -> AsyncIterator[Node]:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        if await pending_revisions(engine):
+            raise UsageError("the database schema is not up to date: run 'kinfolk migrate' first")
+        async with create_sessionmaker(engine).begin() as session:
+            yield Node(settings, session, Site(settings.base_url), datetime.now(UTC))
+    finally:
+        await engine.dispose()
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if not password:
+            raise UsageError("--password-stdin was given but standard input was empty")
+        return password
+    if not sys.stdin.isatty():
+        raise UsageError("no terminal to ask for a password: pipe it in with --password-stdin")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Password again: "):
+        raise UsageError("the two passwords differ")
+    return first
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        pending = await pending_revisions(engine)
+        if not pending:
+            print("The database schema is up to date.")
+            return
+        print(f"Applying {len(pending)} migration(s): {', '.join(pending)}")
+        await upgrade(engine, schema=settings.database_schema)
+        print("Done.")
+    finally:
+        await engine.dispose()
+
+
+async def _create_user(settings: Settings, username: str, password: str, role: NodeRole) -> None:
+    async with _open_node(settings) as node:
+        account = await accounts.register(
+            node.session,
+            node.site,
+            Passwords(),
+            handle=username,
+            password=password,
+            role=role,
+            now=node.now,
+        )
+    print(f"Created {role.value} @{account.actor.acct}")
+
+
+async def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
+    role = NodeRole.ADMIN if args.admin else NodeRole.MODERATOR if args.moderator else None
+    await _create_user(settings, args.username, _read_password(args), role or NodeRole.MEMBER)
+
+
+async def _owner(session: AsyncSession, site: Site, username: str | None) -> Viewer:
+    statement = select(Account, Actor).join(Actor, Account.actor_id == Actor.id)
+    if username is None:
+        statement = statement.where(Account.role == NodeRole.ADMIN).order_by(Account.id)
+    else:
+        statement = statement.where(
+            Actor.domain == site.domain, Actor.handle_key == username.casefold()
+        )
+    row = (await session.execute(statement.limit(1))).first()
+    if row is None:
+        raise UsageError(
+            f"no member called {username!r} here"
+            if username
+            else "no admin exists yet to own the group: pass --owner USERNAME"
+        )
+    account = row[0]
+    return Viewer(account_id=account.id, actor_id=account.actor_id, role=account.role)
+
+
+async def cmd_group_create(settings: Settings, args: argparse.Namespace) -> None:
+    async with _open_node(settings) as node:
+        owner = await _owner(node.session, node.site, args.owner)
+        view = await groups.create_group(
+            node.session,
+            node.site,
+            owner,
+            handle=args.name,
+            display_name=args.display_name,
+            description=args.description,
+            rules=[groups.RuleInput(title) for title in args.rule],
+            visibility=Visibility.PRIVATE if args.private else Visibility.PUBLIC,
+            join_policy=JoinPolicy.APPROVAL if args.approval else JoinPolicy.OPEN,
+            language=args.language,
+            now=node.now,
+        )
+    print(
+        f"Created {view.visibility.value} group !{view.actor.acct} "
+        f"({view.join_policy.value} joining), owned by {args.owner or 'the first admin'}"
+    )
+
+
+async def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
+    config_path = settings.data_dir / CONFIG_FILE_NAME
+    if not config_path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        config_path.write_text(
+            "# Kinfolk node settings; environment variables override these.\n"
+            f'base_url = "{settings.base_url}"\n'
+            f'node_name = "{settings.node_name}"\n',
+            encoding="utf-8",
+        )
+        print(f"Wrote {config_path}")
+    else:
+        print(f"Keeping the existing {config_path}")
+    await cmd_migrate(settings, args)
+    if args.admin:
+        await _create_user(settings, args.admin, _read_password(args), NodeRole.ADMIN)
+    print(f"Ready. Start the node with: kinfolk serve  (it will answer at {settings.base_url})")
+
+
+async def _serve(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        pending = await pending_revisions(engine)
+        if pending and (settings.is_sqlite or args.migrate):
+            log.info("applying %d migration(s)", len(pending))
+            await upgrade(engine, schema=settings.database_schema)
+        elif pending:
+            raise UsageError(
+                f"{len(pending)} migration(s) are pending: run 'kinfolk migrate' "
+                "(or start with --migrate)"
+            )
+    finally:
+        await engine.dispose()
+    runner = web.AppRunner(create_app(settings), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    await site.start()
+    log.info("serving %s on http://%s:%d", settings.base_url, args.host, args.port)
+    print(f"Kinfolk is running at {settings.base_url} (listening on {args.host}:{args.port}).")
+    print("Press Ctrl+C to stop.", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> Coroutine[Any, Any, None]:
+    args.host = args.host or settings.host
+    args.port = settings.port if args.port is None else args.port
+    return _serve(settings, args)
+
+
+async def cmd_config(settings: Settings, args: argparse.Namespace) -> None:
+    for name, value in describe(settings).items():
+        print(f"{name} = {value}")
+
+
+# --- argument parsing -------------------------------------------------------------------
+
+Command = Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]]
+
+
+def _password_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input (for scripts)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kinfolk",
+        description="Run and administer a Kinfolk peer-support node. Settings come from "
+        "environment variables (KINFOLK_*, DATABASE_URL) and an optional kinfolk.toml in the "
+        "data directory; see the README.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = commands.add_parser(
+        "init", help="set up a new node: settings file, database, first admin"
+    )
+    init.add_argument("--admin", metavar="USERNAME", help="create this first admin account")
+    _password_flag(init)
+    init.set_defaults(run=cmd_init)
+
+    serve = commands.add_parser("serve", help="run the node's web server")
+    serve.add_argument("--host", help="address to listen on (default: KINFOLK_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: KINFOLK_PORT, 8080)")
+    serve.add_argument(
+        "--migrate",
+        action="store_true",
+        help="apply pending migrations first (always done on SQLite)",
+    )
+    serve.set_defaults(run=cmd_serve)
+
+    migrate = commands.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(run=cmd_migrate)
+
+    config = commands.add_parser("config", help="show the effective settings (secret masked)")
+    config.set_defaults(run=cmd_config)
+
+    user = commands.add_parser("user", help="manage accounts")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
+    user_create = user_commands.add_parser("create", help="create a local account")
+    user_create.add_argument("username")
+    roles = user_create.add_mutually_exclusive_group()
+    roles.add_argument("--admin", action="store_true", help="make the account a node admin")
+    roles.add_argument("--moderator", action="store_true", help="make the account a node moderator")
+    _password_flag(user_create)
+    user_create.set_defaults(run=cmd_user_create)
+
+    group = commands.add_parser("group", help="manage groups")
+    group_commands = group.add_subparsers(dest="group_command", required=True, metavar="COMMAND")
+    group_create = group_commands.add_parser("create", help="create a local group")
+    group_create.add_argument("name", help="the group's handle, e.g. grief-circle")
+    group_create.add_argument(
+        "--private", action="store_true", help="only members see posts; not in the directory"
+    )
+    group_create.add_argument(
+        "--approval", action="store_true", help="moderators approve each request to join"
+    )
+    group_create.add_argument(
+        "--owner", metavar="USERNAME", help="the owning member (default: the first admin)"
+    )
+    group_create.add_argument("--display-name", default="", help="a friendly name")
+    group_create.add_argument("--description", default="", help="what the group is for")
+    group_create.add_argument(
+        "--rule", action="append", default=[], metavar="TEXT", help="a rule (repeat, in order)"
+    )
+    group_create.add_argument("--language", default="en", help="main language (default: en)")
+    group_create.set_defaults(run=cmd_group_create)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"kinfolk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_logging(settings.log_level, settings.log_format)
+    command: Command = args.run
+    try:
+        asyncio.run(command(settings, args))
+    except UsageError as exc:
+        print(f"kinfolk: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        print(f"kinfolk: {exc.message}{where}", file=sys.stderr)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

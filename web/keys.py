@@ -1,0 +1,22 @@
+"""Typed keys for the shared resources that ``create_app`` puts on the application."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from node.config import Settings
+from node.passwords import Passwords
+from node.site import Site
+
+Clock = Callable[[], datetime]
+
+SETTINGS = web.AppKey("settings", Settings)
+SITE = web.AppKey("site", Site)
+ENGINE = web.AppKey("engine", AsyncEngine)
+SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
+PASSWORDS = web.AppKey("passwords", Passwords)
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
