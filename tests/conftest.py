@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +37,8 @@ from web.app import create_app
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BASE_URL = "http://node.test"
 
-AiohttpClient = Callable[..., "asyncio.Future[TestClient]"]
+Client = TestClient[web.Request, web.Application]
+AiohttpClient = Callable[..., Awaitable[Client]]
 
 
 def cheap_passwords() -> Passwords:
@@ -118,10 +120,10 @@ def now() -> datetime:
 @pytest.fixture
 async def client(
     settings: Settings, aiohttp_client: AiohttpClient, passwords: Passwords
-) -> TestClient:
+) -> Client:
     return await aiohttp_client(create_app(settings, passwords=passwords))
 
 
 @pytest.fixture
-def api(client: TestClient) -> Api:
+def api(client: Client) -> Api:
     return Api(client)
