@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+import federation.tables  # noqa: F401  (so every table is truncated between tests)
 from node.storage.engine import create_engine
 from node.storage.migrate import upgrade
 from node.storage.models import Base

@@ -109,13 +109,18 @@ class GroupRole(enum.StrEnum):
     OWNER = "owner"
 
 
+class FollowState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+
+
 class ReactionKind(enum.StrEnum):
     """Reactions are deliberately few and supportive: no dislikes in peer support."""
 
     SUPPORT = "support"
 
 
-def _enum(kind: type[enum.StrEnum], name: str) -> Enum:
+def enum_column(kind: type[enum.StrEnum], name: str) -> Enum:
     # Stored as plain strings with a CHECK constraint: adding a value later is a
     # small migration on both backends, unlike PostgreSQL's native enum types.
     return Enum(
@@ -134,7 +139,7 @@ class Actor(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
-    kind: Mapped[ActorKind] = mapped_column(_enum(ActorKind, "actor_kind"))
+    kind: Mapped[ActorKind] = mapped_column(enum_column(ActorKind, "actor_kind"))
     local: Mapped[bool] = mapped_column(Boolean, index=True)
     handle: Mapped[str] = mapped_column(String(255))
     # Case-folded handle: ``@Ana`` and ``@ana`` are one person, as in WebFinger.
@@ -154,7 +159,9 @@ class Account(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[NodeRole] = mapped_column(_enum(NodeRole, "node_role"), default=NodeRole.MEMBER)
+    role: Mapped[NodeRole] = mapped_column(
+        enum_column(NodeRole, "node_role"), default=NodeRole.MEMBER
+    )
     locale: Mapped[str] = mapped_column(String(16), default="en")
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -182,8 +189,8 @@ class Group(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), unique=True)
-    visibility: Mapped[Visibility] = mapped_column(_enum(Visibility, "group_visibility"))
-    join_policy: Mapped[JoinPolicy] = mapped_column(_enum(JoinPolicy, "group_join_policy"))
+    visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility, "group_visibility"))
+    join_policy: Mapped[JoinPolicy] = mapped_column(enum_column(JoinPolicy, "group_join_policy"))
     default_content_warning: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(16), default="en")
     posting_restricted_to_moderators: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -210,8 +217,8 @@ class Membership(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
     member_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
-    state: Mapped[MembershipState] = mapped_column(_enum(MembershipState, "membership_state"))
-    role: Mapped[GroupRole] = mapped_column(_enum(GroupRole, "group_role"))
+    state: Mapped[MembershipState] = mapped_column(enum_column(MembershipState, "membership_state"))
+    role: Mapped[GroupRole] = mapped_column(enum_column(GroupRole, "group_role"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -255,5 +262,48 @@ class Reaction(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[ReactionKind] = mapped_column(_enum(ReactionKind, "reaction_kind"))
+    kind: Mapped[ReactionKind] = mapped_column(enum_column(ReactionKind, "reaction_kind"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Follow(Base):
+    """One actor following another (members following members; groups use memberships).
+
+    ``activity_uri`` is the id of the request that created it, local or remote, so a
+    later acceptance or withdrawal that names the request finds it.
+    """
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("follower_id", "followee_id", name="uq_follow"),
+        Index("ix_follow_followee", "followee_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    follower_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    followee_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    state: Mapped[FollowState] = mapped_column(enum_column(FollowState, "follow_state"))
+    activity_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Event(Base):
+    """Something that happened here and must travel: written in the same transaction as
+    the change itself, so it is never lost and never sent for a change that rolled back.
+
+    The domain does not know who consumes events; federation turns them into
+    activities and deliveries and sets ``dispatched_at``.
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_event_undispatched", "dispatched_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    subject_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A small JSON object of facts that are gone once the change is made (e.g. the
+    # id of a follow request that was withdrawn).
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,8 +1,11 @@
 """Alembic environment.
 
-The node runs migrations in-process (``kinfolk migrate``, and ``kinfolk serve`` on
-SQLite), handing Alembic an open connection in ``config.attributes``. Developers
-who call ``alembic`` directly get a connection built from the node's settings.
+One migration history covers the whole schema: node's tables and federation's
+(which share node's metadata), so this file, like the application factory, is a
+place where the layers meet. The node runs migrations in-process (``kinfolk
+migrate``, and ``kinfolk serve`` on SQLite), handing Alembic an open connection
+in ``config.attributes``. Developers who call ``alembic`` directly get a
+connection built from the node's settings.
 """
 
 import asyncio
@@ -12,6 +15,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
+import federation.tables  # noqa: F401  (federation's tables are part of the one schema)
 from node.config import load_settings
 from node.storage.engine import create_engine
 from node.storage.models import Base, UTCDateTime
@@ -21,7 +25,6 @@ def _render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal
     # Migrations are frozen history: they name plain SQLAlchemy types, never our
     # own Python-side decorators, which may change later.
     if kind == "type" and isinstance(item, UTCDateTime):
-        autogen.imports.add("import sqlalchemy as sa")
         return "sa.DateTime(timezone=True)"
     return False
 

@@ -1,0 +1,141 @@
+"""Federation's own tables: keys, what we know of remote actors, the inbox queue,
+the delivery outbox and per-host delivery state.
+
+They share node's metadata (one schema, one migration history) but only
+federation reads or writes them. Queue rows carry an explicit ``state`` with
+few, documented transitions, a ``next_attempt_at`` and a lease
+(``claimed_until``): a worker that dies mid-batch leaves leases that simply run
+out, and the rows are claimed again, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from node.storage.models import Base, UTCDateTime, enum_column
+
+
+class KeyAlgorithm(enum.StrEnum):
+    RSA = "rsa"
+    ED25519 = "ed25519"
+
+
+class ActorKey(Base):
+    """A public key of an actor (local ones also keep the private half)."""
+
+    __tablename__ = "actor_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    key_uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    algorithm: Mapped[KeyAlgorithm] = mapped_column(enum_column(KeyAlgorithm, "key_algorithm"))
+    public_pem: Mapped[str] = mapped_column(Text)
+    private_pem: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RemoteActor(Base):
+    """The endpoints of a remote actor, as its last fetched document gave them."""
+
+    __tablename__ = "remote_actors"
+
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    inbox: Mapped[str] = mapped_column(String(2048))
+    shared_inbox: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    outbox: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    followers: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QueueState(enum.StrEnum):
+    """queued → (claimed by a lease) → done | failed; failed rows are kept for admins."""
+
+    QUEUED = "queued"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class InboxItem(Base):
+    """An accepted (verified, 202-answered) incoming activity awaiting processing."""
+
+    __tablename__ = "inbox_items"
+    __table_args__ = (Index("ix_inbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique: a second delivery of the same activity is acknowledged and dropped.
+    activity_uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    actor_uri: Mapped[str] = mapped_column(String(2048))
+    payload: Mapped[str] = mapped_column(Text)
+    key_id: Mapped[str] = mapped_column(String(2048))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    state: Mapped[QueueState] = mapped_column(enum_column(QueueState, "inbox_state"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OutgoingActivity(Base):
+    """An activity we publish, signed at send time by ``actor_id``'s key."""
+
+    __tablename__ = "outgoing_activities"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
+    # Activities about one object go out in the order they were made (Create before
+    # Update before Delete), even with several requests in flight per host.
+    object_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Delivery(Base):
+    """One activity to one inbox (a shared inbox stands for all its actors)."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "inbox", name="uq_delivery"),
+        Index("ix_delivery_due", "state", "next_attempt_at"),
+        Index("ix_delivery_order", "inbox", "object_uri", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    activity_id: Mapped[int] = mapped_column(
+        ForeignKey("outgoing_activities.id", ondelete="CASCADE"), index=True
+    )
+    inbox: Mapped[str] = mapped_column(String(2048))
+    host: Mapped[str] = mapped_column(String(255), index=True)
+    object_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    state: Mapped[QueueState] = mapped_column(enum_column(QueueState, "delivery_state"))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Destination(Base):
+    """What we know about sending to one host: its failures, backoff and signature style."""
+
+    __tablename__ = "destinations"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    backoff_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # "rfc9421" once the host accepted an RFC 9421 signature, "cavage" once it refused
+    # one and took draft-cavage instead (FEP-844e double-knocking); None: not yet known.
+    signature_standard: Mapped[str | None] = mapped_column(String(16), nullable=True)
