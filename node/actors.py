@@ -42,6 +42,13 @@ async def find_actor(
     return actor
 
 
+async def find_local_actor_by_uri(session: AsyncSession, uri: str) -> Actor:
+    actor = await session.scalar(select(Actor).where(Actor.uri == uri, Actor.local.is_(True)))
+    if actor is None:
+        raise NotFound(f"no actor {uri!r} here")
+    return actor
+
+
 async def create_local_actor(
     session: AsyncSession,
     *,

@@ -101,7 +101,11 @@ async def load_group(
     """The group named ``name`` or ``name@domain``, as far as ``viewer`` may see it."""
     handle, domain = split_acct(acct, site.domain)
     actor = await find_actor(session, handle, domain, ActorKind.GROUP)
-    return await group_record(session, viewer, actor)
+    try:
+        return await group_record(session, viewer, actor)
+    except NotFound:
+        # A group hidden from this viewer answers word for word as a missing one.
+        raise NotFound(f"no group called {handle!r} here") from None
 
 
 async def group_record(session: AsyncSession, viewer: Viewer | None, actor: Actor) -> GroupRecord:
@@ -223,6 +227,21 @@ async def get_group(
     return await _group_view(session, await load_group(session, site, viewer, acct))
 
 
+async def view_of(session: AsyncSession, record: GroupRecord) -> GroupView:
+    """The view of a group already loaded with ``load_group``."""
+    return await _group_view(session, record)
+
+
+async def member_count(session: AsyncSession, group: Group) -> int:
+    """Approved members, local and remote."""
+    count = await session.scalar(
+        select(func.count()).where(
+            Membership.group_id == group.id, Membership.state == MembershipState.APPROVED
+        )
+    )
+    return count or 0
+
+
 async def list_groups(
     session: AsyncSession,
     viewer: Viewer | None,
@@ -255,9 +274,15 @@ async def list_groups(
         .limit(limit + 1)
     )
     if query:
-        pattern = f"%{query.casefold()}%"
+        # lower(), not casefold(), to fold the same way as the database; the query's own
+        # '%', '_' and '\\' are taken literally.
+        literal = query.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{literal}%"
         statement = statement.where(
-            or_(Actor.handle_key.like(pattern), func.lower(Actor.display_name).like(pattern))
+            or_(
+                Actor.handle_key.like(pattern, escape="\\"),
+                func.lower(Actor.display_name).like(pattern, escape="\\"),
+            )
         )
     if cursor:
         key, actor_id = decode_cursor(cursor, str, int)

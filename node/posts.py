@@ -82,12 +82,13 @@ async def _views(
     actors = {a.id: a for a in await session.scalars(select(Actor).where(Actor.id.in_(actor_ids)))}
     linked = {p.in_reply_to_id for p in posts} | {p.thread_id for p in posts}
     linked.discard(None)
-    public_ids: dict[int, str] = {
-        row_id: public_id
-        for row_id, public_id in await session.execute(
-            select(Post.id, Post.public_id).where(Post.id.in_(linked))
-        )
-    }
+    linked_rows = await session.execute(
+        select(Post.id, Post.public_id, Post.uri).where(Post.id.in_(linked))
+    )
+    public_ids: dict[int, str] = {}
+    uris: dict[int, str] = {}
+    for row_id, public_id, uri in linked_rows:
+        public_ids[row_id], uris[row_id] = public_id, uri
     reply_counts: dict[int | None, int] = {
         thread_id: count
         for thread_id, count in await session.execute(
@@ -135,6 +136,7 @@ async def _views(
                 edited_at=post.edited_at,
                 deleted=deleted,
                 in_reply_to=public_ids.get(post.in_reply_to_id) if post.in_reply_to_id else None,
+                in_reply_to_uri=uris.get(post.in_reply_to_id) if post.in_reply_to_id else None,
                 thread=public_ids.get(post.thread_id) if post.thread_id else None,
                 reply_count=reply_counts.get(post.id, 0),
                 supported_by_me=post.id in mine,

@@ -111,6 +111,7 @@ class PostView:
     edited_at: datetime | None
     deleted: bool
     in_reply_to: str | None
+    in_reply_to_uri: str | None
     thread: str | None
     reply_count: int
     supported_by_me: bool

@@ -17,6 +17,7 @@ from node.config import Settings
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
+from web.activitypub import add_activitypub_routes
 from web.api.routes import add_api_routes
 from web.keys import CLOCK, ENGINE, PASSWORDS, SESSIONS, SETTINGS, SITE, Clock
 from web.problems import problems_middleware
@@ -44,6 +45,7 @@ def create_app(
     app[CLOCK] = clock
     app.cleanup_ctx.append(_database)
     add_api_routes(app)
+    add_activitypub_routes(app)
     app.router.add_get("/healthz", health)
     app.router.add_get("/", landing)
     return app

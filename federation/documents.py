@@ -1,0 +1,128 @@
+"""Local actors as ActivityStreams documents: ``Person``, ``Group``, ``Application``.
+
+Shapes follow what Mastodon, Lemmy, Mbin and PieFed read: a ``publicKey`` with
+an RSA PEM (``#main-key``), a shared inbox under ``endpoints``, and for groups
+Lemmy's ``attributedTo`` moderators collection and ``postingRestrictedToMods``.
+The Ed25519 key is published as a FEP-521a ``Multikey`` in ``assertionMethod``.
+Collections of people are published as counts only: in peer support, who
+belongs to which group or follows whom is itself confidential.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from federation import urls
+from federation.keys import encode_multikey
+from federation.keystore import LocalKeys
+from federation.vocab import CONTEXT
+from node.storage.models import JoinPolicy
+from node.views import ActorRef, GroupView, Profile
+
+
+@dataclass(frozen=True)
+class PublishedKeys:
+    rsa_key_id: str
+    rsa_public_pem: str
+    ed25519_key_id: str
+    ed25519_multibase: str
+
+    @classmethod
+    def of(cls, keys: LocalKeys) -> PublishedKeys:
+        return cls(
+            rsa_key_id=keys.rsa_key_id,
+            rsa_public_pem=keys.rsa_public_pem,
+            ed25519_key_id=keys.ed25519_key_id,
+            ed25519_multibase=encode_multikey(keys.ed25519.public_key()),
+        )
+
+
+def text_to_html(text: str) -> str:
+    """Plain text (a bio, a description) as the HTML that ``summary`` carries."""
+    paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
+    return "".join("<p>" + html.escape(p).replace("\n", "<br>") + "</p>" for p in paragraphs)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _actor_base(
+    kind: str, actor: ActorRef, keys: PublishedKeys, base_url: str, summary: str
+) -> dict[str, Any]:
+    return {
+        "@context": CONTEXT,
+        "id": actor.uri,
+        "type": kind,
+        "preferredUsername": actor.handle,
+        "name": actor.display_name,
+        "summary": text_to_html(summary),
+        "url": actor.uri,
+        "inbox": urls.inbox(actor.uri),
+        "outbox": urls.outbox(actor.uri),
+        "followers": urls.followers(actor.uri),
+        "following": urls.following(actor.uri),
+        "endpoints": {"sharedInbox": urls.shared_inbox(base_url)},
+        "publicKey": {
+            "id": keys.rsa_key_id,
+            "owner": actor.uri,
+            "publicKeyPem": keys.rsa_public_pem,
+        },
+        "assertionMethod": [
+            {
+                "id": keys.ed25519_key_id,
+                "type": "Multikey",
+                "controller": actor.uri,
+                "publicKeyMultibase": keys.ed25519_multibase,
+            }
+        ],
+    }
+
+
+def person_document(profile: Profile, keys: PublishedKeys, base_url: str) -> dict[str, Any]:
+    document = _actor_base("Person", profile.actor, keys, base_url, profile.bio)
+    document["published"] = _iso(profile.created_at)
+    document["manuallyApprovesFollowers"] = False
+    # Members are not listed in directories of other servers by default.
+    document["discoverable"] = False
+    return document
+
+
+def group_document(group: GroupView, keys: PublishedKeys, base_url: str) -> dict[str, Any]:
+    uri = group.actor.uri
+    document = _actor_base("Group", group.actor, keys, base_url, group.description)
+    document.update(
+        {
+            "published": _iso(group.created_at),
+            "manuallyApprovesFollowers": group.join_policy is JoinPolicy.APPROVAL,
+            "attributedTo": urls.moderators(uri),
+            "moderators": urls.moderators(uri),
+            "featured": urls.featured(uri),
+            "postingRestrictedToMods": group.posting_restricted_to_moderators,
+            "sensitive": False,
+            "discoverable": True,
+        }
+    )
+    if group.language:
+        document["contentMap"] = {group.language: document["summary"]}
+    return document
+
+
+def application_document(actor: ActorRef, keys: PublishedKeys, base_url: str) -> dict[str, Any]:
+    """The instance actor, which signs the node's own fetches."""
+    document = _actor_base("Application", actor, keys, base_url, "")
+    document["manuallyApprovesFollowers"] = True
+    return document
+
+
+def collection_count(collection_uri: str, total: int) -> dict[str, Any]:
+    """A collection published by size only (its members stay private)."""
+    return {
+        "@context": CONTEXT[0],
+        "id": collection_uri,
+        "type": "OrderedCollection",
+        "totalItems": total,
+    }

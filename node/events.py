@@ -1,0 +1,49 @@
+"""Recording what must leave the server, in the transaction that caused it.
+
+The domain does not know ActivityPub; it says "this post was created", "this
+member asked to follow that one". A consumer (federation's dispatcher) reads
+undispatched events in order and turns them into deliveries. Because the event
+row commits or rolls back with the change, nothing is sent for a change that
+did not happen, and nothing that happened is forgotten across a crash.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.storage.models import Event
+
+
+class EventKind(enum.StrEnum):
+    FOLLOW_REQUESTED = "follow.requested"
+    FOLLOW_ACCEPTED = "follow.accepted"
+    FOLLOW_WITHDRAWN = "follow.withdrawn"
+    POST_CREATED = "post.created"
+    POST_EDITED = "post.edited"
+    POST_DELETED = "post.deleted"
+
+
+async def record(
+    session: AsyncSession,
+    kind: EventKind,
+    *,
+    actor_id: int,
+    subject_id: int | None = None,
+    now: datetime,
+    **data: Any,
+) -> None:
+    """Note that ``actor_id`` did ``kind`` to ``subject_id`` (ids of rows in this node)."""
+    session.add(
+        Event(
+            kind=kind.value,
+            actor_id=actor_id,
+            subject_id=subject_id,
+            data=json.dumps(data, separators=(",", ":")),
+            created_at=now,
+        )
+    )

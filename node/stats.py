@@ -1,0 +1,43 @@
+"""Counts about the node as a whole, for NodeInfo and the admin pages.
+
+Activity is measured by posting: a member who only reads leaves no trace here,
+which is the point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.storage.models import Account, Post
+
+
+@dataclass(frozen=True)
+class NodeStats:
+    members: int
+    active_month: int
+    active_halfyear: int
+    local_posts: int
+
+
+async def node_stats(session: AsyncSession, *, now: datetime) -> NodeStats:
+    members = await session.scalar(select(func.count()).select_from(Account)) or 0
+
+    async def active_since(since: datetime) -> int:
+        statement = select(func.count(func.distinct(Post.author_id))).where(
+            Post.local.is_(True), Post.published_at >= since
+        )
+        return await session.scalar(statement) or 0
+
+    local_posts = await session.scalar(
+        select(func.count()).select_from(Post).where(Post.local.is_(True))
+    )
+    return NodeStats(
+        members=members,
+        active_month=await active_since(now - timedelta(days=30)),
+        active_halfyear=await active_since(now - timedelta(days=180)),
+        local_posts=local_posts or 0,
+    )

@@ -1,0 +1,151 @@
+"""What another server sees when it looks this node's members and groups up."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+from federation.keys import decode_multikey, load_public_key_pem
+from tests.api_client import Api
+
+AS2 = {"Accept": "application/activity+json"}
+LD = {"Accept": 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'}
+
+
+async def _fetch(api: Api, path: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    async with api.client.get(path, headers=headers or {}) as response:
+        if response.content_type.endswith("json"):
+            return response.status, await response.json(content_type=None)
+        return response.status, await response.text()
+
+
+async def _get(api: Api, path: str, headers: dict[str, str] | None = None) -> Any:
+    status, body = await _fetch(api, path, headers)
+    assert status == 200, body
+    return body
+
+
+async def test_webfinger_resolves_members_and_groups_unambiguously(api: Api) -> None:
+    ana = await api.register("ana")
+    await api.create_group(ana, "grief-circle")
+    jrd = await _get(api, "/.well-known/webfinger?resource=acct:ana@node.test")
+    assert jrd["subject"] == "acct:ana@node.test"
+    self_link = next(link for link in jrd["links"] if link["rel"] == "self")
+    assert self_link["href"] == "http://node.test/members/ana"
+    assert self_link["type"] == "application/activity+json"
+    jrd = await _get(api, "/.well-known/webfinger?resource=acct:GRIEF-circle@node.test")
+    assert jrd["links"][0]["href"] == "http://node.test/groups/grief-circle"
+    assert jrd["links"][0]["properties"]["https://www.w3.org/ns/activitystreams#type"] == "Group"
+    jrd = await _get(api, "/.well-known/webfinger?resource=http://node.test/groups/grief-circle")
+    assert jrd["subject"] == "acct:grief-circle@node.test"
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("", 400),
+        ("?resource=ana", 400),
+        ("?resource=acct:nobody@node.test", 404),
+        ("?resource=acct:ana@elsewhere.example", 404),
+    ],
+    ids=["missing", "not-a-resource", "unknown", "other-domain"],
+)
+async def test_webfinger_refuses_what_it_cannot_answer(api: Api, query: str, status: int) -> None:
+    await api.register("ana")
+    got, body = await _fetch(api, "/.well-known/webfinger" + query)
+    assert got == status
+    assert body["code"]
+
+
+async def test_host_meta_and_nodeinfo(api: Api) -> None:
+    ana = await api.register("ana")
+    await api.create_group(ana, "circle")
+    await api.post(ana, "circle", "Hello")
+    xml = await _get(api, "/.well-known/host-meta")
+    assert 'template="http://node.test/.well-known/webfinger?resource={uri}"' in xml
+    links = await _get(api, "/.well-known/nodeinfo")
+    assert links["links"][0]["href"] == "http://node.test/nodeinfo/2.1"
+    info = await _get(api, "/nodeinfo/2.1")
+    assert info["software"]["name"] == "kinfolk"
+    assert info["protocols"] == ["activitypub"]
+    assert info["usage"]["users"]["total"] == 1
+    assert info["usage"]["localPosts"] == 1
+
+
+@pytest.mark.parametrize("accept", [AS2, LD], ids=["activity+json", "ld+json"])
+async def test_member_is_a_person_with_both_keys(api: Api, accept: dict[str, str]) -> None:
+    await api.register("ana")
+    person = await _get(api, "/members/ana", accept)
+    assert person["type"] == "Person"
+    assert person["id"] == "http://node.test/members/ana"
+    assert person["inbox"] == "http://node.test/members/ana/inbox"
+    assert person["endpoints"]["sharedInbox"] == "http://node.test/inbox"
+    assert person["publicKey"]["owner"] == person["id"]
+    rsa_key = load_public_key_pem(person["publicKey"]["publicKeyPem"])
+    assert isinstance(rsa_key, rsa.RSAPublicKey)
+    assert rsa_key.key_size == 2048
+    (method,) = person["assertionMethod"]
+    assert method["type"] == "Multikey"
+    assert method["controller"] == person["id"]
+    assert isinstance(decode_multikey(method["publicKeyMultibase"]), ed25519.Ed25519PublicKey)
+    # The keys are made once and kept.
+    again = await _get(api, "/members/ana", accept)
+    assert again["publicKey"] == person["publicKey"]
+
+
+async def test_browsers_get_html(api: Api) -> None:
+    await api.register("ana")
+    page = await _get(api, "/members/ana", {"Accept": "text/html"})
+    assert "<h1>ana</h1>" in page
+
+
+async def test_group_actor_carries_lemmy_and_fep_1b12_fields(api: Api) -> None:
+    ana = await api.register("ana")
+    await api.create_group(ana, "circle", join_policy="approval", description="Be kind")
+    group = await _get(api, "/groups/circle", AS2)
+    assert group["type"] == "Group"
+    assert group["manuallyApprovesFollowers"] is True
+    assert group["attributedTo"] == "http://node.test/groups/circle/moderators"
+    assert group["postingRestrictedToMods"] is False
+    assert group["summary"] == "<p>Be kind</p>"
+    followers = await _get(api, "/groups/circle/followers", AS2)
+    assert followers == {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": "http://node.test/groups/circle/followers",
+        "type": "OrderedCollection",
+        "totalItems": 1,
+    }
+
+
+async def test_private_groups_and_their_posts_are_not_served_unsigned(api: Api) -> None:
+    ana = await api.register("ana")
+    await api.create_group(ana, "hidden", visibility="private")
+    post = await api.post(ana, "hidden", "Only for us")
+    assert (await _fetch(api, "/groups/hidden", AS2))[0] == 404
+    assert (await _fetch(api, "/groups/hidden/followers", AS2))[0] == 404
+    assert (await _fetch(api, f"/posts/{post['id']}", AS2))[0] == 404
+
+
+async def test_posts_are_pages_and_notes_with_audience(api: Api) -> None:
+    ana = await api.register("ana")
+    await api.create_group(ana, "circle")
+    thread = await api.post(ana, "circle", "Hi *all*", title="Hello", content_warning="grief")
+    reply = await api.reply(ana, thread["id"], "A reply")
+    page = await _get(api, f"/posts/{thread['id']}", AS2)
+    assert page["type"] == "Page"
+    assert page["name"] == "Hello"
+    assert page["audience"] == "http://node.test/groups/circle"
+    assert page["summary"] == "grief"
+    assert page["sensitive"] is True
+    assert "https://www.w3.org/ns/activitystreams#Public" in page["to"]
+    note = await _get(api, f"/posts/{reply['id']}", AS2)
+    assert note["type"] == "Note"
+    assert note["inReplyTo"] == thread["uri"]
+
+
+async def test_instance_actor(api: Api) -> None:
+    actor = await _get(api, "/actor", AS2)
+    assert actor["type"] == "Application"
+    assert actor["id"] == "http://node.test/actor"
