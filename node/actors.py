@@ -35,8 +35,10 @@ async def find_actor(
     session: AsyncSession, handle: str, domain: str, kind: ActorKind | None = None
 ) -> Actor:
     query = select(Actor).where(Actor.handle_key == handle_key(handle), Actor.domain == domain)
-    actor = await session.scalar(query)
-    if actor is None or (kind is not None and actor.kind is not kind):
+    if kind is not None:
+        query = query.where(Actor.kind == kind)
+    actor = await session.scalar(query.order_by(Actor.local.desc(), Actor.id).limit(1))
+    if actor is None:
         noun = kind.value if kind is not None else "one"
         raise NotFound(f"no {noun} called {handle!r} here")
     return actor

@@ -11,8 +11,8 @@ Design notes:
 - ``posts`` is likewise one table for every thread start and reply, local or
   remote, keyed by ``uri``. ``thread_id`` points at the thread start so a whole
   conversation is one indexed query; ``in_reply_to_id`` keeps the tree.
-- Handles are unique per domain across members and groups (``uq_actor_handle``),
-  so ``acct:name@domain`` always names exactly one actor.
+- Local handles are unique across members and groups (``uq_local_actor_handle``),
+  so ``acct:name@domain`` always names exactly one actor here.
 - Times are stored as UTC and always read back timezone-aware, on SQLite too.
 - Integer primary keys stay internal; the API and URLs use ``public_id`` (a
   time-ordered random id) so counts and creation order of private content are not
@@ -36,6 +36,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -135,7 +136,20 @@ def enum_column(kind: type[enum.StrEnum], name: str) -> Enum:
 
 class Actor(Base):
     __tablename__ = "actors"
-    __table_args__ = (UniqueConstraint("domain", "handle_key", name="uq_actor_handle"),)
+    __table_args__ = (
+        # Local handles are unique across members and groups (WebFinger is never
+        # ambiguous here); remote servers may reuse a name for a user and a
+        # community (Lemmy does), so for them the URI alone is the identity.
+        Index(
+            "uq_local_actor_handle",
+            "domain",
+            "handle_key",
+            unique=True,
+            sqlite_where=text("local"),
+            postgresql_where=text("local"),
+        ),
+        Index("ix_actor_handle", "domain", "handle_key"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uri: Mapped[str] = mapped_column(String(2048), unique=True)

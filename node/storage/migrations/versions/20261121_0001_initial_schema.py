@@ -33,11 +33,12 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_actors')),
-    sa.UniqueConstraint('domain', 'handle_key', name='uq_actor_handle'),
     sa.UniqueConstraint('uri', name=op.f('uq_actors_uri'))
     )
     with op.batch_alter_table('actors', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_actors_local'), ['local'], unique=False)
+        batch_op.create_index('ix_actor_handle', ['domain', 'handle_key'], unique=False)
+        batch_op.create_index('uq_local_actor_handle', ['domain', 'handle_key'], unique=True, sqlite_where=sa.text('local'), postgresql_where=sa.text('local'))
 
     op.create_table('accounts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -174,6 +175,8 @@ def downgrade() -> None:
     op.drop_table('groups')
     op.drop_table('accounts')
     with op.batch_alter_table('actors', schema=None) as batch_op:
+        batch_op.drop_index('uq_local_actor_handle')
+        batch_op.drop_index('ix_actor_handle')
         batch_op.drop_index(batch_op.f('ix_actors_local'))
 
     op.drop_table('actors')
