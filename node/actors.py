@@ -90,3 +90,36 @@ async def create_local_actor(
         # Someone took the name between our check and our insert.
         raise Conflict(f"the name {handle!r} is already taken here", field=field) from None
     return actor
+
+
+async def upsert_remote_actor(
+    session: AsyncSession,
+    *,
+    uri: str,
+    kind: ActorKind,
+    handle: str,
+    domain: str,
+    display_name: str,
+    summary: str,
+    now: datetime,
+) -> Actor:
+    """Create or refresh what we know of an actor on another node (keyed by its URI)."""
+    actor = await session.scalar(select(Actor).where(Actor.uri == uri))
+    if actor is not None and actor.local:
+        raise Conflict(f"{uri} is one of ours and cannot be updated from outside")
+    if actor is None:
+        actor = Actor(uri=uri, local=False, created_at=now)
+        session.add(actor)
+    actor.kind = kind
+    actor.handle = handle
+    actor.handle_key = handle_key(handle)
+    actor.domain = domain
+    actor.display_name = display_name
+    actor.summary = summary
+    actor.updated_at = now
+    await session.flush()
+    return actor
+
+
+async def find_actor_by_uri(session: AsyncSession, uri: str) -> Actor | None:
+    return await session.scalar(select(Actor).where(Actor.uri == uri))

@@ -48,6 +48,10 @@ class Settings:
     log_level: str = "INFO"
     log_format: str = "text"
     allow_private_addresses: bool = False
+    authorized_fetch: bool = False
+    signature_max_age: int = 65 * 60
+    signature_max_future: int = 60 * 60
+    embedded_worker: bool = True
 
     @property
     def domain(self) -> str:
@@ -149,6 +153,10 @@ _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
     ("log_level", "KINFOLK_LOG_LEVEL", _parse_choice("DEBUG", "INFO", "WARNING", "ERROR")),
     ("log_format", "KINFOLK_LOG_FORMAT", _parse_choice("text", "json")),
     ("allow_private_addresses", "KINFOLK_ALLOW_PRIVATE_ADDRESSES", _parse_bool),
+    ("authorized_fetch", "KINFOLK_AUTHORIZED_FETCH", _parse_bool),
+    ("signature_max_age", "KINFOLK_SIGNATURE_MAX_AGE", _parse_positive_int),
+    ("signature_max_future", "KINFOLK_SIGNATURE_MAX_FUTURE", _parse_positive_int),
+    ("embedded_worker", "KINFOLK_EMBEDDED_WORKER", _parse_bool),
 )
 
 ENVIRONMENT_VARIABLES: tuple[str, ...] = tuple(env for _, env, _ in _SOURCES)
@@ -223,7 +231,11 @@ def load_settings(
 def _stored_secret(data_dir: Path, create: bool) -> str:
     path = data_dir / SECRET_FILE_NAME
     if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
+        stored = path.read_text(encoding="utf-8").strip()
+        try:
+            return _parse_secret(stored)
+        except ValueError as exc:  # e.g. left empty by a crash while it was first written
+            raise ConfigError([f"{path}: {exc}; delete the file to have a new one made"]) from None
     secret = secrets.token_urlsafe(48)
     if create:
         data_dir.mkdir(parents=True, exist_ok=True)

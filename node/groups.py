@@ -369,10 +369,14 @@ async def list_members(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[MembershipView]:
-    """Members of a group, oldest first. Pending requests and bans are for moderators."""
+    """Members of a group, oldest first, shown to its own members only (who belongs to
+    a support group is confidential, public group or not). Pending requests and bans
+    are for moderators."""
     limit = check_limit(limit)
+    after = decode_cursor(cursor, int)[0] if cursor else None
     record = await load_group(session, site, viewer, acct)
     permissions.require_content_readable(record.group.visibility, record.membership)
+    permissions.require_member_list_visible(record.membership)
     if state is not MembershipState.APPROVED:
         permissions.require_group_moderator(record.membership)
     statement = (
@@ -382,8 +386,7 @@ async def list_members(
         .order_by(Membership.id)
         .limit(limit + 1)
     )
-    if cursor:
-        (after,) = decode_cursor(cursor, int)
+    if after is not None:
         statement = statement.where(Membership.id > after)
     rows = (await session.execute(statement)).all()
     items = [_membership_view(m, record.actor, a) for m, a in rows[:limit]]
@@ -419,3 +422,28 @@ async def decide_membership(
     membership.state = MembershipState.APPROVED
     membership.updated_at = now
     return _membership_view(membership, record.actor, member)
+
+
+async def upsert_remote_group(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    join_policy: JoinPolicy,
+    posting_restricted_to_moderators: bool,
+    language: str | None = None,
+) -> Group:
+    """What we know of a group hosted elsewhere (its actor is already stored).
+
+    Remote groups that reach us publicly are public; private groups from other
+    nodes arrive only through membership, with group federation.
+    """
+    group = await session.scalar(select(Group).where(Group.actor_id == actor.id))
+    if group is None:
+        group = Group(actor_id=actor.id, visibility=Visibility.PUBLIC)
+        session.add(group)
+    group.join_policy = join_policy
+    group.posting_restricted_to_moderators = posting_restricted_to_moderators
+    group.language = language or group.language or "en"
+    group.default_content_warning = group.default_content_warning or ""
+    await session.flush()
+    return group

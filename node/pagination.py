@@ -12,7 +12,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from node.errors import InvalidInput
@@ -21,6 +21,9 @@ T = TypeVar("T")
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
+# Integer parts of cursors are row ids, INTEGER columns (32 bits on PostgreSQL): a larger
+# value is not one we issued, and the database would refuse it with an error.
+_INT_MIN, _INT_MAX = -(2**31), 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ def decode_cursor(cursor: str, *types: type) -> tuple[object, ...]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         parts = json.loads(raw)
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise bad from None
     if not isinstance(parts, list) or len(parts) != len(types):
         raise bad
@@ -49,12 +52,18 @@ def decode_cursor(cursor: str, *types: type) -> tuple[object, ...]:
     for part, kind in zip(parts, types, strict=True):
         if kind is datetime and isinstance(part, str):
             try:
-                decoded.append(datetime.fromisoformat(part))
-            except ValueError:
+                moment = datetime.fromisoformat(part)
+                if moment.tzinfo is None:  # we issue UTC times; a naive one is forged
+                    raise bad
+                decoded.append(moment.astimezone(UTC))
+            except (ValueError, OverflowError):
                 raise bad from None
-        elif (kind is int and isinstance(part, int) and not isinstance(part, bool)) or (
-            kind is str and isinstance(part, str)
-        ):
+        elif (
+            kind is int
+            and isinstance(part, int)
+            and not isinstance(part, bool)
+            and _INT_MIN <= part <= _INT_MAX
+        ) or (kind is str and isinstance(part, str)):
             decoded.append(part)
         else:
             raise bad

@@ -39,6 +39,12 @@ def can_read_content(visibility: Visibility, membership: MembershipView | None) 
     return visibility is Visibility.PUBLIC or is_approved(membership)
 
 
+def require_member_list_visible(membership: MembershipView | None) -> None:
+    """Who belongs to a support group is for its members to know, never for passers-by."""
+    if not is_approved(membership):
+        raise PermissionDenied("only this group's members can see who belongs to it")
+
+
 def require_group_visible(viewer: Viewer | None, visibility: Visibility) -> None:
     if not can_see_group(viewer, visibility):
         raise NotFound("no such group")
@@ -66,9 +72,11 @@ def require_can_react(membership: MembershipView | None) -> None:
     require_can_post(membership, restricted_to_moderators=False)
 
 
-def require_can_edit(viewer: Viewer, author_id: int) -> None:
+def require_can_edit(viewer: Viewer, author_id: int, membership: MembershipView | None) -> None:
     if viewer.actor_id != author_id:
         raise PermissionDenied("only the author can edit a post")
+    if membership is not None and membership.state is MembershipState.BANNED:
+        raise PermissionDenied("you are banned from this group")
 
 
 def require_can_delete(viewer: Viewer, author_id: int, membership: MembershipView | None) -> None:

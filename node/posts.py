@@ -17,8 +17,10 @@ from sqlalchemy.orm import aliased
 
 from node import permissions
 from node.actors import actor_ref
-from node.content import render_markdown
-from node.errors import Conflict, InvalidInput, NotFound
+from node.content import render_markdown, sanitize_html
+from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.events import EventKind
+from node.events import record as record_event
 from node.groups import (
     CONTENT_WARNING_MAX,
     GroupRecord,
@@ -178,6 +180,9 @@ async def _insert_post(
     )
     session.add(post)
     await session.flush()
+    await record_event(
+        session, EventKind.POST_CREATED, actor_id=viewer.actor_id, subject_id=post.id, now=now
+    )
     return post
 
 
@@ -256,12 +261,16 @@ async def list_threads(
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[PostView]:
-    """A group's thread starts, newest first; deleted threads without replies are left out."""
+    """A group's thread starts, newest first; deleted threads with no live reply are left out."""
     limit = check_limit(limit)
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_content_readable(record.group.visibility, record.membership)
     reply_row = aliased(Post)
-    has_replies = select(reply_row.id).where(reply_row.thread_id == Post.id).exists()
+    has_replies = (
+        select(reply_row.id)
+        .where(reply_row.thread_id == Post.id, reply_row.deleted_at.is_(None))
+        .exists()
+    )
     statement = (
         select(Post)
         .where(
@@ -328,8 +337,8 @@ async def edit_post(
     now: datetime,
 ) -> PostView:
     """The author changes what they wrote; the post is marked as edited."""
-    post, _ = await _load_post(session, viewer, public_id)
-    permissions.require_can_edit(viewer, post.author_id)
+    post, group = await _load_post(session, viewer, public_id)
+    permissions.require_can_edit(viewer, post.author_id, group.membership)
     if post.deleted_at is not None:
         raise Conflict("this post was deleted")
     if title is not None:
@@ -344,6 +353,9 @@ async def edit_post(
             content_warning.strip(), CONTENT_WARNING_MAX, "content_warning"
         )
     post.edited_at = now
+    await record_event(
+        session, EventKind.POST_EDITED, actor_id=viewer.actor_id, subject_id=post.id, now=now
+    )
     return (await _views(session, viewer, [post]))[0]
 
 
@@ -351,10 +363,17 @@ async def delete_post(
     session: AsyncSession, viewer: Viewer, public_id: str, *, now: datetime
 ) -> None:
     """Delete a post: its author, the group's moderators or node staff may."""
-    post, record = await _load_post(session, viewer, public_id)
-    permissions.require_can_delete(viewer, post.author_id, record.membership)
+    post, group = await _load_post(session, viewer, public_id)
+    permissions.require_can_delete(viewer, post.author_id, group.membership)
     if post.deleted_at is not None:
         return
+    _wipe(post, now)
+    await record_event(
+        session, EventKind.POST_DELETED, actor_id=viewer.actor_id, subject_id=post.id, now=now
+    )
+
+
+def _wipe(post: Post, now: datetime) -> None:
     post.deleted_at = now
     post.title = None
     post.source = None
@@ -395,3 +414,57 @@ async def set_support(
         await session.delete(existing)
         await session.flush()
     return (await _views(session, viewer, [post]))[0]
+
+
+async def store_remote_post(
+    session: AsyncSession,
+    *,
+    uri: str,
+    author: Actor,
+    group: Group,
+    in_reply_to_uri: str | None,
+    title: str | None,
+    content_html: str,
+    content_warning: str,
+    language: str,
+    published_at: datetime,
+    edited_at: datetime | None,
+    now: datetime,
+) -> Post:
+    """Store (or update) a post written on another node. Its HTML is sanitised here."""
+    post = await session.scalar(select(Post).where(Post.uri == uri))
+    parent = None
+    if in_reply_to_uri is not None:
+        parent = await session.scalar(select(Post).where(Post.uri == in_reply_to_uri))
+    if post is None:
+        post = Post(
+            public_id=new_public_id(published_at),
+            uri=uri,
+            local=False,
+            author_id=author.id,
+            group_id=group.id,
+            thread_id=None if parent is None else (parent.thread_id or parent.id),
+            in_reply_to_id=None if parent is None else parent.id,
+            published_at=published_at,
+        )
+        session.add(post)
+    elif post.author_id != author.id or post.local:
+        raise PermissionDenied(f"{author.uri} cannot change {uri}")
+    post.title = title[:TITLE_MAX] if title else None
+    post.content_html = sanitize_html(content_html)
+    post.content_warning = content_warning[:CONTENT_WARNING_MAX]
+    post.language = language[:16] or "en"
+    post.edited_at = edited_at
+    await session.flush()
+    return post
+
+
+async def delete_remote_post(
+    session: AsyncSession, *, uri: str, author: Actor, now: datetime
+) -> bool:
+    """A remote author deleted their post: keep a tombstone, wipe the content."""
+    post = await session.scalar(select(Post).where(Post.uri == uri))
+    if post is None or post.local or post.author_id != author.id:
+        return False
+    _wipe(post, now)
+    return True

@@ -55,6 +55,9 @@ class SqliteDatabases:
         shutil.copyfile(self._template, path)
         return Database(f"sqlite+aiosqlite:///{path}")
 
+    async def acquire_async(self, test_dir: Path, index: int = 0) -> Database:
+        return self.acquire(test_dir, index)
+
     def close(self) -> None:
         shutil.rmtree(self._root, ignore_errors=True)
 
@@ -70,12 +73,16 @@ class PostgresDatabases:
         self._truncate = f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"
 
     def acquire(self, test_dir: Path, index: int = 0) -> Database:
+        return asyncio.run(self.acquire_async(test_dir, index))
+
+    async def acquire_async(self, test_dir: Path, index: int = 0) -> Database:
+        """A clean schema (from inside a running event loop, as the rig needs)."""
         schema = f"{self._prefix}_n{index}"
         if schema not in self._migrated:
-            asyncio.run(_migrate(self._url, schema))
+            await _migrate(self._url, schema)
             self._migrated.add(schema)
         else:
-            asyncio.run(self._execute(schema, self._truncate))
+            await self._execute(schema, self._truncate)
         return Database(self._url, schema)
 
     async def _execute(self, schema: str | None, statement: str) -> None:
