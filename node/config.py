@@ -238,10 +238,22 @@ def _stored_secret(data_dir: Path, create: bool) -> str:
             raise ConfigError([f"{path}: {exc}; delete the file to have a new one made"]) from None
     secret = secrets.token_urlsafe(48)
     if create:
+        # Written whole to a private temporary file, then linked into place: the secret
+        # file is never seen half-written, and of two processes starting at once the
+        # second finds the first one's secret instead of failing.
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        draft = path.with_name(f".{SECRET_FILE_NAME}.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(secret + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            return _stored_secret(data_dir, create=False)
+        finally:
+            draft.unlink()
     return secret
 
 

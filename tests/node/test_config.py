@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from pathlib import Path
 
@@ -226,3 +227,20 @@ def test_describe_masks_the_secret() -> None:
     assert shown["secret_key"] == "********"
     assert SECRET not in shown.values()
     assert shown["base_url"] == "https://support.example.org"
+
+
+def test_two_first_starts_at_once_share_one_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The other process wins the race to store its secret: we use that one, not ours."""
+    theirs = "t" * 48
+    real_link = os.link
+
+    def lose_the_race(source: str | Path, target: str | Path) -> None:
+        Path(target).write_text(theirs + "\n", encoding="utf-8")
+        real_link(source, target)  # raises FileExistsError, as a lost race does
+
+    monkeypatch.setattr(os, "link", lose_the_race)
+    settings = load_settings({"KINFOLK_DATA_DIR": str(tmp_path)})
+    assert settings.secret_key == theirs
+    assert sorted(p.name for p in tmp_path.iterdir()) == [SECRET_FILE_NAME]
