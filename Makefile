@@ -5,6 +5,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
+# The independent Fedify peer used by the interop tests, copied out of ../shared
+# (read-only there) and installed with npm from its lock file.
+PEER_SRC ?= ../shared/peers/fedify-peer
+PEER_DIR := build/fedify-peer
+PEER_READY := $(if $(wildcard $(PEER_SRC)/package-lock.json),$(PEER_DIR)/.installed,)
+
 .PHONY: run test lint typecheck pytest bench clean help
 
 help:
@@ -24,6 +30,14 @@ $(BIN)/.installed-test: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@ $(BIN)/.installed-run
 
+$(PEER_DIR)/.installed: $(PEER_SRC)/package-lock.json
+	rm -rf $(PEER_DIR)
+	mkdir -p build
+	cp -r $(PEER_SRC) $(PEER_DIR)
+	chmod -R u+w $(PEER_DIR)
+	cd $(PEER_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 run: $(BIN)/.installed-run
 	$(BIN)/kinfolk serve
 
@@ -34,10 +48,10 @@ lint: $(BIN)/.installed-test
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
-pytest: $(BIN)/.installed-test
+pytest: $(BIN)/.installed-test $(PEER_READY)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
 
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -7,19 +7,34 @@ context, so tests and the CLI start and stop nodes the same way.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from aiohttp import web
 from sqlalchemy import text
 
+from federation.delivery import DeliveryConfig
+from federation.runtime import federation_runtime
 from node.config import Settings
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from web.activitypub import add_activitypub_routes
 from web.api.routes import add_api_routes
-from web.keys import CLOCK, ENGINE, PASSWORDS, SESSIONS, SETTINGS, SITE, Clock
+from web.inbox import add_inbox_routes
+from web.keys import (
+    CLOCK,
+    DELIVERY_CONFIG,
+    ENGINE,
+    FEDERATION,
+    PASSWORDS,
+    SESSIONS,
+    SETTINGS,
+    SITE,
+    WORKERS,
+    Clock,
+)
 from web.problems import problems_middleware
 
 
@@ -32,8 +47,10 @@ def create_app(
     *,
     passwords: Passwords | None = None,
     clock: Clock = _utc_now,
+    delivery: DeliveryConfig | None = None,
 ) -> web.Application:
-    """A node's web application. ``passwords`` and ``clock`` are injectable for tests."""
+    """A node's web application. ``passwords``, ``clock`` and ``delivery`` are
+    injectable for tests and benchmarks."""
     # The JSON API enforces its own (smaller, per-endpoint) limits while streaming;
     # this is the outer bound for anything else.
     app = web.Application(
@@ -43,9 +60,13 @@ def create_app(
     app[SITE] = Site(settings.base_url)
     app[PASSWORDS] = passwords or Passwords()
     app[CLOCK] = clock
+    if delivery is not None:
+        app[DELIVERY_CONFIG] = delivery
     app.cleanup_ctx.append(_database)
+    app.cleanup_ctx.append(_federation)
     add_api_routes(app)
     add_activitypub_routes(app)
+    add_inbox_routes(app)
     app.router.add_get("/healthz", health)
     app.router.add_get("/", landing)
     return app
@@ -58,6 +79,23 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
     app[SESSIONS] = create_sessionmaker(engine)
     yield
     await engine.dispose()
+
+
+async def _federation(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    async with federation_runtime(
+        settings, app[SESSIONS], app[CLOCK], delivery=app.get(DELIVERY_CONFIG)
+    ) as runtime:
+        app[FEDERATION] = runtime.federation
+        app[WORKERS] = runtime.workers
+        stop = asyncio.Event()
+        embedded = None
+        if settings.embedded_worker:
+            embedded = asyncio.create_task(runtime.workers.run(stop))
+        yield
+        stop.set()
+        if embedded is not None:
+            await embedded
 
 
 async def health(request: web.Request) -> web.Response:

@@ -12,9 +12,10 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,8 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.runtime import federation_runtime
+from federation.workers import Queue
 from node import accounts, groups
 from node.config import CONFIG_FILE_NAME, ConfigError, Settings, describe, load_settings
 from node.errors import DomainError
@@ -198,8 +201,12 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
     log.info("serving %s on http://%s:%d", settings.base_url, args.host, args.port)
     print(f"Kinfolk is running at {settings.base_url} (listening on {args.host}:{args.port}).")
     print("Press Ctrl+C to stop.", flush=True)
+    stop = asyncio.Event()
+    # Service managers stop with SIGTERM: shut down as cleanly as on Ctrl+C.
+    with suppress(NotImplementedError):  # no signal handlers on Windows
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
         await runner.cleanup()
 
@@ -208,6 +215,23 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> Coroutine[Any, An
     args.host = args.host or settings.host
     args.port = settings.port if args.port is None else args.port
     return _serve(settings, args)
+
+
+async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        if await pending_revisions(engine):
+            raise UsageError("the database schema is not up to date: run 'kinfolk migrate' first")
+        stop = asyncio.Event()
+        with suppress(NotImplementedError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+        async with federation_runtime(settings, create_sessionmaker(engine), clock) as runtime:
+            print(f"Kinfolk worker running the {args.queue} queue(s); Ctrl+C to stop.", flush=True)
+            await runtime.workers.run(stop, Queue(args.queue))
+    finally:
+        await engine.dispose()
 
 
 async def cmd_config(settings: Settings, args: argparse.Namespace) -> None:
@@ -256,6 +280,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     migrate = commands.add_parser("migrate", help="bring the database schema up to date")
     migrate.set_defaults(run=cmd_migrate)
+
+    worker = commands.add_parser(
+        "worker",
+        help="process the federation queues (run several, against PostgreSQL, to scale)",
+        description="Process incoming activities and deliver outgoing ones. 'kinfolk serve' "
+        "runs the same work embedded unless KINFOLK_EMBEDDED_WORKER=false; run workers "
+        "separately to scale out. Several may run at once against one PostgreSQL.",
+    )
+    worker.add_argument(
+        "--queue",
+        choices=[q.value for q in Queue],
+        default=Queue.ALL.value,
+        help="inbox: process received activities and dispatch events; delivery: send "
+        "queued activities; all (default): both",
+    )
+    worker.set_defaults(run=cmd_worker)
 
     config = commands.add_parser("config", help="show the effective settings (secret masked)")
     config.set_defaults(run=cmd_config)

@@ -8,6 +8,9 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from federation.context import Federation
+from federation.delivery import DeliveryConfig
+from federation.workers import NodeWorkers
 from node.config import Settings
 from node.passwords import Passwords
 from node.site import Site
@@ -20,3 +23,6 @@ ENGINE = web.AppKey("engine", AsyncEngine)
 SESSIONS = web.AppKey("sessions", async_sessionmaker[AsyncSession])
 PASSWORDS = web.AppKey("passwords", Passwords)
 CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+FEDERATION = web.AppKey("federation", Federation)
+WORKERS = web.AppKey("workers", NodeWorkers)
+DELIVERY_CONFIG = web.AppKey("delivery_config", DeliveryConfig)

@@ -37,9 +37,9 @@ async def test_register_create_group_join_post_reply_and_support(api: Api) -> No
     nested = await api.reply(ben, answer["id"], "Thank you.")
     assert nested["thread"] == thread["id"]
 
-    supported = (
-        await api.call("PUT", f"/api/v1/posts/{thread['id']}/support", as_=ana)
-    ).expect(200)
+    supported = (await api.call("PUT", f"/api/v1/posts/{thread['id']}/support", as_=ana)).expect(
+        200
+    )
     assert supported["supported_by_me"] is True
     assert supported["support_count"] is None  # only the author sees the count
     seen_by_ben = (await api.call("GET", f"/api/v1/posts/{thread['id']}", as_=ben)).expect(200)

@@ -45,7 +45,7 @@ def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str,
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
-def _parameters(operation: Operation) -> list[dict[str, Any]]:
+def _parameters(operation: Operation, components: dict[str, Any]) -> list[dict[str, Any]]:
     parameters: list[dict[str, Any]] = []
     for part in operation.path.split("/"):
         if part.startswith("{"):
@@ -54,7 +54,8 @@ def _parameters(operation: Operation) -> list[dict[str, Any]]:
                  "schema": {"type": "string"}}
             )  # fmt: skip
     if operation.query is not NoQuery:
-        schema = operation.query.model_json_schema()
+        schema = operation.query.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(schema.pop("$defs", {}))
         for name, prop in schema.get("properties", {}).items():
             parameters.append(
                 {"name": name, "in": "query", "required": name in schema.get("required", []),
@@ -85,7 +86,7 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
         "operationId": operation.operation_id,
         "summary": operation.summary,
         "tags": [operation.tag],
-        "parameters": _parameters(operation),
+        "parameters": _parameters(operation, components),
         "responses": responses,
     }
     if operation.body is not NoBody:

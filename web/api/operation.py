@@ -10,7 +10,7 @@ database transaction, and serialisation of the answer.
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,7 +18,7 @@ from enum import Enum
 from typing import Any, Generic, TypeVar
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import accounts
@@ -40,16 +40,28 @@ class Auth(Enum):
     REQUIRED = "required"
 
 
+def _refuse_nul(value: Any) -> Any:
+    # PostgreSQL cannot store U+0000 in text, and no name or message needs it.
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("text may not contain NUL characters")
+    return value
+
+
 class Body(BaseModel):
-    """Base of request bodies: exact types, no unknown fields."""
+    """Base of request bodies: exact types, no unknown fields, validated as JSON
+    (so enums take their string values, while ``"5"`` is still not a number)."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    _no_nul = field_validator("*")(_refuse_nul)
 
 
 class Query(BaseModel):
     """Base of query strings: values arrive as text, so numbers are parsed from it."""
 
     model_config = ConfigDict(extra="ignore")
+
+    _no_nul = field_validator("*")(_refuse_nul)
 
 
 class NoBody(Body):
@@ -73,6 +85,8 @@ class Call(Generic[B, Q]):
     site: Site
     passwords: Passwords
     now: datetime
+    # What the operation's ``prepare`` step found before the transaction began.
+    prepared: Any = None
 
     def path(self, name: str) -> str:
         return self.request.match_info[name]
@@ -85,6 +99,9 @@ class Call(Generic[B, Q]):
 
 
 Handler = Callable[[Call[Any, Any]], Awaitable[BaseModel | None]]
+# Work done outside the database transaction (network look-ups), given the request,
+# the signed-in member and the parsed body; its result becomes ``Call.prepared``.
+Prepare = Callable[[web.Request, Viewer | None, Any], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -99,6 +116,7 @@ class Operation:
     query: type[Query] = NoQuery
     response: type[BaseModel] | None = None
     status: int = 200
+    prepare: Prepare | None = None
     # Domain errors this operation can answer with, for the document.
     errors: tuple[int, ...] = ()
 
@@ -129,16 +147,22 @@ async def _read_body(request: web.Request, model: type[Body], limit: int) -> Bod
         )
     if request.content_length is not None and request.content_length > limit:
         raise Problem(413, "too_large", f"the body may be at most {limit} bytes")
-    raw = await request.content.read(limit + 1)
-    if len(raw) > limit:
-        raise Problem(413, "too_large", f"the body may be at most {limit} bytes")
+    raw = bytearray()
     try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise Problem(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+        # read(n) returns what has arrived so far, not n bytes: read to the end.
+        while chunk := await request.content.read(limit + 1 - len(raw)):
+            raw += chunk
+            if len(raw) > limit:
+                raise Problem(413, "too_large", f"the body may be at most {limit} bytes")
+    except web.RequestPayloadError as exc:
+        raise Problem(400, "malformed_body", f"the body cannot be read: {exc}") from None
     try:
-        return model.model_validate(data)
+        return model.model_validate_json(raw)
     except ValidationError as exc:
+        invalid = [e for e in exc.errors(include_url=False) if e["type"] == "json_invalid"]
+        if invalid:
+            detail = f"the body is not valid JSON: {invalid[0]['msg']}"
+            raise Problem(400, "malformed_json", detail) from None
         raise _validation_problem(exc, "body") from None
 
 
@@ -149,15 +173,20 @@ def _read_query(request: web.Request, model: type[Query]) -> Query:
         raise _validation_problem(exc, "query") from None
 
 
+# RFC 6750's b64token; header bytes that are not UTF-8 arrive as surrogates.
+_TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
+
 def bearer_token(request: web.Request) -> str | None:
     """The token in ``Authorization: Bearer …``, if the request carries one."""
     header = request.headers.get("Authorization")
     if header is None:
         return None
     scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+    token = token.strip()
+    if scheme.lower() != "bearer" or not _TOKEN.fullmatch(token):
         raise AuthenticationFailed("send your token as 'Authorization: Bearer <token>'")
-    return token.strip()
+    return token
 
 
 def wrap(operation: Operation) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -166,19 +195,26 @@ def wrap(operation: Operation) -> Callable[[web.Request], Awaitable[web.StreamRe
     async def handle(request: web.Request) -> web.StreamResponse:
         app = request.app
         settings = app[SETTINGS]
+        if any("\x00" in value for value in request.match_info.values()):
+            raise Problem(404, "not_found", "there is nothing at this address")
         query = _read_query(request, operation.query)
         body = await _read_body(request, operation.body, settings.max_request_bytes)
         now = app[CLOCK]()
-        async with app[SESSIONS].begin() as session:
-            viewer = None
-            if operation.auth is not Auth.NONE:
-                token = bearer_token(request)
-                if token is not None:
+        viewer = None
+        if operation.auth is not Auth.NONE:
+            token = bearer_token(request)
+            if token is not None:
+                async with app[SESSIONS].begin() as session:
                     viewer = await accounts.viewer_for_token(session, token, now=now)
-                elif operation.auth is Auth.REQUIRED:
-                    raise AuthenticationFailed(
-                        "log in first: this needs 'Authorization: Bearer <token>'"
-                    )
+            elif operation.auth is Auth.REQUIRED:
+                raise AuthenticationFailed(
+                    "log in first: this needs 'Authorization: Bearer <token>'"
+                )
+        prepared = None
+        if operation.prepare is not None:
+            # Outside the transaction: a slow remote server must not hold a database lock.
+            prepared = await operation.prepare(request, viewer, body)
+        async with app[SESSIONS].begin() as session:
             call: Call[Any, Any] = Call(
                 request=request,
                 session=session,
@@ -189,6 +225,7 @@ def wrap(operation: Operation) -> Callable[[web.Request], Awaitable[web.StreamRe
                 site=app[SITE],
                 passwords=app[PASSWORDS],
                 now=now,
+                prepared=prepared,
             )
             result = await operation.handler(call)
         if result is None:

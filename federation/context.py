@@ -1,0 +1,145 @@
+"""One node's federation machinery, built once per process and shared.
+
+``Federation`` holds what every federation task needs: the node's identity,
+database sessions, the guarded HTTP client, the clock, and the key ring that
+resolves a signature's ``keyId`` to a public key. Key fetches are cached in the
+database and single-flight in memory: fifty simultaneous requests from a new
+actor cause one fetch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import aiohttp
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from federation.http import Egress, FetchError, Signer, fetch_document, fetch_json
+from federation.instance import instance_actor
+from federation.keystore import local_keys
+from federation.remote_actors import (
+    ActorDocument,
+    RemoteKey,
+    cached_key,
+    parse_actor,
+    store_actor,
+)
+from federation.signature_policy import TimeWindow
+from federation.vocab import Malformed, id_of, same_origin
+from node.site import Site
+from node.storage.models import Actor
+
+log = logging.getLogger("kinfolk.federation")
+
+
+@dataclass
+class Federation:
+    site: Site
+    sessions: async_sessionmaker[AsyncSession]
+    http: aiohttp.ClientSession
+    egress: Egress
+    clock: Callable[[], datetime]
+    window: TimeWindow
+    authorized_fetch: bool = False
+    _signer: Signer | None = None
+    _inflight: dict[str, asyncio.Future[RemoteKey | None]] = field(default_factory=dict)
+
+    async def signer(self) -> Signer:
+        """The instance actor's RSA key, which signs every fetch."""
+        if self._signer is None:
+            async with self.sessions.begin() as session:
+                actor = await instance_actor(session, self.site, now=self.clock())
+                keys = await local_keys(session, actor, now=self.clock())
+            self._signer = Signer(keys.rsa_key_id, keys.rsa)
+        return self._signer
+
+    async def fetch(self, url: str) -> dict[str, Any]:
+        return await fetch_document(
+            self.http, self.egress, url, signer=await self.signer(), now=self.clock
+        )
+
+    async def resolve_actor(self, uri: str) -> Actor:
+        """Fetch an actor's document and store what we need of it."""
+        try:
+            document = parse_actor(await self.fetch(uri))
+        except Malformed as exc:
+            raise FetchError(f"{uri} is not a usable actor: {exc}") from None
+        if document.uri != uri.split("#", 1)[0]:
+            raise FetchError(f"{uri} describes {document.uri}")
+        async with self.sessions.begin() as session:
+            return await self.store(session, document)
+
+    async def store(self, session: AsyncSession, document: ActorDocument) -> Actor:
+        """Store a remote actor whose inboxes we may send to (checked here, once)."""
+        for inbox in filter(None, (document.inbox, document.shared_inbox)):
+            self.egress.check_url(inbox)
+        return await store_actor(session, document, now=self.clock())
+
+    async def lookup(self, handle: str) -> Actor:
+        """Find ``name@host`` (``@name@host``, ``!name@host``) by WebFinger and store it."""
+        name, _, host = handle.lstrip("@!").partition("@")
+        if not name or not host:
+            raise FetchError(f"{handle!r} is not a handle of the form name@host")
+        schemes = ["https", "http"] if self.egress.allow_http else ["https"]
+        last: FetchError | None = None
+        for scheme in schemes:
+            url = f"{scheme}://{host}/.well-known/webfinger?resource=acct:{name}@{host}"
+            try:
+                jrd = await fetch_json(self.http, self.egress, url)
+            except FetchError as exc:
+                last = exc
+                continue
+            for link in jrd.get("links", []):
+                if (
+                    isinstance(link, dict)
+                    and link.get("rel") == "self"
+                    and isinstance(link.get("href"), str)
+                ):
+                    return await self.resolve_actor(link["href"])
+            raise FetchError(f"{handle} has no ActivityPub actor")
+        assert last is not None
+        raise last
+
+    async def key(self, key_id: str, *, refresh: bool = False) -> RemoteKey | None:
+        """The public key named ``key_id``: from the database, else fetched (once at a time)."""
+        if not refresh:
+            async with self.sessions() as session:
+                found = await cached_key(session, key_id)
+            if found is not None:
+                return found
+        pending = self._inflight.get(key_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[RemoteKey | None] = asyncio.get_running_loop().create_future()
+        self._inflight[key_id] = future
+        try:
+            result = await self._fetch_key(key_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters re-raise it, nobody logs it twice
+            raise
+        finally:
+            del self._inflight[key_id]
+        future.set_result(result)
+        return result
+
+    async def _fetch_key(self, key_id: str) -> RemoteKey | None:
+        document = await self.fetch(key_id.split("#", 1)[0])
+        owner = id_of(document.get("owner")) or id_of(document.get("controller"))
+        if owner and "inbox" not in document:
+            # A standalone key document: its owner (on the same host) is the actor.
+            if not same_origin(owner, key_id):
+                raise FetchError(f"key {key_id} names an owner on another host: {owner}")
+            document = await self.fetch(owner)
+        try:
+            actor = parse_actor(document)
+        except Malformed as exc:
+            raise FetchError(f"the owner of {key_id} is not a usable actor: {exc}") from None
+        async with self.sessions.begin() as session:
+            await self.store(session, actor)
+        return next((k for k in actor.keys if k.key_id == key_id), None)

@@ -1,0 +1,50 @@
+"""Tunables of the delivery worker, in one frozen value.
+
+Design note: the defaults are sized from shared/BENCHMARKS.md. A far node
+(556 ms round trip) receiving 20 activities/s needs about 11 requests in flight
+to keep up, so ``max_per_host`` is 16, not 1 (one at a time caps it at
+1.8/s, Lemmy 0.19's lag). ``max_in_flight`` bounds the whole worker; a host with
+any failure streak gets one slot (a probe) and all such hosts together at most
+``suspect_share`` of the slots, so dead hosts cannot crowd out live ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class DeliveryConfig:
+    """How hard the delivery worker pushes, how long it waits and when it stops trying.
+
+    ``lease`` must outlast the worst case of one claimed row: two signed requests
+    (double-knocking) each bounded by ``total_timeout``, plus recording.
+    """
+
+    max_in_flight: int = 128  # requests in flight per worker process
+    max_per_host: int = 16  # ... of which to one host
+    suspect_share: float = 0.1  # share of slots for hosts with a failure streak
+    batch_size: int = 128  # most rows claimed in one transaction
+    lease: timedelta = timedelta(minutes=2)
+    connect_timeout: float = 5.0  # seconds
+    total_timeout: float = 20.0  # seconds, per request
+    idle_sleep: float = 0.25  # seconds between polls when nothing is due
+    breaker_threshold: int = 5  # consecutive failures that open a host's breaker
+    breaker_base: timedelta = timedelta(seconds=30)  # first open period, doubled per failure
+    breaker_max: timedelta = timedelta(minutes=5)  # longest open period: probes at least this often
+    unreachable_after: timedelta = timedelta(days=7)  # of uninterrupted failure
+    user_agent: str = "Kinfolk/0.1 (ActivityPub delivery)"
+
+    def __post_init__(self) -> None:
+        if self.max_in_flight < 1 or self.max_per_host < 1 or self.batch_size < 1:
+            raise ValueError("max_in_flight, max_per_host and batch_size must be at least 1")
+        if not 1 <= self.breaker_threshold <= 10:
+            raise ValueError("breaker_threshold must be between 1 and 10")
+        if self.lease.total_seconds() <= 2 * self.total_timeout:
+            raise ValueError("lease must outlast two requests (double-knocking) of total_timeout")
+
+    @property
+    def suspect_slots(self) -> int:
+        """In-flight requests allowed to hosts with a failure streak, all together."""
+        return max(1, int(self.max_in_flight * self.suspect_share))

@@ -1,0 +1,324 @@
+"""The delivery queue's two transactions: claim due rows under a lease, record outcomes.
+
+Design note: a claimed row stays ``queued`` with ``claimed_until`` set; nobody
+else claims it until that lease runs out, so a worker killed mid-batch loses
+nothing and at most re-sends what it had in flight. One query picks the due
+rows: ``queued``, due, not leased, the host's breaker closed, no earlier queued
+row for the same inbox and object (Create before Update before Delete, however
+many requests are in flight), and at most ``max_per_host`` rows per host by a
+window function, so one busy host cannot fill a batch. On PostgreSQL the
+outer select takes ``FOR UPDATE SKIP LOCKED`` and re-checks the due conditions
+on the locked rows, so concurrent workers never claim the same row; on SQLite
+the engine opens every transaction with ``BEGIN IMMEDIATE``, which serialises
+claims. The per-worker limits (rows already in flight per host, the probe-only
+budget of failing hosts) are applied in Python to that short candidate list.
+
+Recording is one transaction per batch: rows by primary key in one
+executemany (guarded by ``state = queued`` so a row failed meanwhile, e.g. as
+unreachable, stays failed), then the hosts (``federation.destinations``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Integer, Select, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from federation.delivery_config import DeliveryConfig
+from federation.destinations import UNREACHABLE_ERROR, HostReport, host_failed, update_hosts
+from federation.keystore import LocalKeys, local_keys
+from federation.retry import GiveUp, decide
+from federation.sender import SendResult
+from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
+from node.storage.models import Actor
+
+log = logging.getLogger("kinfolk.delivery")
+
+_DELIVERIES = cast(Table, Delivery.__table__)
+_COLUMNS = _DELIVERIES.c
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery, with everything needed to send it."""
+
+    id: int
+    inbox: str
+    host: str
+    attempts: int  # counted attempts before this one
+    activity_uri: str
+    actor_id: int
+    body: bytes
+    standard: str | None  # the host's known signature standard
+    suspect: bool  # the host has a failure streak (it gets probes only)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    job: Job
+    result: SendResult
+
+
+@dataclass
+class InFlight:
+    """What one worker has in flight, for the per-host and failing-host budgets."""
+
+    per_host: Counter[str] = field(default_factory=Counter)
+    suspect: int = 0
+
+    def add(self, job: Job) -> None:
+        self.per_host[job.host] += 1
+        self.suspect += job.suspect
+
+    def remove(self, job: Job) -> None:
+        self.per_host[job.host] -= 1
+        if self.per_host[job.host] <= 0:
+            del self.per_host[job.host]
+        self.suspect -= job.suspect
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    limit: int,
+    config: DeliveryConfig,
+    in_flight: InFlight,
+    keys: dict[int, LocalKeys],
+) -> list[Job]:
+    """Lease up to ``limit`` due rows; fills ``keys`` with the signing actors' keys."""
+    candidates = await session.execute(
+        _CANDIDATES,
+        {"now": now, "per_host": config.max_per_host, "scan": 2 * limit + config.max_per_host},
+    )
+    chosen: dict[int, tuple[str | None, bool]] = {}
+    unreachable: list[int] = []
+    taken = Counter(in_flight.per_host)
+    suspects = in_flight.suspect
+    for row_id, host, failures, unreachable_since, standard in candidates:
+        if unreachable_since is not None:
+            unreachable.append(row_id)
+            continue
+        suspect = bool(failures)
+        if taken[host] >= (1 if suspect else config.max_per_host):
+            continue
+        if suspect and suspects >= config.suspect_slots:
+            continue
+        chosen[row_id] = (standard, suspect)
+        taken[host] += 1
+        suspects += suspect
+        if len(chosen) >= limit:
+            break
+    if unreachable:
+        await _fail_unreachable(session, unreachable, now)
+    if not chosen:
+        return []
+    await session.execute(_LEASE, {"ids": list(chosen), "until": now + config.lease})
+    return await _jobs(session, chosen, now, keys)
+
+
+def _candidates() -> Select[int, str, int, datetime | None, str | None]:
+    # Built once with bound parameters: constructing it costs more than running it.
+    d, earlier = Delivery, aliased(Delivery)
+    now = bindparam("now", type_=_COLUMNS.next_attempt_at.type)
+    due = and_(
+        d.state == QueueState.QUEUED,
+        d.next_attempt_at <= now,
+        or_(d.claimed_until.is_(None), d.claimed_until < now),
+    )
+    blocked = (
+        select(earlier.id)
+        .where(
+            earlier.inbox == d.inbox,
+            earlier.object_uri == d.object_uri,
+            earlier.state == QueueState.QUEUED,
+            earlier.id < d.id,
+        )
+        .exists()
+    )
+    ranked = (
+        select(d.id, func.row_number().over(partition_by=d.host, order_by=d.id).label("rank"))
+        .outerjoin(Destination, Destination.host == d.host)
+        .where(
+            due,
+            or_(Destination.backoff_until.is_(None), Destination.backoff_until <= now),
+            ~blocked,
+        )
+        .subquery()
+    )
+    picked = (
+        select(ranked.c.id)
+        .where(ranked.c.rank <= bindparam("per_host", type_=Integer))
+        .order_by(ranked.c.id)
+        .limit(bindparam("scan", type_=Integer))
+    )
+    return (
+        select(
+            d.id,
+            d.host,
+            Destination.consecutive_failures,
+            Destination.unreachable_since,
+            Destination.signature_standard,
+        )
+        .outerjoin(Destination, Destination.host == d.host)
+        .where(d.id.in_(picked), due)
+        .order_by(d.id)
+        .with_for_update(of=d, skip_locked=True)
+    )
+
+
+_CANDIDATES = _candidates()
+_LEASE = (
+    update(_DELIVERIES)
+    .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)))
+    .values(claimed_until=bindparam("until", type_=_COLUMNS.claimed_until.type))
+)
+
+
+async def _jobs(
+    session: AsyncSession,
+    chosen: Mapping[int, tuple[str | None, bool]],
+    now: datetime,
+    keys: dict[int, LocalKeys],
+) -> list[Job]:
+    rows = (
+        await session.execute(
+            select(
+                Delivery.id,
+                Delivery.inbox,
+                Delivery.host,
+                Delivery.attempts,
+                OutgoingActivity.uri,
+                OutgoingActivity.actor_id,
+                OutgoingActivity.payload,
+            )
+            .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_id)
+            .where(Delivery.id.in_(list(chosen)))
+            .order_by(Delivery.id)
+        )
+    ).all()
+    for actor_id in {row.actor_id for row in rows} - keys.keys():
+        actor = await session.get(Actor, actor_id)
+        if actor is not None and actor.local:
+            keys[actor_id] = await local_keys(session, actor, now=now)
+    jobs, keyless = [], []
+    for row in rows:
+        if row.actor_id not in keys:
+            keyless.append(row.id)
+            continue
+        standard, suspect = chosen[row.id]
+        jobs.append(
+            Job(
+                id=row.id,
+                inbox=row.inbox,
+                host=row.host,
+                attempts=row.attempts,
+                activity_uri=row.uri,
+                actor_id=row.actor_id,
+                body=row.payload.encode("utf-8"),
+                standard=standard,
+                suspect=suspect,
+            )
+        )
+    if keyless:
+        log.error("deliveries %s: their actor is not local; failed", keyless)
+        await _finish(session, keyless, now, "the activity's actor has no local keys")
+    return jobs
+
+
+async def record(
+    session: AsyncSession, outcomes: Sequence[Outcome], now: datetime, config: DeliveryConfig
+) -> None:
+    """Store what happened to each sent row and to each host."""
+    params: list[dict[str, Any]] = []
+    reports: dict[str, HostReport] = {}
+    for outcome in outcomes:
+        job, result = outcome.job, outcome.result
+        report = reports.setdefault(job.host, HostReport())
+        report.failures.append(host_failed(result.status))
+        report.successes += result.ok
+        report.suspect = report.suspect or job.suspect
+        report.standard = result.standard or report.standard
+        params.append(_row_update(job, result, now, report))
+    if params:
+        await session.execute(_UPDATE_ROW, params)
+    await update_hosts(session, reports, now, config)
+
+
+def _row_update(job: Job, result: SendResult, now: datetime, report: HostReport) -> dict[str, Any]:
+    row: dict[str, Any] = {
+        "b_id": job.id,
+        "b_attempts": job.attempts + 1,
+        "b_status": result.status,
+        "b_error": result.error,
+        "b_claimed": None,
+    }
+    extra = {"host": job.host, "status": result.status, "attempt": job.attempts + 1}
+    if result.ok:
+        log.debug("delivered %s to %s", job.activity_uri, job.inbox, extra=extra)
+        return row | {"b_state": QueueState.DONE, "b_next": None, "b_finished": now}
+    decision = decide(job.attempts + 1, result.status, result.retry_after, now)
+    if isinstance(decision, GiveUp):
+        log.warning(
+            "gave up delivering %s to %s: %s (%s)",
+            job.activity_uri,
+            job.inbox,
+            decision.reason,
+            result.error,
+            extra=extra,
+        )
+        return row | {"b_state": QueueState.FAILED, "b_next": None, "b_finished": now}
+    log.info(
+        "delivery of %s to %s failed (%s); retry at %s",
+        job.activity_uri,
+        job.inbox,
+        result.error,
+        decision.at.isoformat(),
+        extra=extra,
+    )
+    if result.retry_after is not None and (
+        report.pause_until is None or report.pause_until < decision.at
+    ):
+        report.pause_until = decision.at
+    if decision.throttled:
+        row["b_attempts"] = job.attempts  # the host paced us; that try does not count
+    return row | {"b_state": QueueState.QUEUED, "b_next": decision.at, "b_finished": None}
+
+
+# Columns left unchanged are passed as their own value: one statement, one executemany.
+_UPDATE_ROW = (
+    update(_DELIVERIES)
+    .where(_COLUMNS.id == bindparam("b_id"), _COLUMNS.state == QueueState.QUEUED)
+    .values(
+        state=bindparam("b_state", type_=_COLUMNS.state.type),
+        attempts=bindparam("b_attempts", type_=_COLUMNS.attempts.type),
+        next_attempt_at=func.coalesce(
+            bindparam("b_next", type_=_COLUMNS.next_attempt_at.type), _COLUMNS.next_attempt_at
+        ),
+        claimed_until=bindparam("b_claimed", type_=_COLUMNS.claimed_until.type),
+        last_status=bindparam("b_status", type_=_COLUMNS.last_status.type),
+        last_error=bindparam("b_error", type_=_COLUMNS.last_error.type),
+        finished_at=bindparam("b_finished", type_=_COLUMNS.finished_at.type),
+    )
+)
+
+
+async def _fail_unreachable(session: AsyncSession, ids: list[int], now: datetime) -> None:
+    log.info("%d deliveries to unreachable hosts failed without sending", len(ids))
+    await _finish(session, ids, now, UNREACHABLE_ERROR)
+
+
+async def _finish(session: AsyncSession, ids: list[int], now: datetime, error: str) -> None:
+    await session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(ids))
+        .values(state=QueueState.FAILED, finished_at=now, claimed_until=None, last_error=error)
+        .execution_options(synchronize_session=False)
+    )

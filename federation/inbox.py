@@ -1,0 +1,196 @@
+"""The inbox: verify, store, answer 202; a worker does the rest.
+
+In order, each step cheaper than the next: the media type (415), the JSON
+(400), the activity's shape (400), the sender's host against federation policy
+(403) — all before any key is fetched — then the signature (401), and finally
+one INSERT keyed by the activity id, so a repeated delivery is acknowledged
+and dropped. Every refusal is an ``InboxRefusal`` with a status, a stable code
+and a sentence; the web layer turns it into the answer and a log line.
+
+Signatures: draft-cavage (``Signature``) and RFC 9421 (``Signature-Input``).
+The key named by ``keyId`` must belong to the activity's ``actor``. A key from
+the cache that fails to verify is fetched again once (the actor may have
+rotated it). A ``Delete`` of an actor whose key we never had is accepted
+without fetching — the actor is usually gone — and the worker checks that it
+really is before deleting anything.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from federation import rfc9421, signatures
+from federation.context import Federation
+from federation.destinations import mark_host_alive
+from federation.http import FetchError
+from federation.remote_actors import RemoteKey, cached_key
+from federation.signature_policy import Rejected, Verified
+from federation.tables import InboxItem, QueueState
+from federation.vocab import ACTIVITY_MEDIA_TYPES, Malformed, host_of, id_of, require_uri, type_of
+
+log = logging.getLogger("kinfolk.inbox")
+
+# Federation policy hook: called with the sender's host before any work is done;
+# returns a reason to refuse, or None. The moderation issue fills this in.
+PolicyCheck = Callable[[str], Awaitable[str | None]]
+
+
+async def open_policy(host: str) -> str | None:
+    return None
+
+
+class InboxRefusal(Exception):
+    def __init__(self, status: int, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An inbox POST as received: ``url`` is absolute, built from Host and the raw path."""
+
+    method: str
+    url: str
+    headers: Mapping[str, str]
+    body: bytes
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Accepted:
+    activity_id: str
+    actor: str
+    duplicate: bool
+
+
+def parse_activity(incoming: Incoming) -> dict[str, Any]:
+    if incoming.content_type not in ACTIVITY_MEDIA_TYPES | {"application/json"}:
+        raise InboxRefusal(
+            415,
+            "unsupported_media_type",
+            f"send application/activity+json, not {incoming.content_type or 'nothing'}",
+        )
+    try:
+        activity = json.loads(incoming.body)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InboxRefusal(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
+    if not isinstance(activity, dict):
+        raise InboxRefusal(400, "malformed_activity", "the body is not a JSON object")
+    try:
+        require_uri(activity.get("id"), "id")
+        require_uri(activity.get("actor"), "actor")
+        type_of(activity)
+    except Malformed as exc:
+        raise InboxRefusal(400, "malformed_activity", str(exc)) from None
+    return activity
+
+
+def _key_id(headers: Mapping[str, str]) -> tuple[str, str]:
+    """(scheme, keyId) of the request's signature, or a 401 refusal."""
+    if "signature-input" in {name.lower() for name in headers}:
+        parsed = rfc9421.parse_signatures(headers)
+        if isinstance(parsed, Rejected):
+            raise InboxRefusal(401, "bad_signature", parsed.reason)
+        if not parsed or parsed[0].keyid is None:
+            raise InboxRefusal(401, "bad_signature", "the signature names no keyid")
+        return "rfc9421", parsed[0].keyid
+    params = signatures.parse_signature(headers)
+    if isinstance(params, Rejected):
+        raise InboxRefusal(401, "unsigned", params.reason)
+    return "cavage", params.key_id
+
+
+def _verify(
+    federation: Federation, scheme: str, incoming: Incoming, key: RemoteKey
+) -> Verified | Rejected:
+    verify = rfc9421.verify_request if scheme == "rfc9421" else signatures.verify_request
+    return verify(
+        incoming.method, incoming.url, incoming.headers, incoming.body,
+        key=key.key, now=federation.clock(), window=federation.window,
+    )  # fmt: skip
+
+
+async def _lookup(federation: Federation, key_id: str, *, refresh: bool) -> RemoteKey | None:
+    try:
+        return await federation.key(key_id, refresh=refresh)
+    except FetchError as exc:
+        raise InboxRefusal(
+            401, "key_unavailable", f"cannot fetch key {key_id}: {exc.reason}"
+        ) from None
+
+
+def _is_self_delete(activity: dict[str, Any]) -> bool:
+    return activity.get("type") == "Delete" and id_of(activity.get("object")) == activity.get(
+        "actor"
+    )
+
+
+async def authenticate(federation: Federation, incoming: Incoming, activity: dict[str, Any]) -> str:
+    """Check the signature; return the key id used ("" for an unverifiable self-Delete)."""
+    actor = activity["actor"] if isinstance(activity["actor"], str) else id_of(activity["actor"])
+    scheme, key_id = _key_id(incoming.headers)
+    from_cache = True
+    async with federation.sessions() as session:
+        key = await cached_key(session, key_id)
+    if key is None:
+        if _is_self_delete(activity):
+            return ""
+        from_cache = False
+        key = await _lookup(federation, key_id, refresh=True)
+    if key is None:
+        raise InboxRefusal(401, "unknown_key", f"{key_id} is not a key its actor publishes")
+    if key.owner != actor:
+        raise InboxRefusal(
+            401, "key_not_actors", f"key {key_id} belongs to {key.owner}, not to the actor {actor}"
+        )
+    result = _verify(federation, scheme, incoming, key)
+    if isinstance(result, Rejected) and from_cache:
+        fresh = await _lookup(federation, key_id, refresh=True)
+        if fresh is not None and fresh.owner == actor:
+            result = _verify(federation, scheme, incoming, fresh)
+    if isinstance(result, Rejected):
+        raise InboxRefusal(401, "bad_signature", result.reason)
+    return key_id
+
+
+async def receive(
+    federation: Federation, incoming: Incoming, *, policy: PolicyCheck = open_policy
+) -> Accepted:
+    """Verify and durably queue one delivered activity (raises ``InboxRefusal``)."""
+    activity = parse_activity(incoming)
+    actor = activity["actor"] if isinstance(activity["actor"], str) else id_of(activity["actor"])
+    assert actor is not None
+    reason = await policy(host_of(actor))
+    if reason is not None:
+        raise InboxRefusal(403, "refused_by_policy", reason)
+    if host_of(activity["id"]) != host_of(actor):
+        raise InboxRefusal(400, "foreign_activity_id", "the activity id is not on its actor's host")
+    key_id = await authenticate(federation, incoming, activity)
+    now = federation.clock()
+    item = InboxItem(
+        activity_uri=activity["id"],
+        actor_uri=actor,
+        payload=incoming.body.decode("utf-8"),
+        key_id=key_id,
+        received_at=now,
+        state=QueueState.QUEUED,
+        attempts=0,
+        next_attempt_at=now,
+    )
+    try:
+        async with federation.sessions.begin() as session:
+            session.add(item)
+            if key_id:
+                # A valid signed request proves the host is up: resume sending to it.
+                await mark_host_alive(session, host_of(actor), now)
+    except IntegrityError:
+        return Accepted(activity["id"], actor, duplicate=True)
+    return Accepted(activity["id"], actor, duplicate=False)

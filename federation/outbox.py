@@ -1,0 +1,114 @@
+"""Putting activities on the durable delivery queue, and clearing old ones out.
+
+Design note: ``enqueue`` runs in the caller's transaction, so an activity is
+queued if and only if the change that caused it commits: no "posted but never
+sent" and no "sent but rolled back". The activity JSON is stored once
+(``outgoing_activities``) and each distinct target inbox gets one ``deliveries``
+row; the caller passes shared inboxes where actors have them and leaves out our
+own node. A host already known to be unreachable gets its row as ``failed``
+(nothing is sent; ``mark_host_alive`` resumes new work), and a host whose
+breaker is open gets its row due when the breaker half-opens, so the worker
+never scans rows it may not send.
+
+State transitions (``QueueState``): queued → done | failed, nothing else;
+``purge_finished`` deletes finished rows once they are past their retention.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, exists, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.destinations import UNREACHABLE_ERROR, host_of
+from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
+
+log = logging.getLogger("kinfolk.delivery")
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    actor_id: int,
+    activity: dict[str, Any],
+    inboxes: Iterable[str],
+    object_uri: str | None,
+    now: datetime,
+) -> OutgoingActivity:
+    """Store ``activity`` (signed later by ``actor_id``) and one delivery per distinct inbox."""
+    uri = activity.get("id")
+    if not isinstance(uri, str) or not uri:
+        raise ValueError("an outgoing activity needs a string id")
+    targets = {inbox: host_of(inbox) for inbox in dict.fromkeys(inboxes)}
+    outgoing = OutgoingActivity(
+        uri=uri,
+        actor_id=actor_id,
+        object_uri=object_uri,
+        payload=json.dumps(activity, ensure_ascii=False, separators=(",", ":")),
+        created_at=now,
+    )
+    session.add(outgoing)
+    await session.flush()
+    if not targets:
+        return outgoing
+    known = await session.scalars(
+        select(Destination).where(Destination.host.in_(set(targets.values())))
+    )
+    hosts = {d.host: d for d in known}
+    rows = [
+        _delivery_row(outgoing.id, inbox, object_uri, hosts.get(host), now)
+        for inbox, host in targets.items()
+    ]
+    await session.execute(insert(Delivery), rows)
+    skipped = sorted({r["host"] for r in rows if r["state"] is QueueState.FAILED})
+    if skipped:
+        log.info(
+            "not sending %s to unreachable hosts %s",
+            uri,
+            ", ".join(skipped),
+            extra={"activity": uri, "hosts": skipped},
+        )
+    return outgoing
+
+
+def _delivery_row(
+    activity_id: int, inbox: str, object_uri: str | None, host: Destination | None, now: datetime
+) -> dict[str, Any]:
+    unreachable = host is not None and host.unreachable_since is not None
+    due = now
+    if host is not None and host.backoff_until is not None and host.backoff_until > now:
+        due = host.backoff_until
+    return {
+        "activity_id": activity_id,
+        "inbox": inbox,
+        "host": host_of(inbox),
+        "object_uri": object_uri,
+        "state": QueueState.FAILED if unreachable else QueueState.QUEUED,
+        "attempts": 0,
+        "next_attempt_at": due,
+        "created_at": now,
+        "last_error": UNREACHABLE_ERROR if unreachable else None,
+        "finished_at": now if unreachable else None,
+    }
+
+
+async def purge_finished(
+    session: AsyncSession, *, done_before: datetime, failed_before: datetime
+) -> int:
+    """Delete finished deliveries older than their retention, then orphaned activities."""
+    result = await session.execute(
+        delete(Delivery).where(
+            ((Delivery.state == QueueState.DONE) & (Delivery.finished_at < done_before))
+            | ((Delivery.state == QueueState.FAILED) & (Delivery.finished_at < failed_before))
+        )
+    )
+    orphaned = ~exists().where(Delivery.activity_id == OutgoingActivity.id)
+    await session.execute(
+        delete(OutgoingActivity).where(orphaned, OutgoingActivity.created_at < done_before)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,293 @@
+"""Processing accepted activities: from the inbox queue to domain service calls.
+
+Each queued item is handled in its own transaction. The activity is read with
+the tolerant readers of ``federation.vocab``; dicts never reach ``node``. An
+activity we understand but do not act on (yet) is marked done with a log line
+saying why; one whose handling fails for a passing reason (a remote fetch) is
+retried a few times, then kept as failed with its error for admins.
+
+Two phases per item, so no database lock is ever held across the network: first
+``prefetch`` fetches and stores (each in its own short transaction) the actors
+and groups the activity refers to that we do not know yet; then the handler runs
+in one transaction that only reads and writes the database.
+
+Origin rules: an activity may only speak for its own actor. A Create's object
+must be attributed to the activity's actor; Delete and Update may only touch
+objects that actor owns; Accept and Reject must come from the followed actor.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.context import Federation
+from federation.http import FetchError
+from federation.remote_actors import parse_actor
+from federation.tables import InboxItem, QueueState
+from federation.vocab import Malformed, as_list, id_of, same_origin, type_of
+from node import follows, groups, posts
+from node.actors import find_actor_by_uri
+from node.errors import DomainError
+from node.storage.models import Actor, ActorKind, Follow, Group, JoinPolicy
+
+log = logging.getLogger("kinfolk.processing")
+
+LEASE = timedelta(minutes=2)
+RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
+BATCH = 50
+
+
+class Ignored(Exception):
+    """Understood, but nothing to do: the reason is logged and the item is done."""
+
+
+async def _actor(session: AsyncSession, uri: str) -> Actor:
+    actor = await find_actor_by_uri(session, uri)
+    if actor is None:
+        raise Ignored(f"{uri} could not be looked up")
+    return actor
+
+
+async def _known(fed: Federation, uri: str) -> bool:
+    async with fed.sessions() as session:
+        return await find_actor_by_uri(session, uri) is not None
+
+
+async def prefetch(fed: Federation, activity: dict[str, Any]) -> None:
+    """Fetch and store what the activity refers to and we lack (outside any transaction)."""
+    if activity.get("type") == "Delete":
+        return  # only ever acts on what we already hold; the sender is often gone
+    if not await _known(fed, activity["actor"]):
+        await fed.resolve_actor(activity["actor"])
+    note = activity.get("object")
+    if activity.get("type") not in {"Create", "Update"} or not isinstance(note, dict):
+        return
+    audience = id_of(note.get("audience"))
+    if audience is None or await _known(fed, audience):
+        return
+    document = await fed.fetch(audience)
+    if document.get("type") != "Group":
+        return
+    policy = JoinPolicy.APPROVAL if document.get("manuallyApprovesFollowers") else JoinPolicy.OPEN
+    async with fed.sessions.begin() as session:
+        actor = await fed.store(session, parse_actor(document))
+        await groups.upsert_remote_group(
+            session, actor, join_policy=policy,
+            posting_restricted_to_moderators=bool(document.get("postingRestrictedToMods")),
+        )  # fmt: skip
+
+
+async def _local(session: AsyncSession, uri: str | None) -> Actor:
+    actor = await find_actor_by_uri(session, uri) if uri else None
+    if actor is None or not actor.local:
+        raise Ignored(f"{uri} is not an actor on this node")
+    return actor
+
+
+async def on_follow(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+    target = await _local(session, id_of(activity.get("object")))
+    if target.kind is not ActorKind.PERSON:
+        raise Ignored("joining groups from other nodes comes with group federation")
+    follower = await _actor(session, activity["actor"])
+    await follows.request_follow(
+        session, follower, target, activity_uri=activity["id"], now=fed.clock()
+    )
+
+
+async def _follow_in(session: AsyncSession, obj: Any, followee: Actor) -> Follow | None:
+    follow_uri = id_of(obj)
+    follower_uri = id_of(obj.get("actor")) if isinstance(obj, dict) else None
+    conditions = [Follow.activity_uri == follow_uri] if follow_uri else []
+    if follower_uri:
+        follower = await find_actor_by_uri(session, follower_uri)
+        if follower is not None:
+            conditions.append(Follow.follower_id == follower.id)
+    if not conditions:
+        return None
+    return await session.scalar(
+        select(Follow).where(Follow.followee_id == followee.id, or_(*conditions))
+    )
+
+
+async def on_accept_or_reject(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any]
+) -> None:
+    followee = await _actor(session, activity["actor"])
+    follow = await _follow_in(session, activity.get("object"), followee)
+    if follow is None:
+        raise Ignored("it answers no follow request of ours")
+    follower = await session.get_one(Actor, follow.follower_id)
+    if activity["type"] == "Accept":
+        await follows.accept_follow(session, follower, followee)
+    else:
+        await follows.remove_follow(session, follower, followee, now=fed.clock())
+
+
+async def on_undo(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+    obj = activity.get("object")
+    kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind != "Follow":
+        raise Ignored(f"undoing {kind or 'a referenced activity'} is not handled yet")
+    assert isinstance(obj, dict)
+    if id_of(obj.get("actor")) != activity["actor"]:
+        raise Malformed("an actor can only undo its own follow")
+    follower = await find_actor_by_uri(session, activity["actor"])
+    followee = await _local(session, id_of(obj.get("object")))
+    if follower is not None:
+        await follows.remove_follow(session, follower, followee, now=fed.clock())
+
+
+async def _group_of(session: AsyncSession, note: dict[str, Any]) -> Group:
+    candidates = as_list(note.get("audience")) + as_list(note.get("to")) + as_list(note.get("cc"))
+    for uri in [u for u in (id_of(c) for c in candidates) if u]:
+        known = await find_actor_by_uri(session, uri)
+        if known is not None and known.kind is ActorKind.GROUP:
+            group = await session.scalar(select(Group).where(Group.actor_id == known.id))
+            if group is not None:
+                return group
+    raise Ignored("the post is not addressed to a group we know")
+
+
+def _when(value: Any, fallback: datetime) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return fallback
+        return parsed if parsed.tzinfo else fallback
+    return fallback
+
+
+async def on_create_or_update(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any]
+) -> None:
+    note = activity.get("object")
+    if not isinstance(note, dict):
+        raise Ignored("the object is not embedded (fetching it comes with group federation)")
+    kind = type_of(note)
+    if activity["type"] == "Update" and kind in {"Person", "Group", "Service", "Application"}:
+        if id_of(note) != activity["actor"]:
+            raise Malformed("an actor can only update itself")
+        await fed.store(session, parse_actor(note))
+        return
+    if kind not in {"Note", "Page", "Article"}:
+        raise Ignored(f"{kind} objects are not stored here")
+    author_uri = id_of(note.get("attributedTo"))
+    if author_uri != activity["actor"] or not same_origin(note.get("id", ""), activity["actor"]):
+        raise Malformed("the object is not attributed to the activity's actor")
+    author = await _actor(session, activity["actor"])
+    group = await _group_of(session, note)
+    content, summary, name = note.get("content"), note.get("summary"), note.get("name")
+    now = fed.clock()
+    await posts.store_remote_post(
+        session,
+        uri=note["id"],
+        author=author,
+        group=group,
+        in_reply_to_uri=id_of(note.get("inReplyTo")),
+        title=name if isinstance(name, str) else None,
+        content_html=content if isinstance(content, str) else "",
+        content_warning=summary if isinstance(summary, str) else "",
+        language=next(iter(note.get("contentMap") or {}), "en"),
+        published_at=_when(note.get("published"), now),
+        edited_at=_when(note.get("updated"), now) if note.get("updated") else None,
+        now=now,
+    )
+
+
+async def on_delete(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+    target = id_of(activity.get("object"))
+    actor = await find_actor_by_uri(session, activity["actor"])
+    if actor is None:
+        raise Ignored("we hold nothing of this actor")
+    if target == activity["actor"]:
+        raise Ignored("removing the content of deleted accounts comes with moderation")
+    if target is None or not await posts.delete_remote_post(
+        session, uri=target, author=actor, now=fed.clock()
+    ):
+        raise Ignored("no post of this actor by that id")
+
+
+HANDLERS = {
+    "Follow": on_follow,
+    "Accept": on_accept_or_reject,
+    "Reject": on_accept_or_reject,
+    "Undo": on_undo,
+    "Create": on_create_or_update,
+    "Update": on_create_or_update,
+    "Delete": on_delete,
+}
+
+
+async def process(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+    handler = HANDLERS.get(type_of(activity))
+    if handler is None:
+        raise Ignored(f"{activity.get('type')} activities are not handled yet")
+    await handler(fed, session, activity)
+
+
+async def _claim(fed: Federation) -> list[int]:
+    now = fed.clock()
+    async with fed.sessions.begin() as session:
+        statement = (
+            select(InboxItem.id)
+            .where(
+                InboxItem.state == QueueState.QUEUED,
+                InboxItem.next_attempt_at <= now,
+                or_(InboxItem.claimed_until.is_(None), InboxItem.claimed_until < now),
+            )
+            .order_by(InboxItem.id)
+            .limit(BATCH)
+        )
+        if session.get_bind().dialect.name == "postgresql":
+            statement = statement.with_for_update(skip_locked=True)
+        ids = list(await session.scalars(statement))
+        if ids:
+            await session.execute(
+                update(InboxItem).where(InboxItem.id.in_(ids)).values(claimed_until=now + LEASE)
+            )
+    return ids
+
+
+async def _handle_item(fed: Federation, item_id: int) -> None:
+    async with fed.sessions() as session:
+        item = await session.get_one(InboxItem, item_id)
+        activity = json.loads(item.payload)
+    outcome: tuple[QueueState, str | None] = (QueueState.DONE, None)
+    try:
+        await prefetch(fed, activity)
+        async with fed.sessions.begin() as session:
+            await process(fed, session, activity)
+    except Ignored as exc:
+        log.info("ignored %s: %s", activity.get("id"), exc)
+    except (Malformed, DomainError) as exc:
+        log.info("refused %s: %s", activity.get("id"), exc)
+        outcome = (QueueState.FAILED, str(exc))
+    except FetchError as exc:
+        outcome = (QueueState.QUEUED, exc.reason)
+    now = fed.clock()
+    async with fed.sessions.begin() as session:
+        item = await session.get_one(InboxItem, item_id)
+        item.attempts += 1
+        item.claimed_until = None
+        item.last_error = outcome[1]
+        if outcome[0] is QueueState.QUEUED and item.attempts <= len(RETRY_DELAYS):
+            item.next_attempt_at = now + RETRY_DELAYS[item.attempts - 1]
+            log.info("will retry %s: %s", item.activity_uri, outcome[1])
+            return
+        item.state = QueueState.FAILED if outcome[1] else QueueState.DONE
+        item.processed_at = now
+
+
+async def process_once(fed: Federation) -> int:
+    """Process one batch of due inbox items; return how many were handled."""
+    ids = await _claim(fed)
+    for item_id in ids:
+        await _handle_item(fed, item_id)
+    return len(ids)

@@ -1,0 +1,63 @@
+"""Building a node's federation machinery from its settings.
+
+The web application and ``kinfolk worker`` build the same thing the same way:
+one guarded HTTP client, one ``Federation`` context and the workers over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from federation.context import Federation
+from federation.delivery import DeliveryConfig, DeliveryWorker
+from federation.discovery import software_version
+from federation.http import Egress, client_session
+from federation.signature_policy import TimeWindow
+from federation.workers import NodeWorkers
+from node.config import Settings
+from node.site import Site
+
+
+@dataclass(frozen=True)
+class Runtime:
+    federation: Federation
+    workers: NodeWorkers
+
+
+@asynccontextmanager
+async def federation_runtime(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    clock: Callable[[], datetime],
+    *,
+    delivery: DeliveryConfig | None = None,
+) -> AsyncIterator[Runtime]:
+    egress = Egress(
+        allow_private_addresses=settings.allow_private_addresses,
+        allow_http=settings.base_url.startswith("http://"),
+    )
+    config = delivery or DeliveryConfig(
+        user_agent=f"Kinfolk/{software_version()} (+{settings.base_url})"
+    )
+    async with client_session(
+        egress, user_agent=config.user_agent, limit=config.max_in_flight
+    ) as http:
+        federation = Federation(
+            site=Site(settings.base_url),
+            sessions=sessions,
+            http=http,
+            egress=egress,
+            clock=clock,
+            window=TimeWindow(
+                max_age=timedelta(seconds=settings.signature_max_age),
+                max_future=timedelta(seconds=settings.signature_max_future),
+            ),
+            authorized_fetch=settings.authorized_fetch,
+        )
+        worker = DeliveryWorker(sessions, http, clock, config)
+        yield Runtime(federation, NodeWorkers(federation, worker))

@@ -1,0 +1,102 @@
+"""One signed POST of an activity to an inbox, double-knocking when needed.
+
+Design note (FEP-844e): a host whose signature standard is unknown gets an
+RFC 9421 signature first (``rsa-v1_5-sha256`` with the actor's RSA key, which
+every peer can fetch as ``#main-key``); if it answers 400, 401 or 403, the same
+request is sent again at once signed draft-cavage (``rsa-sha256``, covering
+``(request-target) host date digest content-type``, as Mastodon expects). The
+result names the standard that was accepted so the caller can remember it per
+host; a host known to want draft-cavage gets it directly. A host remembered as
+RFC 9421 still falls back on a refusal, so a peer that drops support is
+relearnt rather than failed. Errors are values: a network failure or timeout
+is ``status=None`` with a message, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiohttp
+
+from federation import rfc9421, signatures
+from federation.destinations import CAVAGE, RFC9421
+from federation.keystore import LocalKeys
+from federation.signature_policy import http_date
+
+CONTENT_TYPE = "application/activity+json"
+REFUSED_SIGNATURE = frozenset({400, 401, 403})
+_ERROR_SNIPPET = 300  # bytes of a refusal's body kept for last_error
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """The final answer to one delivery (after any second knock)."""
+
+    status: int | None  # None: no HTTP answer (network error, timeout)
+    retry_after: str | None = None
+    error: str | None = None
+    standard: str | None = None  # the signature standard the host accepted, if one was
+    requests: int = 1
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+async def post_activity(
+    http: aiohttp.ClientSession,
+    inbox: str,
+    body: bytes,
+    keys: LocalKeys,
+    *,
+    standard: str | None,
+    now: datetime,
+    client_timeout: aiohttp.ClientTimeout,
+    user_agent: str,
+) -> SendResult:
+    """POST ``body`` to ``inbox`` signed by ``keys``, knocking twice if the host needs it."""
+    base = {"Content-Type": CONTENT_TYPE, "User-Agent": user_agent, "Date": http_date(now)}
+    if standard != CAVAGE:
+        headers = rfc9421.sign_request(
+            "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
+        )
+        first = await _post(http, inbox, body, headers, client_timeout)
+        if first.ok:
+            return _learnt(first, RFC9421)
+        if first.status not in REFUSED_SIGNATURE:
+            return first
+    headers = signatures.sign_request(
+        "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
+    )
+    second = await _post(http, inbox, body, headers, client_timeout)
+    requests = 1 if standard == CAVAGE else 2
+    if second.ok:
+        return _learnt(second, CAVAGE, requests)
+    return SendResult(second.status, second.retry_after, second.error, None, requests)
+
+
+def _learnt(result: SendResult, standard: str, requests: int = 1) -> SendResult:
+    return SendResult(result.status, result.retry_after, result.error, standard, requests)
+
+
+async def _post(
+    http: aiohttp.ClientSession,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    client_timeout: aiohttp.ClientTimeout,
+) -> SendResult:
+    try:
+        async with http.post(
+            url, data=body, headers=headers, timeout=client_timeout, allow_redirects=False
+        ) as response:
+            # Bounded reads: an inbox answer is tiny, whatever a hostile peer sends.
+            snippet = await response.content.read(_ERROR_SNIPPET)
+            if 200 <= response.status < 300:
+                return SendResult(response.status)
+            reason = snippet.decode("utf-8", "replace").strip() or (response.reason or "")
+            error = f"HTTP {response.status}: {reason}"
+            return SendResult(response.status, response.headers.get("Retry-After"), error)
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        return SendResult(None, None, f"{type(exc).__name__}: {exc}".strip().rstrip(":"))

@@ -1,0 +1,67 @@
+"""The background work of a node: dispatching events, processing the inbox, delivering.
+
+``kinfolk serve`` runs all three embedded, so the one-command start federates;
+``kinfolk worker`` runs them as separate processes (several may share one
+PostgreSQL: every queue is claimed with leases and ``SKIP LOCKED``). Tests call
+``run_once`` until the queues are empty instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import enum
+import logging
+
+from federation.context import Federation
+from federation.delivery import DeliveryWorker
+from federation.dispatch import dispatch_once
+from federation.processing import process_once
+
+log = logging.getLogger("kinfolk.workers")
+
+IDLE_SLEEP = 0.2  # seconds between polls when a queue is empty
+
+
+class Queue(enum.StrEnum):
+    INBOX = "inbox"  # process accepted activities, and dispatch domain events
+    DELIVERY = "delivery"  # send queued deliveries
+    ALL = "all"
+
+
+class NodeWorkers:
+    def __init__(self, federation: Federation, delivery: DeliveryWorker) -> None:
+        self._federation = federation
+        self._delivery = delivery
+
+    async def dispatch_and_process(self) -> int:
+        fed = self._federation
+        async with fed.sessions.begin() as session:
+            dispatched = await dispatch_once(session, fed.site, now=fed.clock())
+        if dispatched:
+            self._delivery.notify()
+        return dispatched + await process_once(fed)
+
+    async def run_once(self) -> int:
+        """One pass over every queue; the amount of work done (0: all queues idle)."""
+        return await self.dispatch_and_process() + await self._delivery.run_once()
+
+    async def run(self, stop: asyncio.Event, queue: Queue = Queue.ALL) -> None:
+        tasks = []
+        if queue in {Queue.INBOX, Queue.ALL}:
+            tasks.append(asyncio.create_task(self._inbox_loop(stop)))
+        if queue in {Queue.DELIVERY, Queue.ALL}:
+            tasks.append(asyncio.create_task(self._delivery.run(stop)))
+        await asyncio.gather(*tasks)
+
+    async def _inbox_loop(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                busy = await self.dispatch_and_process()
+            except Exception:
+                # A bug in one pass must not stop the node's federation for good.
+                log.exception("inbox/dispatch pass failed; retrying shortly")
+                busy = 0
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), IDLE_SLEEP)

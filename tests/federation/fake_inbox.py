@@ -1,0 +1,174 @@
+"""A remote inbox on a loopback port that records, verifies and answers as told.
+
+Each ``FakeInbox`` is one remote host (``127.0.0.1:PORT``). It verifies every
+request's signature with our own verifiers (``federation.rfc9421`` when it
+carries ``Signature-Input``, else ``federation.signatures``) against the
+sending actor's public key and the test's clock, records it on arrival, and
+answers from a script of ``Reply`` values (then 202). It can refuse RFC 9421
+with 401 (a draft-cavage-only peer, for double-knocking), hold requests until a
+number of them are in flight together (proof of concurrency), or hold them
+until a gate opens (a hanging peer, for the killed-worker test).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from aiohttp import web
+
+from federation import rfc9421, signatures
+from federation.keys import PublicKey
+from federation.signature_policy import Rejected
+
+HOLD_DEADLINE = 5.0  # seconds a held request waits at most for its companions
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted answer."""
+
+    status: int = 202
+    retry_after: str | None = None
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as it arrived."""
+
+    path: str
+    standard: str  # "rfc9421", "cavage" or "unsigned"
+    problem: str | None  # why the signature did not verify; None if it did
+    key_id: str | None
+    content_type: str
+    activity: dict[str, Any]
+    status: int  # what we answered (or will answer, for a held request)
+
+    @property
+    def verified(self) -> bool:
+        return self.problem is None
+
+
+class FakeInbox:
+    """One fake remote host; ``await start()``, then POST to ``url(path)``."""
+
+    def __init__(
+        self,
+        public_key: PublicKey,
+        clock: Callable[[], datetime],
+        *,
+        refuse_rfc9421: bool = False,
+    ) -> None:
+        self.public_key = public_key
+        self.refuse_rfc9421 = refuse_rfc9421
+        self.received: list[Received] = []
+        self.max_concurrent = 0
+        self.gate: asyncio.Event | None = None  # while set to an unset event, requests hang
+        self._clock = clock
+        self._script: deque[Reply] = deque()
+        self._concurrent = 0
+        self._hold_until = 0
+        self._together = asyncio.Event()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def url(self, path: str = "/inbox") -> str:
+        return f"http://{self.host}{path}"
+
+    def script(self, *replies: Reply) -> None:
+        """Answer the next requests with ``replies``, in order (then 202 again)."""
+        self._script.extend(replies)
+
+    def hold_until_concurrent(self, count: int) -> None:
+        """Hold each request until ``count`` are in flight together (or a deadline passes)."""
+        self._hold_until = count
+
+    def paths(self) -> list[str]:
+        return [r.path for r in self.received]
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def close(self) -> None:
+        if self.gate is not None:
+            self.gate.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        url = f"http://{request.host}{request.raw_path}"
+        headers = dict(request.headers)
+        standard, problem, key_id = self._verify(url, headers, body)
+        reply = Reply(401) if problem else self._script.popleft() if self._script else Reply()
+        self.received.append(
+            Received(
+                path=request.path,
+                standard=standard,
+                problem=problem,
+                key_id=key_id,
+                content_type=request.headers.get("Content-Type", ""),
+                activity=json.loads(body) if body else {},
+                status=reply.status,
+            )
+        )
+        self._concurrent += 1
+        self.max_concurrent = max(self.max_concurrent, self._concurrent)
+        try:
+            await self._hold()
+        finally:
+            self._concurrent -= 1
+            if not self._concurrent:
+                self._together.clear()  # the next round must gather again
+        extra = {"Retry-After": reply.retry_after} if reply.retry_after else {}
+        return web.Response(status=reply.status, text=problem or "", headers=extra)
+
+    async def _hold(self) -> None:
+        if self.gate is not None:
+            await self.gate.wait()
+        if self._hold_until:
+            if self._concurrent >= self._hold_until:
+                self._together.set()
+            await asyncio.wait_for(self._together.wait(), HOLD_DEADLINE)
+
+    def _verify(
+        self, url: str, headers: dict[str, str], body: bytes
+    ) -> tuple[str, str | None, str | None]:
+        now = self._clock()
+        lowered = {k.lower() for k in headers}
+        if "signature-input" in lowered:
+            if self.refuse_rfc9421:
+                return "rfc9421", "RFC 9421 signatures are not accepted here", None
+            parsed = rfc9421.parse_signatures(headers)
+            key_id = None if isinstance(parsed, Rejected) else parsed[0].keyid
+            result = rfc9421.verify_request(
+                "POST", url, headers, body, key=self.public_key, now=now
+            )
+            return "rfc9421", _problem(result), key_id
+        if "signature" in lowered:
+            params = signatures.parse_signature(headers)
+            key_id = None if isinstance(params, Rejected) else params.key_id
+            result = signatures.verify_request(
+                "POST", url, headers, body, key=self.public_key, now=now
+            )
+            return "cavage", _problem(result), key_id
+        return "unsigned", "request is not signed", None
+
+
+def _problem(result: object) -> str | None:
+    return result.reason if isinstance(result, Rejected) else None

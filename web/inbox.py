@@ -1,0 +1,66 @@
+"""Inbox routes: the shared inbox and each local actor's own, all one pipeline."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from federation.inbox import InboxRefusal, Incoming, receive
+from node.actors import find_actor
+from node.storage.models import ActorKind
+from web.keys import FEDERATION, SESSIONS, SETTINGS, SITE
+from web.problems import REQUEST_ID, Problem
+
+log = logging.getLogger("kinfolk.inbox")
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    if request.content_length is not None and request.content_length > limit:
+        raise Problem(413, "too_large", f"an activity may be at most {limit} bytes")
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise Problem(413, "too_large", f"an activity may be at most {limit} bytes")
+    return body
+
+
+async def _check_recipient(request: web.Request) -> None:
+    kind_segment = request.match_info.get("kind")
+    if kind_segment is None:
+        return  # the shared inbox or the instance actor's
+    kind = ActorKind.GROUP if kind_segment == "groups" else ActorKind.PERSON
+    async with request.app[SESSIONS]() as session:
+        await find_actor(session, request.match_info["name"], request.app[SITE].domain, kind)
+
+
+async def inbox(request: web.Request) -> web.Response:
+    await _check_recipient(request)
+    body = await _read_body(request, request.app[SETTINGS].max_request_bytes)
+    scheme = request.app[SITE].base_url.split("://", 1)[0]
+    incoming = Incoming(
+        method=request.method,
+        url=f"{scheme}://{request.host}{request.raw_path}",
+        headers=request.headers,
+        body=body,
+        content_type=request.content_type,
+    )
+    try:
+        accepted = await receive(request.app[FEDERATION], incoming)
+    except InboxRefusal as refusal:
+        log.info(
+            "inbox refused: %s", refusal.detail,
+            extra={"request_id": request[REQUEST_ID], "code": refusal.code, "peer": request.remote},
+        )  # fmt: skip
+        raise Problem(refusal.status, refusal.code, refusal.detail) from None
+    log.info(
+        "inbox accepted %s from %s%s", accepted.activity_id, accepted.actor,
+        " (duplicate)" if accepted.duplicate else "",
+        extra={"request_id": request[REQUEST_ID]},
+    )  # fmt: skip
+    return web.json_response({"status": "accepted"}, status=202)
+
+
+def add_inbox_routes(app: web.Application) -> None:
+    app.router.add_post("/inbox", inbox)
+    app.router.add_post("/actor/inbox", inbox)
+    app.router.add_post(r"/{kind:members|groups}/{name}/inbox", inbox)
