@@ -118,9 +118,7 @@ def now() -> datetime:
 
 
 @pytest.fixture
-async def client(
-    settings: Settings, aiohttp_client: AiohttpClient, passwords: Passwords
-) -> Client:
+async def client(settings: Settings, aiohttp_client: AiohttpClient, passwords: Passwords) -> Client:
     return await aiohttp_client(create_app(settings, passwords=passwords))
 
 
