@@ -63,7 +63,7 @@ def decode_cursor(cursor: str, *types: type) -> tuple[object, ...]:
             and isinstance(part, int)
             and not isinstance(part, bool)
             and _INT_MIN <= part <= _INT_MAX
-        ) or (kind is str and isinstance(part, str)):
+        ) or (kind is str and isinstance(part, str) and "\x00" not in part):
             decoded.append(part)
         else:
             raise bad
