@@ -194,3 +194,19 @@ async def receive(
     except IntegrityError:
         return Accepted(activity["id"], actor, duplicate=True)
     return Accepted(activity["id"], actor, duplicate=False)
+
+
+async def verify_fetch(federation: Federation, incoming: Incoming) -> str:
+    """Authorized fetch: a GET must be signed by some actor's valid key; returns its owner."""
+    scheme, key_id = _key_id(incoming.headers)
+    key = await _lookup(federation, key_id, refresh=False)
+    if key is None:
+        raise InboxRefusal(401, "unknown_key", f"{key_id} is not a key its actor publishes")
+    result = _verify(federation, scheme, incoming, key)
+    if isinstance(result, Rejected):
+        fresh = await _lookup(federation, key_id, refresh=True)
+        if fresh is not None:
+            key, result = fresh, _verify(federation, scheme, incoming, fresh)
+    if isinstance(result, Rejected):
+        raise InboxRefusal(401, "bad_signature", result.reason)
+    return key.owner

@@ -19,6 +19,7 @@ from federation.documents import (
     group_document,
     person_document,
 )
+from federation.inbox import InboxRefusal, Incoming, verify_fetch
 from federation.instance import instance_actor
 from federation.keystore import local_keys
 from federation.objects import object_from_post
@@ -29,7 +30,7 @@ from node.errors import NotFound
 from node.stats import node_stats
 from node.storage.models import ActorKind
 from web.html import simple_page
-from web.keys import CLOCK, SESSIONS, SETTINGS, SITE
+from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
 from web.problems import Problem
 
 
@@ -39,6 +40,24 @@ def wants_activity_json(request: web.Request) -> bool:
         if media_type in ACTIVITY_MEDIA_TYPES:
             return True
     return False
+
+
+async def require_signed_fetch(request: web.Request) -> None:
+    """With authorized fetch on, AS2 documents are only served to signed requests."""
+    if not request.app[SETTINGS].authorized_fetch or not wants_activity_json(request):
+        return
+    scheme = request.app[SITE].base_url.split("://", 1)[0]
+    incoming = Incoming(
+        method=request.method,
+        url=f"{scheme}://{request.host}{request.raw_path}",
+        headers=request.headers,
+        body=b"",
+        content_type="",
+    )
+    try:
+        await verify_fetch(request.app[FEDERATION], incoming)
+    except InboxRefusal as refusal:
+        raise Problem(refusal.status, refusal.code, refusal.detail) from None
 
 
 def activity_json(document: object, *, status: int = 200) -> web.Response:
@@ -91,6 +110,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
 
 
 async def member(request: web.Request) -> web.Response:
+    await require_signed_fetch(request)
     site, now = request.app[SITE], request.app[CLOCK]()
     async with request.app[SESSIONS].begin() as session:
         profile = await accounts.get_profile(session, request.match_info["name"], site.domain)
@@ -104,6 +124,7 @@ async def member(request: web.Request) -> web.Response:
 
 
 async def group(request: web.Request) -> web.Response:
+    await require_signed_fetch(request)
     site, now = request.app[SITE], request.app[CLOCK]()
     async with request.app[SESSIONS].begin() as session:
         record = await groups.load_group(session, site, None, request.match_info["name"])
@@ -125,6 +146,7 @@ async def instance(request: web.Request) -> web.Response:
 
 async def collection(request: web.Request) -> web.Response:
     """Followers, following and outbox of a local actor, published as counts only."""
+    await require_signed_fetch(request)
     site = request.app[SITE]
     kind = ActorKind.GROUP if request.match_info["kind"] == "groups" else ActorKind.PERSON
     which = request.match_info["collection"]
@@ -144,6 +166,7 @@ async def collection(request: web.Request) -> web.Response:
 
 
 async def post_object(request: web.Request) -> web.Response:
+    await require_signed_fetch(request)
     async with request.app[SESSIONS]() as session:
         view = await posts.get_post(session, None, request.match_info["id"])
     if not wants_activity_json(request):

@@ -12,17 +12,18 @@ started again on the same address with the same database.
 from __future__ import annotations
 
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from sqlalchemy import Select
+from sqlalchemy import Select, delete
 
 from federation.delivery import DeliveryConfig
 from federation.keystore import LocalKeys, local_keys
+from federation.tables import ActorKey
 from node.actors import find_actor
 from node.config import Settings
 from node.storage.engine import create_engine, create_sessionmaker
@@ -109,7 +110,7 @@ class Rig:
         self.clock = RigClock()
         self.nodes: list[RigNode] = []
 
-    async def add_node(self, name: str) -> RigNode:
+    async def add_node(self, name: str, **settings_overrides: Any) -> RigNode:
         index = len(self.nodes)
         host = f"127.0.0.{11 + index}"
         port = _free_port(host)
@@ -124,6 +125,7 @@ class Rig:
             allow_private_addresses=True,
             embedded_worker=False,
         )
+        settings = replace(settings, **settings_overrides)
         node = RigNode(name, host, port, settings, self.clock)
         await node.start()
         self.nodes.append(node)
@@ -161,5 +163,16 @@ async def count(node: RigNode, statement: Select[Any]) -> int:
     try:
         async with create_sessionmaker(engine)() as session:
             return await session.scalar(statement) or 0
+    finally:
+        await engine.dispose()
+
+
+async def rotate_keys(node: RigNode, handle: str) -> None:
+    """Throw a local actor's keys away; new ones are made on next use (a key rotation)."""
+    engine = create_engine(node.settings.database_url, schema=node.settings.database_schema)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            actor = await find_actor(session, handle, node.domain)
+            await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
     finally:
         await engine.dispose()

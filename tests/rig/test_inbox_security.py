@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from federation import signatures
 from federation.tables import InboxItem
-from tests.rig.rig import Rig, RigNode, count, keys_of
+from tests.rig.rig import Rig, RigNode, count, keys_of, rotate_keys
 
 Signed = tuple[dict[str, str], bytes]
 
@@ -112,3 +112,15 @@ async def test_inbox_limits_answer_precisely(rig: Rig) -> None:
     assert (await _post(b, "/inbox", headers, b"[1, 2]"))[0] == 400
     assert (await _post(b, "/members/nobody/inbox", headers, body))[0] == 404
     await _nothing_stored(b)
+
+
+async def test_a_rotated_key_is_fetched_again_once(rig: Rig) -> None:
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    await a.member("ana")
+    first, body = await _signed(a, "ana", b, _create(f"{a.settings.base_url}/members/ana", "one"))
+    assert (await _post(b, "/inbox", first, body))[0] == 202  # beta now holds ana's key
+    await rotate_keys(a, "ana")
+    second, body = await _signed(a, "ana", b, _create(f"{a.settings.base_url}/members/ana", "two"))
+    status, answer = await _post(b, "/inbox", second, body)
+    assert status == 202, answer
+    assert await count(b, select(func.count()).select_from(InboxItem)) == 2
