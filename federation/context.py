@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -36,6 +38,9 @@ from node.storage.models import Actor
 
 log = logging.getLogger("kinfolk.federation")
 
+KEY_CACHE_SIZE = 10_000
+ALIVE_INTERVAL = 60.0  # seconds between "this host is alive" writes per host
+
 
 @dataclass
 class Federation:
@@ -48,6 +53,36 @@ class Federation:
     authorized_fetch: bool = False
     _signer: Signer | None = None
     _inflight: dict[str, asyncio.Future[RemoteKey | None]] = field(default_factory=dict)
+    # Recently used keys, so a busy inbox verifies without a database read.
+    _recent: OrderedDict[str, RemoteKey] = field(default_factory=OrderedDict)
+
+    _alive: dict[str, float] = field(default_factory=dict)
+
+    def host_may_be_failing(self, host: str) -> bool:
+        """False when we marked ``host`` alive within the last minute (no need again)."""
+        now = time.monotonic()
+        if now - self._alive.get(host, -ALIVE_INTERVAL) < ALIVE_INTERVAL:
+            return False
+        if len(self._alive) > KEY_CACHE_SIZE:
+            self._alive.clear()
+        self._alive[host] = now
+        return True
+
+    def _remember(self, key: RemoteKey) -> RemoteKey:
+        self._recent[key.key_id] = key
+        self._recent.move_to_end(key.key_id)
+        while len(self._recent) > KEY_CACHE_SIZE:
+            self._recent.popitem(last=False)
+        return key
+
+    async def cached_key(self, key_id: str) -> RemoteKey | None:
+        """A key we already hold (memory, then database), without fetching."""
+        if key_id in self._recent:
+            self._recent.move_to_end(key_id)
+            return self._recent[key_id]
+        async with self.sessions() as session:
+            found = await cached_key(session, key_id)
+        return None if found is None else self._remember(found)
 
     async def signer(self) -> Signer:
         """The instance actor's RSA key, which signs every fetch."""
@@ -108,10 +143,10 @@ class Federation:
     async def key(self, key_id: str, *, refresh: bool = False) -> RemoteKey | None:
         """The public key named ``key_id``: from the database, else fetched (once at a time)."""
         if not refresh:
-            async with self.sessions() as session:
-                found = await cached_key(session, key_id)
+            found = await self.cached_key(key_id)
             if found is not None:
                 return found
+        self._recent.pop(key_id, None)
         pending = self._inflight.get(key_id)
         if pending is not None:
             return await asyncio.shield(pending)
@@ -126,7 +161,7 @@ class Federation:
         finally:
             del self._inflight[key_id]
         future.set_result(result)
-        return result
+        return None if result is None else self._remember(result)
 
     async def _fetch_key(self, key_id: str) -> RemoteKey | None:
         document = await self.fetch(key_id.split("#", 1)[0])
