@@ -155,13 +155,18 @@ async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
     return body
 
 
-def _document(url: str, body: bytes) -> dict[str, Any]:
+def _json_object(url: str, body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(body)
     except ValueError:
         raise FetchError(f"{url} did not answer with JSON") from None
     if not isinstance(document, dict):
         raise FetchError(f"{url} did not answer with a JSON object")
+    return document
+
+
+def _document(url: str, body: bytes) -> dict[str, Any]:
+    document = _json_object(url, body)
     doc_id = document.get("id")
     if not isinstance(doc_id, str) or host_of(doc_id) != host_of(url):
         # Anyone can serve a document claiming any id; only its own host may speak for it.
@@ -180,10 +185,4 @@ async def fetch_json(http: aiohttp.ClientSession, egress: Egress, url: str) -> d
             body = await _read_capped(response)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from None
-    try:
-        document = json.loads(body)
-    except ValueError:
-        raise FetchError(f"{url} did not answer with JSON") from None
-    if not isinstance(document, dict):
-        raise FetchError(f"{url} did not answer with a JSON object")
-    return document
+    return _json_object(url, body)

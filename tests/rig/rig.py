@@ -12,6 +12,8 @@ started again on the same address with the same database.
 from __future__ import annotations
 
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Select, delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery import DeliveryConfig
 from federation.keystore import LocalKeys, local_keys
@@ -146,33 +149,32 @@ class Rig:
             await node.stop()
 
 
-async def keys_of(node: RigNode, handle: str) -> LocalKeys:
-    """A local actor's private keys, read from its node's database (to forge with)."""
+@asynccontextmanager
+async def database_of(node: RigNode) -> AsyncIterator[AsyncSession]:
+    """A transaction on a node's database, from outside the node (to inspect or forge)."""
     engine = create_engine(node.settings.database_url, schema=node.settings.database_schema)
     try:
         async with create_sessionmaker(engine).begin() as session:
-            actor = await find_actor(session, handle, node.domain)
-            return await local_keys(session, actor, now=node.clock())
+            yield session
     finally:
         await engine.dispose()
+
+
+async def keys_of(node: RigNode, handle: str) -> LocalKeys:
+    """A local actor's private keys, read from its node's database (to forge with)."""
+    async with database_of(node) as session:
+        actor = await find_actor(session, handle, node.domain)
+        return await local_keys(session, actor, now=node.clock())
 
 
 async def count(node: RigNode, statement: Select[Any]) -> int:
     """Run a counting query against a node's database."""
-    engine = create_engine(node.settings.database_url, schema=node.settings.database_schema)
-    try:
-        async with create_sessionmaker(engine)() as session:
-            return await session.scalar(statement) or 0
-    finally:
-        await engine.dispose()
+    async with database_of(node) as session:
+        return await session.scalar(statement) or 0
 
 
 async def rotate_keys(node: RigNode, handle: str) -> None:
     """Throw a local actor's keys away; new ones are made on next use (a key rotation)."""
-    engine = create_engine(node.settings.database_url, schema=node.settings.database_schema)
-    try:
-        async with create_sessionmaker(engine).begin() as session:
-            actor = await find_actor(session, handle, node.domain)
-            await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
-    finally:
-        await engine.dispose()
+    async with database_of(node) as session:
+        actor = await find_actor(session, handle, node.domain)
+        await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
