@@ -13,9 +13,12 @@ puts them there in the transaction that caused them). A worker loops:
    failed; and per host the failure streak, breaker, unreachable mark and the
    signature standard learnt (``federation.destinations``).
 
-``run`` keeps up to ``max_in_flight`` requests going and claims again as soon
-as slots free up, so a slow host never holds back a batch; ``run_once`` claims
-one batch, sends it and records it (tests, and the rig's ``settle``). The clock
+``run`` keeps up to ``max_in_flight`` requests going and claims again as slots
+free up (at most every ``claim_interval`` when claims come back short), while a
+recorder task stores outcomes as they arrive, so a slow host never holds back a
+batch; ``run_once`` claims one batch, sends it and records it (tests, and the
+rig's ``settle``). The worker is CPU-bound (signing): run more processes, not
+more slots, to go faster. The clock
 is injected. A worker cancelled mid-batch records nothing: its leases expire
 and another worker sends those rows again, so the only duplicates are the
 requests that were in flight. Logs go to ``kinfolk.delivery`` with ``host``,
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Callable
 from datetime import datetime
 
@@ -34,9 +38,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.delivery_config import DeliveryConfig
-from federation.delivery_queue import InFlight, Job, Outcome, claim, record
+from federation.delivery_queue import Cache, InFlight, Job, Outcome, claim, record
 from federation.destinations import mark_host_alive
-from federation.keystore import LocalKeys
 from federation.sender import SendResult, post_activity
 
 __all__ = ["DeliveryConfig", "DeliveryWorker", "client_session", "mark_host_alive"]
@@ -44,6 +47,7 @@ __all__ = ["DeliveryConfig", "DeliveryWorker", "client_session", "mark_host_aliv
 log = logging.getLogger("kinfolk.delivery")
 
 Clock = Callable[[], datetime]
+_SIGNATURES_PER_TURN = 8  # about 4 ms of CPU between two turns of the event loop
 
 
 def client_session(config: DeliveryConfig) -> aiohttp.ClientSession:
@@ -71,12 +75,14 @@ class DeliveryWorker:
         self._timeout = aiohttp.ClientTimeout(
             total=self._config.total_timeout, sock_connect=self._config.connect_timeout
         )
-        self._keys: dict[int, LocalKeys] = {}
+        self._cache = Cache()  # actors' keys, activities' bodies
         self._standards: dict[str, str] = {}  # learnt in this process, ahead of the database
         self._in_flight = InFlight()
-        self._signal = asyncio.Event()  # set on new work, a finished request, or stop
+        self._signal = asyncio.Event()  # for the claimer: new work, a free slot, rows recorded
+        self._outcomes = asyncio.Event()  # for the recorder: a request finished
         self._pending: set[asyncio.Task[Outcome]] = set()
         self._finished: list[Outcome] = []
+        self._claimed_at = -math.inf
 
     def notify(self) -> None:
         """Work was just queued in this process: claim now instead of after the idle sleep."""
@@ -92,60 +98,93 @@ class DeliveryWorker:
         return len(jobs)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set, then finish (and record) what is in flight."""
+        """Deliver until ``stop`` is set, then finish (and record) what is in flight.
+
+        Two loops share the event loop: this one claims into free slots, the
+        recorder task stores outcomes as they arrive, so neither waits for the other.
+        """
         watcher = asyncio.create_task(stop.wait())
-        watcher.add_done_callback(lambda _: self._signal.set())
+        watcher.add_done_callback(lambda _: self._wake())
+        recorder = asyncio.create_task(self._record_loop(stop))
         try:
-            while not (stop.is_set() and not self._pending and not self._finished):
+            while not stop.is_set() and not recorder.done():
                 self._signal.clear()  # anything from here on wakes the wait below
-                if not await self._step(stop):
+                if not await self._fill():
                     await self._idle()
-        except asyncio.CancelledError:
+            await recorder  # returns once everything in flight is recorded (or raises)
+        except BaseException:  # cancelled (killed), or the recorder failed: stop sending
+            recorder.cancel()
             for task in self._pending:
                 task.cancel()
-            await asyncio.gather(*self._pending, return_exceptions=True)
+            await asyncio.gather(recorder, *self._pending, return_exceptions=True)
             raise
         finally:
             watcher.cancel()
 
-    async def _step(self, stop: asyncio.Event) -> bool:
-        """Record what finished and claim into free slots; True to go round again at once."""
+    async def _fill(self) -> bool:
+        """Claim into the free slots; True if it got all it asked for (go round again)."""
+        wanted = min(self._config.batch_size, self._config.max_in_flight - len(self._pending))
+        if wanted <= 0:
+            return False
+        self._claimed_at = asyncio.get_running_loop().time()
         try:
-            if self._finished:
-                outcomes = list(self._finished)
-                await self._record(outcomes)
-                del self._finished[: len(outcomes)]
-            if stop.is_set():
-                return False
-            wanted = min(self._config.batch_size, self._config.max_in_flight - len(self._pending))
-            if wanted <= 0:
-                return False
             jobs = await self._claim(wanted)
         except (SQLAlchemyError, OSError):
-            # The database is away: requests in flight go on, their outcomes wait in memory.
-            log.exception("delivery queue unavailable; retrying")
-            await asyncio.sleep(self._config.idle_sleep)
+            log.exception("delivery queue unavailable for claiming; retrying")
             return False
-        for job in jobs:
+        for n, job in enumerate(jobs, start=1):
             task = asyncio.create_task(self._attempt(job))
             self._pending.add(task)
             task.add_done_callback(self._on_done)
+            if n % _SIGNATURES_PER_TURN == 0:
+                # Let answers, database replies and the first requests proceed between
+                # a few signatures, instead of after the whole batch has been signed.
+                await asyncio.sleep(0)
         return len(jobs) == wanted
+
+    async def _idle(self) -> None:
+        """Wait for a reason to claim (or the poll interval), but claim at most every
+        ``claim_interval``: finished requests arrive by the thousand per second."""
+        if not self._signal.is_set():
+            try:
+                async with asyncio.timeout(self._config.idle_sleep):
+                    await self._signal.wait()
+            except TimeoutError:
+                pass  # time to poll: retries and other processes' work fall due by the clock
+        loop = asyncio.get_running_loop()
+        rest = self._claimed_at + self._config.claim_interval - loop.time()
+        if rest > 0:
+            await asyncio.sleep(rest)
+
+    async def _record_loop(self, stop: asyncio.Event) -> None:
+        """Record outcomes as they come, a batch per transaction, until stopped and drained."""
+        while True:
+            self._outcomes.clear()
+            if self._finished:
+                outcomes = list(self._finished)
+                try:
+                    await self._record(outcomes)
+                except (SQLAlchemyError, OSError):
+                    # The outcomes stay in memory; the leases outlast a short outage.
+                    log.exception("delivery queue unavailable for recording; retrying")
+                    await asyncio.sleep(self._config.idle_sleep)
+                    continue
+                del self._finished[: len(outcomes)]
+                self._signal.set()  # recorded rows may release the next of their object
+            elif stop.is_set() and not self._pending:
+                return
+            else:
+                await self._outcomes.wait()
+
+    def _wake(self) -> None:
+        self._signal.set()
+        self._outcomes.set()
 
     def _on_done(self, task: asyncio.Task[Outcome]) -> None:
         self._pending.discard(task)
         if not task.cancelled():
             self._finished.append(task.result())  # _attempt turns every Exception into a result
-        self._signal.set()
-
-    async def _idle(self) -> None:
-        if self._signal.is_set():
-            return
-        try:
-            async with asyncio.timeout(self._config.idle_sleep):
-                await self._signal.wait()
-        except TimeoutError:
-            pass  # time to poll: retries and other processes' work become due by the clock
+        self._wake()
 
     async def _claim(self, limit: int) -> list[Job]:
         async with self._sessions.begin() as session:
@@ -155,7 +194,7 @@ class DeliveryWorker:
                 limit=limit,
                 config=self._config,
                 in_flight=self._in_flight,
-                keys=self._keys,
+                cache=self._cache,
             )
         for job in jobs:
             self._in_flight.add(job)
@@ -171,7 +210,7 @@ class DeliveryWorker:
                 self._http,
                 job.inbox,
                 job.body,
-                self._keys[job.actor_id],
+                self._cache.keys[job.actor_id],
                 standard=self._standards.get(job.host, job.standard),
                 now=self._clock(),
                 client_timeout=self._timeout,

@@ -26,10 +26,12 @@ class DeliveryConfig:
     max_per_host: int = 16  # ... of which to one host
     suspect_share: float = 0.1  # share of slots for hosts with a failure streak
     batch_size: int = 128  # most rows claimed in one transaction
+    claim_window: int = 1024  # oldest sendable rows a claim considers (bounds its cost)
     lease: timedelta = timedelta(minutes=2)
     connect_timeout: float = 5.0  # seconds
     total_timeout: float = 20.0  # seconds, per request
     idle_sleep: float = 0.25  # seconds between polls when nothing is due
+    claim_interval: float = 0.05  # seconds: least time between claims that came back short
     breaker_threshold: int = 5  # consecutive failures that open a host's breaker
     breaker_base: timedelta = timedelta(seconds=30)  # first open period, doubled per failure
     breaker_max: timedelta = timedelta(minutes=5)  # longest open period: probes at least this often

@@ -27,7 +27,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Integer, Select, Table, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -72,16 +84,49 @@ class InFlight:
 
     per_host: Counter[str] = field(default_factory=Counter)
     suspect: int = 0
+    suspect_hosts: set[str] = field(default_factory=set)
 
     def add(self, job: Job) -> None:
         self.per_host[job.host] += 1
         self.suspect += job.suspect
+        if job.suspect:
+            self.suspect_hosts.add(job.host)
 
     def remove(self, job: Job) -> None:
         self.per_host[job.host] -= 1
         if self.per_host[job.host] <= 0:
             del self.per_host[job.host]
+            self.suspect_hosts.discard(job.host)
         self.suspect -= job.suspect
+
+    def saturated(self, max_per_host: int) -> list[str]:
+        """Hosts that can take nothing more from this worker right now."""
+        return [
+            host
+            for host, count in self.per_host.items()
+            if count >= max_per_host or host in self.suspect_hosts
+        ]
+
+
+@dataclass(frozen=True)
+class Activity:
+    uri: str
+    actor_id: int
+    body: bytes
+
+
+@dataclass
+class Cache:
+    """What a worker keeps between claims: actors' keys, and activities (never changed)."""
+
+    keys: dict[int, LocalKeys] = field(default_factory=dict)
+    activities: dict[int, Activity] = field(default_factory=dict)
+    max_activities: int = 1024
+
+    def remember(self, activity_id: int, activity: Activity) -> None:
+        if len(self.activities) >= self.max_activities:
+            del self.activities[next(iter(self.activities))]  # the oldest
+        self.activities[activity_id] = activity
 
 
 async def claim(
@@ -91,13 +136,24 @@ async def claim(
     limit: int,
     config: DeliveryConfig,
     in_flight: InFlight,
-    keys: dict[int, LocalKeys],
+    cache: Cache,
 ) -> list[Job]:
-    """Lease up to ``limit`` due rows; fills ``keys`` with the signing actors' keys."""
-    candidates = await session.execute(
-        _CANDIDATES,
-        {"now": now, "per_host": config.max_per_host, "scan": 2 * limit + config.max_per_host},
+    """Lease up to ``limit`` due rows, with what is needed to send them."""
+    picked = await session.scalars(
+        _PICK,
+        {
+            "now": now,
+            "full": in_flight.saturated(config.max_per_host),
+            "window": config.claim_window,
+            "per_host": config.max_per_host,
+            "scan": 2 * limit + config.max_per_host,
+        },
     )
+    ids = list(picked)
+    if not ids:
+        return []
+    # Locked by primary key in a second statement: planners then probe, not scan.
+    candidates = await session.execute(_LOCK, {"now": now, "ids": ids})
     chosen: dict[int, tuple[str | None, bool]] = {}
     unreachable: list[int] = []
     taken = Counter(in_flight.per_host)
@@ -120,45 +176,69 @@ async def claim(
         await _fail_unreachable(session, unreachable, now)
     if not chosen:
         return []
-    await session.execute(_LEASE, {"ids": list(chosen), "until": now + config.lease})
-    return await _jobs(session, chosen, now, keys)
+    leased = await session.execute(_LEASE, {"ids": list(chosen), "until": now + config.lease})
+    return await _jobs(session, sorted(leased.all()), chosen, now, cache)
 
 
-def _candidates() -> Select[int, str, int, datetime | None, str | None]:
-    # Built once with bound parameters: constructing it costs more than running it.
-    d, earlier = Delivery, aliased(Delivery)
+def _due(d: type[Delivery]) -> ColumnElement[bool]:
     now = bindparam("now", type_=_COLUMNS.next_attempt_at.type)
-    due = and_(
+    return and_(
         d.state == QueueState.QUEUED,
         d.next_attempt_at <= now,
         or_(d.claimed_until.is_(None), d.claimed_until < now),
     )
-    blocked = (
-        select(earlier.id)
-        .where(
-            earlier.inbox == d.inbox,
-            earlier.object_uri == d.object_uri,
-            earlier.state == QueueState.QUEUED,
-            earlier.id < d.id,
-        )
-        .exists()
-    )
-    ranked = (
-        select(d.id, func.row_number().over(partition_by=d.host, order_by=d.id).label("rank"))
+
+
+def _pick() -> Select[int]:
+    # Built once with bound parameters: constructing it costs more than running it.
+    # The longest-due ``window`` sendable rows (not leased, host neither in backoff nor
+    # saturated in this worker) are taken first, in the due index's own order so the
+    # scan stops early; the costlier steps (per-object order, per-host ranks) then look
+    # at a bounded set however long the queue is.
+    d, earlier = Delivery, aliased(Delivery)
+    now = bindparam("now", type_=_COLUMNS.next_attempt_at.type)
+    oldest = (
+        select(d.id, d.host, d.inbox, d.object_uri)
         .outerjoin(Destination, Destination.host == d.host)
         .where(
-            due,
+            _due(d),
             or_(Destination.backoff_until.is_(None), Destination.backoff_until <= now),
-            ~blocked,
+            d.host.not_in(bindparam("full", expanding=True)),
         )
+        .order_by(d.next_attempt_at)
+        .limit(bindparam("window", type_=Integer))
         .subquery()
     )
-    picked = (
+    # Per-object order: a row goes only as the first queued one of its (inbox, object).
+    # A correlated scalar (not NOT EXISTS, which planners turn into a join over the
+    # whole queue) is one index probe per row.
+    first_of_object = (
+        select(func.min(earlier.id))
+        .where(
+            earlier.inbox == oldest.c.inbox,
+            earlier.object_uri == oldest.c.object_uri,
+            earlier.state == QueueState.QUEUED,
+        )
+        .scalar_subquery()
+    )
+    ranked = (
+        select(
+            oldest.c.id,
+            func.row_number().over(partition_by=oldest.c.host, order_by=oldest.c.id).label("rank"),
+        )
+        .where(or_(oldest.c.object_uri.is_(None), first_of_object == oldest.c.id))
+        .subquery()
+    )
+    return (
         select(ranked.c.id)
         .where(ranked.c.rank <= bindparam("per_host", type_=Integer))
         .order_by(ranked.c.id)
         .limit(bindparam("scan", type_=Integer))
     )
+
+
+def _lock() -> Select[int, str, int, datetime | None, str | None]:
+    d = Delivery
     return (
         select(
             d.id,
@@ -168,49 +248,50 @@ def _candidates() -> Select[int, str, int, datetime | None, str | None]:
             Destination.signature_standard,
         )
         .outerjoin(Destination, Destination.host == d.host)
-        .where(d.id.in_(picked), due)
+        .where(d.id.in_(bindparam("ids", expanding=True)), _due(d))
         .order_by(d.id)
         .with_for_update(of=d, skip_locked=True)
     )
 
 
-_CANDIDATES = _candidates()
+_PICK = _pick()
+_LOCK = _lock()
 _LEASE = (
     update(_DELIVERIES)
     .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)))
     .values(claimed_until=bindparam("until", type_=_COLUMNS.claimed_until.type))
+    .returning(_COLUMNS.id, _COLUMNS.inbox, _COLUMNS.host, _COLUMNS.attempts, _COLUMNS.activity_id)
 )
 
 
 async def _jobs(
     session: AsyncSession,
+    leased: Sequence[Row[int, str, str, int, int]],
     chosen: Mapping[int, tuple[str | None, bool]],
     now: datetime,
-    keys: dict[int, LocalKeys],
+    cache: Cache,
 ) -> list[Job]:
-    rows = (
-        await session.execute(
+    missing = {row.activity_id for row in leased} - cache.activities.keys()
+    if missing:
+        found = await session.execute(
             select(
-                Delivery.id,
-                Delivery.inbox,
-                Delivery.host,
-                Delivery.attempts,
+                OutgoingActivity.id,
                 OutgoingActivity.uri,
                 OutgoingActivity.actor_id,
                 OutgoingActivity.payload,
-            )
-            .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_id)
-            .where(Delivery.id.in_(list(chosen)))
-            .order_by(Delivery.id)
+            ).where(OutgoingActivity.id.in_(missing))
         )
-    ).all()
-    for actor_id in {row.actor_id for row in rows} - keys.keys():
+        for activity_id, uri, actor_id, payload in found:
+            cache.remember(activity_id, Activity(uri, actor_id, payload.encode("utf-8")))
+    activities = {row.activity_id: cache.activities[row.activity_id] for row in leased}
+    for actor_id in {a.actor_id for a in activities.values()} - cache.keys.keys():
         actor = await session.get(Actor, actor_id)
         if actor is not None and actor.local:
-            keys[actor_id] = await local_keys(session, actor, now=now)
+            cache.keys[actor_id] = await local_keys(session, actor, now=now)
     jobs, keyless = [], []
-    for row in rows:
-        if row.actor_id not in keys:
+    for row in leased:
+        activity = activities[row.activity_id]
+        if activity.actor_id not in cache.keys:
             keyless.append(row.id)
             continue
         standard, suspect = chosen[row.id]
@@ -220,9 +301,9 @@ async def _jobs(
                 inbox=row.inbox,
                 host=row.host,
                 attempts=row.attempts,
-                activity_uri=row.uri,
-                actor_id=row.actor_id,
-                body=row.payload.encode("utf-8"),
+                activity_uri=activity.uri,
+                actor_id=activity.actor_id,
+                body=activity.body,
                 standard=standard,
                 suspect=suspect,
             )

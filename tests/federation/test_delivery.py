@@ -524,3 +524,73 @@ async def test_enqueue_refuses_an_activity_without_an_id(world: World) -> None:
                 object_uri=None,
                 now=world.clock(),
             )
+
+
+async def test_failing_hosts_get_one_probe_each_and_a_small_share_of_slots(world: World) -> None:
+    config = replace(TEST_CONFIG, max_in_flight=10, batch_size=10, suspect_share=0.2)
+    failing = [await world.inbox() for _ in range(4)]
+    healthy = await world.inbox()
+    async with world.sessions.begin() as session:
+        for inbox in failing:  # one failure each: not yet a breaker, but suspect
+            session.add(Destination(host=inbox.host, consecutive_failures=1))
+    for n in range(3):
+        await world.publish([*(i.url(f"/{n}") for i in failing), healthy.url(f"/{n}")])
+    assert await world.worker(config).run_once() == 2 + 3
+    assert sorted(len(i.received) for i in failing) == [0, 0, 1, 1]
+    assert len(healthy.received) == 3
+
+
+async def test_a_refused_connection_is_retried_and_counts_against_the_host(world: World) -> None:
+    gone = await world.inbox()
+    await gone.close()  # nothing listens on its port any more
+    await world.publish([gone.url()])
+    assert await world.worker().run_once() == 1
+    [row] = await world.deliveries()
+    assert (row.state, row.attempts, row.last_status) == (QueueState.QUEUED, 1, None)
+    assert row.last_error is not None
+    assert "Connect" in row.last_error
+    host = await world.destination(gone)
+    assert (host.consecutive_failures, host.failing_since) == (1, world.clock())
+
+
+async def test_a_host_that_never_answers_times_out_and_is_retried(world: World) -> None:
+    hanging = await world.inbox()
+    hanging.gate = asyncio.Event()
+    await world.publish([hanging.url()])
+    assert await world.worker(replace(TEST_CONFIG, total_timeout=0.1)).run_once() == 1
+    [row] = await world.deliveries()
+    assert (row.state, row.last_status) == (QueueState.QUEUED, None)
+    assert row.last_error is not None
+    assert "Timeout" in row.last_error
+
+
+async def test_an_activity_of_a_remote_actor_is_failed_not_signed(world: World) -> None:
+    inbox = await world.inbox()
+    async with world.sessions.begin() as session:
+        remote = Actor(
+            uri="http://elsewhere.test/users/bo",
+            kind=ActorKind.PERSON,
+            local=False,
+            handle="bo",
+            handle_key="bo",
+            domain="elsewhere.test",
+            created_at=world.clock(),
+            updated_at=world.clock(),
+        )
+        session.add(remote)
+        await session.flush()
+        await enqueue(
+            session,
+            actor_id=remote.id,
+            activity={"id": "http://elsewhere.test/activities/1", "type": "Create"},
+            inboxes=[inbox.url()],
+            object_uri=None,
+            now=world.clock(),
+        )
+    assert await world.worker().run_once() == 0
+    [row] = await world.deliveries()
+    assert (row.state, row.last_error) == (
+        QueueState.FAILED,
+        "the activity's actor has no local keys",
+    )
+    assert inbox.received == []

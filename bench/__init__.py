@@ -1,0 +1,234 @@
+"""Benchmarks of shared/BENCHMARKS.md, runnable one command each (see bench/README.md).
+
+This module holds what every scenario shares: a throw-away database (a temp
+SQLite file, or with ``--postgres`` a private schema as in tests/databases.py),
+the local actor whose posts go out, percentiles and the printed report. A
+benchmark prints figures and ratios to the in-run calibration; it never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass, fields
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from federation.delivery import DeliveryConfig, DeliveryWorker, client_session
+from federation.keystore import LocalKeys, local_keys
+from node.storage.engine import create_engine, create_sessionmaker
+from node.storage.migrate import upgrade
+from node.storage.models import Actor, ActorKind
+
+DEFAULT_POSTGRES_URL = os.environ.get(
+    "KINFOLK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+ACTOR_URI = "http://node.bench/groups/circle"
+
+
+@dataclass(frozen=True)
+class BenchDatabase:
+    """Where a benchmark's node keeps its data."""
+
+    url: str
+    schema: str | None
+    workdir: Path
+
+    @property
+    def backend(self) -> str:
+        return "sqlite" if self.url.startswith("sqlite") else "postgresql"
+
+    def engine(self) -> AsyncEngine:
+        return create_engine(self.url, schema=self.schema)
+
+
+def add_database_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
+    parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+
+
+@asynccontextmanager
+async def bench_database(args: argparse.Namespace) -> AsyncIterator[BenchDatabase]:
+    """A migrated, empty database for one run, removed afterwards."""
+    workdir = Path(tempfile.mkdtemp(prefix="kinfolk-bench-"))
+    if args.postgres:
+        database = BenchDatabase(
+            args.postgres_url, f"kinfolk_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}", workdir
+        )
+    else:
+        database = BenchDatabase(f"sqlite+aiosqlite:///{workdir / 'node.sqlite3'}", None, workdir)
+    engine = database.engine()
+    try:
+        await upgrade(engine, schema=database.schema)
+        yield database
+    finally:
+        if database.schema:
+            async with engine.begin() as connection:
+                await connection.execute(text(f'DROP SCHEMA IF EXISTS "{database.schema}" CASCADE'))
+        await engine.dispose()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def create_actor(
+    sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> tuple[int, LocalKeys]:
+    """The local group whose activities the benchmark sends, with its keys made."""
+    async with sessions.begin() as session:
+        actor = Actor(
+            uri=ACTOR_URI,
+            kind=ActorKind.GROUP,
+            local=True,
+            handle="circle",
+            handle_key="circle",
+            domain="node.bench",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(actor)
+        await session.flush()
+        keys = await local_keys(session, actor, now=now)
+        return actor.id, keys
+
+
+def sessions_for(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (``p`` in 0..100); NaN for no values."""
+    if not values:
+        return math.nan
+    ordered = sorted(values)
+    rank = max(1, math.ceil(p / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def report(title: str, rows: Sequence[tuple[str, str]]) -> None:
+    """Print a titled block of ``name: value`` lines."""
+    print(f"\n== {title}")
+    width = max((len(name) for name, _ in rows), default=0)
+    for name, value in rows:
+        print(f"  {name.ljust(width)}  {value}")
+
+
+# -- delivery workers in their own processes (``kinfolk worker``), for S2 and S6(a) --------
+
+_SECONDS_FIELDS = {f.name for f in fields(DeliveryConfig) if isinstance(f.default, timedelta)}
+
+
+def config_to_json(config: DeliveryConfig) -> dict[str, object]:
+    """A DeliveryConfig as JSON-able values (timedeltas as seconds)."""
+    values = asdict(config)
+    return {k: v.total_seconds() if k in _SECONDS_FIELDS else v for k, v in values.items()}
+
+
+def config_from_json(values: dict[str, Any]) -> DeliveryConfig:
+    kwargs: dict[str, Any] = {
+        k: timedelta(seconds=v) if k in _SECONDS_FIELDS else v for k, v in values.items()
+    }
+    return DeliveryConfig(**kwargs)
+
+
+class WorkerProcess:
+    """A delivery worker in a child process: ``python -m <module> --worker-process SPEC``.
+
+    ``start`` returns once the child has imported everything and opened its
+    database. It runs until ``stop()`` closes its stdin (then reports the
+    CPU-seconds it spent after start-up) or until ``kill()`` sends SIGKILL.
+    """
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+
+    @classmethod
+    async def start(
+        cls, module: str, database: BenchDatabase, config: DeliveryConfig
+    ) -> WorkerProcess:
+        spec = {"url": database.url, "schema": database.schema, "config": config_to_json(config)}
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            module,
+            "--worker-process",
+            json.dumps(spec),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert process.stdout is not None
+        if not await process.stdout.readline():
+            raise RuntimeError(f"the worker process exited with {await process.wait()}")
+        return cls(process)
+
+    async def kill(self) -> None:
+        """SIGKILL: no clean-up, no last words, leases left behind."""
+        self.process.kill()
+        await self.process.wait()
+
+    async def stop(self) -> float:
+        """Let it finish what is in flight and exit; its CPU-seconds after start-up."""
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.close()
+        output = await self.process.stdout.read()
+        await self.process.wait()
+        lines = output.decode().strip().splitlines()
+        return float(json.loads(lines[-1])["cpu_seconds"]) if lines else math.nan
+
+
+async def wait_until(
+    check: Callable[[], Awaitable[bool]], *, deadline: float, poll: float = 0.005
+) -> bool:
+    """Poll ``check`` until it holds or ``deadline`` (time.monotonic()) passes."""
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(poll)
+    return await check()
+
+
+def worker_process_main(spec_json: str) -> None:
+    """Entry point of a WorkerProcess child."""
+    spec = json.loads(spec_json)
+    cpu = asyncio.run(
+        _worker_process(spec["url"], spec["schema"], config_from_json(spec["config"]))
+    )
+    print(json.dumps({"cpu_seconds": cpu}), flush=True)
+
+
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def _worker_process(url: str, schema: str | None, config: DeliveryConfig) -> float:
+    engine = create_engine(url, schema=schema)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    closed = loop.run_in_executor(None, sys.stdin.read)  # returns when the parent closes it
+    closed.add_done_callback(lambda _: stop.set())
+    async with client_session(config) as http:
+        worker = DeliveryWorker(create_sessionmaker(engine), http, _utc_now, config)
+        started = _cpu_seconds()
+        print(json.dumps({"ready": True}), flush=True)
+        await worker.run(stop)
+    await engine.dispose()
+    return _cpu_seconds() - started
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
