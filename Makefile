@@ -53,5 +53,12 @@ pytest: $(BIN)/.installed-test $(PEER_READY)
 
 test: lint typecheck pytest
 
+bench: $(BIN)/.installed-test
+	$(BIN)/python -m bench.s0_calibration
+	$(BIN)/python -m bench.s1_fanout
+	$(BIN)/python -m bench.s2_far_node
+	$(BIN)/python -m bench.s3_inbox
+	$(BIN)/python -m bench.s6a_crash
+
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis

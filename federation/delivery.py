@@ -38,7 +38,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.delivery_config import DeliveryConfig
-from federation.delivery_queue import Cache, InFlight, Job, Outcome, claim, record
+from federation.delivery_outcomes import Outcome, record
+from federation.delivery_queue import Cache, InFlight, Job, claim
 from federation.destinations import mark_host_alive
 from federation.sender import SendResult, post_activity
 

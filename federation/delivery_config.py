@@ -19,7 +19,9 @@ class DeliveryConfig:
     """How hard the delivery worker pushes, how long it waits and when it stops trying.
 
     ``lease`` must outlast the worst case of one claimed row: two signed requests
-    (double-knocking) each bounded by ``total_timeout``, plus recording.
+    (double-knocking) each bounded by ``total_timeout``, plus recording. The
+    worker is CPU-bound (about 1 ms per delivery, mostly signing), so more slots
+    do not make it faster; more worker processes do.
     """
 
     max_in_flight: int = 128  # requests in flight per worker process

@@ -1,21 +1,22 @@
-"""The delivery queue's two transactions: claim due rows under a lease, record outcomes.
+"""Claiming deliveries: due rows taken under a lease, in order, host by host.
 
 Design note: a claimed row stays ``queued`` with ``claimed_until`` set; nobody
 else claims it until that lease runs out, so a worker killed mid-batch loses
-nothing and at most re-sends what it had in flight. One query picks the due
-rows: ``queued``, due, not leased, the host's breaker closed, no earlier queued
-row for the same inbox and object (Create before Update before Delete, however
-many requests are in flight), and at most ``max_per_host`` rows per host by a
-window function, so one busy host cannot fill a batch. On PostgreSQL the
-outer select takes ``FOR UPDATE SKIP LOCKED`` and re-checks the due conditions
-on the locked rows, so concurrent workers never claim the same row; on SQLite
-the engine opens every transaction with ``BEGIN IMMEDIATE``, which serialises
-claims. The per-worker limits (rows already in flight per host, the probe-only
-budget of failing hosts) are applied in Python to that short candidate list.
+nothing and at most re-sends what it had in flight. A claim first picks ids:
+among the ``claim_window`` longest-due rows that are not leased and whose host
+is neither in backoff nor saturated in this worker, those that are the first
+queued row of their (inbox, object) (Create before Update before Delete,
+however many requests are in flight) and among the first ``max_per_host`` of
+their host (a window function, so one busy host cannot fill a batch). The
+window keeps a claim's cost bounded when the queue is long. It then locks those
+ids by primary key, re-checking that they are due: ``FOR UPDATE SKIP LOCKED``
+on PostgreSQL, so concurrent workers never claim the same row; on SQLite the
+engine opens every transaction with ``BEGIN IMMEDIATE``, which serialises
+claims. The per-worker budgets (in flight per host, one probe per failing host,
+the failing hosts' share) are applied in Python to that short list, and the
+lease is set with ``UPDATE ... RETURNING``.
 
-Recording is one transaction per batch: rows by primary key in one
-executemany (guarded by ``state = queued`` so a row failed meanwhile, e.g. as
-unreachable, stays failed), then the hosts (``federation.destinations``).
+What happens after sending is recorded by ``federation.delivery_outcomes``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -44,10 +45,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from federation.delivery_config import DeliveryConfig
-from federation.destinations import UNREACHABLE_ERROR, HostReport, host_failed, update_hosts
+from federation.destinations import UNREACHABLE_ERROR
 from federation.keystore import LocalKeys, local_keys
-from federation.retry import GiveUp, decide
-from federation.sender import SendResult
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
 from node.storage.models import Actor
 
@@ -70,12 +69,6 @@ class Job:
     body: bytes
     standard: str | None  # the host's known signature standard
     suspect: bool  # the host has a failure streak (it gets probes only)
-
-
-@dataclass(frozen=True)
-class Outcome:
-    job: Job
-    result: SendResult
 
 
 @dataclass
@@ -206,7 +199,7 @@ def _pick() -> Select[int]:
             d.host.not_in(bindparam("full", expanding=True)),
         )
         .order_by(d.next_attempt_at)
-        .limit(bindparam("window", type_=Integer))
+        .limit(bindparam("window", type_=Integer, literal_execute=True))
         .subquery()
     )
     # Per-object order: a row goes only as the first queued one of its (inbox, object).
@@ -231,9 +224,10 @@ def _pick() -> Select[int]:
     )
     return (
         select(ranked.c.id)
-        .where(ranked.c.rank <= bindparam("per_host", type_=Integer))
+        .where(ranked.c.rank <= bindparam("per_host", type_=Integer, literal_execute=True))
         .order_by(ranked.c.id)
-        .limit(bindparam("scan", type_=Integer))
+        # Literal limits: a planner that knows them walks the due index instead of sorting.
+        .limit(bindparam("scan", type_=Integer, literal_execute=True))
     )
 
 
@@ -312,83 +306,6 @@ async def _jobs(
         log.error("deliveries %s: their actor is not local; failed", keyless)
         await _finish(session, keyless, now, "the activity's actor has no local keys")
     return jobs
-
-
-async def record(
-    session: AsyncSession, outcomes: Sequence[Outcome], now: datetime, config: DeliveryConfig
-) -> None:
-    """Store what happened to each sent row and to each host."""
-    params: list[dict[str, Any]] = []
-    reports: dict[str, HostReport] = {}
-    for outcome in outcomes:
-        job, result = outcome.job, outcome.result
-        report = reports.setdefault(job.host, HostReport())
-        report.failures.append(host_failed(result.status))
-        report.successes += result.ok
-        report.suspect = report.suspect or job.suspect
-        report.standard = result.standard or report.standard
-        params.append(_row_update(job, result, now, report))
-    if params:
-        await session.execute(_UPDATE_ROW, params)
-    await update_hosts(session, reports, now, config)
-
-
-def _row_update(job: Job, result: SendResult, now: datetime, report: HostReport) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "b_id": job.id,
-        "b_attempts": job.attempts + 1,
-        "b_status": result.status,
-        "b_error": result.error,
-        "b_claimed": None,
-    }
-    extra = {"host": job.host, "status": result.status, "attempt": job.attempts + 1}
-    if result.ok:
-        log.debug("delivered %s to %s", job.activity_uri, job.inbox, extra=extra)
-        return row | {"b_state": QueueState.DONE, "b_next": None, "b_finished": now}
-    decision = decide(job.attempts + 1, result.status, result.retry_after, now)
-    if isinstance(decision, GiveUp):
-        log.warning(
-            "gave up delivering %s to %s: %s (%s)",
-            job.activity_uri,
-            job.inbox,
-            decision.reason,
-            result.error,
-            extra=extra,
-        )
-        return row | {"b_state": QueueState.FAILED, "b_next": None, "b_finished": now}
-    log.info(
-        "delivery of %s to %s failed (%s); retry at %s",
-        job.activity_uri,
-        job.inbox,
-        result.error,
-        decision.at.isoformat(),
-        extra=extra,
-    )
-    if result.retry_after is not None and (
-        report.pause_until is None or report.pause_until < decision.at
-    ):
-        report.pause_until = decision.at
-    if decision.throttled:
-        row["b_attempts"] = job.attempts  # the host paced us; that try does not count
-    return row | {"b_state": QueueState.QUEUED, "b_next": decision.at, "b_finished": None}
-
-
-# Columns left unchanged are passed as their own value: one statement, one executemany.
-_UPDATE_ROW = (
-    update(_DELIVERIES)
-    .where(_COLUMNS.id == bindparam("b_id"), _COLUMNS.state == QueueState.QUEUED)
-    .values(
-        state=bindparam("b_state", type_=_COLUMNS.state.type),
-        attempts=bindparam("b_attempts", type_=_COLUMNS.attempts.type),
-        next_attempt_at=func.coalesce(
-            bindparam("b_next", type_=_COLUMNS.next_attempt_at.type), _COLUMNS.next_attempt_at
-        ),
-        claimed_until=bindparam("b_claimed", type_=_COLUMNS.claimed_until.type),
-        last_status=bindparam("b_status", type_=_COLUMNS.last_status.type),
-        last_error=bindparam("b_error", type_=_COLUMNS.last_error.type),
-        finished_at=bindparam("b_finished", type_=_COLUMNS.finished_at.type),
-    )
-)
 
 
 async def _fail_unreachable(session: AsyncSession, ids: list[int], now: datetime) -> None:

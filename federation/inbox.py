@@ -28,6 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from federation import rfc9421, signatures
 from federation.context import Federation
+from federation.destinations import host_of as delivery_host
 from federation.destinations import mark_host_alive
 from federation.http import FetchError
 from federation.remote_actors import RemoteKey
@@ -192,9 +193,11 @@ async def receive(
             insert(InboxItem).values(**row).on_conflict_do_nothing(index_elements=["activity_uri"])
         )
         duplicate = not getattr(result, "rowcount", 1)
-        if key_id and federation.host_may_be_failing(host_of(actor)):
+        # The delivery side's spelling of the host (default ports dropped).
+        host = delivery_host(actor)
+        if key_id and federation.host_may_be_failing(host):
             # A valid signed request proves the host is up: resume sending to it.
-            await mark_host_alive(session, host_of(actor), now)
+            await mark_host_alive(session, host, now)
     return Accepted(activity["id"], actor, duplicate=duplicate)
 
 
