@@ -1,0 +1,55 @@
+"""A failing host that sends us a valid signed request is sending again."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from federation import signatures
+from federation.inbox import Incoming, receive
+from federation.keys import generate_rsa_key
+from federation.remote_actors import ActorDocument, RemoteKey, store_actor
+from federation.runtime import federation_runtime
+from federation.tables import Destination
+from node.config import Settings
+from node.storage.models import ActorKind
+
+PEER = "https://peer.example:443/users/pat"  # a default port spelled out, as some servers do
+
+
+async def test_a_signed_request_revives_its_host_even_with_a_default_port(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    key = generate_rsa_key()
+    async with sessions.begin() as session:
+        document = ActorDocument(
+            uri=PEER, kind=ActorKind.PERSON, handle="pat", display_name="", summary="",
+            inbox=f"{PEER}/inbox", shared_inbox=None, outbox=None, followers=None, url=None,
+            keys=(RemoteKey(f"{PEER}#main-key", PEER, key.public_key()),),
+        )  # fmt: skip
+        await store_actor(session, document, now=now)
+        session.add(
+            Destination(
+                host="peer.example", consecutive_failures=9, failing_since=now - timedelta(days=8),
+                backoff_until=now + timedelta(hours=1), unreachable_since=now - timedelta(days=1),
+            )
+        )  # fmt: skip
+    body = json.dumps({"id": f"{PEER}/activities/1", "type": "Like", "actor": PEER,
+                       "object": "https://elsewhere.example/notes/1"}).encode()  # fmt: skip
+    inbox = f"{settings.base_url}/inbox"
+    headers = signatures.sign_request(
+        "POST", inbox, {"Content-Type": "application/activity+json"}, body,
+        key_id=f"{PEER}#main-key", private_key=key, now=now,
+    )  # fmt: skip
+    async with federation_runtime(settings, sessions, lambda: now) as runtime:
+        await receive(
+            runtime.federation, Incoming("POST", inbox, headers, body, "application/activity+json")
+        )
+    async with sessions() as session:
+        destination = await session.get_one(Destination, "peer.example")
+    assert destination.unreachable_since is None
+    assert destination.consecutive_failures == 0
+    assert destination.backoff_until is None
