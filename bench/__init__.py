@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -199,6 +199,21 @@ async def wait_until(
             return True
         await asyncio.sleep(poll)
     return await check()
+
+
+def run_scenario(
+    parser: argparse.ArgumentParser,
+    run: Callable[[argparse.Namespace], Coroutine[Any, Any, None]],
+) -> None:
+    """The shared tail of every scenario's ``main``: calibration length, and the hidden
+    ``--worker-process`` mode in which a scenario re-runs itself as a delivery worker."""
+    parser.add_argument("--calibrate-seconds", type=float, default=1.0)
+    parser.add_argument("--worker-process", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker_process:
+        worker_process_main(args.worker_process)
+        return
+    asyncio.run(run(args))
 
 
 def worker_process_main(spec_json: str) -> None:

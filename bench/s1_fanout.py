@@ -36,9 +36,9 @@ from bench import (
     create_actor,
     percentile,
     report,
+    run_scenario,
     sessions_for,
     wait_until,
-    worker_process_main,
 )
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import Calibration, calibrate
@@ -236,13 +236,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=DeliveryConfig().max_in_flight)
     parser.add_argument("--workers", type=int, default=0, help="worker processes (0: in-process)")
     parser.add_argument("--idle-sleep", type=float, default=DeliveryConfig().idle_sleep)
-    parser.add_argument("--calibrate-seconds", type=float, default=1.0)
-    parser.add_argument("--worker-process", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker_process:
-        worker_process_main(args.worker_process)
-        return
-    asyncio.run(run(args))
+    run_scenario(parser, run)
 
 
 if __name__ == "__main__":

@@ -32,9 +32,9 @@ from bench import (
     create_actor,
     percentile,
     report,
+    run_scenario,
     sessions_for,
     wait_until,
-    worker_process_main,
 )
 from bench.fake_fediverse import FakeFediverse, NodeSpec, Record
 from bench.s0_calibration import calibrate
@@ -202,13 +202,7 @@ def main() -> None:
     parser.add_argument("--far-latency", type=float, default=0.556)
     parser.add_argument("--workers", type=int, default=2, help="delivery worker processes")
     parser.add_argument("--drain", type=float, default=10.0, help="most seconds to wait at the end")
-    parser.add_argument("--calibrate-seconds", type=float, default=1.0)
-    parser.add_argument("--worker-process", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker_process:
-        worker_process_main(args.worker_process)
-        return
-    asyncio.run(run(args))
+    run_scenario(parser, run)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ bound beside the figure.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -31,9 +30,9 @@ from bench import (
     bench_database,
     create_actor,
     report,
+    run_scenario,
     sessions_for,
     wait_until,
-    worker_process_main,
 )
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import calibrate
@@ -156,13 +155,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.1)
     parser.add_argument("--concurrency", type=int, default=DeliveryConfig().max_in_flight)
     parser.add_argument("--lease", type=float, default=5.0, help="seconds (production: 120)")
-    parser.add_argument("--calibrate-seconds", type=float, default=1.0)
-    parser.add_argument("--worker-process", help=argparse.SUPPRESS)
-    args = parser.parse_args()
-    if args.worker_process:
-        worker_process_main(args.worker_process)
-        return
-    asyncio.run(run(args))
+    run_scenario(parser, run)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from federation.documents import (
     group_document,
     person_document,
 )
-from federation.inbox import InboxRefusal, Incoming, verify_fetch
+from federation.inbox import InboxRefusal, verify_fetch
 from federation.instance import instance_actor
 from federation.keystore import local_keys
 from federation.objects import object_from_post
@@ -30,6 +30,7 @@ from node.errors import NotFound
 from node.stats import node_stats
 from node.storage.models import ActorKind
 from web.html import simple_page
+from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
 from web.problems import Problem
 
@@ -46,16 +47,8 @@ async def require_signed_fetch(request: web.Request) -> None:
     """With authorized fetch on, AS2 documents are only served to signed requests."""
     if not request.app[SETTINGS].authorized_fetch or not wants_activity_json(request):
         return
-    scheme = request.app[SITE].base_url.split("://", 1)[0]
-    incoming = Incoming(
-        method=request.method,
-        url=f"{scheme}://{request.host}{request.raw_path}",
-        headers=request.headers,
-        body=b"",
-        content_type="",
-    )
     try:
-        await verify_fetch(request.app[FEDERATION], incoming)
+        await verify_fetch(request.app[FEDERATION], incoming_from(request, b""))
     except InboxRefusal as refusal:
         raise Problem(refusal.status, refusal.code, refusal.detail) from None
 

@@ -33,17 +33,22 @@ async def _check_recipient(request: web.Request) -> None:
         await find_actor(session, request.match_info["name"], request.app[SITE].domain, kind)
 
 
-async def inbox(request: web.Request) -> web.Response:
-    await _check_recipient(request)
-    body = await _read_body(request, request.app[SETTINGS].max_request_bytes)
+def incoming_from(request: web.Request, body: bytes) -> Incoming:
+    """The request as the signature saw it: our scheme, the Host received, the raw path."""
     scheme = request.app[SITE].base_url.split("://", 1)[0]
-    incoming = Incoming(
+    return Incoming(
         method=request.method,
         url=f"{scheme}://{request.host}{request.raw_path}",
         headers=request.headers,
         body=body,
-        content_type=request.content_type,
+        content_type=request.content_type if body else "",
     )
+
+
+async def inbox(request: web.Request) -> web.Response:
+    await _check_recipient(request)
+    body = await _read_body(request, request.app[SETTINGS].max_request_bytes)
+    incoming = incoming_from(request, body)
     try:
         accepted = await receive(request.app[FEDERATION], incoming)
     except InboxRefusal as refusal:
