@@ -22,6 +22,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.http import Egress, FetchError, Signer, fetch_document, fetch_json
+from federation.inbox_writer import InboxWriter
 from federation.instance import instance_actor
 from federation.keystore import local_keys
 from federation.remote_actors import (
@@ -57,6 +58,11 @@ class Federation:
     _recent: OrderedDict[str, RemoteKey] = field(default_factory=OrderedDict)
 
     _alive: dict[str, float] = field(default_factory=dict)
+    # Accepted activities are committed in shared transactions (group commit).
+    inbox_writer: InboxWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.inbox_writer = InboxWriter(self.sessions)
 
     def host_may_be_failing(self, host: str) -> bool:
         """False when we marked ``host`` alive within the last minute (no need again)."""

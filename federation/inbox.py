@@ -3,9 +3,10 @@
 In order, each step cheaper than the next: the media type (415), the JSON
 (400), the activity's shape (400), the sender's host against federation policy
 (403) — all before any key is fetched — then the signature (401), and finally
-one INSERT keyed by the activity id, so a repeated delivery is acknowledged
-and dropped. Every refusal is an ``InboxRefusal`` with a status, a stable code
-and a sentence; the web layer turns it into the answer and a log line.
+one INSERT keyed by the activity id (committed with its neighbours', see
+``inbox_writer``), so a repeated delivery is acknowledged and dropped. Every
+refusal is an ``InboxRefusal`` with a status, a stable code and a sentence;
+the web layer turns it into the answer and a log line.
 
 Signatures: draft-cavage (``Signature``) and RFC 9421 (``Signature-Input``).
 The key named by ``keyId`` must belong to the activity's ``actor``. A key from
@@ -23,17 +24,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
 from federation import rfc9421, signatures
 from federation.context import Federation
 from federation.destinations import host_of as delivery_host
-from federation.destinations import mark_host_alive
 from federation.http import FetchError
+from federation.inbox_writer import InboxRow
 from federation.remote_actors import RemoteKey
 from federation.signature_policy import Rejected, Verified
-from federation.tables import InboxItem, QueueState
 from federation.vocab import ACTIVITY_MEDIA_TYPES, Malformed, host_of, id_of, require_uri, type_of
 
 log = logging.getLogger("kinfolk.inbox")
@@ -175,34 +172,17 @@ async def receive(
     if host_of(activity["id"]) != host_of(actor):
         raise InboxRefusal(400, "foreign_activity_id", "the activity id is not on its actor's host")
     key_id = await authenticate(federation, incoming, activity)
-    now = federation.clock()
-    row = {
-        "activity_uri": activity["id"],
-        "actor_uri": actor,
-        "payload": incoming.body.decode("utf-8"),
-        "key_id": key_id,
-        "received_at": now,
-        "state": QueueState.QUEUED,
-        "attempts": 0,
-        "next_attempt_at": now,
-    }
-    async with federation.sessions.begin() as session:
-        # One statement, no ORM unit of work: this is the inbox's hot path.
-        insert = _insert_for(session.get_bind().dialect.name)
-        result = await session.execute(
-            insert(InboxItem).values(**row).on_conflict_do_nothing(index_elements=["activity_uri"])
+    # The delivery side's spelling of the host (default ports dropped).
+    host = delivery_host(actor)
+    # A valid signed request proves its host is up: resume sending to it.
+    revive = host if key_id and federation.host_may_be_failing(host) else None
+    duplicate = await federation.inbox_writer.write(
+        InboxRow(
+            activity_uri=activity["id"], actor_uri=actor, payload=incoming.body.decode("utf-8"),
+            key_id=key_id, received_at=federation.clock(), revive_host=revive,
         )
-        duplicate = not getattr(result, "rowcount", 1)
-        # The delivery side's spelling of the host (default ports dropped).
-        host = delivery_host(actor)
-        if key_id and federation.host_may_be_failing(host):
-            # A valid signed request proves the host is up: resume sending to it.
-            await mark_host_alive(session, host, now)
+    )  # fmt: skip
     return Accepted(activity["id"], actor, duplicate=duplicate)
-
-
-def _insert_for(dialect: str) -> Callable[..., Any]:
-    return postgresql_insert if dialect == "postgresql" else sqlite_insert
 
 
 async def verify_fetch(federation: Federation, incoming: Incoming) -> str:

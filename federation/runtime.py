@@ -60,4 +60,7 @@ async def federation_runtime(
             authorized_fetch=settings.authorized_fetch,
         )
         worker = DeliveryWorker(sessions, http, clock, config)
-        yield Runtime(federation, NodeWorkers(federation, worker))
+        try:
+            yield Runtime(federation, NodeWorkers(federation, worker))
+        finally:
+            await federation.inbox_writer.close()
