@@ -26,10 +26,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from federation.delivery import DeliveryConfig, DeliveryWorker, client_session
+from federation.delivery import DeliveryConfig, DeliveryWorker
+from federation.http import Egress, client_session
 from federation.keystore import LocalKeys, local_keys
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import upgrade
@@ -55,6 +57,12 @@ class BenchDatabase:
 
     def engine(self) -> AsyncEngine:
         return create_engine(self.url, schema=self.schema)
+
+
+def delivery_client(config: DeliveryConfig) -> aiohttp.ClientSession:
+    """The node's own guarded client, as ``kinfolk worker`` builds it, open to loopback."""
+    egress = Egress(allow_private_addresses=True, allow_http=True)
+    return client_session(egress, user_agent=config.user_agent, limit=config.max_in_flight)
 
 
 def add_database_arguments(parser: argparse.ArgumentParser) -> None:
@@ -236,7 +244,7 @@ async def _worker_process(url: str, schema: str | None, config: DeliveryConfig) 
     loop = asyncio.get_running_loop()
     closed = loop.run_in_executor(None, sys.stdin.read)  # returns when the parent closes it
     closed.add_done_callback(lambda _: stop.set())
-    async with client_session(config) as http:
+    async with delivery_client(config) as http:
         worker = DeliveryWorker(create_sessionmaker(engine), http, _utc_now, config)
         started = _cpu_seconds()
         print(json.dumps({"ready": True}), flush=True)

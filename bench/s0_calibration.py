@@ -7,7 +7,7 @@ prints its result as a ratio to numbers measured in the same run:
   middleware) answering 202 to a 2 KB POST, in its own process, loaded from
   this one by a raw-socket keep-alive generator (pipelining 4 deep) that is
   much cheaper per request than the server, so the server is the bottleneck.
-* ``R_cli``: requests/s of our delivery client (``client_session`` with the
+* ``R_cli``: requests/s of our delivery client (``delivery_client``, with the
   worker's limits) POSTing 2 KB bodies to that no-op server, 64 in flight.
 * signing floors, one core: RFC 9421 and draft-cavage ``sign_request`` with an
   RSA-2048 key (what the worker does for every request).
@@ -28,9 +28,9 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from bench import report
+from bench import delivery_client, report
 from federation import rfc9421, signatures
-from federation.delivery import DeliveryConfig, client_session
+from federation.delivery import DeliveryConfig
 from federation.keys import generate_rsa_key
 from web.problems import problems_middleware
 
@@ -100,7 +100,7 @@ async def _hammer(port: int, seconds: float, connections: int) -> int:
 async def _client(port: int, seconds: float, in_flight: int) -> int:
     deadline = time.perf_counter() + seconds
     headers = {"Content-Type": "application/activity+json"}
-    async with client_session(DeliveryConfig()) as http:
+    async with delivery_client(DeliveryConfig()) as http:
 
         async def lane() -> int:
             done = 0

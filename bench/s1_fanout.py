@@ -34,6 +34,7 @@ from bench import (
     add_database_arguments,
     bench_database,
     create_actor,
+    delivery_client,
     percentile,
     report,
     run_scenario,
@@ -42,7 +43,7 @@ from bench import (
 )
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import Calibration, calibrate
-from federation.delivery import DeliveryConfig, DeliveryWorker, client_session
+from federation.delivery import DeliveryConfig, DeliveryWorker
 from federation.outbox import enqueue
 
 
@@ -107,7 +108,7 @@ async def fan_out_once(
     children = [
         await WorkerProcess.start("bench.s1_fanout", database, config) for _ in range(workers)
     ]
-    async with client_session(config) as http:
+    async with delivery_client(config) as http:
         worker = DeliveryWorker(sessions, http, lambda: datetime.now(UTC), config)
         running = asyncio.create_task(worker.run(stop)) if not workers else None
         await warm_up(sessions, worker, fediverse, actor_id, len(counts), workers or 1)

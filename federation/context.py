@@ -58,6 +58,7 @@ class Federation:
     _recent: OrderedDict[str, RemoteKey] = field(default_factory=OrderedDict)
 
     _alive: dict[str, float] = field(default_factory=dict)
+    _signs_rfc9421: set[str] = field(default_factory=set)
     # Accepted activities are committed in shared transactions (group commit).
     inbox_writer: InboxWriter = field(init=False)
 
@@ -72,6 +73,15 @@ class Federation:
         if len(self._alive) > KEY_CACHE_SIZE:
             self._alive.clear()
         self._alive[host] = now
+        return True
+
+    def first_rfc9421_from(self, host: str) -> bool:
+        """True the first time (per process) ``host`` signs to us with RFC 9421."""
+        if host in self._signs_rfc9421:
+            return False
+        if len(self._signs_rfc9421) > KEY_CACHE_SIZE:
+            self._signs_rfc9421.clear()
+        self._signs_rfc9421.add(host)
         return True
 
     def _remember(self, key: RemoteKey) -> RemoteKey:

@@ -43,20 +43,12 @@ from federation.delivery_queue import Cache, InFlight, Job, claim
 from federation.destinations import mark_host_alive
 from federation.sender import SendResult, post_activity
 
-__all__ = ["DeliveryConfig", "DeliveryWorker", "client_session", "mark_host_alive"]
+__all__ = ["DeliveryConfig", "DeliveryWorker", "mark_host_alive"]
 
 log = logging.getLogger("kinfolk.delivery")
 
 Clock = Callable[[], datetime]
 _SIGNATURES_PER_TURN = 8  # about 4 ms of CPU between two turns of the event loop
-
-
-def client_session(config: DeliveryConfig) -> aiohttp.ClientSession:
-    """An HTTP client sized for the worker (its pool must not queue our requests)."""
-    connector = aiohttp.TCPConnector(
-        limit=config.max_in_flight, limit_per_host=config.max_per_host, ttl_dns_cache=300
-    )
-    return aiohttp.ClientSession(connector=connector, headers={"User-Agent": config.user_agent})
 
 
 class DeliveryWorker:

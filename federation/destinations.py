@@ -25,7 +25,7 @@ updating the same hosts serialise instead of deadlocking.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
@@ -135,6 +135,31 @@ async def mark_host_alive(session: AsyncSession, host: str, now: datetime) -> bo
     await _catch_up(session, host, now)
     log.info("host %s is alive again", host, extra={"host": host})
     return True
+
+
+async def learn_rfc9421(session: AsyncSession, hosts: Iterable[str]) -> None:
+    """These hosts signed requests to us with RFC 9421: sign theirs that way first.
+
+    Only a host whose standard is still unknown is changed; one that refused
+    RFC 9421 before keeps draft-cavage (it verifies what it signs, perhaps, but
+    told us otherwise).
+    """
+    rows = [{"host": host, "signature_standard": RFC9421} for host in sorted(set(hosts))]
+    if not rows:
+        return
+    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
+    statement = insert(_TABLE)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[_TABLE.c.host],
+            set_={
+                "signature_standard": func.coalesce(
+                    _TABLE.c.signature_standard, statement.excluded.signature_standard
+                )
+            },
+        ),
+        rows,
+    )
 
 
 def _dialect(session: AsyncSession) -> str:

@@ -132,15 +132,25 @@ def _is_self_delete(activity: dict[str, Any]) -> bool:
     )
 
 
-async def authenticate(federation: Federation, incoming: Incoming, activity: dict[str, Any]) -> str:
-    """Check the signature; return the key id used ("" for an unverifiable self-Delete)."""
+@dataclass(frozen=True)
+class SignedBy:
+    """Whose key verified a request, by which standard ("" both for an unverifiable self-Delete)."""
+
+    key_id: str
+    scheme: str
+
+
+async def authenticate(
+    federation: Federation, incoming: Incoming, activity: dict[str, Any]
+) -> SignedBy:
+    """Check the signature; return whose key verified it, and how."""
     actor = activity["actor"] if isinstance(activity["actor"], str) else id_of(activity["actor"])
     scheme, key_id = _key_id(incoming.headers)
     from_cache = True
     key = await federation.cached_key(key_id)
     if key is None:
         if _is_self_delete(activity):
-            return ""
+            return SignedBy("", "")
         from_cache = False
         key = await _lookup(federation, key_id, refresh=True)
     if key is None:
@@ -156,7 +166,7 @@ async def authenticate(federation: Federation, incoming: Incoming, activity: dic
             result = _verify(federation, scheme, incoming, fresh)
     if isinstance(result, Rejected):
         raise InboxRefusal(401, "bad_signature", result.reason)
-    return key_id
+    return SignedBy(key_id, scheme)
 
 
 async def receive(
@@ -171,15 +181,18 @@ async def receive(
         raise InboxRefusal(403, "refused_by_policy", reason)
     if host_of(activity["id"]) != host_of(actor):
         raise InboxRefusal(400, "foreign_activity_id", "the activity id is not on its actor's host")
-    key_id = await authenticate(federation, incoming, activity)
+    signer = await authenticate(federation, incoming, activity)
     # The delivery side's spelling of the host (default ports dropped).
     host = delivery_host(actor)
     # A valid signed request proves its host is up: resume sending to it.
-    revive = host if key_id and federation.host_may_be_failing(host) else None
+    revive = signer.key_id and federation.host_may_be_failing(host)
+    # A host that signs RFC 9421 accepts it too (FEP-844e): sign to it that way first.
+    learn = signer.scheme == "rfc9421" and federation.first_rfc9421_from(host)
     duplicate = await federation.inbox_writer.write(
         InboxRow(
             activity_uri=activity["id"], actor_uri=actor, payload=incoming.body.decode("utf-8"),
-            key_id=key_id, received_at=federation.clock(), revive_host=revive,
+            key_id=signer.key_id, received_at=federation.clock(),
+            revive_host=host if revive else None, rfc9421_host=host if learn else None,
         )
     )  # fmt: skip
     return Accepted(activity["id"], actor, duplicate=duplicate)

@@ -26,7 +26,7 @@ from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.destinations import mark_host_alive
+from federation.destinations import learn_rfc9421, mark_host_alive
 from federation.tables import InboxItem, QueueState
 
 log = logging.getLogger("kinfolk.inbox")
@@ -37,7 +37,10 @@ _TABLE = cast(Table, InboxItem.__table__)
 
 @dataclass(frozen=True)
 class InboxRow:
-    """One verified activity to queue; ``revive_host`` names a host proven alive."""
+    """One verified activity to queue, and what it taught us of its host.
+
+    ``revive_host`` proved itself alive; ``rfc9421_host`` signs with RFC 9421.
+    """
 
     activity_uri: str
     actor_uri: str
@@ -45,6 +48,7 @@ class InboxRow:
     key_id: str
     received_at: datetime
     revive_host: str | None = None
+    rfc9421_host: str | None = None
 
     def values(self) -> dict[str, Any]:
         return {
@@ -123,6 +127,7 @@ class InboxWriter:
             fresh = set(result.scalars())
             for host in sorted({row.revive_host for row in rows if row.revive_host}):
                 await mark_host_alive(session, host, rows[0].received_at)
+            await learn_rfc9421(session, (row.rfc9421_host for row in rows if row.rfc9421_host))
         return fresh
 
 

@@ -1,15 +1,17 @@
 """One signed POST of an activity to an inbox, double-knocking when needed.
 
-Design note (FEP-844e): a host whose signature standard is unknown gets an
-RFC 9421 signature first (``rsa-v1_5-sha256`` with the actor's RSA key, which
-every peer can fetch as ``#main-key``); if it answers 400, 401 or 403, the same
-request is sent again at once signed draft-cavage (``rsa-sha256``, covering
-``(request-target) host date digest content-type``, as Mastodon expects). The
-result names the standard that was accepted so the caller can remember it per
-host; a host known to want draft-cavage gets it directly. A host remembered as
-RFC 9421 still falls back on a refusal, so a peer that drops support is
-relearnt rather than failed. Errors are values: a network failure or timeout
-is ``status=None`` with a message, never an exception.
+Design note (FEP-844e): every peer we know of accepts draft-cavage
+(``rsa-sha256``, covering ``(request-target) host date digest content-type``,
+as Mastodon expects), and it is the cheaper of the two to sign, so a host whose
+signature standard is unknown gets draft-cavage first. RFC 9421
+(``rsa-v1_5-sha256`` with the actor's RSA key, which every peer can fetch as
+``#main-key``) goes first to hosts known to accept it: those that signed their
+own requests to us with it, or accepted it before. Whichever goes first, a 400,
+401 or 403 is answered at once by the same request signed the other way. The
+result names what was learnt (RFC 9421 accepted, or RFC 9421 refused and
+draft-cavage accepted) so the caller can remember it per host; a plain
+draft-cavage success teaches nothing. Errors are values: a network failure or
+timeout is ``status=None`` with a message, never an exception.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ class SendResult:
     status: int | None  # None: no HTTP answer (network error, timeout)
     retry_after: str | None = None
     error: str | None = None
-    standard: str | None = None  # the signature standard the host accepted, if one was
+    standard: str | None = None  # what this taught us of the host's signature standard
     requests: int = 1
 
     @property
@@ -57,26 +59,23 @@ async def post_activity(
 ) -> SendResult:
     """POST ``body`` to ``inbox`` signed by ``keys``, knocking twice if the host needs it."""
     base = {"Content-Type": CONTENT_TYPE, "User-Agent": user_agent, "Date": http_date(now)}
-    if standard != CAVAGE:
-        headers = rfc9421.sign_request(
+    order = (RFC9421, CAVAGE) if standard == RFC9421 else (CAVAGE, RFC9421)
+    result = SendResult(None)
+    for knock, style in enumerate(order, start=1):
+        sign = rfc9421.sign_request if style == RFC9421 else signatures.sign_request
+        headers = sign(
             "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
         )
-        first = await _post(http, inbox, body, headers, client_timeout)
-        if first.ok:
-            return _learnt(first, RFC9421)
-        if first.status not in REFUSED_SIGNATURE:
-            return first
-    headers = signatures.sign_request(
-        "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
-    )
-    second = await _post(http, inbox, body, headers, client_timeout)
-    requests = 1 if standard == CAVAGE else 2
-    if second.ok:
-        return _learnt(second, CAVAGE, requests)
-    return SendResult(second.status, second.retry_after, second.error, None, requests)
+        result = await _post(http, inbox, body, headers, client_timeout)
+        if result.ok:
+            learnt = style if style == RFC9421 or knock == 2 else None
+            return _with(result, learnt, knock)
+        if result.status not in REFUSED_SIGNATURE:
+            return _with(result, None, knock)
+    return _with(result, None, len(order))
 
 
-def _learnt(result: SendResult, standard: str, requests: int = 1) -> SendResult:
+def _with(result: SendResult, standard: str | None, requests: int) -> SendResult:
     return SendResult(result.status, result.retry_after, result.error, standard, requests)
 
 

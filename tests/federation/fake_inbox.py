@@ -62,10 +62,10 @@ class FakeInbox:
         public_key: PublicKey,
         clock: Callable[[], datetime],
         *,
-        refuse_rfc9421: bool = False,
+        refuse: str | None = None,
     ) -> None:
         self.public_key = public_key
-        self.refuse_rfc9421 = refuse_rfc9421
+        self.refuse = refuse  # a signature standard answered 401 whatever the signature
         self.received: list[Received] = []
         self.max_concurrent = 0
         self.gate: asyncio.Event | None = None  # while set to an unset event, requests hang
@@ -152,7 +152,7 @@ class FakeInbox:
         now = self._clock()
         lowered = {k.lower() for k in headers}
         if "signature-input" in lowered:
-            if self.refuse_rfc9421:
+            if self.refuse == "rfc9421":
                 return "rfc9421", "RFC 9421 signatures are not accepted here", None
             parsed = rfc9421.parse_signatures(headers)
             key_id = None if isinstance(parsed, Rejected) else parsed[0].keyid
@@ -161,6 +161,8 @@ class FakeInbox:
             )
             return "rfc9421", _problem(result), key_id
         if "signature" in lowered:
+            if self.refuse == "cavage":
+                return "cavage", "draft-cavage signatures are not accepted here", None
             params = signatures.parse_signature(headers)
             key_id = None if isinstance(params, Rejected) else params.key_id
             result = signatures.verify_request(

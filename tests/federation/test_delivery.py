@@ -20,8 +20,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.delivery import DeliveryConfig, DeliveryWorker, client_session, mark_host_alive
-from federation.destinations import host_of
+from federation.delivery import DeliveryConfig, DeliveryWorker, mark_host_alive
+from federation.destinations import host_of, learn_rfc9421
+from federation.http import Egress, client_session
 from federation.keystore import LocalKeys, local_keys
 from federation.outbox import enqueue, purge_finished
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
@@ -58,8 +59,8 @@ class World:
     def worker(self, config: DeliveryConfig = TEST_CONFIG) -> DeliveryWorker:
         return DeliveryWorker(self.sessions, self.http, self.clock, config)
 
-    async def inbox(self, *, refuse_rfc9421: bool = False) -> FakeInbox:
-        inbox = FakeInbox(self.keys.rsa.public_key(), self.clock, refuse_rfc9421=refuse_rfc9421)
+    async def inbox(self, *, refuse: str | None = None) -> FakeInbox:
+        inbox = FakeInbox(self.keys.rsa.public_key(), self.clock, refuse=refuse)
         await inbox.start()
         self.inboxes.append(inbox)
         return inbox
@@ -122,7 +123,8 @@ async def world(sessions: async_sessionmaker[AsyncSession], now: datetime) -> As
         session.add(actor)
         await session.flush()
         keys = await local_keys(session, actor, now=now)
-    http = client_session(TEST_CONFIG)
+    egress = Egress(allow_private_addresses=True, allow_http=True)
+    http = client_session(egress, user_agent=TEST_CONFIG.user_agent, limit=16)
     result = World(sessions, FakeClock(now), http, actor.id, keys)
     yield result
     await http.close()
@@ -198,7 +200,7 @@ async def test_an_activity_is_delivered_once_with_a_valid_signature(world: World
     assert await world.drain(world.worker()) == 1
     [request] = inbox.received
     assert request.verified, request.problem
-    assert request.standard == "rfc9421"  # the first knock, accepted
+    assert request.standard == "cavage"  # the first knock to a host not known for RFC 9421
     assert request.key_id == world.keys.rsa_key_id
     assert request.content_type == "application/activity+json"
     assert request.activity == json.loads(outgoing.payload)
@@ -207,7 +209,7 @@ async def test_an_activity_is_delivered_once_with_a_valid_signature(world: World
     assert row.finished_at == world.clock()
     assert row.claimed_until is None
     host = await world.destination(inbox)
-    assert host.signature_standard == "rfc9421"
+    assert host.signature_standard is None  # nothing learnt: draft-cavage is the default
     assert host.last_success_at == world.clock()
     world.clock.advance(days=1)
     assert await world.drain(world.worker()) == 0
@@ -290,10 +292,26 @@ async def test_a_410_fails_at_once_and_is_never_retried(world: World) -> None:
     assert (await world.destination(inbox)).consecutive_failures == 0
 
 
+async def _known_for_rfc9421(world: World, inbox: FakeInbox) -> None:
+    async with world.sessions.begin() as session:
+        await learn_rfc9421(session, [inbox.host])
+
+
+async def test_a_host_known_for_rfc9421_gets_it_first(world: World) -> None:
+    inbox = await world.inbox()
+    await _known_for_rfc9421(world, inbox)
+    await world.publish([inbox.url()])
+    assert await world.drain(world.worker()) == 1
+    assert [(r.standard, r.status) for r in inbox.received] == [("rfc9421", 202)]
+    assert inbox.received[0].verified, inbox.received[0].problem
+    assert (await world.destination(inbox)).signature_standard == "rfc9421"
+
+
 async def test_a_host_refusing_rfc9421_gets_draft_cavage_and_it_is_remembered(
     world: World,
 ) -> None:
-    inbox = await world.inbox(refuse_rfc9421=True)
+    inbox = await world.inbox(refuse="rfc9421")
+    await _known_for_rfc9421(world, inbox)
     await world.publish([inbox.url()])
     assert await world.drain(world.worker()) == 1
     assert [(r.standard, r.status) for r in inbox.received] == [("rfc9421", 401), ("cavage", 202)]
@@ -301,10 +319,26 @@ async def test_a_host_refusing_rfc9421_gets_draft_cavage_and_it_is_remembered(
     assert (await world.destination(inbox)).signature_standard == "cavage"
     [row] = await world.deliveries()
     assert (row.state, row.attempts) == (QueueState.DONE, 1)
-    # A new worker (nothing cached in memory) knocks once, with draft-cavage.
+    # A new worker (nothing cached in memory) knocks once, with draft-cavage,
+    # and a later RFC 9421 request from the host does not undo what it told us.
+    await _known_for_rfc9421(world, inbox)
     await world.publish([inbox.url()])
     assert await world.drain(world.worker()) == 1
     assert [r.standard for r in inbox.received[2:]] == ["cavage"]
+
+
+async def test_a_host_refusing_draft_cavage_gets_rfc9421_and_it_is_remembered(
+    world: World,
+) -> None:
+    inbox = await world.inbox(refuse="cavage")
+    await world.publish([inbox.url()])
+    assert await world.drain(world.worker()) == 1
+    assert [(r.standard, r.status) for r in inbox.received] == [("cavage", 401), ("rfc9421", 202)]
+    assert inbox.received[1].verified, inbox.received[1].problem
+    assert (await world.destination(inbox)).signature_standard == "rfc9421"
+    await world.publish([inbox.url()])
+    assert await world.drain(world.worker()) == 1
+    assert [r.standard for r in inbox.received[2:]] == ["rfc9421"]
 
 
 async def test_a_host_refusing_both_signatures_is_retried_not_remembered(world: World) -> None:
@@ -312,7 +346,7 @@ async def test_a_host_refusing_both_signatures_is_retried_not_remembered(world: 
     inbox.script(Reply(401), Reply(401))
     await world.publish([inbox.url()])
     assert await world.worker().run_once() == 1
-    assert [(r.standard, r.status) for r in inbox.received] == [("rfc9421", 401), ("cavage", 401)]
+    assert [(r.standard, r.status) for r in inbox.received] == [("cavage", 401), ("rfc9421", 401)]
     assert (await world.destination(inbox)).signature_standard is None
     [row] = await world.deliveries()
     assert (row.state, row.last_status) == (QueueState.QUEUED, 401)

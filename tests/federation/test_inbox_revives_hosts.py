@@ -1,13 +1,14 @@
-"""A failing host that sends us a valid signed request is sending again."""
+"""What a valid signed request teaches about its host: it is up, and how it signs."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation import signatures
+from federation import rfc9421, signatures
 from federation.inbox import Incoming, receive
 from federation.keys import generate_rsa_key
 from federation.remote_actors import ActorDocument, RemoteKey, store_actor
@@ -19,10 +20,52 @@ from node.storage.models import ActorKind
 PEER = "https://peer.example:443/users/pat"  # a default port spelled out, as some servers do
 
 
+NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
+
+
+async def _peer_key(sessions: async_sessionmaker[AsyncSession]) -> RSAPrivateKey:
+    key = generate_rsa_key()
+    async with sessions.begin() as session:
+        document = ActorDocument(
+            uri=PEER, kind=ActorKind.PERSON, handle="pat", display_name="", summary="",
+            inbox=f"{PEER}/inbox", shared_inbox=None, outbox=None, followers=None, url=None,
+            keys=(RemoteKey(f"{PEER}#main-key", PEER, key.public_key()),),
+        )  # fmt: skip
+        await store_actor(session, document, now=NOW)
+    return key
+
+
+def _like(n: int) -> bytes:
+    return json.dumps({"id": f"{PEER}/activities/{n}", "type": "Like", "actor": PEER,
+                       "object": "https://elsewhere.example/notes/1"}).encode()  # fmt: skip
+
+
+async def test_a_request_signed_with_rfc9421_marks_its_host_as_accepting_it(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    key = await _peer_key(sessions)
+    inbox = f"{settings.base_url}/inbox"
+    async with federation_runtime(settings, sessions, lambda: NOW) as runtime:
+        for n, sign in enumerate((signatures.sign_request, rfc9421.sign_request)):
+            body = _like(n)
+            headers = sign(
+                "POST", inbox, {"Content-Type": "application/activity+json"}, body,
+                key_id=f"{PEER}#main-key", private_key=key, now=NOW,
+            )  # fmt: skip
+            await receive(
+                runtime.federation,
+                Incoming("POST", inbox, headers, body, "application/activity+json"),
+            )
+            async with sessions() as session:
+                destination = await session.get(Destination, "peer.example")
+            learnt = None if destination is None else destination.signature_standard
+            assert learnt == (None if sign is signatures.sign_request else "rfc9421")
+
+
 async def test_a_signed_request_revives_its_host_even_with_a_default_port(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    now = datetime(2026, 11, 21, 12, tzinfo=UTC)
+    now = NOW
     key = generate_rsa_key()
     async with sessions.begin() as session:
         document = ActorDocument(
