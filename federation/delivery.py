@@ -6,20 +6,21 @@ puts them there in the transaction that caused them). A worker loops:
 1. claim due rows under a lease (``federation.delivery_queue``; several worker
    processes may share one PostgreSQL database);
 2. send each with its own task, signed by the activity's actor (keys cached per
-   actor for the worker's life), RFC 9421 first and draft-cavage on refusal
-   unless the host's standard is known (``federation.sender``);
+   actor for the worker's life), double-knocking between draft-cavage and
+   RFC 9421 as the host needs (``federation.sender``);
 3. record outcomes in one transaction per batch: done, retry later
    (``federation.retry.decide``: backoff of at least 72 h, ``Retry-After``) or
    failed; and per host the failure streak, breaker, unreachable mark and the
    signature standard learnt (``federation.destinations``).
 
 ``run`` keeps up to ``max_in_flight`` requests going and claims again as slots
-free up (at most every ``claim_interval`` when claims come back short), while a
-recorder task stores outcomes as they arrive, so a slow host never holds back a
-batch; ``run_once`` claims one batch, sends it and records it (tests, and the
-rig's ``settle``). The worker is CPU-bound (signing): run more processes, not
-more slots, to go faster. The clock
-is injected. A worker cancelled mid-batch records nothing: its leases expire
+free up (once ``refill_slots`` are free, so a busy worker does not claim row by
+row; at most every ``claim_interval`` when the last claim came back short, as
+nothing more was due), while a recorder task stores outcomes as they arrive, so
+a slow host never holds back a batch; ``run_once`` claims one batch, sends it
+and records it (tests, and the rig's ``settle``). The worker is CPU-bound
+(signing): run more processes, not more slots, to go faster. The clock is
+injected. A worker cancelled mid-batch records nothing: its leases expire
 and another worker sends those rows again, so the only duplicates are the
 requests that were in flight. Logs go to ``kinfolk.delivery`` with ``host``,
 ``status`` and ``attempt`` as extra fields.
@@ -76,6 +77,7 @@ class DeliveryWorker:
         self._pending: set[asyncio.Task[Outcome]] = set()
         self._finished: list[Outcome] = []
         self._claimed_at = -math.inf
+        self._short = True  # the last claim found fewer rows than it asked for
 
     def notify(self) -> None:
         """Work was just queued in this process: claim now instead of after the idle sleep."""
@@ -103,7 +105,7 @@ class DeliveryWorker:
             while not stop.is_set() and not recorder.done():
                 self._signal.clear()  # anything from here on wakes the wait below
                 if not await self._fill():
-                    await self._idle()
+                    await self._idle(stop)
             await recorder  # returns once everything in flight is recorded (or raises)
         except BaseException:  # cancelled (killed), or the recorder failed: stop sending
             recorder.cancel()
@@ -125,6 +127,7 @@ class DeliveryWorker:
         except (SQLAlchemyError, OSError):
             log.exception("delivery queue unavailable for claiming; retrying")
             return False
+        self._short = len(jobs) < wanted
         for n, job in enumerate(jobs, start=1):
             task = asyncio.create_task(self._attempt(job))
             self._pending.add(task)
@@ -135,17 +138,25 @@ class DeliveryWorker:
                 await asyncio.sleep(0)
         return len(jobs) == wanted
 
-    async def _idle(self) -> None:
-        """Wait for a reason to claim (or the poll interval), but claim at most every
-        ``claim_interval``: finished requests arrive by the thousand per second."""
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Wait for a reason to claim: enough free slots while busy, or, when the queue
+        came back short, new work or the poll interval, and then at most every
+        ``claim_interval`` (finished requests arrive by the thousand per second)."""
+        config = self._config
+        if not self._short:
+            refill = min(config.refill_slots, config.max_in_flight)
+            while config.max_in_flight - len(self._pending) < refill and not stop.is_set():
+                self._signal.clear()
+                await self._signal.wait()
+            return
         if not self._signal.is_set():
             try:
-                async with asyncio.timeout(self._config.idle_sleep):
+                async with asyncio.timeout(config.idle_sleep):
                     await self._signal.wait()
             except TimeoutError:
                 pass  # time to poll: retries and other processes' work fall due by the clock
         loop = asyncio.get_running_loop()
-        rest = self._claimed_at + self._config.claim_interval - loop.time()
+        rest = self._claimed_at + config.claim_interval - loop.time()
         if rest > 0:
             await asyncio.sleep(rest)
 

@@ -34,6 +34,7 @@ class DeliveryConfig:
     total_timeout: float = 20.0  # seconds, per request
     idle_sleep: float = 0.25  # seconds between polls when nothing is due
     claim_interval: float = 0.05  # seconds: least time between claims that came back short
+    refill_slots: int = 16  # free slots a busy worker waits for before it claims again
     breaker_threshold: int = 5  # consecutive failures that open a host's breaker
     breaker_base: timedelta = timedelta(seconds=30)  # first open period, doubled per failure
     breaker_max: timedelta = timedelta(minutes=5)  # longest open period: probes at least this often
@@ -41,8 +42,10 @@ class DeliveryConfig:
     user_agent: str = "Kinfolk/0.1 (ActivityPub delivery)"
 
     def __post_init__(self) -> None:
-        if self.max_in_flight < 1 or self.max_per_host < 1 or self.batch_size < 1:
-            raise ValueError("max_in_flight, max_per_host and batch_size must be at least 1")
+        if min(self.max_in_flight, self.max_per_host, self.batch_size, self.refill_slots) < 1:
+            raise ValueError(
+                "max_in_flight, max_per_host, batch_size and refill_slots must be at least 1"
+            )
         if not 1 <= self.breaker_threshold <= 10:
             raise ValueError("breaker_threshold must be between 1 and 10")
         if self.lease.total_seconds() <= 2 * self.total_timeout:
