@@ -82,9 +82,10 @@ async def create_local_actor(
         created_at=now,
         updated_at=now,
     )
-    session.add(actor)
     try:
+        # Added inside the savepoint, so a lost race leaves nothing pending behind.
         async with session.begin_nested():
+            session.add(actor)
             await session.flush()
     except IntegrityError:
         # Someone took the name between our check and our insert.

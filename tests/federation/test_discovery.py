@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.instance import instance_actor
 from federation.keys import decode_multikey, load_public_key_pem
+from node.site import Site
 from tests.api_client import Api
 
 AS2 = {"Accept": "application/activity+json"}
@@ -149,3 +154,17 @@ async def test_instance_actor(api: Api) -> None:
     actor = await _get(api, "/actor", AS2)
     assert actor["type"] == "Application"
     assert actor["id"] == "http://node.test/actor"
+
+
+async def test_two_first_uses_of_the_instance_actor_at_once_agree_on_one(
+    sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> None:
+    site = Site("http://node.test")
+
+    async def first_use() -> str:
+        async with sessions.begin() as session:
+            return (await instance_actor(session, site, now=now)).uri
+
+    assert set(await asyncio.gather(first_use(), first_use(), first_use())) == {
+        "http://node.test/actor"
+    }
