@@ -18,6 +18,9 @@ ALLOWED_TAGS = {
     "ul", "ol", "li", "a", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "span",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "span": {"class"}}
+# What marks a link as a mention or a hashtag (Mastodon, Lemmy, Misskey), so it
+# can be shown as one; every other class on a link is dropped.
+LINK_CLASSES = {"a": {"mention", "hashtag", "u-url", "h-card"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 
 
@@ -27,6 +30,7 @@ def sanitize_html(html: str) -> str:
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        allowed_classes=LINK_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="nofollow noopener noreferrer ugc",
     )

@@ -99,3 +99,15 @@ def test_markdown_images_do_not_load_anything() -> None:
     html = render_markdown("![tracker](https://evil.example/pixel.png)")
     assert "<img" not in html
     assert "evil.example" not in html
+
+
+def test_remote_mentions_and_hashtags_stay_marked_as_such() -> None:
+    html = sanitize_html(
+        '<p><span class="h-card"><a href="https://m.example/@ana" class="u-url mention '
+        'evil-overlay">@<span>ana</span></a></span> <a href="https://m.example/tags/grief" '
+        'class="mention hashtag" rel="tag">#<span>grief</span></a></p>'
+    )
+    assert 'class="u-url mention"' in html
+    assert 'class="mention hashtag"' in html
+    assert "evil-overlay" not in html
+    assert 'rel="tag"' not in html  # every link gets our own rel
