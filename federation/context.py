@@ -133,6 +133,10 @@ class Federation:
 
     async def lookup(self, handle: str) -> Actor:
         """Find ``name@host`` (``@name@host``, ``!name@host``) by WebFinger and store it."""
+        return await self.resolve_actor(await self.webfinger(handle))
+
+    async def webfinger(self, handle: str) -> str:
+        """The actor URI of ``name@host`` (``@name@host``, ``!name@host``), by WebFinger."""
         name, _, host = handle.lstrip("@!").partition("@")
         if not name or not host:
             raise FetchError(f"{handle!r} is not a handle of the form name@host")
@@ -151,7 +155,7 @@ class Federation:
                     and link.get("rel") == "self"
                     and isinstance(link.get("href"), str)
                 ):
-                    return await self.resolve_actor(link["href"])
+                    return str(link["href"])
             raise FetchError(f"{handle} has no ActivityPub actor")
         assert last is not None
         raise last

@@ -6,8 +6,12 @@ remote inbox (shared inboxes where known), and marks the event dispatched, all
 in one transaction, so an event is dispatched exactly once even with several
 workers (each claims a batch with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
 
-Only what may travel travels: posts of private groups never go to a member's
-followers (group federation decides who receives those).
+Groups federate as FEP-1b12 describes. A group hosted here shares every post,
+edit and deletion in it (whoever wrote it, on whichever node) by ``Announce``-ing
+the author's activity to the nodes of its members; a post of ours in a group
+hosted elsewhere goes to that group's inbox, for it to share. Only what may
+travel travels: a private group's posts reach only its approved members' nodes,
+are never addressed to the public, and never go to an author's followers.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from node.storage.models import (
     Follow,
     FollowState,
     Group,
+    Membership,
+    MembershipState,
     Post,
     Visibility,
 )
@@ -48,6 +54,17 @@ BATCH = 100
 async def _inbox_of(session: AsyncSession, actor_id: int) -> str | None:
     remote = await session.get(RemoteActor, actor_id)
     return None if remote is None else remote.inbox
+
+
+async def _member_inboxes(session: AsyncSession, group_id: int) -> list[str]:
+    """Inboxes of a group's approved members on other nodes, one per shared inbox."""
+    rows = await session.execute(
+        select(RemoteActor.shared_inbox, RemoteActor.inbox)
+        .join(Membership, Membership.member_id == RemoteActor.actor_id)
+        .where(Membership.group_id == group_id, Membership.state == MembershipState.APPROVED)
+        .order_by(Membership.id)
+    )
+    return list(dict.fromkeys(shared or inbox for shared, inbox in rows))
 
 
 async def _follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
@@ -122,31 +139,122 @@ async def _undo_follow_activity(
                   object_uri=data["follow_uri"], now=now)  # fmt: skip
 
 
+_POST_ACTIVITY = {
+    EventKind.POST_CREATED: "Create",
+    EventKind.POST_EDITED: "Update",
+    EventKind.POST_DELETED: "Delete",
+}
+
+
+def _addressing(group: Group, group_actor: Actor) -> dict[str, Any]:
+    """A public group's posts are public; a private group's are for its members only."""
+    followers = urls.followers(group_actor.uri)
+    if group.visibility is Visibility.PUBLIC:
+        return {"to": [group_actor.uri, PUBLIC], "cc": [followers]}
+    return {"to": [group_actor.uri], "cc": [followers]}
+
+
 async def _post_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
     post = await session.get(Post, event.subject_id)
-    if post is None or not post.local:
+    if post is None:
         return
     group = await session.get_one(Group, post.group_id)
-    if group.visibility is not Visibility.PUBLIC:
-        return
+    group_actor = await session.get_one(Actor, group.actor_id)
     author = await session.get_one(Actor, post.author_id)
-    inboxes = await _follower_inboxes(session, author.id)
-    if not inboxes:
-        return
-    view = await posts.get_post(session, None, post.public_id)
-    document = object_from_post(view)
-    document.pop("@context", None)
-    kind = {
-        EventKind.POST_CREATED: "Create",
-        EventKind.POST_EDITED: "Update",
-        EventKind.POST_DELETED: "Delete",
-    }[EventKind(event.kind)]
+    kind = _POST_ACTIVITY[EventKind(event.kind)]
     if kind == "Delete":
-        document = {"id": post.uri, "type": "Tombstone"}
-    activity = _activity(site, now, kind, author, document, to=[PUBLIC],
-                         cc=[urls.followers(author.uri)])  # fmt: skip
-    await enqueue(session, actor_id=author.id, activity=activity, inboxes=inboxes,
-                  object_uri=post.uri, now=now)  # fmt: skip
+        document: dict[str, Any] = {"id": post.uri, "type": "Tombstone"}
+    else:
+        document = object_from_post(await posts.view_for_federation(session, post))
+        document.pop("@context", None)
+    address = _addressing(group, group_actor)
+    if post.local:
+        activity = _activity(site, now, kind, author, document, audience=group_actor.uri, **address)
+    else:  # a remote member's post in our group: its own activity, as it reached us
+        given = json.loads(event.data).get("activity")
+        activity = {"@context": AS_CONTEXT, "id": given or f"{post.uri}#{kind.lower()}",
+                    "type": kind, "actor": author.uri, "object": document,
+                    "audience": group_actor.uri, **address}  # fmt: skip
+    if group_actor.local:
+        inner = {key: value for key, value in activity.items() if key != "@context"}
+        announce = _activity(site, now, "Announce", group_actor, inner, audience=group_actor.uri,
+                             **address)  # fmt: skip
+        inboxes = await _member_inboxes(session, group.id)
+        await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=inboxes,
+                      object_uri=post.uri, now=now)  # fmt: skip
+    elif post.local:
+        inbox = await _inbox_of(session, group_actor.id)
+        if inbox is not None:
+            await enqueue(session, actor_id=author.id, activity=activity, inboxes=[inbox],
+                          object_uri=post.uri, now=now)  # fmt: skip
+    if post.local and group.visibility is Visibility.PUBLIC:
+        # Those who follow the author (on Mastodon, say) see their public posts too.
+        followers = await _follower_inboxes(session, author.id)
+        shared = set(await _member_inboxes(session, group.id)) if group_actor.local else set()
+        rest = [inbox for inbox in followers if inbox not in shared]
+        if rest:
+            await enqueue(session, actor_id=author.id, activity=activity, inboxes=rest,
+                          object_uri=post.uri, now=now)  # fmt: skip
+
+
+async def _join_request(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    membership = await session.get(Membership, event.subject_id)
+    if membership is None:
+        return  # withdrawn before it was sent
+    member = await session.get_one(Actor, membership.member_id)
+    group = await session.get_one(Group, membership.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    inbox = await _inbox_of(session, group_actor.id)
+    if inbox is None:
+        return
+    activity = _activity(site, now, "Follow", member, group_actor.uri, to=[group_actor.uri])
+    membership.follow_uri = activity["id"]
+    await enqueue(session, actor_id=member.id, activity=activity, inboxes=[inbox],
+                  object_uri=activity["id"], now=now)  # fmt: skip
+
+
+async def _join_withdrawn(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    member = await session.get_one(Actor, event.actor_id)
+    group_actor = await session.get(Actor, event.subject_id)
+    follow_uri = json.loads(event.data).get("follow_uri")
+    inbox = None if group_actor is None else await _inbox_of(session, group_actor.id)
+    if group_actor is None or inbox is None or not follow_uri:
+        return
+    request = {"id": follow_uri, "type": "Follow", "actor": member.uri, "object": group_actor.uri}
+    activity = _activity(site, now, "Undo", member, request, to=[group_actor.uri])
+    await enqueue(session, actor_id=member.id, activity=activity, inboxes=[inbox],
+                  object_uri=follow_uri, now=now)  # fmt: skip
+
+
+async def _join_answer(
+    session: AsyncSession, site: Site, now: datetime, kind: str, group_actor: Actor,
+    member: Actor, follow_uri: str | None,
+) -> None:  # fmt: skip
+    inbox = await _inbox_of(session, member.id)
+    if inbox is None or not follow_uri:
+        return
+    request = {"id": follow_uri, "type": "Follow", "actor": member.uri, "object": group_actor.uri}
+    activity = _activity(site, now, kind, group_actor, request, to=[member.uri])
+    await enqueue(session, actor_id=group_actor.id, activity=activity, inboxes=[inbox],
+                  object_uri=follow_uri, now=now)  # fmt: skip
+
+
+async def _join_accepted(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    membership = await session.get(Membership, event.subject_id)
+    if membership is None:
+        return
+    member = await session.get_one(Actor, membership.member_id)
+    group_actor = await session.get_one(Actor, event.actor_id)
+    await _join_answer(session, site, now, "Accept", group_actor, member, membership.follow_uri)
+
+
+async def _join_rejected(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    member = await session.get(Actor, event.subject_id)
+    if member is None:
+        return
+    group_actor = await session.get_one(Actor, event.actor_id)
+    follow_uri = json.loads(event.data).get("follow_uri")
+    await _join_answer(session, site, now, "Reject", group_actor, member, follow_uri)
 
 
 _HANDLERS = {
@@ -156,6 +264,10 @@ _HANDLERS = {
     EventKind.POST_CREATED: _post_activity,
     EventKind.POST_EDITED: _post_activity,
     EventKind.POST_DELETED: _post_activity,
+    EventKind.JOIN_REQUESTED: _join_request,
+    EventKind.JOIN_WITHDRAWN: _join_withdrawn,
+    EventKind.JOIN_ACCEPTED: _join_accepted,
+    EventKind.JOIN_REJECTED: _join_rejected,
 }
 
 

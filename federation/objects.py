@@ -16,7 +16,8 @@ from node.views import PostView
 
 
 def object_from_post(post: PostView) -> dict[str, Any]:
-    """The AS2 object of a (public group's) post; a deleted post becomes a Tombstone."""
+    """The AS2 object of a post; a deleted post becomes a Tombstone. A private group's
+    posts are addressed to the group and its followers only, never to as:Public."""
     if post.deleted:
         return {"@context": CONTEXT, "id": post.uri, "type": "Tombstone"}
     group = post.group.uri
@@ -26,7 +27,7 @@ def object_from_post(post: PostView) -> dict[str, Any]:
         "type": "Page" if post.title else "Note",
         "attributedTo": post.author.uri if post.author else group,
         "audience": group,
-        "to": [group, PUBLIC],
+        "to": [group, PUBLIC] if post.group_public else [group],
         "cc": [urls.followers(group)],
         "content": post.content_html,
         "mediaType": "text/html",

@@ -14,12 +14,20 @@ in one transaction that only reads and writes the database.
 Origin rules: an activity may only speak for its own actor. A Create's object
 must be attributed to the activity's actor; Delete and Update may only touch
 objects that actor owns; Accept and Reject must come from the followed actor.
+
+Groups (FEP-1b12): a Follow of one of our groups is a request to join it; an
+``Announce`` from a group we know shares an activity of one of its members.
+What a group announces is believed only as far as it can be checked: an object
+from the group's own origin as embedded, anything else as fetched again from
+its origin (a Delete only once its origin no longer serves it), so a group
+cannot put words in the mouth of a member of another node.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,12 +37,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.context import Federation
 from federation.http import FetchError
 from federation.remote_actors import parse_actor
+from federation.remote_groups import remember_group
 from federation.tables import InboxItem, QueueState
-from federation.vocab import Malformed, as_list, id_of, same_origin, type_of
-from node import follows, groups, posts
+from federation.vocab import Malformed, as_list, id_of, require_uri, same_origin, type_of
+from node import follows, posts, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
-from node.storage.models import Actor, ActorKind, Follow, Group, JoinPolicy
+from node.storage.models import Actor, ActorKind, Follow, Group, Membership
 
 log = logging.getLogger("kinfolk.processing")
 
@@ -59,28 +68,83 @@ async def _known(fed: Federation, uri: str) -> bool:
         return await find_actor_by_uri(session, uri) is not None
 
 
-async def prefetch(fed: Federation, activity: dict[str, Any]) -> None:
-    """Fetch and store what the activity refers to and we lack (outside any transaction)."""
-    if activity.get("type") == "Delete":
-        return  # only ever acts on what we already hold; the sender is often gone
-    if not await _known(fed, activity["actor"]):
-        await fed.resolve_actor(activity["actor"])
-    note = activity.get("object")
-    if activity.get("type") not in {"Create", "Update"} or not isinstance(note, dict):
-        return
+@dataclass(frozen=True)
+class Prepared:
+    """The activity to handle, after prefetch; ``via`` names the group that announced it."""
+
+    activity: dict[str, Any]
+    via: str | None = None
+
+
+async def _ensure_actor(fed: Federation, uri: str) -> None:
+    if not await _known(fed, uri):
+        await fed.resolve_actor(uri)
+
+
+async def _ensure_group(fed: Federation, note: dict[str, Any]) -> None:
     audience = id_of(note.get("audience"))
     if audience is None or await _known(fed, audience):
         return
     document = await fed.fetch(audience)
-    if document.get("type") != "Group":
-        return
-    policy = JoinPolicy.APPROVAL if document.get("manuallyApprovesFollowers") else JoinPolicy.OPEN
-    async with fed.sessions.begin() as session:
-        actor = await fed.store(session, parse_actor(document))
-        await groups.upsert_remote_group(
-            session, actor, join_policy=policy,
-            posting_restricted_to_moderators=bool(document.get("postingRestrictedToMods")),
-        )  # fmt: skip
+    if document.get("type") == "Group":
+        await remember_group(fed, document)
+
+
+async def prefetch(fed: Federation, activity: dict[str, Any]) -> Prepared:
+    """Fetch and store what the activity refers to and we lack (outside any transaction)."""
+    if activity.get("type") == "Announce":
+        return await _prefetch_announced(fed, activity)
+    if activity.get("type") == "Delete":
+        return Prepared(activity)  # only acts on what we hold; the sender is often gone
+    await _ensure_actor(fed, activity["actor"])
+    note = activity.get("object")
+    if activity.get("type") in {"Create", "Update"} and isinstance(note, dict):
+        await _ensure_group(fed, note)
+    return Prepared(activity)
+
+
+async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prepared:
+    group_uri = announce["actor"]
+    async with fed.sessions() as session:
+        group = await find_actor_by_uri(session, group_uri)
+    if group is None or group.kind is not ActorKind.GROUP or group.local:
+        raise Ignored("only groups we know, on other nodes, announce to us")
+    inner = announce.get("object")
+    if isinstance(inner, str):
+        inner = await fed.fetch(inner)
+    if not isinstance(inner, dict) or inner.get("type") not in {"Create", "Update", "Delete"}:
+        kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
+        raise Ignored(f"announced {kind} is not handled yet")
+    inner = await _checked_at_origin(fed, group_uri, inner)
+    await _ensure_actor(fed, inner["actor"])
+    return Prepared(inner, via=group_uri)
+
+
+async def _checked_at_origin(
+    fed: Federation, group_uri: str, inner: dict[str, Any]
+) -> dict[str, Any]:
+    """The announced activity as its origin vouches for it (see the module note)."""
+    actor = require_uri(inner.get("actor"), "announced actor")
+    target = require_uri(inner.get("object"), "announced object")
+    if not same_origin(actor, target):
+        raise Malformed("the announced object is not on its actor's server")
+    embedded = inner["object"] if isinstance(inner["object"], dict) else None
+    if same_origin(target, group_uri) and (embedded or inner["type"] == "Delete"):
+        return inner
+    if inner["type"] == "Delete":
+        try:
+            document = await fed.fetch(target)
+        except FetchError as exc:
+            if exc.status in {404, 410}:
+                return inner
+            raise
+        if document.get("type") == "Tombstone":
+            return inner
+        raise Ignored(f"{target} still exists at its origin; the Delete is not believed")
+    document = await fed.fetch(target)
+    if id_of(document.get("attributedTo")) != actor:
+        raise Malformed("the announced object is not attributed to the announced actor")
+    return {**inner, "object": document}
 
 
 async def _local(session: AsyncSession, uri: str | None) -> Actor:
@@ -90,11 +154,22 @@ async def _local(session: AsyncSession, uri: str | None) -> Actor:
     return actor
 
 
-async def on_follow(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+async def on_follow(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
     target = await _local(session, id_of(activity.get("object")))
-    if target.kind is not ActorKind.PERSON:
-        raise Ignored("joining groups from other nodes comes with group federation")
     follower = await _actor(session, activity["actor"])
+    if target.kind is ActorKind.GROUP:
+        group = await session.scalar(select(Group).where(Group.actor_id == target.id))
+        if group is None:
+            raise Ignored(f"{target.uri} is not a group here")
+        state = await remote_members.request_to_join(
+            session, target, group, follower, follow_uri=activity["id"], now=fed.clock()
+        )
+        log.info("%s asked to join %s: %s", follower.uri, target.uri, state.value)
+        return
+    if target.kind is not ActorKind.PERSON:
+        raise Ignored(f"{target.uri} cannot be followed")
     await follows.request_follow(
         session, follower, target, activity_uri=activity["id"], now=fed.clock()
     )
@@ -115,10 +190,33 @@ async def _follow_in(session: AsyncSession, obj: Any, followee: Actor) -> Follow
     )
 
 
+async def _join_answered(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], group_actor: Actor
+) -> None:
+    """A group elsewhere answered one of our members' requests to join it."""
+    obj = activity.get("object")
+    member_uri = id_of(obj.get("actor")) if isinstance(obj, dict) else None
+    group = await session.scalar(select(Group).where(Group.actor_id == group_actor.id))
+    member = await find_actor_by_uri(session, member_uri) if member_uri else None
+    if member is None and isinstance(obj, str):  # Lemmy-style: the Follow by id only
+        membership = await session.scalar(select(Membership).where(Membership.follow_uri == obj))
+        member = None if membership is None else await session.get(Actor, membership.member_id)
+    if group is None or member is None or not member.local:
+        raise Ignored("it answers no request of ours to join")
+    accepted = activity["type"] == "Accept"
+    if not await remote_members.answered(
+        session, group, member, accepted=accepted, now=fed.clock()
+    ):
+        raise Ignored("it answers no request of ours to join")
+
+
 async def on_accept_or_reject(
-    fed: Federation, session: AsyncSession, activity: dict[str, Any]
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
 ) -> None:
     followee = await _actor(session, activity["actor"])
+    if followee.kind is ActorKind.GROUP:
+        await _join_answered(fed, session, activity, followee)
+        return
     follow = await _follow_in(session, activity.get("object"), followee)
     if follow is None:
         raise Ignored("it answers no follow request of ours")
@@ -129,7 +227,9 @@ async def on_accept_or_reject(
         await follows.remove_follow(session, follower, followee, now=fed.clock())
 
 
-async def on_undo(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+async def on_undo(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
     obj = activity.get("object")
     kind = obj.get("type") if isinstance(obj, dict) else None
     if kind != "Follow":
@@ -139,15 +239,23 @@ async def on_undo(fed: Federation, session: AsyncSession, activity: dict[str, An
         raise Malformed("an actor can only undo its own follow")
     follower = await find_actor_by_uri(session, activity["actor"])
     followee = await _local(session, id_of(obj.get("object")))
-    if follower is not None:
-        await follows.remove_follow(session, follower, followee, now=fed.clock())
+    if follower is None:
+        return
+    if followee.kind is ActorKind.GROUP:
+        group = await session.scalar(select(Group).where(Group.actor_id == followee.id))
+        if group is not None and await remote_members.withdraw(session, group, follower):
+            log.info("%s left %s", follower.uri, followee.uri)
+        return
+    await follows.remove_follow(session, follower, followee, now=fed.clock())
 
 
-async def _group_of(session: AsyncSession, note: dict[str, Any]) -> Group:
+async def _group_of(session: AsyncSession, note: dict[str, Any], via: str | None) -> Group:
     candidates = as_list(note.get("audience")) + as_list(note.get("to")) + as_list(note.get("cc"))
     for uri in [u for u in (id_of(c) for c in candidates) if u]:
         known = await find_actor_by_uri(session, uri)
         if known is not None and known.kind is ActorKind.GROUP:
+            if via is not None and known.uri != via:
+                raise Malformed("a group can only announce posts made in it")
             group = await session.scalar(select(Group).where(Group.actor_id == known.id))
             if group is not None:
                 return group
@@ -165,7 +273,7 @@ def _when(value: Any, fallback: datetime) -> datetime:
 
 
 async def on_create_or_update(
-    fed: Federation, session: AsyncSession, activity: dict[str, Any]
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
 ) -> None:
     note = activity.get("object")
     if not isinstance(note, dict):
@@ -182,7 +290,7 @@ async def on_create_or_update(
     if author_uri != activity["actor"] or not same_origin(note.get("id", ""), activity["actor"]):
         raise Malformed("the object is not attributed to the activity's actor")
     author = await _actor(session, activity["actor"])
-    group = await _group_of(session, note)
+    group = await _group_of(session, note, via)
     content, summary, name = note.get("content"), note.get("summary"), note.get("name")
     now = fed.clock()
     await posts.store_remote_post(
@@ -197,11 +305,14 @@ async def on_create_or_update(
         language=next(iter(note.get("contentMap") or {}), "en"),
         published_at=_when(note.get("published"), now),
         edited_at=_when(note.get("updated"), now) if note.get("updated") else None,
+        activity_uri=activity["id"],
         now=now,
     )
 
 
-async def on_delete(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+async def on_delete(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
     target = id_of(activity.get("object"))
     actor = await find_actor_by_uri(session, activity["actor"])
     if actor is None:
@@ -225,11 +336,12 @@ HANDLERS = {
 }
 
 
-async def process(fed: Federation, session: AsyncSession, activity: dict[str, Any]) -> None:
+async def process(fed: Federation, session: AsyncSession, prepared: Prepared) -> None:
+    activity = prepared.activity
     handler = HANDLERS.get(type_of(activity))
     if handler is None:
         raise Ignored(f"{activity.get('type')} activities are not handled yet")
-    await handler(fed, session, activity)
+    await handler(fed, session, activity, prepared.via)
 
 
 async def _claim(fed: Federation) -> list[int]:
@@ -261,9 +373,9 @@ async def _handle_item(fed: Federation, item_id: int) -> None:
         activity = json.loads(item.payload)
     outcome: tuple[QueueState, str | None] = (QueueState.DONE, None)
     try:
-        await prefetch(fed, activity)
+        prepared = await prefetch(fed, activity)
         async with fed.sessions.begin() as session:
-            await process(fed, session, activity)
+            await process(fed, session, prepared)
     except Ignored as exc:
         log.info("ignored %s: %s", activity.get("id"), exc)
     except (Malformed, DomainError) as exc:

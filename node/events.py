@@ -26,6 +26,14 @@ class EventKind(enum.StrEnum):
     POST_CREATED = "post.created"
     POST_EDITED = "post.edited"
     POST_DELETED = "post.deleted"
+    # A local member asked to join a group on another node (subject: the membership).
+    JOIN_REQUESTED = "group.join_requested"
+    # A local member left (or withdrew from) a group on another node (subject: the group).
+    JOIN_WITHDRAWN = "group.join_withdrawn"
+    # A local group let a member from another node in (subject: the membership) ...
+    JOIN_ACCEPTED = "group.join_accepted"
+    # ... or turned them down (subject: the group; the member and request in data).
+    JOIN_REJECTED = "group.join_rejected"
 
 
 async def record(

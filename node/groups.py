@@ -13,6 +13,8 @@ from sqlalchemy.orm import aliased
 from node import permissions
 from node.actors import actor_ref, create_local_actor, find_actor, split_acct
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.events import EventKind
+from node.events import record as record_event
 from node.handles import check_length, validate_handle
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
@@ -310,17 +312,18 @@ async def list_groups(
 async def join_group(
     session: AsyncSession, site: Site, viewer: Viewer, acct: str, *, now: datetime
 ) -> MembershipView:
-    """Join an open group at once, or ask to join an approval group (pending)."""
+    """Join an open group at once, or ask to join an approval group (pending).
+
+    A group on another node decides for itself: the request stays pending until
+    its answer arrives, and is recorded for federation to send.
+    """
     record = await load_group(session, site, viewer, acct)
     if record.membership is not None:
         if record.membership.state is MembershipState.BANNED:
             raise PermissionDenied("you are banned from this group")
         return record.membership
-    state = (
-        MembershipState.APPROVED
-        if record.group.join_policy is JoinPolicy.OPEN
-        else MembershipState.PENDING
-    )
+    open_here = record.actor.local and record.group.join_policy is JoinPolicy.OPEN
+    state = MembershipState.APPROVED if open_here else MembershipState.PENDING
     membership = Membership(
         group_id=record.group.id,
         member_id=viewer.actor_id,
@@ -331,11 +334,18 @@ async def join_group(
     )
     session.add(membership)
     await session.flush()
+    if not record.actor.local:
+        await record_event(
+            session, EventKind.JOIN_REQUESTED, actor_id=viewer.actor_id,
+            subject_id=membership.id, now=now,
+        )  # fmt: skip
     member = await session.get_one(Actor, viewer.actor_id)
     return _membership_view(membership, record.actor, member)
 
 
-async def leave_group(session: AsyncSession, site: Site, viewer: Viewer, acct: str) -> None:
+async def leave_group(
+    session: AsyncSession, site: Site, viewer: Viewer, acct: str, *, now: datetime
+) -> None:
     """Leave a group or withdraw a request to join. A ban is not lifted by leaving, and
     the last owner must hand the group on first so it is never left ownerless."""
     record = await load_group(session, site, viewer, acct)
@@ -356,6 +366,11 @@ async def leave_group(session: AsyncSession, site: Site, viewer: Viewer, acct: s
             Membership.group_id == record.group.id, Membership.member_id == viewer.actor_id
         )
     )
+    if not record.actor.local:
+        await record_event(
+            session, EventKind.JOIN_WITHDRAWN, actor_id=viewer.actor_id,
+            subject_id=record.actor.id, now=now, follow_uri=membership and membership.follow_uri,
+        )  # fmt: skip
     await session.delete(membership)
 
 
@@ -417,10 +432,20 @@ async def decide_membership(
     if membership is None or membership.state is not MembershipState.PENDING:
         raise NotFound(f"{member_acct!r} has no pending request to join")
     if not approve:
+        if not member.local:
+            await record_event(
+                session, EventKind.JOIN_REJECTED, actor_id=record.actor.id, subject_id=member.id,
+                now=now, follow_uri=membership.follow_uri,
+            )  # fmt: skip
         await session.delete(membership)
         return None
     membership.state = MembershipState.APPROVED
     membership.updated_at = now
+    if not member.local:
+        await record_event(
+            session, EventKind.JOIN_ACCEPTED, actor_id=record.actor.id,
+            subject_id=membership.id, now=now,
+        )  # fmt: skip
     return _membership_view(membership, record.actor, member)
 
 

@@ -32,7 +32,17 @@ from node.handles import check_length
 from node.ids import new_public_id
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
-from node.storage.models import Actor, Group, Post, Reaction, ReactionKind
+from node.storage.models import (
+    Actor,
+    Group,
+    GroupRole,
+    Membership,
+    MembershipState,
+    Post,
+    Reaction,
+    ReactionKind,
+    Visibility,
+)
 from node.views import PostView, Viewer
 
 TITLE_MAX = 300
@@ -139,6 +149,7 @@ async def _views(
                 deleted=deleted,
                 in_reply_to=public_ids.get(post.in_reply_to_id) if post.in_reply_to_id else None,
                 in_reply_to_uri=uris.get(post.in_reply_to_id) if post.in_reply_to_id else None,
+                group_public=groups[post.group_id].visibility is Visibility.PUBLIC,
                 thread=public_ids.get(post.thread_id) if post.thread_id else None,
                 reply_count=reply_counts.get(post.id, 0),
                 supported_by_me=post.id in mine,
@@ -245,6 +256,12 @@ async def reply(
         now=now,
     )
     return (await _views(session, viewer, [post]))[0]
+
+
+async def view_for_federation(session: AsyncSession, post: Post) -> PostView:
+    """A post as its group shares it with member nodes (no viewer: federation decides
+    who receives it, so no visibility check applies here)."""
+    return (await _views(session, None, [post]))[0]
 
 
 async def get_post(session: AsyncSession, viewer: Viewer | None, public_id: str) -> PostView:
@@ -429,13 +446,26 @@ async def store_remote_post(
     language: str,
     published_at: datetime,
     edited_at: datetime | None,
+    activity_uri: str | None = None,
     now: datetime,
 ) -> Post:
-    """Store (or update) a post written on another node. Its HTML is sanitised here."""
+    """Store (or update) a post written on another node. Its HTML is sanitised here.
+
+    Into a group hosted here, only its approved members may write (and only its
+    moderators start threads where posting is restricted); the post is then
+    recorded for the group to share with its members on every node, under the
+    id of the activity that brought it (``activity_uri``).
+    """
     post = await session.scalar(select(Post).where(Post.uri == uri))
     parent = None
     if in_reply_to_uri is not None:
         parent = await session.scalar(select(Post).where(Post.uri == in_reply_to_uri))
+    hosted_here = (await session.get_one(Actor, group.actor_id)).local
+    if hosted_here:
+        await _require_remote_writer(session, group, author, thread_start=parent is None)
+    if parent is not None and parent.group_id != group.id:
+        raise PermissionDenied("a reply belongs to the group of the post it answers")
+    created = post is None
     if post is None:
         post = Post(
             public_id=new_public_id(published_at),
@@ -456,7 +486,27 @@ async def store_remote_post(
     post.language = language[:16] or "en"
     post.edited_at = edited_at
     await session.flush()
+    if hosted_here:
+        kind = EventKind.POST_CREATED if created else EventKind.POST_EDITED
+        await record_event(
+            session, kind, actor_id=author.id, subject_id=post.id, now=now, activity=activity_uri
+        )
     return post
+
+
+async def _require_remote_writer(
+    session: AsyncSession, group: Group, author: Actor, *, thread_start: bool
+) -> None:
+    membership = await session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.member_id == author.id)
+    )
+    if membership is not None and membership.state is MembershipState.BANNED:
+        raise PermissionDenied(f"{author.uri} is banned from this group")
+    if membership is None or membership.state is not MembershipState.APPROVED:
+        raise PermissionDenied(f"{author.uri} is not a member of this group")
+    moderator = membership.role in {GroupRole.OWNER, GroupRole.MODERATOR}
+    if thread_start and group.posting_restricted_to_moderators and not moderator:
+        raise PermissionDenied("only this group's moderators start threads here")
 
 
 async def delete_remote_post(
@@ -466,5 +516,11 @@ async def delete_remote_post(
     post = await session.scalar(select(Post).where(Post.uri == uri))
     if post is None or post.local or post.author_id != author.id:
         return False
-    _wipe(post, now)
+    if post.deleted_at is None:
+        _wipe(post, now)
+        group = await session.get_one(Group, post.group_id)
+        if (await session.get_one(Actor, group.actor_id)).local:
+            await record_event(
+                session, EventKind.POST_DELETED, actor_id=author.id, subject_id=post.id, now=now
+            )
     return True

@@ -117,3 +117,5 @@ class PostView:
     supported_by_me: bool
     # Only the author sees how many people sent support: no popularity contests.
     support_count: int | None
+    # A private group's posts are addressed to its members only, never to the public.
+    group_public: bool

@@ -233,6 +233,8 @@ class Membership(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     state: Mapped[MembershipState] = mapped_column(enum_column(MembershipState, "membership_state"))
     role: Mapped[GroupRole] = mapped_column(enum_column(GroupRole, "group_role"))
+    # Across nodes, joining is a Follow of the group: its id, to answer or undo it.
+    follow_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -75,7 +75,7 @@ async def decide(
 
 
 async def leave(node: Node, viewer: Viewer, group: str) -> None:
-    await node.run(lambda s: groups.leave_group(s, node.site, viewer, group))
+    await node.run(lambda s: groups.leave_group(s, node.site, viewer, group, now=node.now))
 
 
 async def test_a_new_group_keeps_its_rules_in_order_and_its_creator_owns_it(node: Node) -> None:

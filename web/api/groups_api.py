@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from aiohttp import web
 from pydantic import Field
 
+from federation.http import FetchError
+from federation.remote_groups import find_group
 from node import groups
+from node.actors import split_acct
+from node.errors import NotFound
 from node.handles import HANDLE_MAX
 from node.pagination import MAX_LIMIT
 from node.storage.models import JoinPolicy, MembershipState, Visibility
+from node.views import Viewer
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import (
     GroupOut,
@@ -21,6 +27,7 @@ from web.api.schemas import (
     membership_out,
     membership_page,
 )
+from web.keys import FEDERATION, SITE
 
 
 class PageQuery(Query):
@@ -87,6 +94,18 @@ async def get_group(call: Call[Any, Any]) -> GroupOut:
     )
 
 
+async def _find_elsewhere(request: web.Request, viewer: Viewer | None, body: Any) -> str:
+    """A group on another node is looked up (WebFinger, then its actor) before joining."""
+    handle, domain = split_acct(request.match_info["name"], request.app[SITE].domain)
+    if domain == request.app[SITE].domain:
+        return ""
+    try:
+        actor = await find_group(request.app[FEDERATION], f"{handle}@{domain}")
+    except FetchError as exc:
+        raise NotFound(f"cannot find the group {handle}@{domain}: {exc.reason}") from None
+    return actor.uri
+
+
 async def join_group(call: Call[Any, Any]) -> MembershipOut:
     view = await groups.join_group(
         call.session, call.site, call.member, call.path("name"), now=call.now
@@ -95,7 +114,7 @@ async def join_group(call: Call[Any, Any]) -> MembershipOut:
 
 
 async def leave_group(call: Call[Any, Any]) -> None:
-    await groups.leave_group(call.session, call.site, call.member, call.path("name"))
+    await groups.leave_group(call.session, call.site, call.member, call.path("name"), now=call.now)
 
 
 async def list_members(call: Call[Any, MembersQuery]) -> MembershipPage:
@@ -132,8 +151,10 @@ OPERATIONS = (
     Operation("GET", G + "/{name}", get_group, "A group: about, rules, your membership",
               "groups", auth=Auth.OPTIONAL, response=GroupOut, errors=(401, 404)),
     Operation("POST", G + "/{name}/join", join_group,
-              "Join (open groups) or ask to join (approval groups)", "groups",
-              auth=Auth.REQUIRED, response=MembershipOut, errors=(401, 403, 404)),
+              "Join (open groups) or ask to join (approval groups), here or on another node "
+              "(name@host: pending until that node answers)", "groups",
+              auth=Auth.REQUIRED, response=MembershipOut, prepare=_find_elsewhere,
+              errors=(401, 403, 404)),
     Operation("POST", G + "/{name}/leave", leave_group,
               "Leave a group or withdraw a request to join", "groups",
               auth=Auth.REQUIRED, errors=(401, 403, 404, 409)),

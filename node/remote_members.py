@@ -1,0 +1,93 @@
+"""Membership decided across nodes: what a group's or a member's node tells us.
+
+On the fediverse, joining a group is following it (FEP-1b12). When a member of
+another node asks to join one of our groups, this node decides as the group's
+home: at once for an open group, by a moderator for an approval group, never
+for someone banned. When one of our members asked to join a group elsewhere,
+that group's node decides, and we record its answer. Every decision here that
+another node must hear of is recorded as an event for federation to send.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.events import EventKind, record
+from node.storage.models import (
+    Actor,
+    Group,
+    GroupRole,
+    JoinPolicy,
+    Membership,
+    MembershipState,
+)
+
+
+async def membership_of(session: AsyncSession, group: Group, member: Actor) -> Membership | None:
+    return await session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.member_id == member.id)
+    )
+
+
+async def request_to_join(
+    session: AsyncSession, group_actor: Actor, group: Group, member: Actor, *,
+    follow_uri: str, now: datetime,
+) -> MembershipState:  # fmt: skip
+    """A member of another node asks to join our group; returns where they stand.
+
+    A repeated request (a retry, or a member whose node lost track) is answered
+    again, so both sides agree; a banned member is turned down every time.
+    """
+    membership = await membership_of(session, group, member)
+    if membership is not None and membership.state is MembershipState.BANNED:
+        await record(
+            session, EventKind.JOIN_REJECTED, actor_id=group_actor.id, subject_id=member.id,
+            now=now, follow_uri=follow_uri,
+        )  # fmt: skip
+        return MembershipState.BANNED
+    if membership is None:
+        state = (
+            MembershipState.APPROVED
+            if group.join_policy is JoinPolicy.OPEN
+            else MembershipState.PENDING
+        )
+        membership = Membership(
+            group_id=group.id, member_id=member.id, state=state, role=GroupRole.MEMBER,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(membership)
+    membership.follow_uri = follow_uri
+    await session.flush()
+    if membership.state is MembershipState.APPROVED:
+        await record(
+            session, EventKind.JOIN_ACCEPTED, actor_id=group_actor.id,
+            subject_id=membership.id, now=now,
+        )  # fmt: skip
+    return membership.state
+
+
+async def withdraw(session: AsyncSession, group: Group, member: Actor) -> bool:
+    """A member of another node left our group (or withdrew a request). A ban stays."""
+    membership = await membership_of(session, group, member)
+    if membership is None or membership.state is MembershipState.BANNED:
+        return False
+    await session.delete(membership)
+    return True
+
+
+async def answered(
+    session: AsyncSession, group: Group, member: Actor, *, accepted: bool, now: datetime
+) -> bool:
+    """The group's node answered our member's request to join; False if none was pending."""
+    membership = await membership_of(session, group, member)
+    if membership is None or membership.state is MembershipState.BANNED:
+        return False
+    if not accepted:
+        await session.delete(membership)
+        return True
+    membership.state = MembershipState.APPROVED
+    membership.updated_at = now
+    return True
