@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -36,10 +36,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
 from federation.http import FetchError
-from federation.remote_actors import parse_actor
+from federation.inbound import PostReading, Unsupported, read_object
+from federation.remote_actors import ActorDocument
 from federation.remote_groups import remember_group
 from federation.tables import InboxItem, QueueState
-from federation.vocab import Malformed, as_list, id_of, require_uri, same_origin, type_of
+from federation.vocab import Malformed, id_of, require_uri, same_origin, type_of
 from node import follows, posts, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
@@ -249,9 +250,9 @@ async def on_undo(
     await follows.remove_follow(session, follower, followee, now=fed.clock())
 
 
-async def _group_of(session: AsyncSession, note: dict[str, Any], via: str | None) -> Group:
-    candidates = as_list(note.get("audience")) + as_list(note.get("to")) + as_list(note.get("cc"))
-    for uri in [u for u in (id_of(c) for c in candidates) if u]:
+async def _group_of(session: AsyncSession, post: PostReading, via: str | None) -> Group:
+    candidates = [post.audience_uri, *post.to, *post.cc]
+    for uri in [u for u in candidates if u]:
         known = await find_actor_by_uri(session, uri)
         if known is not None and known.kind is ActorKind.GROUP:
             if via is not None and known.uri != via:
@@ -262,49 +263,38 @@ async def _group_of(session: AsyncSession, note: dict[str, Any], via: str | None
     raise Ignored("the post is not addressed to a group we know")
 
 
-def _when(value: Any, fallback: datetime) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return fallback
-        return parsed if parsed.tzinfo else fallback
-    return fallback
-
-
 async def on_create_or_update(
     fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
 ) -> None:
     note = activity.get("object")
     if not isinstance(note, dict):
         raise Ignored("the object is not embedded (fetching it comes with group federation)")
-    kind = type_of(note)
-    if activity["type"] == "Update" and kind in {"Person", "Group", "Service", "Application"}:
-        if id_of(note) != activity["actor"]:
+    try:
+        reading = read_object(note)
+    except Unsupported as exc:
+        raise Ignored(str(exc)) from None
+    if isinstance(reading, ActorDocument):
+        if activity["type"] != "Update" or reading.uri != activity["actor"]:
             raise Malformed("an actor can only update itself")
-        await fed.store(session, parse_actor(note))
+        await fed.store(session, reading)
         return
-    if kind not in {"Note", "Page", "Article"}:
-        raise Ignored(f"{kind} objects are not stored here")
-    author_uri = id_of(note.get("attributedTo"))
-    if author_uri != activity["actor"] or not same_origin(note.get("id", ""), activity["actor"]):
+    if reading.author_uri != activity["actor"] or not same_origin(reading.uri, activity["actor"]):
         raise Malformed("the object is not attributed to the activity's actor")
     author = await _actor(session, activity["actor"])
-    group = await _group_of(session, note, via)
-    content, summary, name = note.get("content"), note.get("summary"), note.get("name")
+    group = await _group_of(session, reading, via)
     now = fed.clock()
     await posts.store_remote_post(
         session,
-        uri=note["id"],
+        uri=reading.uri,
         author=author,
         group=group,
-        in_reply_to_uri=id_of(note.get("inReplyTo")),
-        title=name if isinstance(name, str) else None,
-        content_html=content if isinstance(content, str) else "",
-        content_warning=summary if isinstance(summary, str) else "",
-        language=next(iter(note.get("contentMap") or {}), "en"),
-        published_at=_when(note.get("published"), now),
-        edited_at=_when(note.get("updated"), now) if note.get("updated") else None,
+        in_reply_to_uri=reading.in_reply_to_uri,
+        title=reading.title,
+        content_html=reading.content_html,
+        content_warning=reading.content_warning,
+        language=reading.language or group.language,
+        published_at=reading.published or now,
+        edited_at=reading.updated,
         activity_uri=activity["id"],
         now=now,
     )
