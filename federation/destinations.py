@@ -33,11 +33,11 @@ from typing import cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import Insert, Table, case, func, null, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_config import DeliveryConfig
 from federation.tables import Delivery, Destination, QueueState
+from node.storage.engine import upsert_into
 
 log = logging.getLogger("kinfolk.delivery")
 
@@ -145,21 +145,8 @@ async def learn_rfc9421(session: AsyncSession, hosts: Iterable[str]) -> None:
     told us otherwise).
     """
     rows = [{"host": host, "signature_standard": RFC9421} for host in sorted(set(hosts))]
-    if not rows:
-        return
-    insert = postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
-    statement = insert(_TABLE)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[_TABLE.c.host],
-            set_={
-                "signature_standard": func.coalesce(
-                    _TABLE.c.signature_standard, statement.excluded.signature_standard
-                )
-            },
-        ),
-        rows,
-    )
+    if rows:
+        await session.execute(_learn_upsert(_dialect(session)), rows)
 
 
 def _dialect(session: AsyncSession) -> str:
@@ -167,11 +154,23 @@ def _dialect(session: AsyncSession) -> str:
 
 
 @cache
+def _learn_upsert(dialect: str) -> Insert:
+    statement = upsert_into(_TABLE, dialect)
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.host],
+        set_={
+            "signature_standard": func.coalesce(
+                _TABLE.c.signature_standard, statement.excluded.signature_standard
+            )
+        },
+    )
+
+
+@cache
 def _healthy_upsert(dialect: str) -> Insert:
     # A success resets the streak and closes a breaker (but keeps a Retry-After
     # pause of a host that was not failing); a learnt signature standard sticks.
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(_TABLE)
+    statement = upsert_into(_TABLE, dialect)
     return statement.on_conflict_do_update(
         index_elements=[_TABLE.c.host],
         set_={
@@ -191,8 +190,7 @@ def _healthy_upsert(dialect: str) -> Insert:
 
 @cache
 def _insert_missing(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return insert(_TABLE).on_conflict_do_nothing(index_elements=[_TABLE.c.host])
+    return upsert_into(_TABLE, dialect).on_conflict_do_nothing(index_elements=[_TABLE.c.host])
 
 
 async def _lock(session: AsyncSession, hosts: Sequence[str]) -> dict[str, Destination]:

@@ -23,11 +23,11 @@ from functools import cache
 from typing import Any, cast
 
 from sqlalchemy import Insert, Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.destinations import learn_rfc9421, mark_host_alive
 from federation.tables import InboxItem, QueueState
+from node.storage.engine import upsert_into
 
 log = logging.getLogger("kinfolk.inbox")
 
@@ -142,9 +142,8 @@ def _settle(done: asyncio.Future[bool], outcome: bool | BaseException) -> None:
 
 @cache
 def _insert_returning(dialect: str) -> Insert:
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     return (
-        insert(_TABLE)
+        upsert_into(_TABLE, dialect)
         .on_conflict_do_nothing(index_elements=[_TABLE.c.activity_uri])
         .returning(_TABLE.c.activity_uri)
     )
