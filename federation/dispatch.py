@@ -111,14 +111,8 @@ async def _accept_activity(session: AsyncSession, site: Site, event: Event, now:
         return
     follower = await session.get_one(Actor, follow.follower_id)
     followee = await session.get_one(Actor, follow.followee_id)
-    inbox = await _inbox_of(session, follower.id)
-    if inbox is None:
-        return
-    request = {"id": follow.activity_uri, "type": "Follow", "actor": follower.uri,
-               "object": followee.uri}  # fmt: skip
-    activity = _activity(site, now, "Accept", followee, request)
-    await enqueue(session, actor_id=followee.id, activity=activity, inboxes=[inbox],
-                  object_uri=follow.activity_uri, now=now)  # fmt: skip
+    await _about_follow(session, site, now, "Accept", followee, follower, followee,
+                        follow.activity_uri)  # fmt: skip
 
 
 async def _undo_follow_activity(
@@ -126,17 +120,25 @@ async def _undo_follow_activity(
 ) -> None:
     follower = await session.get_one(Actor, event.actor_id)
     followee = await session.get(Actor, event.subject_id)
-    if followee is None:
+    if followee is not None:
+        follow_uri = json.loads(event.data).get("follow_uri")
+        await _about_follow(session, site, now, "Undo", follower, follower, followee, follow_uri)
+
+
+async def _about_follow(
+    session: AsyncSession, site: Site, now: datetime, kind: str, speaker: Actor,
+    follower: Actor, followee: Actor, follow_uri: str | None,
+) -> None:  # fmt: skip
+    """``Accept``/``Reject`` (by the one followed) or ``Undo`` (by the follower) of a
+    Follow, sent to the other side, naming the Follow by its id as Lemmy and Mastodon match it."""
+    other = follower if speaker.id == followee.id else followee
+    inbox = await _inbox_of(session, other.id)
+    if inbox is None or not follow_uri:
         return
-    inbox = await _inbox_of(session, followee.id)
-    data = json.loads(event.data)
-    if inbox is None or not data.get("follow_uri"):
-        return
-    request = {"id": data["follow_uri"], "type": "Follow", "actor": follower.uri,
-               "object": followee.uri}  # fmt: skip
-    activity = _activity(site, now, "Undo", follower, request)
-    await enqueue(session, actor_id=follower.id, activity=activity, inboxes=[inbox],
-                  object_uri=data["follow_uri"], now=now)  # fmt: skip
+    request = {"id": follow_uri, "type": "Follow", "actor": follower.uri, "object": followee.uri}
+    activity = _activity(site, now, kind, speaker, request, to=[other.uri])
+    await enqueue(session, actor_id=speaker.id, activity=activity, inboxes=[inbox],
+                  object_uri=follow_uri, now=now)  # fmt: skip
 
 
 _POST_ACTIVITY = {
@@ -175,12 +177,12 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
         activity = {"@context": AS_CONTEXT, "id": given or f"{post.uri}#{kind.lower()}",
                     "type": kind, "actor": author.uri, "object": document,
                     "audience": group_actor.uri, **address}  # fmt: skip
+    members = await _member_inboxes(session, group.id) if group_actor.local else []
     if group_actor.local:
         inner = {key: value for key, value in activity.items() if key != "@context"}
         announce = _activity(site, now, "Announce", group_actor, inner, audience=group_actor.uri,
                              **address)  # fmt: skip
-        inboxes = await _member_inboxes(session, group.id)
-        await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=inboxes,
+        await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=members,
                       object_uri=post.uri, now=now)  # fmt: skip
     elif post.local:
         inbox = await _inbox_of(session, group_actor.id)
@@ -190,8 +192,7 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
     if post.local and group.visibility is Visibility.PUBLIC:
         # Those who follow the author (on Mastodon, say) see their public posts too.
         followers = await _follower_inboxes(session, author.id)
-        shared = set(await _member_inboxes(session, group.id)) if group_actor.local else set()
-        rest = [inbox for inbox in followers if inbox not in shared]
+        rest = [inbox for inbox in followers if inbox not in members]
         if rest:
             await enqueue(session, actor_id=author.id, activity=activity, inboxes=rest,
                           object_uri=post.uri, now=now)  # fmt: skip
@@ -216,27 +217,9 @@ async def _join_request(session: AsyncSession, site: Site, event: Event, now: da
 async def _join_withdrawn(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
     member = await session.get_one(Actor, event.actor_id)
     group_actor = await session.get(Actor, event.subject_id)
-    follow_uri = json.loads(event.data).get("follow_uri")
-    inbox = None if group_actor is None else await _inbox_of(session, group_actor.id)
-    if group_actor is None or inbox is None or not follow_uri:
-        return
-    request = {"id": follow_uri, "type": "Follow", "actor": member.uri, "object": group_actor.uri}
-    activity = _activity(site, now, "Undo", member, request, to=[group_actor.uri])
-    await enqueue(session, actor_id=member.id, activity=activity, inboxes=[inbox],
-                  object_uri=follow_uri, now=now)  # fmt: skip
-
-
-async def _join_answer(
-    session: AsyncSession, site: Site, now: datetime, kind: str, group_actor: Actor,
-    member: Actor, follow_uri: str | None,
-) -> None:  # fmt: skip
-    inbox = await _inbox_of(session, member.id)
-    if inbox is None or not follow_uri:
-        return
-    request = {"id": follow_uri, "type": "Follow", "actor": member.uri, "object": group_actor.uri}
-    activity = _activity(site, now, kind, group_actor, request, to=[member.uri])
-    await enqueue(session, actor_id=group_actor.id, activity=activity, inboxes=[inbox],
-                  object_uri=follow_uri, now=now)  # fmt: skip
+    if group_actor is not None:
+        follow_uri = json.loads(event.data).get("follow_uri")
+        await _about_follow(session, site, now, "Undo", member, member, group_actor, follow_uri)
 
 
 async def _join_accepted(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
@@ -245,7 +228,8 @@ async def _join_accepted(session: AsyncSession, site: Site, event: Event, now: d
         return
     member = await session.get_one(Actor, membership.member_id)
     group_actor = await session.get_one(Actor, event.actor_id)
-    await _join_answer(session, site, now, "Accept", group_actor, member, membership.follow_uri)
+    await _about_follow(session, site, now, "Accept", group_actor, member, group_actor,
+                        membership.follow_uri)  # fmt: skip
 
 
 async def _join_rejected(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
@@ -254,7 +238,7 @@ async def _join_rejected(session: AsyncSession, site: Site, event: Event, now: d
         return
     group_actor = await session.get_one(Actor, event.actor_id)
     follow_uri = json.loads(event.data).get("follow_uri")
-    await _join_answer(session, site, now, "Reject", group_actor, member, follow_uri)
+    await _about_follow(session, site, now, "Reject", group_actor, member, group_actor, follow_uri)
 
 
 _HANDLERS = {

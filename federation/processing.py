@@ -148,6 +148,10 @@ async def _checked_at_origin(
     return {**inner, "object": document}
 
 
+async def _group_row(session: AsyncSession, actor: Actor) -> Group | None:
+    return await session.scalar(select(Group).where(Group.actor_id == actor.id))
+
+
 async def _local(session: AsyncSession, uri: str | None) -> Actor:
     actor = await find_actor_by_uri(session, uri) if uri else None
     if actor is None or not actor.local:
@@ -161,7 +165,7 @@ async def on_follow(
     target = await _local(session, id_of(activity.get("object")))
     follower = await _actor(session, activity["actor"])
     if target.kind is ActorKind.GROUP:
-        group = await session.scalar(select(Group).where(Group.actor_id == target.id))
+        group = await _group_row(session, target)
         if group is None:
             raise Ignored(f"{target.uri} is not a group here")
         state = await remote_members.request_to_join(
@@ -197,7 +201,7 @@ async def _join_answered(
     """A group elsewhere answered one of our members' requests to join it."""
     obj = activity.get("object")
     member_uri = id_of(obj.get("actor")) if isinstance(obj, dict) else None
-    group = await session.scalar(select(Group).where(Group.actor_id == group_actor.id))
+    group = await _group_row(session, group_actor)
     member = await find_actor_by_uri(session, member_uri) if member_uri else None
     if member is None and isinstance(obj, str):  # Lemmy-style: the Follow by id only
         membership = await session.scalar(select(Membership).where(Membership.follow_uri == obj))
@@ -243,7 +247,7 @@ async def on_undo(
     if follower is None:
         return
     if followee.kind is ActorKind.GROUP:
-        group = await session.scalar(select(Group).where(Group.actor_id == followee.id))
+        group = await _group_row(session, followee)
         if group is not None and await remote_members.withdraw(session, group, follower):
             log.info("%s left %s", follower.uri, followee.uri)
         return
@@ -257,7 +261,7 @@ async def _group_of(session: AsyncSession, post: PostReading, via: str | None) -
         if known is not None and known.kind is ActorKind.GROUP:
             if via is not None and known.uri != via:
                 raise Malformed("a group can only announce posts made in it")
-            group = await session.scalar(select(Group).where(Group.actor_id == known.id))
+            group = await _group_row(session, known)
             if group is not None:
                 return group
     raise Ignored("the post is not addressed to a group we know")
