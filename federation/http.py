@@ -52,7 +52,11 @@ class Egress:
     allow_http: bool
 
     def check_url(self, url: str) -> None:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            parts.port  # noqa: B018 - parsed lazily: a bad port or IPv6 literal raises here
+        except ValueError:
+            raise FetchError(f"not a valid URL: {url[:200]}") from None
         if parts.scheme not in {"https", "http"} or not parts.hostname:
             raise FetchError(f"not an http(s) URL: {url[:200]}")
         if parts.scheme == "http" and not self.allow_http:

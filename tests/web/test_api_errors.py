@@ -294,3 +294,18 @@ async def test_an_internal_error_leaks_nothing(
     body = problem(await send(broken, "POST", ACCOUNTS, json_body=sent), 500, "internal_error")
     for leak in ("Traceback", "secret", "RuntimeError", "passwords.py"):
         assert leak not in json.dumps(body)
+
+
+@pytest.mark.parametrize("ref", ["0@[", "circle@host:99999", "circle@host:port", "https://[/"])
+async def test_a_group_elsewhere_with_an_unusable_address_is_404_not_500(
+    api: Api, ref: str
+) -> None:
+    """Found by the fuzzer: a handle whose host is no valid URL host crashed the look-up."""
+    ana = await api.register("ana")
+    looked_up = await api.call("POST", f"{GROUPS}/lookup", as_=ana, json={"ref": ref})
+    assert looked_up.status == 404, looked_up.json
+    assert "not a valid URL" in looked_up.json["detail"]
+    if "://" not in ref:
+        joined = await api.call("POST", f"{GROUPS}/{ref}/join", as_=ana)
+        assert joined.status == 404, joined.json
+        assert "not a valid URL" in joined.json["detail"]
