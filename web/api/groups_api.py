@@ -10,7 +10,7 @@ from pydantic import Field
 from federation.http import FetchError
 from federation.remote_groups import find_group
 from node import groups
-from node.actors import split_acct
+from node.actors import find_actor_by_uri, split_acct
 from node.errors import NotFound
 from node.handles import HANDLE_MAX
 from node.pagination import MAX_LIMIT
@@ -106,6 +106,42 @@ async def _find_elsewhere(request: web.Request, viewer: Viewer | None, body: Any
     return actor.uri
 
 
+class LookupBody(Body):
+    ref: str = Field(
+        min_length=1, max_length=2048,
+        description="A group's handle (!name@host, @name@host, name@host) or its URL",
+        examples=["!grief-circle@node-b.example", "https://node-b.example/c/grief-circle"],
+    )  # fmt: skip
+
+
+async def _look_up(request: web.Request, viewer: Viewer | None, body: LookupBody) -> str:
+    """Find the group a handle or URL names (fetched if it lives elsewhere); its actor URI,
+    or "" for a handle of this node."""
+    site, ref = request.app[SITE], body.ref.strip()
+    if not ref.startswith(("https://", "http://")):
+        handle, domain = split_acct(ref, site.domain)
+        if domain == site.domain:
+            return ""
+        ref = f"{handle}@{domain}"
+    elif ref.startswith(site.base_url + "/"):
+        return ref
+    try:
+        return (await find_group(request.app[FEDERATION], ref)).uri
+    except FetchError as exc:
+        raise NotFound(f"cannot find the group {ref}: {exc.reason}") from None
+
+
+async def look_up_group(call: Call[LookupBody, Any]) -> GroupOut:
+    if not call.prepared:
+        name = split_acct(call.body.ref.strip(), call.site.domain)[0]
+        return group_out(await groups.get_group(call.session, call.site, call.viewer, name))
+    actor = await find_actor_by_uri(call.session, call.prepared)
+    if actor is None:
+        raise NotFound(f"no group at {call.prepared}")
+    record = await groups.group_record(call.session, call.viewer, actor)
+    return group_out(await groups.view_of(call.session, record))
+
+
 async def join_group(call: Call[Any, Any]) -> MembershipOut:
     view = await groups.join_group(
         call.session, call.site, call.member, call.path("name"), now=call.now
@@ -148,6 +184,10 @@ OPERATIONS = (
     Operation("POST", G, create_group, "Create a group; you become its owner", "groups",
               auth=Auth.REQUIRED, body=CreateGroupBody, response=GroupOut, status=201,
               errors=(401, 409, 422)),
+    Operation("POST", G + "/lookup", look_up_group,
+              "Find a group here or on another node by handle or URL (then join it by its "
+              "acct)", "groups", auth=Auth.REQUIRED, body=LookupBody, response=GroupOut,
+              prepare=_look_up, errors=(401, 404, 422)),
     Operation("GET", G + "/{name}", get_group, "A group: about, rules, your membership",
               "groups", auth=Auth.OPTIONAL, response=GroupOut, errors=(401, 404)),
     Operation("POST", G + "/{name}/join", join_group,
