@@ -12,6 +12,10 @@ the author's activity to the nodes of its members; a post of ours in a group
 hosted elsewhere goes to that group's inbox, for it to share. Only what may
 travel travels: a private group's posts reach only its approved members' nodes,
 are never addressed to the public, and never go to an author's followers.
+
+Support travels the same way: a member's ``Like`` of a post (and its ``Undo``,
+naming the Like by id) goes to the group's inbox, and the group's node Announces
+it to its members' nodes; only the Announce's addressing may be public.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from node.storage.models import (
     Membership,
     MembershipState,
     Post,
+    Reaction,
     Visibility,
 )
 
@@ -177,18 +182,7 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
         activity = {"@context": AS_CONTEXT, "id": given or f"{post.uri}#{kind.lower()}",
                     "type": kind, "actor": author.uri, "object": document,
                     "audience": group_actor.uri, **address}  # fmt: skip
-    members = await _member_inboxes(session, group.id) if group_actor.local else []
-    if group_actor.local:
-        inner = {key: value for key, value in activity.items() if key != "@context"}
-        announce = _activity(site, now, "Announce", group_actor, inner, audience=group_actor.uri,
-                             **address)  # fmt: skip
-        await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=members,
-                      object_uri=post.uri, now=now)  # fmt: skip
-    elif post.local:
-        inbox = await _inbox_of(session, group_actor.id)
-        if inbox is not None:
-            await enqueue(session, actor_id=author.id, activity=activity, inboxes=[inbox],
-                          object_uri=post.uri, now=now)  # fmt: skip
+    members = await _share_in_group(session, site, now, author, post, activity)
     if post.local and group.visibility is Visibility.PUBLIC:
         # Those who follow the author (on Mastodon, say) see their public posts too.
         followers = await _follower_inboxes(session, author.id)
@@ -196,6 +190,96 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
         if rest:
             await enqueue(session, actor_id=author.id, activity=activity, inboxes=rest,
                           object_uri=post.uri, now=now)  # fmt: skip
+
+
+def _like(like_uri: str, actor: Actor, post: Post, group_actor: Actor) -> dict[str, Any]:
+    """Support as it travels: Lemmy's and Mastodon's ``Like``, the post by its URI."""
+    return {"@context": AS_CONTEXT, "id": like_uri, "type": "Like", "actor": actor.uri,
+            "object": post.uri, "audience": group_actor.uri, "to": [group_actor.uri]}  # fmt: skip
+
+
+async def _share_in_group(
+    session: AsyncSession, site: Site, now: datetime, actor: Actor, post: Post,
+    activity: dict[str, Any],
+) -> list[str]:  # fmt: skip
+    """An activity about ``post`` travels through its group (FEP-1b12): a group hosted here
+    Announces it (whoever did it) to its members' nodes, whose inboxes are returned; our
+    member's activity in a group elsewhere goes to that group's inbox, for it to share."""
+    group = await session.get_one(Group, post.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    if group_actor.local:
+        members = await _member_inboxes(session, group.id)
+        if members:
+            inner = {key: value for key, value in activity.items() if key != "@context"}
+            announce = _activity(site, now, "Announce", group_actor, inner,
+                                 audience=group_actor.uri,
+                                 **_addressing(group, group_actor))  # fmt: skip
+            await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=members,
+                          object_uri=post.uri, now=now)  # fmt: skip
+        return members
+    if actor.local:
+        inbox = await _inbox_of(session, group_actor.id)
+        if inbox is not None:
+            await enqueue(session, actor_id=actor.id, activity=activity, inboxes=[inbox],
+                          object_uri=post.uri, now=now)  # fmt: skip
+    return []
+
+
+async def _reaction_activity(
+    session: AsyncSession, site: Site, event: Event, now: datetime
+) -> None:
+    reaction = await session.get(Reaction, event.subject_id)
+    if reaction is None:
+        return  # taken back before it was sent: nothing to say
+    post = await session.get_one(Post, reaction.post_id)
+    actor = await session.get_one(Actor, reaction.actor_id)
+    group_actor = await session.get_one(
+        Actor, (await session.get_one(Group, post.group_id)).actor_id
+    )
+    if reaction.activity_uri is None:
+        # Our member's Like gets its id now, kept so that taking the support back can name
+        # it; a remote member's keeps the id it reached us with.
+        reaction.activity_uri = urls.activity(site.base_url, new_public_id(now))
+    like = _like(reaction.activity_uri, actor, post, group_actor)
+    await _share_in_group(session, site, now, actor, post, like)
+
+
+async def _unreaction_activity(
+    session: AsyncSession, site: Site, event: Event, now: datetime
+) -> None:
+    post = await session.get(Post, event.subject_id)
+    data = json.loads(event.data)
+    like_uri = data.get("like_uri")
+    if post is None or not like_uri:
+        return  # the Like was never sent: there is nothing to take back
+    actor = await session.get_one(Actor, event.actor_id)
+    group_actor = await session.get_one(
+        Actor, (await session.get_one(Group, post.group_id)).actor_id
+    )
+    like = _like(like_uri, actor, post, group_actor)
+    del like["@context"]
+    undo = {"@context": AS_CONTEXT,
+            "id": data.get("activity") or urls.activity(site.base_url, new_public_id(now)),
+            "type": "Undo", "actor": actor.uri, "object": like, "audience": group_actor.uri,
+            "to": [group_actor.uri]}  # fmt: skip
+    await _share_in_group(session, site, now, actor, post, undo)
+
+
+async def _pin_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    """A moderator's pin (``Add`` to the group's ``featured``) or unpin (``Remove``), which
+    the group Announces as Lemmy's communities do."""
+    post = await session.get(Post, event.subject_id)
+    if post is None:
+        return
+    moderator = await session.get_one(Actor, event.actor_id)
+    group_actor = await session.get_one(
+        Actor, (await session.get_one(Group, post.group_id)).actor_id
+    )
+    kind = "Add" if EventKind(event.kind) is EventKind.POST_PINNED else "Remove"
+    activity = _activity(site, now, kind, moderator, post.uri,
+                         target=urls.featured(group_actor.uri), audience=group_actor.uri,
+                         to=[group_actor.uri])  # fmt: skip
+    await _share_in_group(session, site, now, moderator, post, activity)
 
 
 async def _join_request(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
@@ -248,6 +332,10 @@ _HANDLERS = {
     EventKind.POST_CREATED: _post_activity,
     EventKind.POST_EDITED: _post_activity,
     EventKind.POST_DELETED: _post_activity,
+    EventKind.REACTED: _reaction_activity,
+    EventKind.UNREACTED: _unreaction_activity,
+    EventKind.POST_PINNED: _pin_activity,
+    EventKind.POST_UNPINNED: _pin_activity,
     EventKind.JOIN_REQUESTED: _join_request,
     EventKind.JOIN_WITHDRAWN: _join_withdrawn,
     EventKind.JOIN_ACCEPTED: _join_accepted,

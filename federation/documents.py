@@ -19,7 +19,7 @@ from federation import urls
 from federation.keys import encode_multikey
 from federation.keystore import LocalKeys
 from federation.vocab import CONTEXT
-from node.storage.models import JoinPolicy
+from node.storage.models import JoinPolicy, Visibility
 from node.views import ActorRef, GroupView, Profile
 
 
@@ -103,7 +103,9 @@ def group_document(group: GroupView, keys: PublishedKeys, base_url: str) -> dict
             "featured": urls.featured(uri),
             "postingRestrictedToMods": group.posting_restricted_to_moderators,
             "sensitive": False,
-            "discoverable": True,
+            # A private group keeps out of directories; peers read this as "private"
+            # (Lemmy's private communities also keep a public actor, RFC 0005).
+            "discoverable": group.visibility is Visibility.PUBLIC,
         }
     )
     if group.language:
@@ -125,4 +127,16 @@ def collection_count(collection_uri: str, total: int) -> dict[str, Any]:
         "id": collection_uri,
         "type": "OrderedCollection",
         "totalItems": total,
+    }
+
+
+def ordered_collection(collection_uri: str, items: list[Any]) -> dict[str, Any]:
+    """A small collection published whole (a group's pinned posts, its moderators), in the
+    shape Lemmy and Mastodon read ``featured`` and ``moderators``."""
+    return {
+        "@context": CONTEXT,
+        "id": collection_uri,
+        "type": "OrderedCollection",
+        "totalItems": len(items),
+        "orderedItems": items,
     }

@@ -61,6 +61,7 @@ _AUTHOR_TYPES = frozenset(ACTOR_TYPES) - {"Group"}  # who writes, beside where i
 _WRAPPERS = frozenset({"Undo", "Accept", "Reject"})  # the object is another activity
 _MAX_NESTING = 4  # Announce(Undo(Like)) is 3 deep; anything deeper is not a real server
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+SENSITIVE_WARNING = "Sensitive content"  # the CW of a post marked sensitive without one
 
 
 class Unsupported(ValueError):
@@ -82,7 +83,7 @@ class PostReading:
     author_uri: str  # attributedTo (the first Person/URI when it is a list, as Lemmy's)
     title: str | None  # ``name`` (Lemmy/Mbin thread titles); None for untitled notes
     content_html: str  # sanitized; mentions, hashtags and links kept
-    content_warning: str  # ``summary`` when it is a CW (Mastodon), "" otherwise
+    content_warning: str  # ``summary`` as a CW (Mastodon); SENSITIVE_WARNING if sensitive without
     sensitive: bool  # ``sensitive`` (Mastodon CW, Lemmy NSFW)
     language: str | None  # from ``contentMap``'s first key or Lemmy's ``language.identifier``
     in_reply_to_uri: str | None
@@ -320,12 +321,15 @@ def _content_warning(
     """``summary`` is a CW on a Note (Mastodon, Pleroma, Friendica) and on a sensitive Page
     (what we send ourselves); on an Article, or any post not marked sensitive, it is an
     excerpt (WordPress, NodeBB) or a copy of the title (lotide), which nobody should have
-    to click through."""
+    to click through. A post marked sensitive with no CW of its own (Lemmy's NSFW) still
+    goes behind one: ``SENSITIVE_WARNING``."""
     summary = document.get("summary")
-    if not isinstance(summary, str) or not (kind == "Note" or (sensitive and kind == "Page")):
-        return ""
-    text = _plain_text(summary)
-    return "" if text == title else text
+    text = ""
+    if isinstance(summary, str) and (kind == "Note" or (sensitive and kind == "Page")):
+        text = _plain_text(summary)
+    if text == title:
+        text = ""
+    return text or (SENSITIVE_WARNING if sensitive else "")
 
 
 def _language(document: dict[str, Any]) -> str | None:
@@ -435,6 +439,7 @@ def _plain_text(text: str) -> str:
 __all__ = [
     "ACTIVITY_TYPES",
     "POST_TYPES",
+    "SENSITIVE_WARNING",
     "ActivityReading",
     "Malformed",
     "Mention",

@@ -16,11 +16,25 @@ must be attributed to the activity's actor; Delete and Update may only touch
 objects that actor owns; Accept and Reject must come from the followed actor.
 
 Groups (FEP-1b12): a Follow of one of our groups is a request to join it; an
-``Announce`` from a group we know shares an activity of one of its members.
+``Announce`` from a group we know shares an activity of one of its members
+(or, as Guppe and Fedify-style groups do, the member's post itself, read as its
+Create); one of ours shared back is ignored, as we hold the original.
 What a group announces is believed only as far as it can be checked: an object
-from the group's own origin as embedded, anything else as fetched again from
-its origin (a Delete only once its origin no longer serves it), so a group
-cannot put words in the mouth of a member of another node.
+as its own origin served it (embedded by a group on that origin, or fetched by
+its id), anything else as fetched again from its origin (a Delete only once its
+origin no longer serves it), so a group cannot put words in the mouth of a
+member of another node in public. A private
+group's posts cannot be fetched again by third nodes (their origin serves them
+to the group's node only); for those the group's word is taken, as the one
+place that checked the author's signature. Content of a group elsewhere that
+reaches us addressed to its members only marks that group private here.
+
+Reactions (a ``Like`` of a post, its ``Undo``) that a group announces are taken
+on the group's word, for posts made in that group only: a Like changes no
+content, only a count its author sees, and its id often cannot be fetched again
+(Mastodon's are fragments of the actor's URI). Its id must still be on its
+actor's server, and a group cannot speak for a member of this node. ``Dislike``
+is refused by name: there are no downvotes in peer support.
 """
 
 from __future__ import annotations
@@ -36,21 +50,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
 from federation.http import FetchError
-from federation.inbound import PostReading, Unsupported, read_object
+from federation.inbound import POST_TYPES, PostReading, Unsupported, read_object
 from federation.remote_actors import ActorDocument
 from federation.remote_groups import remember_group
 from federation.tables import InboxItem, QueueState
-from federation.vocab import Malformed, id_of, require_uri, same_origin, type_of
-from node import follows, posts, remote_members
+from federation.vocab import (
+    PUBLIC_ALIASES,
+    Malformed,
+    as_list,
+    id_of,
+    require_uri,
+    same_origin,
+    type_of,
+)
+from node import follows, groups, pins, posts, reactions, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
-from node.storage.models import Actor, ActorKind, Follow, Group, Membership
+from node.storage.models import (
+    Actor,
+    ActorKind,
+    Follow,
+    Group,
+    Membership,
+    Post,
+    Reaction,
+    Visibility,
+)
 
 log = logging.getLogger("kinfolk.processing")
 
 LEASE = timedelta(minutes=2)
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 BATCH = 50
+NO_DOWNVOTES = "Dislike: this node has no downvotes, by design"
 
 
 class Ignored(Exception):
@@ -97,6 +129,8 @@ async def prefetch(fed: Federation, activity: dict[str, Any]) -> Prepared:
         return await _prefetch_announced(fed, activity)
     if activity.get("type") == "Delete":
         return Prepared(activity)  # only acts on what we hold; the sender is often gone
+    if activity.get("type") == "Dislike":
+        return Prepared(activity)  # refused by name; nothing to fetch for that
     await _ensure_actor(fed, activity["actor"])
     note = activity.get("object")
     if activity.get("type") in {"Create", "Update"} and isinstance(note, dict):
@@ -111,26 +145,55 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
     if group is None or group.kind is not ActorKind.GROUP or group.local:
         raise Ignored("only groups we know, on other nodes, announce to us")
     inner = announce.get("object")
+    source = group_uri  # who vouches for what is embedded (see the module note)
     if isinstance(inner, str):
-        inner = await fed.fetch(inner)
-    if not isinstance(inner, dict) or inner.get("type") not in {"Create", "Update", "Delete"}:
-        kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
-        raise Ignored(f"announced {kind} is not handled yet")
-    inner = await _checked_at_origin(fed, group_uri, inner)
+        _not_ours(fed, inner)
+        inner, source = await fed.fetch(inner), inner
+    if isinstance(inner, dict) and inner.get("type") in POST_TYPES:
+        inner = _as_create(inner)
+    if isinstance(inner, dict) and inner.get("type") in {"Like", "Dislike", "Undo"}:
+        inner = _announced_reaction(inner)
+    elif isinstance(inner, dict) and inner.get("type") in {"Add", "Remove"}:
+        _pinned_in(inner, group_uri)
+    else:
+        if not isinstance(inner, dict) or inner.get("type") not in {"Create", "Update", "Delete"}:
+            kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
+            raise Ignored(f"announced {kind} is not handled yet")
+        _not_ours(fed, id_of(inner.get("object")))
+        inner = await _checked_at_origin(fed, source, inner)
     await _ensure_actor(fed, inner["actor"])
     return Prepared(inner, via=group_uri)
 
 
-async def _checked_at_origin(
-    fed: Federation, group_uri: str, inner: dict[str, Any]
-) -> dict[str, Any]:
-    """The announced activity as its origin vouches for it (see the module note)."""
+def _not_ours(fed: Federation, uri: str | None) -> None:
+    if uri is not None and same_origin(uri, fed.site.base_url):
+        raise Ignored("a group shares something of this node's; we hold the original")
+
+
+def _as_create(post: dict[str, Any]) -> dict[str, Any]:
+    """A post announced bare (Guppe, Fedify-style groups), read as its author's Create."""
+    try:
+        reading = read_object(post)
+    except Unsupported as exc:
+        raise Ignored(str(exc)) from None
+    assert isinstance(reading, PostReading)  # a Note, Page or Article reads as a post
+    return {"id": f"{reading.uri}#create", "type": "Create", "actor": reading.author_uri,
+            "object": post}  # fmt: skip
+
+
+async def _checked_at_origin(fed: Federation, source: str, inner: dict[str, Any]) -> dict[str, Any]:
+    """The announced activity as its origin vouches for it (see the module note); ``source``
+    served it: the group that embedded it, or the URI it was fetched from."""
     actor = require_uri(inner.get("actor"), "announced actor")
     target = require_uri(inner.get("object"), "announced object")
     if not same_origin(actor, target):
         raise Malformed("the announced object is not on its actor's server")
     embedded = inner["object"] if isinstance(inner["object"], dict) else None
-    if same_origin(target, group_uri) and (embedded or inner["type"] == "Delete"):
+    if same_origin(target, source) and (embedded or inner["type"] == "Delete"):
+        return inner
+    if embedded is not None and not _public(inner, embedded):
+        # A private group's post is served by its origin to the group's node only, so no
+        # other node can fetch it again: here the group vouches for what it checked.
         return inner
     if inner["type"] == "Delete":
         try:
@@ -146,6 +209,28 @@ async def _checked_at_origin(
     if id_of(document.get("attributedTo")) != actor:
         raise Malformed("the announced object is not attributed to the announced actor")
     return {**inner, "object": document}
+
+
+def _announced_reaction(inner: dict[str, Any]) -> dict[str, Any]:
+    """A reaction (or its Undo) a group announces, as far as it is believed (module note)."""
+    kind = inner["type"]
+    if kind == "Undo":
+        undone = inner.get("object")
+        # Named by its id alone, it can only be a Like we hold (or nothing we know).
+        kind = undone.get("type") if isinstance(undone, dict) else "Like" if undone else None
+    if kind == "Dislike":
+        raise Ignored(NO_DOWNVOTES)
+    if kind != "Like":
+        raise Ignored(f"announced Undo of {kind or 'an unreadable object'} is not handled yet")
+    actor = require_uri(inner.get("actor"), "announced actor")
+    if not same_origin(require_uri(inner.get("id"), "announced id"), actor):
+        raise Malformed("the announced activity is not from its actor's server")
+    return inner
+
+
+def _public(*documents: dict[str, Any]) -> bool:
+    addresses = [a for d in documents for key in ("to", "cc") for a in as_list(d.get(key))]
+    return any(id_of(address) in PUBLIC_ALIASES for address in addresses)
 
 
 async def _group_row(session: AsyncSession, actor: Actor) -> Group | None:
@@ -237,6 +322,9 @@ async def on_undo(
 ) -> None:
     obj = activity.get("object")
     kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind in {"Like", "Dislike"} or isinstance(obj, str):
+        await _undo_reaction(fed, session, activity, via)
+        return
     if kind != "Follow":
         raise Ignored(f"undoing {kind or 'a referenced activity'} is not handled yet")
     assert isinstance(obj, dict)
@@ -252,6 +340,73 @@ async def on_undo(
             log.info("%s left %s", follower.uri, followee.uri)
         return
     await follows.remove_follow(session, follower, followee, now=fed.clock())
+
+
+async def _reacted_post(session: AsyncSession, uri: str | None, via: str | None) -> Post:
+    """The post a reaction is for: one we hold, in the group that announced it (if one
+    did); reactions in a private group elsewhere reach us only through that group."""
+    post = await session.scalar(select(Post).where(Post.uri == uri)) if uri else None
+    if post is None:
+        raise Ignored("we hold no post by that id")
+    group = await session.get_one(Group, post.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    if via is not None and group_actor.uri != via:
+        raise Malformed("a group can only announce reactions to posts made in it")
+    if via is None and not group_actor.local and group.visibility is Visibility.PRIVATE:
+        raise Ignored("reactions in a private group elsewhere come only through the group")
+    return post
+
+
+async def _reactor(session: AsyncSession, uri: str) -> Actor:
+    actor = await _actor(session, uri)
+    if actor.local:
+        raise Ignored("the support of a member of this node is counted here already")
+    return actor
+
+
+async def on_like(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    """Support for a post (Mastodon and Lemmy name the post by its URI)."""
+    actor = await _reactor(session, activity["actor"])
+    post = await _reacted_post(session, id_of(activity.get("object")), via)
+    if not await reactions.store_remote_reaction(
+        session, post, actor, activity_uri=activity["id"], now=fed.clock()
+    ):
+        raise Ignored("the post was deleted")
+
+
+async def on_dislike(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    raise Ignored(NO_DOWNVOTES)
+
+
+async def _undo_reaction(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    """Support taken back: the Like embedded (Mastodon, Lemmy) or named by its id."""
+    like = activity["object"]
+    if isinstance(like, dict):
+        if like.get("type") == "Dislike":
+            raise Ignored(NO_DOWNVOTES)
+        if id_of(like.get("actor")) != activity["actor"]:
+            raise Malformed("an actor can only take back its own support")
+        post_uri = id_of(like.get("object"))
+    else:
+        post_uri = await session.scalar(
+            select(Post.uri)
+            .join(Reaction, Reaction.post_id == Post.id)
+            .where(Reaction.activity_uri == like)
+        )
+        if post_uri is None:
+            raise Ignored("undoing a referenced activity is not handled yet")
+    actor = await _reactor(session, activity["actor"])
+    post = await _reacted_post(session, post_uri, via)
+    if not await reactions.remove_remote_reaction(
+        session, post, actor, like_uri=id_of(like), activity_uri=activity["id"], now=fed.clock()
+    ):
+        raise Ignored("it takes back no support we hold")
 
 
 async def _group_of(session: AsyncSession, post: PostReading, via: str | None) -> Group:
@@ -286,6 +441,10 @@ async def on_create_or_update(
         raise Malformed("the object is not attributed to the activity's actor")
     author = await _actor(session, activity["actor"])
     group = await _group_of(session, reading, via)
+    if not reading.public and not (await session.get_one(Actor, group.actor_id)).local:
+        if via is None:  # its author's followers-only post, say: not for a group's readers
+            raise Ignored("a post for a few, in a group elsewhere, comes only through the group")
+        await groups.mark_private(session, group)
     now = fed.clock()
     await posts.store_remote_post(
         session,
@@ -319,6 +478,34 @@ async def on_delete(
         raise Ignored("no post of this actor by that id")
 
 
+def _pinned_in(activity: dict[str, Any], group_uri: str) -> str:
+    """The thread a group pins (``Add``) or unpins (``Remove``): only changes to the group's
+    own ``featured`` collection (Lemmy, Kinfolk; Mbin calls it ``pinned``) are followed."""
+    target = id_of(activity.get("target"))
+    if target is None or not same_origin(target, group_uri):
+        raise Malformed("a group can only change its own collections")
+    if target.rstrip("/").rsplit("/", 1)[-1] not in {"featured", "pinned"}:
+        raise Ignored(f"changes to {target} are not followed (only pinned threads are)")
+    return require_uri(activity.get("object"), "pinned thread")
+
+
+async def on_add_or_remove(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    """A group elsewhere pinned or unpinned a thread: said by the group itself, or by one of
+    its moderators and announced by the group (Lemmy's shape)."""
+    group_actor = await find_actor_by_uri(session, via or activity["actor"])
+    if group_actor is None or group_actor.kind is not ActorKind.GROUP or group_actor.local:
+        raise Ignored("pins reach us from the group they are made in")
+    post_uri = _pinned_in(activity, group_actor.uri)
+    group = await _group_row(session, group_actor)
+    pinned = activity["type"] == "Add"
+    if group is None or not await pins.pinned_elsewhere(
+        session, group, post_uri, pinned=pinned, now=fed.clock()
+    ):
+        raise Ignored("we hold no thread by that id in that group")
+
+
 HANDLERS = {
     "Follow": on_follow,
     "Accept": on_accept_or_reject,
@@ -327,6 +514,10 @@ HANDLERS = {
     "Create": on_create_or_update,
     "Update": on_create_or_update,
     "Delete": on_delete,
+    "Like": on_like,
+    "Dislike": on_dislike,
+    "Add": on_add_or_remove,
+    "Remove": on_add_or_remove,
 }
 
 

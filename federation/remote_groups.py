@@ -2,8 +2,9 @@
 
 A Lemmy community, an Mbin magazine, a PieFed or Friendica group and a Kinfolk
 group all publish a ``Group`` actor; what we keep of it besides the actor is
-how it admits members (``manuallyApprovesFollowers``) and whether only its
-moderators start threads (Lemmy's ``postingRestrictedToMods``).
+how it admits members (``manuallyApprovesFollowers``), whether only its
+moderators start threads (Lemmy's ``postingRestrictedToMods``) and whether it
+is private (it keeps out of directories: ``discoverable: false``).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from federation.http import FetchError
 from federation.remote_actors import parse_actor
 from federation.vocab import Malformed, type_of
 from node import groups
-from node.storage.models import Actor, JoinPolicy
+from node.storage.models import Actor, JoinPolicy, Visibility
 
 
 async def remember_group(fed: Federation, document: dict[str, Any]) -> Actor:
@@ -27,11 +28,15 @@ async def remember_group(fed: Federation, document: dict[str, Any]) -> Actor:
     except Malformed as exc:
         raise FetchError(f"{document.get('id')} is not a usable group: {exc}") from None
     manual = document.get("manuallyApprovesFollowers") is True
+    # A group that keeps out of directories is treated as private: wrong that way, we only
+    # show less of it to people here who are not its members.
+    hidden = document.get("discoverable") is False
     async with fed.sessions.begin() as session:
         actor = await fed.store(session, actor_document)
         await groups.upsert_remote_group(
             session, actor, join_policy=JoinPolicy.APPROVAL if manual else JoinPolicy.OPEN,
             posting_restricted_to_moderators=document.get("postingRestrictedToMods") is True,
+            visibility=Visibility.PRIVATE if hidden else Visibility.PUBLIC,
         )  # fmt: skip
     return actor
 

@@ -26,6 +26,16 @@ class EventKind(enum.StrEnum):
     POST_CREATED = "post.created"
     POST_EDITED = "post.edited"
     POST_DELETED = "post.deleted"
+    # A moderator pinned a thread to the top of its group, as an announcement, or unpinned
+    # it (subject: the post).
+    POST_PINNED = "post.pinned"
+    POST_UNPINNED = "post.unpinned"
+    # Support sent to a post (subject: the reaction; data: ``activity``, the Like's id when
+    # it came from another node) ...
+    REACTED = "post.reacted"
+    # ... or taken back (subject: the post; data: ``like_uri``, and ``activity``, the Undo's
+    # id when it came from another node).
+    UNREACTED = "post.unreacted"
     # A local member asked to join a group on another node (subject: the membership).
     JOIN_REQUESTED = "group.join_requested"
     # A local member left (or withdrew from) a group on another node (subject: the group).

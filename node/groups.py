@@ -234,6 +234,69 @@ async def view_of(session: AsyncSession, record: GroupRecord) -> GroupView:
     return await _group_view(session, record)
 
 
+async def readable_by_node(
+    session: AsyncSession, group: Group, group_actor: Actor, domain: str | None
+) -> bool:
+    """May the node at ``domain`` (``None``: an unsigned request) read this group's content?"""
+    if group.visibility is Visibility.PUBLIC:
+        return True
+    if domain is None:
+        return False
+    hosts_member = await session.scalar(
+        select(
+            select(Membership.id)
+            .join(Actor, Actor.id == Membership.member_id)
+            .where(
+                Membership.group_id == group.id,
+                Membership.state == MembershipState.APPROVED,
+                Actor.domain == domain,
+            )
+            .exists()
+        )
+    )
+    return permissions.can_node_read(
+        group.visibility, hosts_group=group_actor.domain == domain, hosts_member=bool(hosts_member)
+    )
+
+
+async def group_for_node(
+    session: AsyncSession, site: Site, name: str, domain: str | None
+) -> GroupRecord:
+    """A group hosted here as another node may see it. A private group shows its "about"
+    (name, description, inbox, keys) to any node that signs its request, so that people there
+    can ask to join; to an unsigned request it does not exist."""
+    actor = await find_actor(session, name, site.domain, ActorKind.GROUP)
+    group = await session.scalar(select(Group).where(Group.actor_id == actor.id))
+    if group is None or (group.visibility is not Visibility.PUBLIC and domain is None):
+        raise NotFound(f"no group called {name!r} here")
+    return GroupRecord(actor=actor, group=group, membership=None)
+
+
+async def content_for_node(
+    session: AsyncSession, site: Site, name: str, domain: str | None
+) -> GroupRecord:
+    """A group hosted here whose content (collections) the node at ``domain`` may read."""
+    record = await group_for_node(session, site, name, domain)
+    if not await readable_by_node(session, record.group, record.actor, domain):
+        raise NotFound(f"no group called {name!r} here")
+    return record
+
+
+async def moderators(session: AsyncSession, group: Group) -> list[Actor]:
+    """A group's approved owners and moderators, local or remote, longest-serving first."""
+    statement = (
+        select(Actor)
+        .join(Membership, Membership.member_id == Actor.id)
+        .where(
+            Membership.group_id == group.id,
+            Membership.state == MembershipState.APPROVED,
+            Membership.role.in_([GroupRole.OWNER, GroupRole.MODERATOR]),
+        )
+        .order_by(Membership.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
 async def member_count(session: AsyncSession, group: Group) -> int:
     """Approved members, local and remote."""
     count = await session.scalar(
@@ -455,20 +518,31 @@ async def upsert_remote_group(
     *,
     join_policy: JoinPolicy,
     posting_restricted_to_moderators: bool,
+    visibility: Visibility = Visibility.PUBLIC,
     language: str | None = None,
 ) -> Group:
     """What we know of a group hosted elsewhere (its actor is already stored).
 
-    Remote groups that reach us publicly are public; private groups from other
-    nodes arrive only through membership, with group federation.
+    Once known to be private, a group stays private here whatever a later, less
+    explicit description says (see ``mark_private``): the safe way to be wrong.
     """
     group = await session.scalar(select(Group).where(Group.actor_id == actor.id))
     if group is None:
-        group = Group(actor_id=actor.id, visibility=Visibility.PUBLIC)
+        group = Group(actor_id=actor.id, visibility=visibility)
         session.add(group)
+    elif visibility is Visibility.PRIVATE:
+        group.visibility = visibility
     group.join_policy = join_policy
     group.posting_restricted_to_moderators = posting_restricted_to_moderators
     group.language = language or group.language or "en"
     group.default_content_warning = group.default_content_warning or ""
     await session.flush()
     return group
+
+
+async def mark_private(session: AsyncSession, group: Group) -> None:
+    """A group elsewhere turned out to be private (its content reached us addressed to its
+    members only): from now on its content here is for its members on this node only."""
+    if group.visibility is not Visibility.PRIVATE:
+        group.visibility = Visibility.PRIVATE
+        await session.flush()

@@ -39,6 +39,12 @@ def can_read_content(visibility: Visibility, membership: MembershipView | None) 
     return visibility is Visibility.PUBLIC or is_approved(membership)
 
 
+def can_node_read(visibility: Visibility, *, hosts_group: bool, hosts_member: bool) -> bool:
+    """Another node may read a private group's content only if it hosts the group or one of
+    its approved members: content goes where members are, nowhere else."""
+    return visibility is Visibility.PUBLIC or hosts_group or hosts_member
+
+
 def require_member_list_visible(membership: MembershipView | None) -> None:
     """Who belongs to a support group is for its members to know, never for passers-by."""
     if not is_approved(membership):

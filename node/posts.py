@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -26,11 +25,13 @@ from node.groups import (
     GroupRecord,
     group_record,
     load_group,
+    readable_by_node,
     validate_language,
 )
 from node.handles import check_length
 from node.ids import new_public_id
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
+from node.reactions import add_support
 from node.site import Site
 from node.storage.models import (
     Actor,
@@ -62,7 +63,7 @@ def _clean_title(title: str | None) -> str | None:
     return check_length(title.strip(), TITLE_MAX, "title", minimum=1)
 
 
-async def _load_post(
+async def load_post(
     session: AsyncSession, viewer: Viewer | None, public_id: str
 ) -> tuple[Post, GroupRecord]:
     """A post and its group, checked for visibility to ``viewer``."""
@@ -81,7 +82,7 @@ async def _load_post(
     return post, record
 
 
-async def _views(
+async def views_of(
     session: AsyncSession, viewer: Viewer | None, posts: Sequence[Post]
 ) -> list[PostView]:
     """Views for a page of posts, with every related fact fetched in a few batched queries."""
@@ -150,6 +151,7 @@ async def _views(
                 in_reply_to=public_ids.get(post.in_reply_to_id) if post.in_reply_to_id else None,
                 in_reply_to_uri=uris.get(post.in_reply_to_id) if post.in_reply_to_id else None,
                 group_public=groups[post.group_id].visibility is Visibility.PUBLIC,
+                pinned=post.pinned_at is not None and not deleted,
                 thread=public_ids.get(post.thread_id) if post.thread_id else None,
                 reply_count=reply_counts.get(post.id, 0),
                 supported_by_me=post.id in mine,
@@ -224,7 +226,7 @@ async def create_post(
         parent=None,
         now=now,
     )
-    return (await _views(session, viewer, [post]))[0]
+    return (await views_of(session, viewer, [post]))[0]
 
 
 async def reply(
@@ -239,7 +241,7 @@ async def reply(
     now: datetime,
 ) -> PostView:
     """Reply to a post or to another reply, at any depth."""
-    parent, record = await _load_post(session, viewer, parent_id)
+    parent, record = await load_post(session, viewer, parent_id)
     permissions.require_can_reply(record.membership)
     if parent.deleted_at is not None:
         raise Conflict("this post was deleted; it can no longer be answered")
@@ -255,18 +257,31 @@ async def reply(
         parent=parent,
         now=now,
     )
-    return (await _views(session, viewer, [post]))[0]
+    return (await views_of(session, viewer, [post]))[0]
 
 
 async def view_for_federation(session: AsyncSession, post: Post) -> PostView:
     """A post as its group shares it with member nodes (no viewer: federation decides
     who receives it, so no visibility check applies here)."""
-    return (await _views(session, None, [post]))[0]
+    return (await views_of(session, None, [post]))[0]
 
 
 async def get_post(session: AsyncSession, viewer: Viewer | None, public_id: str) -> PostView:
-    post, _ = await _load_post(session, viewer, public_id)
-    return (await _views(session, viewer, [post]))[0]
+    post, _ = await load_post(session, viewer, public_id)
+    return (await views_of(session, viewer, [post]))[0]
+
+
+async def post_for_node(session: AsyncSession, public_id: str, domain: str | None) -> PostView:
+    """A post as another node (``None``: an unsigned request) may fetch it: a private
+    group's posts only by nodes hosting the group or an approved member of it."""
+    post = await session.scalar(select(Post).where(Post.public_id == public_id))
+    if post is None:
+        raise NotFound("no such post")
+    group = await session.get_one(Group, post.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    if not await readable_by_node(session, group, group_actor, domain):
+        raise NotFound("no such post")  # word for word as a missing one
+    return (await views_of(session, None, [post]))[0]
 
 
 async def list_threads(
@@ -308,7 +323,7 @@ async def list_threads(
     if len(posts) > limit:
         last = posts[limit - 1]
         next_cursor = encode_cursor(last.published_at, last.id)
-    return Page(items=await _views(session, viewer, posts[:limit]), next_cursor=next_cursor)
+    return Page(items=await views_of(session, viewer, posts[:limit]), next_cursor=next_cursor)
 
 
 async def list_replies(
@@ -322,7 +337,7 @@ async def list_replies(
     """Every reply in the thread that ``public_id`` starts, oldest first; each names its
     parent (``in_reply_to``) so clients build the tree."""
     limit = check_limit(limit)
-    post, _ = await _load_post(session, viewer, public_id)
+    post, _ = await load_post(session, viewer, public_id)
     root_id = post.thread_id or post.id
     statement = (
         select(Post)
@@ -340,7 +355,7 @@ async def list_replies(
     if len(posts) > limit:
         last = posts[limit - 1]
         next_cursor = encode_cursor(last.published_at, last.id)
-    return Page(items=await _views(session, viewer, posts[:limit]), next_cursor=next_cursor)
+    return Page(items=await views_of(session, viewer, posts[:limit]), next_cursor=next_cursor)
 
 
 async def edit_post(
@@ -354,7 +369,7 @@ async def edit_post(
     now: datetime,
 ) -> PostView:
     """The author changes what they wrote; the post is marked as edited."""
-    post, group = await _load_post(session, viewer, public_id)
+    post, group = await load_post(session, viewer, public_id)
     permissions.require_can_edit(viewer, post.author_id, group.membership)
     if post.deleted_at is not None:
         raise Conflict("this post was deleted")
@@ -373,14 +388,14 @@ async def edit_post(
     await record_event(
         session, EventKind.POST_EDITED, actor_id=viewer.actor_id, subject_id=post.id, now=now
     )
-    return (await _views(session, viewer, [post]))[0]
+    return (await views_of(session, viewer, [post]))[0]
 
 
 async def delete_post(
     session: AsyncSession, viewer: Viewer, public_id: str, *, now: datetime
 ) -> None:
     """Delete a post: its author, the group's moderators or node staff may."""
-    post, group = await _load_post(session, viewer, public_id)
+    post, group = await load_post(session, viewer, public_id)
     permissions.require_can_delete(viewer, post.author_id, group.membership)
     if post.deleted_at is not None:
         return
@@ -401,8 +416,9 @@ def _wipe(post: Post, now: datetime) -> None:
 async def set_support(
     session: AsyncSession, viewer: Viewer, public_id: str, *, on: bool, now: datetime
 ) -> PostView:
-    """Send (or take back) a supportive reaction. Idempotent either way."""
-    post, record = await _load_post(session, viewer, public_id)
+    """Send (or take back) a supportive reaction. Idempotent either way; a change is
+    recorded for federation (the group shares it with its members on other nodes)."""
+    post, record = await load_post(session, viewer, public_id)
     permissions.require_can_react(record.membership)
     if post.deleted_at is not None:
         raise Conflict("this post was deleted")
@@ -414,23 +430,21 @@ async def set_support(
         )
     )
     if on and existing is None:
-        session.add(
-            Reaction(
-                post_id=post.id,
-                actor_id=viewer.actor_id,
-                kind=ReactionKind.SUPPORT,
-                created_at=now,
-            )
-        )
-        try:
-            async with session.begin_nested():
-                await session.flush()
-        except IntegrityError:
-            pass  # the same member's concurrent request got there first: same outcome
+        reaction = await add_support(session, post, viewer.actor_id, activity_uri=None, now=now)
+        if reaction is not None:
+            await record_event(
+                session, EventKind.REACTED, actor_id=viewer.actor_id, subject_id=reaction.id,
+                now=now,
+            )  # fmt: skip
     elif not on and existing is not None:
+        like_uri = existing.activity_uri
         await session.delete(existing)
         await session.flush()
-    return (await _views(session, viewer, [post]))[0]
+        await record_event(
+            session, EventKind.UNREACTED, actor_id=viewer.actor_id, subject_id=post.id,
+            now=now, like_uri=like_uri,
+        )  # fmt: skip
+    return (await views_of(session, viewer, [post]))[0]
 
 
 async def store_remote_post(
@@ -460,9 +474,12 @@ async def store_remote_post(
     parent = None
     if in_reply_to_uri is not None:
         parent = await session.scalar(select(Post).where(Post.uri == in_reply_to_uri))
-    hosted_here = (await session.get_one(Actor, group.actor_id)).local
+    group_actor = await session.get_one(Actor, group.actor_id)
+    hosted_here = group_actor.local
     if hosted_here:
-        await _require_remote_writer(session, group, author, thread_start=parent is None)
+        await _require_remote_writer(
+            session, group, group_actor, author, thread_start=parent is None
+        )
     if parent is not None and parent.group_id != group.id:
         raise PermissionDenied("a reply belongs to the group of the post it answers")
     created = post is None
@@ -495,18 +512,20 @@ async def store_remote_post(
 
 
 async def _require_remote_writer(
-    session: AsyncSession, group: Group, author: Actor, *, thread_start: bool
+    session: AsyncSession, group: Group, group_actor: Actor, author: Actor, *, thread_start: bool
 ) -> None:
+    """Refusals name the group: they end up in a log that covers every group here."""
     membership = await session.scalar(
         select(Membership).where(Membership.group_id == group.id, Membership.member_id == author.id)
     )
+    name = f"{group_actor.handle}@{group_actor.domain}"
     if membership is not None and membership.state is MembershipState.BANNED:
-        raise PermissionDenied(f"{author.uri} is banned from this group")
+        raise PermissionDenied(f"{author.uri} is banned from {name}")
     if membership is None or membership.state is not MembershipState.APPROVED:
-        raise PermissionDenied(f"{author.uri} is not a member of this group")
+        raise PermissionDenied(f"{author.uri} is not a member of {name}, so cannot post in it")
     moderator = membership.role in {GroupRole.OWNER, GroupRole.MODERATOR}
     if thread_start and group.posting_restricted_to_moderators and not moderator:
-        raise PermissionDenied("only this group's moderators start threads here")
+        raise PermissionDenied(f"only the moderators of {name} start threads in it")
 
 
 async def delete_remote_post(

@@ -119,3 +119,5 @@ class PostView:
     support_count: int | None
     # A private group's posts are addressed to its members only, never to the public.
     group_public: bool
+    # Pinned to the top of its group by a moderator (an announcement).
+    pinned: bool = False

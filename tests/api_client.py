@@ -73,3 +73,12 @@ class Api:
             "POST", f"/api/v1/posts/{post_id}/replies", as_=member, json={"body": body, **fields}
         )
         return answer.expect(201)
+
+    async def membership(self, member: Member, group: str) -> str | None:
+        """The member's state in a group (``approved``, ``pending``), or None if not in it."""
+        answer = (await self.call("GET", f"/api/v1/groups/{group}", as_=member)).expect(200)
+        return None if answer["membership"] is None else str(answer["membership"]["state"])
+
+    async def items(self, member: Member | None, path: str) -> list[Any]:
+        """The items of a listing (its first page), as ``member`` sees it."""
+        return list((await self.call("GET", path, as_=member)).expect(200)["items"])

@@ -8,8 +8,11 @@ to browsers. Facts come from node services; shapes from ``federation``.
 from __future__ import annotations
 
 import html
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import discovery, urls
 from federation.documents import (
@@ -17,18 +20,19 @@ from federation.documents import (
     application_document,
     collection_count,
     group_document,
+    ordered_collection,
     person_document,
 )
 from federation.inbox import InboxRefusal, verify_fetch
 from federation.instance import instance_actor
 from federation.keystore import local_keys
 from federation.objects import object_from_post
-from federation.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES
-from node import accounts, follows, groups, posts
+from federation.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
+from node import accounts, follows, groups, pins, posts
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
 from node.stats import node_stats
-from node.storage.models import ActorKind
+from node.storage.models import ActorKind, Group
 from web.html import simple_page
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
@@ -43,14 +47,46 @@ def wants_activity_json(request: web.Request) -> bool:
     return False
 
 
+T = TypeVar("T")
+_SIGNER = web.RequestKey("signer", str)
+
+
+async def _verified_signer(request: web.Request) -> str:
+    """The actor whose key signed this GET (a missing or bad signature is a 401)."""
+    if _SIGNER not in request:
+        try:
+            owner = await verify_fetch(request.app[FEDERATION], incoming_from(request, b""))
+        except InboxRefusal as refusal:
+            raise Problem(refusal.status, refusal.code, refusal.detail) from None
+        request[_SIGNER] = owner
+    return request[_SIGNER]
+
+
 async def require_signed_fetch(request: web.Request) -> None:
     """With authorized fetch on, AS2 documents are only served to signed requests."""
-    if not request.app[SETTINGS].authorized_fetch or not wants_activity_json(request):
-        return
+    if request.app[SETTINGS].authorized_fetch and wants_activity_json(request):
+        await _verified_signer(request)
+
+
+def _is_signed(request: web.Request) -> bool:
+    return "Signature" in request.headers or "Signature-Input" in request.headers
+
+
+async def as_node(request: web.Request, read: Callable[[str | None], Awaitable[T]]) -> T:
+    """``read`` as the node that signed the request may see it (``None``: unsigned).
+
+    A private group's documents exist only for nodes it federates with (see
+    ``node.groups.readable_by_node``). ``read`` runs as an unsigned request first,
+    so public documents never pay for verifying a signature; only when that finds
+    nothing and the request is signed is the signature checked and ``read`` retried.
+    """
+    signer = request.get(_SIGNER)
     try:
-        await verify_fetch(request.app[FEDERATION], incoming_from(request, b""))
-    except InboxRefusal as refusal:
-        raise Problem(refusal.status, refusal.code, refusal.detail) from None
+        return await read(None if signer is None else host_of(signer))
+    except NotFound:
+        if signer is not None or not _is_signed(request):
+            raise
+    return await read(host_of(await _verified_signer(request)))
 
 
 def activity_json(document: object, *, status: int = 200) -> web.Response:
@@ -118,14 +154,20 @@ async def member(request: web.Request) -> web.Response:
 
 async def group(request: web.Request) -> web.Response:
     await require_signed_fetch(request)
-    site, now = request.app[SITE], request.app[CLOCK]()
-    async with request.app[SESSIONS].begin() as session:
-        record = await groups.load_group(session, site, None, request.match_info["name"])
-        view = await groups.view_of(session, record)
-        if not wants_activity_json(request):
-            return simple_page(view.actor.display_name, f"<p>!{html.escape(view.actor.acct)}</p>")
-        keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
-    return activity_json(group_document(view, keys, site.base_url))
+    site, now, name = request.app[SITE], request.app[CLOCK](), request.match_info["name"]
+    if not wants_activity_json(request):
+        async with request.app[SESSIONS]() as session:
+            view = await groups.get_group(session, site, None, name)
+        return simple_page(view.actor.display_name, f"<p>!{html.escape(view.actor.acct)}</p>")
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS].begin() as session:
+            record = await groups.group_for_node(session, site, name, domain)
+            view = await groups.view_of(session, record)
+            keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
+        return group_document(view, keys, site.base_url)
+
+    return activity_json(await as_node(request, read))
 
 
 async def instance(request: web.Request) -> web.Response:
@@ -143,29 +185,77 @@ async def collection(request: web.Request) -> web.Response:
     site = request.app[SITE]
     kind = ActorKind.GROUP if request.match_info["kind"] == "groups" else ActorKind.PERSON
     which = request.match_info["collection"]
-    async with request.app[SESSIONS]() as session:
-        actor = await find_actor(session, request.match_info["name"], site.domain, kind)
-        if kind is ActorKind.GROUP:
-            record = await groups.load_group(session, site, None, actor.handle)
-            total = await groups.member_count(session, record.group) if which == "followers" else 0
-        elif which == "followers":
-            total = await follows.followers_count(session, actor.id)
-        elif which == "following":
-            total = await follows.following_count(session, actor.id)
-        else:
-            total = 0  # we publish no outbox items: activities are delivered, not archived
     uri = {"followers": urls.followers, "following": urls.following, "outbox": urls.outbox}[which]
-    return activity_json(collection_count(uri(actor.uri), total))
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS]() as session:
+            actor = await find_actor(session, request.match_info["name"], site.domain, kind)
+            if kind is ActorKind.GROUP:
+                record = await groups.content_for_node(session, site, actor.handle, domain)
+                followers = which == "followers"
+                total = await groups.member_count(session, record.group) if followers else 0
+            elif which == "followers":
+                total = await follows.followers_count(session, actor.id)
+            elif which == "following":
+                total = await follows.following_count(session, actor.id)
+            else:
+                total = 0  # we publish no outbox items: activities are delivered, not archived
+        return collection_count(uri(actor.uri), total)
+
+    return activity_json(await as_node(request, read))
+
+
+async def _group_collection(
+    request: web.Request,
+    uri_of: Callable[[str], str],
+    items_of: Callable[[AsyncSession, Group], Awaitable[list[Any]]],
+) -> web.Response:
+    """A small collection of a group hosted here, published whole, to those who may read it."""
+    await require_signed_fetch(request)
+    site, name = request.app[SITE], request.match_info["name"]
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS]() as session:
+            record = await groups.content_for_node(session, site, name, domain)
+            items = await items_of(session, record.group)
+        return ordered_collection(uri_of(record.actor.uri), items)
+
+    return activity_json(await as_node(request, read))
+
+
+async def _pinned_objects(session: AsyncSession, group: Group) -> list[Any]:
+    return [{k: v for k, v in object_from_post(post).items() if k != "@context"}
+            for post in await pins.featured(session, group)]  # fmt: skip
+
+
+async def _moderator_uris(session: AsyncSession, group: Group) -> list[Any]:
+    return [actor.uri for actor in await groups.moderators(session, group)]
+
+
+async def featured(request: web.Request) -> web.Response:
+    """A group's pinned threads (its announcements), whole, as Lemmy and Mastodon read them."""
+    return await _group_collection(request, urls.featured, _pinned_objects)
+
+
+async def moderators(request: web.Request) -> web.Response:
+    """Who moderates a group (Lemmy's ``attributedTo`` of a community)."""
+    return await _group_collection(request, urls.moderators, _moderator_uris)
 
 
 async def post_object(request: web.Request) -> web.Response:
     await require_signed_fetch(request)
-    async with request.app[SESSIONS]() as session:
-        view = await posts.get_post(session, None, request.match_info["id"])
+    public_id = request.match_info["id"]
     if not wants_activity_json(request):
+        async with request.app[SESSIONS]() as session:
+            view = await posts.get_post(session, None, public_id)
         title = view.title or f"A post in {view.group.display_name}"
         return simple_page(title, view.content_html)
-    return activity_json(object_from_post(view))
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS]() as session:
+            return object_from_post(await posts.post_for_node(session, public_id, domain))
+
+    return activity_json(await as_node(request, read))
 
 
 def add_activitypub_routes(app: web.Application) -> None:
@@ -179,4 +269,6 @@ def add_activitypub_routes(app: web.Application) -> None:
     app.router.add_get(
         r"/{kind:members|groups}/{name}/{collection:followers|following|outbox}", collection
     )
+    app.router.add_get("/groups/{name}/featured", featured)
+    app.router.add_get("/groups/{name}/moderators", moderators)
     app.router.add_get("/posts/{id}", post_object)

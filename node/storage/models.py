@@ -269,9 +269,17 @@ class Post(Base):
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Pinned to the top of its group by a moderator: an announcement (``featured`` in AP).
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Reaction(Base):
+    """Support sent to a post, by a member of this node or another.
+
+    ``activity_uri`` is the id of the ``Like`` that carried it across nodes (ours once
+    it is sent, or the one that reached us), so an ``Undo`` naming that Like finds it.
+    """
+
     __tablename__ = "reactions"
     __table_args__ = (UniqueConstraint("post_id", "actor_id", "kind", name="uq_reaction"),)
 
@@ -279,6 +287,7 @@ class Reaction(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
     kind: Mapped[ReactionKind] = mapped_column(enum_column(ReactionKind, "reaction_kind"))
+    activity_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

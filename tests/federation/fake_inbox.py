@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,6 +52,23 @@ class Received:
     @property
     def verified(self) -> bool:
         return self.problem is None
+
+    @classmethod
+    def of(
+        cls, request: web.Request, body: bytes, check: tuple[str, str | None, str | None],
+        status: int,
+    ) -> Received:  # fmt: skip
+        """A request as it arrived, with what ``verify_signed`` said of it."""
+        standard, problem, key_id = check
+        return cls(
+            path=request.path,
+            standard=standard,
+            problem=problem,
+            key_id=key_id,
+            content_type=request.headers.get("Content-Type", ""),
+            activity=json.loads(body) if body else {},
+            status=status,
+        )
 
 
 class FakeInbox:
@@ -116,17 +133,7 @@ class FakeInbox:
         headers = dict(request.headers)
         standard, problem, key_id = self._verify(url, headers, body)
         reply = Reply(401) if problem else self._script.popleft() if self._script else Reply()
-        self.received.append(
-            Received(
-                path=request.path,
-                standard=standard,
-                problem=problem,
-                key_id=key_id,
-                content_type=request.headers.get("Content-Type", ""),
-                activity=json.loads(body) if body else {},
-                status=reply.status,
-            )
-        )
+        self.received.append(Received.of(request, body, (standard, problem, key_id), reply.status))
         self._concurrent += 1
         self.max_concurrent = max(self.max_concurrent, self._concurrent)
         try:
@@ -149,27 +156,43 @@ class FakeInbox:
     def _verify(
         self, url: str, headers: dict[str, str], body: bytes
     ) -> tuple[str, str | None, str | None]:
-        now = self._clock()
-        lowered = {k.lower() for k in headers}
-        if "signature-input" in lowered:
-            if self.refuse == "rfc9421":
-                return "rfc9421", "RFC 9421 signatures are not accepted here", None
-            parsed = rfc9421.parse_signatures(headers)
-            key_id = None if isinstance(parsed, Rejected) else parsed[0].keyid
-            result = rfc9421.verify_request(
-                "POST", url, headers, body, key=self.public_key, now=now
-            )
-            return "rfc9421", _problem(result), key_id
-        if "signature" in lowered:
-            if self.refuse == "cavage":
-                return "cavage", "draft-cavage signatures are not accepted here", None
-            params = signatures.parse_signature(headers)
-            key_id = None if isinstance(params, Rejected) else params.key_id
-            result = signatures.verify_request(
-                "POST", url, headers, body, key=self.public_key, now=now
-            )
-            return "cavage", _problem(result), key_id
+        return verify_signed(url, headers, body, self.public_key, self._clock(), self.refuse)
+
+
+def signed_key_id(headers: Mapping[str, str]) -> str | None:
+    """The keyId a request claims (RFC 9421's first signature, else draft-cavage's)."""
+    lowered = {k.lower() for k in headers}
+    if "signature-input" in lowered:
+        parsed = rfc9421.parse_signatures(headers)
+        return None if isinstance(parsed, Rejected) else parsed[0].keyid
+    params = signatures.parse_signature(headers)
+    return None if isinstance(params, Rejected) else params.key_id
+
+
+def verify_signed(
+    url: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    key: PublicKey | None,
+    now: datetime,
+    refuse: str | None = None,
+) -> tuple[str, str | None, str | None]:
+    """Verify a POST with our own verifiers: (standard, problem or None, keyId).
+
+    ``key`` None means the signer's key could not be had; ``refuse`` names a
+    standard answered as unacceptable whatever the signature."""
+    lowered = {k.lower() for k in headers}
+    standard = "rfc9421" if "signature-input" in lowered else "cavage"
+    if standard == "cavage" and "signature" not in lowered:
         return "unsigned", "request is not signed", None
+    if refuse == standard:
+        name = "RFC 9421" if standard == "rfc9421" else "draft-cavage"
+        return standard, f"{name} signatures are not accepted here", None
+    key_id = signed_key_id(headers)
+    if key is None:
+        return standard, f"the key {key_id} could not be fetched", key_id
+    verify = rfc9421.verify_request if standard == "rfc9421" else signatures.verify_request
+    return standard, _problem(verify("POST", url, headers, body, key=key, now=now)), key_id
 
 
 def _problem(result: object) -> str | None:

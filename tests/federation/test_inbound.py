@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from federation.inbound import (
+    SENSITIVE_WARNING,
     ActivityReading,
     PostReading,
     Unsupported,
@@ -144,6 +145,16 @@ def test_a_summary_on_a_note_hides_it_even_when_the_server_forgot_sensitive() ->
     reading = post(note(summary="grief", sensitive=False))
 
     assert (reading.content_warning, reading.sensitive) == ("grief", True)
+
+
+def test_a_lemmy_nsfw_post_without_a_summary_goes_behind_a_default_warning() -> None:
+    document = fixture("lemmy/objects/page.json")
+    document["sensitive"] = True
+
+    reading = post(document)
+
+    assert (reading.content_warning, reading.sensitive) == (SENSITIVE_WARNING, True)
+    assert SENSITIVE_WARNING.strip()
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,5 @@
-"""The ``rig`` fixture: real nodes on loopback, on the backend under test."""
+"""The ``rig`` fixture: real nodes on loopback, on the backend under test; and ``fedify``,
+which starts independent Fedify peers beside them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import IN_CI
 from tests.databases import PostgresDatabases, SqliteDatabases
+from tests.rig.fedify import Peers, require_peer
 from tests.rig.rig import Rig
 
 
@@ -16,3 +19,11 @@ async def rig(backend: SqliteDatabases | PostgresDatabases, tmp_path: Path) -> A
     world = Rig(backend, tmp_path)
     yield world
     await world.close()
+
+
+@pytest.fixture
+async def fedify(tmp_path: Path) -> AsyncIterator[Peers]:
+    """Starts Fedify peers on demand (skipped, or failed in CI, when none is installed)."""
+    peers = Peers(require_peer(IN_CI), tmp_path)
+    yield peers
+    await peers.stop()

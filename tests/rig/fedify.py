@@ -12,17 +12,21 @@ import asyncio
 import os
 import subprocess
 import time
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
+from tests.rig.rig import Rig, _free_port
 from tests.shared_fixtures import REPO_ROOT
 
 PEER_DIR = Path(os.environ.get("KINFOLK_FEDIFY_PEER", REPO_ROOT / "build" / "fedify-peer"))
 START_TIMEOUT = 30.0
+PATIENCE = 15.0  # seconds to wait for a peer, which delivers on its own schedule
+FIRST_PEER_HOST = 40  # peers listen on 127.0.0.40, .41, …; rig nodes use .11 upwards
 
 
 def require_peer(in_ci: bool) -> Path:
@@ -106,3 +110,38 @@ async def start_peer(
             await asyncio.sleep(0.2)
     await peer.stop()
     raise RuntimeError(f"the Fedify peer did not start; see its log in {data.parent}")
+
+
+@dataclass
+class Peers:
+    """Fedify peers started for one test, each on its own loopback address, all stopped
+    at its end (the ``fedify`` fixture)."""
+
+    runner: Path
+    tmp: Path
+    started: list[FedifyPeer] = field(default_factory=list)
+
+    async def start(self, *extra: str, user: str = "alice") -> FedifyPeer:
+        """Another peer; ``extra`` are its command-line options (``--actor-type Group``)."""
+        index = len(self.started)
+        host = f"127.0.0.{FIRST_PEER_HOST + index}"
+        data = self.tmp / f"peer-{index}"
+        peer = await start_peer(self.runner, host, _free_port(host), data, *extra, user=user)
+        self.started.append(peer)
+        return peer
+
+    async def stop(self) -> None:
+        for peer in self.started:
+            await peer.stop()
+
+
+async def eventually(rig: Rig, check: Callable[[], Awaitable[Any]]) -> Any:
+    """Run the rig's workers until ``check`` returns something truthy, and return it."""
+    deadline = time.monotonic() + PATIENCE
+    while time.monotonic() < deadline:
+        await rig.settle()
+        result = await check()
+        if result:
+            return result
+        await asyncio.sleep(0.1)  # the peer delivers on its own schedule
+    raise AssertionError("timed out waiting for the Fedify peer")

@@ -8,11 +8,6 @@ from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode
 
 
-async def _membership(node: RigNode, member: Member, group: str) -> str | None:
-    answer = (await node.api.call("GET", f"/api/v1/groups/{group}", as_=member)).expect(200)
-    return None if answer["membership"] is None else str(answer["membership"]["state"])
-
-
 async def _items(node: RigNode, member: Member, path: str) -> list[Any]:
     return list((await node.api.call("GET", path, as_=member)).expect(200)["items"])
 
@@ -44,7 +39,7 @@ async def test_an_open_group_is_one_conversation_on_three_nodes(rig: Rig) -> Non
         joined = await node.api.call("POST", f"/api/v1/groups/{circle}/join", as_=member)
         assert joined.expect(200)["state"] == "pending"  # until the group's node answers
     await rig.settle()
-    assert [await _membership(b, bea, circle), await _membership(c, cal, circle)] == [
+    assert [await b.api.membership(bea, circle), await c.api.membership(cal, circle)] == [
         "approved",
         "approved",
     ]
@@ -96,7 +91,7 @@ async def test_an_approval_group_decides_and_a_turned_down_member_cannot_post(ri
     for member in (bea, ben):
         await b.api.call("POST", f"/api/v1/groups/{quiet}/join", as_=member)
     await rig.settle()
-    assert await _membership(b, bea, quiet) == "pending"
+    assert await b.api.membership(bea, quiet) == "pending"
     pending = await _items(a, mo, "/api/v1/groups/quiet/members?state=pending")
     assert sorted(m["member"]["acct"] for m in pending) == [
         f"bea@{b.domain}",
@@ -106,8 +101,8 @@ async def test_an_approval_group_decides_and_a_turned_down_member_cannot_post(ri
     await a.api.call("POST", f"/api/v1/groups/quiet/members/bea@{b.domain}/approve", as_=mo)
     await a.api.call("POST", f"/api/v1/groups/quiet/members/ben@{b.domain}/reject", as_=mo)
     await rig.settle()
-    assert await _membership(b, bea, quiet) == "approved"
-    assert await _membership(b, ben, quiet) is None
+    assert await b.api.membership(bea, quiet) == "approved"
+    assert await b.api.membership(ben, quiet) is None
 
     await b.api.post(bea, quiet, "Hello, quietly.", title="Hi")
     # Ben's node no longer counts him a member, so it refuses at once ...

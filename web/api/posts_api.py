@@ -6,10 +6,10 @@ from typing import Any
 
 from pydantic import Field
 
-from node import groups, posts
+from node import groups, pins, posts
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation
-from web.api.schemas import PostOut, PostPage, post_out, post_page
+from web.api.schemas import PinnedPosts, PostOut, PostPage, post_out, post_page
 
 
 class CreatePostBody(Body):
@@ -101,11 +101,31 @@ async def withdraw_support(call: Call[Any, Any]) -> PostOut:
     return post_out(view)
 
 
+async def list_pinned(call: Call[Any, Any]) -> PinnedPosts:
+    views = await pins.list_pinned(call.session, call.site, call.viewer, call.path("name"))
+    return PinnedPosts(items=[post_out(view) for view in views])
+
+
+async def pin(call: Call[Any, Any]) -> PostOut:
+    view = await pins.set_pinned(call.session, call.member, call.path("id"), pinned=True,
+                                 now=call.now)  # fmt: skip
+    return post_out(view)
+
+
+async def unpin(call: Call[Any, Any]) -> PostOut:
+    view = await pins.set_pinned(call.session, call.member, call.path("id"), pinned=False,
+                                 now=call.now)  # fmt: skip
+    return post_out(view)
+
+
 P = "/api/v1/posts/{id}"
 OPERATIONS = (
     Operation("GET", "/api/v1/groups/{name}/posts", list_threads,
               "Threads in a group, newest first", "posts", auth=Auth.OPTIONAL,
               query=PageQuery, response=PostPage, errors=(401, 403, 404, 422)),
+    Operation("GET", "/api/v1/groups/{name}/pinned", list_pinned,
+              "A group's announcements: threads its moderators pinned, latest first", "posts",
+              auth=Auth.OPTIONAL, response=PinnedPosts, errors=(401, 403, 404)),
     Operation("POST", "/api/v1/groups/{name}/posts", create_post, "Start a thread", "posts",
               auth=Auth.REQUIRED, body=CreatePostBody, response=PostOut, status=201,
               errors=(401, 403, 404, 422)),
@@ -123,6 +143,11 @@ OPERATIONS = (
     Operation("DELETE", P, delete_post,
               "Delete a post (author, group moderators, node staff)", "posts",
               auth=Auth.REQUIRED, errors=(401, 403, 404)),
+    Operation("PUT", P + "/pin", pin,
+              "Pin a thread to its group's top as an announcement (group moderators)", "posts",
+              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409, 422)),
+    Operation("DELETE", P + "/pin", unpin, "Unpin a thread (group moderators)", "posts",
+              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409, 422)),
     Operation("PUT", P + "/support", send_support, "Send support to a post", "posts",
               auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409)),
     Operation("DELETE", P + "/support", withdraw_support, "Take your support back", "posts",

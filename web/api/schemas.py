@@ -96,6 +96,7 @@ class PostOut(BaseModel):
     reply_count: int
     supported_by_me: bool
     support_count: int | None = Field(description="Shown to the post's author only")
+    pinned: bool = Field(description="Pinned to its group's top by a moderator (an announcement)")
 
 
 class GroupPage(BaseModel):
@@ -188,6 +189,7 @@ def post_out(view: PostView) -> PostOut:
         reply_count=view.reply_count,
         supported_by_me=view.supported_by_me,
         support_count=view.support_count,
+        pinned=view.pinned,
     )
 
 
@@ -199,6 +201,10 @@ def membership_page(page: Page[MembershipView]) -> MembershipPage:
     return MembershipPage(
         items=[membership_out(v) for v in page.items], next_cursor=page.next_cursor
     )
+
+
+class PinnedPosts(BaseModel):
+    items: list[PostOut]
 
 
 def post_page(page: Page[PostView]) -> PostPage:
