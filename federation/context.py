@@ -25,6 +25,7 @@ from federation.http import Egress, FetchError, Signer, fetch_document, fetch_js
 from federation.inbox_writer import InboxWriter
 from federation.instance import instance_actor
 from federation.keystore import local_keys
+from federation.policy import PolicyCache
 from federation.remote_actors import (
     ActorDocument,
     RemoteKey,
@@ -33,7 +34,7 @@ from federation.remote_actors import (
     store_actor,
 )
 from federation.signature_policy import TimeWindow
-from federation.vocab import Malformed, id_of, same_origin
+from federation.vocab import Malformed, host_of, id_of, same_origin
 from node.site import Site
 from node.storage.models import Actor
 
@@ -61,9 +62,22 @@ class Federation:
     _signs_rfc9421: set[str] = field(default_factory=set)
     # Accepted activities are committed in shared transactions (group commit).
     inbox_writer: InboxWriter = field(init=False)
+    # The admin's federation policy, reloaded every few seconds.
+    policy: PolicyCache = field(init=False)
 
     def __post_init__(self) -> None:
         self.inbox_writer = InboxWriter(self.sessions)
+        self.policy = PolicyCache(self.sessions)
+
+    async def check_policy(self, url_or_host: str) -> None:
+        """Raise ``FetchError`` if federation policy refuses the host of ``url_or_host``."""
+        try:
+            host = host_of(url_or_host) if "://" in url_or_host else url_or_host.lower()
+        except ValueError:
+            raise FetchError(f"not a valid URL: {url_or_host[:200]}") from None
+        reason = await self.policy.refusal(host)
+        if reason is not None:
+            raise FetchError(f"{host} is refused by this node's federation policy: {reason}")
 
     def host_may_be_failing(self, host: str) -> bool:
         """False when we marked ``host`` alive within the last minute (no need again)."""
@@ -110,6 +124,7 @@ class Federation:
         return self._signer
 
     async def fetch(self, url: str) -> dict[str, Any]:
+        await self.check_policy(url)
         return await fetch_document(
             self.http, self.egress, url, signer=await self.signer(), now=self.clock
         )
@@ -140,6 +155,7 @@ class Federation:
         name, _, host = handle.lstrip("@!").partition("@")
         if not name or not host:
             raise FetchError(f"{handle!r} is not a handle of the form name@host")
+        await self.check_policy(host)
         schemes = ["https", "http"] if self.egress.allow_http else ["https"]
         last: FetchError | None = None
         for scheme in schemes:

@@ -282,6 +282,88 @@ async def _pin_activity(session: AsyncSession, site: Site, event: Event, now: da
     await _share_in_group(session, site, now, moderator, post, activity)
 
 
+async def _removal_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    """A moderator's removal: their own ``Delete`` with the reason as ``summary``, which
+    the group Announces (Lemmy's shape; Lemmy calls it a Remove)."""
+    post = await session.get(Post, event.subject_id)
+    if post is None:
+        return
+    moderator = await session.get_one(Actor, event.actor_id)
+    group = await session.get_one(Group, post.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    reason = json.loads(event.data).get("reason") or None
+    extra = {} if reason is None else {"summary": reason}
+    activity = _activity(site, now, "Delete", moderator, post.uri, audience=group_actor.uri,
+                         **_addressing(group, group_actor), **extra)  # fmt: skip
+    await _share_in_group(session, site, now, moderator, post, activity)
+
+
+def _block(
+    site: Site, now: datetime, moderator: Actor, member: Actor, group_actor: Actor,
+    data: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """A ban as Lemmy sends it: the moderator's ``Block`` of the member, ``target`` the group."""
+    extra: dict[str, Any] = {}
+    if data.get("reason"):
+        extra["summary"] = data["reason"]
+    if data.get("until"):
+        extra["endTime"] = extra["expires"] = data["until"]  # Lemmy 0.19 reads expires
+    return _activity(site, now, "Block", moderator, member.uri, target=group_actor.uri,
+                     audience=group_actor.uri, to=[member.uri], cc=[group_actor.uri],
+                     **extra)  # fmt: skip
+
+
+async def _announce_ban(
+    session: AsyncSession, site: Site, now: datetime, group: Group, group_actor: Actor,
+    member: Actor, activity: dict[str, Any],
+) -> None:  # fmt: skip
+    """The group Announces a ban (or its lifting) to its members' nodes and the member's."""
+    inboxes = await _member_inboxes(session, group.id)
+    own = None if member.local else await session.get(RemoteActor, member.id)
+    if own is not None and (own.shared_inbox or own.inbox) not in inboxes:
+        inboxes.append(own.shared_inbox or own.inbox)
+    if not inboxes:
+        return
+    inner = {key: value for key, value in activity.items() if key != "@context"}
+    announce = _activity(site, now, "Announce", group_actor, inner, audience=group_actor.uri,
+                         **_addressing(group, group_actor))  # fmt: skip
+    await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=inboxes,
+                  object_uri=activity["id"], now=now)  # fmt: skip
+
+
+async def _ban_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    membership = await session.get(Membership, event.subject_id)
+    if membership is None or membership.state is not MembershipState.BANNED:
+        return  # lifted before it was sent
+    group = await session.get_one(Group, membership.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    if not group_actor.local:
+        return
+    member = await session.get_one(Actor, membership.member_id)
+    moderator = await session.get_one(Actor, event.actor_id)
+    block = _block(site, now, moderator, member, group_actor, json.loads(event.data))
+    await _announce_ban(session, site, now, group, group_actor, member, block)
+
+
+async def _unban_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    data = json.loads(event.data)
+    member = await session.get(Actor, event.subject_id)
+    group_actor = await session.get(Actor, data.get("group"))
+    if member is None or group_actor is None or not group_actor.local:
+        return
+    group = await session.scalar(select(Group).where(Group.actor_id == group_actor.id))
+    if group is None:
+        return
+    moderator = await session.get_one(Actor, event.actor_id)
+    block = _block(site, now, moderator, member, group_actor, {})
+    del block["@context"]
+    undo = _activity(site, now, "Undo", moderator, block, audience=group_actor.uri,
+                     to=[member.uri], cc=[group_actor.uri])  # fmt: skip
+    if data.get("reason"):
+        undo["summary"] = data["reason"]
+    await _announce_ban(session, site, now, group, group_actor, member, undo)
+
+
 async def _join_request(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
     membership = await session.get(Membership, event.subject_id)
     if membership is None:
@@ -336,6 +418,9 @@ _HANDLERS = {
     EventKind.UNREACTED: _unreaction_activity,
     EventKind.POST_PINNED: _pin_activity,
     EventKind.POST_UNPINNED: _pin_activity,
+    EventKind.POST_REMOVED: _removal_activity,
+    EventKind.MEMBER_BANNED: _ban_activity,
+    EventKind.MEMBER_UNBANNED: _unban_activity,
     EventKind.JOIN_REQUESTED: _join_request,
     EventKind.JOIN_WITHDRAWN: _join_withdrawn,
     EventKind.JOIN_ACCEPTED: _join_accepted,

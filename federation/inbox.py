@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,13 +35,37 @@ from federation.vocab import ACTIVITY_MEDIA_TYPES, Malformed, host_of, id_of, re
 
 log = logging.getLogger("kinfolk.inbox")
 
-# Federation policy hook: called with the sender's host before any work is done;
-# returns a reason to refuse, or None. The moderation issue fills this in.
+# Federation policy: called with the sender's host before any work is done; returns a
+# reason to refuse, or None. By default the node's own (``Federation.policy``).
 PolicyCheck = Callable[[str], Awaitable[str | None]]
 
 
 async def open_policy(host: str) -> str | None:
     return None
+
+
+def _signer_host(headers: Mapping[str, str]) -> str:
+    """The host named by the signature's keyId ("" when there is none to read yet)."""
+    try:
+        _, key_id = _key_id(headers)
+    except InboxRefusal:
+        return ""  # refused as unsigned by ``authenticate``, after the policy
+    try:
+        return host_of(key_id) if "://" in key_id else ""
+    except ValueError:
+        return ""  # not a URL: refused when the key is looked up
+
+
+async def check_policy(policy: PolicyCheck, hosts: Iterable[str]) -> None:
+    """Refuse (403) a request from a host federation policy refuses."""
+    for host in dict.fromkeys(h for h in hosts if h):
+        reason = await policy(host)
+        if reason is not None:
+            raise InboxRefusal(
+                403,
+                "refused_by_policy",
+                f"{host} is refused by this node's federation policy: {reason}",
+            )
 
 
 class InboxRefusal(Exception):
@@ -170,15 +194,16 @@ async def authenticate(
 
 
 async def receive(
-    federation: Federation, incoming: Incoming, *, policy: PolicyCheck = open_policy
+    federation: Federation, incoming: Incoming, *, policy: PolicyCheck | None = None
 ) -> Accepted:
     """Verify and durably queue one delivered activity (raises ``InboxRefusal``)."""
     activity = parse_activity(incoming)
     actor = activity["actor"] if isinstance(activity["actor"], str) else id_of(activity["actor"])
     assert actor is not None
-    reason = await policy(host_of(actor))
-    if reason is not None:
-        raise InboxRefusal(403, "refused_by_policy", reason)
+    # Before any key is fetched: the actor's host and the one its keyId names.
+    await check_policy(
+        policy or federation.policy.refusal, [host_of(actor), _signer_host(incoming.headers)]
+    )
     if host_of(activity["id"]) != host_of(actor):
         raise InboxRefusal(400, "foreign_activity_id", "the activity id is not on its actor's host")
     signer = await authenticate(federation, incoming, activity)
@@ -201,6 +226,7 @@ async def receive(
 async def verify_fetch(federation: Federation, incoming: Incoming) -> str:
     """Authorized fetch: a GET must be signed by some actor's valid key; returns its owner."""
     scheme, key_id = _key_id(incoming.headers)
+    await check_policy(federation.policy.refusal, [_signer_host(incoming.headers)])
     key = await _lookup(federation, key_id, refresh=False)
     if key is None:
         raise InboxRefusal(401, "unknown_key", f"{key_id} is not a key its actor publishes")

@@ -8,7 +8,8 @@ row; the caller passes shared inboxes where actors have them and leaves out our
 own node. A host already known to be unreachable gets its row as ``failed``
 (nothing is sent; ``mark_host_alive`` resumes new work), and a host whose
 breaker is open gets its row due when the breaker half-opens, so the worker
-never scans rows it may not send.
+never scans rows it may not send. Hosts federation policy refuses get no row
+at all, and ``drop_refused_deliveries`` fails what was queued before a change.
 
 State transitions (``QueueState``): queued → done | failed, nothing else;
 ``purge_finished`` deletes finished rows once they are past their retention.
@@ -22,13 +23,17 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, select
+from sqlalchemy import delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.destinations import UNREACHABLE_ERROR, host_of
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
+from node.federation_policy import decide
+from node.federation_rules import policy_for_hosts
 
 log = logging.getLogger("kinfolk.delivery")
+
+REFUSED_ERROR = "refused by federation policy"
 
 
 async def enqueue(
@@ -45,6 +50,14 @@ async def enqueue(
     if not isinstance(uri, str) or not uri:
         raise ValueError("an outgoing activity needs a string id")
     targets = {inbox: host_of(inbox) for inbox in dict.fromkeys(inboxes)}
+    refused = await _refused_hosts(session, set(targets.values()))
+    if refused:
+        # Federation policy: nothing goes to a suspended (or, in allowlist mode, unlisted) host.
+        log.info(
+            "not sending %s to hosts refused by federation policy: %s", uri, ", ".join(refused),
+            extra={"activity": uri, "hosts": refused},
+        )  # fmt: skip
+        targets = {inbox: host for inbox, host in targets.items() if host not in refused}
     outgoing = OutgoingActivity(
         uri=uri,
         actor_id=actor_id,
@@ -74,6 +87,35 @@ async def enqueue(
             extra={"activity": uri, "hosts": skipped},
         )
     return outgoing
+
+
+async def _refused_hosts(session: AsyncSession, hosts: set[str]) -> list[str]:
+    if not hosts:
+        return []
+    policy = await policy_for_hosts(session, hosts)
+    return sorted(host for host in hosts if not decide(policy, host).federates)
+
+
+async def drop_refused_deliveries(session: AsyncSession, *, now: datetime) -> list[str]:
+    """Fail the queued deliveries to hosts federation policy now refuses; returns the hosts."""
+    hosts = set(
+        await session.scalars(
+            select(Delivery.host).where(Delivery.state == QueueState.QUEUED).distinct()
+        )
+    )
+    refused = await _refused_hosts(session, hosts)
+    if refused:
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.state == QueueState.QUEUED, Delivery.host.in_(refused))
+            .values(
+                state=QueueState.FAILED,
+                last_error=REFUSED_ERROR,
+                finished_at=now,
+                claimed_until=None,
+            )
+        )
+    return refused
 
 
 def _delivery_row(

@@ -26,7 +26,11 @@ origin no longer serves it), so a group cannot put words in the mouth of a
 member of another node in public. A private
 group's posts cannot be fetched again by third nodes (their origin serves them
 to the group's node only); for those the group's word is taken, as the one
-place that checked the author's signature. Content of a group elsewhere that
+place that checked the author's signature. A moderator's removal (a Delete
+by someone other than the post's author, Lemmy's shape) and a ban (``Block``
+with the group as ``target``, and its ``Undo``) are taken on the word of the
+group that announces them, for its own posts and members only: the group's
+node is where the group is moderated. Content of a group elsewhere that
 reaches us addressed to its members only marks that group private here.
 
 Reactions (a ``Like`` of a post, its ``Undo``) that a group announces are taken
@@ -42,7 +46,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -63,7 +67,7 @@ from federation.vocab import (
     same_origin,
     type_of,
 )
-from node import follows, groups, pins, posts, reactions, remote_members
+from node import follows, groups, moderation, pins, posts, reactions, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
 from node.storage.models import (
@@ -151,10 +155,14 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
         inner, source = await fed.fetch(inner), inner
     if isinstance(inner, dict) and inner.get("type") in POST_TYPES:
         inner = _as_create(inner)
-    if isinstance(inner, dict) and inner.get("type") in {"Like", "Dislike", "Undo"}:
+    if isinstance(inner, dict) and _is_ban(inner):
+        _banned_from(inner, group_uri)
+    elif isinstance(inner, dict) and inner.get("type") in {"Like", "Dislike", "Undo"}:
         inner = _announced_reaction(inner)
     elif isinstance(inner, dict) and inner.get("type") in {"Add", "Remove"}:
         _pinned_in(inner, group_uri)
+    elif isinstance(inner, dict) and _is_removal(inner):
+        pass  # the group's word, for posts made in it: checked in on_delete
     else:
         if not isinstance(inner, dict) or inner.get("type") not in {"Create", "Update", "Delete"}:
             kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
@@ -163,6 +171,32 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
         inner = await _checked_at_origin(fed, source, inner)
     await _ensure_actor(fed, inner["actor"])
     return Prepared(inner, via=group_uri)
+
+
+def _is_removal(inner: dict[str, Any]) -> bool:
+    """A Delete by someone other than the object's author (whose server would be the
+    object's): a moderator's removal, as Lemmy sends it."""
+    if inner.get("type") != "Delete":
+        return False
+    actor = require_uri(inner.get("actor"), "announced actor")
+    return not same_origin(actor, require_uri(inner.get("object"), "announced object"))
+
+
+def _is_ban(inner: dict[str, Any]) -> bool:
+    undone = inner.get("object")
+    return inner.get("type") == "Block" or (
+        inner.get("type") == "Undo" and isinstance(undone, dict) and undone.get("type") == "Block"
+    )
+
+
+def _banned_from(inner: dict[str, Any], group_uri: str) -> None:
+    """A group announces only bans from itself (Lemmy's ``target``; a ban from the whole
+    instance has none, and is not followed)."""
+    block = inner["object"] if inner["type"] == "Undo" else inner
+    if id_of(block.get("target")) != group_uri:
+        raise Ignored("a group announces bans from itself only")
+    if inner["type"] == "Undo" and id_of(block.get("actor")) != inner.get("actor"):
+        raise Malformed("an actor can only undo its own ban")
 
 
 def _not_ours(fed: Federation, uri: str | None) -> None:
@@ -322,6 +356,9 @@ async def on_undo(
 ) -> None:
     obj = activity.get("object")
     kind = obj.get("type") if isinstance(obj, dict) else None
+    if kind == "Block":
+        await _undo_block(fed, session, activity, via)
+        return
     if kind in {"Like", "Dislike"} or isinstance(obj, str):
         await _undo_reaction(fed, session, activity, via)
         return
@@ -470,12 +507,68 @@ async def on_delete(
     actor = await find_actor_by_uri(session, activity["actor"])
     if actor is None:
         raise Ignored("we hold nothing of this actor")
+    if via is not None and _is_removal(activity):
+        # A moderator's removal, announced by the group: its node moderates the group.
+        group_actor = await _actor(session, via)
+        group = await _group_row(session, group_actor)
+        if (
+            group is None
+            or target is None
+            or not await posts.removed_elsewhere(session, group, target, now=fed.clock())
+        ):
+            raise Ignored("we hold no post by that id in that group")
+        log.info("%s removed %s from %s", actor.uri, target, via)
+        return
     if target == activity["actor"]:
         raise Ignored("removing the content of deleted accounts comes with moderation")
     if target is None or not await posts.delete_remote_post(
         session, uri=target, author=actor, now=fed.clock()
     ):
         raise Ignored("no post of this actor by that id")
+
+
+async def _ban_parts(
+    session: AsyncSession, block: dict[str, Any], via: str | None, actor_uri: str
+) -> tuple[Group, Actor]:
+    """The group a ban is from (said by the group, or announced by it) and our member."""
+    group_actor = await find_actor_by_uri(session, via or actor_uri)
+    if group_actor is None or group_actor.kind is not ActorKind.GROUP or group_actor.local:
+        raise Ignored("bans reach us from the group they are made in")
+    if id_of(block.get("target")) != group_actor.uri:
+        raise Ignored("only bans from a group are followed (not a person's blocks)")
+    group = await _group_row(session, group_actor)
+    if group is None:
+        raise Ignored(f"{group_actor.uri} is not a group here")
+    return group, await _local(session, id_of(block.get("object")))
+
+
+def _until(value: Any) -> datetime | None:
+    """When a ban ends (Lemmy: ``expires``, formerly ``endTime``); unreadable: never."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None
+
+
+async def on_block(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    """A group elsewhere banned one of our members (Lemmy's ``Block`` with ``target``)."""
+    group, member = await _ban_parts(session, activity, via, activity["actor"])
+    until = _until(activity.get("expires")) or _until(activity.get("endTime"))
+    await moderation.banned_elsewhere(session, group, member, until=until, now=fed.clock())
+    log.info("%s is banned from %s", member.uri, via or activity["actor"])
+
+
+async def _undo_block(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    group, member = await _ban_parts(session, activity["object"], via, activity["actor"])
+    if not await moderation.unbanned_elsewhere(session, group, member):
+        raise Ignored("it lifts no ban we know of")
 
 
 def _pinned_in(activity: dict[str, Any], group_uri: str) -> str:
@@ -517,6 +610,7 @@ HANDLERS = {
     "Like": on_like,
     "Dislike": on_dislike,
     "Add": on_add_or_remove,
+    "Block": on_block,
     "Remove": on_add_or_remove,
 }
 

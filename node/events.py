@@ -36,6 +36,14 @@ class EventKind(enum.StrEnum):
     # ... or taken back (subject: the post; data: ``like_uri``, and ``activity``, the Undo's
     # id when it came from another node).
     UNREACTED = "post.unreacted"
+    # A moderator removed someone else's post (subject: the post; data: ``reason``): the
+    # moderator's act, not the author's.
+    POST_REMOVED = "post.removed"
+    # A moderator banned a member from a group hosted here (subject: the membership; data:
+    # ``reason``, ``until``) or lifted the ban (subject: the member; data: ``group``, the
+    # group's actor id, and ``reason``).
+    MEMBER_BANNED = "group.member_banned"
+    MEMBER_UNBANNED = "group.member_unbanned"
     # A local member asked to join a group on another node (subject: the membership).
     JOIN_REQUESTED = "group.join_requested"
     # A local member left (or withdrew from) a group on another node (subject: the group).

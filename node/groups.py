@@ -381,9 +381,17 @@ async def join_group(
     its answer arrives, and is recorded for federation to send.
     """
     record = await load_group(session, site, viewer, acct)
-    if record.membership is not None:
-        if record.membership.state is MembershipState.BANNED:
+    if record.membership is not None and record.membership.state is MembershipState.BANNED:
+        banned = await session.scalar(
+            select(Membership).where(
+                Membership.group_id == record.group.id, Membership.member_id == viewer.actor_id
+            )
+        )
+        if banned is None or not permissions.ban_has_ended(banned.banned_until, now):
             raise PermissionDenied("you are banned from this group")
+        await session.delete(banned)  # the ban has run its course
+        await session.flush()
+    elif record.membership is not None:
         return record.membership
     open_here = record.actor.local and record.group.join_policy is JoinPolicy.OPEN
     state = MembershipState.APPROVED if open_here else MembershipState.PENDING

@@ -8,6 +8,8 @@ helpers raise the domain error the caller should surface.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from node.errors import NotFound, PermissionDenied
 from node.storage.models import GroupRole, MembershipState, Visibility
 from node.views import MembershipView, Viewer
@@ -89,6 +91,17 @@ def require_can_delete(viewer: Viewer, author_id: int, membership: MembershipVie
     if viewer.actor_id == author_id or is_group_moderator(membership) or viewer.is_node_staff:
         return
     raise PermissionDenied("only the author, the group's moderators or node staff can delete")
+
+
+def require_can_remove(viewer: Viewer, membership: MembershipView | None) -> None:
+    """Removing someone's post (with a reason, in the log) is a moderator's act."""
+    if not (is_group_moderator(membership) or viewer.is_node_staff):
+        raise PermissionDenied("only the group's moderators or node staff can remove posts")
+
+
+def ban_has_ended(banned_until: datetime | None, now: datetime) -> bool:
+    """A ban with an end that has passed no longer holds: the member may ask to join again."""
+    return banned_until is not None and banned_until <= now
 
 
 def require_group_moderator(membership: MembershipView | None) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from node import permissions
+from node import moderation, permissions
 from node.actors import actor_ref
 from node.content import render_markdown, sanitize_html
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -39,6 +39,7 @@ from node.storage.models import (
     GroupRole,
     Membership,
     MembershipState,
+    ModAction,
     Post,
     Reaction,
     ReactionKind,
@@ -394,15 +395,61 @@ async def edit_post(
 async def delete_post(
     session: AsyncSession, viewer: Viewer, public_id: str, *, now: datetime
 ) -> None:
-    """Delete a post: its author, the group's moderators or node staff may."""
+    """Delete a post: its author may; for anyone else (the group's moderators, node staff)
+    this is a removal (``remove_post``), their own act, without a reason."""
     post, group = await load_post(session, viewer, public_id)
     permissions.require_can_delete(viewer, post.author_id, group.membership)
+    if viewer.actor_id != post.author_id:
+        await _remove(session, viewer, post, group, reason="", now=now)
+        return
     if post.deleted_at is not None:
         return
     _wipe(post, now)
     await record_event(
         session, EventKind.POST_DELETED, actor_id=viewer.actor_id, subject_id=post.id, now=now
     )
+
+
+async def remove_post(
+    session: AsyncSession, viewer: Viewer, public_id: str, *, reason: str, now: datetime
+) -> None:
+    """A moderator removes a post or reply, saying why: wiped like a deletion, written to the
+    group's moderation log, and sent as the moderator's act (not the author's)."""
+    post, group = await load_post(session, viewer, public_id)
+    permissions.require_can_remove(viewer, group.membership)
+    await _remove(session, viewer, post, group, reason=moderation.clean_reason(reason), now=now)
+
+
+async def _remove(
+    session: AsyncSession, viewer: Viewer, post: Post, group: GroupRecord, *, reason: str,
+    now: datetime,
+) -> None:  # fmt: skip
+    if post.deleted_at is not None:
+        return
+    _wipe(post, now)
+    await record_event(
+        session, EventKind.POST_REMOVED, actor_id=viewer.actor_id, subject_id=post.id, now=now,
+        reason=reason,
+    )  # fmt: skip
+    if group.actor.local:
+        await moderation.record_action(
+            session, group.group, ModAction.REMOVE_POST, moderator_id=viewer.actor_id,
+            target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id,
+            reason=reason, now=now,
+        )  # fmt: skip
+
+
+async def removed_elsewhere(
+    session: AsyncSession, group: Group, uri: str, *, now: datetime
+) -> bool:
+    """A group elsewhere removed one of its posts (its node moderates it): wiped here too,
+    ours or not. False if we hold no such post in that group."""
+    post = await session.scalar(select(Post).where(Post.uri == uri, Post.group_id == group.id))
+    if post is None:
+        return False
+    if post.deleted_at is None:
+        _wipe(post, now)
+    return True
 
 
 def _wipe(post: Post, now: datetime) -> None:

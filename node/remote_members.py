@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind, record
+from node.permissions import ban_has_ended
 from node.storage.models import (
     Actor,
     Group,
@@ -42,6 +43,14 @@ async def request_to_join(
     again, so both sides agree; a banned member is turned down every time.
     """
     membership = await membership_of(session, group, member)
+    if (
+        membership is not None
+        and membership.state is MembershipState.BANNED
+        and ban_has_ended(membership.banned_until, now)
+    ):
+        await session.delete(membership)  # the ban has run its course
+        await session.flush()
+        membership = None
     if membership is not None and membership.state is MembershipState.BANNED:
         await record(
             session, EventKind.JOIN_REJECTED, actor_id=group_actor.id, subject_id=member.id,

@@ -115,6 +115,14 @@ class FollowState(enum.StrEnum):
     ACCEPTED = "accepted"
 
 
+class ModAction(enum.StrEnum):
+    """What a group moderator did, as the moderation log records it."""
+
+    REMOVE_POST = "remove_post"
+    BAN = "ban"
+    UNBAN = "unban"
+
+
 class ReactionKind(enum.StrEnum):
     """Reactions are deliberately few and supportive: no dislikes in peer support."""
 
@@ -235,6 +243,8 @@ class Membership(Base):
     role: Mapped[GroupRole] = mapped_column(enum_column(GroupRole, "group_role"))
     # Across nodes, joining is a Follow of the group: its id, to answer or undo it.
     follow_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    # A ban with an end: once past, the member may ask to join again.
+    banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -332,3 +342,57 @@ class Event(Base):
     data: Mapped[str] = mapped_column(Text, default="{}")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ModerationEntry(Base):
+    """One moderator action in a group hosted here: who, what, why, when.
+
+    The target is kept by URI too, so an entry still says what it was about after the
+    post or member row is gone.
+    """
+
+    __tablename__ = "moderation_log"
+    __table_args__ = (Index("ix_moderation_log_group", "group_id", "created_at", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    moderator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
+    action: Mapped[ModAction] = mapped_column(enum_column(ModAction, "mod_action"))
+    target_uri: Mapped[str] = mapped_column(String(2048))
+    target_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), nullable=True
+    )
+    target_actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class FederationRule(Base):
+    """The admin's rule for one domain (see ``node.federation_policy``)."""
+
+    __tablename__ = "federation_rules"
+
+    domain: Mapped[str] = mapped_column(String(255), primary_key=True)
+    severity: Mapped[str] = mapped_column(String(16), default="noop")
+    reject_media: Mapped[bool] = mapped_column(Boolean, default=False)
+    reject_reports: Mapped[bool] = mapped_column(Boolean, default=False)
+    allow: Mapped[bool] = mapped_column(Boolean, default=False)
+    public_comment: Mapped[str] = mapped_column(Text, default="")
+    private_comment: Mapped[str] = mapped_column(Text, default="")
+    obfuscate: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NodeSetting(Base):
+    """A setting the admin changes on a running node (the federation mode, …), by name."""
+
+    __tablename__ = "node_settings"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -32,7 +32,7 @@ PASSWORD = "a long enough password"
 
 # The interface scripts rely on: commands, subcommands and the flags each one takes.
 HELP = {
-    (): ["init", "serve", "migrate", "config", "user", "group"],
+    (): ["init", "serve", "migrate", "config", "user", "group", "policy"],
     ("init",): ["--admin", "--password-stdin"],
     ("serve",): ["--host", "--port", "--migrate"],
     ("migrate",): [],
@@ -44,6 +44,16 @@ HELP = {
         "name", "--private", "--approval", "--owner", "--display-name", "--description",
         "--rule", "--language",
     ],
+    ("policy",): ["mode", "set", "remove", "list", "import", "export"],
+    ("policy", "mode"): ["open", "blocklist", "allowlist"],
+    ("policy", "set"): [
+        "domain", "suspend", "limit", "reject-media", "reject-reports", "allow", "--reason",
+        "--private-reason",
+    ],
+    ("policy", "remove"): ["domain"],
+    ("policy", "list"): [],
+    ("policy", "import"): ["FILE.csv"],
+    ("policy", "export"): [],
 }  # fmt: skip
 
 
@@ -212,3 +222,59 @@ def test_config_masks_the_secret(tmp_path: Path) -> None:
     stored = (tmp_path / "fresh" / "secret_key").read_text().strip()
     assert stored not in shown.stdout
     assert f"data_dir = {tmp_path / 'fresh'}" in shown.stdout
+
+
+async def test_an_admin_scripts_the_federation_policy(
+    node_env: dict[str, str], tmp_path: Path
+) -> None:
+    async def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(kinfolk, node_env, *args)
+
+    assert (await run("migrate")).returncode == 0
+    added = await run("policy", "set", "Bad.Example", "suspend", "--reason", "harassment")
+    assert added.returncode == 0, added.stderr
+    assert "bad.example: suspend  reason: harassment" in added.stdout
+    assert (await run("policy", "set", "friend.example", "allow")).returncode == 0
+    assert (await run("policy", "mode", "allowlist")).stdout == "Federation mode: allowlist\n"
+
+    blocklist = tmp_path / "blocks.csv"
+    blocklist.write_text(
+        "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
+        + "".join(f"spam{i}.example,suspend,false,false,bulk,false\n" for i in range(1500))
+        + "loud.example,silence,true,false,,false\n",
+        encoding="utf-8",
+    )
+    imported = await run("policy", "import", str(blocklist))
+    assert imported.returncode == 0, imported.stderr
+    assert imported.stdout == "Imported 1501 domain rule(s)\n"
+    assert "1501/1501 domains" in imported.stderr  # the progress bar
+
+    listed = (await run("policy", "list")).stdout.splitlines()
+    assert listed[0] == "mode: allowlist"
+    assert "friend.example\tallow" in listed
+    assert "loud.example\tlimit reject-media" in listed
+    assert len(listed) == 1 + 1503
+
+    exported = (await run("policy", "export")).stdout.splitlines()
+    assert (
+        exported[0] == "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate"
+    )
+    assert "bad.example,suspend,false,false,harassment,false" in exported
+    assert "loud.example,silence,true,false,,false" in exported
+    assert not any(line.startswith("friend.example") for line in exported)
+    assert len(exported) == 1 + 1502
+
+    assert (await run("policy", "remove", "bad.example")).returncode == 0
+    missing = await run("policy", "remove", "bad.example")
+    assert (missing.returncode, missing.stderr) == (
+        1,
+        "kinfolk: there is no rule for bad.example (domain)\n",
+    )
+    bad = await run("policy", "set", "not a domain", "suspend")
+    assert bad.returncode == 1
+    assert "is not a domain" in bad.stderr
+    broken = tmp_path / "broken.csv"
+    broken.write_text("#domain,#severity\nx.example,obliterate\n", encoding="utf-8")
+    refused = await run("policy", "import", str(broken))
+    assert refused.returncode == 1
+    assert "line 2" in refused.stderr

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web.api import accounts_api, follows_api, groups_api, posts_api
+from web.api import accounts_api, follows_api, groups_api, moderation_api, posts_api
 from web.api.openapi import document_handler
 from web.api.operation import Operation, wrap
 
 OPERATIONS: tuple[Operation, ...] = (
-    accounts_api.OPERATIONS + follows_api.OPERATIONS + groups_api.OPERATIONS + posts_api.OPERATIONS
+    accounts_api.OPERATIONS
+    + follows_api.OPERATIONS
+    + groups_api.OPERATIONS
+    + posts_api.OPERATIONS
+    + moderation_api.OPERATIONS
 )
 
 

@@ -1,0 +1,249 @@
+"""Federation policy: which other nodes this one talks to, and how far it trusts them.
+
+Design note. The admin picks a mode and keeps rules per domain:
+
+- ``blocklist`` (the default): everyone federates except suspended domains;
+- ``allowlist``: only domains with an ``allow`` rule federate (a suspension still wins);
+- ``open``: everyone federates; rules are kept but not enforced (a pause switch).
+
+A rule on ``example.com`` covers it and every subdomain, as in Mastodon;
+``*.example.com`` covers the subdomains only. A rule may name a port
+(``127.0.0.13:41234``), which then matches that exact authority; a bare name
+matches it on any port. When several rules match, the strictest wins: the
+highest severity, any ``reject_*`` flag, any ``allow``.
+
+Everything here is pure: ``decide(policy, host)`` is what the inbox, delivery
+and fetches ask, and the CSV functions read and write Mastodon's domain-block
+export (``#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate``).
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import ipaddress
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from node.errors import InvalidInput
+
+
+class Mode(enum.StrEnum):
+    OPEN = "open"
+    BLOCKLIST = "blocklist"
+    ALLOWLIST = "allowlist"
+
+
+class Severity(enum.StrEnum):
+    """How hard a domain is held off, weakest first (Mastodon: noop, silence, suspend)."""
+
+    NOOP = "noop"
+    LIMIT = "limit"
+    SUSPEND = "suspend"
+
+
+_RANK = {Severity.NOOP: 0, Severity.LIMIT: 1, Severity.SUSPEND: 2}
+DEFAULT_MODE = Mode.BLOCKLIST
+
+
+@dataclass(frozen=True)
+class Rule:
+    """What the admin decided about one domain (``*.`` prefix: its subdomains only)."""
+
+    domain: str
+    severity: Severity = Severity.NOOP
+    reject_media: bool = False
+    reject_reports: bool = False
+    allow: bool = False
+    public_comment: str = ""
+    private_comment: str = ""
+    obfuscate: bool = False
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What applies to one host. ``reason`` is the public one, safe to tell the host."""
+
+    federates: bool
+    limited: bool = False
+    reject_media: bool = False
+    reject_reports: bool = False
+    reason: str = ""
+    rule: str | None = None  # the domain of the rule that decided, for logs
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: Mode = DEFAULT_MODE
+    rules: Mapping[str, Rule] = field(default_factory=dict)
+
+
+_LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
+
+
+def normalize_domain(raw: str) -> str:
+    """The form rules are stored under: lower case, IDNA, no scheme, path or trailing dot."""
+    value = raw.strip().lower()
+    if "://" in value:
+        value = value.split("://", 1)[1]
+    value = value.split("/", 1)[0].rstrip(".")
+    wildcard = value.startswith("*.")
+    name = value[2:] if wildcard else value
+    port = ""
+    if name.startswith("["):  # an IPv6 literal, [::1] or [::1]:8080
+        end = name.find("]")
+        host, rest = name[: end + 1], name[end + 1 :]
+        if end < 0 or (rest and not re.fullmatch(r":\d{1,5}", rest)):
+            raise InvalidInput(f"{raw!r} is not a domain", field="domain")
+        port = rest
+        try:
+            ipaddress.IPv6Address(host[1:-1])
+        except ValueError:
+            raise InvalidInput(f"{raw!r} is not a domain", field="domain") from None
+        return host + port
+    if ":" in name:
+        name, _, digits = name.partition(":")
+        if not digits.isdigit() or len(digits) > 5:
+            raise InvalidInput(f"{raw!r} has a bad port", field="domain")
+        port = f":{int(digits)}"
+    try:
+        name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError:
+        raise InvalidInput(f"{raw!r} is not a domain", field="domain") from None
+    labels = name.split(".")
+    if not name or len(name) > 253 or not all(_LABEL.match(label) for label in labels):
+        raise InvalidInput(f"{raw!r} is not a domain", field="domain")
+    if wildcard and port:
+        raise InvalidInput(f"{raw!r}: a wildcard rule cannot name a port", field="domain")
+    return ("*." if wildcard else "") + name + port
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def candidate_domains(host: str) -> list[str]:
+    """Every rule domain that could cover ``host`` (``name`` or ``name:port``), most
+    specific first: the authority, the bare name, then each parent and its wildcard."""
+    host = host.strip().lower().rstrip(".")
+    if host.startswith("["):
+        name = host[: host.find("]") + 1]
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    found = [host] if host != name else []
+    found.append(name)
+    if _is_ip(name):
+        return found
+    labels = name.split(".")
+    for i in range(1, len(labels)):
+        parent = ".".join(labels[i:])
+        found += [f"*.{parent}", parent]
+    return found
+
+
+def decide(policy: Policy, host: str) -> Decision:
+    """What applies to ``host`` (an authority as in a URL: ``name`` or ``name:port``)."""
+    if policy.mode is Mode.OPEN:
+        return Decision(federates=True)
+    matched = [policy.rules[d] for d in candidate_domains(host) if d in policy.rules]
+    allowed = any(rule.allow for rule in matched)
+    strictest = max(matched, key=lambda r: _RANK[r.severity], default=None)
+    severity = strictest.severity if strictest is not None else Severity.NOOP
+    if severity is Severity.SUSPEND:
+        assert strictest is not None
+        return Decision(
+            federates=False, limited=True, reject_media=True, reject_reports=True,
+            reason=strictest.public_comment or f"{host} is suspended here",
+            rule=strictest.domain,
+        )  # fmt: skip
+    if policy.mode is Mode.ALLOWLIST and not allowed:
+        return Decision(
+            federates=False, limited=True, reject_media=True, reject_reports=True,
+            reason=f"this node federates only with the domains it lists; {host} is not one",
+        )  # fmt: skip
+    limiting = strictest if severity is Severity.LIMIT else None
+    return Decision(
+        federates=True,
+        limited=limiting is not None,
+        reject_media=any(r.reject_media for r in matched),
+        reject_reports=any(r.reject_reports for r in matched),
+        reason=limiting.public_comment if limiting is not None else "",
+        rule=limiting.domain if limiting is not None else None,
+    )
+
+
+# --- Mastodon's domain-block CSV -----------------------------------------------------------
+
+CSV_HEADER = [
+    "#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment", "#obfuscate",
+]  # fmt: skip
+_SEVERITY_FROM_CSV = {
+    "suspend": Severity.SUSPEND, "silence": Severity.LIMIT, "limit": Severity.LIMIT,
+    "noop": Severity.NOOP, "": Severity.NOOP,
+}  # fmt: skip
+_SEVERITY_TO_CSV = {Severity.SUSPEND: "suspend", Severity.LIMIT: "silence", Severity.NOOP: "noop"}
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"true", "1", "yes", "t"}
+
+
+def rules_from_csv(lines: Iterable[str]) -> Iterator[Rule]:
+    """Parse Mastodon's domain-block CSV (with its header, or one domain per line).
+
+    Raises ``InvalidInput`` naming the line of the first bad row.
+    """
+    reader = csv.reader(lines)
+    columns: list[str] | None = None
+    for row in reader:
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if columns is None and row[0].strip().startswith("#"):
+            columns = [cell.strip().lstrip("#") for cell in row]
+            continue
+        cells = dict(zip(columns or ["domain"], row, strict=False))
+        severity = cells.get("severity", "").strip().lower()
+        if severity not in _SEVERITY_FROM_CSV:
+            raise InvalidInput(
+                f"line {reader.line_num}: unknown severity {severity!r}", field="severity"
+            )
+        try:
+            domain = normalize_domain(cells.get("domain", ""))
+        except InvalidInput as exc:
+            raise InvalidInput(f"line {reader.line_num}: {exc.message}", field="domain") from None
+        yield Rule(
+            domain=domain,
+            severity=_SEVERITY_FROM_CSV[severity] if columns else Severity.SUSPEND,
+            reject_media=_flag(cells.get("reject_media")),
+            reject_reports=_flag(cells.get("reject_reports")),
+            public_comment=(cells.get("public_comment") or "").strip(),
+            obfuscate=_flag(cells.get("obfuscate")),
+        )
+
+
+def rules_to_csv(rules: Iterable[Rule]) -> str:
+    """Mastodon's domain-block CSV of the rules that hold a domain off (``allow`` alone is
+    not a block, and private comments stay here)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_HEADER)
+    for rule in rules:
+        if rule.severity is Severity.NOOP and not (rule.reject_media or rule.reject_reports):
+            continue
+        writer.writerow(
+            [
+                rule.domain,
+                _SEVERITY_TO_CSV[rule.severity],
+                str(rule.reject_media).lower(),
+                str(rule.reject_reports).lower(),
+                rule.public_comment,
+                str(rule.obfuscate).lower(),
+            ]
+        )
+    return out.getvalue()
