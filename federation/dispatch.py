@@ -198,6 +198,20 @@ def _like(like_uri: str, actor: Actor, post: Post, group_actor: Actor) -> dict[s
             "object": post.uri, "audience": group_actor.uri, "to": [group_actor.uri]}  # fmt: skip
 
 
+async def _announce(
+    session: AsyncSession, site: Site, now: datetime, group: Group, group_actor: Actor,
+    activity: dict[str, Any], inboxes: list[str], object_uri: str,
+) -> None:  # fmt: skip
+    """A group hosted here Announces ``activity`` to ``inboxes``, addressed as its posts are."""
+    if not inboxes:
+        return
+    inner = {key: value for key, value in activity.items() if key != "@context"}
+    announce = _activity(site, now, "Announce", group_actor, inner, audience=group_actor.uri,
+                         **_addressing(group, group_actor))  # fmt: skip
+    await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=inboxes,
+                  object_uri=object_uri, now=now)  # fmt: skip
+
+
 async def _share_in_group(
     session: AsyncSession, site: Site, now: datetime, actor: Actor, post: Post,
     activity: dict[str, Any],
@@ -209,13 +223,7 @@ async def _share_in_group(
     group_actor = await session.get_one(Actor, group.actor_id)
     if group_actor.local:
         members = await _member_inboxes(session, group.id)
-        if members:
-            inner = {key: value for key, value in activity.items() if key != "@context"}
-            announce = _activity(site, now, "Announce", group_actor, inner,
-                                 audience=group_actor.uri,
-                                 **_addressing(group, group_actor))  # fmt: skip
-            await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=members,
-                          object_uri=post.uri, now=now)  # fmt: skip
+        await _announce(session, site, now, group, group_actor, activity, members, post.uri)
         return members
     if actor.local:
         inbox = await _inbox_of(session, group_actor.id)
@@ -322,13 +330,7 @@ async def _announce_ban(
     own = None if member.local else await session.get(RemoteActor, member.id)
     if own is not None and (own.shared_inbox or own.inbox) not in inboxes:
         inboxes.append(own.shared_inbox or own.inbox)
-    if not inboxes:
-        return
-    inner = {key: value for key, value in activity.items() if key != "@context"}
-    announce = _activity(site, now, "Announce", group_actor, inner, audience=group_actor.uri,
-                         **_addressing(group, group_actor))  # fmt: skip
-    await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=inboxes,
-                  object_uri=activity["id"], now=now)  # fmt: skip
+    await _announce(session, site, now, group, group_actor, activity, inboxes, activity["id"])
 
 
 async def _ban_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:

@@ -232,7 +232,7 @@ def _extras(kind: str, document: dict[str, Any]) -> dict[str, Any]:
     extras: dict[str, Any] = {}
     if kind == "Block" and ("endTime" in document or "expires" in document):
         # Lemmy says endTime, Mbin expires. None: permanent (null), or a date we cannot read.
-        extras["expires"] = _date(document.get("endTime", document.get("expires")))
+        extras["expires"] = read_date(document.get("endTime", document.get("expires")))
     if kind in {"Block", "Delete"} and isinstance(document.get("removeData"), bool):
         extras["removeData"] = document["removeData"]
     return extras
@@ -271,8 +271,8 @@ def _post(document: dict[str, Any], kind: str) -> PostReading:
         audience_uri=_optional_uri(document.get("audience"), "audience"),
         to=tuple(ids_of(document.get("to"))),
         cc=tuple(ids_of(document.get("cc"))),
-        published=_date(document.get("published")),
-        updated=_date(document.get("updated")),
+        published=read_date(document.get("published")),
+        updated=read_date(document.get("updated")),
         url=_url(document.get("url")),
         mentions=_mentions(document.get("tag")),
         hashtags=_hashtags(document.get("tag")),
@@ -419,7 +419,7 @@ def _http_uri(value: Any) -> str | None:
         return None
 
 
-def _date(value: Any) -> datetime | None:
+def read_date(value: Any) -> datetime | None:
     """ISO 8601 with a zone; naive or unreadable dates (Mbin's ``SCRUBBED_DATE``) are None,
     because a guessed zone would be worse than no date."""
     if not isinstance(value, str):
@@ -446,6 +446,7 @@ __all__ = [
     "PostReading",
     "Unsupported",
     "read_activity",
+    "read_date",
     "read_document",
     "read_object",
 ]

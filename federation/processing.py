@@ -46,7 +46,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, update
@@ -54,7 +54,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
 from federation.http import FetchError
-from federation.inbound import POST_TYPES, PostReading, Unsupported, read_object
+from federation.inbound import POST_TYPES, PostReading, Unsupported, read_date, read_object
 from federation.remote_actors import ActorDocument
 from federation.remote_groups import remember_group
 from federation.tables import InboxItem, QueueState
@@ -542,23 +542,13 @@ async def _ban_parts(
     return group, await _local(session, id_of(block.get("object")))
 
 
-def _until(value: Any) -> datetime | None:
-    """When a ban ends (Lemmy: ``expires``, formerly ``endTime``); unreadable: never."""
-    if not isinstance(value, str):
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else None
-
-
 async def on_block(
     fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
 ) -> None:
     """A group elsewhere banned one of our members (Lemmy's ``Block`` with ``target``)."""
     group, member = await _ban_parts(session, activity, via, activity["actor"])
-    until = _until(activity.get("expires")) or _until(activity.get("endTime"))
+    # When a ban ends (Lemmy: ``expires``, formerly ``endTime``); unreadable: never.
+    until = read_date(activity.get("expires")) or read_date(activity.get("endTime"))
     await moderation.banned_elsewhere(session, group, member, until=until, now=fed.clock())
     log.info("%s is banned from %s", member.uri, via or activity["actor"])
 

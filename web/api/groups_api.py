@@ -99,11 +99,15 @@ async def _find_elsewhere(request: web.Request, viewer: Viewer | None, body: Any
     handle, domain = split_acct(request.match_info["name"], request.app[SITE].domain)
     if domain == request.app[SITE].domain:
         return ""
+    return await _group_elsewhere(request, f"{handle}@{domain}")
+
+
+async def _group_elsewhere(request: web.Request, ref: str) -> str:
+    """The actor URI of a group on another node, fetched and remembered (404 if it cannot)."""
     try:
-        actor = await find_group(request.app[FEDERATION], f"{handle}@{domain}")
+        return (await find_group(request.app[FEDERATION], ref)).uri
     except FetchError as exc:
-        raise NotFound(f"cannot find the group {handle}@{domain}: {exc.reason}") from None
-    return actor.uri
+        raise NotFound(f"cannot find the group {ref}: {exc.reason}") from None
 
 
 class LookupBody(Body):
@@ -125,10 +129,7 @@ async def _look_up(request: web.Request, viewer: Viewer | None, body: LookupBody
         ref = f"{handle}@{domain}"
     elif ref.startswith(site.base_url + "/"):
         return ref
-    try:
-        return (await find_group(request.app[FEDERATION], ref)).uri
-    except FetchError as exc:
-        raise NotFound(f"cannot find the group {ref}: {exc.reason}") from None
+    return await _group_elsewhere(request, ref)
 
 
 async def look_up_group(call: Call[LookupBody, Any]) -> GroupOut:
