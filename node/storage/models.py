@@ -116,11 +116,36 @@ class FollowState(enum.StrEnum):
 
 
 class ModAction(enum.StrEnum):
-    """What a group moderator did, as the moderation log records it."""
+    """What a moderator did, as the moderation log records it.
+
+    Group actions carry the group; node actions (suspending an account, working a
+    report that concerns no group) carry none.
+    """
 
     REMOVE_POST = "remove_post"
+    RESTORE_POST = "restore_post"
+    LOCK_THREAD = "lock_thread"
+    UNLOCK_THREAD = "unlock_thread"
+    PIN = "pin"
+    UNPIN = "unpin"
     BAN = "ban"
     UNBAN = "unban"
+    APPROVE_MEMBER = "approve_member"
+    REJECT_MEMBER = "reject_member"
+    APPROVE_POST = "approve_post"
+    REJECT_POST = "reject_post"
+    SUSPEND = "suspend"
+    UNSUSPEND = "unsuspend"
+    RESOLVE_REPORT = "resolve_report"
+    DISMISS_REPORT = "dismiss_report"
+
+
+class ReportState(enum.StrEnum):
+    OPEN = "open"
+    # Acted on (the action itself is in the moderation log) ...
+    RESOLVED = "resolved"
+    # ... or looked at and left alone.
+    DISMISSED = "dismissed"
 
 
 class ReactionKind(enum.StrEnum):
@@ -216,6 +241,10 @@ class Group(Base):
     default_content_warning: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(16), default="en")
     posting_restricted_to_moderators: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The public moderation log says "a moderator" instead of who (a group's choice).
+    hide_moderator_names: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Pre-moderation: posts of members not yet trusted wait for a moderator's approval.
+    hold_new_members_posts: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class GroupRule(Base):
@@ -245,6 +274,9 @@ class Membership(Base):
     follow_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     # A ban with an end: once past, the member may ask to join again.
     banned_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When a moderator first approved one of this member's held posts: from then on, in a
+    # pre-moderated group, their posts go out at once.
+    trusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -281,6 +313,14 @@ class Post(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Pinned to the top of its group by a moderator: an announcement (``featured`` in AP).
     pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Removed by a moderator: hidden from everyone but moderators, kept so it can be
+    # restored (a deletion by the author wipes; a removal does not).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A locked thread takes no new replies (set on the thread start).
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Waiting for a moderator's approval (pre-moderation): shown to its author and the
+    # group's moderators only, and not sent to other nodes until approved.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Reaction(Base):
@@ -355,7 +395,10 @@ class ModerationEntry(Base):
     __table_args__ = (Index("ix_moderation_log_group", "group_id", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    # None for a node-level action (an account suspended, a report about no group).
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
+    )
     moderator_id: Mapped[int | None] = mapped_column(
         ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
     )
@@ -369,6 +412,72 @@ class ModerationEntry(Base):
     )
     reason: Mapped[str] = mapped_column(Text, default="")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NodeRule(Base):
+    """One rule of the node's code of conduct, shown at sign-up, in order."""
+
+    __tablename__ = "node_rules"
+    __table_args__ = (UniqueConstraint("position", name="uq_node_rule_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class Report(Base):
+    """A report of a post or a member: made here by a member, or arrived as a ``Flag``.
+
+    It goes to the moderators of the group the content is in (when that group is hosted
+    here) and to the node's moderators. ``reporter_id`` is the member who reported
+    (local reports) or the actor that sent the ``Flag`` (often another node's instance
+    actor, which keeps its member's identity at home). The target is kept by URI too,
+    so a report still says what it was about after the post is gone.
+    """
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        Index("ix_report_queue", "state", "created_at", "id"),
+        Index("ix_report_group", "group_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    # The Flag's id: ours when the report was made here, the sender's otherwise.
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    local: Mapped[bool] = mapped_column(Boolean)
+    reporter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), nullable=True
+    )
+    target_uri: Mapped[str] = mapped_column(String(2048))
+    target_post_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="SET NULL"), nullable=True
+    )
+    target_actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
+    group_rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("group_rules.id", ondelete="SET NULL"), nullable=True
+    )
+    node_rule_id: Mapped[int | None] = mapped_column(
+        ForeignKey("node_rules.id", ondelete="SET NULL"), nullable=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # The reporter agreed that it be sent on (without their name) to the node the
+    # content comes from; ``forwarded_at`` says when it was.
+    forward: Mapped[bool] = mapped_column(Boolean, default=False)
+    forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    state: Mapped[ReportState] = mapped_column(enum_column(ReportState, "report_state"))
+    resolution: Mapped[str] = mapped_column(Text, default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -9,18 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from node import accounts
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
-from node.storage.migrate import pending_revisions, upgrade
-from node.storage.models import Account, Base
+from node.storage.migrate import alembic_config, pending_revisions, upgrade
+from node.storage.models import Account, Base, ModAction
 from tests.databases import POSTGRES_URL, Database, PostgresDatabases, SqliteDatabases
 
 
@@ -90,3 +92,39 @@ async def test_upgrading_again_changes_nothing_and_keeps_the_data(
         assert await connection.run_sync(schema_differences) == []
     async with sessions() as session:
         assert await session.scalar(select(func.count()).select_from(Account)) == 1
+
+
+async def test_the_log_takes_every_moderator_action_and_refuses_others(
+    engine: AsyncEngine, now: datetime
+) -> None:
+    """Migration 0008 widened the log's CHECK constraint (a hand-written change that the
+    schema comparison above cannot see) and let node-level entries have no group."""
+    insert = text(
+        "INSERT INTO moderation_log (group_id, action, target_uri, reason, created_at) "
+        "VALUES (NULL, :action, 'https://a.example/u/x', '', :at)"
+    )
+    async with engine.begin() as connection:
+        for action in ModAction:
+            await connection.execute(insert, {"action": action.value, "at": now})
+    with pytest.raises(IntegrityError):
+        async with engine.begin() as connection:
+            await connection.execute(insert, {"action": "purge_all", "at": now})
+
+
+async def test_the_newest_migration_can_be_undone_and_redone(engine: AsyncEngine) -> None:
+    """An admin who must roll back a release can: 0008 down to 0007 and up again."""
+    config = alembic_config()
+
+    def step(connection: Connection, direction: str) -> None:
+        config.attributes["connection"] = connection
+        if direction == "down":
+            command.downgrade(config, "0007")
+        else:
+            command.upgrade(config, "head")
+
+    for direction in ("down", "up"):
+        async with engine.begin() as connection:
+            await connection.run_sync(step, direction)
+    assert await pending_revisions(engine) == []
+    async with engine.connect() as connection:
+        assert await connection.run_sync(schema_differences) == []
