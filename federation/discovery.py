@@ -12,6 +12,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from federation.vocab import ACTIVITY_JSON
+from node.federation_policy import PublicPolicy, PublicRule
 from node.storage.models import ActorKind
 from node.views import ActorRef
 
@@ -81,7 +82,42 @@ class Usage:
     local_posts: int
 
 
-def nodeinfo_document(node_name: str, open_registrations: bool, usage: Usage) -> dict[str, Any]:
+def federation_metadata(policy: PublicPolicy) -> dict[str, Any]:
+    """The federation policy as NodeInfo ``metadata.federation``: the mode and the domains
+    held off, each with its public reason, and the same lists in Pleroma's ``mrf_simple``
+    shape (with ``mrf_simple_info`` for reasons), which Pleroma-FE, Akkoma and blocklist
+    crawlers read. Obfuscated domains are shown as Mastodon shows them, with a digest."""
+
+    def entries(rules: tuple[PublicRule, ...]) -> list[dict[str, str]]:
+        return [{"domain": r.domain, "digest": r.digest, "reason": r.reason} for r in rules]
+
+    lists = {
+        "reject": policy.blocked,
+        "federated_timeline_removal": policy.limited,
+        "media_removal": policy.media_rejected,
+        "report_removal": policy.reports_rejected,
+    }
+    info = {
+        key: {r.domain: {"reason": r.reason} for r in rules if r.reason}
+        for key, rules in lists.items()
+    }
+    return {
+        "mode": policy.mode.value,
+        "blocked": entries(policy.blocked),
+        "limited": entries(policy.limited),
+        "mrf_policies": ["SimplePolicy"],
+        "mrf_simple": {key: [r.domain for r in rules] for key, rules in lists.items()},
+        "mrf_simple_info": {key: reasons for key, reasons in info.items() if reasons},
+    }
+
+
+def nodeinfo_document(
+    node_name: str, open_registrations: bool, usage: Usage, *, policy: PublicPolicy | None = None
+) -> dict[str, Any]:
+    """NodeInfo 2.1; with ``policy`` (when the admin publishes it), its federation summary."""
+    metadata: dict[str, Any] = {"nodeName": node_name}
+    if policy is not None:
+        metadata["federation"] = federation_metadata(policy)
     return {
         "version": "2.1",
         "software": {
@@ -99,5 +135,5 @@ def nodeinfo_document(node_name: str, open_registrations: bool, usage: Usage) ->
             },
             "localPosts": usage.local_posts,
         },
-        "metadata": {"nodeName": node_name},
+        "metadata": metadata,
     }

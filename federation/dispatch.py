@@ -16,6 +16,14 @@ are never addressed to the public, and never go to an author's followers.
 Support travels the same way: a member's ``Like`` of a post (and its ``Undo``,
 naming the Like by id) goes to the group's inbox, and the group's node Announces
 it to its members' nodes; only the Announce's addressing may be public.
+
+Moderators' acts in a group hosted here travel as Lemmy's do, each the
+moderator's own activity Announced by the group: a removal is a ``Delete`` (the
+reason in ``summary``) and its restoring an ``Undo`` of one; a thread's lock is
+a ``Lock`` of its first post and the unlocking an ``Undo`` of one; pins are
+``Add``/``Remove`` to ``featured``; a ban is a ``Block`` with the group as
+``target``. A post held for approval has no event until it is approved, so it
+reaches no other node before.
 """
 
 from __future__ import annotations
@@ -29,7 +37,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import urls
+from federation import flags, urls
 from federation.objects import object_from_post
 from federation.outbox import enqueue
 from federation.tables import RemoteActor
@@ -50,6 +58,7 @@ from node.storage.models import (
     Reaction,
     Visibility,
 )
+from node.suspensions import suspended_among
 
 log = logging.getLogger("kinfolk.dispatch")
 
@@ -299,10 +308,62 @@ async def _removal_activity(session: AsyncSession, site: Site, event: Event, now
     moderator = await session.get_one(Actor, event.actor_id)
     group = await session.get_one(Group, post.group_id)
     group_actor = await session.get_one(Actor, group.actor_id)
+    # Always a summary, if empty: Lemmy tells a moderator's removal from an author's
+    # deletion by its presence.
+    reason = json.loads(event.data).get("reason") or ""
+    activity = _activity(site, now, "Delete", moderator, post.uri, audience=group_actor.uri,
+                         **_addressing(group, group_actor), summary=reason)  # fmt: skip
+    await _share_in_group(session, site, now, moderator, post, activity)
+
+
+async def _moderated_post(
+    session: AsyncSession, event: Event
+) -> tuple[Post, Actor, Group, Actor] | None:
+    """The post a moderator's act is about, the moderator, and the post's group (and actor)."""
+    post = await session.get(Post, event.subject_id)
+    if post is None:
+        return None
+    moderator = await session.get_one(Actor, event.actor_id)
+    group = await session.get_one(Group, post.group_id)
+    return post, moderator, group, await session.get_one(Actor, group.actor_id)
+
+
+async def _restore_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    """A moderator's restoring of a removed post: their ``Undo`` of a removal's ``Delete``
+    (the reason as the Delete's ``summary``), which the group Announces, as Lemmy's
+    communities do. Nodes match it by the post, not by the first Delete's id."""
+    found = await _moderated_post(session, event)
+    if found is None:
+        return
+    post, moderator, group, group_actor = found
+    reason = json.loads(event.data).get("reason") or ""  # always there: see _removal_activity
+    address = _addressing(group, group_actor)
+    delete = _activity(site, now, "Delete", moderator, post.uri, audience=group_actor.uri,
+                       **address, summary=reason)  # fmt: skip
+    del delete["@context"]
+    undo = _activity(site, now, "Undo", moderator, delete, audience=group_actor.uri, **address)
+    await _share_in_group(session, site, now, moderator, post, undo)
+
+
+async def _lock_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    """A moderator's ``Lock`` of a thread (or its ``Undo``), by the thread's start, with the
+    reason as ``summary``, which the group Announces: Lemmy's shape."""
+    found = await _moderated_post(session, event)
+    if found is None:
+        return
+    post, moderator, group, group_actor = found
     reason = json.loads(event.data).get("reason") or None
     extra = {} if reason is None else {"summary": reason}
-    activity = _activity(site, now, "Delete", moderator, post.uri, audience=group_actor.uri,
-                         **_addressing(group, group_actor), **extra)  # fmt: skip
+    address = _addressing(group, group_actor)
+    if EventKind(event.kind) is EventKind.POST_LOCKED:
+        activity = _activity(site, now, "Lock", moderator, post.uri, audience=group_actor.uri,
+                             **address, **extra)  # fmt: skip
+    else:
+        lock = _activity(site, now, "Lock", moderator, post.uri, audience=group_actor.uri,
+                         **address)  # fmt: skip
+        del lock["@context"]
+        activity = _activity(site, now, "Undo", moderator, lock, audience=group_actor.uri,
+                             **address, **extra)  # fmt: skip
     await _share_in_group(session, site, now, moderator, post, activity)
 
 
@@ -421,12 +482,16 @@ _HANDLERS = {
     EventKind.POST_PINNED: _pin_activity,
     EventKind.POST_UNPINNED: _pin_activity,
     EventKind.POST_REMOVED: _removal_activity,
+    EventKind.POST_RESTORED: _restore_activity,
+    EventKind.POST_LOCKED: _lock_activity,
+    EventKind.POST_UNLOCKED: _lock_activity,
     EventKind.MEMBER_BANNED: _ban_activity,
     EventKind.MEMBER_UNBANNED: _unban_activity,
     EventKind.JOIN_REQUESTED: _join_request,
     EventKind.JOIN_WITHDRAWN: _join_withdrawn,
     EventKind.JOIN_ACCEPTED: _join_accepted,
     EventKind.JOIN_REJECTED: _join_rejected,
+    EventKind.REPORT_FILED: flags.send_flag,
 }
 
 
@@ -440,9 +505,11 @@ async def _claim(session: AsyncSession) -> Sequence[Event]:
 async def dispatch_once(session: AsyncSession, site: Site, *, now: datetime) -> int:
     """Dispatch one batch of events in the caller's transaction; return how many."""
     events = await _claim(session)
+    # Nothing goes out for a suspended account, not even what it did just before.
+    suspended = await suspended_among(session, {event.actor_id for event in events})
     for event in events:
         handler = _HANDLERS.get(EventKind(event.kind))
-        if handler is not None:
+        if handler is not None and event.actor_id not in suspended:
             await handler(session, site, event, now)
         event.dispatched_at = now
     return len(events)

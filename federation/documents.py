@@ -88,6 +88,9 @@ def person_document(profile: Profile, keys: PublishedKeys, base_url: str) -> dic
     document["manuallyApprovesFollowers"] = False
     # Members are not listed in directories of other servers by default.
     document["discoverable"] = False
+    if profile.suspended:
+        # Mastodon's flag: the account is suspended here (and its name and bio withheld).
+        document["suspended"] = True
     return document
 
 

@@ -95,7 +95,10 @@ class PostReading:
     url: str | None
     mentions: tuple[Mention, ...] = ()
     hashtags: tuple[str, ...] = ()  # without '#'
-    attachment_urls: tuple[str, ...] = ()  # Lemmy link posts, images: http(s) only, unfetched
+    # Lemmy link posts, images: http(s) only, unfetched and not stored. Whoever stores or
+    # shows media first drops it for hosts whose policy says so (``Decision.reject_media``,
+    # from ``node.domain_visibility.decision_for`` or ``Federation.policy.decide``).
+    attachment_urls: tuple[str, ...] = ()
 
     @property
     def public(self) -> bool:

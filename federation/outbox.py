@@ -30,10 +30,12 @@ from federation.destinations import UNREACHABLE_ERROR, host_of
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
 from node.federation_policy import decide
 from node.federation_rules import policy_for_hosts
+from node.storage.models import Actor
 
 log = logging.getLogger("kinfolk.delivery")
 
 REFUSED_ERROR = "refused by federation policy"
+SUSPENDED_ERROR = "its sender's account is suspended"
 
 
 async def enqueue(
@@ -116,6 +118,27 @@ async def drop_refused_deliveries(session: AsyncSession, *, now: datetime) -> li
             )
         )
     return refused
+
+
+async def drop_deliveries_of(session: AsyncSession, actor_uri: str, *, now: datetime) -> int:
+    """Fail the queued deliveries of one local actor's activities (a suspended account sends
+    nothing more); returns how many."""
+    activities = (
+        select(OutgoingActivity.id)
+        .join(Actor, Actor.id == OutgoingActivity.actor_id)
+        .where(Actor.uri == actor_uri)
+    )
+    result = await session.execute(
+        update(Delivery)
+        .where(Delivery.state == QueueState.QUEUED, Delivery.activity_id.in_(activities))
+        .values(
+            state=QueueState.FAILED,
+            last_error=SUSPENDED_ERROR,
+            finished_at=now,
+            claimed_until=None,
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _delivery_row(

@@ -27,10 +27,11 @@ member of another node in public. A private
 group's posts cannot be fetched again by third nodes (their origin serves them
 to the group's node only); for those the group's word is taken, as the one
 place that checked the author's signature. A moderator's removal (a Delete
-by someone other than the post's author, Lemmy's shape) and a ban (``Block``
-with the group as ``target``, and its ``Undo``) are taken on the word of the
-group that announces them, for its own posts and members only: the group's
-node is where the group is moderated. Content of a group elsewhere that
+by someone other than the post's author, Lemmy's shape) and its ``Undo`` (a
+restoring), a thread's ``Lock`` and its ``Undo``, and a ban (``Block`` with
+the group as ``target``, and its ``Undo``) are taken on the word of the group
+that announces them, for its own posts and members only: the group's node is
+where the group is moderated. Content of a group elsewhere that
 reaches us addressed to its members only marks that group private here.
 
 Reactions (a ``Like`` of a post, its ``Undo``) that a group announces are taken
@@ -53,6 +54,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
+from federation.flags import on_flag
 from federation.http import FetchError
 from federation.inbound import POST_TYPES, PostReading, Unsupported, read_date, read_object
 from federation.remote_actors import ActorDocument
@@ -67,7 +69,7 @@ from federation.vocab import (
     same_origin,
     type_of,
 )
-from node import follows, groups, moderation, pins, posts, reactions, remote_members
+from node import follows, groups, locks, moderation, pins, posts, reactions, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
 from node.storage.models import (
@@ -157,6 +159,8 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
         inner = _as_create(inner)
     if isinstance(inner, dict) and _is_ban(inner):
         _banned_from(inner, group_uri)
+    elif isinstance(inner, dict) and _is_thread_moderation(inner):
+        pass  # the group's word, for posts made in it: checked in on_lock and on_undo
     elif isinstance(inner, dict) and inner.get("type") in {"Like", "Dislike", "Undo"}:
         inner = _announced_reaction(inner)
     elif isinstance(inner, dict) and inner.get("type") in {"Add", "Remove"}:
@@ -180,6 +184,21 @@ def _is_removal(inner: dict[str, Any]) -> bool:
         return False
     actor = require_uri(inner.get("actor"), "announced actor")
     return not same_origin(actor, require_uri(inner.get("object"), "announced object"))
+
+
+def _is_thread_moderation(inner: dict[str, Any]) -> bool:
+    """A moderator's ``Lock`` of a thread, or ``Undo`` of a lock or of a removal (Lemmy's
+    shapes); an actor undoes only its own act."""
+    undone = inner.get("object")
+    if inner.get("type") == "Lock":
+        return True
+    if inner.get("type") != "Undo" or not isinstance(undone, dict):
+        return False
+    if undone.get("type") != "Lock" and not _is_removal(undone):
+        return False
+    if id_of(undone.get("actor")) != inner.get("actor"):
+        raise Malformed("an actor can only undo its own lock or removal")
+    return True
 
 
 def _is_ban(inner: dict[str, Any]) -> bool:
@@ -358,6 +377,12 @@ async def on_undo(
     kind = obj.get("type") if isinstance(obj, dict) else None
     if kind == "Block":
         await _undo_block(fed, session, activity, via)
+        return
+    if kind == "Lock":
+        await _set_lock(fed, session, activity["object"], via, locked=False)
+        return
+    if kind == "Delete":
+        await _undo_removal(fed, session, activity, via)
         return
     if kind in {"Like", "Dislike"} or isinstance(obj, str):
         await _undo_reaction(fed, session, activity, via)
@@ -589,6 +614,54 @@ async def on_add_or_remove(
         raise Ignored("we hold no thread by that id in that group")
 
 
+async def _moderating_group(
+    session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> Group:
+    """The group elsewhere whose moderators' act this is: the group announcing it, or the
+    group itself saying it. Its node moderates it, so it is taken on the group's word."""
+    group_actor = await find_actor_by_uri(session, via or activity["actor"])
+    if group_actor is None or group_actor.kind is not ActorKind.GROUP or group_actor.local:
+        raise Ignored("moderators' acts reach us from the group they are made in")
+    group = await _group_row(session, group_actor)
+    if group is None:
+        raise Ignored(f"{group_actor.uri} is not a group here")
+    return group
+
+
+async def _set_lock(
+    fed: Federation, session: AsyncSession, lock: dict[str, Any], via: str | None, *,
+    locked: bool,
+) -> None:  # fmt: skip
+    group = await _moderating_group(session, lock, via)
+    thread = require_uri(lock.get("object"), "locked thread")
+    if not await locks.locked_elsewhere(session, group, thread, locked=locked, now=fed.clock()):
+        # Lemmy also locks single comments; threads are what lock here.
+        raise Ignored("we hold no thread by that id in that group")
+
+
+async def on_lock(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    """A group elsewhere locked a thread (Lemmy's ``Lock`` by a moderator, announced by the
+    group): this node refuses its members' replies to it from now on."""
+    await _set_lock(fed, session, activity, via, locked=True)
+
+
+async def _undo_removal(
+    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
+) -> None:
+    """A group elsewhere restored a post its moderator had removed (Lemmy's ``Undo`` of the
+    moderator's ``Delete``). An author's own deletion cannot be undone: its text is wiped."""
+    delete = activity["object"]
+    if via is None or not _is_removal(delete):
+        raise Ignored("a deleted post does not come back (its text was wiped)")
+    group = await _moderating_group(session, activity, via)
+    target = require_uri(delete.get("object"), "restored post")
+    if not await posts.restored_elsewhere(session, group, target):
+        raise Ignored("we hold no post by that id in that group")
+    log.info("%s restored %s in %s", activity["actor"], target, via)
+
+
 HANDLERS = {
     "Follow": on_follow,
     "Accept": on_accept_or_reject,
@@ -602,6 +675,8 @@ HANDLERS = {
     "Add": on_add_or_remove,
     "Block": on_block,
     "Remove": on_add_or_remove,
+    "Flag": on_flag,
+    "Lock": on_lock,
 }
 
 

@@ -30,6 +30,7 @@ EXTENSIONS: dict[str, Any] = {
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
     "toot": "http://joinmastodon.org/ns#",
     "discoverable": "toot:discoverable",
+    "suspended": "toot:suspended",
     "featured": {"@id": "toot:featured", "@type": "@id"},
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import actor_ref, create_local_actor, find_actor
-from node.errors import AuthenticationFailed, InvalidInput, PermissionDenied
+from node.domain_visibility import decision_for
+from node.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from node.handles import check_length, validate_handle
 from node.passwords import Passwords, validate_password
 from node.site import Site
 from node.storage.models import Account, Actor, ActorKind, ApiToken, NodeRole
+from node.suspensions import is_suspended
 from node.views import AccountView, Profile, Viewer
 
 DISPLAY_NAME_MAX = 100
@@ -169,7 +172,14 @@ async def get_account(session: AsyncSession, viewer: Viewer) -> AccountView:
 
 
 async def get_profile(session: AsyncSession, handle: str, domain: str) -> Profile:
+    """A member's profile; a suspended one's says so and shows nothing but the handle, and
+    one on a domain the federation policy hides is not found."""
     actor = await find_actor(session, handle, domain, ActorKind.PERSON)
+    if not (await decision_for(session, actor)).federates:
+        raise NotFound(f"no person called {handle!r} here")
+    if await is_suspended(session, actor):
+        ref = replace(actor_ref(actor), display_name=actor.handle)
+        return Profile(actor=ref, bio="", created_at=actor.created_at, suspended=True)
     return Profile(actor=actor_ref(actor), bio=actor.summary, created_at=actor.created_at)
 
 

@@ -39,6 +39,12 @@ class EventKind(enum.StrEnum):
     # A moderator removed someone else's post (subject: the post; data: ``reason``): the
     # moderator's act, not the author's.
     POST_REMOVED = "post.removed"
+    # ... or restored one it had removed (subject: the post; data: ``reason``).
+    POST_RESTORED = "post.restored"
+    # A moderator locked a thread of a group hosted here, so it takes no new replies, or
+    # unlocked it (subject: the thread's start; data: ``reason``).
+    POST_LOCKED = "post.locked"
+    POST_UNLOCKED = "post.unlocked"
     # A moderator banned a member from a group hosted here (subject: the membership; data:
     # ``reason``, ``until``) or lifted the ban (subject: the member; data: ``group``, the
     # group's actor id, and ``reason``).
@@ -52,6 +58,8 @@ class EventKind(enum.StrEnum):
     JOIN_ACCEPTED = "group.join_accepted"
     # ... or turned them down (subject: the group; the member and request in data).
     JOIN_REJECTED = "group.join_rejected"
+    # A member reported a post or a member (subject: the report): sent on as a ``Flag``.
+    REPORT_FILED = "report.filed"
 
 
 async def record(

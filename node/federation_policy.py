@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import csv
 import enum
+import hashlib
 import io
 import ipaddress
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from node.errors import InvalidInput
@@ -80,6 +81,7 @@ class Policy:
     rules: Mapping[str, Rule] = field(default_factory=dict)
 
 
+DOMAIN_MAX = 255  # federation_rules.domain
 _LABEL = re.compile(r"^[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?$")
 
 
@@ -117,10 +119,15 @@ def normalize_domain(raw: str) -> str:
         raise InvalidInput(f"{raw!r} is not a domain", field="domain")
     if wildcard and port:
         raise InvalidInput(f"{raw!r}: a wildcard rule cannot name a port", field="domain")
-    return ("*." if wildcard else "") + name + port
+    normalized = ("*." if wildcard else "") + name + port
+    if len(normalized) > DOMAIN_MAX:
+        raise InvalidInput(f"{raw!r} is too long for a domain", field="domain")
+    return normalized
 
 
 def _is_ip(name: str) -> bool:
+    if ":" not in name and not name[-1:].isdigit():
+        return False  # a name, not IPv4 or IPv6 (a top label is never all digits)
     try:
         ipaddress.ip_address(name.strip("[]"))
     except ValueError:
@@ -175,6 +182,60 @@ def decide(policy: Policy, host: str) -> Decision:
         reject_reports=any(r.reject_reports for r in matched),
         reason=limiting.public_comment if limiting is not None else "",
         rule=limiting.domain if limiting is not None else None,
+    )
+
+
+# --- what the node publishes (NodeInfo), when the admin chooses to --------------------------
+
+
+@dataclass(frozen=True)
+class PublicRule:
+    """A rule as others may see it: the domain (obfuscated if the admin asked), the SHA-256
+    of the real one (so a node can check whether it is meant), and the public reason."""
+
+    domain: str
+    digest: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PublicPolicy:
+    mode: Mode
+    blocked: tuple[PublicRule, ...]
+    limited: tuple[PublicRule, ...]
+    media_rejected: tuple[PublicRule, ...]
+    reports_rejected: tuple[PublicRule, ...]
+
+
+def obfuscate_domain(domain: str) -> str:
+    """Mastodon's obfuscation: a quarter of the name shows at each end, the middle is
+    ``*`` but for its dots (``bad-place.example`` → ``bad-p****.***mple``)."""
+    edge = len(domain) // 4
+    end = len(domain) - edge
+    return "".join("*" if edge < i < end and char != "." else char for i, char in enumerate(domain))
+
+
+def public_policy(policy: Policy) -> PublicPolicy:
+    """What the node tells others of its policy: its mode and the domains it holds off
+    (allows, private reasons and no-op rules stay here)."""
+
+    def listed(keep: Callable[[Rule], bool]) -> tuple[PublicRule, ...]:
+        return tuple(
+            PublicRule(
+                domain=obfuscate_domain(rule.domain) if rule.obfuscate else rule.domain,
+                digest=hashlib.sha256(rule.domain.encode()).hexdigest(),
+                reason=rule.public_comment,
+            )
+            for rule in sorted(policy.rules.values(), key=lambda r: r.domain)
+            if keep(rule)
+        )
+
+    return PublicPolicy(
+        mode=policy.mode,
+        blocked=listed(lambda r: r.severity is Severity.SUSPEND),
+        limited=listed(lambda r: r.severity is Severity.LIMIT),
+        media_rejected=listed(lambda r: r.reject_media),
+        reports_rejected=listed(lambda r: r.reject_reports),
     )
 
 

@@ -30,6 +30,7 @@ from node.federation_policy import (
     decide,
     normalize_domain,
 )
+from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.storage.engine import upsert_into
 from node.storage.models import (
     Actor,
@@ -41,6 +42,8 @@ from node.storage.models import (
 )
 
 MODE_SETTING = "federation_mode"
+# "on": NodeInfo publishes the mode and the domains held off (off unless the admin chooses).
+PUBLISH_SETTING = "federation_publish"
 IMPORT_BATCH = 1000
 
 # What ``kinfolk policy set DOMAIN ACTION`` may say, and what each changes on the rule.
@@ -82,15 +85,9 @@ async def get_mode(session: AsyncSession) -> Mode:
     return DEFAULT_MODE if value is None else Mode(value)
 
 
-async def set_mode(session: AsyncSession, mode: str, *, now: datetime) -> Mode:
-    """Switch between ``open``, ``blocklist`` and ``allowlist``."""
-    try:
-        chosen = Mode(mode)
-    except ValueError:
-        choices = ", ".join(m.value for m in Mode)
-        raise InvalidInput(f"unknown mode {mode!r}: choose {choices}", field="mode") from None
+async def _put_setting(session: AsyncSession, name: str, value: str, *, now: datetime) -> None:
     statement = upsert_into(_SETTINGS, session.get_bind().dialect.name).values(
-        name=MODE_SETTING, value=chosen.value, updated_at=now
+        name=name, value=value, updated_at=now
     )
     await session.execute(
         statement.on_conflict_do_update(
@@ -98,7 +95,30 @@ async def set_mode(session: AsyncSession, mode: str, *, now: datetime) -> Mode:
             set_={"value": statement.excluded.value, "updated_at": statement.excluded.updated_at},
         )
     )
+
+
+async def set_mode(session: AsyncSession, mode: str, *, now: datetime) -> Mode:
+    """Switch between ``open``, ``blocklist`` and ``allowlist``."""
+    try:
+        chosen = Mode(mode)
+    except ValueError:
+        choices = ", ".join(m.value for m in Mode)
+        raise InvalidInput(f"unknown mode {mode!r}: choose {choices}", field="mode") from None
+    await _put_setting(session, MODE_SETTING, chosen.value, now=now)
     return chosen
+
+
+async def get_publish(session: AsyncSession) -> bool:
+    """Whether NodeInfo tells others the policy (its mode and the domains held off)."""
+    value = await session.scalar(
+        select(NodeSetting.value).where(NodeSetting.name == PUBLISH_SETTING)
+    )
+    return value == "on"
+
+
+async def set_publish(session: AsyncSession, publish: bool, *, now: datetime) -> bool:
+    await _put_setting(session, PUBLISH_SETTING, "on" if publish else "off", now=now)
+    return publish
 
 
 async def list_rules(session: AsyncSession) -> list[Rule]:
@@ -107,16 +127,33 @@ async def list_rules(session: AsyncSession) -> list[Rule]:
     return [_rule(row) for row in rows]
 
 
+async def list_rules_page(
+    session: AsyncSession, *, cursor: str | None = None, limit: int | None = None
+) -> Page[Rule]:
+    """The rules a page at a time, by domain (an imported blocklist holds thousands)."""
+    limit = check_limit(limit)
+    statement = select(FederationRule).order_by(FederationRule.domain).limit(limit + 1)
+    if cursor:
+        (after,) = decode_cursor(cursor, str)
+        statement = statement.where(FederationRule.domain > after)
+    rows = (await session.scalars(statement)).all()
+    next_cursor = encode_cursor(rows[limit - 1].domain) if len(rows) > limit else None
+    return Page(items=[_rule(row) for row in rows[:limit]], next_cursor=next_cursor)
+
+
 async def load_policy(session: AsyncSession) -> Policy:
     """The whole policy (for the in-memory cache of a running node)."""
     rules = await list_rules(session)
     return Policy(await get_mode(session), {rule.domain: rule for rule in rules})
 
 
-async def policy_for_hosts(session: AsyncSession, hosts: Iterable[str]) -> Policy:
-    """The policy as far as it concerns ``hosts``: only the rules that could match them."""
+async def policy_for_hosts(
+    session: AsyncSession, hosts: Iterable[str], *, mode: Mode | None = None
+) -> Policy:
+    """The policy as far as it concerns ``hosts``: only the rules that could match them
+    (``mode``: the mode, if the caller has read it already)."""
     candidates = {domain for host in hosts for domain in candidate_domains(host)}
-    mode = await get_mode(session)
+    mode = mode or await get_mode(session)
     if not candidates or mode is Mode.OPEN:
         return Policy(mode)
     rows = await session.scalars(
@@ -157,6 +194,20 @@ async def set_rule(
     if private_reason is not None:
         rule = replace(rule, private_comment=private_reason)
     await _upsert(session, [rule], now=now)
+    return rule
+
+
+async def put_rule(session: AsyncSession, rule: Rule, *, now: datetime) -> Rule:
+    """Set a domain's whole rule as given (the admin API's PUT), replacing what was there."""
+    rule = replace(rule, domain=normalize_domain(rule.domain))
+    statement = upsert_into(_RULES, session.get_bind().dialect.name)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["domain"],
+            set_={c.name: statement.excluded[c.name] for c in _RULES.c if c.name != "domain"},
+        ),
+        [_values(rule, now)],
+    )
     return rule
 
 

@@ -6,12 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from node import permissions
 from node.actors import actor_ref, create_local_actor, find_actor, split_acct
+from node.domain_visibility import DomainFilter, decision_for, without_hidden
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
@@ -27,6 +28,7 @@ from node.storage.models import (
     JoinPolicy,
     Membership,
     MembershipState,
+    ModAction,
     Visibility,
 )
 from node.views import GroupView, MembershipView, RuleView, Viewer
@@ -113,11 +115,62 @@ async def load_group(
 async def group_record(session: AsyncSession, viewer: Viewer | None, actor: Actor) -> GroupRecord:
     """The group behind a group actor, as far as ``viewer`` may see it."""
     group = await session.scalar(select(Group).where(Group.actor_id == actor.id))
-    if group is None:
+    if group is None or not await _domain_shown(session, actor):
         raise NotFound(f"no group called {actor.handle!r} here")
     permissions.require_group_visible(viewer, group.visibility)
     membership = await _viewer_membership(session, viewer, group, actor)
     return GroupRecord(actor=actor, group=group, membership=membership)
+
+
+async def _domain_shown(session: AsyncSession, actor: Actor) -> bool:
+    """A group hosted on a domain the federation policy hides is not there for anyone here
+    (a limited domain's group still is, by its handle)."""
+    decision = await decision_for(session, actor)
+    return permissions.can_see_content_from(
+        hidden=not decision.federates, limited=False, membership=None
+    )
+
+
+def _in_directory(shown: DomainFilter, mine: type[Membership]) -> ColumnElement[bool]:
+    """The directory leaves out groups of hidden domains, and those of limited domains but
+    for their approved members (``permissions.can_see_content_from``)."""
+    condition: ColumnElement[bool] = true()
+    if shown.hidden:
+        condition = and_(condition, Actor.domain.not_in(sorted(shown.hidden)))
+    if shown.limited:
+        limited = Actor.domain.in_(sorted(shown.limited))
+        condition = and_(condition, or_(~limited, mine.state == MembershipState.APPROVED))
+    return condition
+
+
+async def _directory_page(
+    session: AsyncSession, statement: Select[Actor, Group, Membership],
+    mine: type[Membership],
+) -> Sequence[Row[Actor, Group, Membership]]:  # fmt: skip
+    """A directory page without the groups ``_in_directory`` leaves out."""
+
+    async def run(shown: DomainFilter) -> Sequence[Row[Actor, Group, Membership]]:
+        return (await session.execute(statement.where(_in_directory(shown, mine)))).all()
+
+    async def domains(rows: Sequence[Row[Actor, Group, Membership]]) -> set[str]:
+        return {actor.domain for actor, _, _ in rows if not actor.local}
+
+    return await without_hidden(session, run, domains)
+
+
+async def _shown_members(
+    session: AsyncSession, statement: Select[Membership, Actor]
+) -> Sequence[Row[Membership, Actor]]:
+    """A page of members without those of domains the federation policy hides."""
+
+    async def run(shown: DomainFilter) -> Sequence[Row[Membership, Actor]]:
+        condition = shown.actors_shown(Membership.member_id, limited_too=False)
+        return (await session.execute(statement.where(condition))).all()
+
+    async def domains(rows: Sequence[Row[Membership, Actor]]) -> set[str]:
+        return {actor.domain for _, actor in rows if not actor.local}
+
+    return await without_hidden(session, run, domains)
 
 
 async def _rules_by_group(
@@ -153,6 +206,8 @@ def _group_view_with_rules(record: GroupRecord, rules: tuple[RuleView, ...]) -> 
         rules=rules,
         created_at=record.actor.created_at,
         membership=record.membership,
+        hide_moderator_names=group.hide_moderator_names,
+        hold_new_members_posts=group.hold_new_members_posts,
     )
 
 
@@ -333,7 +388,7 @@ async def list_groups(
             or_(
                 Group.visibility == Visibility.PUBLIC,
                 mine.state == MembershipState.APPROVED,
-            )
+            ),
         )
         .order_by(Actor.handle_key, Actor.id)
         .limit(limit + 1)
@@ -354,7 +409,7 @@ async def list_groups(
         statement = statement.where(
             or_(Actor.handle_key > key, and_(Actor.handle_key == key, Actor.id > actor_id))
         )
-    rows = (await session.execute(statement)).all()
+    rows = await _directory_page(session, statement, mine)
     viewer_actor = await session.get(Actor, viewer.actor_id) if viewer else None
     rules = await _rules_by_group(session, [group.id for _, group, _ in rows[:limit]])
     items = []
@@ -468,13 +523,16 @@ async def list_members(
     statement = (
         select(Membership, Actor)
         .join(Actor, Membership.member_id == Actor.id)
-        .where(Membership.group_id == record.group.id, Membership.state == state)
+        .where(
+            Membership.group_id == record.group.id,
+            Membership.state == state,
+        )
         .order_by(Membership.id)
         .limit(limit + 1)
     )
     if after is not None:
         statement = statement.where(Membership.id > after)
-    rows = (await session.execute(statement)).all()
+    rows = await _shown_members(session, statement)
     items = [_membership_view(m, record.actor, a) for m, a in rows[:limit]]
     next_cursor = encode_cursor(rows[limit - 1][0].id) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)
@@ -502,6 +560,15 @@ async def decide_membership(
     )
     if membership is None or membership.state is not MembershipState.PENDING:
         raise NotFound(f"{member_acct!r} has no pending request to join")
+    if record.actor.local:
+        # Imported here: the moderation log's module builds on this one.
+        from node.moderation import record_action
+
+        action = ModAction.APPROVE_MEMBER if approve else ModAction.REJECT_MEMBER
+        await record_action(
+            session, record.group, action, moderator_id=moderator.actor_id,
+            target_uri=member.uri, target_actor_id=member.id, now=now,
+        )  # fmt: skip
     if not approve:
         if not member.local:
             await record_event(

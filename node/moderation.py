@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from node import permissions
 from node.actors import actor_ref, find_actor, split_acct
@@ -48,7 +49,7 @@ REASON_MAX = 1000
 @dataclass(frozen=True)
 class LogEntryView:
     action: ModAction
-    # None if the moderator's account is gone.
+    # None if the moderator's account is gone, or the group hides its moderators' names.
     moderator: ActorRef | None
     # The post or member acted on, by its URI (it outlives the row).
     target_uri: str
@@ -64,7 +65,7 @@ def clean_reason(reason: str) -> str:
 
 async def record_action(
     session: AsyncSession,
-    group: Group,
+    group: Group | None,
     action: ModAction,
     *,
     moderator_id: int | None,
@@ -75,10 +76,10 @@ async def record_action(
     expires_at: datetime | None = None,
     now: datetime,
 ) -> None:
-    """Write one moderator action to ``group``'s log."""
+    """Write one moderator action to ``group``'s log (None: the node's own)."""
     session.add(
         ModerationEntry(
-            group_id=group.id,
+            group_id=None if group is None else group.id,
             moderator_id=moderator_id,
             action=action,
             target_uri=target_uri,
@@ -92,27 +93,23 @@ async def record_action(
     await session.flush()
 
 
-async def list_log(
+async def read_log(
     session: AsyncSession,
-    site: Site,
-    viewer: Viewer | None,
-    group_acct: str,
+    which: ColumnElement[bool],
     *,
-    cursor: str | None = None,
-    limit: int | None = None,
+    named: bool,
+    cursor: str | None,
+    limit: int | None,
 ) -> Page[LogEntryView]:
-    """A group's moderation log, newest first: public for a public group, for its
-    moderators only otherwise."""
+    """A page of log entries (``which``: a group's, or the node's), newest first;
+    ``named``: whether the reader may see who acted."""
     limit = check_limit(limit)
-    record = await load_group(session, site, viewer, group_acct)
-    if record.group.visibility is not Visibility.PUBLIC:
-        permissions.require_group_moderator(record.membership)
     moderator, target = aliased(Actor), aliased(Actor)
     statement = (
         select(ModerationEntry, moderator, target)
         .outerjoin(moderator, moderator.id == ModerationEntry.moderator_id)
         .outerjoin(target, target.id == ModerationEntry.target_actor_id)
-        .where(ModerationEntry.group_id == record.group.id)
+        .where(which)
         .order_by(ModerationEntry.created_at.desc(), ModerationEntry.id.desc())
         .limit(limit + 1)
     )
@@ -128,7 +125,7 @@ async def list_log(
     items = [
         LogEntryView(
             action=entry.action,
-            moderator=None if mod is None else actor_ref(mod),
+            moderator=None if mod is None or not named else actor_ref(mod),
             target_uri=entry.target_uri,
             target_actor=None if who is None else actor_ref(who),
             reason=entry.reason,
@@ -142,6 +139,31 @@ async def list_log(
         last = rows[limit - 1][0]
         next_cursor = encode_cursor(last.created_at, last.id)
     return Page(items=items, next_cursor=next_cursor)
+
+
+async def list_log(
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer | None,
+    group_acct: str,
+    *,
+    cursor: str | None = None,
+    limit: int | None = None,
+) -> Page[LogEntryView]:
+    """A group's moderation log, newest first: public for a public group, for its
+    moderators only otherwise. A group that hides its moderators' names shows
+    ``moderator`` as None ("a moderator") to all but its moderators and node staff."""
+    check_limit(limit)
+    record = await load_group(session, site, viewer, group_acct)
+    if record.group.visibility is not Visibility.PUBLIC:
+        permissions.require_group_moderator(record.membership)
+    named = permissions.can_see_moderator_names(
+        record.group.hide_moderator_names, viewer, record.membership
+    )
+    return await read_log(
+        session, ModerationEntry.group_id == record.group.id, named=named, cursor=cursor,
+        limit=limit,
+    )  # fmt: skip
 
 
 async def _moderated_here(

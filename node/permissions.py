@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from node.errors import NotFound, PermissionDenied
-from node.storage.models import GroupRole, MembershipState, Visibility
+from node.storage.models import GroupRole, MembershipState, NodeRole, Visibility
 from node.views import MembershipView, Viewer
 
 _MODERATING = {GroupRole.MODERATOR, GroupRole.OWNER}
@@ -72,8 +72,18 @@ def require_can_post(membership: MembershipView | None, restricted_to_moderators
         raise PermissionDenied("only this group's moderators can post here")
 
 
-def require_can_reply(membership: MembershipView | None) -> None:
+def require_can_reply(membership: MembershipView | None, *, thread_locked: bool = False) -> None:
+    """A locked thread takes no new replies, except from the group's moderators (who may
+    need to say why it was locked)."""
     require_can_post(membership, restricted_to_moderators=False)
+    assert membership is not None  # an approved member, or require_can_post refused
+    require_thread_open(thread_locked, membership.role)
+
+
+def require_thread_open(thread_locked: bool, role: GroupRole) -> None:
+    """The one rule on locked threads, for members here and of other nodes alike."""
+    if thread_locked and role not in _MODERATING:
+        raise PermissionDenied("this thread is locked: it takes no new replies")
 
 
 def require_can_react(membership: MembershipView | None) -> None:
@@ -99,6 +109,40 @@ def require_can_remove(viewer: Viewer, membership: MembershipView | None) -> Non
         raise PermissionDenied("only the group's moderators or node staff can remove posts")
 
 
+def can_moderate_posts(viewer: Viewer | None, membership: MembershipView | None) -> bool:
+    """The group's moderators and node staff act on posts (remove, restore, lock) and see
+    what they removed or what waits for approval."""
+    return is_group_moderator(membership) or (viewer is not None and viewer.is_node_staff)
+
+
+def require_can_moderate_posts(viewer: Viewer, membership: MembershipView | None) -> None:
+    if not can_moderate_posts(viewer, membership):
+        raise PermissionDenied("only the group's moderators or node staff can do that")
+
+
+def can_see_moderator_names(
+    hidden: bool, viewer: Viewer | None, membership: MembershipView | None
+) -> bool:
+    """A group may show its log with "a moderator" for who acted (the group's choice, so
+    that moderators are not singled out); its moderators and node staff still see names."""
+    return not hidden or can_moderate_posts(viewer, membership)
+
+
+def can_see_held(viewer: Viewer | None, author_id: int, membership: MembershipView | None) -> bool:
+    """A post waiting for approval is seen by its author and those who approve it."""
+    return (viewer is not None and viewer.actor_id == author_id) or can_moderate_posts(
+        viewer, membership
+    )
+
+
+def needs_approval(
+    hold_new_members_posts: bool, role: GroupRole, trusted_at: datetime | None
+) -> bool:
+    """Pre-moderation: in a group that holds new members' posts, a member none of whose
+    posts a moderator has approved yet (and who is no moderator) waits for approval."""
+    return hold_new_members_posts and role not in _MODERATING and trusted_at is None
+
+
 def ban_has_ended(banned_until: datetime | None, now: datetime) -> bool:
     """A ban with an end that has passed no longer holds: the member may ask to join again."""
     return banned_until is not None and banned_until <= now
@@ -107,3 +151,62 @@ def ban_has_ended(banned_until: datetime | None, now: datetime) -> bool:
 def require_group_moderator(membership: MembershipView | None) -> None:
     if not is_group_moderator(membership):
         raise PermissionDenied("only this group's moderators can do that")
+
+
+# --- rules and reports --------------------------------------------------------------------
+
+
+def moderates_here(membership: MembershipView | None, *, hosted_here: bool) -> bool:
+    """A group's moderators work its reports only where the group is moderated: its node."""
+    return hosted_here and is_group_moderator(membership)
+
+
+def can_work_report(viewer: Viewer, *, moderates_group: bool) -> bool:
+    """Read a report in full, resolve or dismiss it: node staff, any report on this node; a
+    group's moderators, the reports about their group (``moderates_here``)."""
+    return viewer.is_node_staff or moderates_group
+
+
+def can_follow_report(viewer: Viewer, reporter_id: int | None) -> bool:
+    """Whoever reported something sees what became of it (its state), and nothing more."""
+    return reporter_id is not None and viewer.actor_id == reporter_id
+
+
+def can_see_reporter(viewer: Viewer) -> bool:
+    """Who reported is for node staff alone: a group's moderators (like other nodes) see the
+    report without the name, so nobody in a small group learns who spoke up."""
+    return viewer.is_node_staff
+
+
+def require_can_report(viewer: Viewer, target_actor_id: int) -> None:
+    if viewer.actor_id == target_actor_id:
+        raise PermissionDenied("you cannot report yourself or your own posts")
+
+
+# --- federation policy and account suspension -----------------------------------------------
+
+
+def can_see_content_from(*, hidden: bool, limited: bool, membership: MembershipView | None) -> bool:
+    """Content from a domain the federation policy suspends (or leaves out of an allowlist) is
+    shown to no one; from a limited domain, to the approved members of its group only."""
+    return not hidden and (not limited or is_approved(membership))
+
+
+def require_node_staff(viewer: Viewer) -> None:
+    if not viewer.is_node_staff:
+        raise PermissionDenied("only this node's admins and moderators can do that")
+
+
+def require_node_admin(viewer: Viewer) -> None:
+    if viewer.role is not NodeRole.ADMIN:
+        raise PermissionDenied("only this node's admins can do that")
+
+
+def require_can_suspend(viewer: Viewer, target_actor_id: int, target_role: NodeRole) -> None:
+    """Node staff suspend members; only an admin suspends a moderator or another admin, and
+    nobody suspends themselves (a node must never lock out its last admin by accident)."""
+    require_node_staff(viewer)
+    if viewer.actor_id == target_actor_id:
+        raise PermissionDenied("you cannot suspend your own account")
+    if target_role is not NodeRole.MEMBER and viewer.role is not NodeRole.ADMIN:
+        raise PermissionDenied("only an admin can suspend a node moderator or admin")

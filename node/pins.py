@@ -14,14 +14,14 @@ from datetime import datetime
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import permissions
+from node import moderation, permissions
 from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
 from node.groups import load_group
 from node.posts import get_post, load_post, views_of
 from node.site import Site
-from node.storage.models import Group, Post
+from node.storage.models import Group, ModAction, Post
 from node.views import PostView, Viewer
 
 PINS_MAX = 5
@@ -29,14 +29,19 @@ PINS_MAX = 5
 
 def _pinned_in(group: Group) -> Select[Post]:
     return select(Post).where(
-        Post.group_id == group.id, Post.pinned_at.is_not(None), Post.deleted_at.is_(None)
+        Post.group_id == group.id,
+        Post.pinned_at.is_not(None),
+        Post.deleted_at.is_(None),
+        Post.removed_at.is_(None),
+        Post.held_at.is_(None),
     )
 
 
 async def set_pinned(
     session: AsyncSession, viewer: Viewer, public_id: str, *, pinned: bool, now: datetime
 ) -> PostView:
-    """Pin a thread to its group's top (or unpin it). Idempotent either way."""
+    """Pin a thread to its group's top (or unpin it), written to the group's moderation log.
+    Idempotent either way."""
     post, record = await load_post(session, viewer, public_id)
     permissions.require_group_moderator(record.membership)
     if not record.actor.local:
@@ -45,6 +50,8 @@ async def set_pinned(
         raise InvalidInput("only a thread start can be pinned, not a reply")
     if post.deleted_at is not None:
         raise Conflict("a deleted post cannot be pinned")
+    if pinned and (post.removed_at is not None or post.held_at is not None):
+        raise Conflict("only a thread everyone can see can be pinned")
     if pinned != (post.pinned_at is not None):
         if pinned:
             already = await session.scalar(
@@ -55,7 +62,11 @@ async def set_pinned(
         post.pinned_at = now if pinned else None
         kind = EventKind.POST_PINNED if pinned else EventKind.POST_UNPINNED
         await record_event(session, kind, actor_id=viewer.actor_id, subject_id=post.id, now=now)
-        await session.flush()
+        await moderation.record_action(
+            session, record.group, ModAction.PIN if pinned else ModAction.UNPIN,
+            moderator_id=viewer.actor_id, target_uri=post.uri, target_post_id=post.id,
+            target_actor_id=post.author_id, now=now,
+        )  # fmt: skip
     return await get_post(session, viewer, public_id)
 
 

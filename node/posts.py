@@ -1,8 +1,15 @@
-"""Posts in groups: thread starts, threaded replies, edits, deletion, support.
+"""Posts in groups: thread starts, threaded replies, edits, deletion, removal, support.
 
 A deleted post stays as a tombstone (no author, no content) so the replies under
 it keep their place in the conversation; its text is wiped at once rather than
 hidden, because people delete what they regret sharing.
+
+A post a moderator removes is different: its text is kept, so that a mistaken
+removal can be undone (``restore_post``), but everyone sees it as a tombstone
+except the group's moderators and node staff, who may ask to see it
+(``show_removed``). A post held for approval (pre-moderation, ``node.held_posts``)
+is seen by its author and those moderators only, and does not leave the node
+until it is approved.
 """
 
 from __future__ import annotations
@@ -10,13 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from node import moderation, permissions
 from node.actors import actor_ref
 from node.content import render_markdown, sanitize_html
+from node.domain_visibility import DomainFilter, author_domains, decision_for, without_hidden
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
@@ -45,6 +53,7 @@ from node.storage.models import (
     ReactionKind,
     Visibility,
 )
+from node.suspensions import suspended_actors, suspended_among
 from node.views import PostView, Viewer
 
 TITLE_MAX = 300
@@ -64,6 +73,38 @@ def _clean_title(title: str | None) -> str | None:
     return check_length(title.strip(), TITLE_MAX, "title", minimum=1)
 
 
+def _live(row: type[Post]) -> ColumnElement[bool]:
+    """Posts everyone who may read the group sees whole: not deleted, removed or held."""
+    return and_(
+        row.deleted_at.is_(None), row.removed_at.is_(None), row.held_at.is_(None),
+        _by_active_account(row),
+    )  # fmt: skip
+
+
+def _by_active_account(row: type[Post]) -> ColumnElement[bool]:
+    """Not by a suspended account: those posts are hidden like removed ones."""
+    return row.author_id.not_in(suspended_actors())
+
+
+def _held_visible(viewer: Viewer | None, moderating: bool) -> ColumnElement[bool]:
+    """Held posts are listed for their author and the group's moderators only."""
+    if moderating:
+        return true()
+    if viewer is None:
+        return Post.held_at.is_(None)
+    return or_(Post.held_at.is_(None), Post.author_id == viewer.actor_id)
+
+
+def _refuse_if_gone(post: Post) -> None:
+    """What no longer takes replies, edits or support: deleted, removed or held posts."""
+    if post.deleted_at is not None:
+        raise Conflict("this post was deleted")
+    if post.removed_at is not None:
+        raise Conflict("this post was removed by a moderator")
+    if post.held_at is not None:
+        raise Conflict("this post is waiting for a moderator's approval")
+
+
 async def load_post(
     session: AsyncSession, viewer: Viewer | None, public_id: str
 ) -> tuple[Post, GroupRecord]:
@@ -80,13 +121,52 @@ async def load_post(
     if not permissions.can_read_content(group.visibility, record.membership):
         # Do not confirm that a private post exists to someone outside the group.
         raise NotFound("no such post")
+    if post.held_at is not None and not permissions.can_see_held(
+        viewer, post.author_id, record.membership
+    ):
+        raise NotFound("no such post")
+    await _require_author_shown(session, post, record)
     return post, record
 
 
+async def _require_author_shown(session: AsyncSession, post: Post, record: GroupRecord) -> None:
+    """A post by an actor of a domain the federation policy hides (or limits, to those who
+    are not approved members of its group) answers word for word as a missing one."""
+    author = await session.get_one(Actor, post.author_id)
+    decision = await decision_for(session, author)
+    if not permissions.can_see_content_from(
+        hidden=not decision.federates, limited=decision.limited, membership=record.membership
+    ):
+        raise NotFound("no such post")
+
+
+async def _shown_posts(
+    session: AsyncSession, statement: Select[Post], record: GroupRecord
+) -> Sequence[Post]:
+    """The page ``statement`` selects in ``record``'s group, without what
+    ``_require_author_shown`` hides of one post: posts of hidden domains, and of limited
+    ones but for the group's approved members."""
+    member = permissions.can_see_content_from(
+        hidden=False, limited=True, membership=record.membership
+    )
+
+    async def run(shown: DomainFilter) -> Sequence[Post]:
+        condition = shown.actors_shown(Post.author_id, limited_too=not member)
+        return (await session.scalars(statement.where(condition))).all()
+
+    async def domains(page: Sequence[Post]) -> set[str]:
+        return await author_domains(session, {post.author_id for post in page})
+
+    return await without_hidden(session, run, domains)
+
+
 async def views_of(
-    session: AsyncSession, viewer: Viewer | None, posts: Sequence[Post]
-) -> list[PostView]:
-    """Views for a page of posts, with every related fact fetched in a few batched queries."""
+    session: AsyncSession, viewer: Viewer | None, posts: Sequence[Post], *,
+    show_removed: bool = False,
+) -> list[PostView]:  # fmt: skip
+    """Views for a page of posts, with every related fact fetched in a few batched queries.
+    Removed posts are tombstones unless ``show_removed`` (the caller checked the viewer
+    may see them)."""
     if not posts:
         return []
     ids = [p.id for p in posts]
@@ -97,17 +177,20 @@ async def views_of(
     linked = {p.in_reply_to_id for p in posts} | {p.thread_id for p in posts}
     linked.discard(None)
     linked_rows = await session.execute(
-        select(Post.id, Post.public_id, Post.uri).where(Post.id.in_(linked))
+        select(Post.id, Post.public_id, Post.uri, Post.locked_at).where(Post.id.in_(linked))
     )
     public_ids: dict[int, str] = {}
     uris: dict[int, str] = {}
-    for row_id, public_id, uri in linked_rows:
+    locked_threads: set[int] = set()
+    for row_id, public_id, uri, locked_at in linked_rows:
         public_ids[row_id], uris[row_id] = public_id, uri
+        if locked_at is not None:
+            locked_threads.add(row_id)
     reply_counts: dict[int | None, int] = {
         thread_id: count
         for thread_id, count in await session.execute(
             select(Post.thread_id, func.count())
-            .where(Post.thread_id.in_(ids), Post.deleted_at.is_(None))
+            .where(Post.thread_id.in_(ids), _live(Post))
             .group_by(Post.thread_id)
         )
     }
@@ -131,9 +214,12 @@ async def views_of(
                     .group_by(Reaction.post_id)
                 )
             }
+    suspended = await suspended_among(session, {p.author_id for p in posts})
     views = []
     for post in posts:
-        deleted = post.deleted_at is not None
+        removed = post.removed_at is not None
+        hidden = removed or post.author_id in suspended  # a suspended account's: alike
+        deleted = post.deleted_at is not None or (hidden and not show_removed)
         is_author = viewer is not None and viewer.actor_id == post.author_id
         views.append(
             PostView(
@@ -157,6 +243,9 @@ async def views_of(
                 reply_count=reply_counts.get(post.id, 0),
                 supported_by_me=post.id in mine,
                 support_count=counts.get(post.id, 0) if is_author and not deleted else None,
+                removed=removed,
+                locked=post.locked_at is not None or post.thread_id in locked_threads,
+                held=post.held_at is not None,
             )
         )
     return views
@@ -192,12 +281,27 @@ async def _insert_post(
         language=validate_language(language or group.language),
         published_at=now,
     )
+    if await _needs_approval(session, group, viewer.actor_id):
+        post.held_at = now  # not shared (no event) until a moderator approves it
     session.add(post)
     await session.flush()
-    await record_event(
-        session, EventKind.POST_CREATED, actor_id=viewer.actor_id, subject_id=post.id, now=now
-    )
+    if post.held_at is None:
+        await record_event(
+            session, EventKind.POST_CREATED, actor_id=viewer.actor_id, subject_id=post.id, now=now
+        )
     return post
+
+
+async def _needs_approval(session: AsyncSession, group: Group, author_id: int) -> bool:
+    """Whether a new post of ``author_id`` in ``group`` waits for a moderator (pre-moderation)."""
+    if not group.hold_new_members_posts:
+        return False
+    membership = await session.scalar(
+        select(Membership).where(Membership.group_id == group.id, Membership.member_id == author_id)
+    )
+    return membership is not None and permissions.needs_approval(
+        group.hold_new_members_posts, membership.role, membership.trusted_at
+    )
 
 
 async def create_post(
@@ -241,11 +345,13 @@ async def reply(
     language: str | None = None,
     now: datetime,
 ) -> PostView:
-    """Reply to a post or to another reply, at any depth."""
+    """Reply to a post or to another reply, at any depth, unless its thread is locked."""
     parent, record = await load_post(session, viewer, parent_id)
-    permissions.require_can_reply(record.membership)
+    thread = parent if parent.thread_id is None else await session.get_one(Post, parent.thread_id)
+    permissions.require_can_reply(record.membership, thread_locked=thread.locked_at is not None)
     if parent.deleted_at is not None:
         raise Conflict("this post was deleted; it can no longer be answered")
+    _refuse_if_gone(parent)
     post = await _insert_post(
         session,
         site,
@@ -267,9 +373,13 @@ async def view_for_federation(session: AsyncSession, post: Post) -> PostView:
     return (await views_of(session, None, [post]))[0]
 
 
-async def get_post(session: AsyncSession, viewer: Viewer | None, public_id: str) -> PostView:
-    post, _ = await load_post(session, viewer, public_id)
-    return (await views_of(session, viewer, [post]))[0]
+async def get_post(
+    session: AsyncSession, viewer: Viewer | None, public_id: str, *, show_removed: bool = False
+) -> PostView:
+    """A post; a removed one whole only to its group's moderators and staff who ask."""
+    post, record = await load_post(session, viewer, public_id)
+    show = show_removed and permissions.can_moderate_posts(viewer, record.membership)
+    return (await views_of(session, viewer, [post], show_removed=show))[0]
 
 
 async def post_for_node(session: AsyncSession, public_id: str, domain: str | None) -> PostView:
@@ -280,8 +390,11 @@ async def post_for_node(session: AsyncSession, public_id: str, domain: str | Non
         raise NotFound("no such post")
     group = await session.get_one(Group, post.group_id)
     group_actor = await session.get_one(Actor, group.actor_id)
-    if not await readable_by_node(session, group, group_actor, domain):
+    if not await readable_by_node(session, group, group_actor, domain) or post.held_at:
         raise NotFound("no such post")  # word for word as a missing one
+    author = await session.get_one(Actor, post.author_id)
+    if not (await decision_for(session, author)).federates:
+        raise NotFound("no such post")  # hidden here, so not served from here either
     return (await views_of(session, None, [post]))[0]
 
 
@@ -293,23 +406,28 @@ async def list_threads(
     *,
     cursor: str | None = None,
     limit: int | None = None,
+    show_removed: bool = False,
 ) -> Page[PostView]:
-    """A group's thread starts, newest first; deleted threads with no live reply are left out."""
+    """A group's thread starts, newest first; deleted (or removed) threads with no live reply
+    are left out. Held threads are listed for their author and the moderators only."""
     limit = check_limit(limit)
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_content_readable(record.group.visibility, record.membership)
+    moderating = permissions.can_moderate_posts(viewer, record.membership)
+    show = show_removed and moderating
     reply_row = aliased(Post)
-    has_replies = (
-        select(reply_row.id)
-        .where(reply_row.thread_id == Post.id, reply_row.deleted_at.is_(None))
-        .exists()
+    has_replies = select(reply_row.id).where(reply_row.thread_id == Post.id, _live(reply_row))
+    whole = and_(
+        Post.deleted_at.is_(None),
+        true() if show else and_(Post.removed_at.is_(None), _by_active_account(Post)),
     )
     statement = (
         select(Post)
         .where(
             Post.group_id == record.group.id,
             Post.in_reply_to_id.is_(None),
-            or_(Post.deleted_at.is_(None), has_replies),
+            or_(whole, has_replies.exists()),
+            _held_visible(viewer, moderating),
         )
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(limit + 1)
@@ -319,12 +437,13 @@ async def list_threads(
         statement = statement.where(
             or_(Post.published_at < at, and_(Post.published_at == at, Post.id < post_id))
         )
-    posts = (await session.scalars(statement)).all()
+    posts = await _shown_posts(session, statement, record)
     next_cursor = None
     if len(posts) > limit:
         last = posts[limit - 1]
         next_cursor = encode_cursor(last.published_at, last.id)
-    return Page(items=await views_of(session, viewer, posts[:limit]), next_cursor=next_cursor)
+    items = await views_of(session, viewer, posts[:limit], show_removed=show)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 async def list_replies(
@@ -334,15 +453,21 @@ async def list_replies(
     *,
     cursor: str | None = None,
     limit: int | None = None,
+    show_removed: bool = False,
 ) -> Page[PostView]:
     """Every reply in the thread that ``public_id`` starts, oldest first; each names its
-    parent (``in_reply_to``) so clients build the tree."""
+    parent (``in_reply_to``) so clients build the tree. Removed replies are tombstones
+    (whole for moderators who ask); held ones are for their author and the moderators."""
     limit = check_limit(limit)
-    post, _ = await load_post(session, viewer, public_id)
+    post, record = await load_post(session, viewer, public_id)
+    moderating = permissions.can_moderate_posts(viewer, record.membership)
     root_id = post.thread_id or post.id
     statement = (
         select(Post)
-        .where(Post.thread_id == root_id)
+        .where(
+            Post.thread_id == root_id,
+            _held_visible(viewer, moderating),
+        )
         .order_by(Post.published_at, Post.id)
         .limit(limit + 1)
     )
@@ -351,12 +476,14 @@ async def list_replies(
         statement = statement.where(
             or_(Post.published_at > at, and_(Post.published_at == at, Post.id > post_id))
         )
-    posts = (await session.scalars(statement)).all()
+    posts = await _shown_posts(session, statement, record)
     next_cursor = None
     if len(posts) > limit:
         last = posts[limit - 1]
         next_cursor = encode_cursor(last.published_at, last.id)
-    return Page(items=await views_of(session, viewer, posts[:limit]), next_cursor=next_cursor)
+    show = show_removed and moderating
+    items = await views_of(session, viewer, posts[:limit], show_removed=show)
+    return Page(items=items, next_cursor=next_cursor)
 
 
 async def edit_post(
@@ -374,6 +501,8 @@ async def edit_post(
     permissions.require_can_edit(viewer, post.author_id, group.membership)
     if post.deleted_at is not None:
         raise Conflict("this post was deleted")
+    if post.removed_at is not None:
+        raise Conflict("this post was removed by a moderator")
     if title is not None:
         if post.in_reply_to_id is not None:
             raise InvalidInput("replies have no title", field="title")
@@ -386,9 +515,10 @@ async def edit_post(
             content_warning.strip(), CONTENT_WARNING_MAX, "content_warning"
         )
     post.edited_at = now
-    await record_event(
-        session, EventKind.POST_EDITED, actor_id=viewer.actor_id, subject_id=post.id, now=now
-    )
+    if post.held_at is None:  # a held post is shared as it is once approved
+        await record_event(
+            session, EventKind.POST_EDITED, actor_id=viewer.actor_id, subject_id=post.id, now=now
+        )
     return (await views_of(session, viewer, [post]))[0]
 
 
@@ -405,16 +535,18 @@ async def delete_post(
     if post.deleted_at is not None:
         return
     _wipe(post, now)
-    await record_event(
-        session, EventKind.POST_DELETED, actor_id=viewer.actor_id, subject_id=post.id, now=now
-    )
+    if post.held_at is None:  # a held post never left this node
+        await record_event(
+            session, EventKind.POST_DELETED, actor_id=viewer.actor_id, subject_id=post.id, now=now
+        )
 
 
 async def remove_post(
     session: AsyncSession, viewer: Viewer, public_id: str, *, reason: str, now: datetime
 ) -> None:
-    """A moderator removes a post or reply, saying why: wiped like a deletion, written to the
-    group's moderation log, and sent as the moderator's act (not the author's)."""
+    """A moderator removes a post or reply, saying why: hidden from all but the group's
+    moderators and staff (kept, so it can be restored), written to the group's moderation
+    log, and sent as the moderator's act (not the author's)."""
     post, group = await load_post(session, viewer, public_id)
     permissions.require_can_remove(viewer, group.membership)
     await _remove(session, viewer, post, group, reason=moderation.clean_reason(reason), now=now)
@@ -424,13 +556,14 @@ async def _remove(
     session: AsyncSession, viewer: Viewer, post: Post, group: GroupRecord, *, reason: str,
     now: datetime,
 ) -> None:  # fmt: skip
-    if post.deleted_at is not None:
+    if post.deleted_at is not None or post.removed_at is not None:
         return
-    _wipe(post, now)
-    await record_event(
-        session, EventKind.POST_REMOVED, actor_id=viewer.actor_id, subject_id=post.id, now=now,
-        reason=reason,
-    )  # fmt: skip
+    post.removed_at = now
+    if post.held_at is None:  # a held post never left this node: nothing to take back
+        await record_event(
+            session, EventKind.POST_REMOVED, actor_id=viewer.actor_id, subject_id=post.id,
+            now=now, reason=reason,
+        )  # fmt: skip
     if group.actor.local:
         await moderation.record_action(
             session, group.group, ModAction.REMOVE_POST, moderator_id=viewer.actor_id,
@@ -442,13 +575,51 @@ async def _remove(
 async def removed_elsewhere(
     session: AsyncSession, group: Group, uri: str, *, now: datetime
 ) -> bool:
-    """A group elsewhere removed one of its posts (its node moderates it): wiped here too,
-    ours or not. False if we hold no such post in that group."""
+    """A group elsewhere removed one of its posts (its node moderates it): hidden here too,
+    ours or not, and kept in case it restores it. False if we hold no such post in that
+    group."""
     post = await session.scalar(select(Post).where(Post.uri == uri, Post.group_id == group.id))
     if post is None:
         return False
-    if post.deleted_at is None:
-        _wipe(post, now)
+    if post.deleted_at is None and post.removed_at is None:
+        post.removed_at = now
+    return True
+
+
+async def restore_post(
+    session: AsyncSession, viewer: Viewer, public_id: str, *, reason: str, now: datetime
+) -> PostView:
+    """A moderator undoes a removal, saying why: the post is back for everyone, the act is
+    written to the group's log and sent as the moderator's ``Undo`` of the removal.
+    Idempotent; a post its author deleted has nothing left to restore."""
+    post, group = await load_post(session, viewer, public_id)
+    permissions.require_can_moderate_posts(viewer, group.membership)
+    reason = moderation.clean_reason(reason)
+    if post.deleted_at is not None:
+        raise Conflict("its author deleted this post: there is nothing left to restore")
+    if post.removed_at is not None:
+        post.removed_at = None
+        if post.held_at is None:
+            await record_event(
+                session, EventKind.POST_RESTORED, actor_id=viewer.actor_id, subject_id=post.id,
+                now=now, reason=reason,
+            )  # fmt: skip
+        if group.actor.local:
+            await moderation.record_action(
+                session, group.group, ModAction.RESTORE_POST, moderator_id=viewer.actor_id,
+                target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id,
+                reason=reason, now=now,
+            )  # fmt: skip
+    return (await views_of(session, viewer, [post]))[0]
+
+
+async def restored_elsewhere(session: AsyncSession, group: Group, uri: str) -> bool:
+    """A group elsewhere restored a post it had removed: shown here again (unless its author
+    deleted it meanwhile). False if we hold no such post in that group."""
+    post = await session.scalar(select(Post).where(Post.uri == uri, Post.group_id == group.id))
+    if post is None:
+        return False
+    post.removed_at = None
     return True
 
 
@@ -467,8 +638,7 @@ async def set_support(
     recorded for federation (the group shares it with its members on other nodes)."""
     post, record = await load_post(session, viewer, public_id)
     permissions.require_can_react(record.membership)
-    if post.deleted_at is not None:
-        raise Conflict("this post was deleted")
+    _refuse_if_gone(post)
     existing = await session.scalar(
         select(Reaction).where(
             Reaction.post_id == post.id,
@@ -513,23 +683,31 @@ async def store_remote_post(
     """Store (or update) a post written on another node. Its HTML is sanitised here.
 
     Into a group hosted here, only its approved members may write (and only its
-    moderators start threads where posting is restricted); the post is then
-    recorded for the group to share with its members on every node, under the
-    id of the activity that brought it (``activity_uri``).
+    moderators start threads where posting is restricted, or answer in locked
+    threads); the post is then recorded for the group to share with its members
+    on every node, under the id of the activity that brought it
+    (``activity_uri``), unless it waits for a moderator's approval (then it is
+    shared when approved).
     """
     post = await session.scalar(select(Post).where(Post.uri == uri))
+    created = post is None
     parent = None
     if in_reply_to_uri is not None:
         parent = await session.scalar(select(Post).where(Post.uri == in_reply_to_uri))
     group_actor = await session.get_one(Actor, group.actor_id)
     hosted_here = group_actor.local
+    held = False
     if hosted_here:
-        await _require_remote_writer(
+        membership = await _require_remote_writer(
             session, group, group_actor, author, thread_start=parent is None
+        )
+        if created and parent is not None:
+            await _require_open_thread(session, parent, membership)
+        held = created and permissions.needs_approval(
+            group.hold_new_members_posts, membership.role, membership.trusted_at
         )
     if parent is not None and parent.group_id != group.id:
         raise PermissionDenied("a reply belongs to the group of the post it answers")
-    created = post is None
     if post is None:
         post = Post(
             public_id=new_public_id(published_at),
@@ -549,8 +727,10 @@ async def store_remote_post(
     post.content_warning = content_warning[:CONTENT_WARNING_MAX]
     post.language = language[:16] or "en"
     post.edited_at = edited_at
+    if held:
+        post.held_at = now
     await session.flush()
-    if hosted_here:
+    if hosted_here and post.held_at is None and post.removed_at is None:
         kind = EventKind.POST_CREATED if created else EventKind.POST_EDITED
         await record_event(
             session, kind, actor_id=author.id, subject_id=post.id, now=now, activity=activity_uri
@@ -558,9 +738,18 @@ async def store_remote_post(
     return post
 
 
+async def _require_open_thread(session: AsyncSession, parent: Post, membership: Membership) -> None:
+    """A reply from another node to a thread of a group hosted here: this node is the
+    authority on whether the thread still takes replies."""
+    thread = parent if parent.thread_id is None else await session.get_one(Post, parent.thread_id)
+    permissions.require_thread_open(thread.locked_at is not None, membership.role)
+    if parent.held_at is not None:
+        raise PermissionDenied(f"{parent.uri} is waiting for a moderator's approval")
+
+
 async def _require_remote_writer(
     session: AsyncSession, group: Group, group_actor: Actor, author: Actor, *, thread_start: bool
-) -> None:
+) -> Membership:
     """Refusals name the group: they end up in a log that covers every group here."""
     membership = await session.scalar(
         select(Membership).where(Membership.group_id == group.id, Membership.member_id == author.id)
@@ -573,6 +762,7 @@ async def _require_remote_writer(
     moderator = membership.role in {GroupRole.OWNER, GroupRole.MODERATOR}
     if thread_start and group.posting_restricted_to_moderators and not moderator:
         raise PermissionDenied(f"only the moderators of {name} start threads in it")
+    return membership
 
 
 async def delete_remote_post(
@@ -585,7 +775,7 @@ async def delete_remote_post(
     if post.deleted_at is None:
         _wipe(post, now)
         group = await session.get_one(Group, post.group_id)
-        if (await session.get_one(Actor, group.actor_id)).local:
+        if (await session.get_one(Actor, group.actor_id)).local and post.held_at is None:
             await record_event(
                 session, EventKind.POST_DELETED, actor_id=author.id, subject_id=post.id, now=now
             )

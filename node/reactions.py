@@ -54,9 +54,10 @@ async def store_remote_reaction(
 ) -> bool:
     """A member of another node supports ``post`` (a Like with id ``activity_uri``).
 
-    Idempotent; False when the post was deleted (there is nothing left to support).
+    Idempotent; False when the post was deleted, removed or is not yet approved (there
+    is nothing to support, as far as anyone can see).
     """
-    if post.deleted_at is not None:
+    if post.deleted_at is not None or post.removed_at is not None or post.held_at is not None:
         return False
     hosted = await _group_hosted_here(session, post)
     if hosted is not None:

@@ -27,3 +27,7 @@ class Site:
 
     def post_uri(self, public_id: str) -> str:
         return f"{self.base_url}/posts/{public_id}"
+
+    def report_uri(self, public_id: str) -> str:
+        """A report made here: the id of the ``Flag`` that carries it to other nodes."""
+        return f"{self.base_url}/reports/{public_id}"

@@ -52,6 +52,8 @@ class Profile:
     actor: ActorRef
     bio: str
     created_at: datetime
+    # Suspended by this node's staff: shown by name only, as Mastodon shows one.
+    suspended: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,10 @@ class GroupView:
     created_at: datetime
     # The viewer's own membership, if any: what the "join/leave" button needs.
     membership: MembershipView | None
+    # The public moderation log says "a moderator" instead of who.
+    hide_moderator_names: bool = False
+    # Pre-moderation: posts of members not yet trusted wait for a moderator's approval.
+    hold_new_members_posts: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,3 +127,9 @@ class PostView:
     group_public: bool
     # Pinned to the top of its group by a moderator (an announcement).
     pinned: bool = False
+    # Removed by a moderator: shown as deleted, except to moderators who ask to see it.
+    removed: bool = False
+    # Its thread is locked (a thread start's lock holds for every reply): no new replies.
+    locked: bool = False
+    # Waiting for a moderator's approval: seen by its author and the moderators only.
+    held: bool = False

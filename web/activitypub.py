@@ -28,9 +28,10 @@ from federation.instance import instance_actor
 from federation.keystore import local_keys
 from federation.objects import object_from_post
 from federation.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
-from node import accounts, follows, groups, pins, posts
+from node import accounts, federation_rules, follows, groups, pins, posts
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
+from node.federation_policy import public_policy
 from node.stats import node_stats
 from node.storage.models import ActorKind, Group
 from web.html import simple_page
@@ -126,13 +127,19 @@ async def nodeinfo(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with request.app[SESSIONS]() as session:
         stats = await node_stats(session, now=request.app[CLOCK]())
+        publish = await federation_rules.get_publish(session)
     usage = discovery.Usage(
         users=stats.members,
         active_month=stats.active_month,
         active_halfyear=stats.active_halfyear,
         local_posts=stats.local_posts,
     )
-    document = discovery.nodeinfo_document(settings.node_name, settings.registrations_open, usage)
+    # The policy as the running node holds it (at most a few seconds old): 10,000 rules
+    # are not read again for every crawler.
+    policy = public_policy(await request.app[FEDERATION].policy.current()) if publish else None
+    document = discovery.nodeinfo_document(
+        settings.node_name, settings.registrations_open, usage, policy=policy
+    )
     response = web.json_response(document)
     response.headers["Content-Type"] = f'application/json; profile="{discovery.NODEINFO_SCHEMA}#"'
     return response

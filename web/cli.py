@@ -24,7 +24,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.outbox import drop_refused_deliveries
+from federation.policy import enforce_change
 from federation.runtime import federation_runtime
 from federation.workers import Queue
 from node import accounts, federation_rules, groups
@@ -44,6 +44,7 @@ from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import pending_revisions, upgrade
 from node.storage.models import Account, Actor, JoinPolicy, NodeRole, Visibility
 from node.views import Viewer
+from web import mod_cli
 from web.app import create_app
 from web.logs import configure_logging
 
@@ -253,8 +254,8 @@ async def cmd_config(settings: Settings, args: argparse.Namespace) -> None:
 
 async def _after_policy_change(node: Node) -> None:
     """Cut what a change refuses at once: ties to refused domains, deliveries queued to them."""
-    cut = await federation_rules.cut_refused_ties(node.session)
-    dropped = await drop_refused_deliveries(node.session, now=node.now)
+    enforced = await enforce_change(node.session, now=node.now)
+    cut, dropped = enforced.cut, enforced.dropped
     if cut.memberships or cut.follows:
         print(
             f"Cut {cut.memberships} membership(s) and {cut.follows} follow(s) "
@@ -346,6 +347,12 @@ async def cmd_policy_import(settings: Settings, args: argparse.Namespace) -> Non
         )
         await _after_policy_change(node)
     print(f"Imported {imported} domain rule(s)")
+
+
+async def cmd_policy_publish(settings: Settings, args: argparse.Namespace) -> None:
+    async with _open_node(settings) as node:
+        publish = await federation_rules.set_publish(node.session, args.state == "on", now=node.now)
+    print(f"NodeInfo {'publishes' if publish else 'does not publish'} the federation policy")
 
 
 async def cmd_policy_export(settings: Settings, args: argparse.Namespace) -> None:
@@ -446,6 +453,7 @@ def build_parser() -> argparse.ArgumentParser:
     group_create.add_argument("--language", default="en", help="main language (default: en)")
     group_create.set_defaults(run=cmd_group_create)
     _policy_parser(commands)
+    mod_cli.add_parser(commands, _open_node)
     return parser
 
 
@@ -491,6 +499,15 @@ def _policy_parser(commands: Any) -> None:
         "export", help="print the blocks as a Mastodon domain-block CSV (allows are left out)"
     )
     export.set_defaults(run=cmd_policy_export)
+    publish = sub.add_parser(
+        "publish",
+        help="tell other nodes the policy in NodeInfo (on), or not (off, the default)",
+        description="on: NodeInfo's metadata.federation shows the mode and the domains held "
+        "off with their public reasons (obfuscated ones partly hidden with *), also in "
+        "Pleroma's mrf_simple shape. off (the default): NodeInfo says nothing of the policy.",
+    )
+    publish.add_argument("state", choices=["on", "off"])
+    publish.set_defaults(run=cmd_policy_publish)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -401,6 +401,47 @@ class LemmyPeer(ShapedPeer):
         )
         return {**create, "object": page}
 
+    def lock(
+        self, community: PeerActor, moderator: PeerActor, thread: str, *, undo: bool = False
+    ) -> dict[str, Any]:
+        """A moderator's ``Lock`` of a thread (``lemmy/…/community/lock_page.json``), or its
+        ``Undo`` (``undo_lock_page.json``), to be announced by the community."""
+        name = "undo_lock_page" if undo else "lock_page"
+        captured = activitypub_fixture(f"lemmy/activities/community/{name}.json")
+        ids = {captured["id"]: f"{self.origin}/activities/{name}/{uuid.uuid4()}"}
+        if undo:
+            ids[captured["object"]["id"]] = f"{self.origin}/activities/lock/{uuid.uuid4()}"
+        return rewrite(
+            captured,
+            {
+                **ids,
+                "http://lemmy-alpha:8541/u/lemmy_alpha": moderator.uri,
+                "http://lemmy-alpha:8541/post/2": thread,
+                "http://lemmy-alpha:8541/c/main": community.uri,
+            },
+        )
+
+    def removal(
+        self, community: PeerActor, moderator: PeerActor, target: str, *, undo: bool = False
+    ) -> dict[str, Any]:
+        """A moderator's removal (``lemmy/…/deletion/remove_note.json``, a ``Delete`` with the
+        reason as summary), or its ``Undo`` (``undo_remove_note.json``), to be announced."""
+        name = "undo_remove_note" if undo else "remove_note"
+        captured = activitypub_fixture(f"lemmy/activities/deletion/{name}.json")
+        ids = {captured["id"]: f"{self.origin}/activities/{name}/{uuid.uuid4()}"}
+        if undo:
+            ids[captured["object"]["id"]] = f"{self.origin}/activities/delete/{uuid.uuid4()}"
+        return rewrite(
+            captured,
+            {
+                **ids,
+                f"{_LEMMY_HTTP}/u/lemmy_beta": moderator.uri,
+                "http://ds9.lemmy.ml/comment/1": target,
+                f"{_LEMMY_HTTP}/c/main": community.uri,
+                f"{_LEMMY}/c/main": community.uri,
+            },
+        )
+
     def announce(self, community: PeerActor, activity: dict[str, Any]) -> dict[str, Any]:
         """``lemmy/activities/community/announce_create_page.json`` around ``activity``."""
         captured = activitypub_fixture(_LEMMY_ANNOUNCE)

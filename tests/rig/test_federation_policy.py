@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation import signatures
@@ -16,9 +16,10 @@ from federation.http import FetchError
 from federation.outbox import drop_refused_deliveries
 from federation.tables import Delivery, InboxItem
 from node import federation_rules
-from node.storage.models import Actor, Membership, Post
+from node.storage.models import Account, Actor, Membership, NodeRole, Post
+from tests.api_client import Answer, Member
 from tests.rig.rig import Rig, RigNode, count, database_of, keys_of
-from web.keys import FEDERATION
+from web.keys import FEDERATION, WORKERS
 
 Change = Callable[[AsyncSession], Awaitable[Any]]
 
@@ -143,3 +144,138 @@ async def test_an_allowlist_federates_with_the_listed_node_only(rig: Rig) -> Non
     await rig.settle()
     assert await deliveries_to(a, c) == 0
     assert await deliveries_to(a, b) >= 2  # the Accept and the post
+
+
+# --- what A shows of a node it suspends or limits ---------------------------------------------
+
+
+async def look_up(node: RigNode, member: Member, ref: str) -> Answer:
+    return await node.api.call("POST", "/api/v1/groups/lookup", as_=member, json={"ref": ref})
+
+
+async def directory(node: RigNode, member: Member | None) -> set[str]:
+    return {group["actor"]["acct"] for group in await node.api.items(member, "/api/v1/groups")}
+
+
+async def test_a_suspended_nodes_content_is_hidden_and_comes_back(rig: Rig) -> None:
+    """C's member posted in A's group before A suspended C: from then on A shows nothing of
+    C (the thread list, the replies, the post itself, C's groups in the directory); lifting
+    the suspension shows it all again."""
+    a, c = await rig.add_node("alpha"), await rig.add_node("gamma")
+    mo, cal = await a.member("mo"), await c.member("cal")
+    await a.api.create_group(mo, "circle")
+    await c.api.create_group(cal, "cove")
+    circle, cove = f"circle@{a.domain}", f"cove@{c.domain}"
+    await c.api.join(cal, circle)
+    await rig.settle()
+    news = await a.api.post(mo, "circle", "For everyone", title="News")
+    await c.api.post(cal, circle, "Hello from gamma", title="From gamma")
+    await rig.settle()
+    await c.api.reply(cal, await on_node(c, cal, circle, "News"), "Glad to be here")
+    await rig.settle()
+    (await look_up(a, mo, f"!{cove}")).expect(200)  # A now knows C's group
+    from_gamma = await on_node(a, None, circle, "From gamma")
+    threads = f"/api/v1/groups/{circle}/posts"
+    replies = f"/api/v1/posts/{news['id']}/replies"
+    assert len(await a.api.items(None, threads)) == 2
+    assert len(await a.api.items(mo, replies)) == 1
+    assert cove in await directory(a, mo)
+
+    await change_policy(
+        a, lambda s: federation_rules.set_rule(s, c.domain, "suspend", now=a.clock())
+    )
+    for viewer in (None, mo):
+        assert [t["title"] for t in await a.api.items(viewer, threads)] == ["News"]
+        assert await a.api.items(viewer, replies) == []
+        (await a.api.call("GET", f"/api/v1/posts/{from_gamma}", as_=viewer)).expect(404)
+        assert cove not in await directory(a, viewer)
+    (await a.api.call("GET", f"/api/v1/groups/{cove}", as_=mo)).expect(404)
+    (await look_up(a, mo, f"!{cove}")).expect(404)
+
+    await change_policy(a, lambda s: federation_rules.remove_rule(s, c.domain))
+    assert len(await a.api.items(None, threads)) == 2
+    assert len(await a.api.items(mo, replies)) == 1
+    (await a.api.call("GET", f"/api/v1/posts/{from_gamma}")).expect(200)
+    assert cove in await directory(a, mo)
+
+
+async def on_node(node: RigNode, viewer: Member | None, group: str, title: str) -> str:
+    """The id, on ``node``, of the thread called ``title`` in ``group``."""
+    items = await node.api.items(viewer, f"/api/v1/groups/{group}/posts")
+    return next(str(item["id"]) for item in items if item["title"] == title)
+
+
+async def test_a_limited_nodes_posts_are_for_members_and_its_groups_out_of_the_directory(
+    rig: Rig,
+) -> None:
+    a, c = await rig.add_node("alpha"), await rig.add_node("gamma")
+    mo, ann, val = [await a.member(name) for name in ("mo", "ann", "val")]
+    cal = await c.member("cal")
+    await a.api.create_group(mo, "circle")
+    await c.api.create_group(cal, "cove")
+    circle, cove = f"circle@{a.domain}", f"cove@{c.domain}"
+    await a.api.join(ann, "circle")
+    await c.api.join(cal, circle)
+    await rig.settle()
+    await c.api.post(cal, circle, "Hello from gamma", title="From gamma")
+    await rig.settle()
+    (await look_up(a, mo, f"!{cove}")).expect(200)
+    from_gamma = await on_node(a, None, circle, "From gamma")
+
+    await change_policy(a, lambda s: federation_rules.set_rule(s, c.domain, "limit", now=a.clock()))
+    threads = f"/api/v1/groups/{circle}/posts"
+    for member in (mo, ann):  # approved members of the group the post is in
+        assert [t["title"] for t in await a.api.items(member, threads)] == ["From gamma"]
+        (await a.api.call("GET", f"/api/v1/posts/{from_gamma}", as_=member)).expect(200)
+    for outsider in (None, val):  # anonymous visitors, and non-members of a public group
+        assert await a.api.items(outsider, threads) == []
+        (await a.api.call("GET", f"/api/v1/posts/{from_gamma}", as_=outsider)).expect(404)
+    assert cove not in await directory(a, val)
+    assert (await look_up(a, val, f"!{cove}")).expect(200)["actor"]["acct"] == cove
+    assert await members_from(a, c) == 1  # limiting cuts no tie
+
+
+async def test_a_suspended_account_says_so_and_sends_nothing_more(rig: Rig) -> None:
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    ann, sam, bea = await a.member("ann"), await a.member("sam"), await b.member("bea")
+    async with database_of(a) as session:
+        await session.execute(
+            update(Account)
+            .where(Account.actor_id.in_(select(Actor.id).where(Actor.handle_key == "sam")))
+            .values(role=NodeRole.MODERATOR)
+        )
+    await b.api.create_group(bea, "bay")
+    bay = f"bay@{b.domain}"
+    await a.api.join(ann, bay)
+    await rig.settle()
+    await a.api.post(ann, bay, "Before", title="Before")
+    await rig.settle()
+    await a.api.post(ann, bay, "Queued", title="Queued")
+    assert a.server is not None
+    await a.server.app[WORKERS].dispatch_and_process()  # queued for B, not yet sent
+    await a.api.post(ann, bay, "Pending", title="Pending")  # not even dispatched
+
+    suspended = await a.api.call(
+        "POST", "/api/v1/admin/accounts/ann/suspend", as_=sam, json={"reason": "spam"}
+    )
+    suspended.expect(200)
+    await rig.settle()
+    titles = [t["title"] for t in await b.api.items(bea, f"/api/v1/groups/{bay}/posts")]
+    assert titles == ["Before"]  # nothing left A for her after the suspension
+
+    assert b.server is not None
+    ann_uri = f"{a.settings.base_url}/members/ann"
+    actor = await b.server.app[FEDERATION].fetch(ann_uri)
+    assert actor["suspended"] is True
+    assert actor["name"] == "ann"
+    assert any(
+        isinstance(term, dict) and term.get("suspended") == "toot:suspended"
+        for term in actor["@context"]
+    )
+    webfinger = await a.api.call(
+        "GET", "/.well-known/webfinger", params={"resource": f"acct:ann@{a.domain}"}
+    )
+    assert webfinger.expect(200)["links"][0]["href"] == ann_uri
+
+    (await a.api.call("DELETE", "/api/v1/admin/accounts/ann/suspend", as_=sam)).expect(204)
+    assert "suspended" not in await b.server.app[FEDERATION].fetch(ann_uri)

@@ -89,12 +89,14 @@ class World:
         await api.call("POST", "/api/v1/groups/quiet/join", as_=ben)
         thread = await api.post(ana, "circle", "A first thread")
         reply = await api.reply(ben, thread["id"], "A reply")
+        flagged = {"post_id": thread["id"], "reason": "spam"}
+        report = (await api.call("POST", "/api/v1/reports", as_=ben, json=flagged)).expect(201)
         document = (await api.call("GET", "/api/openapi.json")).expect(200)
         return cls(
             api, asyncio.get_running_loop(), document,
             tokens={"ana": ana.token, "ben": ben.token},
             names={"name": ["circle", "quiet", "Circle"], "acct": ["ana", "ben", "ben@node.test"],
-                   "id": [thread["id"], reply["id"]]},
+                   "id": [thread["id"], reply["id"], report["id"]]},
         )  # fmt: skip
 
     def operations(self) -> list[tuple[str, str, dict[str, Any]]]:

@@ -32,7 +32,7 @@ PASSWORD = "a long enough password"
 
 # The interface scripts rely on: commands, subcommands and the flags each one takes.
 HELP = {
-    (): ["init", "serve", "migrate", "config", "user", "group", "policy"],
+    (): ["init", "serve", "migrate", "config", "user", "group", "policy", "mod"],
     ("init",): ["--admin", "--password-stdin"],
     ("serve",): ["--host", "--port", "--migrate"],
     ("migrate",): [],
@@ -44,7 +44,7 @@ HELP = {
         "name", "--private", "--approval", "--owner", "--display-name", "--description",
         "--rule", "--language",
     ],
-    ("policy",): ["mode", "set", "remove", "list", "import", "export"],
+    ("policy",): ["mode", "set", "remove", "list", "import", "export", "publish"],
     ("policy", "mode"): ["open", "blocklist", "allowlist"],
     ("policy", "set"): [
         "domain", "suspend", "limit", "reject-media", "reject-reports", "allow", "--reason",
@@ -54,6 +54,15 @@ HELP = {
     ("policy", "list"): [],
     ("policy", "import"): ["FILE.csv"],
     ("policy", "export"): [],
+    ("policy", "publish"): ["on", "off"],
+    ("mod",): ["suspend", "unsuspend", "log", "reports", "resolve", "dismiss", "remove"],
+    ("mod", "suspend"): ["USER", "--reason", "--by"],
+    ("mod", "unsuspend"): ["USER", "--reason", "--by"],
+    ("mod", "log"): ["--limit"],
+    ("mod", "reports"): ["--state", "--limit", "--by"],
+    ("mod", "resolve"): ["REPORT", "--note", "--by"],
+    ("mod", "dismiss"): ["REPORT", "--note", "--by"],
+    ("mod", "remove"): ["POST", "--reason", "--by"],
 }  # fmt: skip
 
 

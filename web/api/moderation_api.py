@@ -1,4 +1,5 @@
-"""Moderation: removing posts, banning members, and each group's moderation log."""
+"""Moderation: removing and restoring posts, locking threads, approving held posts,
+banning members, a group's moderation settings, and each group's moderation log."""
 
 from __future__ import annotations
 
@@ -7,16 +8,41 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from node import moderation, posts
+from node import group_settings, held_posts, locks, moderation, posts
 from node.pagination import Page
 from node.storage.models import ModAction
 from web.api.groups_api import PageQuery
-from web.api.operation import Auth, Body, Call, Operation
-from web.api.schemas import ActorOut, MembershipOut, actor_out, membership_out
+from web.api.operation import Auth, Body, Call, Operation, Query
+from web.api.schemas import (
+    ActorOut,
+    GroupOut,
+    MembershipOut,
+    PostOut,
+    PostPage,
+    actor_out,
+    group_out,
+    membership_out,
+    post_out,
+    post_page,
+)
 
 
 class ReasonBody(Body):
     reason: str = Field("", max_length=moderation.REASON_MAX, description="Shown in the log")
+
+
+class ReasonQuery(Query):
+    reason: str = Field("", max_length=moderation.REASON_MAX, description="Shown in the log")
+
+
+class SettingsBody(Body):
+    hide_moderator_names: bool | None = Field(
+        None, description='The public log says "a moderator" instead of who acted'
+    )
+    hold_new_members_posts: bool | None = Field(
+        None, description="Posts of members not yet trusted wait for a moderator's approval; "
+        "turning it on trusts every member approved at that moment",
+    )  # fmt: skip
 
 
 class BanBody(ReasonBody):
@@ -25,7 +51,10 @@ class BanBody(ReasonBody):
 
 class LogEntryOut(BaseModel):
     action: ModAction
-    moderator: ActorOut | None = Field(description="null if the account is gone")
+    moderator: ActorOut | None = Field(
+        description='null ("a moderator") if the group hides its moderators\' names from '
+        "those who do not moderate it, or if the account is gone"
+    )
     target: str = Field(description="The URI of the post or member acted on")
     target_actor: ActorOut | None = Field(description="The member acted on (or the author)")
     reason: str
@@ -70,6 +99,58 @@ async def remove_post(call: Call[ReasonBody, Any]) -> None:
     )
 
 
+async def restore_post(call: Call[ReasonBody, Any]) -> PostOut:
+    view = await posts.restore_post(
+        call.session, call.member, call.path("id"), reason=call.body.reason, now=call.now
+    )
+    return post_out(view)
+
+
+async def lock_thread(call: Call[ReasonBody, Any]) -> PostOut:
+    view = await locks.set_locked(
+        call.session, call.member, call.path("id"), locked=True, reason=call.body.reason,
+        now=call.now,
+    )  # fmt: skip
+    return post_out(view)
+
+
+async def unlock_thread(call: Call[Any, ReasonQuery]) -> PostOut:
+    view = await locks.set_locked(
+        call.session, call.member, call.path("id"), locked=False, reason=call.query.reason,
+        now=call.now,
+    )  # fmt: skip
+    return post_out(view)
+
+
+async def list_held(call: Call[Any, PageQuery]) -> PostPage:
+    page = await held_posts.list_held(
+        call.session, call.site, call.member, call.path("name"), cursor=call.query.cursor,
+        limit=call.query.limit,
+    )  # fmt: skip
+    return post_page(page)
+
+
+async def approve_post(call: Call[Any, Any]) -> PostOut:
+    view = await held_posts.approve_post(call.session, call.member, call.path("id"), now=call.now)
+    return post_out(view)
+
+
+async def reject_post(call: Call[ReasonBody, Any]) -> None:
+    await held_posts.reject_post(
+        call.session, call.member, call.path("id"), reason=call.body.reason, now=call.now
+    )
+
+
+async def update_group_settings(call: Call[SettingsBody, Any]) -> GroupOut:
+    body = call.body
+    view = await group_settings.update_settings(
+        call.session, call.site, call.member, call.path("name"),
+        hide_moderator_names=body.hide_moderator_names,
+        hold_new_members_posts=body.hold_new_members_posts, now=call.now,
+    )  # fmt: skip
+    return group_out(view)
+
+
 async def ban_member(call: Call[BanBody, Any]) -> MembershipOut:
     view = await moderation.ban_member(
         call.session, call.site, call.member, call.path("name"), call.path("acct"),
@@ -85,14 +166,46 @@ async def unban_member(call: Call[Any, Any]) -> None:
 
 
 G = "/api/v1/groups/{name}"
+P = "/api/v1/posts/{id}"
 OPERATIONS = (
     Operation("GET", G + "/modlog", moderation_log,
               "A group's moderation log, newest first (public groups: anyone; private: "
-              "moderators)", "moderation", auth=Auth.OPTIONAL, query=PageQuery,
-              response=LogPage, errors=(401, 403, 404, 422)),
-    Operation("POST", "/api/v1/posts/{id}/remove", remove_post,
-              "Moderators: remove a post or reply, saying why", "moderation",
+              "moderators). Where the group hides its moderators' names, who acted is "
+              'shown as "a moderator" (null) to those who do not moderate it', "moderation",
+              auth=Auth.OPTIONAL, query=PageQuery, response=LogPage,
+              errors=(401, 403, 404, 422)),
+    Operation("PATCH", G + "/settings", update_group_settings,
+              "Moderators: change the group's moderation settings (what is left out stays)",
+              "moderation", auth=Auth.REQUIRED, body=SettingsBody, response=GroupOut,
+              errors=(401, 403, 404, 422)),
+    Operation("POST", P + "/remove", remove_post,
+              "Moderators: remove a post or reply, saying why (kept, so it can be restored; "
+              "hidden from all but moderators)", "moderation",
               auth=Auth.REQUIRED, body=ReasonBody, errors=(401, 403, 404, 422)),
+    Operation("POST", P + "/restore", restore_post,
+              "Moderators: restore a removed post or reply, saying why", "moderation",
+              auth=Auth.REQUIRED, body=ReasonBody, response=PostOut,
+              errors=(401, 403, 404, 409, 422)),
+    Operation("POST", P + "/lock", lock_thread,
+              "Moderators: lock a thread (by its first post), saying why: it takes no new "
+              "replies", "moderation", auth=Auth.REQUIRED, body=ReasonBody, response=PostOut,
+              errors=(401, 403, 404, 409, 422)),
+    Operation("DELETE", P + "/lock", unlock_thread,
+              "Moderators: unlock a thread (the reason, if any, in the query)", "moderation",
+              auth=Auth.REQUIRED, query=ReasonQuery, response=PostOut,
+              errors=(401, 403, 404, 409, 422)),
+    Operation("GET", G + "/held", list_held,
+              "Moderators: posts waiting for approval, oldest first", "moderation",
+              auth=Auth.REQUIRED, query=PageQuery, response=PostPage,
+              errors=(401, 403, 404, 422)),
+    Operation("POST", P + "/approve", approve_post,
+              "Moderators: approve a held post (shared from now on) and trust its author",
+              "moderation", auth=Auth.REQUIRED, response=PostOut,
+              errors=(401, 403, 404, 409)),
+    Operation("POST", P + "/reject", reject_post,
+              "Moderators: turn a held post down, saying why (it is never shared)",
+              "moderation", auth=Auth.REQUIRED, body=ReasonBody,
+              errors=(401, 403, 404, 409, 422)),
     Operation("POST", G + "/bans/{acct}", ban_member,
               "Moderators: ban someone from the group, for good or until a time", "moderation",
               auth=Auth.REQUIRED, body=BanBody, response=MembershipOut,

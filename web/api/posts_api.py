@@ -8,8 +8,19 @@ from pydantic import Field
 
 from node import groups, pins, posts
 from web.api.groups_api import PageQuery
-from web.api.operation import Auth, Body, Call, Operation
+from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import PinnedPosts, PostOut, PostPage, post_out, post_page
+
+
+class RemovedQuery(Query):
+    show_removed: bool = Field(
+        False, description="Group moderators and node staff: show removed posts whole, "
+        "marked removed (ignored for anyone else)",
+    )  # fmt: skip
+
+
+class RemovedPageQuery(PageQuery, RemovedQuery):
+    pass
 
 
 class CreatePostBody(Body):
@@ -35,10 +46,10 @@ class EditPostBody(Body):
     content_warning: str | None = Field(None, max_length=groups.CONTENT_WARNING_MAX)
 
 
-async def list_threads(call: Call[Any, PageQuery]) -> PostPage:
+async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:
     page = await posts.list_threads(
         call.session, call.site, call.viewer, call.path("name"), cursor=call.query.cursor,
-        limit=call.query.limit,
+        limit=call.query.limit, show_removed=call.query.show_removed,
     )  # fmt: skip
     return post_page(page)
 
@@ -53,14 +64,17 @@ async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
     return post_out(view)
 
 
-async def get_post(call: Call[Any, Any]) -> PostOut:
-    return post_out(await posts.get_post(call.session, call.viewer, call.path("id")))
+async def get_post(call: Call[Any, RemovedQuery]) -> PostOut:
+    view = await posts.get_post(
+        call.session, call.viewer, call.path("id"), show_removed=call.query.show_removed
+    )
+    return post_out(view)
 
 
-async def list_replies(call: Call[Any, PageQuery]) -> PostPage:
+async def list_replies(call: Call[Any, RemovedPageQuery]) -> PostPage:
     page = await posts.list_replies(
         call.session, call.viewer, call.path("id"), cursor=call.query.cursor,
-        limit=call.query.limit,
+        limit=call.query.limit, show_removed=call.query.show_removed,
     )  # fmt: skip
     return post_page(page)
 
@@ -122,20 +136,22 @@ P = "/api/v1/posts/{id}"
 OPERATIONS = (
     Operation("GET", "/api/v1/groups/{name}/posts", list_threads,
               "Threads in a group, newest first", "posts", auth=Auth.OPTIONAL,
-              query=PageQuery, response=PostPage, errors=(401, 403, 404, 422)),
+              query=RemovedPageQuery, response=PostPage, errors=(401, 403, 404, 422)),
     Operation("GET", "/api/v1/groups/{name}/pinned", list_pinned,
               "A group's announcements: threads its moderators pinned, latest first", "posts",
               auth=Auth.OPTIONAL, response=PinnedPosts, errors=(401, 403, 404)),
     Operation("POST", "/api/v1/groups/{name}/posts", create_post, "Start a thread", "posts",
               auth=Auth.REQUIRED, body=CreatePostBody, response=PostOut, status=201,
               errors=(401, 403, 404, 422)),
-    Operation("GET", P, get_post, "A post", "posts", auth=Auth.OPTIONAL, response=PostOut,
-              errors=(401, 404)),
+    Operation("GET", P, get_post, "A post", "posts", auth=Auth.OPTIONAL, query=RemovedQuery,
+              response=PostOut, errors=(401, 404, 422)),
     Operation("GET", P + "/replies", list_replies,
               "All replies in a thread, oldest first, each naming its parent", "posts",
-              auth=Auth.OPTIONAL, query=PageQuery, response=PostPage,
+              auth=Auth.OPTIONAL, query=RemovedPageQuery, response=PostPage,
               errors=(401, 404, 422)),
-    Operation("POST", P + "/replies", reply_to_post, "Reply to a post or a reply", "posts",
+    Operation("POST", P + "/replies", reply_to_post,
+              "Reply to a post or a reply (a locked thread takes replies from its group's "
+              "moderators only)", "posts",
               auth=Auth.REQUIRED, body=ReplyBody, response=PostOut, status=201,
               errors=(401, 403, 404, 409, 422)),
     Operation("PATCH", P, edit_post, "Edit your post", "posts", auth=Auth.REQUIRED,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from web.api import accounts_api, follows_api, groups_api, moderation_api, posts_api
+from web.api import (
+    accounts_api,
+    admin_api,
+    follows_api,
+    groups_api,
+    moderation_api,
+    posts_api,
+    reports_api,
+    rules_api,
+)
 from web.api.openapi import document_handler
 from web.api.operation import Operation, wrap
 
@@ -14,6 +23,9 @@ OPERATIONS: tuple[Operation, ...] = (
     + groups_api.OPERATIONS
     + posts_api.OPERATIONS
     + moderation_api.OPERATIONS
+    + rules_api.OPERATIONS
+    + reports_api.OPERATIONS
+    + admin_api.OPERATIONS
 )
 
 

@@ -47,6 +47,7 @@ class ProfileOut(BaseModel):
     actor: ActorOut
     bio: str
     created_at: datetime
+    suspended: bool = Field(False, description="Suspended by this node's staff")
 
 
 class RuleOut(BaseModel):
@@ -76,6 +77,12 @@ class GroupOut(BaseModel):
     rules: list[RuleOut]
     created_at: datetime
     membership: MembershipOut | None = Field(description="Your own membership, if any")
+    hide_moderator_names: bool = Field(
+        False, description='The public moderation log says "a moderator" instead of who'
+    )
+    hold_new_members_posts: bool = Field(
+        False, description="Posts of new members wait for a moderator's approval"
+    )
 
 
 class PostOut(BaseModel):
@@ -97,6 +104,18 @@ class PostOut(BaseModel):
     supported_by_me: bool
     support_count: int | None = Field(description="Shown to the post's author only")
     pinned: bool = Field(description="Pinned to its group's top by a moderator (an announcement)")
+    removed: bool = Field(
+        False,
+        description="Removed by a moderator: shown as deleted (no content), except to the "
+        "group's moderators and node staff who ask with show_removed",
+    )
+    locked: bool = Field(
+        False, description="Its thread is locked: it takes replies from moderators only"
+    )
+    held: bool = Field(
+        False, description="Waiting for a moderator's approval: seen by its author and the "
+        "group's moderators only",
+    )  # fmt: skip
 
 
 class GroupPage(BaseModel):
@@ -137,7 +156,10 @@ def account_out(view: AccountView) -> AccountOut:
 
 
 def profile_out(view: Profile) -> ProfileOut:
-    return ProfileOut(actor=actor_out(view.actor), bio=view.bio, created_at=view.created_at)
+    return ProfileOut(
+        actor=actor_out(view.actor), bio=view.bio, created_at=view.created_at,
+        suspended=view.suspended,
+    )  # fmt: skip
 
 
 def membership_out(view: MembershipView) -> MembershipOut:
@@ -167,6 +189,8 @@ def group_out(view: GroupView) -> GroupOut:
         ],
         created_at=view.created_at,
         membership=membership_out(view.membership) if view.membership else None,
+        hide_moderator_names=view.hide_moderator_names,
+        hold_new_members_posts=view.hold_new_members_posts,
     )
 
 
@@ -190,6 +214,9 @@ def post_out(view: PostView) -> PostOut:
         supported_by_me=view.supported_by_me,
         support_count=view.support_count,
         pinned=view.pinned,
+        removed=view.removed,
+        locked=view.locked,
+        held=view.held,
     )
 
 

@@ -1,0 +1,56 @@
+"""A group's moderation settings, changed by its moderators.
+
+Both settings are the group's own business and stay on its node: whether its
+public moderation log names who acted (``hide_moderator_names``), and whether
+posts of new members wait for approval (``hold_new_members_posts``, see
+``node.held_posts``). Turning pre-moderation on trusts every member approved
+at that moment: they are not new, and their next posts should not wait.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node import groups, permissions
+from node.errors import PermissionDenied
+from node.site import Site
+from node.storage.models import Membership, MembershipState
+from node.views import GroupView, Viewer
+
+
+async def update_settings(
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer,
+    group_acct: str,
+    *,
+    hide_moderator_names: bool | None = None,
+    hold_new_members_posts: bool | None = None,
+    now: datetime,
+) -> GroupView:
+    """Change what is given (None: leave as it is); only a group hosted here, by its
+    moderators."""
+    record = await groups.load_group(session, site, viewer, group_acct)
+    permissions.require_group_moderator(record.membership)
+    if not record.actor.local:
+        raise PermissionDenied("a group on another node is set up there")
+    group = record.group
+    if hide_moderator_names is not None:
+        group.hide_moderator_names = hide_moderator_names
+    if hold_new_members_posts is not None:
+        if hold_new_members_posts and not group.hold_new_members_posts:
+            await session.execute(
+                update(Membership)
+                .where(
+                    Membership.group_id == group.id,
+                    Membership.state == MembershipState.APPROVED,
+                    Membership.trusted_at.is_(None),
+                )
+                .values(trusted_at=now)
+            )
+        group.hold_new_members_posts = hold_new_members_posts
+    await session.flush()
+    return await groups.view_of(session, record)

@@ -1,0 +1,228 @@
+"""Node administration: suspending accounts, the node's moderation log, federation policy.
+
+Suspensions and the node-level log are for node staff (admins and moderators);
+the federation policy is for admins. Policy changes take effect as the
+``kinfolk policy`` commands' do: ties with refused domains are cut and their
+queued deliveries dropped in the same transaction, this process's policy cache
+is cleared, and other processes reload theirs within seconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from federation.outbox import drop_deliveries_of
+from federation.policy import enforce_change
+from node import federation_rules, moderation, permissions, suspensions
+from node.federation_policy import Mode, Rule, Severity
+from node.storage.models import NodeRole
+from web.api.groups_api import PageQuery
+from web.api.moderation_api import LogPage, log_page
+from web.api.operation import Auth, Body, Call, Operation
+from web.api.schemas import ActorOut, actor_out
+from web.keys import FEDERATION
+
+REASON_MAX = 2000
+
+
+# --- accounts -----------------------------------------------------------------------------
+
+
+class SuspendBody(Body):
+    reason: str = Field(
+        "", max_length=moderation.REASON_MAX,
+        description="Why: written to the node's moderation log",
+    )  # fmt: skip
+
+
+class AccountStatusOut(BaseModel):
+    actor: ActorOut
+    role: NodeRole
+    suspended: bool
+    suspended_at: datetime | None = Field(description="When it was suspended; null if not")
+
+
+def status_out(status: suspensions.AccountStatus) -> AccountStatusOut:
+    return AccountStatusOut(
+        actor=actor_out(status.actor), role=status.role,
+        suspended=status.suspended_at is not None, suspended_at=status.suspended_at,
+    )  # fmt: skip
+
+
+async def suspend_account(call: Call[SuspendBody, Any]) -> AccountStatusOut:
+    status = await suspensions.suspend_account(
+        call.session, call.site, call.member, call.path("acct"), reason=call.body.reason,
+        now=call.now,
+    )  # fmt: skip
+    # Nothing more goes out for it, not even what was queued before.
+    await drop_deliveries_of(call.session, status.actor.uri, now=call.now)
+    return status_out(status)
+
+
+async def unsuspend_account(call: Call[Any, Any]) -> None:
+    await suspensions.unsuspend_account(
+        call.session, call.site, call.member, call.path("acct"), now=call.now
+    )
+
+
+async def node_log(call: Call[Any, PageQuery]) -> LogPage:
+    page = await suspensions.list_node_log(
+        call.session, call.member, cursor=call.query.cursor, limit=call.query.limit
+    )
+    return log_page(page)
+
+
+# --- federation policy --------------------------------------------------------------------
+
+
+class ModeBody(Body):
+    mode: Mode
+
+
+class ModeOut(BaseModel):
+    mode: Mode
+
+
+class PublishBody(Body):
+    publish: bool = Field(description="Publish the mode and the domains held off in NodeInfo")
+
+
+class PublishOut(BaseModel):
+    publish: bool
+
+
+class RuleBody(Body):
+    severity: Severity = Field(
+        Severity.NOOP,
+        description="suspend: no traffic either way, content hidden; limit: out of the "
+        "directory, posts for group members only; noop: neither",
+    )
+    reject_media: bool = False
+    reject_reports: bool = False
+    allow: bool = Field(False, description="Listed for allowlist mode")
+    public_reason: str = Field("", max_length=REASON_MAX, description="Shown to others")
+    private_reason: str = Field("", max_length=REASON_MAX, description="For admins only")
+    obfuscate: bool = Field(False, description="Publish the domain partly hidden with *")
+
+
+class RuleOut(BaseModel):
+    domain: str = Field(description="example.com (and its subdomains), *.example.com, host:port")
+    severity: Severity
+    reject_media: bool
+    reject_reports: bool
+    allow: bool
+    public_reason: str
+    private_reason: str
+    obfuscate: bool
+
+
+class RulePage(BaseModel):
+    items: list[RuleOut]
+    next_cursor: str | None
+
+
+def rule_out(rule: Rule) -> RuleOut:
+    return RuleOut(
+        domain=rule.domain, severity=rule.severity, reject_media=rule.reject_media,
+        reject_reports=rule.reject_reports, allow=rule.allow,
+        public_reason=rule.public_comment, private_reason=rule.private_comment,
+        obfuscate=rule.obfuscate,
+    )  # fmt: skip
+
+
+async def _policy_changed(call: Call[Any, Any]) -> None:
+    await enforce_change(call.session, now=call.now)
+    call.request.app[FEDERATION].policy.invalidate()  # others reload within seconds
+
+
+async def get_federation_mode(call: Call[Any, Any]) -> ModeOut:
+    permissions.require_node_admin(call.member)
+    return ModeOut(mode=await federation_rules.get_mode(call.session))
+
+
+async def set_federation_mode(call: Call[ModeBody, Any]) -> ModeOut:
+    permissions.require_node_admin(call.member)
+    mode = await federation_rules.set_mode(call.session, call.body.mode, now=call.now)
+    await _policy_changed(call)
+    return ModeOut(mode=mode)
+
+
+async def get_policy_publishing(call: Call[Any, Any]) -> PublishOut:
+    permissions.require_node_admin(call.member)
+    return PublishOut(publish=await federation_rules.get_publish(call.session))
+
+
+async def set_policy_publishing(call: Call[PublishBody, Any]) -> PublishOut:
+    permissions.require_node_admin(call.member)
+    publish = await federation_rules.set_publish(call.session, call.body.publish, now=call.now)
+    return PublishOut(publish=publish)
+
+
+async def list_federation_rules(call: Call[Any, PageQuery]) -> RulePage:
+    permissions.require_node_admin(call.member)
+    page = await federation_rules.list_rules_page(
+        call.session, cursor=call.query.cursor, limit=call.query.limit
+    )
+    return RulePage(items=[rule_out(rule) for rule in page.items], next_cursor=page.next_cursor)
+
+
+async def put_federation_rule(call: Call[RuleBody, Any]) -> RuleOut:
+    permissions.require_node_admin(call.member)
+    body = call.body
+    rule = Rule(
+        domain=call.path("domain"), severity=body.severity, reject_media=body.reject_media,
+        reject_reports=body.reject_reports, allow=body.allow, public_comment=body.public_reason,
+        private_comment=body.private_reason, obfuscate=body.obfuscate,
+    )  # fmt: skip
+    stored = await federation_rules.put_rule(call.session, rule, now=call.now)
+    await _policy_changed(call)
+    return rule_out(stored)
+
+
+async def remove_federation_rule(call: Call[Any, Any]) -> None:
+    permissions.require_node_admin(call.member)
+    await federation_rules.remove_rule(call.session, call.path("domain"))
+    await _policy_changed(call)  # in allowlist mode, removing an allow refuses
+
+
+A = "/api/v1/admin"
+F = A + "/federation"
+OPERATIONS = (
+    Operation("POST", A + "/accounts/{acct}/suspend", suspend_account,
+              "Node staff: suspend an account of this node, saying why (it cannot sign in, "
+              "its posts are hidden, nothing is sent for it)", "admin", auth=Auth.REQUIRED,
+              body=SuspendBody, response=AccountStatusOut, errors=(401, 403, 404, 409, 422)),
+    Operation("DELETE", A + "/accounts/{acct}/suspend", unsuspend_account,
+              "Node staff: lift a suspension", "admin", auth=Auth.REQUIRED,
+              errors=(401, 403, 404, 422)),
+    Operation("GET", A + "/log", node_log,
+              "Node staff: the node's own moderation log (suspensions, …), newest first",
+              "admin", auth=Auth.REQUIRED, query=PageQuery, response=LogPage,
+              errors=(401, 403, 422)),
+    Operation("GET", F + "/mode", get_federation_mode,
+              "Admins: the federation mode (open, blocklist, allowlist)", "admin",
+              auth=Auth.REQUIRED, response=ModeOut, errors=(401, 403)),
+    Operation("PUT", F + "/mode", set_federation_mode, "Admins: choose the federation mode",
+              "admin", auth=Auth.REQUIRED, body=ModeBody, response=ModeOut,
+              errors=(401, 403, 422)),
+    Operation("GET", F + "/publish", get_policy_publishing,
+              "Admins: whether NodeInfo publishes the federation policy", "admin",
+              auth=Auth.REQUIRED, response=PublishOut, errors=(401, 403)),
+    Operation("PUT", F + "/publish", set_policy_publishing,
+              "Admins: publish the federation policy in NodeInfo, or stop", "admin",
+              auth=Auth.REQUIRED, body=PublishBody, response=PublishOut,
+              errors=(401, 403, 422)),
+    Operation("GET", F + "/rules", list_federation_rules,
+              "Admins: the federation rules, by domain", "admin", auth=Auth.REQUIRED,
+              query=PageQuery, response=RulePage, errors=(401, 403, 422)),
+    Operation("PUT", F + "/rules/{domain}", put_federation_rule,
+              "Admins: set a domain's whole rule (a suspension cuts its ties at once)",
+              "admin", auth=Auth.REQUIRED, body=RuleBody, response=RuleOut,
+              errors=(401, 403, 422)),
+    Operation("DELETE", F + "/rules/{domain}", remove_federation_rule,
+              "Admins: delete a domain's rule", "admin", auth=Auth.REQUIRED,
+              errors=(401, 403, 404, 422)),
+)  # fmt: skip
