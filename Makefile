@@ -11,12 +11,18 @@ PEER_SRC ?= ../shared/peers/fedify-peer
 PEER_DIR := build/fedify-peer
 PEER_READY := $(if $(wildcard $(PEER_SRC)/package-lock.json),$(PEER_DIR)/.installed,)
 
-.PHONY: run test lint typecheck pytest bench clean help
+# The page tests drive Debian's chromium (never a downloaded browser) and inject
+# axe-core, installed from the npm registry with its lock file.
+CHROMIUM ?= /usr/bin/chromium
+AXE_DIR := build/axe
+
+.PHONY: run test lint typecheck pytest bench clean help messages
 
 help:
 	@echo "make run    - install (first time) and serve the node on http://127.0.0.1:8080 (SQLite)"
 	@echo "make test   - install test tools (first time), then lint, type-check and run every test"
 	@echo "make bench  - run the benchmarks under bench/ and print their figures"
+	@echo "make messages - extract the pages' text and merge it into web/locales/*/messages.po"
 
 $(BIN)/.installed-run: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +44,22 @@ $(PEER_DIR)/.installed: $(PEER_SRC)/package-lock.json
 	cd $(PEER_DIR) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
+$(AXE_DIR)/.installed: tests/browser/package-lock.json
+	rm -rf $(AXE_DIR)
+	mkdir -p $(AXE_DIR)
+	cp tests/browser/package.json tests/browser/package-lock.json $(AXE_DIR)/
+	cd $(AXE_DIR) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Installs Debian's chromium when it is missing and we may (root); otherwise says how.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium || \
+		{ apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }; \
+	else \
+		echo "The page tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
+	fi
+
 run: $(BIN)/.installed-run
 	$(BIN)/kinfolk serve
 
@@ -48,7 +70,7 @@ lint: $(BIN)/.installed-test
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
-pytest: $(BIN)/.installed-test $(PEER_READY)
+pytest: $(BIN)/.installed-test $(PEER_READY) $(AXE_DIR)/.installed $(CHROMIUM)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
@@ -63,3 +85,10 @@ bench: $(BIN)/.installed-test
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis
+
+# Translatable text of the pages, merged into each language's catalogue (then
+# translate the new, empty or fuzzy entries; tests/web/test_translations.py checks).
+messages: $(BIN)/.installed-test
+	mkdir -p build
+	$(BIN)/pybabel extract -F web/locales/babel.cfg -k _ --no-location --omit-header --sort-output -o build/messages.pot .
+	$(BIN)/pybabel update -i build/messages.pot -d web/locales --width 100 --ignore-obsolete

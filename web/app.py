@@ -35,6 +35,7 @@ from web.keys import (
     WORKERS,
     Clock,
 )
+from web.pages import add_page_routes
 from web.problems import problems_middleware
 
 
@@ -67,8 +68,8 @@ def create_app(
     add_api_routes(app)
     add_activitypub_routes(app)
     add_inbox_routes(app)
+    add_page_routes(app)
     app.router.add_get("/healthz", health)
-    app.router.add_get("/", landing)
     return app
 
 
@@ -103,15 +104,3 @@ async def health(request: web.Request) -> web.Response:
     async with request.app[ENGINE].connect() as connection:
         await connection.execute(text("SELECT 1"))
     return web.json_response({"status": "ok"})
-
-
-async def landing(request: web.Request) -> web.Response:
-    settings = request.app[SETTINGS]
-    return web.json_response(
-        {
-            "name": settings.node_name,
-            "software": "kinfolk",
-            "api": f"{settings.base_url}/api/v1",
-            "openapi": f"{settings.base_url}/api/openapi.json",
-        }
-    )

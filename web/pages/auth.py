@@ -1,0 +1,166 @@
+"""Sign up, sign in, sign out, and the language switcher."""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+from yarl import URL
+
+from node import accounts
+from node.accounts import SUPPORTED_LOCALES
+from node.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    InvalidInput,
+    PermissionDenied,
+)
+from node.handles import HANDLE_MAX, RESERVED, handle_key
+from node.passwords import PASSWORD_MIN
+from node.rules import list_node_rules
+from web.keys import CLOCK, PASSWORDS, SITE
+from web.pages.forms import read_form
+from web.pages.i18n import LANGUAGE_COOKIE
+from web.pages.render import frame, gettext_for, redirect, render
+from web.pages.session import SESSION_COOKIE, page_viewer, set_cookie
+from web.pages.throttle import SignInThrottle
+from web.pages.transaction import transaction
+
+THROTTLE = web.AppKey("sign_in_throttle", SignInThrottle)
+
+log = logging.getLogger(__name__)
+
+
+async def signup_form(request: web.Request) -> web.Response:
+    async with transaction(request) as session:
+        page = await frame(request, session, await page_viewer(request, session))
+        return render(request, page, "signup.html", await _signup_context(session, {}, {}))
+
+
+async def _signup_context(
+    session: AsyncSession, form: dict[str, str], errors: dict[str, str]
+) -> dict[str, Any]:
+    return {
+        "form": form, "errors": errors, "rules": await list_node_rules(session),
+        "handle_max": HANDLE_MAX, "password_min": PASSWORD_MIN,
+    }  # fmt: skip
+
+
+def _signup_error(error: DomainError, handle: str, _: Callable[[str], str]) -> dict[str, str]:
+    """The domain's refusal, said in the page's language, on the field it concerns."""
+    field = error.field or "form"
+    if isinstance(error, Conflict):
+        return {"username": _("This username is taken. Please choose another.")}
+    if field == "username" and handle_key(handle) in RESERVED:
+        return {"username": _("This name is reserved on this node. Please choose another.")}
+    if field == "username":
+        return {"username": _("Use 1 to %(max)s letters, digits, '_' or '-', starting with a "
+                              "letter or digit.") % {"max": HANDLE_MAX}}  # fmt: skip
+    if field == "password":
+        return {"password": _("Use at least %(min)s characters.") % {"min": PASSWORD_MIN}}
+    if field == "display_name":
+        return {"display_name": _("This display name is too long.")}
+    return {"form": _("Something in the form could not be accepted. Please check it.")}
+
+
+async def signup(request: web.Request) -> web.Response:
+    form = await read_form(request, ("username", "display_name", "password"))
+    now = request.app[CLOCK]()
+    async with transaction(request) as session:
+        page = await frame(request, session, None)
+        _ = gettext_for(request, page.locale)
+        try:
+            async with session.begin_nested():
+                account = await accounts.register(
+                    session, request.app[SITE], request.app[PASSWORDS],
+                    handle=form["username"].strip(), password=form["password"],
+                    display_name=form["display_name"], locale=page.locale, now=now,
+                )  # fmt: skip
+        except (InvalidInput, Conflict) as error:
+            log.info("sign-up refused: %s (%s)", error.code, error.field)
+            errors = _signup_error(error, form["username"].strip(), _)
+            context = await _signup_context(session, form, errors)
+            return render(request, page, "signup.html", context, status=422)
+        token = await accounts.issue_token(session, account.id, now=now)
+    log.info("new member @%s signed up through the pages", account.actor.handle)
+    return _signed_in(request, token)
+
+
+def _signed_in(request: web.Request, token: str) -> web.Response:
+    response = redirect("/")
+    set_cookie(request, response, SESSION_COOKIE, token)
+    return response
+
+
+async def signin_form(request: web.Request) -> web.Response:
+    async with transaction(request) as session:
+        page = await frame(request, session, await page_viewer(request, session))
+        return render(request, page, "signin.html", {"form": {}, "errors": {}})
+
+
+async def signin(request: web.Request) -> web.Response:
+    form = await read_form(request, ("username", "password"))
+    handle = form["username"].strip().lower()
+    keys = [f"user:{handle}", f"address:{request.remote}"]
+    throttle, now = request.app[THROTTLE], request.app[CLOCK]()
+    async with transaction(request) as session:
+        page = await frame(request, session, None)
+        _ = gettext_for(request, page.locale)
+        wait = throttle.wait(keys, now)
+        if wait is not None:
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+            log.warning("sign-in throttled for %s from %s", handle, request.remote)
+            message = _("Too many attempts. Please wait %(minutes)s minutes and try again.")
+            context = {"form": form, "errors": {"form": message % {"minutes": minutes}}}
+            response = render(request, page, "signin.html", context, status=429)
+            response.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
+            return response
+        try:
+            account = await accounts.authenticate(
+                session, request.app[SITE], request.app[PASSWORDS], handle=handle,
+                password=form["password"],
+            )  # fmt: skip
+        except (AuthenticationFailed, PermissionDenied) as error:
+            throttle.failed(keys, now)
+            log.info("sign-in refused for %s: %s", handle, error.code)
+            message = (
+                _("This account is suspended.") if isinstance(error, PermissionDenied)
+                else _("Unknown username or wrong password.")
+            )  # fmt: skip
+            context = {"form": form, "errors": {"form": message}}
+            return render(request, page, "signin.html", context, status=401)
+        throttle.succeeded(keys)
+        token = await accounts.issue_token(session, account.id, now=now)
+    return _signed_in(request, token)
+
+
+async def signout(request: web.Request) -> web.Response:
+    await read_form(request, ())
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        async with transaction(request) as session:
+            await accounts.revoke_token(session, token)
+    response = redirect("/")
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+async def choose_language(request: web.Request) -> web.Response:
+    """The switcher: a link per language that remembers the choice (for visitors; a
+    member's own setting still speaks louder)."""
+    code = request.match_info["code"]
+    if code not in SUPPORTED_LOCALES:
+        raise web.HTTPNotFound()
+    target = URL(request.query.get("next", "/"))
+    # Only a path on this node: never an open redirect.
+    back = target.path_qs if not target.is_absolute() and target.path.startswith("/") else "/"
+    if back.startswith("//"):
+        back = "/"
+    response = redirect(back)
+    set_cookie(request, response, LANGUAGE_COOKIE, code)
+    return response
