@@ -82,6 +82,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.s3_inbox
 	$(BIN)/python -m bench.s6a_crash
 	$(BIN)/python -m bench.policy_import
+	$(BIN)/python -m bench.policy_listing
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis
