@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -238,3 +239,21 @@ async def test_the_language_switcher_remembers_and_stays_on_this_node(
     _, html = await page(client, "/", **{"Accept-Language": "de"})
     assert '<html lang="fr">' in html
     assert (await client.get("/language/xx", allow_redirects=False)).status == 404
+
+
+@pytest.mark.parametrize(
+    ("asked", "landing"), [("/signup?x=1", "/signup?x=1"), ("https://evil.example/", "/")]
+)
+async def test_signing_in_goes_back_where_the_member_was_only_on_this_node(
+    client: Client, asked: str, landing: str
+) -> None:
+    await submit(client, "/signup", {"username": "ana", "password": "long enough pw"})
+    client.session.cookie_jar.clear()
+    _, html = await page(client, f"/signin?next={quote(asked, safe='')}")
+    response = await client.post(
+        "/signin", allow_redirects=False,
+        data={"csrf_token": csrf_of(html), "username": "ana", "password": "long enough pw",
+              "next": re.findall(r'name="next" value="([^"]*)"', html)[0]},
+    )  # fmt: skip
+    assert response.status == 303
+    assert response.headers["Location"] == landing

@@ -9,7 +9,6 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
-from yarl import URL
 
 from node import accounts
 from node.accounts import SUPPORTED_LOCALES
@@ -27,7 +26,7 @@ from web.keys import CLOCK, PASSWORDS, SITE
 from web.pages.forms import read_form
 from web.pages.i18n import LANGUAGE_COOKIE
 from web.pages.render import frame, gettext_for, redirect, render
-from web.pages.session import SESSION_COOKIE, page_viewer, set_cookie
+from web.pages.session import SESSION_COOKIE, local_path, page_viewer, set_cookie
 from web.pages.throttle import SignInThrottle
 from web.pages.transaction import transaction
 
@@ -91,8 +90,8 @@ async def signup(request: web.Request) -> web.Response:
     return _signed_in(request, token)
 
 
-def _signed_in(request: web.Request, token: str) -> web.Response:
-    response = redirect("/")
+def _signed_in(request: web.Request, token: str, to: str = "/") -> web.Response:
+    response = redirect(to)
     set_cookie(request, response, SESSION_COOKIE, token)
     return response
 
@@ -100,11 +99,12 @@ def _signed_in(request: web.Request, token: str) -> web.Response:
 async def signin_form(request: web.Request) -> web.Response:
     async with transaction(request) as session:
         page = await frame(request, session, await page_viewer(request, session))
-        return render(request, page, "signin.html", {"form": {}, "errors": {}})
+        context = {"form": {}, "errors": {}, "next": local_path(request.query.get("next"))}
+        return render(request, page, "signin.html", context)
 
 
 async def signin(request: web.Request) -> web.Response:
-    form = await read_form(request, ("username", "password"))
+    form = await read_form(request, ("username", "password", "next"))
     handle = form["username"].strip().lower()
     keys = [f"user:{handle}", f"address:{request.remote}"]
     throttle, now = request.app[THROTTLE], request.app[CLOCK]()
@@ -136,7 +136,7 @@ async def signin(request: web.Request) -> web.Response:
             return render(request, page, "signin.html", context, status=401)
         throttle.succeeded(keys)
         token = await accounts.issue_token(session, account.id, now=now)
-    return _signed_in(request, token)
+    return _signed_in(request, token, local_path(form["next"]))
 
 
 async def signout(request: web.Request) -> web.Response:
@@ -156,11 +156,6 @@ async def choose_language(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     if code not in SUPPORTED_LOCALES:
         raise web.HTTPNotFound()
-    target = URL(request.query.get("next", "/"))
-    # Only a path on this node: never an open redirect.
-    back = target.path_qs if not target.is_absolute() and target.path.startswith("/") else "/"
-    if back.startswith("//"):
-        back = "/"
-    response = redirect(back)
+    response = redirect(local_path(request.query.get("next")))
     set_cookie(request, response, LANGUAGE_COOKIE, code)
     return response

@@ -18,9 +18,11 @@ import hashlib
 import hmac
 import logging
 import secrets
+from urllib.parse import quote
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
+from yarl import URL
 
 from node import accounts
 from node.errors import AuthenticationFailed, PermissionDenied
@@ -59,6 +61,22 @@ async def page_viewer(request: web.Request, session: AsyncSession) -> Viewer | N
         return await accounts.viewer_for_token(session, token, now=request.app[CLOCK]())
     except (AuthenticationFailed, PermissionDenied):
         return None
+
+
+def local_path(target: str | None) -> str:
+    """``target`` if it is a path on this node, else "/": never an open redirect."""
+    url = URL(target or "/")
+    if url.is_absolute() or not url.path.startswith("/") or url.path_qs.startswith("//"):
+        return "/"
+    return url.path_qs
+
+
+async def signed_in(request: web.Request, session: AsyncSession) -> Viewer:
+    """The signed-in member, or a redirect to the sign-in page that comes back here."""
+    viewer = await page_viewer(request, session)
+    if viewer is None:
+        raise web.HTTPSeeOther(location=f"/signin?next={quote(request.path_qs, safe='')}")
+    return viewer
 
 
 def _anonymous_seed(request: web.Request) -> str | None:
