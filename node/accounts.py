@@ -202,3 +202,23 @@ async def update_account(
         account.locale = validate_locale(locale)
     actor.updated_at = now
     return _account_view(account, actor)
+
+
+async def change_password(
+    session: AsyncSession, passwords: Passwords, viewer: Viewer, *, current: str, new: str,
+    keep_token: str | None = None,
+) -> None:  # fmt: skip
+    """A member replaces their password, proving they know the current one. Every other
+    session (API tokens but ``keep_token``, the one in use) is signed out."""
+    account = await session.get_one(Account, viewer.account_id)
+    if not await passwords.verify(account.password_hash, current):
+        raise AuthenticationFailed("the current password is wrong", field="current_password")
+    try:
+        validate_password(new)
+    except InvalidInput as error:
+        raise InvalidInput(error.message, field="new_password") from None
+    account.password_hash = await passwords.hash(new)
+    others = delete(ApiToken).where(ApiToken.account_id == account.id)
+    if keep_token is not None:
+        others = others.where(ApiToken.token_hash != _token_hash(keep_token))
+    await session.execute(others)

@@ -282,6 +282,22 @@ async def _moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[in
     return list(await session.scalars(statement))
 
 
+async def moderated_groups(session: AsyncSession, viewer: Viewer) -> list[ActorRef]:
+    """The groups hosted here that ``viewer`` moderates, by handle: what the moderation
+    queue shows join requests and held posts of. The queue is for node staff and group
+    moderators (as ``list_reports`` is): anyone else is refused."""
+    group_ids = await _moderated_group_ids(session, viewer)
+    if not group_ids and not viewer.is_node_staff:
+        raise PermissionDenied("the moderation queue is for node staff and group moderators")
+    actors = await session.scalars(
+        select(Actor)
+        .join(Group, Group.actor_id == Actor.id)
+        .where(Group.id.in_(group_ids))
+        .order_by(Actor.handle_key)
+    )
+    return [actor_ref(actor) for actor in actors]
+
+
 async def _page(
     session: AsyncSession,
     viewer: Viewer,

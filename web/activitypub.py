@@ -7,7 +7,6 @@ to browsers. Facts come from node services; shapes from ``federation``.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -34,9 +33,9 @@ from node.errors import NotFound
 from node.federation_policy import public_policy
 from node.stats import node_stats
 from node.storage.models import ActorKind, Group
-from web.html import simple_page
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
+from web.pages import browser_group_page, browser_profile_page, browser_thread_page
 from web.problems import Problem
 
 
@@ -147,13 +146,11 @@ async def nodeinfo(request: web.Request) -> web.Response:
 
 async def member(request: web.Request) -> web.Response:
     await require_signed_fetch(request)
+    if not wants_activity_json(request):
+        return await browser_profile_page(request)  # the member's profile page
     site, now = request.app[SITE], request.app[CLOCK]()
     async with request.app[SESSIONS].begin() as session:
         profile = await accounts.get_profile(session, request.match_info["name"], site.domain)
-        if not wants_activity_json(request):
-            return simple_page(
-                profile.actor.display_name, f"<p>@{html.escape(profile.actor.acct)}</p>"
-            )
         actor = await find_actor(session, profile.actor.handle, site.domain, ActorKind.PERSON)
         keys = PublishedKeys.of(await local_keys(session, actor, now=now))
     return activity_json(person_document(profile, keys, site.base_url))
@@ -163,9 +160,7 @@ async def group(request: web.Request) -> web.Response:
     await require_signed_fetch(request)
     site, now, name = request.app[SITE], request.app[CLOCK](), request.match_info["name"]
     if not wants_activity_json(request):
-        async with request.app[SESSIONS]() as session:
-            view = await groups.get_group(session, site, None, name)
-        return simple_page(view.actor.display_name, f"<p>!{html.escape(view.actor.acct)}</p>")
+        return await browser_group_page(request)  # the group's page, in the pages' framework
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS].begin() as session:
@@ -253,10 +248,7 @@ async def post_object(request: web.Request) -> web.Response:
     await require_signed_fetch(request)
     public_id = request.match_info["id"]
     if not wants_activity_json(request):
-        async with request.app[SESSIONS]() as session:
-            view = await posts.get_post(session, None, public_id)
-        title = view.title or f"A post in {view.group.display_name}"
-        return simple_page(title, view.content_html)
+        return await browser_thread_page(request)  # the thread page, in the pages' framework
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS]() as session:

@@ -16,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
+from web.pages import admin, moderation
 from web.pages.auth import (
     THROTTLE,
     choose_language,
@@ -26,9 +27,14 @@ from web.pages.auth import (
     signup_form,
 )
 from web.pages.forms import FormRefused
+from web.pages.groups import directory, find, find_form, group_page, join, leave
 from web.pages.home import home
+from web.pages.profiles import profile_page
 from web.pages.render import PAGES, build_catalogues, frame, gettext_for, render
+from web.pages.reports import report_member, report_member_form, report_post, report_post_form
 from web.pages.session import CsrfRefused, page_viewer
+from web.pages.settings import change_password, save_settings, settings_page
+from web.pages.threads import compose, compose_form, reply, thread_page
 from web.pages.throttle import SignInThrottle
 from web.pages.transaction import transaction
 
@@ -75,6 +81,14 @@ def _guarded(handler: Handler) -> Handler:
     return guarded
 
 
+# A group's page, at its actor URL: web.activitypub.group hands browsers to it.
+browser_group_page = _guarded(group_page)
+# A post's thread and a member's profile, at their actor/object URLs: web.activitypub
+# hands browsers to them.
+browser_thread_page = _guarded(thread_page)
+browser_profile_page = _guarded(profile_page)
+
+
 async def _catalogues(app: web.Application) -> AsyncIterator[None]:
     app[PAGES] = build_catalogues()
     app[THROTTLE] = SignInThrottle()
@@ -92,6 +106,47 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/signin", signin),
         ("POST", "/signout", signout),
         ("GET", "/language/{code}", choose_language),
+        # The group pages (a group's own page answers at its actor URL: web.activitypub).
+        ("GET", "/groups", directory),
+        ("GET", "/find-group", find_form),
+        ("POST", "/find-group", find),
+        ("POST", "/groups/{name}/join", join),
+        ("POST", "/groups/{name}/leave", leave),
+        # Threads, reports, settings (threads and profiles answer at their actor and
+        # object URLs: web.activitypub).
+        ("POST", "/posts/{id}/reply", reply),
+        ("GET", "/groups/{name}/compose", compose_form),
+        ("POST", "/groups/{name}/compose", compose),
+        ("GET", "/posts/{id}/report", report_post_form),
+        ("POST", "/posts/{id}/report", report_post),
+        ("GET", "/members/{name}/report", report_member_form),
+        ("POST", "/members/{name}/report", report_member),
+        ("GET", "/settings", settings_page),
+        ("POST", "/settings", save_settings),
+        ("POST", "/settings/password", change_password),
+        # Moderation and administration.
+        ("GET", "/moderation", moderation.queue),
+        ("POST", "/moderation/reports/{id}/close", moderation.close_report),
+        ("POST", "/moderation/posts/{id}/remove", moderation.remove_post),
+        ("POST", "/moderation/posts/{id}/approve", moderation.approve_post),
+        ("POST", "/moderation/posts/{id}/reject", moderation.reject_post),
+        (
+            "POST",
+            "/moderation/groups/{name}/members/{acct}/{decision:approve|reject}",
+            moderation.decide_member,
+        ),
+        ("GET", "/groups/{name}/modlog", moderation.group_log),
+        ("GET", "/admin/log", moderation.node_log),
+        ("GET", "/admin", admin.settings),
+        ("POST", "/admin/site", admin.save_site),
+        ("POST", "/admin/rules", admin.save_rules),
+        ("POST", "/admin/suspend", admin.suspend),
+        ("GET", "/admin/federation", admin.federation),
+        ("POST", "/admin/federation/mode", admin.save_mode),
+        ("POST", "/admin/federation/rules", admin.save_rule),
+        ("POST", "/admin/federation/remove", admin.remove_rule),
+        ("POST", "/admin/federation/import", admin.import_rules),
+        ("GET", "/admin/federation/export.csv", admin.export_rules),
     ):
         app.router.add_route(method, path, _guarded(handler))
     app.router.add_static("/static", STATIC_DIR)

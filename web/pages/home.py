@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from node.rules import list_node_rules
+from node.site_info import get_site_info
 from web.keys import SETTINGS
 from web.pages.render import frame, render
 from web.pages.session import page_viewer
@@ -29,4 +30,5 @@ async def home(request: web.Request) -> web.Response:
         )
     async with transaction(request) as session:
         page = await frame(request, session, await page_viewer(request, session))
-        return render(request, page, "home.html", {"rules": await list_node_rules(session)})
+        context = {"rules": await list_node_rules(session), "site": await get_site_info(session)}
+        return render(request, page, "home.html", context)

@@ -113,6 +113,8 @@ def render(
             "locale": page.locale,
             "languages": LANGUAGES,
             "handle": page.handle,
+            # The viewer's role on this node, for the staff links in the header.
+            "role": None if page.viewer is None else page.viewer.role.value,
             "node_name": request.app[SETTINGS].node_name,
             "csrf_token": csrf_token(request, seed),
             "path": request.path_qs,

@@ -1,0 +1,423 @@
+"""The group pages: the directory, finding a group on another node, a group's own page
+(about, rules, moderators, threads) and joining or leaving it.
+
+A group's page lives at its actor URL (``/groups/{name}``; a group elsewhere at
+``/groups/{name@host}``): ``web.activitypub.group`` answers ActivityPub clients with
+JSON there and hands browsers to ``group_page``. Everything shown comes from the same
+services as the API, so a page never shows more than the API would to the same viewer.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from aiohttp import web
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federation.http import FetchError
+from federation.remote_groups import find_group
+from node import groups, permissions, posts
+from node.actors import actor_ref, find_actor_by_uri, split_acct
+from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.storage.models import ActorKind, JoinPolicy, Visibility
+from node.views import ActorRef, GroupView, PostView, Viewer
+from web.keys import CLOCK, FEDERATION, SITE
+from web.pages.forms import read_form
+from web.pages.render import frame, gettext_for, redirect, render
+from web.pages.session import page_viewer, signed_in
+from web.pages.transaction import transaction
+
+log = logging.getLogger(__name__)
+
+DIRECTORY_PAGE = 20
+THREADS_PAGE = 20
+SUMMARY_MAX = 200
+QUERY_MAX = 100
+REF_MAX = 2048
+
+
+def group_path(actor: ActorRef, local_domain: str) -> str:
+    """The page of a group on this node: its actor URL here, or ``/groups/name@host``."""
+    name = actor.handle if actor.domain == local_domain else actor.acct
+    return "/groups/" + quote(name, safe="@:")
+
+
+def _plain(actor: ActorRef, description: str) -> str:
+    """A group's description as plain text: ours are written as text, those of groups
+    elsewhere arrive as sanitised HTML."""
+    return description if actor.local else Markup(description).striptags()  # noqa: S704
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUMMARY_MAX else text[: SUMMARY_MAX - 1].rstrip() + "…"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One group in the directory."""
+
+    name: str
+    acct: str
+    path: str
+    summary: str
+    remote: bool
+    domain: str
+    private: bool
+    state: str | None
+
+
+def _entry(view: GroupView, local_domain: str) -> Entry:
+    actor = view.actor
+    return Entry(
+        name=actor.display_name or actor.handle, acct=actor.acct,
+        path=group_path(actor, local_domain), summary=_short(_plain(actor, view.description)),
+        remote=not actor.local, domain=actor.domain,
+        private=view.visibility is not Visibility.PUBLIC,
+        state=view.membership.state.value if view.membership else None,
+    )  # fmt: skip
+
+
+async def directory(request: web.Request) -> web.Response:
+    """Groups here and groups elsewhere known here, alphabetical, searchable, a page at a
+    time (no counts: a support group is not a popularity contest)."""
+    query = request.query.get("q", "").strip()[:QUERY_MAX]
+    cursor = request.query.get("cursor") or None
+    site = request.app[SITE]
+    async with transaction(request) as session:
+        viewer = await page_viewer(request, session)
+        page = await frame(request, session, viewer)
+        try:
+            found = await groups.list_groups(
+                session, viewer, query=query or None, cursor=cursor, limit=DIRECTORY_PAGE
+            )
+        except InvalidInput:  # a cursor we did not issue: start from the beginning
+            cursor = None
+            found = await groups.list_groups(
+                session, viewer, query=query or None, limit=DIRECTORY_PAGE
+            )
+    next_page = None
+    if found.next_cursor:
+        next_page = "/groups?" + urlencode(
+            {**({"q": query} if query else {}), "cursor": found.next_cursor}
+        )
+    first_page = "/groups?" + urlencode({"q": query}) if query else "/groups"
+    context = {
+        "query": query, "entries": [_entry(view, site.domain) for view in found.items],
+        "next_page": next_page, "first_page": first_page if cursor else None,
+        "signed_in": viewer is not None,
+    }  # fmt: skip
+    return render(request, page, "groups.html", context)
+
+
+# The group page -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Thread:
+    """One thread start in a group's list."""
+
+    path: str
+    title: str | None
+    author: ActorRef | None
+    author_path: str | None
+    published_at: Any
+    content_warning: str
+    pinned: bool
+    deleted: bool
+    held: bool
+    replies: int
+
+
+def _thread(post: PostView, local_domain: str) -> Thread:
+    author = post.author
+    author_path = None
+    if author is not None and author.local:
+        author_path = "/members/" + quote(author.handle, safe="")
+    return Thread(
+        path="/posts/" + quote(post.public_id, safe=""), title=post.title, author=author,
+        author_path=author_path, published_at=post.published_at,
+        content_warning=post.content_warning, pinned=post.pinned,
+        deleted=post.deleted or post.removed, held=post.held, replies=post.reply_count,
+    )  # fmt: skip
+
+
+async def _group_context(
+    request: web.Request, session: AsyncSession, viewer: Viewer | None, name: str,
+    cursor: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """What a group's page shows this viewer: only what the services let them see."""
+    site = request.app[SITE]
+    record = await groups.load_group(session, site, viewer, name)
+    view = await groups.view_of(session, record)
+    actor, group, membership = view.actor, record.group, view.membership
+    readable = permissions.can_read_content(group.visibility, membership)
+    # Who belongs, even how many, is for the members of a support group to know (the
+    # member list is theirs alone); a group elsewhere keeps its own count.
+    count = None
+    if actor.local and readable and permissions.is_approved(membership):
+        count = await groups.member_count(session, group)
+    moderators: list[ActorRef] = []
+    names_shown = permissions.can_see_moderator_names(view.hide_moderator_names, viewer, membership)
+    if readable and names_shown:
+        moderators = [actor_ref(mod) for mod in await groups.moderators(session, group)]
+    threads: list[Thread] = []
+    next_page = None
+    if readable:
+        try:
+            listed = await posts.list_threads(
+                session, site, viewer, name, cursor=cursor, limit=THREADS_PAGE
+            )
+        except InvalidInput:  # a cursor we did not issue
+            cursor = None
+            listed = await posts.list_threads(session, site, viewer, name, limit=THREADS_PAGE)
+        threads = [_thread(post, site.domain) for post in listed.items]
+        if listed.next_cursor:
+            next_page = "?" + urlencode({"cursor": listed.next_cursor}) + "#threads-title"
+    state = membership.state.value if membership else None
+    moderating = permissions.is_group_moderator(membership)
+    return {
+        "group": view, "actor": actor, "group_path": group_path(actor, site.domain),
+        "remote": not actor.local, "private": view.visibility is not Visibility.PUBLIC,
+        "approval": view.join_policy is JoinPolicy.APPROVAL,
+        # Sanitised by federation.remote_actors when the group arrived.
+        "description_html": None if actor.local else Markup(view.description),  # noqa: S704
+        "description": view.description if actor.local else None,
+        "rules": view.rules, "member_count": count, "moderators": moderators,
+        "moderators_hidden": readable and not names_shown, "readable": readable,
+        "threads": threads, "next_page": next_page, "first_page": "?" if cursor else None,
+        "state": state, "moderating": moderating, "signed_in": viewer is not None,
+        "can_post": permissions.is_approved(membership)
+        and (moderating or not view.posting_restricted_to_moderators),
+        "signin_path": "/signin?next=" + quote(group_path(actor, site.domain), safe=""),
+        "errors": {},
+    }  # fmt: skip
+
+
+async def group_page(request: web.Request) -> web.Response:
+    """A group's page, for browsers at its actor URL (see ``web.activitypub.group``)."""
+    name = request.match_info["name"]
+    cursor = request.query.get("cursor") or None
+    async with transaction(request) as session:
+        viewer = await page_viewer(request, session)
+        page = await frame(request, session, viewer)
+        context = await _group_context(request, session, viewer, name, cursor)
+    response = render(request, page, "group.html", context)
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
+
+
+async def _page_with_error(
+    request: web.Request, viewer: Viewer, name: str, message: Callable[[Callable[[str], str]], str],
+    status: int,
+) -> web.Response:  # fmt: skip
+    """The group's page again, with what went wrong said beside the buttons."""
+    async with transaction(request) as session:
+        page = await frame(request, session, viewer)
+        context = await _group_context(request, session, viewer, name)
+    context["errors"] = {"membership": message(gettext_for(request, page.locale))}
+    return render(request, page, "group.html", context, status=status)
+
+
+async def _member_or_sign_in(request: web.Request, name: str) -> Viewer | web.Response:
+    """The signed-in member; a visitor is sent to sign in, and back to the group's page."""
+    async with transaction(request) as session:
+        viewer = await page_viewer(request, session)
+    if viewer is not None:
+        return viewer
+    back = "/groups/" + quote(name, safe="@:")
+    return redirect("/signin?next=" + quote(back, safe=""))
+
+
+async def join(request: web.Request) -> web.Response:
+    """Join an open group, or ask to join; a group elsewhere is looked up again first,
+    as the API does, and decides for itself (pending until its answer comes)."""
+    await read_form(request, ())
+    name = request.match_info["name"]
+    viewer = await _member_or_sign_in(request, name)
+    if isinstance(viewer, web.Response):
+        return viewer
+    site, now = request.app[SITE], request.app[CLOCK]()
+    handle, domain = split_acct(name, site.domain)
+    if domain != site.domain:
+        try:
+            await find_group(request.app[FEDERATION], f"{handle}@{domain}")
+        except FetchError as error:
+            log.info("joining %s@%s: the group could not be fetched: %s", handle, domain,
+                     error.reason)  # fmt: skip
+            kind = _fetch_failure(error)
+            return await _page_with_error(request, viewer, name, _FAILURES[kind], 502)
+    async with transaction(request) as session:
+        try:
+            async with session.begin_nested():
+                joined = await groups.join_group(session, site, viewer, name, now=now)
+        except PermissionDenied:
+            joined = None
+    if joined is None:
+        return await _page_with_error(request, viewer, name, _banned, 403)
+    log.info("a member asked to join %s through the pages: %s", name, joined.state.value)
+    return redirect(group_path(joined.group, site.domain) + "#membership-title")
+
+
+async def leave(request: web.Request) -> web.Response:
+    """Leave a group, or withdraw a request to join (doing it twice is no error)."""
+    await read_form(request, ())
+    name = request.match_info["name"]
+    viewer = await _member_or_sign_in(request, name)
+    if isinstance(viewer, web.Response):
+        return viewer
+    site, now = request.app[SITE], request.app[CLOCK]()
+    refusal: Callable[[Callable[[str], str]], str] | None = None
+    async with transaction(request) as session:
+        record = await groups.load_group(session, site, viewer, name)
+        if record.membership is not None:
+            try:
+                async with session.begin_nested():
+                    await groups.leave_group(session, site, viewer, name, now=now)
+            except Conflict:
+                refusal = _only_owner
+            except PermissionDenied:
+                refusal = _banned
+    if refusal is not None:
+        return await _page_with_error(request, viewer, name, refusal, 409)
+    return redirect(group_path(actor_of(record), site.domain) + "#membership-title")
+
+
+def actor_of(record: groups.GroupRecord) -> ActorRef:
+    return actor_ref(record.actor)
+
+
+def _banned(_: Callable[[str], str]) -> str:
+    return _("You cannot join this group: its moderators have removed you from it.")
+
+
+def _only_owner(_: Callable[[str], str]) -> str:
+    return _("You are this group's only owner. Please make someone else an owner before "
+             "you leave.")  # fmt: skip
+
+
+# Finding a group on another node -------------------------------------------------------
+
+
+def _malformed(_: Callable[[str], str]) -> str:
+    return _("Please enter a group's handle, such as @circle@node.example, or its web "
+             "address, such as https://node.example/groups/circle.")  # fmt: skip
+
+
+def _unknown(_: Callable[[str], str]) -> str:
+    return _("No group was found at this handle or address. Please check it and try again.")
+
+
+def _unreachable(_: Callable[[str], str]) -> str:
+    return _("That node could not be reached just now. Please try again later.")
+
+
+def _refused(_: Callable[[str], str]) -> str:
+    return _("This node does not connect with that node, so its groups cannot be joined "
+             "from here.")  # fmt: skip
+
+
+_FAILURES: dict[str, Callable[[Callable[[str], str]], str]] = {
+    "malformed": _malformed, "unknown": _unknown, "unreachable": _unreachable,
+    "refused": _refused,
+}  # fmt: skip
+
+# What a fetch failure's reason tells (``federation`` says why in words for the logs).
+_MALFORMED_REASONS = ("not a valid URL", "not an http(s) URL", "is not a handle")
+_UNREACHABLE_REASONS = ("cannot fetch", "non-public address", "plain http is refused",
+                        "redirects starting at", "larger than")  # fmt: skip
+
+
+def _fetch_failure(error: FetchError) -> str:
+    """Which of the four things a person can act on went wrong."""
+    if "federation policy" in error.reason:
+        return "refused"
+    if error.status is not None:
+        return "unknown" if error.status in {404, 410} else "unreachable"
+    if any(reason in error.reason for reason in _MALFORMED_REASONS):
+        return "malformed"
+    if any(reason in error.reason for reason in _UNREACHABLE_REASONS):
+        return "unreachable"
+    return "unknown"  # no actor, not a group, or not a usable one
+
+
+async def find_form(request: web.Request) -> web.Response:
+    async with transaction(request) as session:
+        viewer = await signed_in(request, session)
+        page = await frame(request, session, viewer)
+    return render(request, page, "find_group.html", {"form": {}, "errors": {}})
+
+
+async def _find(request: web.Request, viewer: Viewer, ref: str) -> str:
+    """The page of the group ``ref`` names, here or elsewhere (fetched and remembered, as
+    ``POST /api/v1/groups/lookup`` does); else which failure it was."""
+    site, fed = request.app[SITE], request.app[FEDERATION]
+    if not ref or len(ref) > REF_MAX or any(c.isspace() for c in ref):
+        raise _Failed("malformed")
+    if ref.startswith(("https://", "http://")):
+        try:
+            host = urlsplit(ref).hostname
+        except ValueError:
+            host = None
+        if not host:
+            raise _Failed("malformed")
+        if ref.startswith(site.base_url + "/"):
+            async with transaction(request) as session:
+                actor = await find_actor_by_uri(session, ref)
+                return await _shown(session, viewer, actor, site.domain)
+        target = ref
+    else:
+        handle, _, domain = ref.lstrip("@!").partition("@")
+        if not handle or "/" in handle or "@" in domain:
+            raise _Failed("malformed")
+        if not domain or domain.lower() == site.domain:
+            async with transaction(request) as session:
+                try:
+                    record = await groups.load_group(session, site, viewer, handle)
+                except NotFound:
+                    raise _Failed("unknown") from None
+                return group_path(actor_of(record), site.domain)
+        target = f"{handle}@{domain.lower()}"
+    try:
+        actor = await find_group(fed, target)
+    except FetchError as error:
+        log.info("looking up the group %s failed: %s", target[:200], error.reason)
+        raise _Failed(_fetch_failure(error)) from None
+    async with transaction(request) as session:
+        return await _shown(session, viewer, actor, site.domain)
+
+
+async def _shown(session: AsyncSession, viewer: Viewer, actor: Any, local_domain: str) -> str:
+    if actor is None or actor.kind is not ActorKind.GROUP:
+        raise _Failed("unknown")
+    try:
+        record = await groups.group_record(session, viewer, actor)
+    except NotFound:
+        raise _Failed("unknown") from None
+    return group_path(actor_of(record), local_domain)
+
+
+class _Failed(Exception):
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+async def find(request: web.Request) -> web.Response:
+    form = await read_form(request, ("ref",))
+    async with transaction(request) as session:
+        viewer = await signed_in(request, session)
+    ref = form["ref"].strip()
+    try:
+        return redirect(await _find(request, viewer, ref))
+    except _Failed as failure:
+        async with transaction(request) as session:
+            page = await frame(request, session, viewer)
+        message = _FAILURES[failure.kind](gettext_for(request, page.locale))
+        context = {"form": {"ref": ref}, "errors": {"ref": message}}
+        return render(request, page, "find_group.html", context, status=422)

@@ -1,0 +1,274 @@
+"""Threads: a post's page with its nested replies, replying, and starting a thread.
+
+The thread page answers at the post's own ActivityPub URL (``/posts/{id}``): browsers
+get this page there, ActivityPub clients the object (``web.activitypub``). Everything
+goes through ``node.posts``, so what a visitor may read, and who may reply, is decided
+where the API decides it; the pages only say the domain's answer in the visitor's
+language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+from aiohttp import web
+from markupsafe import Markup
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node import groups, permissions, posts
+from node.accounts import SUPPORTED_LOCALES
+from node.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from node.groups import CONTENT_WARNING_MAX
+from node.pagination import MAX_LIMIT
+from node.views import GroupView, PostView, Viewer
+from web.keys import CLOCK, SITE
+from web.pages.forms import read_form
+from web.pages.render import Frame, frame, gettext_for, redirect, render
+from web.pages.session import page_viewer, signed_in
+from web.pages.transaction import transaction
+
+# A thread longer than this many pages of replies shows its first ones and says so.
+REPLY_PAGES_MAX = 20
+Gettext = Callable[[str], str]
+
+
+@dataclass
+class Node:
+    """One post of a thread and the replies to it, in the order they were written."""
+
+    post: PostView
+    replies: list[Node] = field(default_factory=list)
+
+    @property
+    def content(self) -> Markup:
+        # Sanitised by node.content when the post was stored (or arrived).
+        return Markup(self.post.content_html)  # noqa: S704
+
+
+def refusal_reason(error: DomainError, _: Gettext) -> str:
+    """Why the domain refused to let the viewer post, reply or report, in their language."""
+    message = error.message
+    if "banned" in message:
+        return _("You cannot post in this group: you were banned from it.")
+    if "locked" in message:
+        return _("This thread is locked: it takes no new replies.")
+    if "join the group" in message:
+        return _("Join this group (and be welcomed in) before you post or reply.")
+    if "moderators can post" in message or "moderators start" in message:
+        return _("Only this group's moderators start threads here.")
+    if "deleted" in message or "removed" in message:
+        return _("This post is no longer there, so it can no longer be answered.")
+    if "approval" in message:
+        return _("This post is waiting for a moderator's approval; it cannot be answered yet.")
+    if "yourself" in message:
+        return _("You cannot report yourself or your own posts.")
+    return _("You are not allowed to do this.")
+
+
+def refused(
+    request: web.Request, page: Frame, status: int, message: str, back: str | None = None
+) -> web.Response:
+    """A page that says, kindly, why something was not done."""
+    _ = gettext_for(request, page.locale)
+    title = _("Not possible just now") if status == 409 else _("Not allowed")
+    context = {"title": title, "message": message, "back": back}
+    return render(request, page, "refused.html", context, status=status)
+
+
+def field_error(error: InvalidInput, _: Gettext) -> tuple[str, str]:
+    """The field a refused post's text concerns, and what to do about it."""
+    name = error.field or "form"
+    if error.message.startswith("at most"):
+        limit = error.message.split()[2].rstrip(",")
+        return name, _("This is too long: use at most %(max)s characters.") % {"max": limit}
+    if name == "body":
+        return name, _("Write something before posting.")
+    if name == "title":
+        return name, _("Give your post a title.")
+    if name == "language":
+        return name, _("Choose one of the languages in the list.")
+    return "form", _("Something in the form could not be accepted. Please check it.")
+
+
+def _group_acct(post: PostView) -> str:
+    return post.group.acct
+
+
+async def _replies(
+    session: AsyncSession, viewer: Viewer | None, root: str
+) -> tuple[list[PostView], bool]:
+    """Every reply in the thread (up to a bound), and whether there were more."""
+    found: list[PostView] = []
+    cursor = None
+    for _page in range(REPLY_PAGES_MAX):
+        batch = await posts.list_replies(session, viewer, root, cursor=cursor, limit=MAX_LIMIT)
+        found.extend(batch.items)
+        cursor = batch.next_cursor
+        if cursor is None:
+            return found, False
+    return found, True
+
+
+def _tree(root: PostView, replies: list[PostView]) -> Node:
+    """Replies under the post each answers; one whose parent is not shown goes under the
+    thread's start, so nothing visible is lost."""
+    nodes = {root.public_id: Node(root)}
+    for reply in replies:
+        nodes[reply.public_id] = Node(reply)
+    for reply in replies:
+        parent = nodes.get(reply.in_reply_to or "") or nodes[root.public_id]
+        parent.replies.append(nodes[reply.public_id])
+    return nodes[root.public_id]
+
+
+def _reply_refusal(group: GroupView, root: PostView, viewer: Viewer | None) -> str | None:
+    """The domain's reason this viewer may not reply in this thread, or None if they may."""
+    if viewer is None:
+        return "signed out"
+    try:
+        permissions.require_can_reply(group.membership, thread_locked=root.locked)
+    except PermissionDenied as error:
+        return error.message
+    return None
+
+
+async def thread_context(
+    request: web.Request, session: AsyncSession, viewer: Viewer | None, public_id: str,
+    locale: str, *, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
+    open_at: str | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    view = await posts.get_post(session, viewer, public_id)
+    root = view if view.thread is None else await posts.get_post(session, viewer, view.thread)
+    replies, more = await _replies(session, viewer, root.public_id)
+    group = await groups.get_group(session, request.app[SITE], viewer, _group_acct(root))
+    refusal = _reply_refusal(group, root, viewer)
+    _ = gettext_for(request, locale)
+    name = root.group.display_name or root.group.handle
+    return {
+        "thread_title": root.title or _("A post in %(group)s") % {"group": name},
+        "root": root, "tree": _tree(root, replies), "more_replies": more, "group": group,
+        "focus": view.public_id if view.thread is not None else None,
+        "can_reply": refusal is None, "signed_out": viewer is None,
+        "default_warning": group.default_content_warning,
+        "errors": errors or {}, "form": form or {}, "open_at": open_at,
+        "cw_max": CONTENT_WARNING_MAX,
+    }  # fmt: skip
+
+
+def _page_response(response: web.Response) -> web.Response:
+    # The same URL answers ActivityPub clients with JSON.
+    response.headers["Vary"] = "Accept, Accept-Language, Cookie"
+    return response
+
+
+async def thread_page(request: web.Request) -> web.Response:
+    """GET /posts/{id} from a browser: the thread this post belongs to."""
+    async with transaction(request) as session:
+        viewer = await page_viewer(request, session)
+        page = await frame(request, session, viewer)
+        context = await thread_context(
+            request, session, viewer, request.match_info["id"], page.locale
+        )
+        return _page_response(render(request, page, "thread.html", context))
+
+
+async def reply(request: web.Request) -> web.Response:
+    """POST /posts/{id}/reply: answer a post of a thread."""
+    form = await read_form(request, ("body", "content_warning"))
+    public_id = request.match_info["id"]
+    async with transaction(request) as session:
+        viewer = await page_viewer(request, session)
+        if viewer is None:  # signed out meanwhile: sign in, then back to the thread
+            return redirect(f"/signin?next={quote(f'/posts/{public_id}', safe='')}")
+        page = await frame(request, session, viewer)
+        _ = gettext_for(request, page.locale)
+        try:
+            async with session.begin_nested():
+                view = await posts.reply(
+                    session, request.app[SITE], viewer, public_id, body=form["body"],
+                    content_warning=form["content_warning"], now=request.app[CLOCK](),
+                )  # fmt: skip
+        except InvalidInput as error:
+            name, message = field_error(error, _)
+            key = f"reply-{public_id}" if name == "body" else f"cw-{public_id}"
+            context = await thread_context(
+                request, session, viewer, public_id, page.locale, errors={key: message}, form=form,
+                open_at=public_id,
+            )  # fmt: skip
+            return render(request, page, "thread.html", context, status=422)
+        except PermissionDenied as error:
+            return refused(request, page, 403, refusal_reason(error, _), f"/posts/{public_id}")
+        except Conflict as error:
+            return refused(request, page, 409, refusal_reason(error, _), f"/posts/{public_id}")
+    return redirect(f"/posts/{view.thread or view.public_id}#post-{view.public_id}")
+
+
+# --- starting a thread ------------------------------------------------------------------
+
+
+async def _compose_group(request: web.Request, session: AsyncSession, viewer: Viewer) -> GroupView:
+    return await groups.get_group(session, request.app[SITE], viewer, request.match_info["name"])
+
+
+def _compose_context(
+    group: GroupView, form: dict[str, str], errors: dict[str, str], locale: str
+) -> dict[str, Any]:
+    return {
+        "group": group, "form": form, "errors": errors, "cw_max": CONTENT_WARNING_MAX,
+        "title_max": posts.TITLE_MAX, "post_languages": SUPPORTED_LOCALES,
+        "chosen_language": form.get("language") or locale,
+    }  # fmt: skip
+
+
+async def compose_form(request: web.Request) -> web.Response:
+    """GET /groups/{name}/compose: the form to start a thread, with the group's usual
+    content warning already filled in."""
+    async with transaction(request) as session:
+        viewer = await signed_in(request, session)
+        page = await frame(request, session, viewer)
+        group = await _compose_group(request, session, viewer)
+        try:
+            permissions.require_can_post(group.membership, group.posting_restricted_to_moderators)
+        except PermissionDenied as error:
+            _ = gettext_for(request, page.locale)
+            return refused(request, page, 403, refusal_reason(error, _), group.actor.uri)
+        form = {"content_warning": group.default_content_warning}
+        return render(request, page, "compose.html", _compose_context(group, form, {}, page.locale))
+
+
+async def compose(request: web.Request) -> web.Response:
+    """POST /groups/{name}/compose: start the thread, then show it."""
+    form = await read_form(request, ("title", "body", "content_warning", "language"))
+    async with transaction(request) as session:
+        viewer = await signed_in(request, session)
+        page = await frame(request, session, viewer)
+        _ = gettext_for(request, page.locale)
+        group = await _compose_group(request, session, viewer)
+        errors: dict[str, str] = {}
+        if not form["title"].strip():
+            errors["title"] = _("Give your post a title.")
+        if not form["body"].strip():
+            errors["body"] = _("Write something before posting.")
+        if form["language"] not in SUPPORTED_LOCALES:
+            errors["language"] = _("Choose one of the languages in the list.")
+        if not errors:
+            try:
+                async with session.begin_nested():
+                    view = await posts.create_post(
+                        session, request.app[SITE], viewer, request.match_info["name"],
+                        title=form["title"], body=form["body"],
+                        content_warning=form["content_warning"], language=form["language"],
+                        now=request.app[CLOCK](),
+                    )  # fmt: skip
+            except InvalidInput as error:
+                name, message = field_error(error, _)
+                errors[name] = message
+            except PermissionDenied as error:
+                return refused(request, page, 403, refusal_reason(error, _), group.actor.uri)
+        if errors:
+            context = _compose_context(group, form, errors, page.locale)
+            return render(request, page, "compose.html", context, status=422)
+    return redirect(f"/posts/{view.public_id}")
