@@ -21,7 +21,14 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.http import Egress, FetchError, Signer, fetch_document, fetch_json
+from federation.http import (
+    Egress,
+    FetchError,
+    FetchErrorKind,
+    Signer,
+    fetch_document,
+    fetch_json,
+)
 from federation.inbox_writer import InboxWriter
 from federation.instance import instance_actor
 from federation.keystore import local_keys
@@ -74,10 +81,15 @@ class Federation:
         try:
             host = host_of(url_or_host) if "://" in url_or_host else url_or_host.lower()
         except ValueError:
-            raise FetchError(f"not a valid URL: {url_or_host[:200]}") from None
+            raise FetchError(
+                f"not a valid URL: {url_or_host[:200]}", kind=FetchErrorKind.INVALID_ADDRESS
+            ) from None
         reason = await self.policy.refusal(host)
         if reason is not None:
-            raise FetchError(f"{host} is refused by this node's federation policy: {reason}")
+            raise FetchError(
+                f"{host} is refused by this node's federation policy: {reason}",
+                kind=FetchErrorKind.REFUSED_BY_POLICY,
+            )
 
     def host_may_be_failing(self, host: str) -> bool:
         """False when we marked ``host`` alive within the last minute (no need again)."""
@@ -134,9 +146,11 @@ class Federation:
         try:
             document = parse_actor(await self.fetch(uri))
         except Malformed as exc:
-            raise FetchError(f"{uri} is not a usable actor: {exc}") from None
+            raise FetchError(
+                f"{uri} is not a usable actor: {exc}", kind=FetchErrorKind.NOT_AN_ACTOR
+            ) from None
         if document.uri != uri.split("#", 1)[0]:
-            raise FetchError(f"{uri} describes {document.uri}")
+            raise FetchError(f"{uri} describes {document.uri}", kind=FetchErrorKind.WRONG_ID)
         async with self.sessions.begin() as session:
             return await self.store(session, document)
 
@@ -154,7 +168,10 @@ class Federation:
         """The actor URI of ``name@host`` (``@name@host``, ``!name@host``), by WebFinger."""
         name, _, host = handle.lstrip("@!").partition("@")
         if not name or not host:
-            raise FetchError(f"{handle!r} is not a handle of the form name@host")
+            raise FetchError(
+                f"{handle!r} is not a handle of the form name@host",
+                kind=FetchErrorKind.INVALID_ADDRESS,
+            )
         await self.check_policy(host)
         schemes = ["https", "http"] if self.egress.allow_http else ["https"]
         last: FetchError | None = None
@@ -172,7 +189,7 @@ class Federation:
                     and isinstance(link.get("href"), str)
                 ):
                     return str(link["href"])
-            raise FetchError(f"{handle} has no ActivityPub actor")
+            raise FetchError(f"{handle} has no ActivityPub actor", kind=FetchErrorKind.NO_ACTOR)
         assert last is not None
         raise last
 
@@ -205,12 +222,18 @@ class Federation:
         if owner and "inbox" not in document:
             # A standalone key document: its owner (on the same host) is the actor.
             if not same_origin(owner, key_id):
-                raise FetchError(f"key {key_id} names an owner on another host: {owner}")
+                raise FetchError(
+                    f"key {key_id} names an owner on another host: {owner}",
+                    kind=FetchErrorKind.WRONG_ID,
+                )
             document = await self.fetch(owner)
         try:
             actor = parse_actor(document)
         except Malformed as exc:
-            raise FetchError(f"the owner of {key_id} is not a usable actor: {exc}") from None
+            raise FetchError(
+                f"the owner of {key_id} is not a usable actor: {exc}",
+                kind=FetchErrorKind.NOT_AN_ACTOR,
+            ) from None
         async with self.sessions.begin() as session:
             await self.store(session, actor)
         return next((k for k in actor.keys if k.key_id == key_id), None)

@@ -19,6 +19,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -35,13 +36,62 @@ MAX_REDIRECTS = 3
 FETCH_TIMEOUT = aiohttp.ClientTimeout(total=15, sock_connect=5)
 
 
-class FetchError(Exception):
-    """A remote document could not be had; ``reason`` says why, for logs and answers."""
+class FetchErrorKind(StrEnum):
+    """Why a remote document could not be had, for callers that act on it (the pages say
+    it in the visitor's language); ``FetchError.reason`` says it in words, for logs."""
 
-    def __init__(self, reason: str, *, status: int | None = None) -> None:
+    INVALID_ADDRESS = "invalid_address"  # not a URL, not http(s), not a handle name@host
+    PLAIN_HTTP = "plain_http"  # http:// while this node runs on https
+    PRIVATE_ADDRESS = "private_address"  # loopback, private, link-local… (the SSRF guard)
+    REFUSED_BY_POLICY = "refused_by_policy"  # this node's federation policy
+    NOT_FOUND = "not_found"  # answered 404 or 410
+    HTTP_ERROR = "http_error"  # answered another status than 200 or a redirect
+    UNREACHABLE = "unreachable"  # no answer: DNS, refused or reset connection, TLS…
+    TIMEOUT = "timeout"
+    TOO_MANY_REDIRECTS = "too_many_redirects"
+    TOO_LARGE = "too_large"
+    NOT_A_DOCUMENT = "not_a_document"  # not a JSON object, or a redirect to nowhere
+    WRONG_ID = "wrong_id"  # the document speaks for another id than the one fetched
+    NO_ACTOR = "no_actor"  # WebFinger names no ActivityPub actor
+    NOT_AN_ACTOR = "not_an_actor"  # an actor (or group) document we cannot use
+    NOT_A_GROUP = "not_a_group"  # an actor, but no group
+
+
+class FetchError(Exception):
+    """A remote document could not be had; ``kind`` says why for code, ``reason`` in
+    words for logs and answers (``status``: the HTTP status, if there was one)."""
+
+    def __init__(self, reason: str, *, kind: FetchErrorKind, status: int | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.kind = kind
         self.status = status
+
+
+def _status_error(url: str, status: int) -> FetchError:
+    kind = FetchErrorKind.NOT_FOUND if status in {404, 410} else FetchErrorKind.HTTP_ERROR
+    return FetchError(f"{url} answered {status}", kind=kind, status=status)
+
+
+class _AddressRefused(OSError):
+    """The guard refused what a name resolved to (aiohttp wraps resolver errors)."""
+
+
+def _unreachable(url: str, exc: BaseException) -> FetchError:
+    """Why a request got no answer: the guard, a timeout, or the network."""
+    kind = FetchErrorKind.UNREACHABLE
+    seen: BaseException | None = exc
+    for _ in range(4):  # the error, and what aiohttp wrapped in it
+        if seen is None:
+            break
+        if isinstance(seen, _AddressRefused):
+            kind = FetchErrorKind.PRIVATE_ADDRESS
+            break
+        if isinstance(seen, TimeoutError):
+            kind = FetchErrorKind.TIMEOUT
+            break
+        seen = seen.__cause__ or getattr(seen, "os_error", None)
+    return FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}", kind=kind)
 
 
 @dataclass(frozen=True)
@@ -56,11 +106,18 @@ class Egress:
             parts = urlsplit(url)
             parts.port  # noqa: B018 - parsed lazily: a bad port or IPv6 literal raises here
         except ValueError:
-            raise FetchError(f"not a valid URL: {url[:200]}") from None
+            raise FetchError(
+                f"not a valid URL: {url[:200]}", kind=FetchErrorKind.INVALID_ADDRESS
+            ) from None
         if parts.scheme not in {"https", "http"} or not parts.hostname:
-            raise FetchError(f"not an http(s) URL: {url[:200]}")
+            raise FetchError(
+                f"not an http(s) URL: {url[:200]}", kind=FetchErrorKind.INVALID_ADDRESS
+            )
         if parts.scheme == "http" and not self.allow_http:
-            raise FetchError(f"plain http is refused (this node runs on https): {url[:200]}")
+            raise FetchError(
+                f"plain http is refused (this node runs on https): {url[:200]}",
+                kind=FetchErrorKind.PLAIN_HTTP,
+            )
         try:
             address = ipaddress.ip_address(parts.hostname)
         except ValueError:
@@ -73,7 +130,10 @@ class Egress:
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             address = address.ipv4_mapped
         if not address.is_global or address.is_multicast:
-            raise FetchError(f"refusing to connect to non-public address {address}")
+            raise FetchError(
+                f"refusing to connect to non-public address {address}",
+                kind=FetchErrorKind.PRIVATE_ADDRESS,
+            )
 
 
 class GuardedResolver(AbstractResolver):
@@ -91,7 +151,7 @@ class GuardedResolver(AbstractResolver):
             try:
                 self._egress.check_address(ipaddress.ip_address(result["host"]))
             except FetchError as exc:
-                raise OSError(f"{host}: {exc.reason}") from None
+                raise _AddressRefused(f"{host}: {exc.reason}") from None
         return results
 
     async def close(self) -> None:
@@ -138,34 +198,52 @@ async def fetch_document(
                 if response.status in {301, 302, 303, 307, 308}:
                     location = response.headers.get("Location")
                     if not location:
-                        raise FetchError(f"redirect without Location from {url}")
+                        raise FetchError(
+                            f"redirect without Location from {url}",
+                            kind=FetchErrorKind.NOT_A_DOCUMENT,
+                        )
                     url = urljoin(url, location)
                     continue
                 if response.status != 200:
-                    raise FetchError(f"{url} answered {response.status}", status=response.status)
+                    raise _status_error(url, response.status)
                 body = await _read_capped(response)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from None
+            raise _unreachable(url, exc) from None
         return _document(url, body)
-    raise FetchError(f"more than {MAX_REDIRECTS} redirects starting at {url}")
+    raise FetchError(
+        f"more than {MAX_REDIRECTS} redirects starting at {url}",
+        kind=FetchErrorKind.TOO_MANY_REDIRECTS,
+    )
 
 
 async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
     if response.content_length is not None and response.content_length > MAX_DOCUMENT_BYTES:
-        raise FetchError(f"document larger than {MAX_DOCUMENT_BYTES} bytes")
-    body = await response.content.read(MAX_DOCUMENT_BYTES + 1)
-    if len(body) > MAX_DOCUMENT_BYTES:
-        raise FetchError(f"document larger than {MAX_DOCUMENT_BYTES} bytes")
-    return body
+        raise _too_large()
+    # read(n) returns what has arrived so far (up to n): a chunked answer comes in parts.
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(65536):
+        body += chunk
+        if len(body) > MAX_DOCUMENT_BYTES:
+            raise _too_large()
+    return bytes(body)
+
+
+def _too_large() -> FetchError:
+    reason = f"document larger than {MAX_DOCUMENT_BYTES} bytes"
+    return FetchError(reason, kind=FetchErrorKind.TOO_LARGE)
 
 
 def _json_object(url: str, body: bytes) -> dict[str, Any]:
     try:
         document = json.loads(body)
     except ValueError:
-        raise FetchError(f"{url} did not answer with JSON") from None
+        raise FetchError(
+            f"{url} did not answer with JSON", kind=FetchErrorKind.NOT_A_DOCUMENT
+        ) from None
     if not isinstance(document, dict):
-        raise FetchError(f"{url} did not answer with a JSON object")
+        raise FetchError(
+            f"{url} did not answer with a JSON object", kind=FetchErrorKind.NOT_A_DOCUMENT
+        )
     return document
 
 
@@ -174,7 +252,10 @@ def _document(url: str, body: bytes) -> dict[str, Any]:
     doc_id = document.get("id")
     if not isinstance(doc_id, str) or host_of(doc_id) != host_of(url):
         # Anyone can serve a document claiming any id; only its own host may speak for it.
-        raise FetchError(f"the document at {url} claims the id {str(doc_id)[:200]!r}")
+        raise FetchError(
+            f"the document at {url} claims the id {str(doc_id)[:200]!r}",
+            kind=FetchErrorKind.WRONG_ID,
+        )
     return document
 
 
@@ -185,8 +266,8 @@ async def fetch_json(http: aiohttp.ClientSession, egress: Egress, url: str) -> d
         async with http.get(url, headers={"Accept": "application/jrd+json, application/json"},
                             allow_redirects=False) as response:  # fmt: skip
             if response.status != 200:
-                raise FetchError(f"{url} answered {response.status}", status=response.status)
+                raise _status_error(url, response.status)
             body = await _read_capped(response)
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-        raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from None
+        raise _unreachable(url, exc) from None
     return _json_object(url, body)

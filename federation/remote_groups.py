@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from federation.context import Federation
-from federation.http import FetchError
+from federation.http import FetchError, FetchErrorKind
 from federation.remote_actors import parse_actor
 from federation.vocab import Malformed, type_of
 from node import groups
@@ -23,10 +23,15 @@ async def remember_group(fed: Federation, document: dict[str, Any]) -> Actor:
     """Store a fetched ``Group`` document: its actor and what it tells about joining."""
     try:
         if type_of(document) != "Group":
-            raise FetchError(f"{document.get('id')} is a {type_of(document)}, not a group")
+            raise FetchError(
+                f"{document.get('id')} is a {type_of(document)}, not a group",
+                kind=FetchErrorKind.NOT_A_GROUP,
+            )
         actor_document = parse_actor(document)
     except Malformed as exc:
-        raise FetchError(f"{document.get('id')} is not a usable group: {exc}") from None
+        raise FetchError(
+            f"{document.get('id')} is not a usable group: {exc}", kind=FetchErrorKind.NOT_AN_ACTOR
+        ) from None
     manual = document.get("manuallyApprovesFollowers") is True
     # A group that keeps out of directories is treated as private: wrong that way, we only
     # show less of it to people here who are not its members.
@@ -46,5 +51,5 @@ async def find_group(fed: Federation, ref: str) -> Actor:
     uri = ref if ref.startswith(("https://", "http://")) else await fed.webfinger(ref)
     document = await fed.fetch(uri)
     if document.get("id") != uri.split("#", 1)[0]:
-        raise FetchError(f"{uri} describes {document.get('id')}")
+        raise FetchError(f"{uri} describes {document.get('id')}", kind=FetchErrorKind.WRONG_ID)
     return await remember_group(fed, document)

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.http import FetchError, FetchErrorKind
 from node import federation_rules
 from node.groups import RuleInput
 from node.passwords import Passwords
@@ -26,7 +27,7 @@ from tests.node.factories import PASSWORD, Node
 from tests.rig.rig import Rig
 from tests.web.test_pages import HTML, csrf_of, page, submit
 from web.keys import FEDERATION
-from web.pages.groups import DIRECTORY_PAGE, THREADS_PAGE
+from web.pages.groups import _FAILURES, DIRECTORY_PAGE, THREADS_PAGE, _fetch_failure
 
 AS2 = {"Accept": "application/activity+json"}
 
@@ -323,6 +324,13 @@ async def test_finding_a_group_says_what_went_wrong_beside_the_field(
             headers=HTML, allow_redirects=False,
         )  # fmt: skip
         assert (response.status, response.headers["Location"]) == (303, "/groups/circle"), ref
+
+
+@pytest.mark.parametrize("kind", list(FetchErrorKind))
+def test_every_kind_of_fetch_failure_is_said_in_words_a_person_can_act_on(
+    kind: FetchErrorKind,
+) -> None:
+    assert _fetch_failure(FetchError("its wording does not matter", kind=kind)) in _FAILURES
 
 
 # Two nodes ------------------------------------------------------------------------------

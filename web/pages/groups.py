@@ -19,7 +19,7 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.http import FetchError
+from federation.http import FetchError, FetchErrorKind
 from federation.remote_groups import find_group
 from node import groups, permissions, posts
 from node.actors import actor_ref, find_actor_by_uri, split_acct
@@ -327,23 +327,25 @@ _FAILURES: dict[str, Callable[[Callable[[str], str]], str]] = {
     "refused": _refused,
 }  # fmt: skip
 
-# What a fetch failure's reason tells (``federation`` says why in words for the logs).
-_MALFORMED_REASONS = ("not a valid URL", "not an http(s) URL", "is not a handle")
-_UNREACHABLE_REASONS = ("cannot fetch", "non-public address", "plain http is refused",
-                        "redirects starting at", "larger than")  # fmt: skip
+# Which of the four things a person can act on each fetch failure is.
+_FAILURE_OF: dict[FetchErrorKind, str] = {
+    FetchErrorKind.INVALID_ADDRESS: "malformed",
+    FetchErrorKind.REFUSED_BY_POLICY: "refused",
+    # Nothing there, or nothing that is a group we can use.
+    FetchErrorKind.NOT_FOUND: "unknown", FetchErrorKind.NOT_A_DOCUMENT: "unknown",
+    FetchErrorKind.WRONG_ID: "unknown", FetchErrorKind.NO_ACTOR: "unknown",
+    FetchErrorKind.NOT_AN_ACTOR: "unknown", FetchErrorKind.NOT_A_GROUP: "unknown",
+    # The node could not (or may not) be asked, or did not answer usefully.
+    FetchErrorKind.PLAIN_HTTP: "unreachable", FetchErrorKind.PRIVATE_ADDRESS: "unreachable",
+    FetchErrorKind.HTTP_ERROR: "unreachable", FetchErrorKind.UNREACHABLE: "unreachable",
+    FetchErrorKind.TIMEOUT: "unreachable", FetchErrorKind.TOO_MANY_REDIRECTS: "unreachable",
+    FetchErrorKind.TOO_LARGE: "unreachable",
+}  # fmt: skip
 
 
 def _fetch_failure(error: FetchError) -> str:
     """Which of the four things a person can act on went wrong."""
-    if "federation policy" in error.reason:
-        return "refused"
-    if error.status is not None:
-        return "unknown" if error.status in {404, 410} else "unreachable"
-    if any(reason in error.reason for reason in _MALFORMED_REASONS):
-        return "malformed"
-    if any(reason in error.reason for reason in _UNREACHABLE_REASONS):
-        return "unreachable"
-    return "unknown"  # no actor, not a group, or not a usable one
+    return _FAILURE_OF[error.kind]
 
 
 async def find_form(request: web.Request) -> web.Response:
