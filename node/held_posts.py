@@ -20,6 +20,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import moderation, permissions
+from node.actors import actor_ref
 from node.errors import Conflict, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
@@ -27,8 +28,16 @@ from node.groups import GroupRecord, load_group
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.posts import load_post, views_of
 from node.site import Site
-from node.storage.models import Membership, ModAction, Post
-from node.views import PostView, Viewer
+from node.storage.models import (
+    Actor,
+    Group,
+    Membership,
+    MembershipState,
+    ModAction,
+    Post,
+    Visibility,
+)
+from node.views import ActorRef, PostView, Viewer
 
 
 async def list_held(
@@ -66,6 +75,32 @@ async def list_held(
         last = posts[limit - 1]
         next_cursor = encode_cursor(last.published_at, last.id)
     return Page(items=await views_of(session, viewer, posts[:limit]), next_cursor=next_cursor)
+
+
+async def groups_with_held(session: AsyncSession, viewer: Viewer) -> list[ActorRef]:
+    """For node staff, the groups hosted here with posts waiting that they may approve, by
+    handle: the public ones, and private ones they are approved members of (a private
+    group's posts are for its members: ``posts.load_post`` refuses anyone else). Nobody
+    else gets any (a group's moderators find theirs in ``reports.moderated_groups``)."""
+    if not viewer.is_node_staff:
+        return []
+    waiting = select(Post.group_id).where(
+        Post.held_at.is_not(None), Post.removed_at.is_(None), Post.deleted_at.is_(None)
+    )
+    member_of = select(Membership.group_id).where(
+        Membership.member_id == viewer.actor_id, Membership.state == MembershipState.APPROVED
+    )
+    actors = await session.scalars(
+        select(Actor)
+        .join(Group, Group.actor_id == Actor.id)
+        .where(
+            Actor.local.is_(True),
+            Group.id.in_(waiting),
+            or_(Group.visibility == Visibility.PUBLIC, Group.id.in_(member_of)),
+        )
+        .order_by(Actor.handle_key)
+    )
+    return [actor_ref(actor) for actor in actors]
 
 
 async def _held(session: AsyncSession, viewer: Viewer, public_id: str) -> tuple[Post, GroupRecord]:

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions, rules
@@ -268,7 +268,11 @@ async def receive_flag(
 
 async def _moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[int]:
     """The groups hosted here that ``viewer`` moderates."""
-    statement = (
+    return list(await session.scalars(_moderated_group_ids_query(viewer)))
+
+
+def _moderated_group_ids_query(viewer: Viewer) -> Select[int]:
+    return (
         select(Group.id)
         .join(Actor, Actor.id == Group.actor_id)
         .join(Membership, Membership.group_id == Group.id)
@@ -279,7 +283,15 @@ async def _moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[in
             Membership.role.in_([GroupRole.OWNER, GroupRole.MODERATOR]),
         )
     )
-    return list(await session.scalars(statement))
+
+
+async def uses_queue(session: AsyncSession, viewer: Viewer) -> bool:
+    """Whether the moderation queue is for ``viewer`` (what ``moderated_groups`` refuses
+    otherwise): node staff, or a moderator of a group hosted here. One query at most."""
+    if viewer.is_node_staff:
+        return True
+    found = await session.scalar(_moderated_group_ids_query(viewer).limit(1))
+    return found is not None
 
 
 async def moderated_groups(session: AsyncSession, viewer: Viewer) -> list[ActorRef]:

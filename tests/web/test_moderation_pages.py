@@ -9,13 +9,21 @@ from datetime import datetime
 from urllib.parse import unquote
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import federation_rules, group_settings, groups, held_posts, reports
 from node.federation_policy import Severity
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import JoinPolicy, MembershipState, NodeRole, ReportState
+from node.storage.models import (
+    Account,
+    JoinPolicy,
+    MembershipState,
+    NodeRole,
+    ReportState,
+    Visibility,
+)
 from node.views import Viewer
 from tests.conftest import Client
 from tests.node.factories import PASSWORD, Node
@@ -212,6 +220,73 @@ async def test_a_held_post_is_approved(
     _, html = await page(client, "/groups/circle/modlog")
     assert "Approved a held post" in html
     assert "Turned down a held post" in html
+
+
+async def test_the_header_links_the_queue_for_group_moderators_and_node_staff(
+    client: Client, world: World
+) -> None:
+    # olga moderates a group and is no node staff; mia and rita moderate nothing.
+    for handle, linked in (("olga", True), ("mia", False), ("nodemod", True), ("ada", True)):
+        await sign_in(client, handle)
+        _, html = await page(client, "/groups")
+        assert ('href="/moderation"' in html) is linked, handle
+        assert ('href="/admin"' in html) is (handle == "ada"), handle
+    client.session.cookie_jar.clear()
+    _, html = await page(client, "/groups")
+    assert 'href="/moderation"' not in html
+    # A member whose own group is the only one they moderate gets the link with it.
+    await world.node.group(world.member, "mias-circle")
+    await sign_in(client, "mia")
+    _, html = await page(client, "/moderation")
+    assert 'href="/moderation" aria-current="page"' in html
+
+
+async def test_node_staff_see_and_approve_held_posts_of_groups_they_do_not_moderate(
+    client: Client, world: World, site: Site, now: datetime
+) -> None:
+    node = world.node
+    await node.group(world.owner, "hidden", visibility=Visibility.PRIVATE)
+    for group in ("circle", "hidden"):
+        async with node.sessions.begin() as session:
+            await group_settings.update_settings(
+                session, site, world.owner, group, hold_new_members_posts=True, now=now
+            )
+    newcomer = await node.member("nina")
+    await node.join(newcomer, "circle")
+    await node.join(newcomer, "hidden")
+    held = await node.post(newcomer, "circle", "My first words here")
+    secret = await node.post(newcomer, "hidden", "Words for members only")
+
+    await sign_in(client, "nodemod")
+    back = "/moderation?tab=held"
+    _, html = await page(client, back)
+    assert "As node staff, you also see the held posts" in html
+    assert "My first words here" in html
+    assert f'action="/moderation/posts/{held.public_id}/approve"' in html
+    # A private group's posts are for its members: the domain refuses staff who are not
+    # (posts.load_post), so the queue does not offer them.
+    assert "Words for members only" not in html
+    status, _, _ = await post_form(
+        client, back, f"/moderation/posts/{secret.public_id}/approve", {"back": back}
+    )
+    assert status == 404
+
+    status, location, _ = await post_form(
+        client, back, f"/moderation/posts/{held.public_id}/approve", {"back": back}
+    )
+    assert (status, location) == (303, "/moderation?tab=held&done=post_approved")
+    _, html = await page(client, location)
+    assert "The post was approved and is now shared." in html
+    assert "My first words here" not in html
+    assert "No post is waiting." in html
+    waiting = await node.run(lambda s: held_posts.list_held(s, site, world.owner, "circle"))
+    assert waiting.items == []
+    # A member moderating nothing still sees no held posts, and no queue.
+    assert await node.run(lambda s: held_posts.groups_with_held(s, world.member)) == []
+    # Staff who belong to the private group see its held post too.
+    await node.join(world.staff, "hidden")
+    _, html = await page(client, back)
+    assert "Words for members only" in html
 
 
 async def test_a_request_to_join_is_approved_and_one_turned_down(
@@ -443,6 +518,53 @@ async def test_the_admin_sets_the_federation_policy(
     assert "bad.example" not in html
 
 
+async def test_the_admin_publishes_the_federation_policy_in_nodeinfo(
+    client: Client, world: World, sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> None:
+    await world.node.run(lambda s: federation_rules.set_rule(s, "bad.example", "suspend", now=now))
+    response = await client.get("/nodeinfo/2.1")
+    assert "federation" not in (await response.json())["metadata"]
+    await sign_in(client, "ada")
+    _, html = await page(client, "/admin/federation")
+    assert '<input type="checkbox" id="publish" name="publish" value="on"> ' in html
+    status, location, _ = await post_form(
+        client, "/admin/federation", "/admin/federation/publish", {"publish": "on"}
+    )
+    assert (status, location) == (303, "/admin/federation?done=policy_published")
+    _, html = await page(client, location)
+    assert 'role="status"><p>NodeInfo now publishes the federation policy.</p>' in html
+    assert 'name="publish" value="on" checked' in html
+    response = await client.get("/nodeinfo/2.1")
+    published = (await response.json())["metadata"]["federation"]
+    assert published["mode"] == "blocklist"
+    assert "bad.example" in str(published)
+    # An unticked box sends nothing: publishing stops.
+    status, location, _ = await post_form(
+        client, "/admin/federation", "/admin/federation/publish", {}
+    )
+    assert (status, location) == (303, "/admin/federation?done=policy_unpublished")
+    _, html = await page(client, location)
+    assert "NodeInfo no longer publishes the federation policy." in html
+    async with sessions.begin() as session:
+        assert not await federation_rules.get_publish(session)
+    # In the admin's language.
+    async with sessions.begin() as session:
+        await session.execute(
+            update(Account).where(Account.id == world.admin.account_id).values(locale="de")
+        )
+    status, location, _ = await post_form(
+        client, "/admin/federation", "/admin/federation/publish", {"publish": "on"}
+    )
+    _, html = await page(client, location)
+    assert "NodeInfo veröffentlicht jetzt die Föderationsrichtlinie." in html
+    # A node moderator is no admin.
+    await sign_in(client, "nodemod")
+    status, _, _ = await post_form(client, "/moderation", "/admin/federation/publish", {})
+    assert status == 403
+    async with sessions.begin() as session:
+        assert await federation_rules.get_publish(session)
+
+
 async def test_a_blocklist_is_imported_listed_by_page_and_exported(
     client: Client, world: World
 ) -> None:
@@ -488,6 +610,7 @@ async def test_a_blocklist_is_imported_listed_by_page_and_exported(
         ("/admin/site", {"description": "Hijacked"}),
         ("/admin/federation/rules", {"domain": "evil.example", "severity": "noop"}),
         ("/admin/federation/import", {"csv": "evil.example"}),
+        ("/admin/federation/publish", {"publish": "on"}),
     ],
 )
 async def test_forms_without_our_token_are_refused(

@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
-from web.pages import admin, moderation
+from web.pages import admin, moderation, post_actions
 from web.pages.auth import (
     THROTTLE,
     choose_language,
@@ -115,6 +115,15 @@ def add_page_routes(app: web.Application) -> None:
         # Threads, reports, settings (threads and profiles answer at their actor and
         # object URLs: web.activitypub).
         ("POST", "/posts/{id}/reply", reply),
+        # What members and moderators do to a post from its thread (web.pages.post_actions).
+        ("GET", "/posts/{id}/edit", post_actions.edit_form),
+        ("POST", "/posts/{id}/edit", post_actions.edit),
+        ("GET", "/posts/{id}/delete", post_actions.delete_form),
+        ("POST", "/posts/{id}/delete", post_actions.delete),
+        ("POST", "/posts/{id}/support", post_actions.support),
+        ("POST", "/moderation/posts/{id}/restore", post_actions.restore),
+        ("POST", "/moderation/posts/{id}/lock", post_actions.lock),
+        ("POST", "/moderation/posts/{id}/unlock", post_actions.unlock),
         ("GET", "/groups/{name}/compose", compose_form),
         ("POST", "/groups/{name}/compose", compose),
         ("GET", "/posts/{id}/report", report_post_form),
@@ -143,6 +152,7 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/suspend", admin.suspend),
         ("GET", "/admin/federation", admin.federation),
         ("POST", "/admin/federation/mode", admin.save_mode),
+        ("POST", "/admin/federation/publish", admin.save_publish),
         ("POST", "/admin/federation/rules", admin.save_rule),
         ("POST", "/admin/federation/remove", admin.remove_rule),
         ("POST", "/admin/federation/import", admin.import_rules),

@@ -248,6 +248,7 @@ async def _federation_page(
         rule_form = _rule_form(found[0] if found else None)
     context = {
         "mode": (await federation_rules.get_mode(session)).value,
+        "publish": await federation_rules.get_publish(session),
         "modes": [m.value for m in MODES],
         "severities": [s.value for s in SEVERITIES],
         "rules": [(rule, page_link(request, edit=rule.domain)) for rule in listed.items],
@@ -286,6 +287,18 @@ async def save_mode(request: web.Request) -> web.Response:
             errors = {"mode": _("Please choose one of the modes.")}
             return await _federation_page(request, session, page, errors=errors, status=422)
     return back_to(FEDERATION_PAGE, "mode_saved", FEDERATION_PAGE)
+
+
+async def save_publish(request: web.Request) -> web.Response:
+    """Publish the federation policy in NodeInfo, or stop (as ``kinfolk policy publish``
+    and the admin API do); an unticked box sends nothing, so nothing means off."""
+    form = await read_form(request, ("publish",))
+    publish = form["publish"] == "on"
+    async with transaction(request) as session:
+        await _admin(request, session)
+        await federation_rules.set_publish(session, publish, now=request.app[CLOCK]())
+    done = "policy_published" if publish else "policy_unpublished"
+    return back_to(FEDERATION_PAGE, done, FEDERATION_PAGE)
 
 
 RULE_FIELDS = ("domain", "severity", "reject_media", "reject_reports", "allow", "obfuscate",

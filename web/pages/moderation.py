@@ -63,6 +63,8 @@ def done_messages(_: Callable[[str], str]) -> dict[str, str]:
         "suspended": _("The account was suspended."),
         "unsuspended": _("The suspension was lifted."),
         "mode_saved": _("The federation mode was saved."),
+        "policy_published": _("NodeInfo now publishes the federation policy."),
+        "policy_unpublished": _("NodeInfo no longer publishes the federation policy."),
         "rule_saved": _("The domain rule was saved."),
         "rule_removed": _("The domain rule was removed."),
         "imported": _("The domain rules were imported."),
@@ -149,6 +151,12 @@ async def _report_items(
     return items
 
 
+def _merged(first: Sequence[ActorRef], second: Sequence[ActorRef]) -> list[ActorRef]:
+    """Both lists of groups, each group once, by handle."""
+    merged = {group.handle: group for group in (*first, *second)}
+    return sorted(merged.values(), key=lambda group: group.handle.casefold())
+
+
 def _paged(cursor: str | None, group: str | None, handle: str) -> str | None:
     """The cursor applies to the one group it was made for."""
     return cursor if group == handle else None
@@ -169,6 +177,7 @@ async def queue(request: web.Request) -> web.Response:
         moderated = await reports.moderated_groups(session, viewer)
         context: dict[str, Any] = {
             "tab": tab, "state": state_name, "states": list(STATES), "groups": moderated,
+            "staff": viewer.is_node_staff,
             "done": done_message(request, _), "back": request.path_qs,
             "reason_max": REASON_MAX, "note_max": NOTE_MAX, "tab_links": {
                 name: page_link(request, tab=name, cursor=None, group=None, state=None)
@@ -188,7 +197,11 @@ async def queue(request: web.Request) -> web.Response:
                     page_link(request, cursor=found.next_cursor) if found.next_cursor else None
                 )
             else:
-                shown = [g for g in moderated if chosen is None or g.handle == chosen]
+                candidates = moderated
+                if tab == "held":  # node staff approve held posts in any group they can read
+                    staffed = await held_posts.groups_with_held(session, viewer)
+                    candidates = _merged(moderated, staffed)
+                shown = [g for g in candidates if chosen is None or g.handle == chosen]
                 sections = []
                 for group in shown:
                     at = _paged(cursor, chosen, group.handle)

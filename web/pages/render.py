@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from node import reports
 from node.accounts import get_account
 from node.views import Viewer
 from web.keys import SETTINGS
@@ -51,6 +52,8 @@ class Frame:
     viewer: Viewer | None
     # The signed-in member's handle, for the header.
     handle: str | None
+    # Whether the header links to the moderation queue: node staff and group moderators.
+    moderates: bool = False
 
 
 def build_catalogues() -> dict[str, Catalogue]:
@@ -90,15 +93,17 @@ def redirect(location: str) -> web.Response:
 async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Frame:
     handle = None
     setting = None
+    moderates = False
     if viewer is not None:
         account = await get_account(session, viewer)
         handle, setting = account.actor.handle, account.locale
+        moderates = await reports.uses_queue(session, viewer)
     locale = choose_locale(
         setting=setting,
         cookie=request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("Accept-Language"),
     )
-    return Frame(locale=locale, viewer=viewer, handle=handle)
+    return Frame(locale=locale, viewer=viewer, handle=handle, moderates=moderates)
 
 
 def render(
@@ -115,6 +120,7 @@ def render(
             "handle": page.handle,
             # The viewer's role on this node, for the staff links in the header.
             "role": None if page.viewer is None else page.viewer.role.value,
+            "moderates": page.moderates,
             "node_name": request.app[SETTINGS].node_name,
             "csrf_token": csrf_token(request, seed),
             "path": request.path_qs,

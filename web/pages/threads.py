@@ -22,10 +22,12 @@ from node import groups, permissions, posts
 from node.accounts import SUPPORTED_LOCALES
 from node.errors import Conflict, DomainError, InvalidInput, PermissionDenied
 from node.groups import CONTENT_WARNING_MAX
+from node.moderation import REASON_MAX
 from node.pagination import MAX_LIMIT
 from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
+from web.pages.post_notices import thread_notice
 from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.session import page_viewer, signed_in
 from web.pages.transaction import transaction
@@ -155,7 +157,21 @@ async def thread_context(
         "default_warning": group.default_content_warning,
         "errors": errors or {}, "form": form or {}, "open_at": open_at,
         "cw_max": CONTENT_WARNING_MAX,
+        # The actions on each post (web.pages.post_actions), as the domain allows them.
+        "can_support": _may_support(group, viewer), "reason_max": REASON_MAX,
+        "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
     }  # fmt: skip
+
+
+def _may_support(group: GroupView, viewer: Viewer | None) -> bool:
+    """Whether the domain lets this viewer send support in this group."""
+    if viewer is None:
+        return False
+    try:
+        permissions.require_can_react(group.membership)
+    except PermissionDenied:
+        return False
+    return True
 
 
 def _page_response(response: web.Response) -> web.Response:
@@ -172,6 +188,7 @@ async def thread_page(request: web.Request) -> web.Response:
         context = await thread_context(
             request, session, viewer, request.match_info["id"], page.locale
         )
+        context["done"] = thread_notice(request, gettext_for(request, page.locale))
         return _page_response(render(request, page, "thread.html", context))
 
 
