@@ -19,7 +19,8 @@ row; at most every ``claim_interval`` when the last claim came back short, as
 nothing more was due), while a recorder task stores outcomes as they arrive, so
 a slow host never holds back a batch; ``run_once`` claims one batch, sends it
 and records it (tests, and the rig's ``settle``). The worker is CPU-bound
-(signing): run more processes, not more slots, to go faster. The clock is
+(signing, done on every core by ``federation.signing_pool``): more slots do
+not make it faster, more cores do. The clock is
 injected. A worker cancelled mid-batch records nothing: its leases expire
 and another worker sends those rows again, so the only duplicates are the
 requests that were in flight. Logs go to ``kinfolk.delivery`` with ``host``,
@@ -49,7 +50,6 @@ __all__ = ["DeliveryConfig", "DeliveryWorker", "mark_host_alive"]
 log = logging.getLogger("kinfolk.delivery")
 
 Clock = Callable[[], datetime]
-_SIGNATURES_PER_TURN = 8  # about 4 ms of CPU between two turns of the event loop
 
 
 class DeliveryWorker:
@@ -128,14 +128,10 @@ class DeliveryWorker:
             log.exception("delivery queue unavailable for claiming; retrying")
             return False
         self._short = len(jobs) < wanted
-        for n, job in enumerate(jobs, start=1):
+        for job in jobs:
             task = asyncio.create_task(self._attempt(job))
             self._pending.add(task)
             task.add_done_callback(self._on_done)
-            if n % _SIGNATURES_PER_TURN == 0:
-                # Let answers, database replies and the first requests proceed between
-                # a few signatures, instead of after the whole batch has been signed.
-                await asyncio.sleep(0)
         return len(jobs) == wanted
 
     async def _idle(self, stop: asyncio.Event) -> None:

@@ -20,8 +20,9 @@ class DeliveryConfig:
 
     ``lease`` must outlast the worst case of one claimed row: two signed requests
     (double-knocking) each bounded by ``total_timeout``, plus recording. The
-    worker is CPU-bound (about 1 ms per delivery, mostly signing), so more slots
-    do not make it faster; more worker processes do.
+    worker is CPU-bound (about 1 ms per delivery: the RSA signature, made in the
+    signing threads, and the kernel's work on each socket), so more slots do not
+    make it faster; more cores do.
     """
 
     max_in_flight: int = 128  # requests in flight per worker process

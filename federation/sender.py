@@ -10,8 +10,10 @@ own requests to us with it, or accepted it before. Whichever goes first, a 400,
 401 or 403 is answered at once by the same request signed the other way. The
 result names what was learnt (RFC 9421 accepted, or RFC 9421 refused and
 draft-cavage accepted) so the caller can remember it per host; a plain
-draft-cavage success teaches nothing. Errors are values: a network failure or
-timeout is ``status=None`` with a message, never an exception.
+draft-cavage success teaches nothing. Signatures are made in the signing
+threads (``federation.signing_pool``), not on the event loop. Errors are
+values: a network failure or timeout is ``status=None`` with a message, never
+an exception.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from federation import rfc9421, signatures
 from federation.destinations import CAVAGE, RFC9421
 from federation.keystore import LocalKeys
 from federation.signature_policy import http_date
+from federation.signing_pool import off_loop
 
 CONTENT_TYPE = "application/activity+json"
 REFUSED_SIGNATURE = frozenset({400, 401, 403})
@@ -63,8 +66,8 @@ async def post_activity(
     result = SendResult(None)
     for knock, style in enumerate(order, start=1):
         sign = rfc9421.sign_request if style == RFC9421 else signatures.sign_request
-        headers = sign(
-            "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
+        headers = await off_loop(
+            sign, "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
         )
         result = await _post(http, inbox, body, headers, client_timeout)
         if result.ok:

@@ -88,6 +88,7 @@ class FakeInbox:
         self.gate: asyncio.Event | None = None  # while set to an unset event, requests hang
         self._clock = clock
         self._script: deque[Reply] = deque()
+        self._scripted: list[tuple[Callable[[str, dict[str, Any]], bool], deque[Reply]]] = []
         self._concurrent = 0
         self._hold_until = 0
         self._together = asyncio.Event()
@@ -104,6 +105,17 @@ class FakeInbox:
     def script(self, *replies: Reply) -> None:
         """Answer the next requests with ``replies``, in order (then 202 again)."""
         self._script.extend(replies)
+
+    def script_for(self, when: Callable[[str, dict[str, Any]], bool], *replies: Reply) -> None:
+        """Answer the next requests for which ``when(path, activity)`` holds with ``replies``:
+        requests of one batch to different objects arrive in no particular order."""
+        self._scripted.append((when, deque(replies)))
+
+    def _next_reply(self, path: str, activity: dict[str, Any]) -> Reply:
+        for when, replies in self._scripted:
+            if replies and when(path, activity):
+                return replies.popleft()
+        return self._script.popleft() if self._script else Reply()
 
     def hold_until_concurrent(self, count: int) -> None:
         """Hold each request until ``count`` are in flight together (or a deadline passes)."""
@@ -132,7 +144,7 @@ class FakeInbox:
         url = f"http://{request.host}{request.raw_path}"
         headers = dict(request.headers)
         standard, problem, key_id = self._verify(url, headers, body)
-        reply = Reply(401) if problem else self._script.popleft() if self._script else Reply()
+        reply = Reply(401) if problem else self._next_reply(request.path, json.loads(body or "{}"))
         self.received.append(Received.of(request, body, (standard, problem, key_id), reply.status))
         self._concurrent += 1
         self.max_concurrent = max(self.max_concurrent, self._concurrent)

@@ -374,8 +374,8 @@ async def test_a_failed_create_holds_back_its_update_until_it_is_delivered(
     world: World,
 ) -> None:
     inbox = await world.inbox()
-    inbox.script(Reply(503))
     uri = f"{ACTOR_URI}/posts/held"
+    inbox.script_for(lambda _, activity: activity["object"] == uri, Reply(503))
     await world.publish([inbox.url()], kind="Create", object_uri=uri)
     await world.publish([inbox.url()], kind="Update", object_uri=uri)
     await world.publish([inbox.url()], kind="Create")  # another object: not held back
@@ -519,7 +519,7 @@ async def test_run_delivers_what_is_queued_and_stops_when_asked(world: World) ->
 
 async def test_purge_removes_finished_rows_past_their_retention(world: World) -> None:
     inbox = await world.inbox()
-    inbox.script(Reply(404))
+    inbox.script_for(lambda path, _: path == "/gone", Reply(404))
     await world.publish([inbox.url("/gone")])
     await world.publish([inbox.url("/ok")])
     await world.drain(world.worker())
