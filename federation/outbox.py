@@ -21,9 +21,9 @@ import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy import Table, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.destinations import UNREACHABLE_ERROR, host_of
@@ -36,6 +36,7 @@ log = logging.getLogger("kinfolk.delivery")
 
 REFUSED_ERROR = "refused by federation policy"
 SUSPENDED_ERROR = "its sender's account is suspended"
+_DELIVERIES = cast(Table, Delivery.__table__)
 
 
 async def enqueue(
@@ -71,15 +72,18 @@ async def enqueue(
     await session.flush()
     if not targets:
         return outgoing
-    known = await session.scalars(
-        select(Destination).where(Destination.host.in_(set(targets.values())))
+    # Only the columns that decide a row's state: a group's post may go to thousands.
+    known = await session.execute(
+        select(Destination.host, Destination.unreachable_since, Destination.backoff_until).where(
+            Destination.host.in_(set(targets.values()))
+        )
     )
-    hosts = {d.host: d for d in known}
+    hosts = {host: (unreachable, backoff) for host, unreachable, backoff in known}
     rows = [
-        _delivery_row(outgoing.id, inbox, object_uri, hosts.get(host), now)
+        _delivery_row(outgoing.id, inbox, host, object_uri, hosts.get(host), now)
         for inbox, host in targets.items()
     ]
-    await session.execute(insert(Delivery), rows)
+    await session.execute(insert(_DELIVERIES), rows)
     skipped = sorted({r["host"] for r in rows if r["state"] is QueueState.FAILED})
     if skipped:
         log.info(
@@ -142,16 +146,21 @@ async def drop_deliveries_of(session: AsyncSession, actor_uri: str, *, now: date
 
 
 def _delivery_row(
-    activity_id: int, inbox: str, object_uri: str | None, host: Destination | None, now: datetime
+    activity_id: int,
+    inbox: str,
+    host: str,
+    object_uri: str | None,
+    known: tuple[datetime | None, datetime | None] | None,
+    now: datetime,
 ) -> dict[str, Any]:
-    unreachable = host is not None and host.unreachable_since is not None
-    due = now
-    if host is not None and host.backoff_until is not None and host.backoff_until > now:
-        due = host.backoff_until
+    """One row; ``known`` is the host's (unreachable since, backoff until), if it has a row."""
+    unreachable_since, backoff_until = known or (None, None)
+    unreachable = unreachable_since is not None
+    due = backoff_until if backoff_until is not None and backoff_until > now else now
     return {
         "activity_id": activity_id,
         "inbox": inbox,
-        "host": host_of(inbox),
+        "host": host,
         "object_uri": object_uri,
         "state": QueueState.FAILED if unreachable else QueueState.QUEUED,
         "attempts": 0,

@@ -152,9 +152,11 @@ async def policy_for_hosts(
 ) -> Policy:
     """The policy as far as it concerns ``hosts``: only the rules that could match them
     (``mode``: the mode, if the caller has read it already)."""
-    candidates = {domain for host in hosts for domain in candidate_domains(host)}
     mode = mode or await get_mode(session)
-    if not candidates or mode is Mode.OPEN:
+    if mode is Mode.OPEN:
+        return Policy(mode)
+    candidates = {domain for host in hosts for domain in candidate_domains(host)}
+    if not candidates:
         return Policy(mode)
     rows = await session.scalars(
         select(FederationRule).where(FederationRule.domain.in_(sorted(candidates)))
