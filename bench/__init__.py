@@ -36,6 +36,7 @@ from federation.keystore import LocalKeys, local_keys
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import upgrade
 from node.storage.models import Actor, ActorKind
+from web import event_loop
 
 DEFAULT_POSTGRES_URL = os.environ.get(
     "KINFOLK_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -221,13 +222,13 @@ def run_scenario(
     if args.worker_process:
         worker_process_main(args.worker_process)
         return
-    asyncio.run(run(args))
+    event_loop.run(run(args))
 
 
 def worker_process_main(spec_json: str) -> None:
     """Entry point of a WorkerProcess child."""
     spec = json.loads(spec_json)
-    cpu = asyncio.run(
+    cpu = event_loop.run(
         _worker_process(spec["url"], spec["schema"], config_from_json(spec["config"]))
     )
     print(json.dumps({"cpu_seconds": cpu}), flush=True)

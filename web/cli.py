@@ -44,7 +44,7 @@ from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import pending_revisions, upgrade
 from node.storage.models import Account, Actor, JoinPolicy, NodeRole, Visibility
 from node.views import Viewer
-from web import mod_cli
+from web import event_loop, mod_cli
 from web.app import create_app
 from web.logs import configure_logging
 
@@ -520,7 +520,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_level, settings.log_format)
     command: Command = args.run
     try:
-        asyncio.run(command(settings, args))
+        event_loop.run(command(settings, args))
     except UsageError as exc:
         print(f"kinfolk: {exc}", file=sys.stderr)
         return EXIT_USAGE
