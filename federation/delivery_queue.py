@@ -7,8 +7,9 @@ among the ``claim_window`` longest-due rows that are not leased and whose host
 is neither in backoff nor saturated in this worker, those that are the first
 queued row of their (inbox, object) (Create before Update before Delete,
 however many requests are in flight) and among the first ``max_per_host`` of
-their host (a window function, so one busy host cannot fill a batch). The
-window keeps a claim's cost bounded when the queue is long. It then locks those
+their host (so one busy host cannot fill a batch); the window keeps a claim's
+cost bounded when the queue is long, and the per-object check is one statement
+for the whole window (``_pick``). It then locks those
 ids by primary key, re-checking that they are due: ``FOR UPDATE SKIP LOCKED``
 on PostgreSQL, so concurrent workers never claim the same row; on SQLite the
 engine opens every transaction with ``BEGIN IMMEDIATE``, which serialises
@@ -37,12 +38,12 @@ from sqlalchemy import (
     and_,
     bindparam,
     func,
+    literal,
     or_,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from federation.delivery_config import DeliveryConfig
 from federation.destinations import UNREACHABLE_ERROR
@@ -54,6 +55,7 @@ log = logging.getLogger("kinfolk.delivery")
 
 _DELIVERIES = cast(Table, Delivery.__table__)
 _COLUMNS = _DELIVERIES.c
+_FIRST_WINDOW = 64  # rows a claim reads at least, before widening to the claim window
 
 
 @dataclass(frozen=True)
@@ -132,17 +134,14 @@ async def claim(
     cache: Cache,
 ) -> list[Job]:
     """Lease up to ``limit`` due rows, with what is needed to send them."""
-    picked = await session.scalars(
-        _PICK,
-        {
-            "now": now,
-            "full": in_flight.saturated(config.max_per_host),
-            "window": config.claim_window,
-            "per_host": config.max_per_host,
-            "scan": 2 * limit + config.max_per_host,
-        },
+    ids = await _pick(
+        session,
+        now=now,
+        full=in_flight.saturated(config.max_per_host),
+        window=config.claim_window,
+        per_host=config.max_per_host,
+        scan=2 * limit + config.max_per_host,
     )
-    ids = list(picked)
     if not ids:
         return []
     # Locked by primary key in a second statement: planners then probe, not scan.
@@ -173,24 +172,74 @@ async def claim(
     return await _jobs(session, sorted(leased.all()), chosen, now, cache)
 
 
+def _queued() -> ColumnElement[QueueState]:
+    """The state written into the SQL, not bound: only a literal lets a planner use the
+    partial indexes on queued rows (a prepared statement's generic plan cannot)."""
+    return literal(QueueState.QUEUED, type_=_COLUMNS.state.type, literal_execute=True)
+
+
 def _due(d: type[Delivery]) -> ColumnElement[bool]:
     now = bindparam("now", type_=_COLUMNS.next_attempt_at.type)
     return and_(
-        d.state == QueueState.QUEUED,
+        d.state == _queued(),
         d.next_attempt_at <= now,
         or_(d.claimed_until.is_(None), d.claimed_until < now),
     )
 
 
-def _pick() -> Select[int]:
+async def _pick(
+    session: AsyncSession, *, now: datetime, full: list[str], window: int, per_host: int, scan: int
+) -> list[int]:
+    """Ids worth locking, in id order: among the longest-due sendable rows (not leased,
+    host neither in backoff nor saturated in this worker), those that are the first
+    queued row of their (inbox, object), at most ``per_host`` per host, ``scan`` in all.
+
+    The rows are read in the due index's order, a few times ``scan`` first and, only if
+    too few of those may go, up to ``window``: a claim's cost stays bounded however long
+    the queue is. The per-object check is one statement for the rows read (not a probe
+    per row, whose plan a planner with stale statistics may get badly wrong, scanning
+    the whole queue per candidate), and the ranking is done here, on short rows."""
+    size = min(window, max(_FIRST_WINDOW, 2 * scan))
+    while True:
+        oldest = (await session.execute(_OLDEST, {"now": now, "full": full, "window": size})).all()
+        ids = await _sendable(session, oldest, per_host, scan)
+        if len(ids) >= scan or len(oldest) < size or size >= window:
+            return ids
+        size = min(window, 4 * size)
+
+
+async def _sendable(
+    session: AsyncSession,
+    oldest: Sequence[Row[int, str, str, str | None]],
+    per_host: int,
+    scan: int,
+) -> list[int]:
+    pairs = {(inbox, uri) for _, _, inbox, uri in oldest if uri is not None}
+    first: dict[tuple[str, str | None], int] = {}
+    if pairs:
+        # Asked as inboxes x objects (two lists an index can take), read as pairs.
+        inboxes, objects = sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
+        found = await session.execute(_FIRST_OF_OBJECTS, {"inboxes": inboxes, "objects": objects})
+        first = {(inbox, uri): first_id for inbox, uri, first_id in found}
+    taken: Counter[str] = Counter()
+    ids: list[int] = []
+    for row_id, host, inbox, uri in sorted(oldest):
+        if uri is not None and first.get((inbox, uri)) != row_id:
+            continue  # an earlier row of the same object is still queued: it goes first
+        if taken[host] >= per_host:
+            continue
+        taken[host] += 1
+        ids.append(row_id)
+        if len(ids) >= scan:
+            break
+    return ids
+
+
+def _oldest() -> Select[int, str, str, str | None]:
     # Built once with bound parameters: constructing it costs more than running it.
-    # The longest-due ``window`` sendable rows (not leased, host neither in backoff nor
-    # saturated in this worker) are taken first, in the due index's own order so the
-    # scan stops early; the costlier steps (per-object order, per-host ranks) then look
-    # at a bounded set however long the queue is.
-    d, earlier = Delivery, aliased(Delivery)
+    d = Delivery
     now = bindparam("now", type_=_COLUMNS.next_attempt_at.type)
-    oldest = (
+    return (
         select(d.id, d.host, d.inbox, d.object_uri)
         .outerjoin(Destination, Destination.host == d.host)
         .where(
@@ -199,35 +248,22 @@ def _pick() -> Select[int]:
             d.host.not_in(bindparam("full", expanding=True)),
         )
         .order_by(d.next_attempt_at)
+        # A literal limit: a planner that knows it walks the due index instead of sorting.
         .limit(bindparam("window", type_=Integer, literal_execute=True))
-        .subquery()
     )
-    # Per-object order: a row goes only as the first queued one of its (inbox, object).
-    # A correlated scalar (not NOT EXISTS, which planners turn into a join over the
-    # whole queue) is one index probe per row.
-    first_of_object = (
-        select(func.min(earlier.id))
-        .where(
-            earlier.inbox == oldest.c.inbox,
-            earlier.object_uri == oldest.c.object_uri,
-            earlier.state == QueueState.QUEUED,
-        )
-        .scalar_subquery()
-    )
-    ranked = (
-        select(
-            oldest.c.id,
-            func.row_number().over(partition_by=oldest.c.host, order_by=oldest.c.id).label("rank"),
-        )
-        .where(or_(oldest.c.object_uri.is_(None), first_of_object == oldest.c.id))
-        .subquery()
-    )
+
+
+def _first_of_objects() -> Select[str, str | None, int]:
+    """The first queued row of each (inbox, object) asked about."""
+    d = Delivery
     return (
-        select(ranked.c.id)
-        .where(ranked.c.rank <= bindparam("per_host", type_=Integer, literal_execute=True))
-        .order_by(ranked.c.id)
-        # Literal limits: a planner that knows them walks the due index instead of sorting.
-        .limit(bindparam("scan", type_=Integer, literal_execute=True))
+        select(d.inbox, d.object_uri, func.min(d.id))
+        .where(
+            d.state == _queued(),
+            d.inbox.in_(bindparam("inboxes", expanding=True)),
+            d.object_uri.in_(bindparam("objects", expanding=True)),
+        )
+        .group_by(d.inbox, d.object_uri)
     )
 
 
@@ -248,7 +284,8 @@ def _lock() -> Select[int, str, int, datetime | None, str | None]:
     )
 
 
-_PICK = _pick()
+_OLDEST = _oldest()
+_FIRST_OF_OBJECTS = _first_of_objects()
 _LOCK = _lock()
 _LEASE = (
     update(_DELIVERIES)

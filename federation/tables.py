@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.storage.models import Base, UTCDateTime, enum_column
@@ -104,8 +104,25 @@ class Delivery(Base):
     __tablename__ = "deliveries"
     __table_args__ = (
         UniqueConstraint("activity_id", "inbox", name="uq_delivery"),
-        Index("ix_delivery_due", "state", "next_attempt_at"),
-        Index("ix_delivery_order", "inbox", "object_uri", "state"),
+        # Both partial, on queued rows only (finished rows stay a week; no claim reads
+        # them). The due index serves the claim's scan in due order; the other its "first
+        # queued row of this (inbox, object)?", one index-only probe per candidate. With
+        # the state as a column of the due index PostgreSQL sometimes answered that probe
+        # through it on a freshly filled queue: 60 ms a claim instead of 2.
+        Index(
+            "ix_delivery_due",
+            "next_attempt_at",
+            postgresql_where=text("state = 'queued'"),
+            sqlite_where=text("state = 'queued'"),
+        ),
+        Index(
+            "ix_delivery_next",
+            "inbox",
+            "object_uri",
+            "id",
+            postgresql_where=text("state = 'queued'"),
+            sqlite_where=text("state = 'queued'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

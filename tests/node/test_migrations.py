@@ -112,7 +112,7 @@ async def test_the_log_takes_every_moderator_action_and_refuses_others(
 
 
 async def test_the_newest_migration_can_be_undone_and_redone(engine: AsyncEngine) -> None:
-    """An admin who must roll back a release can: 0008 down to 0007 and up again."""
+    """An admin who must roll back a release can: 0009 down to 0007 and up again."""
     config = alembic_config()
 
     def step(connection: Connection, direction: str) -> None:
