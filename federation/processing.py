@@ -88,6 +88,7 @@ log = logging.getLogger("kinfolk.processing")
 LEASE = timedelta(minutes=2)
 RETRY_DELAYS = (timedelta(seconds=30), timedelta(minutes=5), timedelta(minutes=30))
 BATCH = 50
+_ANCESTORS = 8  # posts above a reply fetched at most to place it in its thread
 NO_DOWNVOTES = "Dislike: this node has no downvotes, by design"
 
 
@@ -141,7 +142,38 @@ async def prefetch(fed: Federation, activity: dict[str, Any]) -> Prepared:
     note = activity.get("object")
     if activity.get("type") in {"Create", "Update"} and isinstance(note, dict):
         await _ensure_group(fed, note)
+        await _ensure_parent(fed, note)
     return Prepared(activity)
+
+
+async def _post_known(fed: Federation, uri: str) -> bool:
+    async with fed.sessions() as session:
+        return await session.scalar(select(Post.id).where(Post.uri == uri)) is not None
+
+
+async def _ensure_parent(fed: Federation, note: dict[str, Any], depth: int = 0) -> None:
+    """A reply can arrive before the post it answers (deliveries of different posts race,
+    and one may be retried while the next goes through): fetch the missing ancestors
+    from their origin and store them first, oldest first, each in its own transaction,
+    so the reply joins its thread instead of standing alone. At most ``_ANCESTORS``
+    deep; an ancestor that cannot be had leaves the reply where it would have been."""
+    parent_uri = id_of(note.get("inReplyTo"))
+    if parent_uri is None or same_origin(parent_uri, fed.site.base_url):
+        return  # nothing to answer, or one of ours: we hold it (or it is gone)
+    if depth >= _ANCESTORS or await _post_known(fed, parent_uri):
+        return
+    document = await fed.fetch(parent_uri)
+    if document.get("type") not in POST_TYPES:
+        return
+    await _ensure_parent(fed, document, depth + 1)
+    try:
+        create = _as_create(document)
+        await _ensure_actor(fed, create["actor"])
+        await _ensure_group(fed, document)
+        async with fed.sessions.begin() as session:
+            await process(fed, session, Prepared(create))
+    except (Ignored, Malformed, DomainError) as exc:
+        log.info("could not store %s, which %s answers: %s", parent_uri, note.get("id"), exc)
 
 
 async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prepared:
@@ -174,6 +206,8 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
         _not_ours(fed, id_of(inner.get("object")))
         inner = await _checked_at_origin(fed, source, inner)
     await _ensure_actor(fed, inner["actor"])
+    if inner.get("type") in {"Create", "Update"} and isinstance(inner.get("object"), dict):
+        await _ensure_parent(fed, inner["object"])
     return Prepared(inner, via=group_uri)
 
 

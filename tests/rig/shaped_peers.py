@@ -386,6 +386,26 @@ class LemmyPeer(ShapedPeer):
             page["summary"] = summary
         return self.publish(page)
 
+    def comment(
+        self, community: PeerActor, author: PeerActor, in_reply_to: str, text: str
+    ) -> dict[str, Any]:
+        """A reply (``lemmy/objects/comment.json``) to the post or comment ``in_reply_to``."""
+        comment = rewrite(
+            activitypub_fixture("lemmy/objects/comment.json"),
+            {
+                f"{_LEMMY}/comment/38741": f"{self.origin}/comment/{self.serial()}",
+                f"{_LEMMY}/post/55143": in_reply_to,
+                f"{_LEMMY}/u/picard": author.uri,
+                f"{_LEMMY}/c/tenforward": community.uri,
+                "@tenforward@enterprise.lemmy.ml": f"@{community.handle}@{self.domain}",
+                "@picard@enterprise.lemmy.ml": f"@{author.handle}@{self.domain}",
+                _LEMMY: self.origin,
+            },
+        )
+        comment.update(content=f"<p>{html.escape(text)}</p>\n", published=_iso(self.clock()))
+        comment["source"]["content"] = text
+        return self.publish(comment)
+
     def create(
         self, community: PeerActor, author: PeerActor, page: dict[str, Any]
     ) -> dict[str, Any]:

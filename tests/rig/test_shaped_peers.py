@@ -213,6 +213,31 @@ async def test_a_member_joins_a_lemmy_community_and_posts_there_as_lemmy_expects
     assert len(await a.api.items(ana, f"/api/v1/groups/{handle}/posts")) == 2
 
 
+async def test_a_reply_that_arrives_before_its_thread_is_placed_in_it(
+    rig: Rig, lemmy: LemmyPeer
+) -> None:
+    """Deliveries of different posts race (and one may be retried while the next goes
+    through): the node fetches the missing thread from its origin, then files the reply."""
+    a = await rig.add_node("alpha")
+    ana = await a.member("ana")
+    community, picard = lemmy.community("tenforward"), lemmy.person("picard")
+    handle = await _lemmy_member(rig, lemmy, a, ana, community)
+    data = lemmy.person("data")
+    page = lemmy.page(community, picard, "Shore leave", "Where shall we go?")
+    answer = lemmy.comment(community, data, page["id"], "Risa, surely.")
+    again = lemmy.comment(community, picard, answer["id"], "Risa it is.")
+    # Only the deepest reply is delivered; its parent and the thread are fetched.
+    announce = lemmy.announce(community, lemmy.create(community, picard, again))
+    assert await lemmy.deliver(community, f"{a.settings.base_url}/inbox", announce) == 202
+    await rig.settle()
+    [thread] = await a.api.items(ana, f"/api/v1/groups/{handle}/posts")
+    assert (thread["uri"], thread["title"]) == (page["id"], "Shore leave")
+    replies = await a.api.items(ana, f"/api/v1/posts/{thread['id']}/replies")
+    parents = {r["uri"]: r["in_reply_to"] for r in replies}
+    ids = {r["uri"]: r["id"] for r in replies}
+    assert parents == {answer["id"]: thread["id"], again["id"]: ids[answer["id"]]}
+
+
 async def test_content_warnings_travel_both_ways(
     rig: Rig, mastodon: MastodonPeer, lemmy: LemmyPeer
 ) -> None:
