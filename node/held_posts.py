@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import moderation, permissions
 from node.actors import actor_ref
-from node.errors import Conflict, PermissionDenied
+from node.errors import Conflict, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
 from node.groups import GroupRecord, load_group
@@ -53,6 +53,10 @@ async def list_held(
     limit = check_limit(limit)
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_can_moderate_posts(viewer, record.membership)
+    if not permissions.can_read_content(record.group.visibility, record.membership):
+        # Node staff outside a private group: its posts, held or not, are not theirs to
+        # read (``posts.load_post`` answers the same for each one).
+        raise NotFound(f"no group called {group_acct!r} here")
     statement = (
         select(Post)
         .where(

@@ -22,6 +22,7 @@ from node.storage.models import (
     ModAction,
     NodeRole,
     Post,
+    Visibility,
 )
 from node.views import GroupView, PostView, Viewer
 from tests.node.factories import Node
@@ -385,6 +386,28 @@ async def test_a_rejected_post_is_removed_and_never_sent(node: Node) -> None:
     assert (entry.action, entry.reason) == (ModAction.REJECT_POST, "spam")
     with pytest.raises(Conflict):
         await approve(node, ana, waiting)
+
+
+async def test_node_staff_outside_a_private_group_are_not_shown_its_held_posts(
+    node: Node,
+) -> None:
+    """A private group's posts are for its members; node staff who are not one may act on
+    what they can read, and a private group's queue is not that (as its posts are not)."""
+    ana, dee = await node.member("ana"), await node.member("dee")
+    staff = await node.member("sam", role=NodeRole.ADMIN)
+    await node.group(ana, "circle", visibility=Visibility.PRIVATE, join_policy=JoinPolicy.APPROVAL)
+    await settings(node, ana, hold_new_members_posts=True)
+    await node.join(dee, "circle")
+    await node.run(
+        lambda s: groups.decide_membership(s, node.site, ana, "circle", "dee", approve=True,
+                                           now=node.now)
+    )  # fmt: skip
+    waiting = await node.post(dee, "circle", "Hello, I am new")
+    assert await held(node, ana) == [waiting.public_id]
+    with pytest.raises(NotFound):
+        await held(node, staff)
+    with pytest.raises(NotFound):
+        await approve(node, staff, waiting)
 
 
 async def test_moderators_posts_are_never_held(node: Node) -> None:
