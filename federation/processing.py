@@ -162,18 +162,19 @@ async def _ensure_parent(fed: Federation, note: dict[str, Any], depth: int = 0) 
         return  # nothing to answer, or one of ours: we hold it (or it is gone)
     if depth >= _ANCESTORS or await _post_known(fed, parent_uri):
         return
-    document = await fed.fetch(parent_uri)
-    if document.get("type") not in POST_TYPES:
-        return
-    await _ensure_parent(fed, document, depth + 1)
     try:
+        document = await fed.fetch(parent_uri)
+        if document.get("type") not in POST_TYPES:
+            return
+        await _ensure_parent(fed, document, depth + 1)
         create = _as_create(document)
         await _ensure_actor(fed, create["actor"])
         await _ensure_group(fed, document)
         async with fed.sessions.begin() as session:
             await process(fed, session, Prepared(create))
-    except (Ignored, Malformed, DomainError) as exc:
-        log.info("could not store %s, which %s answers: %s", parent_uri, note.get("id"), exc)
+    except (FetchError, Ignored, Malformed, DomainError) as exc:
+        reason = exc.reason if isinstance(exc, FetchError) else exc
+        log.info("could not store %s, which %s answers: %s", parent_uri, note.get("id"), reason)
 
 
 async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prepared:

@@ -238,6 +238,26 @@ async def test_a_reply_that_arrives_before_its_thread_is_placed_in_it(
     assert parents == {answer["id"]: thread["id"], again["id"]: ids[answer["id"]]}
 
 
+async def test_a_reply_to_a_post_its_origin_no_longer_serves_is_still_kept(
+    rig: Rig, lemmy: LemmyPeer
+) -> None:
+    """The thread was deleted at its origin (404) before its reply reached us: the reply is
+    not lost for that; it stands where it would have without the fetch."""
+    a = await rig.add_node("alpha")
+    ana = await a.member("ana")
+    community, picard = lemmy.community("tenforward"), lemmy.person("picard")
+    handle = await _lemmy_member(rig, lemmy, a, ana, community)
+    gone = f"{lemmy.origin}/post/{lemmy.serial()}"  # never published: the peer answers 404
+    answer = lemmy.comment(community, picard, gone, "Was there a post here?")
+    announce = lemmy.announce(community, lemmy.create(community, picard, answer))
+    assert await lemmy.deliver(community, f"{a.settings.base_url}/inbox", announce) == 202
+    await rig.settle()
+    assert (await _outcome(a, announce["id"]))[0] is QueueState.DONE
+    assert [p["uri"] for p in await a.api.items(ana, f"/api/v1/groups/{handle}/posts")] == [
+        answer["id"]
+    ]
+
+
 async def test_content_warnings_travel_both_ways(
     rig: Rig, mastodon: MastodonPeer, lemmy: LemmyPeer
 ) -> None:
