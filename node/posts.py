@@ -559,14 +559,27 @@ async def _remove(
     if post.deleted_at is not None or post.removed_at is not None:
         return
     post.removed_at = now
-    if post.held_at is None:  # a held post never left this node: nothing to take back
+    await _moderated(session, viewer, post, group, ModAction.REMOVE_POST, reason=reason, now=now)
+
+
+_EVENT_OF = {ModAction.REMOVE_POST: EventKind.POST_REMOVED,
+             ModAction.RESTORE_POST: EventKind.POST_RESTORED}  # fmt: skip
+
+
+async def _moderated(
+    session: AsyncSession, viewer: Viewer, post: Post, group: GroupRecord, action: ModAction,
+    *, reason: str, now: datetime,
+) -> None:  # fmt: skip
+    """What a removal or restoring leaves behind: the event that federates it (not for a
+    held post, which never left this node) and, in a group hosted here, the log entry."""
+    if post.held_at is None:
         await record_event(
-            session, EventKind.POST_REMOVED, actor_id=viewer.actor_id, subject_id=post.id,
-            now=now, reason=reason,
+            session, _EVENT_OF[action], actor_id=viewer.actor_id, subject_id=post.id, now=now,
+            reason=reason,
         )  # fmt: skip
     if group.actor.local:
         await moderation.record_action(
-            session, group.group, ModAction.REMOVE_POST, moderator_id=viewer.actor_id,
+            session, group.group, action, moderator_id=viewer.actor_id,
             target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id,
             reason=reason, now=now,
         )  # fmt: skip
@@ -578,7 +591,7 @@ async def removed_elsewhere(
     """A group elsewhere removed one of its posts (its node moderates it): hidden here too,
     ours or not, and kept in case it restores it. False if we hold no such post in that
     group."""
-    post = await session.scalar(select(Post).where(Post.uri == uri, Post.group_id == group.id))
+    post = await _post_in(session, group, uri)
     if post is None:
         return False
     if post.deleted_at is None and post.removed_at is None:
@@ -599,28 +612,24 @@ async def restore_post(
         raise Conflict("its author deleted this post: there is nothing left to restore")
     if post.removed_at is not None:
         post.removed_at = None
-        if post.held_at is None:
-            await record_event(
-                session, EventKind.POST_RESTORED, actor_id=viewer.actor_id, subject_id=post.id,
-                now=now, reason=reason,
-            )  # fmt: skip
-        if group.actor.local:
-            await moderation.record_action(
-                session, group.group, ModAction.RESTORE_POST, moderator_id=viewer.actor_id,
-                target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id,
-                reason=reason, now=now,
-            )  # fmt: skip
+        await _moderated(
+            session, viewer, post, group, ModAction.RESTORE_POST, reason=reason, now=now
+        )
     return (await views_of(session, viewer, [post]))[0]
 
 
 async def restored_elsewhere(session: AsyncSession, group: Group, uri: str) -> bool:
     """A group elsewhere restored a post it had removed: shown here again (unless its author
     deleted it meanwhile). False if we hold no such post in that group."""
-    post = await session.scalar(select(Post).where(Post.uri == uri, Post.group_id == group.id))
+    post = await _post_in(session, group, uri)
     if post is None:
         return False
     post.removed_at = None
     return True
+
+
+async def _post_in(session: AsyncSession, group: Group, uri: str) -> Post | None:
+    return await session.scalar(select(Post).where(Post.uri == uri, Post.group_id == group.id))
 
 
 def _wipe(post: Post, now: datetime) -> None:
