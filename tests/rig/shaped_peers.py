@@ -35,8 +35,9 @@ from federation.keys import PublicKey, generate_rsa_key, public_key_to_pem
 from federation.remote_actors import parse_actor
 from federation.sender import CONTENT_TYPE
 from federation.vocab import ACTIVITY_JSON
+from tests.api_client import Member
 from tests.federation.fake_inbox import Received, signed_key_id, verify_signed
-from tests.rig.rig import _free_port
+from tests.rig.rig import Rig, RigNode, _free_port
 from tests.shared_fixtures import activitypub_fixture
 
 # What Mastodon (and Lemmy's activitypub-federation) sign on a POST with a body.
@@ -473,6 +474,25 @@ class LemmyPeer(ShapedPeer):
             },
         )
         return {**announce, "object": activity}
+
+
+async def join_lemmy_community(
+    rig: Rig, lemmy: LemmyPeer, node: RigNode, member: Member, community: PeerActor
+) -> str:
+    """``member`` of ``node`` joins ``community`` by handle and Lemmy accepts; the handle."""
+    handle = f"{community.handle}@{lemmy.domain}"
+    joined = await node.api.call("POST", f"/api/v1/groups/{handle}/join", as_=member)
+    assert joined.expect(200)["state"] == "pending"
+    await rig.settle()
+    [follow] = lemmy.received_of("Follow")
+    assert follow.verified, follow.problem
+    assert follow.activity["object"] == community.uri
+    follower = await lemmy.fetch(follow.activity["actor"])
+    accept = lemmy.accept(community, follow.activity)
+    assert await lemmy.deliver(community, shared_inbox(follower), accept) == 202
+    await rig.settle()
+    assert await node.api.membership(member, handle) == "approved"
+    return handle
 
 
 def _iso(moment: datetime) -> str:

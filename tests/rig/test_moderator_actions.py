@@ -14,7 +14,7 @@ from federation.tables import InboxItem, QueueState
 from node.storage.models import Post
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, database_of
-from tests.rig.shaped_peers import LemmyPeer, PeerActor, shared_inbox
+from tests.rig.shaped_peers import LemmyPeer, join_lemmy_community
 from tests.shared_fixtures import activitypub_fixture
 
 
@@ -235,29 +235,13 @@ async def test_a_new_members_post_reaches_nobody_until_a_moderator_approves_it(
     assert (entry["action"], entry["target"]) == ("approve_post", held["uri"])
 
 
-async def _join_lemmy(
-    rig: Rig, lemmy: LemmyPeer, node: RigNode, member: Member, community: PeerActor
-) -> str:
-    """``member`` joins ``community`` and Lemmy accepts; its handle."""
-    handle = f"{community.handle}@{lemmy.domain}"
-    await node.api.call("POST", f"/api/v1/groups/{handle}/join", as_=member)
-    await rig.settle()
-    [follow] = lemmy.received_of("Follow")
-    follower = await lemmy.fetch(follow.activity["actor"])
-    accept = lemmy.accept(community, follow.activity)
-    assert await lemmy.deliver(community, shared_inbox(follower), accept) == 202
-    await rig.settle()
-    assert await node.api.membership(member, handle) == "approved"
-    return handle
-
-
 async def test_a_lemmy_community_locks_removes_and_restores_as_lemmy_does(
     rig: Rig, lemmy: LemmyPeer
 ) -> None:
     a = await rig.add_node("alpha")
     ana = await a.member("ana")
     community, picard = lemmy.community("tenforward"), lemmy.person("picard")
-    handle = await _join_lemmy(rig, lemmy, a, ana, community)
+    handle = await join_lemmy_community(rig, lemmy, a, ana, community)
     inbox = f"{a.settings.base_url}/inbox"
     page = lemmy.page(community, picard, "Shore leave", "Where to?")
     assert await lemmy.deliver(

@@ -16,12 +16,12 @@ from sqlalchemy import select
 from federation.inbound import SENSITIVE_WARNING
 from federation.tables import InboxItem, QueueState
 from federation.vocab import PUBLIC
-from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, database_of
 from tests.rig.shaped_peers import (
     LemmyPeer,
     MastodonPeer,
     PeerActor,
+    join_lemmy_community,
     shared_inbox,
 )
 from tests.shared_fixtures import activitypub_fixture
@@ -89,25 +89,6 @@ async def _mastodon_member(
     return person, follow
 
 
-async def _lemmy_member(
-    rig: Rig, lemmy: LemmyPeer, node: RigNode, member: Member, community: PeerActor
-) -> str:
-    """``member`` of ``node`` joins ``community`` by handle and Lemmy accepts; the handle."""
-    handle = f"{community.handle}@{lemmy.domain}"
-    joined = await node.api.call("POST", f"/api/v1/groups/{handle}/join", as_=member)
-    assert joined.expect(200)["state"] == "pending"
-    await rig.settle()
-    [follow] = lemmy.received_of("Follow")
-    assert follow.verified, follow.problem
-    assert follow.activity["object"] == community.uri
-    follower = await lemmy.fetch(follow.activity["actor"])
-    accept = lemmy.accept(community, follow.activity)
-    assert await lemmy.deliver(community, shared_inbox(follower), accept) == 202
-    await rig.settle()
-    assert await node.api.membership(member, handle) == "approved"
-    return handle
-
-
 async def test_a_mastodon_member_follows_and_mentions_a_group_others_are_refused(
     rig: Rig, mastodon: MastodonPeer
 ) -> None:
@@ -167,7 +148,7 @@ async def test_a_member_joins_a_lemmy_community_and_posts_there_as_lemmy_expects
     a = await rig.add_node("alpha")
     ana = await a.member("ana")
     community, picard = lemmy.community("tenforward"), lemmy.person("picard")
-    handle = await _lemmy_member(rig, lemmy, a, ana, community)
+    handle = await join_lemmy_community(rig, lemmy, a, ana, community)
 
     page = lemmy.page(community, picard, "Welcome aboard", "Say hello to the crew.")
     announce = lemmy.announce(community, lemmy.create(community, picard, page))
@@ -221,7 +202,7 @@ async def test_a_reply_that_arrives_before_its_thread_is_placed_in_it(
     a = await rig.add_node("alpha")
     ana = await a.member("ana")
     community, picard = lemmy.community("tenforward"), lemmy.person("picard")
-    handle = await _lemmy_member(rig, lemmy, a, ana, community)
+    handle = await join_lemmy_community(rig, lemmy, a, ana, community)
     data = lemmy.person("data")
     page = lemmy.page(community, picard, "Shore leave", "Where shall we go?")
     answer = lemmy.comment(community, data, page["id"], "Risa, surely.")
@@ -246,7 +227,7 @@ async def test_a_reply_to_a_post_its_origin_no_longer_serves_is_still_kept(
     a = await rig.add_node("alpha")
     ana = await a.member("ana")
     community, picard = lemmy.community("tenforward"), lemmy.person("picard")
-    handle = await _lemmy_member(rig, lemmy, a, ana, community)
+    handle = await join_lemmy_community(rig, lemmy, a, ana, community)
     gone = f"{lemmy.origin}/post/{lemmy.serial()}"  # never published: the peer answers 404
     answer = lemmy.comment(community, picard, gone, "Was there a post here?")
     announce = lemmy.announce(community, lemmy.create(community, picard, answer))
@@ -290,7 +271,7 @@ async def test_content_warnings_travel_both_ways(
     # Lemmy's NSFW (sensitive, no summary) is a content warning too, in both directions.
     ana = await a.member("ana")
     community, picard = lemmy.community("tenforward"), lemmy.person("picard")
-    handle = await _lemmy_member(rig, lemmy, a, ana, community)
+    handle = await join_lemmy_community(rig, lemmy, a, ana, community)
     nsfw = lemmy.page(community, picard, "Hard night", "Details inside.", sensitive=True)
     assert "summary" not in nsfw
     announce = lemmy.announce(community, lemmy.create(community, picard, nsfw))
