@@ -31,6 +31,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from web import event_loop
+
 Record = tuple[int, str, str, str, float]  # node, activity id, type, object uri, arrived at
 
 
@@ -184,7 +186,7 @@ class FakeFediverse:
 
 def main() -> None:
     specs = [NodeSpec(**item) for item in json.loads(Path(sys.argv[1]).read_text())]
-    asyncio.run(serve(specs))
+    event_loop.run(serve(specs))
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from node.federation_policy import rules_from_csv
 from node.storage.engine import create_sessionmaker
 from node.storage.models import Actor, ActorKind
 from tests.databases import postgres_problem
+from web import event_loop
 
 KINFOLK = Path(sys.executable).parent / "kinfolk"
 HEADER = "#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate\n"
@@ -126,7 +127,7 @@ def main() -> None:
     parser.add_argument("--domains", type=int, default=10_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
-    asyncio.run(run(parser.parse_args()))
+    event_loop.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

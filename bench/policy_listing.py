@@ -24,7 +24,6 @@ are run twice):
 from __future__ import annotations
 
 import argparse
-import asyncio
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -54,6 +53,7 @@ from node.storage.models import (
     Visibility,
 )
 from tests.databases import postgres_problem
+from web import event_loop
 
 SITE = Site("http://node.bench")
 POSTS = 5_000
@@ -234,7 +234,7 @@ def main() -> None:
     parser.add_argument("--domains", type=int, default=2_000)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
-    asyncio.run(run(parser.parse_args()))
+    event_loop.run(run(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ from bench import delivery_client, report
 from federation import rfc9421, signatures
 from federation.delivery import DeliveryConfig
 from federation.keys import generate_rsa_key
+from web import event_loop
 from web.problems import problems_middleware
 
 BODY = json.dumps({"id": "https://node.bench/a/1", "content": "x" * 1900}).encode()
@@ -167,9 +168,9 @@ def main() -> None:
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(_serve())
+        event_loop.run(_serve())
         return
-    calibration = asyncio.run(calibrate(args.seconds))
+    calibration = event_loop.run(calibrate(args.seconds))
     report("S0 calibration", calibration.rows())
 
 

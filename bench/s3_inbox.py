@@ -40,6 +40,7 @@ from node.config import Settings
 from node.storage.engine import create_sessionmaker
 from node.storage.models import ActorKind
 from tests.conftest import cheap_passwords
+from web import event_loop
 from web.app import create_app
 
 NOTE_TEXT = "x" * 1500  # with the envelope, about 2 KB per activity
@@ -226,7 +227,7 @@ def main() -> None:
     parser.add_argument("--schema", help=argparse.SUPPRESS)
     parser.add_argument("--workdir", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    asyncio.run(_serve_child(args) if args.serve else run(args))
+    event_loop.run(_serve_child(args) if args.serve else run(args))
 
 
 if __name__ == "__main__":

@@ -36,7 +36,5 @@ def _executor() -> ThreadPoolExecutor:
 
 async def off_loop(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a CPU-bound ``function`` (a signature) in the signing threads and await it."""
-    if os.environ.get("NOPOOL"):
-        return function(*args, **kwargs)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(), partial(function, *args, **kwargs))
