@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import itemgetter
 from typing import cast
 
 from sqlalchemy import (
@@ -56,6 +57,7 @@ log = logging.getLogger("kinfolk.delivery")
 _DELIVERIES = cast(Table, Delivery.__table__)
 _COLUMNS = _DELIVERIES.c
 _FIRST_WINDOW = 64  # rows a claim reads at least, before widening to the claim window
+_BY_ID = itemgetter(0)  # sort rows by id: comparing whole Row objects cost ~1 ms a claim
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,7 @@ async def claim(
     if not chosen:
         return []
     leased = await session.execute(_LEASE, {"ids": list(chosen), "until": now + config.lease})
-    return await _jobs(session, sorted(leased.all()), chosen, now, cache)
+    return await _jobs(session, sorted(leased.all(), key=_BY_ID), chosen, now, cache)
 
 
 def _queued() -> ColumnElement[QueueState]:
@@ -223,7 +225,7 @@ async def _sendable(
         first = {(inbox, uri): first_id for inbox, uri, first_id in found}
     taken: Counter[str] = Counter()
     ids: list[int] = []
-    for row_id, host, inbox, uri in sorted(oldest):
+    for row_id, host, inbox, uri in sorted(oldest, key=_BY_ID):
         if uri is not None and first.get((inbox, uri)) != row_id:
             continue  # an earlier row of the same object is still queued: it goes first
         if taken[host] >= per_host:
