@@ -10,7 +10,8 @@ requests are in flight to the far node: one-at-a-time sending would cap it at
 the producer's commit; the order check replays each node's arrivals per object.
 After the producing period the run waits (bounded) for the queue to drain.
 
-``python -m bench.s2_far_node [--postgres] [--seconds 30 | --full] [--workers 2]``
+``python -m bench.s2_far_node [--postgres] [--seconds 30 | --full] [--workers 2]
+[--concurrency 128]``
 """
 
 from __future__ import annotations
@@ -122,7 +123,9 @@ async def run(args: argparse.Namespace) -> None:
     calib = await calibrate(args.calibrate_seconds)
     report("S0 calibration (this run)", calib.rows())
     seconds = 120.0 if args.full else args.seconds
-    config = DeliveryConfig()
+    config = DeliveryConfig(
+        max_in_flight=args.concurrency, batch_size=min(args.concurrency, DeliveryConfig.batch_size)
+    )
     specs = [NodeSpec(latency=args.far_latency)] + [NodeSpec(latency=0.1)] * args.near_nodes
     async with bench_database(args) as database:
         async with FakeFediverse(specs, database.workdir / "nodes.json") as fediverse:
@@ -147,7 +150,10 @@ async def run(args: argparse.Namespace) -> None:
         expected = len(committed) * len(specs)
         rate = len(records) / seconds
         rows += [
-            ("database / worker processes", f"{database.backend} / {args.workers}"),
+            (
+                "database / worker processes x slots",
+                f"{database.backend} / {args.workers} x {args.concurrency}",
+            ),
             ("deliveries arrived / expected", f"{len(records):,} / {expected:,} ({left} queued)"),
             ("producing took (enqueue keeps pace?)", f"{producing:.1f} s for {seconds:g} s"),
             ("drain after producing stopped", f"{drain_seconds:.1f} s (at most --drain)"),
@@ -201,6 +207,12 @@ def main() -> None:
     parser.add_argument("--near-nodes", type=int, default=99)
     parser.add_argument("--far-latency", type=float, default=0.556)
     parser.add_argument("--workers", type=int, default=2, help="delivery worker processes")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=DeliveryConfig().max_in_flight,
+        help="requests in flight per worker (KINFOLK_DELIVERY_CONCURRENCY)",
+    )
     parser.add_argument("--drain", type=float, default=10.0, help="most seconds to wait at the end")
     run_scenario(parser, run)
 

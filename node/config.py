@@ -21,6 +21,8 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_DATA_DIR = "data"
 SECRET_FILE_NAME = "secret_key"  # noqa: S105 (a file name, not a secret)
 CONFIG_FILE_NAME = "kinfolk.toml"
+# Requests in flight per delivery worker process: each holds a socket and a few KB.
+MAX_DELIVERY_CONCURRENCY = 4096
 
 
 class ConfigError(Exception):
@@ -52,6 +54,7 @@ class Settings:
     signature_max_age: int = 65 * 60
     signature_max_future: int = 60 * 60
     embedded_worker: bool = True
+    delivery_concurrency: int = 128
 
     @property
     def domain(self) -> str:
@@ -87,6 +90,15 @@ def _parse_positive_int(raw: str) -> int:
     value = int(raw)
     if value <= 0:
         raise ValueError(f"expected a positive whole number, got {value}")
+    return value
+
+
+def _parse_concurrency(raw: str) -> int:
+    value = int(raw)
+    if not 1 <= value <= MAX_DELIVERY_CONCURRENCY:
+        raise ValueError(
+            f"expected a whole number from 1 to {MAX_DELIVERY_CONCURRENCY}, got {value}"
+        )
     return value
 
 
@@ -157,6 +169,7 @@ _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
     ("signature_max_age", "KINFOLK_SIGNATURE_MAX_AGE", _parse_positive_int),
     ("signature_max_future", "KINFOLK_SIGNATURE_MAX_FUTURE", _parse_positive_int),
     ("embedded_worker", "KINFOLK_EMBEDDED_WORKER", _parse_bool),
+    ("delivery_concurrency", "KINFOLK_DELIVERY_CONCURRENCY", _parse_concurrency),
 )
 
 ENVIRONMENT_VARIABLES: tuple[str, ...] = tuple(env for _, env, _ in _SOURCES)

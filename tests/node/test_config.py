@@ -140,6 +140,9 @@ def test_every_bad_value_is_reported_at_once_with_its_variable(tmp_path: Path) -
         ("KINFOLK_MAX_REQUEST_BYTES", "0"),
         ("KINFOLK_LOG_LEVEL", "LOUD"),
         ("KINFOLK_ALLOW_PRIVATE_ADDRESSES", "sometimes"),
+        ("KINFOLK_DELIVERY_CONCURRENCY", "0"),
+        ("KINFOLK_DELIVERY_CONCURRENCY", "100000"),
+        ("KINFOLK_DELIVERY_CONCURRENCY", "many"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
