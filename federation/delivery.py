@@ -18,12 +18,13 @@ free up (once ``refill_slots`` are free, so a busy worker does not claim row by
 row; at most every ``claim_interval`` when the last claim came back short, as
 nothing more was due), while a recorder task stores outcomes as they arrive, so
 a slow host never holds back a batch; ``run_once`` claims one batch, sends it
-and records it (tests, and the rig's ``settle``). The worker is CPU-bound
-(signing, done on every core by ``federation.signing_pool``): more slots do
-not make it faster, more cores do. The clock is
-injected. A worker cancelled mid-batch records nothing: its leases expire
-and another worker sends those rows again, so the only duplicates are the
-requests that were in flight. Logs go to ``kinfolk.delivery`` with ``host``,
+and records it (tests, and the rig's ``settle``). A worker sends at most
+``max_in_flight`` requests per round trip, and at most what its CPU allows
+(signing, done on every core by ``federation.signing_pool``): far peers need
+more slots, a CPU-bound worker more cores. The clock is injected. A worker
+cancelled mid-batch records nothing: its leases expire and another worker
+sends those rows again, so the only duplicates are the requests that were in
+flight. Logs go to ``kinfolk.delivery`` with ``host``,
 ``status`` and ``attempt`` as extra fields.
 """
 
