@@ -34,10 +34,10 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
 
     ``KINFOLK_DELIVERY_CONCURRENCY`` is the requests one worker process keeps in
     flight. Throughput is at most that many per round trip (Little's law): 128
-    at 100 ms is about 1,200 deliveries/s, and a node that must send 2,000/s to
-    peers that far away, or to peers across the world, needs more slots (or
-    more worker processes, on PostgreSQL). A claim never takes more than
-    ``batch_size`` rows, whatever the concurrency.
+    at 100 ms is about 1,200 deliveries/s, so a node that must send 2,000/s that
+    far, or further, needs more slots (or, on PostgreSQL, more worker
+    processes). A claim never takes more than ``batch_size`` rows, whatever the
+    concurrency.
     """
     defaults = DeliveryConfig()
     concurrency = settings.delivery_concurrency
