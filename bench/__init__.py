@@ -36,6 +36,7 @@ from federation.keystore import LocalKeys, local_keys
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import upgrade
 from node.storage.models import Actor, ActorKind
+from tests.databases import postgres_problem
 from web import event_loop
 
 DEFAULT_POSTGRES_URL = os.environ.get(
@@ -91,6 +92,22 @@ async def bench_database(args: argparse.Namespace) -> AsyncIterator[BenchDatabas
                 await connection.execute(text(f'DROP SCHEMA IF EXISTS "{database.schema}" CASCADE'))
         await engine.dispose()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def each_backend(args: argparse.Namespace, title: str) -> AsyncIterator[BenchDatabase]:
+    """A fresh database on each of ``args.backends`` in turn (``sqlite,postgresql``); an
+    unreachable PostgreSQL is reported as skipped under ``title`` rather than failing."""
+    for backend in args.backends.split(","):
+        if backend == "postgresql":
+            problem = await postgres_problem(args.postgres_url)
+            if problem is not None:
+                report(f"{title}, postgresql", [("skipped", problem)])
+                continue
+        options = argparse.Namespace(
+            postgres=backend == "postgresql", postgres_url=args.postgres_url
+        )
+        async with bench_database(options) as database:
+            yield database
 
 
 async def create_actor(

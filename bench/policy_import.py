@@ -22,12 +22,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import DEFAULT_POSTGRES_URL, BenchDatabase, bench_database, report
+from bench import DEFAULT_POSTGRES_URL, BenchDatabase, each_backend, report
 from node import federation_rules
 from node.federation_policy import rules_from_csv
 from node.storage.engine import create_sessionmaker
 from node.storage.models import Actor, ActorKind
-from tests.databases import postgres_problem
 from web import event_loop
 
 KINFOLK = Path(sys.executable).parent / "kinfolk"
@@ -95,25 +94,16 @@ async def _cli(database: BenchDatabase, csv: Path) -> tuple[float, int]:
 
 async def run(args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
-    for backend in args.backends.split(","):
-        if backend == "postgresql":
-            problem = await postgres_problem(args.postgres_url)
-            if problem is not None:
-                report("policy import, postgresql", [("skipped", problem)])
-                continue
-        options = argparse.Namespace(
-            postgres=backend == "postgresql", postgres_url=args.postgres_url
+    async for database in each_backend(args, "policy import"):
+        await _seed(database, args.domains, now)
+        warm = await _in_process(
+            database, blocklist(database.workdir / "a.csv", args.domains, "silence"), now
         )
-        async with bench_database(options) as database:
-            await _seed(database, args.domains, now)
-            warm = await _in_process(
-                database, blocklist(database.workdir / "a.csv", args.domains, "silence"), now
-            )
-            cli, imported = await _cli(
-                database, blocklist(database.workdir / "b.csv", args.domains, "suspend")
-            )
+        cli, imported = await _cli(
+            database, blocklist(database.workdir / "b.csv", args.domains, "suspend")
+        )
         report(
-            f"policy import, {backend}",
+            f"policy import, {database.backend}",
             [
                 ("domains", f"{imported}"),
                 ("kinfolk policy import (process, end to end)", f"{cli:.2f} s (target < 5 s)"),

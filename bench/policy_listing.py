@@ -34,7 +34,7 @@ from sqlalchemy import insert, literal, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
-from bench import DEFAULT_POSTGRES_URL, bench_database, percentile, report
+from bench import DEFAULT_POSTGRES_URL, each_backend, percentile, report
 from node import federation_rules, groups, posts
 from node.domain_visibility import decisions_for
 from node.federation_policy import Decision, Rule, Severity
@@ -52,7 +52,6 @@ from node.storage.models import (
     Post,
     Visibility,
 )
-from tests.databases import postgres_problem
 from web import event_loop
 
 SITE = Site("http://node.bench")
@@ -179,53 +178,45 @@ async def _sql_join_page(session: AsyncSession) -> None:
 
 async def run(args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
-    for backend in args.backends.split(","):
-        if backend == "postgresql":
-            problem = await postgres_problem(args.postgres_url)
-            if problem is not None:
-                report("policy listing, postgresql", [("skipped", problem)])
-                continue
-        options = argparse.Namespace(postgres=backend == "postgresql",
-                                     postgres_url=args.postgres_url)  # fmt: skip
-        async with bench_database(options) as database:
-            engine = database.engine()
-            sessions = create_sessionmaker(engine)
-            await _seed(sessions, args.actors, args.domains, now)
+    async for database in each_backend(args, "policy listing"):
+        engine = database.engine()
+        sessions = create_sessionmaker(engine)
+        await _seed(sessions, args.actors, args.domains, now)
 
-            async def every_domain(session: AsyncSession) -> dict[str, Decision]:
-                known = select(Actor.domain).where(Actor.local.is_(False)).distinct()
-                return await decisions_for(session, await session.scalars(known))
+        async def every_domain(session: AsyncSession) -> dict[str, Decision]:
+            known = select(Actor.domain).where(Actor.local.is_(False)).distinct()
+            return await decisions_for(session, await session.scalars(known))
 
-            async with sessions() as session:
-                decided = await every_domain(session)
-            hidden = sum(not d.federates for d in decided.values())
-            limited = sum(d.federates and d.limited for d in decided.values())
+        async with sessions() as session:
+            decided = await every_domain(session)
+        hidden = sum(not d.federates for d in decided.values())
+        limited = sum(d.federates and d.limited for d in decided.values())
 
-            async def threads(session: AsyncSession) -> None:
-                await posts.list_threads(session, SITE, None, "circle")
+        async def threads(session: AsyncSession) -> None:
+            await posts.list_threads(session, SITE, None, "circle")
 
-            async def directory(session: AsyncSession) -> None:
-                await groups.list_groups(session, None)
+        async def directory(session: AsyncSession) -> None:
+            await groups.list_groups(session, None)
 
-            rows = [
-                ("rules / remote actors / their domains",
-                 f"10000 / {args.actors} / {args.domains}"),
-                ("hidden / limited domains", f"{hidden} / {limited}"),
-                ("20 threads, policy enforced", _ms(await _time(sessions, threads))),
-                ("directory page, policy enforced", _ms(await _time(sessions, directory))),
-                ("deciding every known domain",
-                 _ms(await _time(sessions, every_domain, runs=50))),
-            ]  # fmt: skip
-            async with sessions.begin() as session:
-                await federation_rules.set_mode(session, "open", now=now)
-            rows += [
-                ("20 threads, mode open (no filter)", _ms(await _time(sessions, threads))),
-                ("directory page, mode open", _ms(await _time(sessions, directory))),
-                ("20 threads by a SQL join on the rules (5 runs)",
-                 _ms(await _time(sessions, _sql_join_page, runs=5))),
-            ]  # fmt: skip
-            await engine.dispose()
-        report(f"policy listing, {backend}", rows)
+        rows = [
+            ("rules / remote actors / their domains",
+             f"10000 / {args.actors} / {args.domains}"),
+            ("hidden / limited domains", f"{hidden} / {limited}"),
+            ("20 threads, policy enforced", _ms(await _time(sessions, threads))),
+            ("directory page, policy enforced", _ms(await _time(sessions, directory))),
+            ("deciding every known domain",
+             _ms(await _time(sessions, every_domain, runs=50))),
+        ]  # fmt: skip
+        async with sessions.begin() as session:
+            await federation_rules.set_mode(session, "open", now=now)
+        rows += [
+            ("20 threads, mode open (no filter)", _ms(await _time(sessions, threads))),
+            ("directory page, mode open", _ms(await _time(sessions, directory))),
+            ("20 threads by a SQL join on the rules (5 runs)",
+             _ms(await _time(sessions, _sql_join_page, runs=5))),
+        ]  # fmt: skip
+        await engine.dispose()
+        report(f"policy listing, {database.backend}", rows)
 
 
 def main() -> None:
