@@ -8,17 +8,19 @@ puts them there in the transaction that caused them). A worker loops:
 2. send each with its own task, signed by the activity's actor (keys cached per
    actor for the worker's life), double-knocking between draft-cavage and
    RFC 9421 as the host needs (``federation.sender``);
-3. record outcomes in one transaction per batch: done, retry later
-   (``federation.retry.decide``: backoff of at least 72 h, ``Retry-After``) or
-   failed; and per host the failure streak, breaker, unreachable mark and the
-   signature standard learnt (``federation.destinations``).
+3. record outcomes: done, retry later (``federation.retry.decide``: backoff
+   of at least 72 h, ``Retry-After``) or failed; and per host the failure
+   streak, breaker, unreachable mark and the signature standard learnt
+   (``federation.destinations``).
 
-``run`` keeps up to ``max_in_flight`` requests going and claims again as slots
-free up (once ``refill_slots`` are free, so a busy worker does not claim row by
-row; at most every ``claim_interval`` when the last claim came back short, as
-nothing more was due), while a recorder task stores outcomes as they arrive, so
-a slow host never holds back a batch; ``run_once`` claims one batch, sends it
-and records it (tests, and the rig's ``settle``). A worker sends at most
+``run`` keeps up to ``max_in_flight`` requests going. It goes round whenever a
+request has finished or slots are free: each round is one transaction that
+records the outcomes in so far and then claims into the free slots (once
+``refill_slots`` are free, so a busy worker does not claim row by row; at most
+every ``claim_interval`` when the last claim came back short, as nothing more
+was due). Outcomes are recorded as they arrive, so a slow host never holds
+back a batch; ``run_once`` claims one batch, sends it and records it (tests,
+and the rig's ``settle``). A worker sends at most
 ``max_in_flight`` requests per round trip, and at most what its CPU allows
 (signing, done on every core by ``federation.signing_pool``): far peers need
 more slots, a CPU-bound worker more cores. The clock is injected. A worker
@@ -43,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.delivery_config import DeliveryConfig
 from federation.delivery_outcomes import Outcome, record
 from federation.delivery_queue import Cache, InFlight, Job, claim
-from federation.destinations import mark_host_alive
+from federation.destinations import RecentlyHealthy, mark_host_alive
 from federation.sender import SendResult, post_activity
 
 __all__ = ["DeliveryConfig", "DeliveryWorker", "mark_host_alive"]
@@ -73,137 +75,136 @@ class DeliveryWorker:
         self._cache = Cache()  # actors' keys, activities' bodies
         self._standards: dict[str, str] = {}  # learnt in this process, ahead of the database
         self._in_flight = InFlight()
-        self._signal = asyncio.Event()  # for the claimer: new work, a free slot, rows recorded
-        self._outcomes = asyncio.Event()  # for the recorder: a request finished
+        self._recent = RecentlyHealthy()  # hosts this worker recorded healthy lately
+        self._signal = asyncio.Event()  # a request finished, work was queued, or stop
         self._pending: set[asyncio.Task[Outcome]] = set()
         self._finished: list[Outcome] = []
         self._claimed_at = -math.inf
         self._short = True  # the last claim found fewer rows than it asked for
+        self._poked = True  # work queued or rows recorded since the last claim
+        self._refill = min(self._config.refill_slots, self._config.max_in_flight)
 
     def notify(self) -> None:
         """Work was just queued in this process: claim now instead of after the idle sleep."""
+        self._poked = True
         self._signal.set()
 
     async def run_once(self) -> int:
         """Claim one batch of due rows, send them concurrently, record the outcomes."""
-        jobs = await self._claim(min(self._config.batch_size, self._config.max_in_flight))
+        jobs = await self._round([], min(self._config.batch_size, self._config.max_in_flight))
         if not jobs:
             return 0
         outcomes = await asyncio.gather(*(self._attempt(job) for job in jobs))
-        await self._record(outcomes)
+        await self._round(list(outcomes), 0)
         return len(jobs)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set, then finish (and record) what is in flight.
 
-        Two loops share the event loop: this one claims into free slots, the
-        recorder task stores outcomes as they arrive, so neither waits for the other.
+        Each round is one transaction: record the outcomes that came in since
+        the last round, then claim into the free slots. Outcomes arrive by the
+        thousand per second under load, so rounds follow each other and batch
+        themselves; on SQLite, whose one writer every process queues for, that
+        is half the write transactions of recording and claiming apart.
         """
         watcher = asyncio.create_task(stop.wait())
-        watcher.add_done_callback(lambda _: self._wake())
-        recorder = asyncio.create_task(self._record_loop(stop))
+        watcher.add_done_callback(lambda _: self._signal.set())
         try:
-            while not stop.is_set() and not recorder.done():
-                self._signal.clear()  # anything from here on wakes the wait below
-                if not await self._fill():
-                    await self._idle(stop)
-            await recorder  # returns once everything in flight is recorded (or raises)
-        except BaseException:  # cancelled (killed), or the recorder failed: stop sending
-            recorder.cancel()
+            while True:
+                wanted = self._wanted(stop)
+                if self._finished or wanted:
+                    await self._go_round(wanted)
+                elif stop.is_set() and not self._pending:
+                    return
+                else:
+                    await self._wait(stop)
+        except BaseException:  # cancelled (killed): stop sending, record nothing more
             for task in self._pending:
                 task.cancel()
-            await asyncio.gather(recorder, *self._pending, return_exceptions=True)
+            await asyncio.gather(*self._pending, return_exceptions=True)
             raise
         finally:
             watcher.cancel()
 
-    async def _fill(self) -> bool:
-        """Claim into the free slots; True if it got all it asked for (go round again)."""
-        wanted = min(self._config.batch_size, self._config.max_in_flight - len(self._pending))
-        if wanted <= 0:
-            return False
-        self._claimed_at = asyncio.get_running_loop().time()
+    def _wanted(self, stop: asyncio.Event) -> int:
+        """Rows to claim now: a batch once ``refill_slots`` are free while the queue
+        has more; when the last claim came back short (nothing more was due), after
+        new work or recorded rows (which may release the next row of their object)
+        or the poll interval, and then at most every ``claim_interval``."""
+        config = self._config
+        free = config.max_in_flight - len(self._pending)
+        if stop.is_set() or free <= 0:
+            return 0
+        if not self._short:
+            return min(config.batch_size, free) if free >= self._refill else 0
+        since = asyncio.get_running_loop().time() - self._claimed_at
+        if since >= (config.claim_interval if self._poked else config.idle_sleep):
+            return min(config.batch_size, free)
+        return 0
+
+    async def _wait(self, stop: asyncio.Event) -> None:
+        """Sleep until a request finishes, work is queued, stop is set, or a short
+        queue's next claim falls due. Nothing can change between the caller's
+        checks and the wait: callbacks only run while this coroutine awaits."""
+        timeout = None
+        if self._short and not stop.is_set():
+            config = self._config
+            due = self._claimed_at + (config.claim_interval if self._poked else config.idle_sleep)
+            timeout = max(0.0, due - asyncio.get_running_loop().time())
+        self._signal.clear()
         try:
-            jobs = await self._claim(wanted)
+            async with asyncio.timeout(timeout):
+                await self._signal.wait()
+        except TimeoutError:
+            pass  # time to poll: retries and other processes' work fall due by the clock
+
+    async def _go_round(self, wanted: int) -> None:
+        outcomes = list(self._finished)
+        if wanted:
+            self._claimed_at = asyncio.get_running_loop().time()
+        try:
+            jobs = await self._round(outcomes, wanted)
         except (SQLAlchemyError, OSError):
-            log.exception("delivery queue unavailable for claiming; retrying")
-            return False
-        self._short = len(jobs) < wanted
+            # Outcomes stay in memory and are recorded next round; leases outlast an outage.
+            log.exception("delivery queue unavailable; retrying")
+            await asyncio.sleep(self._config.idle_sleep)
+            return
+        del self._finished[: len(outcomes)]
+        if wanted:
+            self._short = len(jobs) < wanted
+            self._poked = False
+        elif outcomes:
+            self._poked = True  # recorded rows may release the next row of their object
         for job in jobs:
             task = asyncio.create_task(self._attempt(job))
             self._pending.add(task)
             task.add_done_callback(self._on_done)
-        return len(jobs) == wanted
-
-    async def _idle(self, stop: asyncio.Event) -> None:
-        """Wait for a reason to claim: enough free slots while busy, or, when the queue
-        came back short, new work or the poll interval, and then at most every
-        ``claim_interval`` (finished requests arrive by the thousand per second)."""
-        config = self._config
-        if not self._short:
-            refill = min(config.refill_slots, config.max_in_flight)
-            while config.max_in_flight - len(self._pending) < refill and not stop.is_set():
-                self._signal.clear()
-                await self._signal.wait()
-            return
-        if not self._signal.is_set():
-            try:
-                async with asyncio.timeout(config.idle_sleep):
-                    await self._signal.wait()
-            except TimeoutError:
-                pass  # time to poll: retries and other processes' work fall due by the clock
-        loop = asyncio.get_running_loop()
-        rest = self._claimed_at + config.claim_interval - loop.time()
-        if rest > 0:
-            await asyncio.sleep(rest)
-
-    async def _record_loop(self, stop: asyncio.Event) -> None:
-        """Record outcomes as they come, a batch per transaction, until stopped and drained."""
-        while True:
-            self._outcomes.clear()
-            if self._finished:
-                outcomes = list(self._finished)
-                try:
-                    await self._record(outcomes)
-                except (SQLAlchemyError, OSError):
-                    # The outcomes stay in memory; the leases outlast a short outage.
-                    log.exception("delivery queue unavailable for recording; retrying")
-                    await asyncio.sleep(self._config.idle_sleep)
-                    continue
-                del self._finished[: len(outcomes)]
-                self._signal.set()  # recorded rows may release the next of their object
-            elif stop.is_set() and not self._pending:
-                return
-            else:
-                await self._outcomes.wait()
-
-    def _wake(self) -> None:
-        self._signal.set()
-        self._outcomes.set()
 
     def _on_done(self, task: asyncio.Task[Outcome]) -> None:
         self._pending.discard(task)
         if not task.cancelled():
             self._finished.append(task.result())  # _attempt turns every Exception into a result
-        self._wake()
+        self._signal.set()
 
-    async def _claim(self, limit: int) -> list[Job]:
+    async def _round(self, outcomes: list[Outcome], wanted: int) -> list[Job]:
+        """One transaction: record ``outcomes``, then lease up to ``wanted`` due rows."""
+        now = self._clock()
         async with self._sessions.begin() as session:
-            jobs = await claim(
-                session,
-                now=self._clock(),
-                limit=limit,
-                config=self._config,
-                in_flight=self._in_flight,
-                cache=self._cache,
-            )
+            if outcomes:
+                await record(session, outcomes, now, self._config, self._recent)
+            jobs = []
+            if wanted:
+                jobs = await claim(
+                    session,
+                    now=now,
+                    limit=wanted,
+                    config=self._config,
+                    in_flight=self._in_flight,
+                    cache=self._cache,
+                )
         for job in jobs:
             self._in_flight.add(job)
         return jobs
-
-    async def _record(self, outcomes: list[Outcome]) -> None:
-        async with self._sessions.begin() as session:
-            await record(session, outcomes, self._clock(), self._config)
 
     async def _attempt(self, job: Job) -> Outcome:
         try:

@@ -1,8 +1,9 @@
 """Recording what became of sent deliveries: done, retried later, or failed.
 
 Design note: one transaction per batch of outcomes. Rows are updated by primary
-key in one executemany, guarded by ``state = queued`` so a row failed meanwhile
-(say, as unreachable) stays failed; ``federation.retry.decide`` picks the next
+key, guarded by ``state = queued`` so a row failed meanwhile (say, as
+unreachable) stays failed: delivered rows, nearly all of them, in one statement
+per answer status, the rest in one executemany. ``federation.retry.decide`` picks the next
 attempt or gives up, a 429 does not count as an attempt, and a ``Retry-After``
 also pauses the whole host. Then the hosts: failure streaks, breakers and the
 signature standard learnt (``federation.destinations``).
@@ -11,6 +12,7 @@ signature standard learnt (``federation.destinations``).
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_config import DeliveryConfig
 from federation.delivery_queue import Job
-from federation.destinations import HostReport, host_failed, update_hosts
+from federation.destinations import HostReport, RecentlyHealthy, host_failed, update_hosts
 from federation.retry import GiveUp, decide
 from federation.sender import SendResult
 from federation.tables import Delivery, QueueState
@@ -39,10 +41,15 @@ class Outcome:
 
 
 async def record(
-    session: AsyncSession, outcomes: Sequence[Outcome], now: datetime, config: DeliveryConfig
+    session: AsyncSession,
+    outcomes: Sequence[Outcome],
+    now: datetime,
+    config: DeliveryConfig,
+    recent: RecentlyHealthy | None = None,
 ) -> None:
     """Store what happened to each sent row and to each host."""
     params: list[dict[str, Any]] = []
+    delivered: defaultdict[tuple[int, int], list[int]] = defaultdict(list)
     reports: dict[str, HostReport] = {}
     for outcome in outcomes:
         job, result = outcome.job, outcome.result
@@ -51,10 +58,24 @@ async def record(
         report.successes += result.ok
         report.suspect = report.suspect or job.suspect
         report.standard = result.standard or report.standard
-        params.append(_row_update(job, result, now, report))
+        if result.ok and result.status is not None:
+            log.debug(
+                "delivered %s to %s",
+                job.activity_uri,
+                job.inbox,
+                extra={"host": job.host, "status": result.status, "attempt": job.attempts + 1},
+            )
+            delivered[result.status, job.attempts + 1].append(job.id)
+        else:
+            params.append(_row_update(job, result, now, report))
+    for (status, attempts), ids in delivered.items():
+        # Nearly every outcome: one statement per answer status, not one per row.
+        await session.execute(
+            _DELIVERED, {"ids": ids, "status": status, "attempts": attempts, "now": now}
+        )
     if params:
         await session.execute(_UPDATE_ROW, params)
-    await update_hosts(session, reports, now, config)
+    await update_hosts(session, reports, now, config, recent)
 
 
 def _row_update(job: Job, result: SendResult, now: datetime, report: HostReport) -> dict[str, Any]:
@@ -66,9 +87,6 @@ def _row_update(job: Job, result: SendResult, now: datetime, report: HostReport)
         "b_claimed": None,
     }
     extra = {"host": job.host, "status": result.status, "attempt": job.attempts + 1}
-    if result.ok:
-        log.debug("delivered %s to %s", job.activity_uri, job.inbox, extra=extra)
-        return row | {"b_state": QueueState.DONE, "b_next": None, "b_finished": now}
     decision = decide(job.attempts + 1, result.status, result.retry_after, now)
     if isinstance(decision, GiveUp):
         log.warning(
@@ -96,6 +114,19 @@ def _row_update(job: Job, result: SendResult, now: datetime, report: HostReport)
         row["b_attempts"] = job.attempts  # the host paced us; that try does not count
     return row | {"b_state": QueueState.QUEUED, "b_next": decision.at, "b_finished": None}
 
+
+_DELIVERED = (
+    update(_DELIVERIES)
+    .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)), _COLUMNS.state == QueueState.QUEUED)
+    .values(
+        state=QueueState.DONE,
+        attempts=bindparam("attempts", type_=_COLUMNS.attempts.type),
+        claimed_until=None,
+        last_status=bindparam("status", type_=_COLUMNS.last_status.type),
+        last_error=None,
+        finished_at=bindparam("now", type_=_COLUMNS.finished_at.type),
+    )
+)
 
 # Columns left unchanged are passed as their own value: one statement, one executemany.
 _UPDATE_ROW = (

@@ -32,7 +32,7 @@ from functools import cache
 from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Insert, Table, case, func, null, select, update
+from sqlalchemy import Insert, Table, bindparam, case, func, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_config import DeliveryConfig
@@ -93,20 +93,51 @@ def breaker_delay(streak: int, config: DeliveryConfig) -> timedelta:
     return min(config.breaker_base * (1 << min(over, 20)), config.breaker_max)
 
 
+@dataclass
+class RecentlyHealthy:
+    """Hosts one worker recorded as healthy lately, so it need not upsert them again.
+
+    Under load a worker records the same hundred hosts' successes many times a
+    second; rewriting ``last_success_at`` each time is most of the cost of
+    recording. A host seen healthy within ``refresh`` gets one statement for all
+    of them instead, which clears a failure streak another worker may have
+    recorded meanwhile; ``last_success_at`` is then at most ``refresh`` old.
+    """
+
+    refresh: timedelta = timedelta(seconds=30)
+    seen: dict[str, datetime] = field(default_factory=dict)
+
+    def fresh(self, host: str, now: datetime) -> bool:
+        seen = self.seen.get(host)
+        return seen is not None and timedelta() <= now - seen < self.refresh
+
+
 async def update_hosts(
-    session: AsyncSession, reports: Mapping[str, HostReport], now: datetime, config: DeliveryConfig
+    session: AsyncSession,
+    reports: Mapping[str, HostReport],
+    now: datetime,
+    config: DeliveryConfig,
+    recent: RecentlyHealthy | None = None,
 ) -> None:
     """Apply one batch's outcomes to the hosts' rows (creating rows for new hosts)."""
+    recent = recent or RecentlyHealthy()
     healthy = sorted(host for host, report in reports.items() if report.healthy)
-    if healthy:
+    known = [h for h in healthy if reports[h].standard is None and recent.fresh(h, now)]
+    if known:
+        await session.execute(_CLEAR_STREAKS, {"hosts": known})
+    upsert = sorted(set(healthy) - set(known))
+    if upsert:
         await session.execute(
             _healthy_upsert(_dialect(session)),
             [
                 {"host": h, "last_success_at": now, "signature_standard": reports[h].standard}
-                for h in healthy
+                for h in upsert
             ],
         )
+        recent.seen.update(dict.fromkeys(upsert, now))
     other = sorted(host for host, report in reports.items() if not report.healthy)
+    for host in other:
+        recent.seen.pop(host, None)
     if other:
         rows = await _lock(session, other)
         for host in other:
@@ -186,6 +217,14 @@ def _healthy_upsert(dialect: str) -> Insert:
             ),
         },
     )
+
+
+# What the healthy upsert does to a host with a streak, for hosts known to have a row.
+_CLEAR_STREAKS = (
+    update(_TABLE)
+    .where(_TABLE.c.host.in_(bindparam("hosts", expanding=True)), _TABLE.c.consecutive_failures > 0)
+    .values(consecutive_failures=0, failing_since=None, unreachable_since=None, backoff_until=None)
+)
 
 
 @cache

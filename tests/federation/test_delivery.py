@@ -421,6 +421,48 @@ async def test_the_breaker_opens_probes_and_catches_up_while_other_hosts_flow(
     assert {r.state for r in await world.deliveries()} == {QueueState.DONE}
 
 
+async def test_a_success_clears_a_streak_another_worker_recorded_since_it_last_saw_the_host(
+    world: World,
+) -> None:
+    """A worker skips rewriting a host it recorded healthy moments ago, but not the
+    reset of a failure streak that another worker recorded in between."""
+    inbox = await world.inbox()
+    worker = world.worker()
+    await world.publish([inbox.url()])
+    assert await worker.run_once() == 1  # the host is healthy, as this worker knows
+    inbox.gate = asyncio.Event()
+    await world.publish([inbox.url()])
+    sending = asyncio.create_task(worker.run_once())  # claimed while the host is healthy
+
+    async def hanging() -> bool:
+        return len(inbox.received) == 2
+
+    await eventually(hanging, "the second request reaches the host")
+    async with world.sessions.begin() as session:  # meanwhile, another worker's failures
+        host = await session.get(Destination, inbox.host)
+        assert host is not None
+        host.consecutive_failures, host.failing_since = 2, world.clock()
+    inbox.gate.set()
+    assert await sending == 1
+    host = await world.destination(inbox)
+    assert (host.consecutive_failures, host.failing_since) == (0, None)
+
+
+async def test_a_host_s_last_success_is_refreshed_at_most_every_half_minute(
+    world: World,
+) -> None:
+    inbox = await world.inbox()
+    worker = world.worker()
+    started = world.clock()
+    for seconds in (0, 10, 25, 31):
+        world.clock.now = started + timedelta(seconds=seconds)
+        await world.publish([inbox.url()])
+        assert await worker.run_once() == 1
+        if seconds == 25:
+            assert (await world.destination(inbox)).last_success_at == started
+    assert (await world.destination(inbox)).last_success_at == started + timedelta(seconds=31)
+
+
 async def test_a_host_failing_for_a_week_is_unreachable_until_it_is_seen_alive(
     world: World,
 ) -> None:
