@@ -9,9 +9,9 @@ queued row of their (inbox, object) (Create before Update before Delete,
 however many requests are in flight) and among the first ``max_per_host`` of
 their host (so one busy host cannot fill a batch); the window keeps a claim's
 cost bounded when the queue is long, and the per-object check is one statement
-for the whole window (``_pick``). It then locks those
-ids by primary key, re-checking that they are due: ``FOR UPDATE SKIP LOCKED``
-on PostgreSQL, so concurrent workers never claim the same row; on SQLite the
+for the whole window (``_pick``). It then locks those ids by primary key,
+re-checking (in Python) that they are still due: ``FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, so concurrent workers never claim the same row; on SQLite the
 engine opens every transaction with ``BEGIN IMMEDIATE``, which serialises
 claims. The per-worker budgets (in flight per host, one probe per failing host,
 the failing hosts' share) are applied in Python to that short list, and the
@@ -147,12 +147,23 @@ async def claim(
     if not ids:
         return []
     # Locked by primary key in a second statement: planners then probe, not scan.
-    candidates = await session.execute(_LOCK, {"now": now, "ids": ids})
+    candidates = await session.execute(_LOCK, {"ids": ids})
     chosen: dict[int, tuple[str | None, bool]] = {}
     unreachable: list[int] = []
     taken = Counter(in_flight.per_host)
     suspects = in_flight.suspect
-    for row_id, host, failures, unreachable_since, standard in candidates:
+    for (
+        row_id,
+        host,
+        state,
+        due_at,
+        leased_until,
+        failures,
+        unreachable_since,
+        standard,
+    ) in candidates:
+        if state != QueueState.QUEUED or due_at > now or (leased_until and leased_until >= now):
+            continue  # claimed, recorded or rescheduled by another worker since it was picked
         if unreachable_since is not None:
             unreachable.append(row_id)
             continue
@@ -269,18 +280,26 @@ def _first_of_objects() -> Select[str, str | None, int]:
     )
 
 
-def _lock() -> Select[int, str, int, datetime | None, str | None]:
+def _lock() -> Select[
+    int, str, QueueState, datetime, datetime | None, int, datetime | None, str | None
+]:
+    """The picked rows, locked by primary key and nothing else. Whether each is still
+    due is checked in Python: with the due condition in its WHERE, PostgreSQL without
+    fresh statistics walked the whole due index to find them (20 ms instead of 1)."""
     d = Delivery
     return (
         select(
             d.id,
             d.host,
+            d.state,
+            d.next_attempt_at,
+            d.claimed_until,
             Destination.consecutive_failures,
             Destination.unreachable_since,
             Destination.signature_standard,
         )
         .outerjoin(Destination, Destination.host == d.host)
-        .where(d.id.in_(bindparam("ids", expanding=True)), _due(d))
+        .where(d.id.in_(bindparam("ids", expanding=True)))
         .order_by(d.id)
         .with_for_update(of=d, skip_locked=True)
     )

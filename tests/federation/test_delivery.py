@@ -17,9 +17,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation import delivery_queue
 from federation.delivery import DeliveryConfig, DeliveryWorker, mark_host_alive
 from federation.destinations import host_of, learn_rfc9421
 from federation.http import Egress, client_session
@@ -540,6 +541,30 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_its_in_f
     counts = Counter(slow.paths())
     assert set(counts) == {f"/in/{n}" for n in range(12)}
     assert {path for path, count in counts.items() if count > 1} == in_flight
+
+
+async def test_rows_changed_between_picking_and_locking_are_not_claimed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another worker may lease, finish or reschedule a row after this one picked it."""
+    inbox = await world.inbox()
+    await world.publish([inbox.url(f"/in/{n}") for n in range(4)])
+    rows = await world.deliveries()
+    leased, done, later, due = (r.id for r in rows)
+    async with world.sessions.begin() as session:
+        for row_id, values in (
+            (leased, {"claimed_until": world.clock() + timedelta(minutes=1)}),
+            (done, {"state": QueueState.DONE}),
+            (later, {"next_attempt_at": world.clock() + timedelta(minutes=1)}),
+        ):
+            await session.execute(update(Delivery).where(Delivery.id == row_id).values(**values))
+
+    async def stale_pick(*args: Any, **kwargs: Any) -> list[int]:
+        return [leased, done, later, due]  # as picked before the other worker's changes
+
+    monkeypatch.setattr(delivery_queue, "_pick", stale_pick)
+    assert await world.worker().run_once() == 1
+    assert inbox.paths() == ["/in/3"]
 
 
 async def test_run_delivers_what_is_queued_and_stops_when_asked(world: World) -> None:
