@@ -1,11 +1,11 @@
 """Recording what became of sent deliveries: done, retried later, or failed.
 
-Design note: one transaction per batch of outcomes. Rows are updated by primary
-key, guarded by ``state = queued`` so a row failed meanwhile (say, as
+Design note: recorded in the worker's round transaction. Rows are updated by
+primary key, guarded by ``state = queued`` so a row failed meanwhile (say, as
 unreachable) stays failed: delivered rows, nearly all of them, in one statement
-per answer status, the rest in one executemany. ``federation.retry.decide`` picks the next
-attempt or gives up, a 429 does not count as an attempt, and a ``Retry-After``
-also pauses the whole host. Then the hosts: failure streaks, breakers and the
+per answer status, the rest in one executemany. ``federation.retry.decide``
+picks the next attempt or gives up, a 429 does not count as an attempt, and a
+``Retry-After`` also pauses the whole host. Then the hosts: failure streaks, breakers and the
 signature standard learnt (``federation.destinations``).
 """
 

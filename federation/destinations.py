@@ -98,10 +98,11 @@ class RecentlyHealthy:
     """Hosts one worker recorded as healthy lately, so it need not upsert them again.
 
     Under load a worker records the same hundred hosts' successes many times a
-    second; rewriting ``last_success_at`` each time is most of the cost of
-    recording. A host seen healthy within ``refresh`` gets one statement for all
-    of them instead, which clears a failure streak another worker may have
-    recorded meanwhile; ``last_success_at`` is then at most ``refresh`` old.
+    second, and an upsert per host each time (to move ``last_success_at``) was
+    a large part of recording. Hosts seen healthy within ``refresh`` get one
+    statement for all of them instead, which only clears a failure streak
+    another worker may have recorded meanwhile; ``last_success_at`` is then at
+    most ``refresh`` old. Entries are per host this worker sends to.
     """
 
     refresh: timedelta = timedelta(seconds=30)
