@@ -137,10 +137,14 @@ class DeliveryWorker:
             return 0
         if not self._short:
             return min(config.batch_size, free) if free >= self._refill else 0
-        since = asyncio.get_running_loop().time() - self._claimed_at
-        if since >= (config.claim_interval if self._poked else config.idle_sleep):
+        if asyncio.get_running_loop().time() >= self._short_claim_due():
             return min(config.batch_size, free)
         return 0
+
+    def _short_claim_due(self) -> float:
+        """When a short queue is claimed again (loop time): soon after a poke, else on the poll."""
+        config = self._config
+        return self._claimed_at + (config.claim_interval if self._poked else config.idle_sleep)
 
     async def _wait(self, stop: asyncio.Event) -> None:
         """Sleep until a request finishes, work is queued, stop is set, or a short
@@ -148,9 +152,7 @@ class DeliveryWorker:
         checks and the wait: callbacks only run while this coroutine awaits."""
         timeout = None
         if self._short and not stop.is_set():
-            config = self._config
-            due = self._claimed_at + (config.claim_interval if self._poked else config.idle_sleep)
-            timeout = max(0.0, due - asyncio.get_running_loop().time())
+            timeout = max(0.0, self._short_claim_due() - asyncio.get_running_loop().time())
         self._signal.clear()
         try:
             async with asyncio.timeout(timeout):
