@@ -29,6 +29,7 @@ from aiohttp.resolver import DefaultResolver
 
 from federation import signatures
 from federation.keys import PrivateKey
+from federation.open_files import ensure_open_files
 from federation.vocab import ACTIVITY_JSON, LD_JSON, host_of
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
@@ -159,7 +160,8 @@ class GuardedResolver(AbstractResolver):
 
 
 def client_session(egress: Egress, *, user_agent: str, limit: int = 256) -> aiohttp.ClientSession:
-    """The one ``ClientSession`` a node uses for federation."""
+    """The one ``ClientSession`` a node uses for federation, with room for ``limit`` sockets."""
+    ensure_open_files(limit)
     connector = aiohttp.TCPConnector(
         resolver=GuardedResolver(egress), limit=limit, limit_per_host=0, ttl_dns_cache=300
     )
