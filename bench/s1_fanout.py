@@ -208,9 +208,7 @@ async def run(args: argparse.Namespace) -> None:
     calib = await calibrate(args.calibrate_seconds)
     report("S0 calibration (this run)", calib.rows())
     counts = zipf_counts(args.nodes, args.followers, args.biggest)
-    config = DeliveryConfig(
-        max_in_flight=args.concurrency, batch_size=args.concurrency, idle_sleep=args.idle_sleep
-    )
+    config = DeliveryConfig(idle_sleep=args.idle_sleep).with_slots(args.concurrency)
     slots = config.max_in_flight * max(1, args.workers)
     async with bench_database(args) as database:
         specs = [NodeSpec(latency=args.latency) for _ in range(len(counts) + 1)]  # + warm-up

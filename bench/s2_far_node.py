@@ -10,8 +10,15 @@ requests are in flight to the far node: one-at-a-time sending would cap it at
 the producer's commit; the order check replays each node's arrivals per object.
 After the producing period the run waits (bounded) for the queue to drain.
 
-``python -m bench.s2_far_node [--postgres] [--seconds 30 | --full] [--workers 2]
-[--concurrency 128]``
+Sizing: a slot is held for the round trip plus, on a busy worker, about a
+quarter of a second of signing queue and the round that hands it on, so
+2,000 deliveries/s at 100 ms need some 700 slots (Little's law). The default is
+the configuration README.md recommends for such a node: 1,024 slots in all, in
+one worker process on SQLite (one writer: more processes queue for it) and in
+two on PostgreSQL (one process's event loop is then the limit).
+
+``python -m bench.s2_far_node [--postgres] [--seconds 30 | --full] [--workers N]
+[--concurrency SLOTS_PER_WORKER]``
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from federation.tables import Delivery, QueueState
 
 ACTOR = "http://node.bench/groups/circle"
 ORDER = {"Create": 0, "Update": 1, "Delete": 2}
+TOTAL_SLOTS = 1024
 
 
 def activity_for(k: int) -> tuple[dict[str, Any], str]:
@@ -123,9 +131,11 @@ async def run(args: argparse.Namespace) -> None:
     calib = await calibrate(args.calibrate_seconds)
     report("S0 calibration (this run)", calib.rows())
     seconds = 120.0 if args.full else args.seconds
-    config = DeliveryConfig(
-        max_in_flight=args.concurrency, batch_size=min(args.concurrency, DeliveryConfig.batch_size)
-    )
+    if args.workers is None:
+        args.workers = 2 if args.postgres else 1
+    if args.concurrency is None:
+        args.concurrency = TOTAL_SLOTS // args.workers
+    config = DeliveryConfig().with_slots(args.concurrency)
     specs = [NodeSpec(latency=args.far_latency)] + [NodeSpec(latency=0.1)] * args.near_nodes
     async with bench_database(args) as database:
         async with FakeFediverse(specs, database.workdir / "nodes.json") as fediverse:
@@ -206,12 +216,16 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=20.0, help="activities per second")
     parser.add_argument("--near-nodes", type=int, default=99)
     parser.add_argument("--far-latency", type=float, default=0.556)
-    parser.add_argument("--workers", type=int, default=2, help="delivery worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="delivery worker processes (default: 1 on SQLite, 2 on PostgreSQL)",
+    )
     parser.add_argument(
         "--concurrency",
         type=int,
-        default=DeliveryConfig().max_in_flight,
-        help="requests in flight per worker (KINFOLK_DELIVERY_CONCURRENCY)",
+        help=f"requests in flight per worker, KINFOLK_DELIVERY_CONCURRENCY "
+        f"(default: {TOTAL_SLOTS:,} shared among the workers)",
     )
     parser.add_argument("--drain", type=float, default=10.0, help="most seconds to wait at the end")
     run_scenario(parser, run)

@@ -84,11 +84,8 @@ async def run(args: argparse.Namespace) -> None:
     report("S0 calibration (this run)", calib.rows())
     counts = zipf_counts(args.nodes, args.followers, args.biggest)
     config = DeliveryConfig(
-        max_in_flight=args.concurrency,
-        batch_size=args.concurrency,
-        lease=timedelta(seconds=args.lease),
-        total_timeout=args.lease / 2 - 0.5,
-    )
+        lease=timedelta(seconds=args.lease), total_timeout=args.lease / 2 - 0.5
+    ).with_slots(args.concurrency)
     nodes = len(counts)
     async with bench_database(args) as database:
         specs = [NodeSpec(latency=args.latency) for _ in counts]

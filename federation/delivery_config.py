@@ -10,7 +10,7 @@ any failure streak gets one slot (a probe) and all such hosts together at most
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 
@@ -54,6 +54,23 @@ class DeliveryConfig:
             raise ValueError("breaker_threshold must be between 1 and 10")
         if self.lease.total_seconds() <= 2 * self.total_timeout:
             raise ValueError("lease must outlast two requests (double-knocking) of total_timeout")
+
+    def with_slots(self, slots: int) -> DeliveryConfig:
+        """This config with ``slots`` requests in flight, and a claim that may fill them.
+
+        A worker claims once per round, and a round (one transaction) takes tens
+        of milliseconds on a busy worker, so a claim capped below the free slots
+        caps throughput at that cap per round whatever the slots: at 2,000
+        deliveries/s and about twelve rounds a second, a claim of 128 rows falls
+        behind. A claim may therefore take every free slot; what bounds its cost
+        is ``claim_window``, the rows it reads.
+        """
+        return replace(
+            self,
+            max_in_flight=slots,
+            batch_size=slots,
+            refill_slots=min(self.refill_slots, slots),
+        )
 
     @property
     def suspect_slots(self) -> int:

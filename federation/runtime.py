@@ -36,16 +36,10 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
     flight. Throughput is at most that many per round trip (Little's law): 128
     at 100 ms is about 1,200 deliveries/s, so a node that must send 2,000/s that
     far, or further, needs more slots (or, on PostgreSQL, more worker
-    processes). A claim never takes more than ``batch_size`` rows, whatever the
-    concurrency.
+    processes). A claim may fill every free slot (``DeliveryConfig.with_slots``).
     """
-    defaults = DeliveryConfig()
-    concurrency = settings.delivery_concurrency
     return replace(
-        defaults,
-        max_in_flight=concurrency,
-        batch_size=min(defaults.batch_size, concurrency),
-        refill_slots=min(defaults.refill_slots, concurrency),
+        DeliveryConfig().with_slots(settings.delivery_concurrency),
         user_agent=f"Kinfolk/{software_version()} (+{settings.base_url})",
     )
 
