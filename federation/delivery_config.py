@@ -20,9 +20,10 @@ class DeliveryConfig:
 
     ``lease`` must outlast the worst case of one claimed row: two signed requests
     (double-knocking) each bounded by ``total_timeout``, plus recording. A
-    worker's throughput is the lesser of ``max_in_flight`` per round trip
-    (Little's law: 128 slots at 100 ms, about 1,200 deliveries/s) and its CPU
-    (about 0.65 ms per delivery: the RSA signature, made in the signing threads,
+    worker's throughput is the lesser of ``max_in_flight`` per time a slot is
+    held (Little's law: the round trip plus about 0.25 s on a busy worker, so
+    128 slots at 100 ms carry about 500 deliveries/s) and its CPU (about 0.6 ms
+    per delivery: the RSA signature, made in the signing threads,
     the HTTP client and the kernel's work on each socket). Admins set
     ``max_in_flight`` with ``KINFOLK_DELIVERY_CONCURRENCY``
     (``federation.runtime.delivery_config``).

@@ -33,10 +33,12 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
     """The delivery worker's tunables from the node's settings.
 
     ``KINFOLK_DELIVERY_CONCURRENCY`` is the requests one worker process keeps in
-    flight. Throughput is at most that many per round trip (Little's law): 128
-    at 100 ms is about 1,200 deliveries/s, so a node that must send 2,000/s that
-    far, or further, needs more slots (or, on PostgreSQL, more worker
-    processes). A claim may fill every free slot (``DeliveryConfig.with_slots``).
+    flight. Throughput is at most that many per time a slot is held (Little's
+    law): the round trip plus, on a busy worker, about a quarter of a second of
+    signing queue and round, so 128 slots carry about 500 deliveries/s to peers
+    100 ms away, and 2,000/s needs some 700 slots (or, on PostgreSQL, more
+    worker processes). A claim may fill every free slot
+    (``DeliveryConfig.with_slots``).
     """
     return replace(
         DeliveryConfig().with_slots(settings.delivery_concurrency),
