@@ -33,12 +33,8 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
     """The delivery worker's tunables from the node's settings.
 
     ``KINFOLK_DELIVERY_CONCURRENCY`` is the requests one worker process keeps in
-    flight. Throughput is at most that many per time a slot is held (Little's
-    law): the round trip plus, on a busy worker, about a quarter of a second of
-    signing queue and round, so 128 slots carry about 500 deliveries/s to peers
-    100 ms away, and 2,000/s needs some 700 slots (or, on PostgreSQL, more
-    worker processes). A claim may fill every free slot
-    (``DeliveryConfig.with_slots``).
+    flight, and a claim may fill them all (``DeliveryConfig.with_slots``); how
+    many a node needs is in ``DeliveryConfig``'s docstring.
     """
     return replace(
         DeliveryConfig().with_slots(settings.delivery_concurrency),
