@@ -8,6 +8,7 @@ the environment.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -23,6 +24,15 @@ SECRET_FILE_NAME = "secret_key"  # noqa: S105 (a file name, not a secret)
 CONFIG_FILE_NAME = "kinfolk.toml"
 # Requests in flight per delivery worker process: each holds a socket and a few KB.
 MAX_DELIVERY_CONCURRENCY = 4096
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+# A reverse proxy on the same machine, the set-up the README and deploy/ describe:
+# `kinfolk serve` listens on loopback by default, so only local processes can
+# reach it to claim another client's address.
+DEFAULT_TRUSTED_PROXIES: tuple[Network, ...] = (
+    ipaddress.ip_network("127.0.0.0/8"),
+    ipaddress.ip_network("::1/128"),
+)
 
 
 class ConfigError(Exception):
@@ -55,6 +65,7 @@ class Settings:
     signature_max_future: int = 60 * 60
     embedded_worker: bool = True
     delivery_concurrency: int = 128
+    trusted_proxies: tuple[Network, ...] = DEFAULT_TRUSTED_PROXIES
 
     @property
     def domain(self) -> str:
@@ -100,6 +111,19 @@ def _parse_concurrency(raw: str) -> int:
             f"expected a whole number from 1 to {MAX_DELIVERY_CONCURRENCY}, got {value}"
         )
     return value
+
+
+def _parse_networks(raw: str) -> tuple[Network, ...]:
+    networks: list[Network] = []
+    for item in raw.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(
+                f"expected addresses or networks such as 127.0.0.1/32, ::1 or 10.0.0.0/8, "
+                f"got {item!r}"
+            ) from None
+    return tuple(networks)
 
 
 def _parse_base_url(raw: str) -> str:
@@ -170,6 +194,7 @@ _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
     ("signature_max_future", "KINFOLK_SIGNATURE_MAX_FUTURE", _parse_positive_int),
     ("embedded_worker", "KINFOLK_EMBEDDED_WORKER", _parse_bool),
     ("delivery_concurrency", "KINFOLK_DELIVERY_CONCURRENCY", _parse_concurrency),
+    ("trusted_proxies", "KINFOLK_TRUSTED_PROXIES", _parse_networks),
 )
 
 ENVIRONMENT_VARIABLES: tuple[str, ...] = tuple(env for _, env, _ in _SOURCES)
@@ -191,6 +216,8 @@ def _toml_values(path: Path, problems: list[str]) -> dict[str, str]:
             problems.append(f"{path}: unknown setting {key!r}")
         elif isinstance(value, bool):
             values[key] = "true" if value else "false"
+        elif isinstance(value, list):  # trusted_proxies = ["127.0.0.1", "10.0.0.0/8"]
+            values[key] = ",".join(str(item) for item in value)
         else:
             values[key] = str(value)
     return values
@@ -275,5 +302,10 @@ def describe(settings: Settings) -> dict[str, str]:
     shown: dict[str, str] = {}
     for item in fields(settings):
         value = getattr(settings, item.name)
-        shown[item.name] = "********" if item.name == "secret_key" else str(value)
+        if item.name == "secret_key":
+            shown[item.name] = "********"
+        elif item.name == "trusted_proxies":
+            shown[item.name] = ", ".join(str(network) for network in value) or "(none)"
+        else:
+            shown[item.name] = str(value)
     return shown

@@ -22,6 +22,7 @@ from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from web.activitypub import add_activitypub_routes
 from web.api.routes import add_api_routes
+from web.client_address import client_address_middleware
 from web.inbox import add_inbox_routes
 from web.keys import (
     CLOCK,
@@ -55,7 +56,8 @@ def create_app(
     # The JSON API enforces its own (smaller, per-endpoint) limits while streaming;
     # this is the outer bound for anything else.
     app = web.Application(
-        middlewares=[problems_middleware], client_max_size=settings.max_request_bytes
+        middlewares=[client_address_middleware, problems_middleware],
+        client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings
     app[SITE] = Site(settings.base_url)

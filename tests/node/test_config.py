@@ -143,6 +143,8 @@ def test_every_bad_value_is_reported_at_once_with_its_variable(tmp_path: Path) -
         ("KINFOLK_DELIVERY_CONCURRENCY", "0"),
         ("KINFOLK_DELIVERY_CONCURRENCY", "100000"),
         ("KINFOLK_DELIVERY_CONCURRENCY", "many"),
+        ("KINFOLK_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
+        ("KINFOLK_TRUSTED_PROXIES", "10.0.0.0/33"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
@@ -230,6 +232,17 @@ def test_describe_masks_the_secret() -> None:
     assert shown["secret_key"] == "********"
     assert SECRET not in shown.values()
     assert shown["base_url"] == "https://support.example.org"
+
+
+def test_trusted_proxies_default_to_this_machine_and_take_lists(tmp_path: Path) -> None:
+    base = {"KINFOLK_DATA_DIR": str(tmp_path), "KINFOLK_SECRET_KEY": SECRET}
+    assert describe(load_settings(base))["trusted_proxies"] == "127.0.0.0/8, ::1/128"
+    from_env = load_settings({**base, "KINFOLK_TRUSTED_PROXIES": "10.1.2.3, fd00::/8"})
+    assert [str(n) for n in from_env.trusted_proxies] == ["10.1.2.3/32", "fd00::/8"]
+    assert load_settings({**base, "KINFOLK_TRUSTED_PROXIES": ""}).trusted_proxies == ()
+    write_toml(tmp_path, 'trusted_proxies = ["192.0.2.7", "198.51.100.0/24"]\n')
+    from_file = load_settings(base)
+    assert [str(n) for n in from_file.trusted_proxies] == ["192.0.2.7/32", "198.51.100.0/24"]
 
 
 def test_two_first_starts_at_once_share_one_secret(

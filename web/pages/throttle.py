@@ -1,9 +1,10 @@
 """Sign-in rate limiting: a few wrong passwords, then a pause.
 
 Failures are counted per username and per client address in a sliding window, in
-memory: enough to make guessing slow on one node process. (Behind a proxy the
-address is the proxy's unless the proxy is trusted to set it; counting per
-username too keeps the limit useful there.)
+memory: enough to make guessing slow on one node process. Behind a reverse
+proxy the address is the visitor's only if the proxy is in
+``KINFOLK_TRUSTED_PROXIES`` (``web/client_address.py``); counting per username
+too keeps the limit useful even when it is not.
 """
 
 from __future__ import annotations
