@@ -16,6 +16,9 @@ PEER_READY := $(if $(wildcard $(PEER_SRC)/package-lock.json),$(PEER_DIR)/.instal
 CHROMIUM ?= /usr/bin/chromium
 AXE_DIR := build/axe
 
+# deploy/nginx/kinfolk-proxy.conf is tested in front of a real node with Debian's nginx.
+NGINX ?= /usr/sbin/nginx
+
 .PHONY: run test lint typecheck pytest bench clean help messages
 
 help:
@@ -60,6 +63,16 @@ $(CHROMIUM):
 		echo "The page tests need Debian's chromium: sudo apt-get install chromium" >&2; exit 1; \
 	fi
 
+# Debian's nginx, installed without starting its service (RUNLEVEL=1): the tests run
+# their own instance on a loopback port.
+$(NGINX):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx || \
+		{ apt-get update -q && RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx; }; \
+	else \
+		echo "The deployment tests need Debian's nginx: sudo apt-get install nginx" >&2; exit 1; \
+	fi
+
 run: $(BIN)/.installed-run
 	$(BIN)/kinfolk serve
 
@@ -70,7 +83,7 @@ lint: $(BIN)/.installed-test
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
-pytest: $(BIN)/.installed-test $(PEER_READY) $(AXE_DIR)/.installed $(CHROMIUM)
+pytest: $(BIN)/.installed-test $(PEER_READY) $(AXE_DIR)/.installed $(CHROMIUM) $(NGINX)
 	$(BIN)/pytest
 
 test: lint typecheck pytest
