@@ -83,8 +83,12 @@ lint: $(BIN)/.installed-test
 typecheck: $(BIN)/.installed-test
 	$(BIN)/mypy
 
+# Two test processes (pytest-xdist): much of the suite waits on subprocesses, the
+# browser and the network, so a second process fills the other core. Each keeps to
+# its own PostgreSQL schemas, ports and temporary directories.
+PYTEST_PROCESSES ?= 2
 pytest: $(BIN)/.installed-test $(PEER_READY) $(AXE_DIR)/.installed $(CHROMIUM) $(NGINX)
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_PROCESSES)
 
 test: lint typecheck pytest
 
