@@ -21,6 +21,7 @@ control endpoint answers ``GET /count``, ``GET /records`` (then ``POST /reset``)
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import sys
 import time
@@ -131,11 +132,8 @@ async def serve(specs: list[NodeSpec]) -> None:
     loop = asyncio.get_running_loop()
     servers = []
     for index in range(len(specs)):
-        server = await loop.create_server(
-            lambda index=index: _Inbox(nodes, index),  # type: ignore[misc]
-            "127.0.0.1", 0, backlog=1024,
-        )  # fmt: skip
-        servers.append(server)
+        inbox = functools.partial(_Inbox, nodes, index)
+        servers.append(await loop.create_server(inbox, "127.0.0.1", 0, backlog=1024))
     control = web.Application()
     control.router.add_get("/count", nodes.count)
     control.router.add_get("/records", nodes.all_records)

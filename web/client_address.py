@@ -15,14 +15,13 @@ address from the right is the client, and anything left of it could be forged.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from node.config import Network
 from web.keys import SETTINGS
+from web.problems import Handler
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 

@@ -15,6 +15,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -23,6 +24,7 @@ from sqlalchemy import func, select
 from node.storage.models import Post
 from tests.conftest import IN_CI
 from tests.rig.rig import Rig, RigNode, _free_port, count
+from tests.web.test_pages import csrf_of
 from web.pages.throttle import MAX_FAILURES
 
 SNIPPET = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "kinfolk-proxy.conf"
@@ -85,9 +87,14 @@ async def nginx_in_front_of(node: RigNode, port: int, tmp: Path) -> AsyncIterato
         await process.communicate()
 
 
-async def test_a_node_behind_nginx_federates_through_it(rig: Rig, tmp_path: Path) -> None:
+async def node_behind_proxy(rig: Rig, **settings: Any) -> tuple[RigNode, int]:
+    """A rig node whose public address is nginx's port on PROXY_HOST, and that port."""
     port = _free_port(PROXY_HOST)
-    a = await rig.add_node("alpha", base_url=f"http://{PROXY_HOST}:{port}")
+    return await rig.add_node("alpha", base_url=f"http://{PROXY_HOST}:{port}", **settings), port
+
+
+async def test_a_node_behind_nginx_federates_through_it(rig: Rig, tmp_path: Path) -> None:
+    a, port = await node_behind_proxy(rig)
     b = await rig.add_node("beta")
     async with nginx_in_front_of(a, port, tmp_path):
         ana, ben = await a.member("ana"), await b.member("ben")
@@ -108,8 +115,7 @@ async def test_a_node_behind_nginx_federates_through_it(rig: Rig, tmp_path: Path
 
 
 async def test_nginx_refuses_an_oversized_inbox_body_itself(rig: Rig, tmp_path: Path) -> None:
-    port = _free_port(PROXY_HOST)
-    a = await rig.add_node("alpha", base_url=f"http://{PROXY_HOST}:{port}")
+    a, port = await node_behind_proxy(rig)
     async with nginx_in_front_of(a, port, tmp_path) as proxy, aiohttp.ClientSession() as http:
         headers = {"Content-Type": "application/activity+json"}
         async with http.post(f"{proxy}/inbox", data=b"x" * (2 << 20), headers=headers) as answer:
@@ -123,9 +129,8 @@ async def wrong_password(proxy: str, source: str, headers: dict[str, str] | None
     jar = aiohttp.CookieJar(unsafe=True)  # the CSRF cookie, from an IP address
     async with aiohttp.ClientSession(connector=connector, cookie_jar=jar) as http:
         async with http.get(f"{proxy}/signin", headers={"Accept": "text/html"}) as page:
-            match = re.search(r'name="csrf_token" value="([0-9a-f]+)"', await page.text())
-            assert match
-        form = {"csrf_token": match.group(1), "username": f"someone{source}", "password": "x"}
+            token = csrf_of(await page.text())
+        form = {"csrf_token": token, "username": f"someone{source}", "password": "x"}
         async with http.post(
             f"{proxy}/signin", data=form, headers=headers or {}, allow_redirects=False
         ) as answer:
@@ -134,12 +139,7 @@ async def wrong_password(proxy: str, source: str, headers: dict[str, str] | None
 
 async def test_behind_nginx_each_visitor_is_throttled_alone(rig: Rig, tmp_path: Path) -> None:
     """nginx connects from 127.0.0.1, the one proxy trusted; the visitors come from .5 and .6."""
-    port = _free_port(PROXY_HOST)
-    a = await rig.add_node(
-        "alpha",
-        base_url=f"http://{PROXY_HOST}:{port}",
-        trusted_proxies=(ipaddress.ip_network("127.0.0.1/32"),),
-    )
+    a, port = await node_behind_proxy(rig, trusted_proxies=(ipaddress.ip_network("127.0.0.1/32"),))
     async with nginx_in_front_of(a, port, tmp_path) as proxy:
         for _ in range(MAX_FAILURES):
             assert await wrong_password(proxy, "127.0.0.5") == 401
