@@ -196,6 +196,12 @@ def summarise(
         )
 
     far = sum(1 for r in records if r[0] == 0)
+    start = min(committed.values(), default=0.0)
+    windows: dict[int, list[float]] = defaultdict(list)
+    for _, activity, _, _, arrived in records:
+        if activity in committed:
+            windows[int((committed[activity] - start) // 10)].append(arrived - committed[activity])
+    trend = ", ".join(f"{percentile(windows[w], 99):.2f}" for w in sorted(windows))
     return [
         ("nodes (1 far + near)", str(nodes)),
         ("far node received", f"{far:,} of {len(committed):,} activities"),
@@ -205,6 +211,7 @@ def summarise(
         ("lag, Creates", line("Create")),
         ("lag, Updates/Deletes (wait their turn)", f"{line('Update')} / {line('Delete')}"),
         ("order violations (Create<Update<Delete)", str(order_violations(records))),
+        ("lag p99 per 10 s of producing", f"{trend} s"),
     ]
 
 
