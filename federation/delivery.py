@@ -9,8 +9,10 @@ puts them there in the transaction that caused them). A worker loops:
    actor for the worker's life), double-knocking between draft-cavage and
    RFC 9421 as the host needs (``federation.sender``);
 3. record outcomes: done, retry later (``federation.retry.decide``: backoff
-   of at least 72 h, ``Retry-After``) or failed; and per host the failure
-   streak, breaker, unreachable mark and the signature standard learnt
+   of at least 72 h, ``Retry-After``) or failed, releasing rows that waited for
+   a finished one (``federation.delivery_waits``; every ``sweep_interval`` a
+   claim also releases any a concurrent transaction stranded); and per host the
+   failure streak, breaker, unreachable mark and the signature standard learnt
    (``federation.destinations``).
 
 ``run`` keeps up to ``max_in_flight`` requests going. It goes round whenever a
@@ -45,6 +47,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.delivery_config import DeliveryConfig
 from federation.delivery_outcomes import Outcome, record
 from federation.delivery_queue import Cache, InFlight, Job, claim
+from federation.delivery_waits import release_stranded
 from federation.destinations import RecentlyHealthy, mark_host_alive
 from federation.sender import SendResult, post_activity
 
@@ -80,6 +83,7 @@ class DeliveryWorker:
         self._pending: set[asyncio.Task[Outcome]] = set()
         self._finished: list[Outcome] = []
         self._claimed_at = -math.inf
+        self._swept_at = -math.inf  # last release of stranded waiting rows (loop time)
         self._short = True  # the last claim found fewer rows than it asked for
         self._poked = True  # work queued or rows recorded since the last claim
         self._refill = min(self._config.refill_slots, self._config.max_in_flight)
@@ -194,6 +198,8 @@ class DeliveryWorker:
         async with self._sessions.begin() as session:
             if outcomes:
                 await record(session, outcomes, now, self._config, self._recent)
+            if wanted and self._sweep_due():
+                await release_stranded(session)
             jobs = []
             if wanted:
                 jobs = await claim(
@@ -207,6 +213,14 @@ class DeliveryWorker:
         for job in jobs:
             self._in_flight.add(job)
         return jobs
+
+    def _sweep_due(self) -> bool:
+        """Whether this claim first releases stranded waiting rows (every ``sweep_interval``)."""
+        time = asyncio.get_running_loop().time()
+        if time - self._swept_at < self._config.sweep_interval:
+            return False
+        self._swept_at = time
+        return True
 
     async def _attempt(self, job: Job) -> Outcome:
         try:

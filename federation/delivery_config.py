@@ -40,6 +40,7 @@ class DeliveryConfig:
     idle_sleep: float = 0.25  # seconds between polls when nothing is due
     claim_interval: float = 0.05  # seconds: least time between claims that came back short
     refill_slots: int = 16  # free slots a busy worker waits for before it claims again
+    sweep_interval: float = 10.0  # seconds between releases of stranded waiting rows
     breaker_threshold: int = 5  # consecutive failures that open a host's breaker
     breaker_base: timedelta = timedelta(seconds=30)  # first open period, doubled per failure
     breaker_max: timedelta = timedelta(minutes=5)  # longest open period: probes at least this often

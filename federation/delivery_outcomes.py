@@ -3,7 +3,9 @@
 Design note: recorded in the worker's round transaction. Rows are updated by
 primary key, guarded by ``state = queued`` so a row failed meanwhile (say, as
 unreachable) stays failed: delivered rows, nearly all of them, in one statement
-per answer status, the rest in one executemany. ``federation.retry.decide``
+per answer status, the rest in one executemany; rows waiting for a finished
+one about the same object are released (``federation.delivery_waits``).
+``federation.retry.decide``
 picks the next attempt or gives up, a 429 does not count as an attempt, and a
 ``Retry-After`` also pauses the whole host. Then the hosts: failure streaks, breakers and the
 signature standard learnt (``federation.destinations``).
@@ -23,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_config import DeliveryConfig
 from federation.delivery_queue import Job
+from federation.delivery_waits import release_successors
 from federation.destinations import HostReport, RecentlyHealthy, host_failed, update_hosts
 from federation.retry import GiveUp, decide
 from federation.sender import SendResult
@@ -75,6 +78,9 @@ async def record(
         )
     if params:
         await session.execute(_UPDATE_ROW, params)
+    finished = [row_id for ids in delivered.values() for row_id in ids]
+    finished += [p["b_id"] for p in params if p["b_state"] is QueueState.FAILED]
+    await release_successors(session, finished)
     await update_hosts(session, reports, now, config, recent)
 
 

@@ -3,13 +3,13 @@
 Design note: a claimed row stays ``queued`` with ``claimed_until`` set; nobody
 else claims it until that lease runs out, so a worker killed mid-batch loses
 nothing and at most re-sends what it had in flight. A claim first picks ids:
-among the ``claim_window`` longest-due rows that are not leased and whose host
-is neither in backoff nor saturated in this worker, those that are the first
-queued row of their (inbox, object) (Create before Update before Delete,
-however many requests are in flight) and among the first ``max_per_host`` of
-their host (so one busy host cannot fill a batch); the window keeps a claim's
-cost bounded when the queue is long, and the per-object check is one statement
-for the whole window (``_pick``). It then locks those ids by primary key,
+among the ``claim_window`` longest-due rows that are not leased, not waiting
+for an earlier row about their object (``federation.delivery_waits``: Create
+before Update before Delete, however many requests are in flight) and whose
+host is neither in backoff nor saturated in this worker, the first
+``max_per_host`` of each host (so one busy host cannot fill a batch); the window
+keeps a claim's cost bounded when the queue is long (``_pick``). It then locks
+those ids by primary key,
 re-checking (in Python) that they are still due: ``FOR UPDATE SKIP LOCKED`` on
 PostgreSQL, so concurrent workers never claim the same row; on SQLite the
 engine opens every transaction with ``BEGIN IMMEDIATE``, which serialises
@@ -38,8 +38,6 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    func,
-    literal,
     or_,
     select,
     update,
@@ -47,6 +45,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_config import DeliveryConfig
+from federation.delivery_waits import queued, release_successors
 from federation.destinations import UNREACHABLE_ERROR
 from federation.keystore import LocalKeys, local_keys
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
@@ -185,16 +184,11 @@ async def claim(
     return await _jobs(session, sorted(leased.all(), key=_BY_ID), chosen, now, cache)
 
 
-def _queued() -> ColumnElement[QueueState]:
-    """The state written into the SQL, not bound: only a literal lets a planner use the
-    partial indexes on queued rows (a prepared statement's generic plan cannot)."""
-    return literal(QueueState.QUEUED, type_=_COLUMNS.state.type, literal_execute=True)
-
-
 def _due(d: type[Delivery]) -> ColumnElement[bool]:
     now = bindparam("now", type_=_COLUMNS.next_attempt_at.type)
     return and_(
-        d.state == _queued(),
+        d.state == queued(),
+        d.after_id.is_(None),  # with the state, the due index's own condition
         d.next_attempt_at <= now,
         or_(d.claimed_until.is_(None), d.claimed_until < now),
     )
@@ -204,41 +198,25 @@ async def _pick(
     session: AsyncSession, *, now: datetime, full: list[str], window: int, per_host: int, scan: int
 ) -> list[int]:
     """Ids worth locking, in id order: among the longest-due sendable rows (not leased,
-    host neither in backoff nor saturated in this worker), those that are the first
-    queued row of their (inbox, object), at most ``per_host`` per host, ``scan`` in all.
+    not waiting, host neither in backoff nor saturated in this worker), at most
+    ``per_host`` per host, ``scan`` in all.
 
     The rows are read in the due index's order, a few times ``scan`` first and, only if
-    too few of those may go, up to ``window``: a claim's cost stays bounded however long
-    the queue is. The per-object check is one statement for the rows read (not a probe
-    per row, whose plan a planner with stale statistics may get badly wrong, scanning
-    the whole queue per candidate), and the ranking is done here, on short rows."""
+    too few of those may go (busy hosts), up to ``window``: a claim's cost stays bounded
+    however long the queue is. The ranking is done here, on short rows."""
     size = min(window, max(_FIRST_WINDOW, 2 * scan))
     while True:
         oldest = (await session.execute(_OLDEST, {"now": now, "full": full, "window": size})).all()
-        ids = await _sendable(session, oldest, per_host, scan)
+        ids = _sendable(oldest, per_host, scan)
         if len(ids) >= scan or len(oldest) < size or size >= window:
             return ids
         size = min(window, 4 * size)
 
 
-async def _sendable(
-    session: AsyncSession,
-    oldest: Sequence[Row[int, str, str, str | None]],
-    per_host: int,
-    scan: int,
-) -> list[int]:
-    pairs = {(inbox, uri) for _, _, inbox, uri in oldest if uri is not None}
-    first: dict[tuple[str, str | None], int] = {}
-    if pairs:
-        # Asked as inboxes x objects (two lists an index can take), read as pairs.
-        inboxes, objects = sorted({p[0] for p in pairs}), sorted({p[1] for p in pairs})
-        found = await session.execute(_FIRST_OF_OBJECTS, {"inboxes": inboxes, "objects": objects})
-        first = {(inbox, uri): first_id for inbox, uri, first_id in found}
+def _sendable(oldest: Sequence[Row[int, str]], per_host: int, scan: int) -> list[int]:
     taken: Counter[str] = Counter()
     ids: list[int] = []
-    for row_id, host, inbox, uri in sorted(oldest, key=_BY_ID):
-        if uri is not None and first.get((inbox, uri)) != row_id:
-            continue  # an earlier row of the same object is still queued: it goes first
+    for row_id, host in sorted(oldest, key=_BY_ID):
         if taken[host] >= per_host:
             continue
         taken[host] += 1
@@ -248,12 +226,12 @@ async def _sendable(
     return ids
 
 
-def _oldest() -> Select[int, str, str, str | None]:
+def _oldest() -> Select[int, str]:
     # Built once with bound parameters: constructing it costs more than running it.
     d = Delivery
     now = bindparam("now", type_=_COLUMNS.next_attempt_at.type)
     return (
-        select(d.id, d.host, d.inbox, d.object_uri)
+        select(d.id, d.host)
         .outerjoin(Destination, Destination.host == d.host)
         .where(
             _due(d),
@@ -263,20 +241,6 @@ def _oldest() -> Select[int, str, str, str | None]:
         .order_by(d.next_attempt_at)
         # A literal limit: a planner that knows it walks the due index instead of sorting.
         .limit(bindparam("window", type_=Integer, literal_execute=True))
-    )
-
-
-def _first_of_objects() -> Select[str, str | None, int]:
-    """The first queued row of each (inbox, object) asked about."""
-    d = Delivery
-    return (
-        select(d.inbox, d.object_uri, func.min(d.id))
-        .where(
-            d.state == _queued(),
-            d.inbox.in_(bindparam("inboxes", expanding=True)),
-            d.object_uri.in_(bindparam("objects", expanding=True)),
-        )
-        .group_by(d.inbox, d.object_uri)
     )
 
 
@@ -306,7 +270,6 @@ def _lock() -> Select[
 
 
 _OLDEST = _oldest()
-_FIRST_OF_OBJECTS = _first_of_objects()
 _LOCK = _lock()
 _LEASE = (
     update(_DELIVERIES)
@@ -378,3 +341,4 @@ async def _finish(session: AsyncSession, ids: list[int], now: datetime, error: s
         .values(state=QueueState.FAILED, finished_at=now, claimed_until=None, last_error=error)
         .execution_options(synchronize_session=False)
     )
+    await release_successors(session, ids)

@@ -11,8 +11,10 @@ breaker is open gets its row due when the breaker half-opens, so the worker
 never scans rows it may not send. Hosts federation policy refuses get no row
 at all, and ``drop_refused_deliveries`` fails what was queued before a change.
 
-State transitions (``QueueState``): queued → done | failed, nothing else;
-``purge_finished`` deletes finished rows once they are past their retention.
+State transitions (``QueueState``): queued → done | failed, nothing else; a
+queued row may wait for an earlier one about the same object
+(``federation.delivery_waits``). ``purge_finished`` deletes finished rows once
+they are past their retention.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, exists, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.delivery_waits import last_queued, release_stranded
 from federation.destinations import UNREACHABLE_ERROR, host_of
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
 from node.federation_policy import decide
@@ -79,8 +82,10 @@ async def enqueue(
         )
     )
     hosts = {host: (unreachable, backoff) for host, unreachable, backoff in known}
+    waits = await last_queued(session, object_uri) if object_uri is not None else {}
     rows = [
         _delivery_row(outgoing.id, inbox, host, object_uri, hosts.get(host), now)
+        | {"after_id": waits.get(inbox)}
         for inbox, host in targets.items()
     ]
     await session.execute(insert(_DELIVERIES), rows)
@@ -142,6 +147,9 @@ async def drop_deliveries_of(session: AsyncSession, actor_uri: str, *, now: date
             claimed_until=None,
         )
     )
+    # Others' activities about the same objects (a group's Announce of her post, a
+    # moderator's Delete of it) may have been waiting for these rows.
+    await release_stranded(session)
     return int(getattr(result, "rowcount", 0) or 0)
 
 

@@ -389,6 +389,58 @@ async def test_a_failed_create_holds_back_its_update_until_it_is_delivered(
     assert kinds == ["Create", "Create", "Update"]
 
 
+async def test_updates_waiting_behind_creates_in_retry_do_not_starve_the_queue(
+    world: World,
+) -> None:
+    """More waiting rows than a claim reads at once must not hide the rows that may go:
+    before, they stayed first in due order and every claim read only them."""
+    inbox = await world.inbox()
+    objects = [f"{ACTOR_URI}/posts/w{n}" for n in range(10)]
+    for uri in objects:
+        await world.publish([inbox.url()], kind="Create", object_uri=uri)
+        await world.publish([inbox.url()], kind="Update", object_uri=uri)
+    async with world.sessions.begin() as session:  # the Creates failed once; retried in an hour
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.activity_id.in_(select(OutgoingActivity.id).where(
+                OutgoingActivity.payload.contains('"Create"')
+            )))
+            .values(attempts=1, next_attempt_at=world.clock() + timedelta(hours=1))
+        )  # fmt: skip
+    world.clock.advance(seconds=1)
+    await world.publish([inbox.url()], kind="Create")  # another object, queued last
+    narrow = replace(TEST_CONFIG, claim_window=8)
+    assert await world.worker(narrow).run_once() == 1
+    assert [r.activity["type"] for r in inbox.received] == ["Create"]
+    world.clock.advance(hours=1)
+    assert await world.drain(world.worker(narrow)) == 20
+    for uri in objects:
+        kinds = [r.activity["type"] for r in inbox.received if r.activity["object"] == uri]
+        assert kinds == ["Create", "Update"]
+
+
+async def test_a_row_left_waiting_for_a_finished_one_is_released_by_the_next_sweep(
+    world: World,
+) -> None:
+    """On PostgreSQL an Update may be queued while its Create finishes in a concurrent
+    transaction that cannot see it, so nothing releases it then; a worker's sweep does."""
+    inbox = await world.inbox()
+    uri = f"{ACTOR_URI}/posts/stranded"
+    create = await world.publish([inbox.url()], kind="Create", object_uri=uri)
+    await world.publish([inbox.url()], kind="Update", object_uri=uri)
+    rows = await world.deliveries()
+    assert rows[1].after_id == rows[0].id
+    async with world.sessions.begin() as session:  # finished elsewhere, without releasing
+        await session.execute(
+            update(Delivery)
+            .where(Delivery.activity_id == create.id)
+            .values(state=QueueState.DONE, finished_at=world.clock())
+        )
+    assert await world.worker(replace(TEST_CONFIG, sweep_interval=3600)).run_once() == 1
+    assert [r.activity["type"] for r in inbox.received] == ["Update"]
+    assert [r.after_id for r in await world.deliveries()] == [None, None]
+
+
 async def test_the_breaker_opens_probes_and_catches_up_while_other_hosts_flow(
     world: World,
 ) -> None:

@@ -111,14 +111,70 @@ async def test_the_log_takes_every_moderator_action_and_refuses_others(
             await connection.execute(insert, {"action": "purge_all", "at": now})
 
 
+async def test_deliveries_queued_before_0010_keep_their_order_per_object(
+    engine: AsyncEngine, site: Site, passwords: Passwords, now: datetime
+) -> None:
+    """0010 links each queued row to the earlier queued row about its object and inbox,
+    as the claim used to work out; finished rows and other objects wait for nothing."""
+    config = alembic_config()
+
+    def migrate(connection: Connection, target: str) -> None:
+        config.attributes["connection"] = connection
+        if target == "head":
+            command.upgrade(config, target)
+        else:
+            command.downgrade(config, target)
+
+    async with create_sessionmaker(engine).begin() as session:
+        await accounts.register(
+            session, site, passwords, handle="ana", password="correct horse battery", now=now
+        )
+    async with engine.begin() as connection:
+        await connection.run_sync(migrate, "0009")
+        actor = (await connection.execute(text("SELECT id FROM actors"))).scalar_one()
+        for n in range(1, 5):  # a Create, an Update and a Delete of p/1, a Create of p/other
+            await connection.execute(
+                text(
+                    "INSERT INTO outgoing_activities (id, uri, actor_id, object_uri, payload, "
+                    "created_at) VALUES (:n, :uri, :actor, :object, '{}', :at)"
+                ),
+                {"n": n, "uri": f"https://node.test/a/{n}", "actor": actor,
+                 "object": "https://node.test/p/other" if n == 4 else "https://node.test/p/1",
+                 "at": now},
+            )  # fmt: skip
+        rows = [  # (activity, inbox, state)
+            (1, "https://a.example/inbox", "done"),
+            (2, "https://a.example/inbox", "queued"),
+            (3, "https://a.example/inbox", "queued"),
+            (1, "https://b.example/inbox", "queued"),
+            (2, "https://b.example/inbox", "queued"),
+            (4, "https://b.example/inbox", "queued"),
+        ]
+        for row_id, (activity, inbox, state) in enumerate(rows, start=1):
+            await connection.execute(
+                text(
+                    "INSERT INTO deliveries (id, activity_id, inbox, host, object_uri, state, "
+                    "attempts, next_attempt_at, created_at) SELECT :id, :activity, :inbox, "
+                    "'h', object_uri, :state, 0, :at, :at FROM outgoing_activities "
+                    "WHERE id = :activity"
+                ),
+                {"id": row_id, "activity": activity, "inbox": inbox, "state": state, "at": now},
+            )
+        await connection.run_sync(migrate, "head")
+        found = await connection.execute(text("SELECT id, after_id FROM deliveries ORDER BY id"))
+        assert [tuple(row) for row in found] == [
+            (1, None), (2, None), (3, 2), (4, None), (5, 4), (6, None)
+        ]  # fmt: skip
+
+
 async def test_the_newest_migration_can_be_undone_and_redone(engine: AsyncEngine) -> None:
-    """An admin who must roll back a release can: 0009 down to 0007 and up again."""
+    """An admin who must roll back a release can: 0010 down to 0008 and up again."""
     config = alembic_config()
 
     def step(connection: Connection, direction: str) -> None:
         config.attributes["connection"] = connection
         if direction == "down":
-            command.downgrade(config, "0007")
+            command.downgrade(config, "0008")
         else:
             command.upgrade(config, "head")
 
