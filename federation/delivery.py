@@ -13,7 +13,9 @@ puts them there in the transaction that caused them). A worker loops:
    a finished one (``federation.delivery_waits``; every ``sweep_interval`` a
    claim also releases any a concurrent transaction stranded); and per host the
    failure streak, breaker, unreachable mark and the signature standard learnt
-   (``federation.destinations``).
+   (``federation.destinations``);
+4. now and then (``purge_interval``), delete finished rows past keeping
+   (``keep_done``, ``keep_failed``), a bounded batch per turn of the loop.
 
 ``run`` keeps up to ``max_in_flight`` requests going. It goes round whenever a
 request has finished or slots are free: each round is one transaction that
@@ -49,6 +51,7 @@ from federation.delivery_outcomes import Outcome, record
 from federation.delivery_queue import Cache, InFlight, Job, claim
 from federation.delivery_waits import release_stranded
 from federation.destinations import RecentlyHealthy, mark_host_alive
+from federation.outbox import purge_finished
 from federation.sender import SendResult, post_activity
 
 __all__ = ["DeliveryConfig", "DeliveryWorker", "mark_host_alive"]
@@ -84,6 +87,7 @@ class DeliveryWorker:
         self._finished: list[Outcome] = []
         self._claimed_at = -math.inf
         self._swept_at = -math.inf  # last release of stranded waiting rows (loop time)
+        self._purge_at = 0.0  # when the next purge batch is due (loop time; 0: at once)
         self._short = True  # the last claim found fewer rows than it asked for
         self._poked = True  # work queued or rows recorded since the last claim
         self._refill = min(self._config.refill_slots, self._config.max_in_flight)
@@ -115,6 +119,8 @@ class DeliveryWorker:
         watcher.add_done_callback(lambda _: self._signal.set())
         try:
             while True:
+                if not stop.is_set() and asyncio.get_running_loop().time() >= self._purge_at:
+                    await self._purge_batch()
                 wanted = self._wanted(stop)
                 if self._finished or wanted:
                     await self._go_round(wanted)
@@ -213,6 +219,28 @@ class DeliveryWorker:
         for job in jobs:
             self._in_flight.add(job)
         return jobs
+
+    async def _purge_batch(self) -> None:
+        """Delete one batch of finished rows past keeping; the next batch follows on the
+        next turn of the loop while batches come back full (sending goes on between
+        them), then the purge waits ``purge_interval``."""
+        config = self._config
+        now = self._clock()
+        try:
+            async with self._sessions.begin() as session:
+                purged = await purge_finished(
+                    session,
+                    done_before=now - config.keep_done,
+                    failed_before=now - config.keep_failed,
+                    limit=config.purge_batch,
+                )
+        except (SQLAlchemyError, OSError):
+            log.exception("purging finished deliveries failed; trying again later")
+            purged = 0
+        more = purged >= config.purge_batch
+        self._purge_at = asyncio.get_running_loop().time() + (0 if more else config.purge_interval)
+        if purged:
+            log.info("purged %d finished deliveries past keeping", purged, extra={"purged": purged})
 
     def _sweep_due(self) -> bool:
         """Whether this claim first releases stranded waiting rows (every ``sweep_interval``)."""

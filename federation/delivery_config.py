@@ -41,6 +41,10 @@ class DeliveryConfig:
     claim_interval: float = 0.05  # seconds: least time between claims that came back short
     refill_slots: int = 16  # free slots a busy worker waits for before it claims again
     sweep_interval: float = 10.0  # seconds between releases of stranded waiting rows
+    keep_done: timedelta = timedelta(days=7)  # delivered rows kept (to see what went where)
+    keep_failed: timedelta = timedelta(days=30)  # failed rows kept (to see why)
+    purge_interval: float = 600.0  # seconds between purges of rows past keeping
+    purge_batch: int = 2000  # rows deleted per purge transaction
     breaker_threshold: int = 5  # consecutive failures that open a host's breaker
     breaker_base: timedelta = timedelta(seconds=30)  # first open period, doubled per failure
     breaker_max: timedelta = timedelta(minutes=5)  # longest open period: probes at least this often

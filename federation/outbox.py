@@ -180,17 +180,33 @@ def _delivery_row(
 
 
 async def purge_finished(
-    session: AsyncSession, *, done_before: datetime, failed_before: datetime
+    session: AsyncSession, *, done_before: datetime, failed_before: datetime, limit: int = 2000
 ) -> int:
-    """Delete finished deliveries older than their retention, then orphaned activities."""
-    result = await session.execute(
-        delete(Delivery).where(
-            ((Delivery.state == QueueState.DONE) & (Delivery.finished_at < done_before))
-            | ((Delivery.state == QueueState.FAILED) & (Delivery.finished_at < failed_before))
+    """Delete up to ``limit`` finished deliveries past their retention, then activities
+    left without any; how many deliveries. Bounded, so that on SQLite a long backlog of
+    old rows never holds the one writer's lock for long: callers repeat while it is full."""
+    doomed = (
+        select(Delivery.id)
+        .where(
+            Delivery.finished_at < done_before,  # the finished-rows index
+            (Delivery.state == QueueState.DONE) | (Delivery.finished_at < failed_before),
         )
+        .limit(limit)
     )
-    orphaned = ~exists().where(Delivery.activity_id == OutgoingActivity.id)
+    result = await session.execute(
+        delete(Delivery).where(Delivery.id.in_(doomed.scalar_subquery()))
+    )
+    orphaned = (
+        select(OutgoingActivity.id)
+        .where(
+            OutgoingActivity.created_at < done_before,
+            ~exists().where(Delivery.activity_id == OutgoingActivity.id),
+        )
+        .limit(limit)
+    )
     await session.execute(
-        delete(OutgoingActivity).where(orphaned, OutgoingActivity.created_at < done_before)
+        delete(OutgoingActivity)
+        .where(OutgoingActivity.id.in_(orphaned.scalar_subquery()))
+        .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -100,6 +100,7 @@ class OutgoingActivity(Base):
 
 SENDABLE = "state = 'queued' AND after_id IS NULL"
 WAITING = "state = 'queued' AND after_id IS NOT NULL"
+FINISHED = "finished_at IS NOT NULL"
 
 
 class Delivery(Base):
@@ -133,6 +134,13 @@ class Delivery(Base):
             "after_id",
             postgresql_where=text(WAITING),
             sqlite_where=text(WAITING),
+        ),
+        # The purge's: finished rows by age, so it never scans the queue or the table.
+        Index(
+            "ix_delivery_finished",
+            "finished_at",
+            postgresql_where=text(FINISHED),
+            sqlite_where=text(FINISHED),
         ),
     )
 

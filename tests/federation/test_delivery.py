@@ -660,6 +660,37 @@ async def test_purge_removes_finished_rows_past_their_retention(world: World) ->
         assert await session.scalar(select(func.count()).select_from(OutgoingActivity)) == 2
 
 
+async def test_a_running_worker_purges_rows_past_keeping_in_bounded_batches(
+    world: World,
+) -> None:
+    """Before, nothing called the purge: every delivery ever made stayed in the table."""
+    inbox = await world.inbox()
+    inbox.script_for(lambda path, _: path == "/gone", Reply(410))
+    await world.publish([inbox.url("/gone")])
+    await world.publish([inbox.url(f"/old/{n}") for n in range(5)])
+    await world.drain(world.worker())
+    world.clock.advance(days=8)
+    await world.publish([inbox.url("/new")])
+    await world.drain(world.worker())
+    config = replace(TEST_CONFIG, purge_batch=2)  # 5 rows to purge: batches of 2, 2, 1
+    stop = asyncio.Event()
+    running = asyncio.create_task(world.worker(config).run(stop))
+
+    async def purged() -> bool:
+        return len(await world.deliveries()) == 2
+
+    await eventually(purged, "the delivered rows older than a week are purged")
+    stop.set()
+    await running
+    rows = await world.deliveries()
+    assert [(r.inbox.rsplit("/", 1)[1], r.state) for r in rows] == [
+        ("gone", QueueState.FAILED),  # failed rows are kept a month
+        ("new", QueueState.DONE),
+    ]
+    async with world.sessions() as session:  # the old activity went with its last row
+        assert await session.scalar(select(func.count()).select_from(OutgoingActivity)) == 2
+
+
 def test_the_config_refuses_a_lease_shorter_than_two_requests() -> None:
     with pytest.raises(ValueError, match="lease"):
         DeliveryConfig(total_timeout=60.0)
