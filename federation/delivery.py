@@ -86,7 +86,7 @@ class DeliveryWorker:
         self._pending: set[asyncio.Task[Outcome]] = set()
         self._finished: list[Outcome] = []
         self._claimed_at = -math.inf
-        self._swept_at = -math.inf  # last release of stranded waiting rows (loop time)
+        self._sweep_at = 0.0  # when stranded waiting rows are next released (loop time)
         self._purge_at = 0.0  # when the next purge batch is due (loop time; 0: at once)
         self._short = True  # the last claim found fewer rows than it asked for
         self._poked = True  # work queued or rows recorded since the last claim
@@ -245,9 +245,9 @@ class DeliveryWorker:
     def _sweep_due(self) -> bool:
         """Whether this claim first releases stranded waiting rows (every ``sweep_interval``)."""
         time = asyncio.get_running_loop().time()
-        if time - self._swept_at < self._config.sweep_interval:
+        if time < self._sweep_at:
             return False
-        self._swept_at = time
+        self._sweep_at = time + self._config.sweep_interval
         return True
 
     async def _attempt(self, job: Job) -> Outcome:

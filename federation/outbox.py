@@ -194,7 +194,9 @@ async def purge_finished(
         .limit(limit)
     )
     result = await session.execute(
-        delete(Delivery).where(Delivery.id.in_(doomed.scalar_subquery()))
+        delete(Delivery)
+        .where(Delivery.id.in_(doomed.scalar_subquery()))
+        .execution_options(synchronize_session=False)
     )
     orphaned = (
         select(OutgoingActivity.id)
