@@ -2,8 +2,10 @@
 
 Design note: ``http_message_signatures`` 3.0.0 (pinned exactly) resolves the
 components and builds the signature base (``@query-param``, ``sf``/``key``/
-``bs``/``req``, header normalisation), prepares our outgoing signatures and
-provides the algorithm classes. Its ``HTTPMessageVerifier.verify()`` is not used:
+``bs``/``req``, header normalisation), prepares the outgoing signatures that are
+not plain (``federation.rfc9421_plain`` writes the plain ones, our deliveries,
+as fixed text: the library's generic path costs more than an Ed25519 signature)
+and provides the algorithm classes. Its ``HTTPMessageVerifier.verify()`` is not used:
 it reads the wall clock, takes the algorithm from its configuration instead of
 the key, needs a signed ``tag`` to pick one of several signatures, and raises.
 So ``parse_signatures()`` first tells the async caller which ``keyid`` to fetch;
@@ -35,6 +37,7 @@ from http_sf.compat import InnerList, Item
 
 from federation.digests import make_content_digest, verify_content_digest
 from federation.keys import PrivateKey, PublicKey, key_type_name
+from federation.rfc9421_plain import plain_signature_base
 from federation.signature_policy import (
     DEFAULT_REQUIREMENTS,
     DEFAULT_WINDOW,
@@ -187,23 +190,48 @@ def sign_request(
     algorithm: _Algorithm = (
         RSA_V1_5_SHA256 if isinstance(private_key, rsa.RSAPrivateKey) else ED25519
     )
+    alg = algorithm.algorithm_id if include_alg else None
+    until = None if expires is None else int(expires.timestamp())
+    plain = plain_signature_base(
+        method, url, out, covered, label=label, key_id=key_id, created=int(now.timestamp()),
+        alg=alg, expires=until,
+    )  # fmt: skip
+    if plain is not None:
+        base, params = plain.base.encode(), plain.signature_params
+    else:
+        request = HttpRequest(method, url, out)
+        base, params = _library_base(request, covered, algorithm, key_id, now, label, expires, alg)
+    raw = algorithm(private_key=private_key).sign(base)
+    replace_header(out, "Signature-Input", f"{label}={params}")
+    replace_header(out, "Signature", f"{label}=:{base64.b64encode(raw).decode('ascii')}:")
+    return out
+
+
+def _library_base(
+    request: HttpRequest,
+    covered: Sequence[str],
+    algorithm: _Algorithm,
+    key_id: str,
+    now: datetime,
+    label: str,
+    expires: datetime | None,
+    alg: str | None,
+) -> tuple[bytes, str]:
+    """The signature base and params of any request the library can sign."""
     try:
         prepared = HTTPMessageSigner(signature_algorithm=algorithm).prepare(
-            HttpRequest(method, url, out),
+            request,
             key_id=key_id,
             created=now,
             expires=expires,
             label=label,
-            include_alg=include_alg,
+            include_alg=alg is not None,
             covered_component_ids=tuple(covered),
-            use_existing_digest="content-digest" in lower_headers(out),
+            use_existing_digest="content-digest" in lower_headers(request.headers),
         )
     except HTTPMessageSignaturesException as exc:
         raise ValueError(f"cannot sign this request: {exc}") from exc
-    raw = algorithm(private_key=private_key).sign(prepared.signature_base)
-    replace_header(out, "Signature-Input", f"{prepared.label}={prepared.signature_params}")
-    replace_header(out, "Signature", f"{prepared.label}=:{base64.b64encode(raw).decode('ascii')}:")
-    return out
+    return prepared.signature_base, prepared.signature_params
 
 
 def _verify(
