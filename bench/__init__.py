@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.delivery import DeliveryConfig, DeliveryWorker
+from federation.destinations import ED25519, host_of, learn_standards
 from federation.http import Egress, client_session
 from federation.keystore import LocalKeys, local_keys
 from node.storage.engine import create_engine, create_sessionmaker
@@ -70,6 +71,35 @@ def delivery_client(config: DeliveryConfig) -> aiohttp.ClientSession:
 def add_database_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--postgres", action="store_true", help="use PostgreSQL, not SQLite")
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL)
+
+
+# What the simulated nodes are, as the sender learns it (FEP-844e, federation.capabilities).
+PEERS = {
+    "kinfolk": ED25519,  # advertise RFC 9421 with Ed25519, as Kinfolk, Mitra and tootik do
+    "unknown": None,  # advertise nothing, as Lemmy, Mbin or an older Mastodon on first contact
+}
+
+
+def add_peer_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--peers",
+        choices=sorted(PEERS),
+        default="kinfolk",
+        help="kinfolk: the simulated nodes advertise RFC 9421 with Ed25519 and get Ed25519 "
+        "signatures; unknown: they advertise nothing and get draft-cavage RSA signatures "
+        "(ten times the signing CPU). Default: %(default)s",
+    )
+
+
+async def introduce_peers(database: BenchDatabase, inboxes: Sequence[str], peers: str) -> None:
+    """Record what the simulated nodes advertise, as fetching one of their actors would."""
+    standard = PEERS[peers]
+    if standard is None:
+        return
+    engine = database.engine()
+    async with sessions_for(engine).begin() as session:
+        await learn_standards(session, {host_of(inbox): standard for inbox in inboxes})
+    await engine.dispose()
 
 
 @asynccontextmanager

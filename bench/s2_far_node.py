@@ -36,8 +36,10 @@ from bench import (
     BenchDatabase,
     WorkerProcess,
     add_database_arguments,
+    add_peer_arguments,
     bench_database,
     create_actor,
+    introduce_peers,
     percentile,
     report,
     run_scenario,
@@ -53,6 +55,7 @@ from federation.tables import Delivery, QueueState
 ACTOR = "http://node.bench/groups/circle"
 ORDER = {"Create": 0, "Update": 1, "Delete": 2}
 TOTAL_SLOTS = 1024
+SIGNATURES = {"kinfolk": "RFC 9421 Ed25519", "unknown": "draft-cavage RSA-2048"}
 
 
 def activity_for(k: int) -> tuple[dict[str, Any], str]:
@@ -139,6 +142,8 @@ async def run(args: argparse.Namespace) -> None:
     specs = [NodeSpec(latency=args.far_latency)] + [NodeSpec(latency=0.1)] * args.near_nodes
     async with bench_database(args) as database:
         async with FakeFediverse(specs, database.workdir / "nodes.json") as fediverse:
+            inboxes = [fediverse.inbox(node) for node in range(len(specs))]
+            await introduce_peers(database, inboxes, args.peers)
             workers = [
                 await WorkerProcess.start("bench.s2_far_node", database, config)
                 for _ in range(args.workers)
@@ -164,6 +169,7 @@ async def run(args: argparse.Namespace) -> None:
                 "database / worker processes x slots",
                 f"{database.backend} / {args.workers} x {args.concurrency}",
             ),
+            ("peers (--peers): signatures sent", f"{args.peers}: {SIGNATURES[args.peers]}"),
             ("deliveries arrived / expected", f"{len(records):,} / {expected:,} ({left} queued)"),
             ("producing took (enqueue keeps pace?)", f"{producing:.1f} s for {seconds:g} s"),
             ("drain after producing stopped", f"{drain_seconds:.1f} s (at most --drain)"),
@@ -218,6 +224,7 @@ def summarise(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_database_arguments(parser)
+    add_peer_arguments(parser)
     parser.add_argument("--seconds", type=float, default=30.0, help="producing period")
     parser.add_argument("--full", action="store_true", help="the full 120 s")
     parser.add_argument("--rate", type=float, default=20.0, help="activities per second")

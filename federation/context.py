@@ -66,7 +66,7 @@ class Federation:
     _recent: OrderedDict[str, RemoteKey] = field(default_factory=OrderedDict)
 
     _alive: dict[str, float] = field(default_factory=dict)
-    _signs_rfc9421: set[str] = field(default_factory=set)
+    _signs_with: dict[str, str] = field(default_factory=dict)  # host -> RFC 9421 form
     # Accepted activities are committed in shared transactions (group commit).
     inbox_writer: InboxWriter = field(init=False)
     # The admin's federation policy, reloaded every few seconds.
@@ -101,13 +101,13 @@ class Federation:
         self._alive[host] = now
         return True
 
-    def first_rfc9421_from(self, host: str) -> bool:
-        """True the first time (per process) ``host`` signs to us with RFC 9421."""
-        if host in self._signs_rfc9421:
+    def newly_signs_with(self, host: str, standard: str) -> bool:
+        """True the first time (per process) ``host`` signs to us with this RFC 9421 form."""
+        if self._signs_with.get(host) == standard:
             return False
-        if len(self._signs_rfc9421) > KEY_CACHE_SIZE:
-            self._signs_rfc9421.clear()
-        self._signs_rfc9421.add(host)
+        if len(self._signs_with) > KEY_CACHE_SIZE:
+            self._signs_with.clear()
+        self._signs_with[host] = standard
         return True
 
     def _remember(self, key: RemoteKey) -> RemoteKey:

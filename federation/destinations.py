@@ -16,7 +16,12 @@ default ports dropped) gathers what single deliveries cannot see:
 * after ``unreachable_after`` of uninterrupted failure the host is marked
   unreachable and its queued rows fail without being sent; ``mark_host_alive``
   (called by the inbox on a valid signed request from the host) resumes it.
-* which signature standard the host accepted (FEP-844e double-knocking).
+* which signature standard the host accepts (FEP-844e double-knocking):
+  ``cavage`` (it refused RFC 9421), ``rfc9421`` (with the RSA key) or
+  ``ed25519`` (RFC 9421 with the Ed25519 key, a tenth of RSA's signing cost).
+  The evidence is ranked: a host's own answers rule; what it advertises
+  (``generator.implements``) or signs with may raise an unknown or RSA-only
+  standard to Ed25519 but never overrides a refusal.
 
 Rows are locked in host order (``FOR UPDATE`` on PostgreSQL) so two workers
 updating the same hosts serialise instead of deadlocking.
@@ -25,14 +30,14 @@ updating the same hosts serialise instead of deadlocking.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
 from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Insert, Table, bindparam, case, func, null, select, update
+from sqlalchemy import Insert, Table, bindparam, case, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_config import DeliveryConfig
@@ -42,6 +47,7 @@ from node.storage.engine import upsert_into
 log = logging.getLogger("kinfolk.delivery")
 
 RFC9421 = "rfc9421"
+ED25519 = "ed25519"
 CAVAGE = "cavage"
 UNREACHABLE_ERROR = "host unreachable; not sent"
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -169,14 +175,14 @@ async def mark_host_alive(session: AsyncSession, host: str, now: datetime) -> bo
     return True
 
 
-async def learn_rfc9421(session: AsyncSession, hosts: Iterable[str]) -> None:
-    """These hosts signed requests to us with RFC 9421: sign theirs that way first.
+async def learn_standards(session: AsyncSession, standards: Mapping[str, str]) -> None:
+    """Hosts that signed to us, or advertise, RFC 9421 (``standards``: host -> standard).
 
-    Only a host whose standard is still unknown is changed; one that refused
-    RFC 9421 before keeps draft-cavage (it verifies what it signs, perhaps, but
-    told us otherwise).
+    An unknown standard is set; ``rfc9421`` is raised to ``ed25519``; nothing
+    else changes: a host that refused RFC 9421 before keeps draft-cavage (it may
+    verify what it signs, but it told us otherwise).
     """
-    rows = [{"host": host, "signature_standard": RFC9421} for host in sorted(set(hosts))]
+    rows = [{"host": host, "signature_standard": standards[host]} for host in sorted(standards)]
     if rows:
         await session.execute(_learn_upsert(_dialect(session)), rows)
 
@@ -191,8 +197,14 @@ def _learn_upsert(dialect: str) -> Insert:
     return statement.on_conflict_do_update(
         index_elements=[_TABLE.c.host],
         set_={
-            "signature_standard": func.coalesce(
-                _TABLE.c.signature_standard, statement.excluded.signature_standard
+            "signature_standard": case(
+                (_TABLE.c.signature_standard.is_(None), statement.excluded.signature_standard),
+                (
+                    (_TABLE.c.signature_standard == RFC9421)
+                    & (statement.excluded.signature_standard == ED25519),
+                    statement.excluded.signature_standard,
+                ),
+                else_=_TABLE.c.signature_standard,
             )
         },
     )
@@ -210,8 +222,16 @@ def _healthy_upsert(dialect: str) -> Insert:
             "failing_since": None,
             "unreachable_since": None,
             "last_success_at": statement.excluded.last_success_at,
-            "signature_standard": func.coalesce(
-                statement.excluded.signature_standard, _TABLE.c.signature_standard
+            # What a send taught rules, except that an RSA success (a send that
+            # raced the host's upgrade) does not lower a known Ed25519.
+            "signature_standard": case(
+                (statement.excluded.signature_standard.is_(None), _TABLE.c.signature_standard),
+                (
+                    (statement.excluded.signature_standard == RFC9421)
+                    & (_TABLE.c.signature_standard == ED25519),
+                    _TABLE.c.signature_standard,
+                ),
+                else_=statement.excluded.signature_standard,
             ),
             "backoff_until": case(
                 (_TABLE.c.consecutive_failures > 0, null()), else_=_TABLE.c.backoff_until

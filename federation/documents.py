@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from federation import urls
+from federation.capabilities import GENERATOR
 from federation.keys import encode_multikey
 from federation.keystore import LocalKeys
 from federation.vocab import CONTEXT
@@ -79,6 +80,8 @@ def _actor_base(
                 "publicKeyMultibase": keys.ed25519_multibase,
             }
         ],
+        # FEP-844e: peers may sign to us with RFC 9421, Ed25519 included.
+        "generator": GENERATOR,
     }
 
 

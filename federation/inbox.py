@@ -26,6 +26,7 @@ from typing import Any
 
 from federation import rfc9421, signatures
 from federation.context import Federation
+from federation.destinations import ED25519, RFC9421
 from federation.destinations import host_of as delivery_host
 from federation.http import FetchError
 from federation.inbox_writer import InboxRow
@@ -162,6 +163,14 @@ class SignedBy:
 
     key_id: str
     scheme: str
+    algorithm: str = ""
+
+    @property
+    def standard(self) -> str | None:
+        """The RFC 9421 form the signer used, which its host accepts too (FEP-844e)."""
+        if self.scheme != "rfc9421":
+            return None
+        return ED25519 if self.algorithm == "ed25519" else RFC9421
 
 
 async def authenticate(
@@ -190,7 +199,7 @@ async def authenticate(
             result = _verify(federation, scheme, incoming, fresh)
     if isinstance(result, Rejected):
         raise InboxRefusal(401, "bad_signature", result.reason)
-    return SignedBy(key_id, scheme)
+    return SignedBy(key_id, scheme, result.algorithm)
 
 
 async def receive(
@@ -212,12 +221,13 @@ async def receive(
     # A valid signed request proves its host is up: resume sending to it.
     revive = signer.key_id and federation.host_may_be_failing(host)
     # A host that signs RFC 9421 accepts it too (FEP-844e): sign to it that way first.
-    learn = signer.scheme == "rfc9421" and federation.first_rfc9421_from(host)
+    standard = signer.standard
+    learnt = (host, standard) if standard and federation.newly_signs_with(host, standard) else None
     duplicate = await federation.inbox_writer.write(
         InboxRow(
             activity_uri=activity["id"], actor_uri=actor, payload=incoming.body.decode("utf-8"),
             key_id=signer.key_id, received_at=federation.clock(),
-            revive_host=host if revive else None, rfc9421_host=host if learn else None,
+            revive_host=host if revive else None, learnt_standard=learnt,
         )
     )  # fmt: skip
     return Accepted(activity["id"], actor, duplicate=duplicate)

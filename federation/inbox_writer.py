@@ -25,7 +25,7 @@ from typing import Any, cast
 from sqlalchemy import Insert, Table
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.destinations import learn_rfc9421, mark_host_alive
+from federation.destinations import learn_standards, mark_host_alive
 from federation.tables import InboxItem, QueueState
 from node.storage.engine import upsert_into
 
@@ -39,7 +39,8 @@ _TABLE = cast(Table, InboxItem.__table__)
 class InboxRow:
     """One verified activity to queue, and what it taught us of its host.
 
-    ``revive_host`` proved itself alive; ``rfc9421_host`` signs with RFC 9421.
+    ``revive_host`` proved itself alive; ``learnt_standard`` is (host, the RFC 9421
+    form it signs with).
     """
 
     activity_uri: str
@@ -48,7 +49,7 @@ class InboxRow:
     key_id: str
     received_at: datetime
     revive_host: str | None = None
-    rfc9421_host: str | None = None
+    learnt_standard: tuple[str, str] | None = None
 
     def values(self) -> dict[str, Any]:
         return {
@@ -127,7 +128,9 @@ class InboxWriter:
             fresh = set(result.scalars())
             for host in sorted({row.revive_host for row in rows if row.revive_host}):
                 await mark_host_alive(session, host, rows[0].received_at)
-            await learn_rfc9421(session, (row.rfc9421_host for row in rows if row.rfc9421_host))
+            await learn_standards(
+                session, dict(r.learnt_standard for r in rows if r.learnt_standard)
+            )
         return fresh
 
 

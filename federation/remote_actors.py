@@ -17,6 +17,9 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.capabilities import signature_standard_of
+from federation.destinations import host_of as delivery_host
+from federation.destinations import learn_standards
 from federation.keys import PublicKey, decode_multikey, load_public_key_pem, public_key_to_pem
 from federation.tables import ActorKey, KeyAlgorithm, RemoteActor
 from federation.vocab import Malformed, as_list, host_of, id_of, require_uri, type_of
@@ -53,6 +56,7 @@ class ActorDocument:
     followers: str | None
     url: str | None
     keys: tuple[RemoteKey, ...]
+    signature_standard: str | None = None  # the RFC 9421 form its server advertises
 
 
 def _keys(document: dict[str, Any], uri: str) -> tuple[RemoteKey, ...]:
@@ -106,6 +110,7 @@ def parse_actor(document: dict[str, Any]) -> ActorDocument:
         followers=id_of(document.get("followers")),
         url=id_of(document.get("url")),
         keys=_keys(document, uri),
+        signature_standard=signature_standard_of(document),
     )
 
 
@@ -155,6 +160,9 @@ async def store_actor(session: AsyncSession, document: ActorDocument, *, now: da
             )
         )
     await session.flush()
+    if document.signature_standard is not None:
+        inbox_host = delivery_host(document.shared_inbox or document.inbox)
+        await learn_standards(session, {inbox_host: document.signature_standard})
     return actor
 
 

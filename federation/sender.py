@@ -2,18 +2,20 @@
 
 Design note (FEP-844e): every peer we know of accepts draft-cavage
 (``rsa-sha256``, covering ``(request-target) host date digest content-type``,
-as Mastodon expects), and it is the cheaper of the two to sign, so a host whose
-signature standard is unknown gets draft-cavage first. RFC 9421
-(``rsa-v1_5-sha256`` with the actor's RSA key, which every peer can fetch as
-``#main-key``) goes first to hosts known to accept it: those that signed their
-own requests to us with it, or accepted it before. Whichever goes first, a 400,
-401 or 403 is answered at once by the same request signed the other way. The
-result names what was learnt (RFC 9421 accepted, or RFC 9421 refused and
-draft-cavage accepted) so the caller can remember it per host; a plain
-draft-cavage success teaches nothing. Signatures are made in the signing
-threads (``federation.signing_pool``), not on the event loop. Errors are
-values: a network failure or timeout is ``status=None`` with a message, never
-an exception.
+as Mastodon expects), so a host whose signature standard is unknown gets it
+first. RFC 9421 goes first to hosts known to accept it (they signed their own
+requests to us with it, advertise it in ``generator.implements``, or accepted it
+before): signed with the actor's Ed25519 key (its FEP-521a Multikey) where the
+host is known to take ``ed25519``, which costs a tenth of an RSA signature, else
+``rsa-v1_5-sha256`` with the RSA key every peer can fetch as ``#main-key``.
+Whichever goes first, a 400, 401 or 403 is answered at once by the same request
+signed the other way: draft-cavage after RFC 9421, RFC 9421 (RSA) after
+draft-cavage. The result names what was learnt (an RFC 9421 form accepted, or
+RFC 9421 refused and draft-cavage accepted) so the caller can remember it per
+host; a plain draft-cavage success teaches nothing. RSA signatures are made in
+the signing threads (``federation.signing_pool``), not on the event loop.
+Errors are values: a network failure or timeout is ``status=None`` with a
+message, never an exception.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import datetime
 import aiohttp
 
 from federation import rfc9421, signatures
-from federation.destinations import CAVAGE, RFC9421
+from federation.destinations import CAVAGE, ED25519, RFC9421
 from federation.keystore import LocalKeys
 from federation.signature_policy import http_date
 from federation.signing_pool import off_loop
@@ -62,20 +64,31 @@ async def post_activity(
 ) -> SendResult:
     """POST ``body`` to ``inbox`` signed by ``keys``, knocking twice if the host needs it."""
     base = {"Content-Type": CONTENT_TYPE, "User-Agent": user_agent, "Date": http_date(now)}
-    order = (RFC9421, CAVAGE) if standard == RFC9421 else (CAVAGE, RFC9421)
+    first = standard if standard in (RFC9421, ED25519) else CAVAGE
+    order = (first, CAVAGE) if first != CAVAGE else (CAVAGE, RFC9421)
     result = SendResult(None)
     for knock, style in enumerate(order, start=1):
-        sign = rfc9421.sign_request if style == RFC9421 else signatures.sign_request
-        headers = await off_loop(
-            sign, "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
-        )
+        headers = await _signed(style, inbox, base, body, keys, now)
         result = await _post(http, inbox, body, headers, client_timeout)
         if result.ok:
-            learnt = style if style == RFC9421 or knock == 2 else None
+            learnt = style if style != CAVAGE or knock == 2 else None
             return _with(result, learnt, knock)
         if result.status not in REFUSED_SIGNATURE:
             return _with(result, None, knock)
     return _with(result, None, len(order))
+
+
+async def _signed(
+    style: str, inbox: str, base: dict[str, str], body: bytes, keys: LocalKeys, now: datetime
+) -> dict[str, str]:
+    if style == ED25519:
+        return rfc9421.sign_request(
+            "POST", inbox, base, body, key_id=keys.ed25519_key_id, private_key=keys.ed25519, now=now
+        )
+    sign = rfc9421.sign_request if style == RFC9421 else signatures.sign_request
+    return await off_loop(
+        sign, "POST", inbox, base, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
+    )
 
 
 def _with(result: SendResult, standard: str | None, requests: int) -> SendResult:

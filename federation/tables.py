@@ -175,6 +175,7 @@ class Destination(Base):
     backoff_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     unreachable_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    # "rfc9421" once the host accepted an RFC 9421 signature, "cavage" once it refused
-    # one and took draft-cavage instead (FEP-844e double-knocking); None: not yet known.
+    # "rfc9421" (RSA) or "ed25519" once the host accepted, advertised or signed with an
+    # RFC 9421 signature, "cavage" once it refused one and took draft-cavage instead
+    # (FEP-844e double-knocking); None: not yet known. See federation.destinations.
     signature_standard: Mapped[str | None] = mapped_column(String(16), nullable=True)

@@ -32,6 +32,7 @@ EXTENSIONS: dict[str, Any] = {
     "discoverable": "toot:discoverable",
     "suspended": "toot:suspended",
     "featured": {"@id": "toot:featured", "@type": "@id"},
+    "implements": {"@id": "https://w3id.org/fep/844e/implements", "@type": "@id"},
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 

@@ -3,9 +3,10 @@
 Each ``FakeInbox`` is one remote host (``127.0.0.1:PORT``). It verifies every
 request's signature with our own verifiers (``federation.rfc9421`` when it
 carries ``Signature-Input``, else ``federation.signatures``) against the
-sending actor's public key and the test's clock, records it on arrival, and
-answers from a script of ``Reply`` values (then 202). It can refuse RFC 9421
-with 401 (a draft-cavage-only peer, for double-knocking), hold requests until a
+sending actor's public key its ``keyId`` names and the test's clock, records it
+on arrival, and answers from a script of ``Reply`` values (then 202). It can
+refuse a signature standard with 401 (a draft-cavage-only peer, or one that
+takes RFC 9421 with RSA only, for double-knocking), hold requests until a
 number of them are in flight together (proof of concurrency), or hold them
 until a gate opens (a hanging peer, for the killed-worker test).
 """
@@ -21,11 +22,13 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from federation import rfc9421, signatures
 from federation.keys import PublicKey
 from federation.signature_policy import Rejected
 
+_NAMES = {"cavage": "draft-cavage", "rfc9421": "RFC 9421", "ed25519": "RFC 9421 Ed25519"}
 HOLD_DEADLINE = 5.0  # seconds a held request waits at most for its companions
 
 
@@ -42,7 +45,7 @@ class Received:
     """One request as it arrived."""
 
     path: str
-    standard: str  # "rfc9421", "cavage" or "unsigned"
+    standard: str  # "cavage", "rfc9421" (RSA), "ed25519" (RFC 9421) or "unsigned"
     problem: str | None  # why the signature did not verify; None if it did
     key_id: str | None
     content_type: str
@@ -76,12 +79,12 @@ class FakeInbox:
 
     def __init__(
         self,
-        public_key: PublicKey,
+        public_keys: Mapping[str, PublicKey],
         clock: Callable[[], datetime],
         *,
         refuse: str | None = None,
     ) -> None:
-        self.public_key = public_key
+        self.public_keys = public_keys  # by key id
         self.refuse = refuse  # a signature standard answered 401 whatever the signature
         self.received: list[Received] = []
         self.max_concurrent = 0
@@ -168,7 +171,8 @@ class FakeInbox:
     def _verify(
         self, url: str, headers: dict[str, str], body: bytes
     ) -> tuple[str, str | None, str | None]:
-        return verify_signed(url, headers, body, self.public_key, self._clock(), self.refuse)
+        key = self.public_keys.get(signed_key_id(headers) or "")
+        return verify_signed(url, headers, body, key, self._clock(), self.refuse)
 
 
 def signed_key_id(headers: Mapping[str, str]) -> str | None:
@@ -197,13 +201,14 @@ def verify_signed(
     standard = "rfc9421" if "signature-input" in lowered else "cavage"
     if standard == "cavage" and "signature" not in lowered:
         return "unsigned", "request is not signed", None
+    if standard == "rfc9421" and isinstance(key, ed25519.Ed25519PublicKey):
+        standard = "ed25519"
     if refuse == standard:
-        name = "RFC 9421" if standard == "rfc9421" else "draft-cavage"
-        return standard, f"{name} signatures are not accepted here", None
+        return standard, f"{_NAMES[standard]} signatures are not accepted here", None
     key_id = signed_key_id(headers)
     if key is None:
         return standard, f"the key {key_id} could not be fetched", key_id
-    verify = rfc9421.verify_request if standard == "rfc9421" else signatures.verify_request
+    verify = signatures.verify_request if standard == "cavage" else rfc9421.verify_request
     return standard, _problem(verify("POST", url, headers, body, key=key, now=now)), key_id
 
 

@@ -22,8 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation import delivery_queue
 from federation.delivery import DeliveryConfig, DeliveryWorker, mark_host_alive
-from federation.destinations import host_of, learn_rfc9421
+from federation.destinations import host_of, learn_standards
 from federation.http import Egress, client_session
+from federation.keys import PublicKey
 from federation.keystore import LocalKeys, local_keys
 from federation.outbox import enqueue, purge_finished
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
@@ -61,7 +62,11 @@ class World:
         return DeliveryWorker(self.sessions, self.http, self.clock, config)
 
     async def inbox(self, *, refuse: str | None = None) -> FakeInbox:
-        inbox = FakeInbox(self.keys.rsa.public_key(), self.clock, refuse=refuse)
+        keys: dict[str, PublicKey] = {
+            self.keys.rsa_key_id: self.keys.rsa.public_key(),
+            self.keys.ed25519_key_id: self.keys.ed25519.public_key(),
+        }
+        inbox = FakeInbox(keys, self.clock, refuse=refuse)
         await inbox.start()
         self.inboxes.append(inbox)
         return inbox
@@ -293,9 +298,9 @@ async def test_a_410_fails_at_once_and_is_never_retried(world: World) -> None:
     assert (await world.destination(inbox)).consecutive_failures == 0
 
 
-async def _known_for_rfc9421(world: World, inbox: FakeInbox) -> None:
+async def _known_for_rfc9421(world: World, inbox: FakeInbox, standard: str = "rfc9421") -> None:
     async with world.sessions.begin() as session:
-        await learn_rfc9421(session, [inbox.host])
+        await learn_standards(session, {inbox.host: standard})
 
 
 async def test_a_host_known_for_rfc9421_gets_it_first(world: World) -> None:
@@ -326,6 +331,56 @@ async def test_a_host_refusing_rfc9421_gets_draft_cavage_and_it_is_remembered(
     await world.publish([inbox.url()])
     assert await world.drain(world.worker()) == 1
     assert [r.standard for r in inbox.received[2:]] == ["cavage"]
+
+
+async def test_a_host_known_for_ed25519_gets_an_ed25519_rfc9421_signature(world: World) -> None:
+    inbox = await world.inbox()
+    await _known_for_rfc9421(world, inbox, "ed25519")
+    await world.publish([inbox.url()])
+    assert await world.drain(world.worker()) == 1
+    [request] = inbox.received
+    assert (request.standard, request.status, request.key_id) == (
+        "ed25519", 202, world.keys.ed25519_key_id,
+    )  # fmt: skip
+    assert request.verified, request.problem
+    assert (await world.destination(inbox)).signature_standard == "ed25519"
+
+
+async def test_a_host_refusing_ed25519_gets_draft_cavage_and_it_is_remembered(
+    world: World,
+) -> None:
+    inbox = await world.inbox(refuse="ed25519")
+    await _known_for_rfc9421(world, inbox, "ed25519")
+    await world.publish([inbox.url()])
+    assert await world.drain(world.worker()) == 1
+    assert [(r.standard, r.status) for r in inbox.received] == [("ed25519", 401), ("cavage", 202)]
+    assert (await world.destination(inbox)).signature_standard == "cavage"
+    # What the host advertises later does not outrank its refusal.
+    await _known_for_rfc9421(world, inbox, "ed25519")
+    await world.publish([inbox.url()])
+    assert await world.drain(world.worker()) == 1
+    assert [r.standard for r in inbox.received[2:]] == ["cavage"]
+
+
+@pytest.mark.parametrize(
+    ("known", "learnt", "result"),
+    [
+        (None, "rfc9421", "rfc9421"),
+        (None, "ed25519", "ed25519"),
+        ("rfc9421", "ed25519", "ed25519"),
+        ("ed25519", "rfc9421", "ed25519"),
+        ("cavage", "rfc9421", "cavage"),
+        ("cavage", "ed25519", "cavage"),
+    ],
+)
+async def test_what_a_host_signs_with_or_advertises_only_raises_its_standard(
+    world: World, known: str | None, learnt: str, result: str
+) -> None:
+    inbox = await world.inbox()
+    async with world.sessions.begin() as session:
+        session.add(Destination(host=inbox.host, signature_standard=known))
+    await _known_for_rfc9421(world, inbox, learnt)
+    assert (await world.destination(inbox)).signature_standard == result
 
 
 async def test_a_host_refusing_draft_cavage_gets_rfc9421_and_it_is_remembered(

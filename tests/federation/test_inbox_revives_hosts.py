@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation import rfc9421, signatures
 from federation.inbox import Incoming, receive
-from federation.keys import generate_rsa_key
+from federation.keys import PrivateKey, generate_ed25519_key, generate_rsa_key
 from federation.remote_actors import ActorDocument, RemoteKey, store_actor
 from federation.runtime import federation_runtime
 from federation.tables import Destination
@@ -23,16 +25,19 @@ PEER = "https://peer.example:443/users/pat"  # a default port spelled out, as so
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 
 
-async def _peer_key(sessions: async_sessionmaker[AsyncSession]) -> RSAPrivateKey:
-    key = generate_rsa_key()
+async def _peer_keys(
+    sessions: async_sessionmaker[AsyncSession],
+) -> tuple[RSAPrivateKey, Ed25519PrivateKey]:
+    key, ed_key = generate_rsa_key(), generate_ed25519_key()
     async with sessions.begin() as session:
         document = ActorDocument(
             uri=PEER, kind=ActorKind.PERSON, handle="pat", display_name="", summary="",
             inbox=f"{PEER}/inbox", shared_inbox=None, outbox=None, followers=None, url=None,
-            keys=(RemoteKey(f"{PEER}#main-key", PEER, key.public_key()),),
+            keys=(RemoteKey(f"{PEER}#main-key", PEER, key.public_key()),
+                  RemoteKey(f"{PEER}#ed25519-key", PEER, ed_key.public_key())),
         )  # fmt: skip
         await store_actor(session, document, now=NOW)
-    return key
+    return key, ed_key
 
 
 def _like(n: int) -> bytes:
@@ -43,14 +48,20 @@ def _like(n: int) -> bytes:
 async def test_a_request_signed_with_rfc9421_marks_its_host_as_accepting_it(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    key = await _peer_key(sessions)
+    key, ed_key = await _peer_keys(sessions)
     inbox = f"{settings.base_url}/inbox"
+    steps: list[tuple[Callable[..., dict[str, str]], str, PrivateKey, str | None]] = [
+        (signatures.sign_request, "main-key", key, None),
+        (rfc9421.sign_request, "main-key", key, "rfc9421"),
+        (rfc9421.sign_request, "ed25519-key", ed_key, "ed25519"),
+        (rfc9421.sign_request, "main-key", key, "ed25519"),  # RSA again does not lower it
+    ]
     async with federation_runtime(settings, sessions, lambda: NOW) as runtime:
-        for n, sign in enumerate((signatures.sign_request, rfc9421.sign_request)):
+        for n, (sign, key_name, private_key, expected) in enumerate(steps):
             body = _like(n)
             headers = sign(
                 "POST", inbox, {"Content-Type": "application/activity+json"}, body,
-                key_id=f"{PEER}#main-key", private_key=key, now=NOW,
+                key_id=f"{PEER}#{key_name}", private_key=private_key, now=NOW,
             )  # fmt: skip
             await receive(
                 runtime.federation,
@@ -59,7 +70,7 @@ async def test_a_request_signed_with_rfc9421_marks_its_host_as_accepting_it(
             async with sessions() as session:
                 destination = await session.get(Destination, "peer.example")
             learnt = None if destination is None else destination.signature_standard
-            assert learnt == (None if sign is signatures.sign_request else "rfc9421")
+            assert learnt == expected, (n, key_name)
 
 
 async def test_a_signed_request_revives_its_host_even_with_a_default_port(

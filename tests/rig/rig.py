@@ -23,6 +23,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import Select, delete
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Executable
 
 from federation.delivery import DeliveryConfig
 from federation.keystore import LocalKeys, local_keys
@@ -171,6 +172,12 @@ async def count(node: RigNode, statement: Select[Any]) -> int:
     """Run a counting query against a node's database."""
     async with database_of(node) as session:
         return await session.scalar(statement) or 0
+
+
+async def rows_of(node: RigNode, statement: Executable) -> list[tuple[Any, ...]]:
+    """Run a query against a node's database; its rows as tuples."""
+    async with database_of(node) as session:
+        return [tuple(row) for row in await session.execute(statement)]
 
 
 async def rotate_keys(node: RigNode, handle: str) -> None:

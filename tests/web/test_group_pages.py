@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.capabilities import signature_standard_of
 from federation.http import FetchError, FetchErrorKind
 from node import federation_rules
 from node.groups import RuleInput
@@ -152,6 +153,8 @@ async def test_a_groups_page_for_browsers_and_json_for_activitypub(
     document = await response.json()
     assert document["type"] == "Group"
     assert document["preferredUsername"] == "grief-circle"
+    # FEP-844e: peers learn that we take RFC 9421 signatures, Ed25519 ones included.
+    assert signature_standard_of(document) == "ed25519"
 
     await sign_in(client, "ana")
     _, as_member = await page(client, "/groups/grief-circle")
