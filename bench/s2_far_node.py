@@ -37,6 +37,7 @@ from bench import (
     WorkerProcess,
     add_database_arguments,
     add_peer_arguments,
+    autovacuum_stand_in,
     bench_database,
     create_actor,
     introduce_peers,
@@ -148,15 +149,16 @@ async def run(args: argparse.Namespace) -> None:
                 await WorkerProcess.start("bench.s2_far_node", database, config)
                 for _ in range(args.workers)
             ]
-            producing = time.monotonic()
-            committed, producer_cpu = await produce(database, fediverse, args.rate, seconds)
-            produced_at = time.monotonic()
-            producing = produced_at - producing
+            async with autovacuum_stand_in(database) as vacuuming:
+                producing = time.monotonic()
+                committed, producer_cpu = await produce(database, fediverse, args.rate, seconds)
+                produced_at = time.monotonic()
+                producing = produced_at - producing
 
-            async def drained() -> bool:
-                return await queued(database) == 0
+                async def drained() -> bool:
+                    return await queued(database) == 0
 
-            await wait_until(drained, deadline=produced_at + args.drain, poll=0.1)
+                await wait_until(drained, deadline=produced_at + args.drain, poll=0.1)
             drain_seconds = time.monotonic() - produced_at
             left = await queued(database)
             worker_cpu = sum([await w.stop() for w in workers])
@@ -170,6 +172,7 @@ async def run(args: argparse.Namespace) -> None:
                 f"{database.backend} / {args.workers} x {args.concurrency}",
             ),
             ("peers (--peers): signatures sent", f"{args.peers}: {SIGNATURES[args.peers]}"),
+            ("PostgreSQL autovacuum", vacuuming),
             ("deliveries arrived / expected", f"{len(records):,} / {expected:,} ({left} queued)"),
             ("producing took (enqueue keeps pace?)", f"{producing:.1f} s for {seconds:g} s"),
             ("drain after producing stopped", f"{drain_seconds:.1f} s (at most --drain)"),

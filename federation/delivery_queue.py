@@ -2,7 +2,11 @@
 
 Design note: a claimed row stays ``queued`` with ``claimed_until`` set; nobody
 else claims it until that lease runs out, so a worker killed mid-batch loses
-nothing and at most re-sends what it had in flight. A claim first picks ids:
+nothing and at most re-sends what it had in flight. The lease also moves the
+row's due time to its end: rows in flight would otherwise stay first in due
+order, and every claim would walk past all of them (a thousand, with a
+thousand slots; on PostgreSQL each a heap fetch). If the worker dies, the row
+falls due again exactly when its lease runs out. A claim first picks ids:
 among the ``claim_window`` longest-due rows that are not leased, not waiting
 for an earlier row about their object (``federation.delivery_waits``: Create
 before Update before Delete, however many requests are in flight) and whose
@@ -274,7 +278,10 @@ _LOCK = _lock()
 _LEASE = (
     update(_DELIVERIES)
     .where(_COLUMNS.id.in_(bindparam("ids", expanding=True)))
-    .values(claimed_until=bindparam("until", type_=_COLUMNS.claimed_until.type))
+    .values(
+        claimed_until=bindparam("until", type_=_COLUMNS.claimed_until.type),
+        next_attempt_at=bindparam("until", type_=_COLUMNS.next_attempt_at.type),
+    )
     .returning(_COLUMNS.id, _COLUMNS.inbox, _COLUMNS.host, _COLUMNS.attempts, _COLUMNS.activity_id)
 )
 

@@ -168,7 +168,7 @@ async def test_deliveries_queued_before_0010_keep_their_order_per_object(
 
 
 async def test_the_newest_migration_can_be_undone_and_redone(engine: AsyncEngine) -> None:
-    """An admin who must roll back a release can: 0011 down to 0008 and up again."""
+    """An admin who must roll back a release can: 0012 down to 0008 and up again."""
     config = alembic_config()
 
     def step(connection: Connection, direction: str) -> None:
@@ -184,3 +184,26 @@ async def test_the_newest_migration_can_be_undone_and_redone(engine: AsyncEngine
     assert await pending_revisions(engine) == []
     async with engine.connect() as connection:
         assert await connection.run_sync(schema_differences) == []
+
+
+@pytest.mark.parametrize(
+    "backend", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True
+)
+async def test_postgresql_vacuums_the_queue_tables_early(engine: AsyncEngine) -> None:
+    """0012: the queue tables ask PostgreSQL's autovacuum to come after 5,000 dead rows
+    (SQLite keeps no dead row versions; the migration leaves it alone)."""
+    async with engine.connect() as connection:
+        found = await connection.execute(
+            text(
+                "SELECT relname, reloptions FROM pg_class WHERE oid IN "
+                "(to_regclass('deliveries'), to_regclass('inbox_items')) ORDER BY relname"
+            )
+        )
+        expected = [
+            "autovacuum_vacuum_scale_factor=0",
+            "autovacuum_vacuum_threshold=5000",
+            "autovacuum_vacuum_cost_delay=0",
+        ]
+        assert [(name, sorted(options)) for name, options in found] == [
+            ("deliveries", sorted(expected)), ("inbox_items", sorted(expected))
+        ]  # fmt: skip
