@@ -637,6 +637,9 @@ async def test_a_worker_killed_mid_batch_loses_nothing_and_repeats_only_its_in_f
     slow.gate.set()
     rows = await world.deliveries()
     assert sum(r.claimed_until is not None for r in rows) == len(in_flight)
+    # Rows in flight leave due order until their lease ends: claims never walk past them.
+    leased = [r for r in rows if r.claimed_until is not None]
+    assert all(r.next_attempt_at == r.claimed_until for r in leased)
 
     world.clock.advance(seconds=TEST_CONFIG.lease.total_seconds() - 1)
     survivor = world.worker()
