@@ -17,8 +17,16 @@ the configuration README.md recommends for such a node: 1,024 slots in all, in
 one worker process on SQLite (one writer: more processes queue for it) and in
 two on PostgreSQL (one process's event loop is then the limit).
 
+Signatures: by default the simulated nodes are Kinfolk nodes (``--peers
+kinfolk``): they advertise RFC 9421 with Ed25519 (FEP-844e), as fetching one of
+their actors would teach the sender, so each delivery is signed with Ed25519.
+``--peers unknown`` makes them nodes that advertise nothing (Lemmy, Mbin, an
+older Mastodon): draft-cavage RSA-2048, ten times the signing CPU. On
+PostgreSQL, where the server's autovacuum is off (as on our machines), the run
+vacuums the queue tables once a minute in its stead (``autovacuum_stand_in``).
+
 ``python -m bench.s2_far_node [--postgres] [--seconds 30 | --full] [--workers N]
-[--concurrency SLOTS_PER_WORKER]``
+[--concurrency SLOTS_PER_WORKER] [--peers kinfolk|unknown]``
 """
 
 from __future__ import annotations

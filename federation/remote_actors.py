@@ -160,9 +160,11 @@ async def store_actor(session: AsyncSession, document: ActorDocument, *, now: da
             )
         )
     await session.flush()
-    if document.signature_standard is not None:
-        inbox_host = delivery_host(document.shared_inbox or document.inbox)
-        await learn_standards(session, {inbox_host: document.signature_standard})
+    # What a server advertises is learnt for its own host only: an actor whose inbox
+    # is elsewhere cannot speak for that other server.
+    host = delivery_host(document.uri)
+    if document.signature_standard is not None and delivery_host(document.inbox) == host:
+        await learn_standards(session, {host: document.signature_standard})
     return actor
 
 

@@ -73,3 +73,19 @@ async def test_storing_an_advertising_actor_teaches_its_inbox_host(
     async with sessions() as session:
         destination = await session.get_one(Destination, "peer.example")
     assert destination.signature_standard == "ed25519"
+
+
+async def test_an_actor_cannot_speak_for_another_servers_inbox(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    document = ActorDocument(
+        uri="https://evil.example/users/eve", kind=ActorKind.PERSON, handle="eve",
+        display_name="", summary="", inbox="https://victim.example/inbox",
+        shared_inbox=None, outbox=None, followers=None, url=None,
+        keys=(), signature_standard="ed25519",
+    )  # fmt: skip
+    async with sessions.begin() as session:
+        await store_actor(session, document, now=NOW)
+    async with sessions() as session:
+        assert await session.get(Destination, "victim.example") is None
+        assert await session.get(Destination, "evil.example") is None
