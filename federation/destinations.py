@@ -37,7 +37,7 @@ from functools import cache
 from typing import cast
 from urllib.parse import urlsplit
 
-from sqlalchemy import Insert, Table, bindparam, case, null, select, update
+from sqlalchemy import Case, ColumnElement, Insert, Table, bindparam, case, null, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_config import DeliveryConfig
@@ -197,16 +197,21 @@ def _learn_upsert(dialect: str) -> Insert:
     return statement.on_conflict_do_update(
         index_elements=[_TABLE.c.host],
         set_={
-            "signature_standard": case(
-                (_TABLE.c.signature_standard.is_(None), statement.excluded.signature_standard),
-                (
-                    (_TABLE.c.signature_standard == RFC9421)
-                    & (statement.excluded.signature_standard == ED25519),
-                    statement.excluded.signature_standard,
-                ),
-                else_=_TABLE.c.signature_standard,
+            # A claim fills in what is unknown and may raise RSA to Ed25519, nothing more.
+            "signature_standard": _standard_after(
+                _TABLE.c.signature_standard, statement.excluded.signature_standard
             )
         },
+    )
+
+
+def _standard_after(ruling: ColumnElement[str], other: ColumnElement[str]) -> Case[str]:
+    """``ruling`` evidence of a host's signature standard, unless it has none, or says
+    only RFC 9421 with RSA where ``other`` knows the host takes Ed25519."""
+    return case(
+        (ruling.is_(None), other),
+        ((ruling == RFC9421) & (other == ED25519), other),
+        else_=ruling,
     )
 
 
@@ -224,14 +229,8 @@ def _healthy_upsert(dialect: str) -> Insert:
             "last_success_at": statement.excluded.last_success_at,
             # What a send taught rules, except that an RSA success (a send that
             # raced the host's upgrade) does not lower a known Ed25519.
-            "signature_standard": case(
-                (statement.excluded.signature_standard.is_(None), _TABLE.c.signature_standard),
-                (
-                    (statement.excluded.signature_standard == RFC9421)
-                    & (_TABLE.c.signature_standard == ED25519),
-                    _TABLE.c.signature_standard,
-                ),
-                else_=statement.excluded.signature_standard,
+            "signature_standard": _standard_after(
+                statement.excluded.signature_standard, _TABLE.c.signature_standard
             ),
             "backoff_until": case(
                 (_TABLE.c.consecutive_failures > 0, null()), else_=_TABLE.c.backoff_until
