@@ -62,11 +62,23 @@ class QueueState(enum.StrEnum):
     FAILED = "failed"
 
 
+PROCESSED = "processed_at IS NOT NULL"
+
+
 class InboxItem(Base):
     """An accepted (verified, 202-answered) incoming activity awaiting processing."""
 
     __tablename__ = "inbox_items"
-    __table_args__ = (Index("ix_inbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_inbox_due", "state", "next_attempt_at"),
+        # The retention purge's: processed items by age (federation.inbox_retention).
+        Index(
+            "ix_inbox_processed",
+            "processed_at",
+            postgresql_where=text(PROCESSED),
+            sqlite_where=text(PROCESSED),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # Unique: a second delivery of the same activity is acknowledged and dropped.

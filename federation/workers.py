@@ -16,6 +16,7 @@ import logging
 from federation.context import Federation
 from federation.delivery import DeliveryWorker
 from federation.dispatch import dispatch_once
+from federation.inbox_retention import DEFAULT_RETENTION, InboxRetention, purge_processed
 from federation.processing import process_once
 
 log = logging.getLogger("kinfolk.workers")
@@ -30,9 +31,16 @@ class Queue(enum.StrEnum):
 
 
 class NodeWorkers:
-    def __init__(self, federation: Federation, delivery: DeliveryWorker) -> None:
+    def __init__(
+        self,
+        federation: Federation,
+        delivery: DeliveryWorker,
+        retention: InboxRetention = DEFAULT_RETENTION,
+    ) -> None:
         self._federation = federation
         self._delivery = delivery
+        self._retention = retention
+        self._purge_at = 0.0  # loop time of the next purge of processed inbox items
 
     async def dispatch_and_process(self) -> int:
         fed = self._federation
@@ -57,6 +65,8 @@ class NodeWorkers:
     async def _inbox_loop(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
+                if asyncio.get_running_loop().time() >= self._purge_at:
+                    await self._purge_batch()
                 busy = await self.dispatch_and_process()
             except Exception:
                 # A bug in one pass must not stop the node's federation for good.
@@ -65,3 +75,17 @@ class NodeWorkers:
             if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), IDLE_SLEEP)
+
+    async def _purge_batch(self) -> None:
+        """Delete one batch of processed items past keeping; the next follows on the
+        next turn while batches come back full, then the purge waits its interval."""
+        fed, retention = self._federation, self._retention
+        # Set first: a failing purge (logged by the loop) waits its interval too.
+        self._purge_at = asyncio.get_running_loop().time() + retention.interval
+        async with fed.sessions.begin() as session:
+            purged = await purge_processed(session, now=fed.clock(), retention=retention)
+        if purged >= retention.batch:
+            self._purge_at = 0.0
+        if purged:
+            log.info("purged %d processed inbox items past keeping", purged,
+                     extra={"purged": purged})  # fmt: skip
