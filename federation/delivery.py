@@ -52,6 +52,7 @@ from federation.delivery_queue import Cache, InFlight, Job, claim
 from federation.delivery_waits import release_stranded
 from federation.destinations import RecentlyHealthy, mark_host_alive
 from federation.outbox import purge_finished
+from federation.retention import next_purge
 from federation.sender import SendResult, post_activity
 
 __all__ = ["DeliveryConfig", "DeliveryWorker", "mark_host_alive"]
@@ -237,8 +238,10 @@ class DeliveryWorker:
         except (SQLAlchemyError, OSError):
             log.exception("purging finished deliveries failed; trying again later")
             purged = 0
-        more = purged >= config.purge_batch
-        self._purge_at = asyncio.get_running_loop().time() + (0 if more else config.purge_interval)
+        self._purge_at = next_purge(
+            asyncio.get_running_loop().time(), purged,
+            batch=config.purge_batch, interval=config.purge_interval,
+        )  # fmt: skip
         if purged:
             log.info("purged %d finished deliveries past keeping", purged, extra={"purged": purged})
 

@@ -9,8 +9,7 @@ cannot replay an older request: its signature's date is refused after 65
 minutes. After that the raw payload goes: it holds other people's words, and a
 peer-support node keeps no more of them than it needs (what was accepted lives
 on as posts, replies and follows, which have their own deletion rules). Purging
-is bounded like the delivery purge, so on SQLite it never holds the one
-writer's lock for long; the inbox loop repeats it while batches come back full.
+is bounded and paced like the delivery purge (``federation.retention``).
 """
 
 from __future__ import annotations
@@ -18,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.tables import InboxItem, QueueState
+from federation.retention import past_keeping
+from federation.tables import InboxItem
 
 
 @dataclass(frozen=True)
@@ -41,15 +41,11 @@ async def purge_processed(
     session: AsyncSession, *, now: datetime, retention: InboxRetention
 ) -> int:
     """Delete up to ``retention.batch`` processed items past keeping; how many."""
-    doomed = (
-        select(InboxItem.id)
-        .where(
-            InboxItem.processed_at < now - retention.keep_done,  # the processed-items index
-            (InboxItem.state == QueueState.DONE)
-            | (InboxItem.processed_at < now - retention.keep_failed),
-        )
-        .limit(retention.batch)
-    )
+    doomed = past_keeping(
+        InboxItem.id, InboxItem.state, InboxItem.processed_at,
+        done_before=now - retention.keep_done, failed_before=now - retention.keep_failed,
+        limit=retention.batch,
+    )  # fmt: skip
     result = await session.execute(
         delete(InboxItem)
         .where(InboxItem.id.in_(doomed.scalar_subquery()))

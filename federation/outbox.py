@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.delivery_waits import last_queued, release_stranded
 from federation.destinations import UNREACHABLE_ERROR, host_of
+from federation.retention import past_keeping
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
 from node.federation_policy import decide
 from node.federation_rules import policy_for_hosts
@@ -183,16 +184,12 @@ async def purge_finished(
     session: AsyncSession, *, done_before: datetime, failed_before: datetime, limit: int = 2000
 ) -> int:
     """Delete up to ``limit`` finished deliveries past their retention, then activities
-    left without any; how many deliveries. Bounded, so that on SQLite a long backlog of
-    old rows never holds the one writer's lock for long: callers repeat while it is full."""
-    doomed = (
-        select(Delivery.id)
-        .where(
-            Delivery.finished_at < done_before,  # the finished-rows index
-            (Delivery.state == QueueState.DONE) | (Delivery.finished_at < failed_before),
-        )
-        .limit(limit)
-    )
+    left without any; how many deliveries (``federation.retention``: callers repeat
+    while it is full)."""
+    doomed = past_keeping(
+        Delivery.id, Delivery.state, Delivery.finished_at,
+        done_before=done_before, failed_before=failed_before, limit=limit,
+    )  # fmt: skip
     result = await session.execute(
         delete(Delivery)
         .where(Delivery.id.in_(doomed.scalar_subquery()))

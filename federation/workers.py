@@ -18,6 +18,7 @@ from federation.delivery import DeliveryWorker
 from federation.dispatch import dispatch_once
 from federation.inbox_retention import DEFAULT_RETENTION, InboxRetention, purge_processed
 from federation.processing import process_once
+from federation.retention import next_purge
 
 log = logging.getLogger("kinfolk.workers")
 
@@ -84,8 +85,8 @@ class NodeWorkers:
         self._purge_at = asyncio.get_running_loop().time() + retention.interval
         async with fed.sessions.begin() as session:
             purged = await purge_processed(session, now=fed.clock(), retention=retention)
-        if purged >= retention.batch:
-            self._purge_at = 0.0
+        now = asyncio.get_running_loop().time()
+        self._purge_at = next_purge(now, purged, batch=retention.batch, interval=retention.interval)
         if purged:
             log.info("purged %d processed inbox items past keeping", purged,
                      extra={"purged": purged})  # fmt: skip
