@@ -17,6 +17,7 @@ from federation.http import FetchError
 from federation.tables import Delivery, InboxItem
 from node.storage.models import Post
 from tests.api_client import Member
+from tests.rig.crawl import ANONYMOUS, crawl, member_of, node_signing
 from tests.rig.rig import Rig, RigNode, count
 from web.keys import FEDERATION
 
@@ -125,3 +126,41 @@ async def test_a_private_group_is_seen_only_by_its_members_nodes(rig: Rig) -> No
     assert await count(b, deliveries) == 0
     assert await count(c, select(func.count()).select_from(InboxItem)) == 0
     assert await count(c, select(func.count()).select_from(Post)) == 0
+
+
+async def test_a_private_conversation_is_found_by_no_crawl_of_any_node(rig: Rig) -> None:
+    """Every node crawled — the group's, the author's and a third — as an anonymous
+    visitor, a member of that node outside the group, and another node signing: no word
+    of the group's conversation, while its members read it on both member nodes."""
+    a, b, c = [await rig.add_node(name) for name in ("alpha", "beta", "gamma")]
+    mo, al = await a.member("mo"), await a.member("al")
+    bea, bo, cy = await b.member("bea"), await b.member("bo"), await c.member("cy")
+    await a.api.create_group(mo, "haven", visibility="private", join_policy="approval",
+                             description="A safe place.")  # fmt: skip
+    haven = f"haven@{a.domain}"
+    (await b.api.call("POST", f"/api/v1/groups/{haven}/join", as_=bea)).expect(200)
+    await rig.settle()
+    (await a.api.call("POST", f"/api/v1/groups/haven/members/bea@{b.domain}/approve", as_=mo)
+     ).expect(200)  # fmt: skip
+    await rig.settle()
+    thread = await b.api.post(bea, haven, "The words only we share", title="Our secret title")
+    await rig.settle()
+    [on_a] = (await a.api.call("GET", "/api/v1/groups/haven/posts", as_=mo)).expect(200)["items"]
+    await a.api.reply(mo, on_a["id"], "And the answer only we read")
+    await rig.settle()
+    secrets = ["The words only we share", "Our secret title", "And the answer only we read"]
+
+    seeds = [thread["uri"], on_a["uri"], f"/posts/{on_a['id']}", f"/posts/{thread['id']}"]
+    handles = [haven, f"bea@{b.domain}", f"mo@{a.domain}"]
+    # The crawl finds the conversation where it may: its members, on both member nodes.
+    for node, member in ((a, mo), (b, bea)):
+        found = await crawl(node, member_of(member), seeds=seeds, handles=handles)
+        assert len({leak.split("'")[1] for leak in found.leaks(secrets)}) == len(secrets)
+    for node, visitors in (
+        (a, [ANONYMOUS, member_of(al), node_signing(c)]),
+        (b, [ANONYMOUS, member_of(bo), node_signing(c)]),
+        (c, [ANONYMOUS, member_of(cy), node_signing(b)]),
+    ):
+        for visitor in visitors:
+            found = await crawl(node, visitor, seeds=seeds, handles=handles)
+            assert found.leaks(secrets) == []
