@@ -59,6 +59,7 @@ from node.storage.models import (
     Visibility,
 )
 from node.suspensions import suspended_among
+from node.views import PostView
 
 log = logging.getLogger("kinfolk.dispatch")
 
@@ -170,6 +171,14 @@ def _addressing(group: Group, group_actor: Actor) -> dict[str, Any]:
     return {"to": [group_actor.uri], "cc": [followers]}
 
 
+def _post_document(view: PostView, kind: str) -> dict[str, Any]:
+    if kind == "Delete":
+        return {"id": view.uri, "type": "Tombstone"}
+    document = object_from_post(view)
+    document.pop("@context", None)
+    return document
+
+
 async def _post_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
     post = await session.get(Post, event.subject_id)
     if post is None:
@@ -178,11 +187,7 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
     group_actor = await session.get_one(Actor, group.actor_id)
     author = await session.get_one(Actor, post.author_id)
     kind = _POST_ACTIVITY[EventKind(event.kind)]
-    if kind == "Delete":
-        document: dict[str, Any] = {"id": post.uri, "type": "Tombstone"}
-    else:
-        document = object_from_post(await posts.view_for_federation(session, post))
-        document.pop("@context", None)
+    document = _post_document(await posts.view_for_federation(session, post), kind)
     address = _addressing(group, group_actor)
     if post.local:
         activity = _activity(site, now, kind, author, document, audience=group_actor.uri, **address)
@@ -191,14 +196,59 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
         activity = {"@context": AS_CONTEXT, "id": given or f"{post.uri}#{kind.lower()}",
                     "type": kind, "actor": author.uri, "object": document,
                     "audience": group_actor.uri, **address}  # fmt: skip
-    members = await _share_in_group(session, site, now, author, post, activity)
-    if post.local and group.visibility is Visibility.PUBLIC:
-        # Those who follow the author (on Mastodon, say) see their public posts too.
-        followers = await _follower_inboxes(session, author.id)
-        rest = [inbox for inbox in followers if inbox not in members]
-        if rest:
-            await enqueue(session, actor_id=author.id, activity=activity, inboxes=rest,
-                          object_uri=post.uri, now=now)  # fmt: skip
+    followers = []
+    if post.pending_at is None:  # a group elsewhere has not shared it yet: for nobody else
+        followers = await _followers_of(session, group, author, post)
+    await _share_in_group(session, site, now, author, post, activity, also=followers)
+
+
+async def _followers_of(
+    session: AsyncSession, group: Group, author: Actor, post: Post
+) -> list[str]:
+    """Those who follow the author (on Mastodon, say) see their public posts too."""
+    if not post.local or group.visibility is not Visibility.PUBLIC:
+        return []
+    return await _follower_inboxes(session, author.id)
+
+
+async def _shared_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
+    """A group elsewhere shared our member's post: now its author's followers get it, as
+    it is now (edits made while it waited included)."""
+    post = await session.get(Post, event.subject_id)
+    if post is None or post.deleted_at is not None or post.removed_at is not None:
+        return
+    group = await session.get_one(Group, post.group_id)
+    group_actor = await session.get_one(Actor, group.actor_id)
+    author = await session.get_one(Actor, post.author_id)
+    document = _post_document(await posts.view_for_federation(session, post), "Create")
+    activity = _activity(site, now, "Create", author, document, audience=group_actor.uri,
+                         **_addressing(group, group_actor))  # fmt: skip
+    followers = await _followers_of(session, group, author, post)
+    if followers:
+        await enqueue(session, actor_id=author.id, activity=activity, inboxes=followers,
+                      object_uri=post.uri, now=now)  # fmt: skip
+
+
+async def _declined_activity(
+    session: AsyncSession, site: Site, event: Event, now: datetime
+) -> None:
+    """A group hosted here turned down a post from a member of another node before sharing
+    it: the group's ``Reject`` of the post, to its author only (no reason: that stays with
+    the group's moderators, as for members of this node)."""
+    post = await session.get(Post, event.subject_id)
+    if post is None:
+        return
+    group_actor = await session.get_one(
+        Actor, (await session.get_one(Group, post.group_id)).actor_id
+    )
+    author = await session.get_one(Actor, post.author_id)
+    inbox = await _inbox_of(session, author.id)
+    if inbox is None:
+        return
+    reject = _activity(site, now, "Reject", group_actor, post.uri, to=[author.uri],
+                       audience=group_actor.uri)  # fmt: skip
+    await enqueue(session, actor_id=group_actor.id, activity=reject, inboxes=[inbox],
+                  object_uri=post.uri, now=now)  # fmt: skip
 
 
 def _like(like_uri: str, actor: Actor, post: Post, group_actor: Actor) -> dict[str, Any]:
@@ -223,23 +273,26 @@ async def _announce(
 
 async def _share_in_group(
     session: AsyncSession, site: Site, now: datetime, actor: Actor, post: Post,
-    activity: dict[str, Any],
-) -> list[str]:  # fmt: skip
+    activity: dict[str, Any], *, also: list[str] | None = None,
+) -> None:  # fmt: skip
     """An activity about ``post`` travels through its group (FEP-1b12): a group hosted here
-    Announces it (whoever did it) to its members' nodes, whose inboxes are returned; our
-    member's activity in a group elsewhere goes to that group's inbox, for it to share."""
+    Announces it (whoever did it) to its members' nodes; our member's activity in a group
+    elsewhere goes to that group's inbox, for it to share. The actor's own activity also
+    goes, once, to the inboxes ``also`` names that the group does not reach."""
     group = await session.get_one(Group, post.group_id)
     group_actor = await session.get_one(Actor, group.actor_id)
+    reached: list[str] = []
+    own: list[str] = []
     if group_actor.local:
-        members = await _member_inboxes(session, group.id)
-        await _announce(session, site, now, group, group_actor, activity, members, post.uri)
-        return members
-    if actor.local:
+        reached = await _member_inboxes(session, group.id)
+        await _announce(session, site, now, group, group_actor, activity, reached, post.uri)
+    elif actor.local:
         inbox = await _inbox_of(session, group_actor.id)
-        if inbox is not None:
-            await enqueue(session, actor_id=actor.id, activity=activity, inboxes=[inbox],
-                          object_uri=post.uri, now=now)  # fmt: skip
-    return []
+        own = [] if inbox is None else [inbox]
+    own += [inbox for inbox in also or () if inbox not in reached and inbox not in own]
+    if own:
+        await enqueue(session, actor_id=actor.id, activity=activity, inboxes=own,
+                      object_uri=post.uri, now=now)  # fmt: skip
 
 
 async def _reaction_activity(
@@ -477,6 +530,8 @@ _HANDLERS = {
     EventKind.POST_CREATED: _post_activity,
     EventKind.POST_EDITED: _post_activity,
     EventKind.POST_DELETED: _post_activity,
+    EventKind.POST_SHARED: _shared_activity,
+    EventKind.POST_DECLINED: _declined_activity,
     EventKind.REACTED: _reaction_activity,
     EventKind.UNREACTED: _unreaction_activity,
     EventKind.POST_PINNED: _pin_activity,

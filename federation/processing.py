@@ -18,7 +18,10 @@ objects that actor owns; Accept and Reject must come from the followed actor.
 Groups (FEP-1b12): a Follow of one of our groups is a request to join it; an
 ``Announce`` from a group we know shares an activity of one of its members
 (or, as Guppe and Fedify-style groups do, the member's post itself, read as its
-Create); one of ours shared back is ignored, as we hold the original.
+Create); one of our member's posts shared back is the group's word that it
+accepted it (``federation.group_answers``), and a group's ``Reject`` of one that
+it turned it down; anything else of ours shared back is ignored, as we hold the
+original.
 What a group announces is believed only as far as it can be checked: an object
 as its own origin served it (embedded by a group on that origin, or fetched by
 its id), anything else as fetched again from its origin (a Delete only once its
@@ -55,6 +58,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
 from federation.flags import on_flag
+from federation.group_answers import our_post_named
 from federation.http import FetchError
 from federation.inbound import POST_TYPES, PostReading, Unsupported, read_date, read_object
 from federation.remote_actors import ActorDocument
@@ -69,7 +73,17 @@ from federation.vocab import (
     same_origin,
     type_of,
 )
-from node import follows, groups, locks, moderation, pins, posts, reactions, remote_members
+from node import (
+    follows,
+    groups,
+    locks,
+    moderation,
+    pending_posts,
+    pins,
+    posts,
+    reactions,
+    remote_members,
+)
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
 from node.storage.models import (
@@ -110,10 +124,12 @@ async def _known(fed: Federation, uri: str) -> bool:
 
 @dataclass(frozen=True)
 class Prepared:
-    """The activity to handle, after prefetch; ``via`` names the group that announced it."""
+    """The activity to handle, after prefetch; ``via`` names the group that announced it,
+    and ``ours`` our member's post it shares back to us (``federation.group_answers``)."""
 
     activity: dict[str, Any]
     via: str | None = None
+    ours: str | None = None
 
 
 async def _ensure_actor(fed: Federation, uri: str) -> None:
@@ -184,6 +200,10 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
     if group is None or group.kind is not ActorKind.GROUP or group.local:
         raise Ignored("only groups we know, on other nodes, announce to us")
     inner = announce.get("object")
+    async with fed.sessions() as session:
+        ours = await our_post_named(session, fed.site.base_url, inner)
+    if ours is not None:  # our member's post, shared by its group: nothing to fetch
+        return Prepared(announce, via=group_uri, ours=ours)
     source = group_uri  # who vouches for what is embedded (see the module note)
     if isinstance(inner, str):
         _not_ours(fed, inner)
@@ -388,11 +408,35 @@ async def _join_answered(
         raise Ignored("it answers no request of ours to join")
 
 
+async def _shared_back(fed: Federation, session: AsyncSession, group_uri: str, uri: str) -> None:
+    """A group elsewhere shared our member's post: everyone's to read now."""
+    group = await _group_row(session, await _actor(session, group_uri))
+    if group is None or not await pending_posts.shared_elsewhere(
+        session, group, uri, now=fed.clock()
+    ):
+        raise Ignored("a group shares something of this node's; we hold the original")
+    log.info("%s shared %s", group_uri, uri)
+
+
+async def _declined(fed: Federation, session: AsyncSession, group_actor: Actor, uri: str) -> None:
+    """A group elsewhere turned our member's post down before sharing it."""
+    group = await _group_row(session, group_actor)
+    if group is None or not await pending_posts.declined_elsewhere(
+        session, group, uri, now=fed.clock()
+    ):
+        raise Ignored("it turns down no post of ours waiting in that group")
+    log.info("%s turned down %s", group_actor.uri, uri)
+
+
 async def on_accept_or_reject(
     fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
 ) -> None:
     followee = await _actor(session, activity["actor"])
     if followee.kind is ActorKind.GROUP:
+        post_uri = await our_post_named(session, fed.site.base_url, activity.get("object"))
+        if post_uri is not None and activity["type"] == "Reject":
+            await _declined(fed, session, followee, post_uri)
+            return
         await _join_answered(fed, session, activity, followee)
         return
     follow = await _follow_in(session, activity.get("object"), followee)
@@ -717,6 +761,9 @@ HANDLERS = {
 
 async def process(fed: Federation, session: AsyncSession, prepared: Prepared) -> None:
     activity = prepared.activity
+    if prepared.ours is not None and prepared.via is not None:
+        await _shared_back(fed, session, prepared.via, prepared.ours)
+        return
     handler = HANDLERS.get(type_of(activity))
     if handler is None:
         raise Ignored(f"{activity.get('type')} activities are not handled yet")

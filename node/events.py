@@ -26,6 +26,12 @@ class EventKind(enum.StrEnum):
     POST_CREATED = "post.created"
     POST_EDITED = "post.edited"
     POST_DELETED = "post.deleted"
+    # A group on another node shared our member's post (subject: the post): it may now
+    # reach the author's own followers too.
+    POST_SHARED = "post.shared"
+    # A group hosted here turned down a post a member of another node sent it, before
+    # sharing it (subject: the post): that node is told, so it shows the post to no one.
+    POST_DECLINED = "post.declined"
     # A moderator pinned a thread to the top of its group, as an announcement, or unpinned
     # it (subject: the post).
     POST_PINNED = "post.pinned"

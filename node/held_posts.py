@@ -9,7 +9,8 @@ releases it as if it had just been written (the ``POST_CREATED`` event is
 recorded then) and trusts its author from then on; rejecting it
 (``reject_post``) removes it, and it never leaves this node. The same holds
 for posts that members of other nodes send to a group hosted here: the group
-announces them only once approved.
+announces them only once approved, and a rejection is told to the author's node
+only (``node.pending_posts``), so it stops waiting for the group.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.groups import GroupRecord, load_group
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
+from node.pending_posts import tell_author_declined
 from node.posts import load_post, views_of
 from node.site import Site
 from node.storage.models import (
@@ -152,6 +154,7 @@ async def reject_post(
     post, record = await _held(session, viewer, public_id)
     reason = moderation.clean_reason(reason)
     post.removed_at = now  # still held too: it stays out of every listing
+    await tell_author_declined(session, post, viewer.actor_id, now=now)
     await moderation.record_action(
         session, record.group, ModAction.REJECT_POST, moderator_id=viewer.actor_id,
         target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id,

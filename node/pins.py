@@ -34,6 +34,7 @@ def _pinned_in(group: Group) -> Select[Post]:
         Post.deleted_at.is_(None),
         Post.removed_at.is_(None),
         Post.held_at.is_(None),
+        Post.pending_at.is_(None),
     )
 
 

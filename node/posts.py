@@ -9,7 +9,8 @@ removal can be undone (``restore_post``), but everyone sees it as a tombstone
 except the group's moderators and node staff, who may ask to see it
 (``show_removed``). A post held for approval (pre-moderation, ``node.held_posts``)
 is seen by its author and those moderators only, and does not leave the node
-until it is approved.
+until it is approved. Our member's post in a group elsewhere is seen by its
+author alone until that group shares it (``node.pending_posts``).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from node.groups import (
 from node.handles import check_length
 from node.ids import new_public_id
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
+from node.pending_posts import tell_author_declined
 from node.reactions import add_support
 from node.site import Site
 from node.storage.models import (
@@ -58,6 +60,7 @@ from node.views import PostView, Viewer
 
 TITLE_MAX = 300
 BODY_MAX = 50_000
+DECLINED = "the group did not accept this post"
 
 
 def _clean_body(body: str) -> str:
@@ -74,10 +77,11 @@ def _clean_title(title: str | None) -> str | None:
 
 
 def _live(row: type[Post]) -> ColumnElement[bool]:
-    """Posts everyone who may read the group sees whole: not deleted, removed or held."""
+    """Posts everyone who may read the group sees whole: not deleted, removed, held, or
+    waiting for a group elsewhere to share them."""
     return and_(
         row.deleted_at.is_(None), row.removed_at.is_(None), row.held_at.is_(None),
-        _by_active_account(row),
+        row.pending_at.is_(None), _by_active_account(row),
     )  # fmt: skip
 
 
@@ -86,23 +90,28 @@ def _by_active_account(row: type[Post]) -> ColumnElement[bool]:
     return row.author_id.not_in(suspended_actors())
 
 
-def _held_visible(viewer: Viewer | None, moderating: bool) -> ColumnElement[bool]:
-    """Held posts are listed for their author and the group's moderators only."""
-    if moderating:
-        return true()
+def _unshared_visible(viewer: Viewer | None, moderating: bool) -> ColumnElement[bool]:
+    """Held posts are listed for their author and the group's moderators only; a post
+    waiting for a group elsewhere to share it, for its author alone."""
     if viewer is None:
-        return Post.held_at.is_(None)
-    return or_(Post.held_at.is_(None), Post.author_id == viewer.actor_id)
+        return and_(Post.held_at.is_(None), Post.pending_at.is_(None))
+    mine = Post.author_id == viewer.actor_id
+    held = true() if moderating else or_(Post.held_at.is_(None), mine)
+    return and_(held, or_(Post.pending_at.is_(None), mine))
 
 
 def _refuse_if_gone(post: Post) -> None:
     """What no longer takes replies, edits or support: deleted, removed or held posts."""
     if post.deleted_at is not None:
         raise Conflict("this post was deleted")
+    if post.removed_at is not None and post.pending_at is not None:
+        raise Conflict(DECLINED)
     if post.removed_at is not None:
         raise Conflict("this post was removed by a moderator")
     if post.held_at is not None:
         raise Conflict("this post is waiting for a moderator's approval")
+    if post.pending_at is not None:
+        raise Conflict("this post is waiting for its group to share it")
 
 
 async def load_post(
@@ -125,6 +134,8 @@ async def load_post(
         viewer, post.author_id, record.membership
     ):
         raise NotFound("no such post")
+    if post.pending_at is not None and (viewer is None or viewer.actor_id != post.author_id):
+        raise NotFound("no such post")  # its group has not shared it: its author's alone
     await _require_author_shown(session, post, record)
     return post, record
 
@@ -219,8 +230,12 @@ async def views_of(
     for post in posts:
         removed = post.removed_at is not None
         hidden = removed or post.author_id in suspended  # a suspended account's: alike
-        deleted = post.deleted_at is not None or (hidden and not show_removed)
         is_author = viewer is not None and viewer.actor_id == post.author_id
+        declined = removed and post.pending_at is not None
+        # Turned down before its group shared it, it never left that group's moderators:
+        # its author keeps their words.
+        shown_whole = show_removed or (declined and is_author)
+        deleted = post.deleted_at is not None or (hidden and not shown_whole)
         views.append(
             PostView(
                 public_id=post.public_id,
@@ -246,6 +261,8 @@ async def views_of(
                 removed=removed,
                 locked=post.locked_at is not None or post.thread_id in locked_threads,
                 held=post.held_at is not None,
+                pending=post.pending_at is not None,
+                declined=declined,
             )
         )
     return views
@@ -281,7 +298,9 @@ async def _insert_post(
         language=validate_language(language or group.language),
         published_at=now,
     )
-    if await _needs_approval(session, group, viewer.actor_id):
+    if not (await session.get_one(Actor, group.actor_id)).local:
+        post.pending_at = now  # sent to its group, seen by its author only until shared
+    elif await _needs_approval(session, group, viewer.actor_id):
         post.held_at = now  # not shared (no event) until a moderator approves it
     session.add(post)
     await session.flush()
@@ -390,7 +409,8 @@ async def post_for_node(session: AsyncSession, public_id: str, domain: str | Non
         raise NotFound("no such post")
     group = await session.get_one(Group, post.group_id)
     group_actor = await session.get_one(Actor, group.actor_id)
-    if not await readable_by_node(session, group, group_actor, domain) or post.held_at:
+    unshared = post.held_at is not None or post.pending_at is not None
+    if unshared or not await readable_by_node(session, group, group_actor, domain):
         raise NotFound("no such post")  # word for word as a missing one
     author = await session.get_one(Actor, post.author_id)
     if not (await decision_for(session, author)).federates:
@@ -417,17 +437,18 @@ async def list_threads(
     show = show_removed and moderating
     reply_row = aliased(Post)
     has_replies = select(reply_row.id).where(reply_row.thread_id == Post.id, _live(reply_row))
-    whole = and_(
-        Post.deleted_at.is_(None),
-        true() if show else and_(Post.removed_at.is_(None), _by_active_account(Post)),
-    )
+    shown = true() if show else and_(Post.removed_at.is_(None), _by_active_account(Post))
+    if viewer is not None:  # its author still finds a post its group elsewhere turned down
+        declined = and_(Post.pending_at.is_not(None), Post.author_id == viewer.actor_id)
+        shown = or_(shown, declined)
+    whole = and_(Post.deleted_at.is_(None), shown)
     statement = (
         select(Post)
         .where(
             Post.group_id == record.group.id,
             Post.in_reply_to_id.is_(None),
             or_(whole, has_replies.exists()),
-            _held_visible(viewer, moderating),
+            _unshared_visible(viewer, moderating),
         )
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(limit + 1)
@@ -466,7 +487,7 @@ async def list_replies(
         select(Post)
         .where(
             Post.thread_id == root_id,
-            _held_visible(viewer, moderating),
+            _unshared_visible(viewer, moderating),
         )
         .order_by(Post.published_at, Post.id)
         .limit(limit + 1)
@@ -502,7 +523,7 @@ async def edit_post(
     if post.deleted_at is not None:
         raise Conflict("this post was deleted")
     if post.removed_at is not None:
-        raise Conflict("this post was removed by a moderator")
+        raise Conflict(DECLINED if post.pending_at else "this post was removed by a moderator")
     if title is not None:
         if post.in_reply_to_id is not None:
             raise InvalidInput("replies have no title", field="title")
@@ -570,13 +591,16 @@ async def _moderated(
     session: AsyncSession, viewer: Viewer, post: Post, group: GroupRecord, action: ModAction,
     *, reason: str, now: datetime,
 ) -> None:  # fmt: skip
-    """What a removal or restoring leaves behind: the event that federates it (not for a
-    held post, which never left this node) and, in a group hosted here, the log entry."""
+    """What a removal or restoring leaves behind: the event that federates it (for a held
+    post, which never left this node, only the word to a remote author's node that it was
+    turned down) and, in a group hosted here, the log entry."""
     if post.held_at is None:
         await record_event(
             session, _EVENT_OF[action], actor_id=viewer.actor_id, subject_id=post.id, now=now,
             reason=reason,
         )  # fmt: skip
+    elif action is ModAction.REMOVE_POST:
+        await tell_author_declined(session, post, viewer.actor_id, now=now)
     if group.actor.local:
         await moderation.record_action(
             session, group.group, action, moderator_id=viewer.actor_id,

@@ -57,7 +57,8 @@ async def store_remote_reaction(
     Idempotent; False when the post was deleted, removed or is not yet approved (there
     is nothing to support, as far as anyone can see).
     """
-    if post.deleted_at is not None or post.removed_at is not None or post.held_at is not None:
+    unshared = post.held_at is not None or post.pending_at is not None
+    if post.deleted_at is not None or post.removed_at is not None or unshared:
         return False
     hosted = await _group_hosted_here(session, post)
     if hosted is not None:

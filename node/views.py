@@ -133,3 +133,8 @@ class PostView:
     locked: bool = False
     # Waiting for a moderator's approval: seen by its author and the moderators only.
     held: bool = False
+    # Our member's post in a group on another node, not yet shared by that group: seen by
+    # its author only (``node.pending_posts``) ...
+    pending: bool = False
+    # ... and turned down there (or removed before it was shared): its author's alone.
+    declined: bool = False

@@ -22,6 +22,7 @@ from federation.documents import (
     ordered_collection,
     person_document,
 )
+from federation.group_answers import shared_while_queued
 from federation.inbox import InboxRefusal, verify_fetch
 from federation.instance import instance_actor
 from federation.keystore import local_keys
@@ -254,6 +255,14 @@ async def post_object(request: web.Request) -> web.Response:
         async with request.app[SESSIONS]() as session:
             return object_from_post(await posts.post_for_node(session, public_id, domain))
 
+    try:
+        return activity_json(await as_node(request, read))
+    except NotFound:
+        # Our member's post, shared by its group in an Announce we have not read yet?
+        now = request.app[CLOCK]()
+        base_url = request.app[SITE].base_url
+        if not await shared_while_queued(request.app[SESSIONS], base_url, public_id, now=now):
+            raise
     return activity_json(await as_node(request, read))
 
 

@@ -321,6 +321,10 @@ class Post(Base):
     # Waiting for a moderator's approval (pre-moderation): shown to its author and the
     # group's moderators only, and not sent to other nodes until approved.
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Our member's post in a group on another node, sent there and not yet shared by the
+    # group (its Announce has not arrived): seen by its author only, whatever that group
+    # decides (``node.pending_posts``). Turned down there, it is also ``removed_at``.
+    pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Reaction(Base):

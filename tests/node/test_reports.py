@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, moderation, posts, reports, rules
+from node import groups, moderation, pending_posts, posts, reports, rules
 from node.actors import upsert_remote_actor
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
@@ -341,6 +341,14 @@ async def test_a_report_about_a_group_elsewhere_is_recorded_to_travel(node: Node
         await node.set_state(member, "faraway", MembershipState.APPROVED)
     theirs = await far_post(node, "faraway", "pat", 1)
     ours = await node.post(cat, "faraway@far.example", "Hello from here")
+    # Cat's post is hers alone until the group shares it: nobody can report it before.
+    with pytest.raises(NotFound):
+        await report(node, ben, post_id=ours.public_id)
+    async with node.sessions.begin() as session:
+        post = await session.scalar(select(Post).where(Post.public_id == ours.public_id))
+        assert post is not None
+        group = await session.get_one(Group, post.group_id)
+        assert await pending_posts.shared_elsewhere(session, group, post.uri, now=node.now)
     made = await report(node, ben, post_id=theirs.public_id)
     assert made.group is not None
     assert made.group.domain == "far.example"

@@ -264,9 +264,17 @@ async def test_a_lemmy_community_locks_removes_and_restores_as_lemmy_does(
     assert (await _shown(a, ana, page["id"]))["locked"] is False
     await a.api.reply(ana, thread["id"], "Risa!")
 
-    # Picard removes ana's post (Lemmy's removal: his Delete), then restores it.
+    # Ana's post waits, hers alone, until the community announces it back (Lemmy does at
+    # once, as it does to every follower); then Picard removes it (Lemmy's removal: his
+    # Delete), then restores it.
     mine = await a.api.post(ana, handle, "Tribbles for sale", title="Tribbles")
     await rig.settle()
+    assert (await _shown(a, ana, mine["uri"]))["pending"] is True
+    [create] = [r.activity for r in lemmy.received_of("Create")
+                if r.activity["object"]["id"] == mine["uri"]]  # fmt: skip
+    assert await lemmy.deliver(community, inbox, lemmy.announce(community, create)) == 202
+    await rig.settle()
+    assert (await _shown(a, ana, mine["uri"]))["pending"] is False
     removal = lemmy.removal(community, picard, mine["uri"])
     assert await lemmy.deliver(community, inbox, lemmy.announce(community, removal)) == 202
     await rig.settle()
@@ -277,5 +285,18 @@ async def test_a_lemmy_community_locks_removes_and_restores_as_lemmy_does(
     await rig.settle()
     shown = await _shown(a, ana, mine["uri"])
     assert (shown["removed"], shown["content_html"]) == (False, "<p>Tribbles for sale</p>")
+
+    # A post Picard removes before the community shared it: not accepted, hers alone still.
+    spam = await a.api.post(ana, handle, "Tribbles, cheap", title="More tribbles")
+    await rig.settle()
+    removal = lemmy.removal(community, picard, spam["uri"])
+    assert await lemmy.deliver(community, inbox, lemmy.announce(community, removal)) == 202
+    await rig.settle()
+    shown = await _shown(a, ana, spam["uri"])
+    assert (shown["pending"], shown["declined"], shown["content_html"]) == (
+        True, True, "<p>Tribbles, cheap</p>",
+    )  # fmt: skip
+    others = await a.api.items(None, f"/api/v1/groups/{handle}/posts")
+    assert spam["uri"] not in [item["uri"] for item in others]
     outcomes = [(state, error) for _, state, error in await _inbox(a)]
     assert all(state is QueueState.DONE and error is None for state, error in outcomes), outcomes

@@ -116,6 +116,14 @@ class PostOut(BaseModel):
         False, description="Waiting for a moderator's approval: seen by its author and the "
         "group's moderators only",
     )  # fmt: skip
+    pending: bool = Field(
+        False, description="Sent to a group on another node, which has not shared it yet: "
+        "seen by its author only",
+    )  # fmt: skip
+    declined: bool = Field(
+        False, description="Turned down by its group on another node before it was shared: "
+        "seen by its author only",
+    )  # fmt: skip
 
 
 class GroupPage(BaseModel):
@@ -217,6 +225,8 @@ def post_out(view: PostView) -> PostOut:
         removed=view.removed,
         locked=view.locked,
         held=view.held,
+        pending=view.pending,
+        declined=view.declined,
     )
 
 

@@ -131,6 +131,8 @@ class Thread:
     pinned: bool
     deleted: bool
     held: bool
+    pending: bool
+    declined: bool
     replies: int
 
 
@@ -143,7 +145,9 @@ def _thread(post: PostView, local_domain: str) -> Thread:
         path="/posts/" + quote(post.public_id, safe=""), title=post.title, author=author,
         author_path=author_path, published_at=post.published_at,
         content_warning=post.content_warning, pinned=post.pinned,
-        deleted=post.deleted or post.removed, held=post.held, replies=post.reply_count,
+        deleted=post.deleted or (post.removed and not post.declined), held=post.held,
+        pending=post.pending and not post.declined, declined=post.declined,
+        replies=post.reply_count,
     )  # fmt: skip
 
 

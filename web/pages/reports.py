@@ -144,7 +144,8 @@ async def _file(request: web.Request, target_of: Any) -> web.Response:
             except InvalidInput as error:
                 errors["reason"] = _reason_error(error, _)
             except PermissionDenied as error:
-                return refused(request, page, 403, refusal_reason(error, _), target.back)
+                message = refusal_reason(error, _)
+                return refused(request, page, 403, message, target.back, kept=form["reason"])
             except Conflict as error:
                 return _repeat_or_gone(request, page, error, target.back)
         if errors:

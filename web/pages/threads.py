@@ -20,13 +20,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import groups, permissions, posts
 from node.accounts import SUPPORTED_LOCALES
-from node.errors import Conflict, DomainError, InvalidInput, PermissionDenied
+from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from node.groups import CONTENT_WARNING_MAX
 from node.moderation import REASON_MAX
 from node.pagination import MAX_LIMIT
 from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
+from web.pages.groups import group_path
 from web.pages.post_notices import thread_notice
 from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.session import page_viewer, signed_in
@@ -65,18 +66,26 @@ def refusal_reason(error: DomainError, _: Gettext) -> str:
         return _("This post is no longer there, so it can no longer be answered.")
     if "approval" in message:
         return _("This post is waiting for a moderator's approval; it cannot be answered yet.")
+    if "waiting for its group" in message:
+        return _("This post is waiting for its group to share it; it cannot be answered yet.")
+    if message == posts.DECLINED:
+        return _("The group did not accept this post, so it cannot be answered or changed.")
+    if isinstance(error, NotFound):
+        return _("This group or post is not here (any more), or it is not yours to see.")
     if "yourself" in message:
         return _("You cannot report yourself or your own posts.")
     return _("You are not allowed to do this.")
 
 
 def refused(
-    request: web.Request, page: Frame, status: int, message: str, back: str | None = None
-) -> web.Response:
-    """A page that says, kindly, why something was not done."""
+    request: web.Request, page: Frame, status: int, message: str, back: str | None = None,
+    *, kept: str | None = None,
+) -> web.Response:  # fmt: skip
+    """A page that says, kindly, why something was not done; ``kept``: what the member
+    wrote, given back to them whole, so that nothing they wrote is lost."""
     _ = gettext_for(request, page.locale)
-    title = _("Not possible just now") if status == 409 else _("Not allowed")
-    context = {"title": title, "message": message, "back": back}
+    title = {409: _("Not possible just now"), 404: _("Not found")}.get(status, _("Not allowed"))
+    context = {"title": title, "message": message, "back": back, "kept": kept}
     return render(request, page, "refused.html", context, status=status)
 
 
@@ -216,10 +225,11 @@ async def reply(request: web.Request) -> web.Response:
                 open_at=public_id,
             )  # fmt: skip
             return render(request, page, "thread.html", context, status=422)
-        except PermissionDenied as error:
-            return refused(request, page, 403, refusal_reason(error, _), f"/posts/{public_id}")
-        except Conflict as error:
-            return refused(request, page, 409, refusal_reason(error, _), f"/posts/{public_id}")
+        except (PermissionDenied, Conflict, NotFound) as error:
+            status = {PermissionDenied: 403, Conflict: 409}.get(type(error), 404)
+            back = None if status == 404 else f"/posts/{public_id}"
+            message = refusal_reason(error, _)
+            return refused(request, page, status, message, back, kept=form["body"])
     return redirect(f"/posts/{view.thread or view.public_id}#post-{view.public_id}")
 
 
@@ -231,12 +241,16 @@ async def _compose_group(request: web.Request, session: AsyncSession, viewer: Vi
 
 
 def _compose_context(
-    group: GroupView, form: dict[str, str], errors: dict[str, str], locale: str
-) -> dict[str, Any]:
+    request: web.Request, group: GroupView, form: dict[str, str], errors: dict[str, str],
+    locale: str,
+) -> dict[str, Any]:  # fmt: skip
+    # A group elsewhere is named with its host, so a post never lands in a group of the
+    # same name on this node.
+    path = group_path(group.actor, request.app[SITE].domain)
     return {
         "group": group, "form": form, "errors": errors, "cw_max": CONTENT_WARNING_MAX,
         "title_max": posts.TITLE_MAX, "post_languages": SUPPORTED_LOCALES,
-        "chosen_language": form.get("language") or locale,
+        "chosen_language": form.get("language") or locale, "action": f"{path}/compose",
     }  # fmt: skip
 
 
@@ -251,9 +265,11 @@ async def compose_form(request: web.Request) -> web.Response:
             permissions.require_can_post(group.membership, group.posting_restricted_to_moderators)
         except PermissionDenied as error:
             _ = gettext_for(request, page.locale)
-            return refused(request, page, 403, refusal_reason(error, _), group.actor.uri)
+            back = group_path(group.actor, request.app[SITE].domain)
+            return refused(request, page, 403, refusal_reason(error, _), back)
         form = {"content_warning": group.default_content_warning}
-        return render(request, page, "compose.html", _compose_context(group, form, {}, page.locale))
+        context = _compose_context(request, group, form, {}, page.locale)
+        return render(request, page, "compose.html", context)
 
 
 async def compose(request: web.Request) -> web.Response:
@@ -263,7 +279,11 @@ async def compose(request: web.Request) -> web.Response:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
         _ = gettext_for(request, page.locale)
-        group = await _compose_group(request, session, viewer)
+        try:
+            group = await _compose_group(request, session, viewer)
+        except NotFound as error:
+            return refused(request, page, 404, refusal_reason(error, _), kept=_kept(form))
+        back = group_path(group.actor, request.app[SITE].domain)
         errors: dict[str, str] = {}
         if not form["title"].strip():
             errors["title"] = _("Give your post a title.")
@@ -283,9 +303,16 @@ async def compose(request: web.Request) -> web.Response:
             except InvalidInput as error:
                 name, message = field_error(error, _)
                 errors[name] = message
-            except PermissionDenied as error:
-                return refused(request, page, 403, refusal_reason(error, _), group.actor.uri)
+            except (PermissionDenied, NotFound) as error:
+                status = 403 if isinstance(error, PermissionDenied) else 404
+                message = refusal_reason(error, _)
+                return refused(request, page, status, message, back, kept=_kept(form))
         if errors:
-            context = _compose_context(group, form, errors, page.locale)
+            context = _compose_context(request, group, form, errors, page.locale)
             return render(request, page, "compose.html", context, status=422)
     return redirect(f"/posts/{view.public_id}")
+
+
+def _kept(form: dict[str, str]) -> str:
+    """A thread the member could not start, as they wrote it: title, then text."""
+    return "\n\n".join(part for part in (form["title"].strip(), form["body"]) if part)
