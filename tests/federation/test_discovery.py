@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.instance import instance_actor
 from federation.keys import decode_multikey, load_public_key_pem
 from node.site import Site
+from node.suspensions import suspend_account
 from tests.api_client import Api
 
 AS2 = {"Accept": "application/activity+json"}
@@ -77,6 +78,50 @@ async def test_host_meta_and_nodeinfo(api: Api) -> None:
     assert info["protocols"] == ["activitypub"]
     assert info["usage"]["users"]["total"] == 1
     assert info["usage"]["localPosts"] == 1
+
+
+async def test_nodeinfo_counts_only_posts_anyone_may_read(
+    api: Api, sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> None:
+    """A private group's posts, and posts held, deleted, removed or by a suspended account,
+    leave ``localPosts`` as it was: polling it tells nobody that a private group is busy."""
+
+    async def local_posts() -> int:
+        count: int = (await _get(api, "/nodeinfo/2.1"))["usage"]["localPosts"]
+        return count
+
+    ana, ben, cy = await api.register("ana"), await api.register("ben"), await api.register("cy")
+    await api.create_group(ana, "circle")
+    await api.create_group(ana, "hidden", visibility="private")
+    for member in (ben, cy):
+        await api.join(member, "circle")
+    thread = await api.post(ana, "circle", "Open to all", title="Hello")
+    await api.reply(ben, thread["id"], "Welcome")
+    assert await local_posts() == 2
+    users = (await _get(api, "/nodeinfo/2.1"))["usage"]["users"]
+    assert (users["total"], users["activeMonth"]) == (3, 2)
+
+    await api.post(ana, "hidden", "Only for us", title="Between us")
+    assert await local_posts() == 2
+    gone = await api.post(ben, "circle", "I regret this")
+    (await api.call("DELETE", f"/api/v1/posts/{gone['id']}", as_=ben)).expect(204)
+    removed = await api.post(cy, "circle", "Buy my course")
+    answer = await api.call(
+        "POST", f"/api/v1/posts/{removed['id']}/remove", as_=ana, json={"reason": "spam"}
+    )
+    answer.expect(204)
+    assert await local_posts() == 2
+    settings = {"hold_new_members_posts": True}
+    patched = await api.call("PATCH", "/api/v1/groups/circle/settings", as_=ana, json=settings)
+    patched.expect(200)
+    dan = await api.register("dan")
+    await api.join(dan, "circle")
+    held = await api.post(dan, "circle", "My first post")
+    assert held["held"] is True
+    assert await local_posts() == 2
+    async with sessions.begin() as session:
+        await suspend_account(session, Site("http://node.test"), None, "ben", reason="x", now=now)
+    assert await local_posts() == 1  # ben's reply is hidden like a removed one
 
 
 @pytest.mark.parametrize("accept", [AS2, LD], ids=["activity+json", "ld+json"])
