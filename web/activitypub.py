@@ -19,6 +19,7 @@ from federation.documents import (
     application_document,
     collection_count,
     group_document,
+    group_key_document,
     ordered_collection,
     person_document,
 )
@@ -169,7 +170,16 @@ async def group(request: web.Request) -> web.Response:
             keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
         return group_document(view, keys, site.base_url)
 
-    return activity_json(await as_node(request, read))
+    try:
+        return activity_json(await as_node(request, read))
+    except NotFound:
+        if _is_signed(request):
+            raise
+    # A private group, unsigned: its keys only, for servers that fetch keys unsigned.
+    async with request.app[SESSIONS].begin() as session:
+        actor = await find_actor(session, name, site.domain, ActorKind.GROUP)
+        keys = PublishedKeys.of(await local_keys(session, actor, now=now))
+    return activity_json(group_key_document(actor_ref(actor), keys, site.base_url))
 
 
 async def instance(request: web.Request) -> web.Response:

@@ -10,9 +10,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation import rfc9421, signatures
 from federation.instance import instance_actor
 from federation.keys import decode_multikey, load_public_key_pem
+from federation.keystore import local_keys
+from federation.remote_actors import parse_actor
+from federation.signature_policy import Verified
+from node.actors import find_actor
 from node.site import Site
+from node.storage.models import ActorKind
 from node.suspensions import suspend_account
 from tests.api_client import Api
 
@@ -169,13 +175,59 @@ async def test_group_actor_carries_lemmy_and_fep_1b12_fields(api: Api) -> None:
     }
 
 
+KEY_DOCUMENT = {"@context", "id", "type", "preferredUsername", "inbox", "endpoints",
+                "publicKey", "assertionMethod", "discoverable"}  # fmt: skip
+
+
 async def test_private_groups_and_their_posts_are_not_served_unsigned(api: Api) -> None:
     ana = await api.register("ana")
-    await api.create_group(ana, "hidden", visibility="private")
+    await api.create_group(ana, "hidden", visibility="private", display_name="Hidden Circle",
+                           description="Where we talk about it")  # fmt: skip
     post = await api.post(ana, "hidden", "Only for us")
-    assert (await _fetch(api, "/groups/hidden", AS2))[0] == 404
-    assert (await _fetch(api, "/groups/hidden/followers", AS2))[0] == 404
+    # The group's actor, unsigned: its keys and inbox only (see the next test).
+    status, about = await _fetch(api, "/groups/hidden", AS2)
+    assert status == 200
+    assert set(about) == KEY_DOCUMENT
+    assert "Hidden Circle" not in str(about)
+    assert "Where we talk" not in str(about)
+    assert (await _fetch(api, "/groups/hidden", {"Accept": "text/html"}))[0] == 404
+    for collection in ("followers", "outbox", "featured", "moderators"):
+        assert (await _fetch(api, f"/groups/hidden/{collection}", AS2))[0] == 404
     assert (await _fetch(api, f"/posts/{post['id']}", AS2))[0] == 404
+
+
+async def test_a_private_groups_signatures_verify_with_the_keys_fetched_unsigned(
+    api: Api, sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> None:
+    """Many servers fetch a signer's key without signing: a private group's actor answers
+    them with its keys, so what the group signs (its Accepts) verifies there too."""
+    ana = await api.register("ana")
+    await api.create_group(ana, "hidden", visibility="private")
+    status, document = await _fetch(api, "/groups/hidden", AS2)
+    assert status == 200, document
+    assert document["discoverable"] is False
+    assert document["inbox"] == "http://node.test/groups/hidden/inbox"
+    fetched = {key.key_id: key.key for key in parse_actor(document).keys}
+    async with sessions.begin() as session:
+        group = await find_actor(session, "hidden", "node.test", ActorKind.GROUP)
+        keys = await local_keys(session, group, now=now)
+    assert set(fetched) == {keys.rsa_key_id, keys.ed25519_key_id}
+    url, body = "http://peer.example/inbox", b'{"type": "Accept"}'
+    headers = {"Content-Type": "application/activity+json"}
+    cavage = signatures.sign_request(
+        "POST", url, headers, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
+    )
+    verified = signatures.verify_request(
+        "POST", url, cavage, body, key=fetched[keys.rsa_key_id], now=now
+    )
+    assert isinstance(verified, Verified), verified
+    signed = rfc9421.sign_request(
+        "POST", url, headers, body, key_id=keys.ed25519_key_id, private_key=keys.ed25519, now=now
+    )
+    verified = rfc9421.verify_request(
+        "POST", url, signed, body, key=fetched[keys.ed25519_key_id], now=now
+    )
+    assert isinstance(verified, Verified), verified
 
 
 async def test_posts_are_pages_and_notes_with_audience(api: Api) -> None:

@@ -77,10 +77,15 @@ def _assert_keys_readable(document: dict[str, Any]) -> None:
 
 
 async def test_a_json_ld_peer_finds_both_keys_of_every_actor(api: Api) -> None:
+    """Members, groups, the instance actor, and a private group's actor as an unsigned
+    fetch gets it (its keys only)."""
     ana = await api.register("ana")
     await api.create_group(ana, "circle")
-    for path in ("/members/ana", "/groups/circle", "/actor"):
-        _assert_keys_readable(await _get(api, path))
+    await api.create_group(ana, "hidden", visibility="private")
+    for path in ("/members/ana", "/groups/circle", "/actor", "/groups/hidden"):
+        document = await _get(api, path)
+        _assert_keys_readable(document)
+        assert undefined_terms(jsonld.expand(document, {"documentLoader": _load})) == set()
 
 
 async def test_every_term_of_every_document_served_is_defined(api: Api) -> None:
