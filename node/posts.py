@@ -411,6 +411,14 @@ async def post_for_node(session: AsyncSession, public_id: str, domain: str | Non
     return (await views_of(session, None, [post]))[0]
 
 
+async def post_at_for_node(session: AsyncSession, uri: str, domain: str | None) -> PostView:
+    """The post named ``uri`` (ours or held here), as ``post_for_node`` lets ``domain`` see it."""
+    public_id = await session.scalar(select(Post.public_id).where(Post.uri == uri))
+    if public_id is None:
+        raise NotFound("no such post")
+    return await post_for_node(session, public_id, domain)
+
+
 async def list_threads(
     session: AsyncSession,
     site: Site,

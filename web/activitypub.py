@@ -27,6 +27,7 @@ from federation.inbox import InboxRefusal, verify_fetch
 from federation.instance import instance_actor
 from federation.keystore import local_keys
 from federation.objects import object_from_post
+from federation.served_activities import activity_for_node
 from federation.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from node import accounts, federation_rules, follows, groups, pins, posts
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
@@ -267,6 +268,22 @@ async def post_object(request: web.Request) -> web.Response:
     return activity_json(await as_node(request, read))
 
 
+async def activity(request: web.Request) -> web.Response:
+    """One of our activities (``federation.served_activities`` says which, to whom). There
+    is no page for it: every request is answered as ActivityPub, so authorized fetch
+    applies whatever the ``Accept`` header says."""
+    if request.app[SETTINGS].authorized_fetch:
+        await _verified_signer(request)
+    site = request.app[SITE]
+    uri = urls.activity(site.base_url, request.match_info["id"])
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS]() as session:
+            return await activity_for_node(session, uri, domain)
+
+    return activity_json(await as_node(request, read))
+
+
 def add_activitypub_routes(app: web.Application) -> None:
     app.router.add_get("/.well-known/webfinger", webfinger)
     app.router.add_get("/.well-known/host-meta", host_meta)
@@ -281,3 +298,4 @@ def add_activitypub_routes(app: web.Application) -> None:
     app.router.add_get("/groups/{name}/featured", featured)
     app.router.add_get("/groups/{name}/moderators", moderators)
     app.router.add_get("/posts/{id}", post_object)
+    app.router.add_get("/activities/{id}", activity)

@@ -6,49 +6,19 @@ a blank-node property (the ActivityStreams context maps unknown terms to ``_:``)
 that they ignore: an undefined ``assertionMethod`` once hid our Ed25519 key, so
 our RFC 9421 Ed25519 signatures could not be verified. Every document is expanded
 here with PyLD, the contexts served from the copies cached in the shared fixtures
-and nothing fetched.
+and nothing fetched (``tests.jsonld``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from pyld import jsonld
-
 from tests.api_client import Api
-from tests.shared_fixtures import cached_context
+from tests.jsonld import expand, expand_all, undefined_terms
 
 AS2 = {"Accept": "application/activity+json"}
 SEC = "https://w3id.org/security#"
 AS = "https://www.w3.org/ns/activitystreams#"
-
-
-def _load(url: str, options: dict[str, Any]) -> dict[str, Any]:
-    """PyLD's document loader: the cached contexts, and no other URL."""
-    return {"contextUrl": None, "documentUrl": url, "document": cached_context(url)}
-
-
-def expand(document: dict[str, Any]) -> dict[str, Any]:
-    """The one node ``document`` describes, expanded as a JSON-LD processor reads it."""
-    (node,) = jsonld.expand(document, {"documentLoader": _load})
-    assert isinstance(node, dict)
-    return node
-
-
-def undefined_terms(expanded: Any) -> set[str]:
-    """Properties and types the context left undefined (blank-node IRIs), at any depth."""
-    found: set[str] = set()
-    if isinstance(expanded, list):
-        for item in expanded:
-            found |= undefined_terms(item)
-    elif isinstance(expanded, dict):
-        for key, value in expanded.items():
-            if key.startswith("_:"):
-                found.add(key)
-            if key == "@type":
-                found |= {kind for kind in value if isinstance(kind, str) and kind.startswith("_:")}
-            found |= undefined_terms(value)
-    return found
 
 
 async def _get(api: Api, path: str) -> dict[str, Any]:
@@ -85,7 +55,7 @@ async def test_a_json_ld_peer_finds_both_keys_of_every_actor(api: Api) -> None:
     for path in ("/members/ana", "/groups/circle", "/actor", "/groups/hidden"):
         document = await _get(api, path)
         _assert_keys_readable(document)
-        assert undefined_terms(jsonld.expand(document, {"documentLoader": _load})) == set()
+        assert undefined_terms(expand_all(document)) == set()
 
 
 async def test_every_term_of_every_document_served_is_defined(api: Api) -> None:
@@ -103,7 +73,7 @@ async def test_every_term_of_every_document_served_is_defined(api: Api) -> None:
     ]  # fmt: skip
     for path in paths:
         document = await _get(api, path)
-        assert undefined_terms(jsonld.expand(document, {"documentLoader": _load})) == set(), path
+        assert undefined_terms(expand_all(document)) == set(), path
 
     group = expand(await _get(api, "/groups/circle"))
     assert group[AS + "sensitive"] == [{"@value": False}]
