@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.objects import object_from_post
 from federation.tables import OutgoingActivity
-from federation.vocab import CONTEXT, id_of
+from federation.vocab import ACTIVITY_CONTEXT, id_of
 from node import posts
 from node.errors import NotFound
 
@@ -103,4 +103,4 @@ async def activity_for_node(session: AsyncSession, uri: str, domain: str | None)
     activity = _rebuilt(made, post.author.uri, document)
     if inner is not None:
         activity = _rebuilt(stored, post.group.uri, activity)
-    return {"@context": CONTEXT, **activity}
+    return {"@context": ACTIVITY_CONTEXT, **activity}

@@ -46,6 +46,9 @@ EXTENSIONS: dict[str, Any] = {
     "implements": {"@id": "https://w3id.org/fep/844e/implements", "@type": "@id"},
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
+# Activities need less: the posts they embed say ``sensitive``, which ActivityStreams'
+# own context leaves out. Every delivery carries it, so it stays this small.
+ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, {"sensitive": EXTENSIONS["sensitive"]}]
 
 
 class Malformed(ValueError):

@@ -78,6 +78,14 @@ async def _hide_as_held(node: RigNode, post_uri: str) -> None:
         await session.execute(update(Post).where(Post.uri == post_uri).values(held_at=node.clock()))
 
 
+async def _assert_every_term_defined(*nodes: RigNode) -> None:
+    """Every activity the nodes sent keeps all its terms through JSON-LD expansion, as
+    Fedify reads them (``sensitive`` was once lost from every post delivered)."""
+    for node in nodes:
+        for activity in await _sent(node):
+            assert undefined_terms(expand_all(activity)) == set(), activity
+
+
 async def test_a_public_posts_create_and_announce_are_served_while_the_post_is(rig: Rig) -> None:
     a = await rig.add_node("alpha", authorized_fetch=True)
     b, c = await rig.add_node("beta"), await rig.add_node("gamma")
@@ -179,6 +187,7 @@ async def test_a_public_posts_create_and_announce_are_served_while_the_post_is(r
     assert (await _unsigned(b, later_create))[0] == 200
     await _hide_as_held(b, later["uri"])
     assert (await _unsigned(b, later_create))[0] == 404
+    await _assert_every_term_defined(a, b)
 
 
 async def test_a_private_groups_activities_are_served_to_its_members_nodes_only(
@@ -210,3 +219,4 @@ async def test_a_private_groups_activities_are_served_to_its_members_nodes_only(
     assert isinstance(shared, dict)
     assert shared["object"]["object"]["id"] == thread["uri"]
     assert PUBLIC not in shared["to"] + shared["cc"]
+    await _assert_every_term_defined(a, b)
