@@ -41,7 +41,7 @@ from federation import flags, urls
 from federation.objects import object_from_post
 from federation.outbox import enqueue
 from federation.tables import RemoteActor
-from federation.vocab import AS_CONTEXT, PUBLIC
+from federation.vocab import ACTIVITY_CONTEXT, PUBLIC
 from node import posts
 from node.events import EventKind
 from node.ids import new_public_id
@@ -96,7 +96,7 @@ def _activity(
     site: Site, now: datetime, kind: str, actor: Actor, obj: Any, **extra: Any
 ) -> dict[str, Any]:
     return {
-        "@context": AS_CONTEXT,
+        "@context": ACTIVITY_CONTEXT,
         "id": urls.activity(site.base_url, new_public_id(now)),
         "type": kind,
         "actor": actor.uri,
@@ -193,7 +193,7 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
         activity = _activity(site, now, kind, author, document, audience=group_actor.uri, **address)
     else:  # a remote member's post in our group: its own activity, as it reached us
         given = json.loads(event.data).get("activity")
-        activity = {"@context": AS_CONTEXT, "id": given or f"{post.uri}#{kind.lower()}",
+        activity = {"@context": ACTIVITY_CONTEXT, "id": given or f"{post.uri}#{kind.lower()}",
                     "type": kind, "actor": author.uri, "object": document,
                     "audience": group_actor.uri, **address}  # fmt: skip
     followers = []
@@ -253,7 +253,7 @@ async def _declined_activity(
 
 def _like(like_uri: str, actor: Actor, post: Post, group_actor: Actor) -> dict[str, Any]:
     """Support as it travels: Lemmy's and Mastodon's ``Like``, the post by its URI."""
-    return {"@context": AS_CONTEXT, "id": like_uri, "type": "Like", "actor": actor.uri,
+    return {"@context": ACTIVITY_CONTEXT, "id": like_uri, "type": "Like", "actor": actor.uri,
             "object": post.uri, "audience": group_actor.uri, "to": [group_actor.uri]}  # fmt: skip
 
 
@@ -328,7 +328,7 @@ async def _unreaction_activity(
     )
     like = _like(like_uri, actor, post, group_actor)
     del like["@context"]
-    undo = {"@context": AS_CONTEXT,
+    undo = {"@context": ACTIVITY_CONTEXT,
             "id": data.get("activity") or urls.activity(site.base_url, new_public_id(now)),
             "type": "Undo", "actor": actor.uri, "object": like, "audience": group_actor.uri,
             "to": [group_actor.uri]}  # fmt: skip

@@ -67,21 +67,27 @@ def _actor_base(
         "followers": urls.followers(actor.uri),
         "following": urls.following(actor.uri),
         "endpoints": {"sharedInbox": urls.shared_inbox(base_url)},
+        **_published_keys(actor.uri, keys),
+        # FEP-844e: peers may sign to us with RFC 9421, Ed25519 included.
+        "generator": GENERATOR,
+    }
+
+
+def _published_keys(actor_uri: str, keys: PublishedKeys) -> dict[str, Any]:
+    return {
         "publicKey": {
             "id": keys.rsa_key_id,
-            "owner": actor.uri,
+            "owner": actor_uri,
             "publicKeyPem": keys.rsa_public_pem,
         },
         "assertionMethod": [
             {
                 "id": keys.ed25519_key_id,
                 "type": "Multikey",
-                "controller": actor.uri,
+                "controller": actor_uri,
                 "publicKeyMultibase": keys.ed25519_multibase,
             }
         ],
-        # FEP-844e: peers may sign to us with RFC 9421, Ed25519 included.
-        "generator": GENERATOR,
     }
 
 
@@ -117,6 +123,24 @@ def group_document(group: GroupView, keys: PublishedKeys, base_url: str) -> dict
     if group.language:
         document["contentMap"] = {group.language: document["summary"]}
     return document
+
+
+def group_key_document(actor: ActorRef, keys: PublishedKeys, base_url: str) -> dict[str, Any]:
+    """A private group's actor as an unsigned request gets it: its keys (so that servers
+    which fetch keys without signing verify what the group signs), where to deliver, and
+    nothing of the group itself (no name, description, counts or collections). Like
+    GoToSocial's answer to unsigned fetches of a ``main-key``; the whole actor still needs
+    a signed request. Its handle is in its URL and WebFinger already."""
+    return {
+        "@context": CONTEXT,
+        "id": actor.uri,
+        "type": "Group",
+        "preferredUsername": actor.handle,
+        "inbox": urls.inbox(actor.uri),
+        "endpoints": {"sharedInbox": urls.shared_inbox(base_url)},
+        **_published_keys(actor.uri, keys),
+        "discoverable": False,
+    }
 
 
 def application_document(actor: ActorRef, keys: PublishedKeys, base_url: str) -> dict[str, Any]:

@@ -22,12 +22,23 @@ ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 ACTIVITY_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json"})
 
-# Extension terms we emit (and understand) beyond the core vocabulary.
+# Extension terms we emit (and understand) beyond the core vocabulary. JSON-LD peers
+# (Fedify) expand our documents and ignore what is not defined here or in the contexts
+# named before it; tests/federation/test_jsonld.py expands every document we serve.
 EXTENSIONS: dict[str, Any] = {
+    # FEP-521a: the Ed25519 key. multikey/v1 defines Multikey and its properties but not
+    # assertionMethod; did/v1 (Fedify's choice) would, at the cost of one more context
+    # for every peer to fetch, so the term is defined here as did/v1 defines it.
+    "assertionMethod": {
+        "@id": "https://w3id.org/security#assertionMethod",
+        "@type": "@id",
+        "@container": "@set",
+    },
     "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
     "sensitive": "as:sensitive",
     "lemmy": "https://join-lemmy.org/ns#",
     "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+    "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
     "toot": "http://joinmastodon.org/ns#",
     "discoverable": "toot:discoverable",
     "suspended": "toot:suspended",
@@ -35,6 +46,9 @@ EXTENSIONS: dict[str, Any] = {
     "implements": {"@id": "https://w3id.org/fep/844e/implements", "@type": "@id"},
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
+# Activities need less: the posts they embed say ``sensitive``, which ActivityStreams'
+# own context leaves out. Every delivery carries it, so it stays this small.
+ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, {"sensitive": EXTENSIONS["sensitive"]}]
 
 
 class Malformed(ValueError):

@@ -85,6 +85,19 @@ def _live(row: type[Post]) -> ColumnElement[bool]:
     )  # fmt: skip
 
 
+def readable_by_anyone(row: type[Post]) -> ColumnElement[bool]:
+    """Posts a passer-by reads whole now: live (``_live``) and in a public group."""
+    public_groups = select(Group.id).where(Group.visibility == Visibility.PUBLIC)
+    return and_(_live(row), row.group_id.in_(public_groups))
+
+
+async def count_public_local_posts(session: AsyncSession) -> int:
+    """Posts and replies by this node's members that anyone may read now: what the node
+    may say about its activity (NodeInfo) without telling that a private group is busy."""
+    statement = select(func.count()).where(Post.local.is_(True), readable_by_anyone(Post))
+    return await session.scalar(statement) or 0
+
+
 def _by_active_account(row: type[Post]) -> ColumnElement[bool]:
     """Not by a suspended account: those posts are hidden like removed ones."""
     return row.author_id.not_in(suspended_actors())
@@ -416,6 +429,14 @@ async def post_for_node(session: AsyncSession, public_id: str, domain: str | Non
     if not (await decision_for(session, author)).federates:
         raise NotFound("no such post")  # hidden here, so not served from here either
     return (await views_of(session, None, [post]))[0]
+
+
+async def post_at_for_node(session: AsyncSession, uri: str, domain: str | None) -> PostView:
+    """The post named ``uri`` (ours or held here), as ``post_for_node`` lets ``domain`` see it."""
+    public_id = await session.scalar(select(Post.public_id).where(Post.uri == uri))
+    if public_id is None:
+        raise NotFound("no such post")
+    return await post_for_node(session, public_id, domain)
 
 
 async def list_threads(

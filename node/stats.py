@@ -1,7 +1,9 @@
 """Counts about the node as a whole, for NodeInfo and the admin pages.
 
 Activity is measured by posting: a member who only reads leaves no trace here,
-which is the point.
+which is the point. Posts are counted only where anyone may read them
+(``node.posts.count_public_local_posts``): a count that moved with every post in a
+private group would tell whoever polls it that the group is active.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.posts import count_public_local_posts
 from node.storage.models import Account, Post
 
 
@@ -32,12 +35,9 @@ async def node_stats(session: AsyncSession, *, now: datetime) -> NodeStats:
         )
         return await session.scalar(statement) or 0
 
-    local_posts = await session.scalar(
-        select(func.count()).select_from(Post).where(Post.local.is_(True))
-    )
     return NodeStats(
         members=members,
         active_month=await active_since(now - timedelta(days=30)),
         active_halfyear=await active_since(now - timedelta(days=180)),
-        local_posts=local_posts or 0,
+        local_posts=await count_public_local_posts(session),
     )

@@ -19,6 +19,7 @@ from federation.documents import (
     application_document,
     collection_count,
     group_document,
+    group_key_document,
     ordered_collection,
     person_document,
 )
@@ -27,6 +28,7 @@ from federation.inbox import InboxRefusal, verify_fetch
 from federation.instance import instance_actor
 from federation.keystore import local_keys
 from federation.objects import object_from_post
+from federation.served_activities import activity_for_node
 from federation.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from node import accounts, federation_rules, follows, groups, pins, posts
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
@@ -170,7 +172,16 @@ async def group(request: web.Request) -> web.Response:
             keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
         return group_document(view, keys, site.base_url)
 
-    return activity_json(await as_node(request, read))
+    try:
+        return activity_json(await as_node(request, read))
+    except NotFound:
+        if _is_signed(request):
+            raise
+    # A private group, unsigned: its keys only, for servers that fetch keys unsigned.
+    async with request.app[SESSIONS].begin() as session:
+        actor = await find_actor(session, name, site.domain, ActorKind.GROUP)
+        keys = PublishedKeys.of(await local_keys(session, actor, now=now))
+    return activity_json(group_key_document(actor_ref(actor), keys, site.base_url))
 
 
 async def instance(request: web.Request) -> web.Response:
@@ -266,6 +277,22 @@ async def post_object(request: web.Request) -> web.Response:
     return activity_json(await as_node(request, read))
 
 
+async def activity(request: web.Request) -> web.Response:
+    """One of our activities (``federation.served_activities`` says which, to whom). There
+    is no page for it: every request is answered as ActivityPub, so authorized fetch
+    applies whatever the ``Accept`` header says."""
+    if request.app[SETTINGS].authorized_fetch:
+        await _verified_signer(request)
+    site = request.app[SITE]
+    uri = urls.activity(site.base_url, request.match_info["id"])
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS]() as session:
+            return await activity_for_node(session, uri, domain)
+
+    return activity_json(await as_node(request, read))
+
+
 def add_activitypub_routes(app: web.Application) -> None:
     app.router.add_get("/.well-known/webfinger", webfinger)
     app.router.add_get("/.well-known/host-meta", host_meta)
@@ -280,3 +307,4 @@ def add_activitypub_routes(app: web.Application) -> None:
     app.router.add_get("/groups/{name}/featured", featured)
     app.router.add_get("/groups/{name}/moderators", moderators)
     app.router.add_get("/posts/{id}", post_object)
+    app.router.add_get("/activities/{id}", activity)

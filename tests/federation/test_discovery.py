@@ -10,9 +10,16 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation import rfc9421, signatures
 from federation.instance import instance_actor
 from federation.keys import decode_multikey, load_public_key_pem
+from federation.keystore import local_keys
+from federation.remote_actors import parse_actor
+from federation.signature_policy import Verified
+from node.actors import find_actor
 from node.site import Site
+from node.storage.models import ActorKind
+from node.suspensions import suspend_account
 from tests.api_client import Api
 
 AS2 = {"Accept": "application/activity+json"}
@@ -79,6 +86,50 @@ async def test_host_meta_and_nodeinfo(api: Api) -> None:
     assert info["usage"]["localPosts"] == 1
 
 
+async def test_nodeinfo_counts_only_posts_anyone_may_read(
+    api: Api, sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> None:
+    """A private group's posts, and posts held, deleted, removed or by a suspended account,
+    leave ``localPosts`` as it was: polling it tells nobody that a private group is busy."""
+
+    async def local_posts() -> int:
+        count: int = (await _get(api, "/nodeinfo/2.1"))["usage"]["localPosts"]
+        return count
+
+    ana, ben, cy = await api.register("ana"), await api.register("ben"), await api.register("cy")
+    await api.create_group(ana, "circle")
+    await api.create_group(ana, "hidden", visibility="private")
+    for member in (ben, cy):
+        await api.join(member, "circle")
+    thread = await api.post(ana, "circle", "Open to all", title="Hello")
+    await api.reply(ben, thread["id"], "Welcome")
+    assert await local_posts() == 2
+    users = (await _get(api, "/nodeinfo/2.1"))["usage"]["users"]
+    assert (users["total"], users["activeMonth"]) == (3, 2)
+
+    await api.post(ana, "hidden", "Only for us", title="Between us")
+    assert await local_posts() == 2
+    gone = await api.post(ben, "circle", "I regret this")
+    (await api.call("DELETE", f"/api/v1/posts/{gone['id']}", as_=ben)).expect(204)
+    removed = await api.post(cy, "circle", "Buy my course")
+    answer = await api.call(
+        "POST", f"/api/v1/posts/{removed['id']}/remove", as_=ana, json={"reason": "spam"}
+    )
+    answer.expect(204)
+    assert await local_posts() == 2
+    settings = {"hold_new_members_posts": True}
+    patched = await api.call("PATCH", "/api/v1/groups/circle/settings", as_=ana, json=settings)
+    patched.expect(200)
+    dan = await api.register("dan")
+    await api.join(dan, "circle")
+    held = await api.post(dan, "circle", "My first post")
+    assert held["held"] is True
+    assert await local_posts() == 2
+    async with sessions.begin() as session:
+        await suspend_account(session, Site("http://node.test"), None, "ben", reason="x", now=now)
+    assert await local_posts() == 1  # ben's reply is hidden like a removed one
+
+
 @pytest.mark.parametrize("accept", [AS2, LD], ids=["activity+json", "ld+json"])
 async def test_member_is_a_person_with_both_keys(api: Api, accept: dict[str, str]) -> None:
     await api.register("ana")
@@ -124,13 +175,59 @@ async def test_group_actor_carries_lemmy_and_fep_1b12_fields(api: Api) -> None:
     }
 
 
+KEY_DOCUMENT = {"@context", "id", "type", "preferredUsername", "inbox", "endpoints",
+                "publicKey", "assertionMethod", "discoverable"}  # fmt: skip
+
+
 async def test_private_groups_and_their_posts_are_not_served_unsigned(api: Api) -> None:
     ana = await api.register("ana")
-    await api.create_group(ana, "hidden", visibility="private")
+    await api.create_group(ana, "hidden", visibility="private", display_name="Hidden Circle",
+                           description="Where we talk about it")  # fmt: skip
     post = await api.post(ana, "hidden", "Only for us")
-    assert (await _fetch(api, "/groups/hidden", AS2))[0] == 404
-    assert (await _fetch(api, "/groups/hidden/followers", AS2))[0] == 404
+    # The group's actor, unsigned: its keys and inbox only (see the next test).
+    status, about = await _fetch(api, "/groups/hidden", AS2)
+    assert status == 200
+    assert set(about) == KEY_DOCUMENT
+    assert "Hidden Circle" not in str(about)
+    assert "Where we talk" not in str(about)
+    assert (await _fetch(api, "/groups/hidden", {"Accept": "text/html"}))[0] == 404
+    for collection in ("followers", "outbox", "featured", "moderators"):
+        assert (await _fetch(api, f"/groups/hidden/{collection}", AS2))[0] == 404
     assert (await _fetch(api, f"/posts/{post['id']}", AS2))[0] == 404
+
+
+async def test_a_private_groups_signatures_verify_with_the_keys_fetched_unsigned(
+    api: Api, sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> None:
+    """Many servers fetch a signer's key without signing: a private group's actor answers
+    them with its keys, so what the group signs (its Accepts) verifies there too."""
+    ana = await api.register("ana")
+    await api.create_group(ana, "hidden", visibility="private")
+    status, document = await _fetch(api, "/groups/hidden", AS2)
+    assert status == 200, document
+    assert document["discoverable"] is False
+    assert document["inbox"] == "http://node.test/groups/hidden/inbox"
+    fetched = {key.key_id: key.key for key in parse_actor(document).keys}
+    async with sessions.begin() as session:
+        group = await find_actor(session, "hidden", "node.test", ActorKind.GROUP)
+        keys = await local_keys(session, group, now=now)
+    assert set(fetched) == {keys.rsa_key_id, keys.ed25519_key_id}
+    url, body = "http://peer.example/inbox", b'{"type": "Accept"}'
+    headers = {"Content-Type": "application/activity+json"}
+    cavage = signatures.sign_request(
+        "POST", url, headers, body, key_id=keys.rsa_key_id, private_key=keys.rsa, now=now
+    )
+    verified = signatures.verify_request(
+        "POST", url, cavage, body, key=fetched[keys.rsa_key_id], now=now
+    )
+    assert isinstance(verified, Verified), verified
+    signed = rfc9421.sign_request(
+        "POST", url, headers, body, key_id=keys.ed25519_key_id, private_key=keys.ed25519, now=now
+    )
+    verified = rfc9421.verify_request(
+        "POST", url, signed, body, key=fetched[keys.ed25519_key_id], now=now
+    )
+    assert isinstance(verified, Verified), verified
 
 
 async def test_posts_are_pages_and_notes_with_audience(api: Api) -> None:

@@ -2,9 +2,10 @@
 
 Node A hosts a private group whose only other members are on node B. Everything
 the group and its posts expose is crawled as node C (signing its requests) and
-as an unsigned client: nothing of the group's content comes back, nothing of it
-is delivered to C, and WebFinger tells only what the group shows to anyone (its
-name and where to ask to join).
+as an unsigned client: nothing of the group's content comes back (an unsigned
+fetch of its actor gets its keys and inbox only), nothing of it is delivered
+to C, and WebFinger tells only what the group shows to anyone (its name and
+where to ask to join).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from tests.rig.rig import Rig, RigNode, count
 from web.keys import FEDERATION
 
 AS2 = {"Accept": "application/activity+json"}
+KEY_DOCUMENT = {"@context", "id", "type", "preferredUsername", "inbox", "endpoints",
+                "publicKey", "assertionMethod", "discoverable"}  # fmt: skip
 
 
 async def _titles(node: RigNode, member: Member | None, group: str) -> tuple[int, list[str]]:
@@ -43,6 +46,14 @@ async def _unsigned(node: RigNode, url: str, accept: str) -> int:
     assert node.client is not None
     async with node.client.session.get(url, headers={"Accept": accept}) as response:
         return response.status
+
+
+async def _unsigned_document(node: RigNode, url: str) -> dict[str, Any]:
+    assert node.client is not None
+    async with node.client.session.get(url, headers=AS2) as response:
+        assert response.status == 200, url
+        document: dict[str, Any] = await response.json(content_type=None)
+        return document
 
 
 async def test_a_private_group_is_seen_only_by_its_members_nodes(rig: Rig) -> None:
@@ -106,10 +117,18 @@ async def test_a_private_group_is_seen_only_by_its_members_nodes(rig: Rig) -> No
     assert about["id"] == group_uri
     for url in sorted(exposed - {group_uri}) + sorted(posts):
         assert await _signed_fetch(c, url) == 404, url
-    # An unsigned client, as a fediverse server or as a browser, gets nothing at all.
+    # An unsigned client gets nothing at all as a browser, and as a fediverse server the
+    # group's keys (servers that fetch keys unsigned verify what the group signs) and no more.
     for url in sorted(exposed) + sorted(posts):
         for accept in (AS2["Accept"], "text/html"):
-            assert await _unsigned(a, url, accept) == 404, (url, accept)
+            if (url, accept) != (group_uri, AS2["Accept"]):
+                assert await _unsigned(a, url, accept) == 404, (url, accept)
+    keys_only = await _unsigned_document(a, group_uri)
+    assert set(keys_only) == KEY_DOCUMENT
+    assert (keys_only["id"], keys_only["discoverable"]) == (group_uri, False)
+    assert keys_only["publicKey"] == about["publicKey"]
+    assert "A safe place" in str(about)
+    assert "A safe place" not in str(keys_only)
     assert (await a.api.call("GET", "/api/v1/groups/haven")).status == 404
     listed = (await a.api.call("GET", "/api/v1/groups")).expect(200)["items"]
     assert "haven" not in [g["name"] for g in listed]
