@@ -22,3 +22,12 @@ def activitypub_fixture(relative: str) -> dict[str, Any]:
         (SHARED_FIXTURES / "activitypub" / relative).read_text(encoding="utf-8")
     )
     return document
+
+
+def extra_fixture(relative: str) -> dict[str, Any]:
+    """A fresh copy of ``activitypub-extra/<relative>`` (payloads captured in other
+    projects' tests: Mobilizon's, Pleroma's, bovine's …), free to alter."""
+    document: dict[str, Any] = json.loads(
+        (SHARED_FIXTURES / "activitypub-extra" / relative).read_text(encoding="utf-8")
+    )
+    return document
