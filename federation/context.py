@@ -4,7 +4,9 @@
 database sessions, the guarded HTTP client, the clock, and the key ring that
 resolves a signature's ``keyId`` to a public key. Key fetches are cached in the
 database and single-flight in memory: fifty simultaneous requests from a new
-actor cause one fetch.
+actor cause one fetch. Keys used lately are also held in memory, and read again
+from the database after a minute, so what another process changed there (an
+account that deleted itself, whose keys go) is seen within that.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from federation.policy import PolicyCache
 from federation.remote_actors import (
     ActorDocument,
     RemoteKey,
+    account_deleted,
     cached_key,
     parse_actor,
     store_actor,
@@ -48,6 +51,7 @@ from node.storage.models import Actor
 log = logging.getLogger("kinfolk.federation")
 
 KEY_CACHE_SIZE = 10_000
+KEY_MEMORY_SECONDS = 60.0  # how long a key is believed from memory before the database
 ALIVE_INTERVAL = 60.0  # seconds between "this host is alive" writes per host
 
 
@@ -62,8 +66,9 @@ class Federation:
     authorized_fetch: bool = False
     _signer: Signer | None = None
     _inflight: dict[str, asyncio.Future[RemoteKey | None]] = field(default_factory=dict)
-    # Recently used keys, so a busy inbox verifies without a database read.
-    _recent: OrderedDict[str, RemoteKey] = field(default_factory=OrderedDict)
+    # Recently used keys (with when they were read), so a busy inbox verifies without a
+    # database read.
+    _recent: OrderedDict[str, tuple[float, RemoteKey]] = field(default_factory=OrderedDict)
 
     _alive: dict[str, float] = field(default_factory=dict)
     _signs_with: dict[str, str] = field(default_factory=dict)  # host -> RFC 9421 form
@@ -111,20 +116,34 @@ class Federation:
         return True
 
     def _remember(self, key: RemoteKey) -> RemoteKey:
-        self._recent[key.key_id] = key
+        self._recent[key.key_id] = (time.monotonic(), key)
         self._recent.move_to_end(key.key_id)
         while len(self._recent) > KEY_CACHE_SIZE:
             self._recent.popitem(last=False)
         return key
 
+    def forget_keys_of(self, owner: str) -> None:
+        """Stop believing ``owner``'s keys from memory (its account was deleted here)."""
+        for key_id in [k for k, (_, key) in self._recent.items() if key.owner == owner]:
+            del self._recent[key_id]
+
     async def cached_key(self, key_id: str) -> RemoteKey | None:
         """A key we already hold (memory, then database), without fetching."""
-        if key_id in self._recent:
+        held = self._recent.get(key_id)
+        if held is not None and time.monotonic() - held[0] < KEY_MEMORY_SECONDS:
             self._recent.move_to_end(key_id)
-            return self._recent[key_id]
+            return held[1]
         async with self.sessions() as session:
             found = await cached_key(session, key_id)
-        return None if found is None else self._remember(found)
+        if found is None:
+            self._recent.pop(key_id, None)
+            return None
+        return self._remember(found)
+
+    async def account_deleted(self, uri: str) -> bool:
+        """Whether the actor ``uri`` deleted its account (``federation.account_deletion``)."""
+        async with self.sessions() as session:
+            return await account_deleted(session, uri)
 
     async def signer(self) -> Signer:
         """The instance actor's RSA key, which signs every fetch."""
@@ -155,9 +174,12 @@ class Federation:
             return await self.store(session, document)
 
     async def store(self, session: AsyncSession, document: ActorDocument) -> Actor:
-        """Store a remote actor whose inboxes we may send to (checked here, once)."""
+        """Store a remote actor whose inboxes we may send to (checked here, once). An account
+        that deleted itself is not brought back by a document that still names it."""
         for inbox in filter(None, (document.inbox, document.shared_inbox)):
             self.egress.check_url(inbox)
+        if await account_deleted(session, document.uri):
+            raise FetchError(f"{document.uri} deleted its account", kind=FetchErrorKind.NOT_FOUND)
         return await store_actor(session, document, now=self.clock())
 
     async def lookup(self, handle: str) -> Actor:

@@ -67,8 +67,10 @@ BATCH = 100
 
 
 async def _inbox_of(session: AsyncSession, actor_id: int) -> str | None:
+    """A remote actor's own inbox; None for an account that deleted itself (nothing more
+    is sent to it, whatever was still to be said: an Accept, a Reject, an Undo)."""
     remote = await session.get(RemoteActor, actor_id)
-    return None if remote is None else remote.inbox
+    return None if remote is None or remote.deleted_at is not None else remote.inbox
 
 
 async def _member_inboxes(session: AsyncSession, group_id: int) -> list[str]:
@@ -442,6 +444,8 @@ async def _announce_ban(
     """The group Announces a ban (or its lifting) to its members' nodes and the member's."""
     inboxes = await _member_inboxes(session, group.id)
     own = None if member.local else await session.get(RemoteActor, member.id)
+    if own is not None and own.deleted_at is not None:
+        own = None  # the ban of an account that deleted itself is news to nobody there
     if own is not None and (own.shared_inbox or own.inbox) not in inboxes:
         inboxes.append(own.shared_inbox or own.inbox)
     await _announce(session, site, now, group, group_actor, activity, inboxes, activity["id"])

@@ -11,9 +11,12 @@ the web layer turns it into the answer and a log line.
 Signatures: draft-cavage (``Signature``) and RFC 9421 (``Signature-Input``).
 The key named by ``keyId`` must belong to the activity's ``actor``. A key from
 the cache that fails to verify is fetched again once (the actor may have
-rotated it). A ``Delete`` of an actor whose key we never had is accepted
-without fetching — the actor is usually gone — and the worker checks that it
-really is before deleting anything.
+rotated it). An account's ``Delete`` of itself whose key we never had is
+accepted without fetching — the account is usually gone — and so is one whose
+key failed while its document answers 404 or 410; the worker checks that it
+really is gone before deleting anything (``federation.account_deletion``). An
+account that deleted itself here sends nothing more: 410, before any key is
+fetched (its keys went with it, so it is looked for when no key is held).
 """
 
 from __future__ import annotations
@@ -25,10 +28,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from federation import rfc9421, signatures
+from federation.account_deletion import is_account_delete
 from federation.context import Federation
 from federation.destinations import ED25519, RFC9421
 from federation.destinations import host_of as delivery_host
-from federation.http import FetchError
+from federation.http import FetchError, FetchErrorKind
 from federation.inbox_writer import InboxRow
 from federation.remote_actors import RemoteKey
 from federation.signature_policy import Rejected, Verified
@@ -142,19 +146,15 @@ def _verify(
     )  # fmt: skip
 
 
+def _key_unavailable(key_id: str, exc: FetchError) -> InboxRefusal:
+    return InboxRefusal(401, "key_unavailable", f"cannot fetch key {key_id}: {exc.reason}")
+
+
 async def _lookup(federation: Federation, key_id: str, *, refresh: bool) -> RemoteKey | None:
     try:
         return await federation.key(key_id, refresh=refresh)
     except FetchError as exc:
-        raise InboxRefusal(
-            401, "key_unavailable", f"cannot fetch key {key_id}: {exc.reason}"
-        ) from None
-
-
-def _is_self_delete(activity: dict[str, Any]) -> bool:
-    return activity.get("type") == "Delete" and id_of(activity.get("object")) == activity.get(
-        "actor"
-    )
+        raise _key_unavailable(key_id, exc) from None
 
 
 @dataclass(frozen=True)
@@ -178,11 +178,16 @@ async def authenticate(
 ) -> SignedBy:
     """Check the signature; return whose key verified it, and how."""
     actor = activity["actor"] if isinstance(activity["actor"], str) else id_of(activity["actor"])
+    assert actor is not None  # parse_activity required it
     scheme, key_id = _key_id(incoming.headers)
     from_cache = True
     key = await federation.cached_key(key_id)
     if key is None:
-        if _is_self_delete(activity):
+        if await federation.account_deleted(actor):
+            raise InboxRefusal(
+                410, "account_deleted", f"{actor} deleted its account; nothing more is accepted"
+            )
+        if is_account_delete(activity):
             return SignedBy("", "")
         from_cache = False
         key = await _lookup(federation, key_id, refresh=True)
@@ -194,7 +199,12 @@ async def authenticate(
         )
     result = _verify(federation, scheme, incoming, key)
     if isinstance(result, Rejected) and from_cache:
-        fresh = await _lookup(federation, key_id, refresh=True)
+        try:
+            fresh = await federation.key(key_id, refresh=True)
+        except FetchError as exc:
+            if exc.kind is FetchErrorKind.NOT_FOUND and is_account_delete(activity):
+                return SignedBy("", "")  # gone: the worker asks its origin to be sure
+            raise _key_unavailable(key_id, exc) from None
         if fresh is not None and fresh.owner == actor:
             result = _verify(federation, scheme, incoming, fresh)
     if isinstance(result, Rejected):

@@ -154,6 +154,23 @@ async def drop_deliveries_of(session: AsyncSession, actor_uri: str, *, now: date
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+async def drop_deliveries_to(
+    session: AsyncSession, inbox: str, *, reason: str, now: datetime
+) -> int:
+    """Fail what is queued for one inbox (an account's own, once it is gone); how many."""
+    result = await session.execute(
+        update(Delivery)
+        .where(
+            Delivery.host == host_of(inbox),  # indexed; the inbox narrows it down from there
+            Delivery.inbox == inbox,
+            Delivery.state == QueueState.QUEUED,
+        )
+        .values(state=QueueState.FAILED, last_error=reason, finished_at=now, claimed_until=None)
+    )
+    await release_stranded(session)  # what waited for those rows goes on to other inboxes
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 def _delivery_row(
     activity_id: int,
     inbox: str,

@@ -14,6 +14,10 @@ in one transaction that only reads and writes the database.
 Origin rules: an activity may only speak for its own actor. A Create's object
 must be attributed to the activity's actor; Delete and Update may only touch
 objects that actor owns; Accept and Reject must come from the followed actor.
+An account's ``Delete`` of itself is believed as ``federation.account_deletion``
+says, and is the only Delete of an account followed; nothing but Deletes is
+taken from an account after it (the inbox refuses them already; these reach
+us through a group, or through another process that still held its key).
 
 Groups (FEP-1b12): a Follow of one of our groups is a request to join it; an
 ``Announce`` from a group we know shares an activity of one of its members
@@ -56,12 +60,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation import account_deletion
+from federation.account_deletion import gone_at_origin, is_account_delete
 from federation.context import Federation
 from federation.flags import on_flag
 from federation.group_answers import our_post_named
 from federation.http import FetchError
 from federation.inbound import POST_TYPES, PostReading, Unsupported, read_date, read_object
-from federation.remote_actors import ActorDocument
+from federation.remote_actors import ActorDocument, account_deleted
 from federation.remote_groups import remember_group
 from federation.tables import InboxItem, QueueState
 from federation.vocab import (
@@ -85,7 +91,7 @@ from node import (
     remote_members,
 )
 from node.actors import find_actor_by_uri
-from node.errors import DomainError
+from node.errors import DomainError, PermissionDenied
 from node.storage.models import (
     Actor,
     ActorKind,
@@ -125,11 +131,14 @@ async def _known(fed: Federation, uri: str) -> bool:
 @dataclass(frozen=True)
 class Prepared:
     """The activity to handle, after prefetch; ``via`` names the group that announced it,
-    and ``ours`` our member's post it shares back to us (``federation.group_answers``)."""
+    and ``ours`` our member's post it shares back to us (``federation.group_answers``).
+    ``vouched`` is False for an account's unsigned Delete of itself that nothing confirmed
+    (we knew no such account when it was checked): it is dropped quietly."""
 
     activity: dict[str, Any]
     via: str | None = None
     ours: str | None = None
+    vouched: bool = True
 
 
 async def _ensure_actor(fed: Federation, uri: str) -> None:
@@ -146,10 +155,13 @@ async def _ensure_group(fed: Federation, note: dict[str, Any]) -> None:
         await remember_group(fed, document)
 
 
-async def prefetch(fed: Federation, activity: dict[str, Any]) -> Prepared:
-    """Fetch and store what the activity refers to and we lack (outside any transaction)."""
+async def prefetch(fed: Federation, activity: dict[str, Any], *, signed: bool) -> Prepared:
+    """Fetch and store what the activity refers to and we lack (outside any transaction);
+    ``signed``: the inbox verified the actor's signature."""
     if activity.get("type") == "Announce":
         return await _prefetch_announced(fed, activity)
+    if is_account_delete(activity) and not signed:
+        return Prepared(activity, vouched=await _vouched_for(fed, activity["actor"]))
     if activity.get("type") == "Delete":
         return Prepared(activity)  # only acts on what we hold; the sender is often gone
     if activity.get("type") == "Dislike":
@@ -160,6 +172,20 @@ async def prefetch(fed: Federation, activity: dict[str, Any]) -> Prepared:
         await _ensure_group(fed, note)
         await _ensure_parent(fed, note)
     return Prepared(activity)
+
+
+async def _vouched_for(fed: Federation, uri: str) -> bool:
+    """An account's Delete of itself that the inbox could not verify is believed once its
+    origin says the account is gone; one we never knew is not even asked about."""
+    async with fed.sessions() as session:
+        actor = await find_actor_by_uri(session, uri)
+        if actor is None:
+            return False
+        if await account_deleted(session, uri):
+            return True  # a repeat, of what its origin confirmed already
+    if not await gone_at_origin(fed, uri):
+        raise Ignored(f"{uri} still exists at its origin; its unsigned Delete is not believed")
+    return True
 
 
 async def _post_known(fed: Federation, uri: str) -> bool:
@@ -220,6 +246,14 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
         _pinned_in(inner, group_uri)
     elif isinstance(inner, dict) and _is_removal(inner):
         pass  # the group's word, for posts made in it: checked in on_delete
+    elif isinstance(inner, dict) and is_account_delete(inner):
+        # Mbin's magazines pass on their users' deletions: the account's own server may
+        # say so; any other group's word is checked at the account's origin.
+        actor = inner["actor"]
+        _not_ours(fed, actor)
+        if not same_origin(actor, source) and not await gone_at_origin(fed, actor):
+            raise Ignored(f"{actor} still exists at its origin; the Delete is not believed")
+        return Prepared(inner, via=group_uri)
     else:
         if not isinstance(inner, dict) or inner.get("type") not in {"Create", "Update", "Delete"}:
             kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
@@ -623,8 +657,8 @@ async def on_delete(
             raise Ignored("we hold no post by that id in that group")
         log.info("%s removed %s from %s", actor.uri, target, via)
         return
-    if target == activity["actor"]:
-        raise Ignored("removing the content of deleted accounts comes with moderation")
+    if target not in {None, activity["actor"]} and await find_actor_by_uri(session, target):
+        raise Ignored(f"{activity['actor']} cannot delete another account, {target}")
     if target is None or not await posts.delete_remote_post(
         session, uri=target, author=actor, now=fed.clock()
     ):
@@ -759,15 +793,51 @@ HANDLERS = {
 }
 
 
+async def on_account_delete(fed: Federation, session: AsyncSession, prepared: Prepared) -> None:
+    """An account elsewhere deleted itself (``federation.account_deletion``): marked
+    deleted and let go of here; its posts are wiped after this transaction."""
+    activity = prepared.activity
+    actor = await find_actor_by_uri(session, activity["actor"])
+    if actor is None or not prepared.vouched:
+        # Mastodon tells every server it knows of every deletion: most are of strangers.
+        log.debug("dropped %s: no account we know", activity.get("id"))
+        return
+    if actor.local:
+        raise Ignored("an account of this node is deleted here, not from elsewhere")
+    if actor.kind is ActorKind.GROUP:
+        raise Ignored("a group's deletion of itself is not followed yet")
+    gone = await account_deletion.forget(fed, session, actor)
+    let_go = gone.let_go
+    log.info(
+        "%s deleted its account: let go of %d memberships, %d join requests, %d follows, "
+        "%d supports and %d deliveries to its inbox", actor.uri, let_go.memberships,
+        let_go.join_requests, let_go.follows, let_go.reactions, gone.deliveries_dropped,
+    )  # fmt: skip
+
+
 async def process(fed: Federation, session: AsyncSession, prepared: Prepared) -> None:
     activity = prepared.activity
     if prepared.ours is not None and prepared.via is not None:
         await _shared_back(fed, session, prepared.via, prepared.ours)
         return
-    handler = HANDLERS.get(type_of(activity))
+    if is_account_delete(activity):
+        await on_account_delete(fed, session, prepared)
+        return
+    kind = type_of(activity)
+    handler = HANDLERS.get(kind)
     if handler is None:
         raise Ignored(f"{activity.get('type')} activities are not handled yet")
+    if kind != "Delete" and await account_deleted(session, activity["actor"]):
+        raise PermissionDenied(f"{activity['actor']} deleted its account")
     await handler(fed, session, activity, prepared.via)
+
+
+async def _wipe_deleted_account(fed: Federation, prepared: Prepared) -> None:
+    """After an account's Delete of itself: its posts, a batch per transaction."""
+    uri = prepared.activity["actor"]
+    wiped = await account_deletion.wipe_content(fed, uri)
+    if wiped:
+        log.info("wiped %d posts and replies of %s, which deleted its account", wiped, uri)
 
 
 async def _claim(fed: Federation) -> list[int]:
@@ -796,12 +866,14 @@ async def _claim(fed: Federation) -> list[int]:
 async def _handle_item(fed: Federation, item_id: int) -> None:
     async with fed.sessions() as session:
         item = await session.get_one(InboxItem, item_id)
-        activity = json.loads(item.payload)
+        activity, signed = json.loads(item.payload), bool(item.key_id)
     outcome: tuple[QueueState, str | None] = (QueueState.DONE, None)
     try:
-        prepared = await prefetch(fed, activity)
+        prepared = await prefetch(fed, activity, signed=signed)
         async with fed.sessions.begin() as session:
             await process(fed, session, prepared)
+        if is_account_delete(prepared.activity):
+            await _wipe_deleted_account(fed, prepared)
     except Ignored as exc:
         log.info("ignored %s: %s", activity.get("id"), exc)
     except (Malformed, DomainError) as exc:

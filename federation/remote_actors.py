@@ -179,3 +179,13 @@ async def cached_key(session: AsyncSession, key_id: str) -> RemoteKey | None:
     if row is None:
         return None
     return RemoteKey(key_id, row[1].uri, load_public_key_pem(row[0].public_pem))
+
+
+async def account_deleted(session: AsyncSession, uri: str) -> bool:
+    """Whether the actor ``uri`` deleted its account (``federation.account_deletion``)."""
+    deleted_at = await session.scalar(
+        select(RemoteActor.deleted_at)
+        .join(Actor, Actor.id == RemoteActor.actor_id)
+        .where(Actor.uri == uri)
+    )
+    return deleted_at is not None

@@ -52,6 +52,9 @@ class RemoteActor(Base):
     followers: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The account deleted itself (federation.account_deletion): the row stays as a
+    # tombstone, so nothing more from it is accepted and nothing is sent to it.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class QueueState(enum.StrEnum):

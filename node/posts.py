@@ -826,11 +826,20 @@ async def delete_remote_post(
     post = await session.scalar(select(Post).where(Post.uri == uri))
     if post is None or post.local or post.author_id != author.id:
         return False
-    if post.deleted_at is None:
-        _wipe(post, now)
-        group = await session.get_one(Group, post.group_id)
-        if (await session.get_one(Actor, group.actor_id)).local and post.held_at is None:
-            await record_event(
-                session, EventKind.POST_DELETED, actor_id=author.id, subject_id=post.id, now=now
-            )
+    await wipe_remote_post(session, post, now=now)
     return True
+
+
+async def wipe_remote_post(session: AsyncSession, post: Post, *, now: datetime) -> None:
+    """Wipe a post of another node's member, as its author's deletion does (of the post, or
+    of their whole account): a tombstone stays. In a group hosted here the deletion is
+    recorded for the group to announce to its members' nodes, so they wipe it too (not for
+    a held post, which never left this node). Idempotent."""
+    if post.deleted_at is not None:
+        return
+    _wipe(post, now)
+    group = await session.get_one(Group, post.group_id)
+    if (await session.get_one(Actor, group.actor_id)).local and post.held_at is None:
+        await record_event(
+            session, EventKind.POST_DELETED, actor_id=post.author_id, subject_id=post.id, now=now
+        )

@@ -42,3 +42,12 @@ def cached_context(url: str) -> dict[str, Any]:
         raise KeyError(f"no cached JSON-LD context for {url}")
     document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return document
+
+
+def extra_fixture(relative: str) -> dict[str, Any]:
+    """A fresh copy of ``activitypub-extra/<relative>`` (payloads captured in other
+    projects' tests: Mobilizon's, Pleroma's, bovine's …), free to alter."""
+    document: dict[str, Any] = json.loads(
+        (SHARED_FIXTURES / "activitypub-extra" / relative).read_text(encoding="utf-8")
+    )
+    return document

@@ -8,7 +8,8 @@ and it sends activities signed as Mastodon and Lemmy sign them: draft-cavage
 ``rsa-sha256`` over ``(request-target) host date digest content-type``.
 
 Every payload it builds is a captured one from ``shared/fixtures/activitypub``
-(``mastodon/`` and ``lemmy/``): only ids, actors and hosts are rewritten to this
+(``mastodon/`` and ``lemmy/``; Mastodon's account deletion from Mobilizon's captures
+in ``activitypub-extra``): only ids, actors and hosts are rewritten to this
 peer and to the rig's nodes, plus the text, title and content warning a test
 chooses. Contexts, extra fields, tag shapes and ``to``/``cc`` stay as captured.
 """
@@ -38,7 +39,7 @@ from federation.vocab import ACTIVITY_JSON
 from tests.api_client import Member
 from tests.federation.fake_inbox import Received, signed_key_id, verify_signed
 from tests.rig.rig import Rig, RigNode, _free_port
-from tests.shared_fixtures import activitypub_fixture
+from tests.shared_fixtures import activitypub_fixture, extra_fixture
 
 # What Mastodon (and Lemmy's activitypub-federation) sign on a POST with a body.
 SIGNED_HEADERS = ("(request-target)", "host", "date", "digest", "content-type")
@@ -101,6 +102,8 @@ class ShapedPeer:
         self.received: list[Received] = []
         self.actors: dict[str, PeerActor] = {}
         self._documents: dict[str, dict[str, Any]] = {}  # what GET serves, by path
+        self.gone: set[str] = set()  # paths that answer 410 Gone (deleted)
+        self.down = False  # the inbox answers 503, as a server in trouble does
         self._keys: dict[str, PublicKey] = {}  # senders' keys, by keyId
         self._serial = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -185,12 +188,16 @@ class ShapedPeer:
         return web.json_response(jrd, content_type="application/jrd+json")
 
     async def _document(self, request: web.Request) -> web.Response:
+        if request.path in self.gone:
+            raise web.HTTPGone()
         document = self._documents.get(request.path)
         if document is None:
             raise web.HTTPNotFound()
         return web.json_response(document, content_type=ACTIVITY_JSON)
 
     async def _inbox(self, request: web.Request) -> web.Response:
+        if self.down:
+            raise web.HTTPServiceUnavailable()
         body = await request.read()
         headers = dict(request.headers)
         key_id = signed_key_id(headers)
@@ -260,6 +267,15 @@ class MastodonPeer(ShapedPeer):
                 _MASTO_FOLLOWED: follow["object"],
             },
         )
+
+    def delete_account(self, person: PeerActor) -> dict[str, Any]:
+        """The account deletes itself: from now on its actor and statuses answer 410, as
+        Mastodon's do, and this is the ``Delete`` of the account (the ``Person`` embedded)
+        that Mastodon sends every server it knows (as Mobilizon's tests captured it)."""
+        prefix = urlsplit(person.uri).path
+        self.gone.update(p for p in self._documents if p == prefix or p.startswith(f"{prefix}/"))
+        captured = extra_fixture("framasoft+mobilizon/test/fixtures/mastodon-delete-user.json")
+        return rewrite(captured, {captured["actor"]: person.uri})
 
     def mention(
         self,
