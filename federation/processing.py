@@ -338,13 +338,7 @@ async def _checked_at_origin(fed: Federation, source: str, inner: dict[str, Any]
         # other node can fetch it again: here the group vouches for what it checked.
         return inner
     if inner["type"] == "Delete":
-        try:
-            document = await fed.fetch(target)
-        except FetchError as exc:
-            if exc.status in {404, 410}:
-                return inner
-            raise
-        if document.get("type") == "Tombstone":
+        if await gone_at_origin(fed, target):
             return inner
         raise Ignored(f"{target} still exists at its origin; the Delete is not believed")
     document = await fed.fetch(target)

@@ -12,6 +12,7 @@ from tests.conftest import IN_CI
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.rig.fedify import Peers, require_peer
 from tests.rig.rig import Rig
+from tests.rig.shaped_peers import LemmyPeer, MastodonPeer
 
 
 @pytest.fixture
@@ -27,3 +28,21 @@ async def fedify(tmp_path: Path) -> AsyncIterator[Peers]:
     peers = Peers(require_peer(IN_CI), tmp_path)
     yield peers
     await peers.stop()
+
+
+@pytest.fixture
+async def mastodon(rig: Rig) -> AsyncIterator[MastodonPeer]:
+    """A Mastodon-shaped peer (``tests.rig.shaped_peers``) beside the rig's nodes."""
+    peer = MastodonPeer("127.0.0.50", rig.clock)
+    await peer.start()
+    yield peer
+    await peer.close()
+
+
+@pytest.fixture
+async def lemmy(rig: Rig) -> AsyncIterator[LemmyPeer]:
+    """A Lemmy-shaped peer (``tests.rig.shaped_peers``) beside the rig's nodes."""
+    peer = LemmyPeer("127.0.0.51", rig.clock)
+    await peer.start()
+    yield peer
+    await peer.close()

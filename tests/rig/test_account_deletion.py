@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -17,14 +16,6 @@ from tests.rig.rig import Rig, RigNode, rows_of
 from tests.rig.shaped_peers import MastodonPeer, shared_inbox
 
 HTML = {"Accept": "text/html"}
-
-
-@pytest.fixture
-async def mastodon(rig: Rig) -> AsyncIterator[MastodonPeer]:
-    peer = MastodonPeer("127.0.0.50", rig.clock)
-    await peer.start()
-    yield peer
-    await peer.close()
 
 
 async def _everything(node: RigNode, member: Member, group: str) -> str:

@@ -4,10 +4,8 @@ same acts arriving from a Lemmy-shaped community."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select, update
 
 from federation.tables import InboxItem, QueueState
@@ -16,14 +14,6 @@ from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, database_of
 from tests.rig.shaped_peers import LemmyPeer, join_lemmy_community
 from tests.shared_fixtures import activitypub_fixture
-
-
-@pytest.fixture
-async def lemmy(rig: Rig) -> AsyncIterator[LemmyPeer]:
-    peer = LemmyPeer("127.0.0.52", rig.clock)
-    await peer.start()
-    yield peer
-    await peer.close()
 
 
 async def _three_nodes(rig: Rig) -> tuple[RigNode, RigNode, RigNode, str]:

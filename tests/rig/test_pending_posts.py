@@ -12,10 +12,8 @@ shares a post, it is everyone's, Bea's followers elsewhere included.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 
 from federation.tables import Delivery, OutgoingActivity
@@ -132,14 +130,6 @@ async def test_a_post_waits_unseen_on_its_authors_node_until_its_group_shares_it
     on_gamma = await c.api.items(gia, f"/api/v1/groups/{circle}/posts")
     assert [p["content_html"] for p in on_gamma] == [f"<p>{SHARED}, edited</p>"]
     assert await _leaks(everywhere, [HELD], seeds, handles) == []
-
-
-@pytest.fixture
-async def lemmy(rig: Rig) -> AsyncIterator[LemmyPeer]:
-    peer = LemmyPeer("127.0.0.52", rig.clock)
-    await peer.start()
-    yield peer
-    await peer.close()
 
 
 async def test_a_group_elsewhere_answers_in_any_shape_it_names_the_post(

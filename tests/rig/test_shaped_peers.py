@@ -7,10 +7,8 @@ node sends them is verified and compared with what they send themselves.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from federation.inbound import SENSITIVE_WARNING
@@ -32,22 +30,6 @@ LEMMY_PAGE = ("type", "id", "attributedTo", "to", "audience", "name", "content",
 LEMMY_COMMENT = ("type", "id", "attributedTo", "to", "cc", "audience", "content", "mediaType",
                  "inReplyTo", "published")  # fmt: skip
 LEMMY_CREATE = ("type", "id", "actor", "to", "cc", "audience", "object")
-
-
-@pytest.fixture
-async def mastodon(rig: Rig) -> AsyncIterator[MastodonPeer]:
-    peer = MastodonPeer("127.0.0.50", rig.clock)
-    await peer.start()
-    yield peer
-    await peer.close()
-
-
-@pytest.fixture
-async def lemmy(rig: Rig) -> AsyncIterator[LemmyPeer]:
-    peer = LemmyPeer("127.0.0.51", rig.clock)
-    await peer.start()
-    yield peer
-    await peer.close()
 
 
 def shape_differences(
