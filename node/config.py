@@ -126,7 +126,8 @@ def _parse_networks(raw: str) -> tuple[Network, ...]:
     return tuple(networks)
 
 
-def _parse_base_url(raw: str) -> str:
+def parse_base_url(raw: str) -> str:
+    """A node's base URL as the node spells it (``https://host[:port]``), or ValueError."""
     parts = urlsplit(raw.strip())
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValueError(
@@ -176,7 +177,7 @@ def _parse_schema(raw: str) -> str:
 
 
 _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
-    ("base_url", "KINFOLK_BASE_URL", _parse_base_url),
+    ("base_url", "KINFOLK_BASE_URL", parse_base_url),
     ("data_dir", "KINFOLK_DATA_DIR", Path),
     ("database_url", "DATABASE_URL", _parse_database_url),
     ("database_schema", "KINFOLK_DATABASE_SCHEMA", _parse_schema),

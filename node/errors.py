@@ -7,6 +7,8 @@ clients may switch on; ``message`` is written for a person.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 
 class DomainError(Exception):
     code = "error"
@@ -37,3 +39,13 @@ class InvalidInput(DomainError):
     """A value is well-formed but not acceptable (too long, reserved, unknown, …)."""
 
     code = "invalid"
+
+
+class TooManyAttempts(DomainError):
+    """Refused for now, not for good: asked too often lately (wrong passwords)."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: timedelta) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -18,6 +18,7 @@ from federation.delivery import DeliveryConfig
 from federation.runtime import federation_runtime
 from node.config import Settings
 from node.passwords import Passwords
+from node.sign_in import Throttle
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from web.activitypub import add_activitypub_routes
@@ -33,6 +34,7 @@ from web.keys import (
     SESSIONS,
     SETTINGS,
     SITE,
+    THROTTLE,
     WORKERS,
     Clock,
 )
@@ -63,6 +65,7 @@ def create_app(
     app[SITE] = Site(settings.base_url)
     app[PASSWORDS] = passwords or Passwords()
     app[CLOCK] = clock
+    app[THROTTLE] = Throttle(settings.secret_key)
     if delivery is not None:
         app[DELIVERY_CONFIG] = delivery
     app.cleanup_ctx.append(_database)

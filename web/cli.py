@@ -22,13 +22,21 @@ from typing import Any
 
 from aiohttp import web
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from federation.policy import enforce_change
 from federation.runtime import federation_runtime
 from federation.workers import Queue
 from node import accounts, federation_rules, groups
-from node.config import CONFIG_FILE_NAME, ConfigError, Settings, describe, load_settings
+from node.base_url import BaseUrlMismatch, check_base_url, remembered_base_url, set_base_url
+from node.config import (
+    CONFIG_FILE_NAME,
+    ConfigError,
+    Settings,
+    describe,
+    load_settings,
+    parse_base_url,
+)
 from node.errors import DomainError
 from node.federation_policy import (
     Mode,
@@ -68,12 +76,42 @@ class Node:
     now: datetime
 
 
+def _mismatch(exc: BaseUrlMismatch) -> UsageError:
+    return UsageError(
+        f"this database belongs to {exc.remembered}, but this command is configured for "
+        f"{exc.configured} (KINFOLK_BASE_URL, or base_url in kinfolk.toml). Every member, "
+        f"group and post in it is named under {exc.remembered}, and other servers know them "
+        f"by those names.\n"
+        f"- Same node? Run with KINFOLK_BASE_URL={exc.remembered}, as the server has it.\n"
+        f"- Moving the node to {exc.configured} on purpose? Run 'kinfolk base-url set "
+        f"{exc.configured} --i-know' (what exists keeps its ids under {exc.remembered})."
+    )
+
+
+async def _check_base_url(engine: AsyncEngine, settings: Settings) -> None:
+    """Refuse a database that belongs to another base URL (node.base_url)."""
+    mismatch = None
+    async with create_sessionmaker(engine).begin() as session:
+        try:
+            await check_base_url(session, settings.base_url, now=datetime.now(UTC))
+        except BaseUrlMismatch as exc:
+            mismatch = exc  # raised once the remembered URL, if just adopted, is committed
+    if mismatch is not None:
+        raise _mismatch(mismatch)
+
+
+async def _check_database(engine: AsyncEngine, settings: Settings) -> None:
+    """What every command that works on the node's data checks first."""
+    if await pending_revisions(engine):
+        raise UsageError("the database schema is not up to date: run 'kinfolk migrate' first")
+    await _check_base_url(engine, settings)
+
+
 @asynccontextmanager
 async def _open_node(settings: Settings) -> AsyncIterator[Node]:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        if await pending_revisions(engine):
-            raise UsageError("the database schema is not up to date: run 'kinfolk migrate' first")
+        await _check_database(engine, settings)
         async with create_sessionmaker(engine).begin() as session:
             yield Node(settings, session, Site(settings.base_url), datetime.now(UTC))
     finally:
@@ -103,10 +141,11 @@ async def cmd_migrate(settings: Settings, args: argparse.Namespace) -> None:
         pending = await pending_revisions(engine)
         if not pending:
             print("The database schema is up to date.")
-            return
-        print(f"Applying {len(pending)} migration(s): {', '.join(pending)}")
-        await upgrade(engine, schema=settings.database_schema)
-        print("Done.")
+        else:
+            print(f"Applying {len(pending)} migration(s): {', '.join(pending)}")
+            await upgrade(engine, schema=settings.database_schema)
+            print("Done.")
+        await _check_base_url(engine, settings)
     finally:
         await engine.dispose()
 
@@ -172,6 +211,8 @@ async def cmd_group_create(settings: Settings, args: argparse.Namespace) -> None
 
 
 async def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
+    # First, so that a database of another base URL is refused before anything is written.
+    await cmd_migrate(settings, args)
     config_path = settings.data_dir / CONFIG_FILE_NAME
     if not config_path.exists():
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -184,7 +225,6 @@ async def cmd_init(settings: Settings, args: argparse.Namespace) -> None:
         print(f"Wrote {config_path}")
     else:
         print(f"Keeping the existing {config_path}")
-    await cmd_migrate(settings, args)
     if args.admin:
         await _create_user(settings, args.admin, _read_password(args), NodeRole.ADMIN)
     print(f"Ready. Start the node with: kinfolk serve  (it will answer at {settings.base_url})")
@@ -202,6 +242,7 @@ async def _serve(settings: Settings, args: argparse.Namespace) -> None:
                 f"{len(pending)} migration(s) are pending: run 'kinfolk migrate' "
                 "(or start with --migrate)"
             )
+        await _check_base_url(engine, settings)
     finally:
         await engine.dispose()
     runner = web.AppRunner(create_app(settings), access_log=None)
@@ -230,8 +271,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> Coroutine[Any, An
 async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
     engine = create_engine(settings.database_url, schema=settings.database_schema)
     try:
-        if await pending_revisions(engine):
-            raise UsageError("the database schema is not up to date: run 'kinfolk migrate' first")
+        await _check_database(engine, settings)
         stop = asyncio.Event()
         with suppress(NotImplementedError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
@@ -247,6 +287,50 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
 async def cmd_config(settings: Settings, args: argparse.Namespace) -> None:
     for name, value in describe(settings).items():
         print(f"{name} = {value}")
+
+
+# --- the base URL the database belongs to -----------------------------------------------
+
+
+async def cmd_base_url_show(settings: Settings, args: argparse.Namespace) -> None:
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        if await pending_revisions(engine):
+            raise UsageError("the database schema is not up to date: run 'kinfolk migrate' first")
+        async with create_sessionmaker(engine).begin() as session:
+            remembered = await remembered_base_url(session)
+    finally:
+        await engine.dispose()
+    print(f"database: {remembered or '(not yet remembered: the next command adopts one)'}")
+    print(f"configured: {settings.base_url}")
+
+
+async def cmd_base_url_set(settings: Settings, args: argparse.Namespace) -> None:
+    try:
+        base_url = parse_base_url(args.url)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if not args.i_know:
+        raise UsageError(
+            f"this makes {base_url} the address new members, groups and posts are named "
+            "under; those that exist keep their ids, and other servers go on using them. "
+            "Add --i-know to do it."
+        )
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        if await pending_revisions(engine):
+            raise UsageError("the database schema is not up to date: run 'kinfolk migrate' first")
+        async with create_sessionmaker(engine).begin() as session:
+            previous = await set_base_url(session, base_url, now=datetime.now(UTC))
+    finally:
+        await engine.dispose()
+    print(f"The database now belongs to {base_url} (it was {previous or 'not remembered'}).")
+    print("Members, groups and posts that exist keep their ids under the old address.")
+    if base_url != settings.base_url:
+        print(
+            f"Note: this command is configured for {settings.base_url}; set KINFOLK_BASE_URL="
+            f"{base_url} (or base_url in kinfolk.toml) before starting the node."
+        )
 
 
 # --- federation policy ------------------------------------------------------------------
@@ -422,6 +506,8 @@ def build_parser() -> argparse.ArgumentParser:
     config = commands.add_parser("config", help="show the effective settings (secret masked)")
     config.set_defaults(run=cmd_config)
 
+    _base_url_parser(commands)
+
     user = commands.add_parser("user", help="manage accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True, metavar="COMMAND")
     user_create = user_commands.add_parser("create", help="create a local account")
@@ -455,6 +541,30 @@ def build_parser() -> argparse.ArgumentParser:
     _policy_parser(commands)
     mod_cli.add_parser(commands, _open_node)
     return parser
+
+
+def _base_url_parser(commands: Any) -> None:
+    base_url = commands.add_parser(
+        "base-url",
+        help="the base URL the database belongs to",
+        description="The database remembers the base URL it was set up with (an older "
+        "database: the one its members and groups are named under) and every command refuses "
+        "another, since every member, group and post is named by a URL under it.",
+    )
+    sub = base_url.add_subparsers(dest="base_url_command", required=True, metavar="COMMAND")
+    show = sub.add_parser("show", help="the database's base URL and the configured one")
+    show.set_defaults(run=cmd_base_url_show)
+    set_ = sub.add_parser(
+        "set",
+        help="move the node to another base URL, on purpose",
+        description="Make URL the base URL new members, groups and posts are named under. "
+        "Those that exist keep their ids (other servers know them by those), so do this only "
+        "when the old address stays served or before federating. Set KINFOLK_BASE_URL to the "
+        "same URL.",
+    )
+    set_.add_argument("url", metavar="URL", help="e.g. https://support.example.org")
+    set_.add_argument("--i-know", action="store_true", help="confirm: existing ids do not move")
+    set_.set_defaults(run=cmd_base_url_set)
 
 
 def _policy_parser(commands: Any) -> None:

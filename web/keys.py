@@ -13,6 +13,7 @@ from federation.delivery import DeliveryConfig
 from federation.workers import NodeWorkers
 from node.config import Settings
 from node.passwords import Passwords
+from node.sign_in import Throttle
 from node.site import Site
 
 Clock = Callable[[], datetime]
@@ -26,3 +27,5 @@ CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 FEDERATION = web.AppKey("federation", Federation)
 WORKERS = web.AppKey("workers", NodeWorkers)
 DELIVERY_CONFIG = web.AppKey("delivery_config", DeliveryConfig)
+# The sign-in throttle, one for the pages and the API (node.sign_in).
+THROTTLE = web.AppKey("sign_in_throttle", Throttle)

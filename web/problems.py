@@ -9,9 +9,11 @@ is logged at INFO with the request id, so an admin can find what a member saw.
 from __future__ import annotations
 
 import logging
+import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from http import HTTPStatus
 from typing import Any
 
@@ -24,6 +26,7 @@ from node.errors import (
     InvalidInput,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
 )
 
 log = logging.getLogger("kinfolk.web")
@@ -36,6 +39,7 @@ STATUS_BY_ERROR: dict[type[DomainError], int] = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyAttempts: 429,
 }
 REQUEST_ID = web.RequestKey("request_id", str)
 
@@ -77,6 +81,11 @@ def problem_response(problem: Problem, request_id: str) -> web.Response:
     return response
 
 
+def retry_after_seconds(wait: timedelta) -> int:
+    """A ``Retry-After`` value: whole seconds, rounded up, at least one."""
+    return max(1, math.ceil(wait.total_seconds()))
+
+
 def _reason(status: int) -> str:
     return HTTPStatus(status).phrase
 
@@ -85,6 +94,8 @@ def problem_from_domain(error: DomainError) -> Problem:
     status = next(s for kind, s in STATUS_BY_ERROR.items() if isinstance(error, kind))
     errors = [{"field": error.field, "message": error.message}] if error.field else None
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if isinstance(error, TooManyAttempts):
+        headers = {"Retry-After": str(retry_after_seconds(error.retry_after))}
     return Problem(status, error.code, error.message, errors, headers)
 
 

@@ -509,3 +509,19 @@ class NodeSetting(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SignInFailure(Base):
+    """A refused sign-in, counted against one key (its username, or its visitor's address).
+
+    The key is kept only as an HMAC under the node's secret: the table says how often
+    something was guessed at, not who or from where. Rows older than the throttle's
+    window are deleted as new ones arrive (``node.sign_in``).
+    """
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (Index("ix_sign_in_failure_key", "key_hash", "failed_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

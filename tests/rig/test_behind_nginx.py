@@ -21,11 +21,11 @@ import aiohttp
 import pytest
 from sqlalchemy import func, select
 
+from node.sign_in import MAX_FAILURES
 from node.storage.models import Post
 from tests.conftest import IN_CI
 from tests.rig.rig import Rig, RigNode, _free_port, count
 from tests.web.test_pages import csrf_of
-from web.pages.throttle import MAX_FAILURES
 
 SNIPPET = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "kinfolk-proxy.conf"
 PROXY_HOST = "127.0.0.30"

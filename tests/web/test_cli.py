@@ -29,14 +29,18 @@ from web.cli import build_parser
 
 KINFOLK = Path(sys.executable).parent / "kinfolk"
 PASSWORD = "a long enough password"
+Completed = subprocess.CompletedProcess[str]
 
 # The interface scripts rely on: commands, subcommands and the flags each one takes.
 HELP = {
-    (): ["init", "serve", "migrate", "config", "user", "group", "policy", "mod"],
+    (): ["init", "serve", "migrate", "config", "base-url", "user", "group", "policy", "mod"],
     ("init",): ["--admin", "--password-stdin"],
     ("serve",): ["--host", "--port", "--migrate"],
     ("migrate",): [],
     ("config",): [],
+    ("base-url",): ["show", "set"],
+    ("base-url", "show"): [],
+    ("base-url", "set"): ["URL", "--i-know"],
     ("user",): ["create"],
     ("user", "create"): ["username", "--admin", "--moderator", "--password-stdin"],
     ("group",): ["create"],
@@ -287,3 +291,100 @@ async def test_an_admin_scripts_the_federation_policy(
     refused = await run("policy", "import", str(broken))
     assert refused.returncode == 1
     assert "line 2" in refused.stderr
+
+
+SERVER_URL = "https://support.example.org"
+
+
+async def test_a_shell_without_the_servers_base_url_is_refused(node_env: dict[str, str]) -> None:
+    """Every actor id is built from the base URL: accounts made under another one in the
+    same database would be broken for federation, silently."""
+    server = {**node_env, "KINFOLK_BASE_URL": SERVER_URL}
+    shell = node_env  # no KINFOLK_BASE_URL: the default, http://localhost:8080
+    shell_url = load_settings(shell).base_url
+
+    async def run(
+        env: dict[str, str], *args: str, stdin: str = ""
+    ) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(kinfolk, env, *args, stdin=stdin)
+
+    # The server's settings are in its environment (a service unit), not in kinfolk.toml.
+    assert (await run(server, "migrate")).returncode == 0
+    admin = await run(server, "user", "create", "tess", "--admin", "--password-stdin",
+                      stdin=PASSWORD)  # fmt: skip
+    assert admin.returncode == 0, admin.stderr
+    refusals = await asyncio.gather(
+        run(shell, "user", "create", "ana", "--password-stdin", stdin=PASSWORD),
+        run(shell, "group", "create", "circle", "--owner", "tess"),
+        run(shell, "policy", "set", "bad.example", "suspend"),
+        run(shell, "policy", "list"),
+        run(shell, "mod", "log"),
+        run(shell, "worker"),
+        run(shell, "migrate"),
+        run(shell, "init"),
+    )
+    for refused in refusals:
+        where = " ".join(refused.args[1:])
+        assert refused.returncode == 2, f"{where}: {refused.stdout}{refused.stderr}"
+        assert f"this database belongs to {SERVER_URL}" in refused.stderr, where
+        assert f"configured for {shell_url}" in refused.stderr, where
+        assert f"KINFOLK_BASE_URL={SERVER_URL}" in refused.stderr, where
+        assert f"kinfolk base-url set {shell_url} --i-know" in refused.stderr, where
+        assert "Traceback" not in refused.stderr
+    assert "Created" not in "".join(r.stdout for r in refusals)
+    assert not (Path(node_env["KINFOLK_DATA_DIR"]) / "kinfolk.toml").exists()  # init wrote none
+    shown = await run(shell, "base-url", "show")
+    assert shown.stdout == f"database: {SERVER_URL}\nconfigured: {shell_url}\n"
+    assert (await run(server, "policy", "list")).stdout == "mode: blocklist\n"
+
+    # Moving the node is explicit, and says what it does not do.
+    unconfirmed = await run(shell, "base-url", "set", shell_url)
+    assert unconfirmed.returncode == 2
+    assert "--i-know" in unconfirmed.stderr
+    assert "keep their ids" in unconfirmed.stderr
+    assert (await run(shell, "base-url", "set", "ftp://x", "--i-know")).returncode == 2
+    moved = await run(shell, "base-url", "set", shell_url + "/", "--i-know")
+    assert moved.returncode == 0, moved.stderr
+    assert f"now belongs to {shell_url} (it was {SERVER_URL})" in moved.stdout
+    assert "keep their ids" in moved.stdout
+    created = await run(shell, "user", "create", "ana", "--password-stdin", stdin=PASSWORD)
+    assert created.returncode == 0, created.stderr
+    assert f"@ana@{shell_url.split('://')[1]}" in created.stdout
+    assert (await run(server, "policy", "list")).returncode == 2
+
+
+async def _forget_base_url(env: dict[str, str]) -> None:
+    """Make the database look like one from before the base URL was remembered."""
+    settings = load_settings(env)
+    engine = create_engine(settings.database_url, schema=settings.database_schema)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(text("DELETE FROM node_settings WHERE name = 'base_url'"))
+    finally:
+        await engine.dispose()
+
+
+async def test_an_older_database_adopts_the_base_url_its_members_are_named_under(
+    node_env: dict[str, str],
+) -> None:
+    server = {**node_env, "KINFOLK_BASE_URL": SERVER_URL}
+
+    async def run(
+        env: dict[str, str], *args: str, stdin: str = ""
+    ) -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(kinfolk, env, *args, stdin=stdin)
+
+    assert (await run(server, "migrate")).returncode == 0
+    # No member yet: the first command's base URL is adopted.
+    await _forget_base_url(node_env)
+    assert (await run(node_env, "policy", "list")).returncode == 0
+    assert (await run(server, "policy", "list")).returncode == 2
+    assert (await run(server, "base-url", "set", SERVER_URL, "--i-know")).returncode == 0
+    created = await run(server, "user", "create", "ana", "--password-stdin", stdin=PASSWORD)
+    assert created.returncode == 0, created.stderr
+    # Members already named under the server's URL: theirs wins over the shell's.
+    await _forget_base_url(node_env)
+    refused = await run(node_env, "user", "create", "bo", "--password-stdin", stdin=PASSWORD)
+    assert refused.returncode == 2
+    assert f"this database belongs to {SERVER_URL}" in refused.stderr
+    assert (await run(server, "base-url", "show")).stdout.startswith(f"database: {SERVER_URL}\n")

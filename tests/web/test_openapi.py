@@ -11,6 +11,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from node.config import Settings
+from web.api.openapi import SchemaNameClash, build_document
+from web.api.operation import Body, Call, Operation
 
 Client = TestClient[web.Request, web.Application]
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
@@ -149,3 +151,42 @@ async def test_the_document_is_the_same_on_every_request(
 ) -> None:
     async with client.get("/api/openapi.json") as response:
         assert await response.json() == document
+
+
+async def test_each_rule_body_is_described_by_its_own_schema(document: dict[str, Any]) -> None:
+    """A group's rules are titles; a federation rule is a domain's severity. Two models
+    of one name once made the document give groups the federation rule's schema."""
+    schemas = document["components"]["schemas"]
+    items = schemas["CreateGroupBody"]["properties"]["rules"]["items"]
+    group_rule = resolve(document, items["$ref"])
+    assert set(group_rule["properties"]) == {"title", "description"}
+    assert group_rule["required"] == ["title"]
+    put_rule = document["paths"]["/api/v1/admin/federation/rules/{domain}"]["put"]
+    body = put_rule["requestBody"]["content"]["application/json"]["schema"]
+    assert "severity" in resolve(document, body["$ref"])["properties"]
+
+
+class _Group:
+    class Rule(Body):
+        title: str
+
+
+class _Federation:
+    class Rule(Body):
+        severity: str
+
+
+async def _answer(call: Call[Any, Any]) -> None:
+    return None
+
+
+def test_two_different_models_of_one_name_are_refused() -> None:
+    same_name = (
+        Operation("POST", "/api/v1/a", _answer, "A", "t", body=_Group.Rule),
+        Operation("PUT", "/api/v1/b", _answer, "B", "t", body=_Federation.Rule),
+    )
+    with pytest.raises(SchemaNameClash, match="'Rule'"):
+        build_document(same_name, "http://node.test")
+    # One model used twice is one schema, and fine.
+    twice = (same_name[0], Operation("PUT", "/api/v1/b", _answer, "B", "t", body=_Group.Rule))
+    assert "Rule" in build_document(twice, "http://node.test")["components"]["schemas"]

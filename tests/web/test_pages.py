@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import rules
 from node.passwords import Passwords
+from node.sign_in import MAX_FAILURES
 from node.site import Site
 from node.storage.models import NodeRole
 from tests.conftest import Client
 from tests.node.factories import Node
 from web.pages.session import CSRF_COOKIE, SESSION_COOKIE
-from web.pages.throttle import MAX_FAILURES
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 

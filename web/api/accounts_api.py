@@ -8,11 +8,13 @@ from pydantic import Field
 
 from node import accounts
 from node.actors import split_acct
-from node.errors import PermissionDenied
+from node.errors import PermissionDenied, TooManyAttempts
 from node.handles import HANDLE_MAX
 from node.passwords import PASSWORD_MAX
+from node.sign_in import Refused, Throttled, sign_in
 from web.api.operation import Auth, Body, Call, Operation, bearer_token
 from web.api.schemas import AccountOut, ProfileOut, TokenOut, account_out, profile_out
+from web.keys import THROTTLE
 
 
 class RegisterBody(Body):
@@ -54,15 +56,22 @@ async def register(call: Call[RegisterBody, Any]) -> TokenOut:
 
 
 async def log_in(call: Call[LoginBody, Any]) -> TokenOut:
-    account = await accounts.authenticate(
-        call.session,
-        call.site,
-        call.passwords,
-        handle=call.body.username,
-        password=call.body.password,
-    )
-    token = await accounts.issue_token(call.session, account.id, now=call.now)
-    return TokenOut(token=token, account=account_out(account))
+    """The pages' sign-in, as JSON: the same service, so the same throttle counts both."""
+    outcome = await sign_in(
+        call.session, call.site, call.passwords, call.request.app[THROTTLE],
+        handle=call.body.username, password=call.body.password,
+        address=call.request.remote, now=call.now,
+    )  # fmt: skip
+    if isinstance(outcome, Throttled):
+        raise TooManyAttempts(
+            "too many failed attempts for this username or from this address: "
+            "wait as long as Retry-After says",
+            retry_after=outcome.wait,
+        )
+    if isinstance(outcome, Refused):
+        await call.session.commit()  # the counted refusal stays, though the answer is an error
+        raise outcome.error
+    return TokenOut(token=outcome.token, account=account_out(outcome.account))
 
 
 async def log_out(call: Call[Any, Any]) -> None:
@@ -98,7 +107,7 @@ OPERATIONS = (
               "accounts", body=RegisterBody, response=TokenOut, status=201,
               errors=(403, 409, 422)),
     Operation("POST", "/api/v1/auth/token", log_in, "Log in: exchange a password for a token",
-              "accounts", body=LoginBody, response=TokenOut, errors=(401, 403, 422)),
+              "accounts", body=LoginBody, response=TokenOut, errors=(401, 403, 422, 429)),
     Operation("DELETE", "/api/v1/auth/token", log_out, "Log out: revoke this token",
               "accounts", auth=Auth.REQUIRED, errors=(401,)),
     Operation("GET", "/api/v1/accounts/me", get_own_account, "Your account",

@@ -94,7 +94,7 @@ class PublishOut(BaseModel):
     publish: bool
 
 
-class RuleBody(Body):
+class FederationRuleBody(Body):
     severity: Severity = Field(
         Severity.NOOP,
         description="suspend: no traffic either way, content hidden; limit: out of the "
@@ -108,7 +108,7 @@ class RuleBody(Body):
     obfuscate: bool = Field(False, description="Publish the domain partly hidden with *")
 
 
-class RuleOut(BaseModel):
+class FederationRuleOut(BaseModel):
     domain: str = Field(description="example.com (and its subdomains), *.example.com, host:port")
     severity: Severity
     reject_media: bool
@@ -120,12 +120,12 @@ class RuleOut(BaseModel):
 
 
 class RulePage(BaseModel):
-    items: list[RuleOut]
+    items: list[FederationRuleOut]
     next_cursor: str | None
 
 
-def rule_out(rule: Rule) -> RuleOut:
-    return RuleOut(
+def rule_out(rule: Rule) -> FederationRuleOut:
+    return FederationRuleOut(
         domain=rule.domain, severity=rule.severity, reject_media=rule.reject_media,
         reject_reports=rule.reject_reports, allow=rule.allow,
         public_reason=rule.public_comment, private_reason=rule.private_comment,
@@ -169,7 +169,7 @@ async def list_federation_rules(call: Call[Any, PageQuery]) -> RulePage:
     return RulePage(items=[rule_out(rule) for rule in page.items], next_cursor=page.next_cursor)
 
 
-async def put_federation_rule(call: Call[RuleBody, Any]) -> RuleOut:
+async def put_federation_rule(call: Call[FederationRuleBody, Any]) -> FederationRuleOut:
     permissions.require_node_admin(call.member)
     body = call.body
     rule = Rule(
@@ -220,7 +220,7 @@ OPERATIONS = (
               query=PageQuery, response=RulePage, errors=(401, 403, 422)),
     Operation("PUT", F + "/rules/{domain}", put_federation_rule,
               "Admins: set a domain's whole rule (a suspension cuts its ties at once)",
-              "admin", auth=Auth.REQUIRED, body=RuleBody, response=RuleOut,
+              "admin", auth=Auth.REQUIRED, body=FederationRuleBody, response=FederationRuleOut,
               errors=(401, 403, 422)),
     Operation("DELETE", F + "/rules/{domain}", remove_federation_rule,
               "Admins: delete a domain's rule", "admin", auth=Auth.REQUIRED,

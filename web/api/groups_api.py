@@ -45,7 +45,7 @@ class MembersQuery(PageQuery):
     )
 
 
-class RuleBody(Body):
+class GroupRuleBody(Body):
     title: str = Field(max_length=groups.RULE_TITLE_MAX)
     description: str = Field("", max_length=groups.RULE_DESCRIPTION_MAX)
 
@@ -54,7 +54,7 @@ class CreateGroupBody(Body):
     name: str = Field(max_length=HANDLE_MAX, examples=["grief-circle"])
     display_name: str = Field("", max_length=groups.DISPLAY_NAME_MAX)
     description: str = Field("", max_length=groups.DESCRIPTION_MAX)
-    rules: list[RuleBody] = Field(default_factory=list, max_length=groups.RULES_MAX)
+    rules: list[GroupRuleBody] = Field(default_factory=list, max_length=groups.RULES_MAX)
     visibility: Visibility = Visibility.PUBLIC
     join_policy: JoinPolicy = JoinPolicy.OPEN
     default_content_warning: str = Field("", max_length=groups.CONTENT_WARNING_MAX)

@@ -37,11 +37,25 @@ _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _COMMON_ERRORS = (400, 413, 415)
 
 
+class SchemaNameClash(Exception):
+    """Two different models would be one schema in the document: rename one of them."""
+
+
+def _add_component(components: dict[str, Any], name: str, schema: dict[str, Any]) -> None:
+    """Components are named by model name alone, so two different models of one name
+    would silently leave every reference pointing at whichever came last."""
+    if components.setdefault(name, schema) != schema:
+        raise SchemaNameClash(
+            f"two different models are called {name!r}; give each its own name "
+            "(the OpenAPI document names schemas by model name)"
+        )
+
+
 def _schema_ref(model: type[BaseModel], components: dict[str, Any]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, definition in schema.pop("$defs", {}).items():
-        components[name] = definition
-    components[model.__name__] = schema
+        _add_component(components, name, definition)
+    _add_component(components, model.__name__, schema)
     return {"$ref": f"#/components/schemas/{model.__name__}"}
 
 
@@ -55,7 +69,8 @@ def _parameters(operation: Operation, components: dict[str, Any]) -> list[dict[s
             )  # fmt: skip
     if operation.query is not NoQuery:
         schema = operation.query.model_json_schema(ref_template="#/components/schemas/{model}")
-        components.update(schema.pop("$defs", {}))
+        for name, definition in schema.pop("$defs", {}).items():
+            _add_component(components, name, definition)
         for name, prop in schema.get("properties", {}).items():
             parameters.append(
                 {"name": name, "in": "query", "required": name in schema.get("required", []),

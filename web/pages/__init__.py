@@ -18,7 +18,6 @@ from aiohttp import web
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
 from web.pages import admin, moderation, post_actions
 from web.pages.auth import (
-    THROTTLE,
     choose_language,
     signin,
     signin_form,
@@ -35,7 +34,6 @@ from web.pages.reports import report_member, report_member_form, report_post, re
 from web.pages.session import CsrfRefused, page_viewer
 from web.pages.settings import change_password, save_settings, settings_page
 from web.pages.threads import compose, compose_form, reply, thread_page
-from web.pages.throttle import SignInThrottle
 from web.pages.transaction import transaction
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
@@ -91,7 +89,6 @@ browser_profile_page = _guarded(profile_page)
 
 async def _catalogues(app: web.Application) -> AsyncIterator[None]:
     app[PAGES] = build_catalogues()
-    app[THROTTLE] = SignInThrottle()
     yield
 
 

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node import accounts
 from node.accounts import SUPPORTED_LOCALES
 from node.errors import (
-    AuthenticationFailed,
     Conflict,
     DomainError,
     InvalidInput,
@@ -22,15 +21,14 @@ from node.errors import (
 from node.handles import HANDLE_MAX, RESERVED, handle_key
 from node.passwords import PASSWORD_MIN
 from node.rules import list_node_rules
-from web.keys import CLOCK, PASSWORDS, SITE
+from node.sign_in import Refused, Throttled, sign_in
+from web.keys import CLOCK, PASSWORDS, SITE, THROTTLE
 from web.pages.forms import read_form
 from web.pages.i18n import LANGUAGE_COOKIE
 from web.pages.render import frame, gettext_for, redirect, render
 from web.pages.session import SESSION_COOKIE, local_path, page_viewer, set_cookie
-from web.pages.throttle import SignInThrottle
 from web.pages.transaction import transaction
-
-THROTTLE = web.AppKey("sign_in_throttle", SignInThrottle)
+from web.problems import retry_after_seconds
 
 log = logging.getLogger(__name__)
 
@@ -105,38 +103,36 @@ async def signin_form(request: web.Request) -> web.Response:
 
 async def signin(request: web.Request) -> web.Response:
     form = await read_form(request, ("username", "password", "next"))
-    handle = form["username"].strip().lower()
-    keys = [f"user:{handle}", f"address:{request.remote}"]
-    throttle, now = request.app[THROTTLE], request.app[CLOCK]()
+    handle = form["username"].strip()
     async with transaction(request) as session:
         page = await frame(request, session, None)
         _ = gettext_for(request, page.locale)
-        wait = throttle.wait(keys, now)
-        if wait is not None:
-            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        outcome = await sign_in(
+            session, request.app[SITE], request.app[PASSWORDS], request.app[THROTTLE],
+            handle=handle, password=form["password"], address=request.remote,
+            now=request.app[CLOCK](),
+        )  # fmt: skip
+        if isinstance(outcome, Throttled):
             log.warning("sign-in throttled for %s from %s", handle, request.remote)
+            seconds = retry_after_seconds(outcome.wait)
             message = _("Too many attempts. Please wait %(minutes)s minutes and try again.")
-            context = {"form": form, "errors": {"form": message % {"minutes": minutes}}}
+            context = {"form": form, "errors": {"form": message % {"minutes": _minutes(seconds)}}}
             response = render(request, page, "signin.html", context, status=429)
-            response.headers["Retry-After"] = str(math.ceil(wait.total_seconds()))
+            response.headers["Retry-After"] = str(seconds)
             return response
-        try:
-            account = await accounts.authenticate(
-                session, request.app[SITE], request.app[PASSWORDS], handle=handle,
-                password=form["password"],
-            )  # fmt: skip
-        except (AuthenticationFailed, PermissionDenied) as error:
-            throttle.failed(keys, now)
-            log.info("sign-in refused for %s: %s", handle, error.code)
+        if isinstance(outcome, Refused):
+            log.info("sign-in refused for %s: %s", handle, outcome.error.code)
             message = (
-                _("This account is suspended.") if isinstance(error, PermissionDenied)
+                _("This account is suspended.") if isinstance(outcome.error, PermissionDenied)
                 else _("Unknown username or wrong password.")
             )  # fmt: skip
             context = {"form": form, "errors": {"form": message}}
             return render(request, page, "signin.html", context, status=401)
-        throttle.succeeded(keys)
-        token = await accounts.issue_token(session, account.id, now=now)
-    return _signed_in(request, token, local_path(form["next"]))
+    return _signed_in(request, outcome.token, local_path(form["next"]))
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, math.ceil(seconds / 60))
 
 
 async def signout(request: web.Request) -> web.Response:
