@@ -168,7 +168,7 @@ async def test_deliveries_queued_before_0010_keep_their_order_per_object(
 
 
 async def test_the_newest_migration_can_be_undone_and_redone(engine: AsyncEngine) -> None:
-    """An admin who must roll back a release can: 0013 down to 0008 and up again."""
+    """An admin who must roll back a release can: the newest down to 0008 and up again."""
     config = alembic_config()
 
     def step(connection: Connection, direction: str) -> None:
