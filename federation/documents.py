@@ -146,3 +146,27 @@ def ordered_collection(collection_uri: str, items: list[Any]) -> dict[str, Any]:
         "totalItems": len(items),
         "orderedItems": items,
     }
+
+
+def paged_collection(
+    collection_uri: str, items: list[Any], *, page_size: int, page: int | None
+) -> dict[str, Any]:
+    """A short collection (at most a few pages), readable whole or a page at a time: the
+    collection carries every item (Lemmy reads ``orderedItems``) and names its ``first``
+    page; each ``OrderedCollectionPage`` names the ``next`` (Mastodon and Mbin page)."""
+    if page is None:
+        document = ordered_collection(collection_uri, items)
+        document["first"] = f"{collection_uri}?page=1"
+        return document
+    start = (page - 1) * page_size
+    document = {
+        "@context": CONTEXT,
+        "id": f"{collection_uri}?page={page}",
+        "type": "OrderedCollectionPage",
+        "partOf": collection_uri,
+        "totalItems": len(items),
+        "orderedItems": items[start : start + page_size],
+    }
+    if start + page_size < len(items):
+        document["next"] = f"{collection_uri}?page={page + 1}"
+    return document
