@@ -2,7 +2,8 @@
 
 Shapes follow what Mastodon, Lemmy, Mbin and PieFed read: a ``publicKey`` with
 an RSA PEM (``#main-key``), a shared inbox under ``endpoints``, and for groups
-Lemmy's ``attributedTo`` moderators collection and ``postingRestrictedToMods``.
+Lemmy's ``attributedTo`` moderators collection and ``postingRestrictedToMods``, and
+the group's rules in PieFed's ``rules`` (``federation.group_rules``).
 The Ed25519 key is published as a FEP-521a ``Multikey`` in ``assertionMethod``.
 Collections of people are published as counts only: in peer support, who
 belongs to which group or follows whom is itself confidential.
@@ -17,6 +18,7 @@ from typing import Any
 
 from federation import urls
 from federation.capabilities import GENERATOR
+from federation.group_rules import rules_html
 from federation.keys import encode_multikey
 from federation.keystore import LocalKeys
 from federation.vocab import CONTEXT
@@ -116,6 +118,9 @@ def group_document(group: GroupView, keys: PublishedKeys, base_url: str) -> dict
     )
     if group.language:
         document["contentMap"] = {group.language: document["summary"]}
+    if group.rules:
+        # PieFed's property (``piefed:rules``, HTML): PieFed shows them, and so do we.
+        document["rules"] = rules_html(group.rules)
     return document
 
 
