@@ -2,7 +2,8 @@
 
 Shapes follow what Mastodon, Lemmy, Mbin and PieFed read: a ``publicKey`` with
 an RSA PEM (``#main-key``), a shared inbox under ``endpoints``, and for groups
-Lemmy's ``attributedTo`` moderators collection and ``postingRestrictedToMods``.
+Lemmy's ``attributedTo`` moderators collection and ``postingRestrictedToMods``, and
+the group's rules in PieFed's ``rules`` (``federation.group_rules``).
 The Ed25519 key is published as a FEP-521a ``Multikey`` in ``assertionMethod``.
 Collections of people are published as counts only: in peer support, who
 belongs to which group or follows whom is itself confidential.
@@ -17,6 +18,7 @@ from typing import Any
 
 from federation import urls
 from federation.capabilities import GENERATOR
+from federation.group_rules import rules_html
 from federation.keys import encode_multikey
 from federation.keystore import LocalKeys
 from federation.vocab import CONTEXT
@@ -122,6 +124,9 @@ def group_document(group: GroupView, keys: PublishedKeys, base_url: str) -> dict
     )
     if group.language:
         document["contentMap"] = {group.language: document["summary"]}
+    if group.rules:
+        # PieFed's property (``piefed:rules``, HTML): PieFed shows them, and so do we.
+        document["rules"] = rules_html(group.rules)
     return document
 
 
@@ -170,3 +175,27 @@ def ordered_collection(collection_uri: str, items: list[Any]) -> dict[str, Any]:
         "totalItems": len(items),
         "orderedItems": items,
     }
+
+
+def paged_collection(
+    collection_uri: str, items: list[Any], *, page_size: int, page: int | None
+) -> dict[str, Any]:
+    """A short collection (at most a few pages), readable whole or a page at a time: the
+    collection carries every item (Lemmy reads ``orderedItems``) and names its ``first``
+    page; each ``OrderedCollectionPage`` names the ``next`` (Mastodon and Mbin page)."""
+    if page is None:
+        document = ordered_collection(collection_uri, items)
+        document["first"] = f"{collection_uri}?page=1"
+        return document
+    start = (page - 1) * page_size
+    document = {
+        "@context": CONTEXT,
+        "id": f"{collection_uri}?page={page}",
+        "type": "OrderedCollectionPage",
+        "partOf": collection_uri,
+        "totalItems": len(items),
+        "orderedItems": items[start : start + page_size],
+    }
+    if start + page_size < len(items):
+        document["next"] = f"{collection_uri}?page={page + 1}"
+    return document

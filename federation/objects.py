@@ -45,3 +45,16 @@ def object_from_post(post: PostView) -> dict[str, Any]:
     if post.edited_at:
         document["updated"] = post.edited_at.isoformat().replace("+00:00", "Z")
     return document
+
+
+def announced_post(post: PostView) -> dict[str, Any]:
+    """A post as its group's outbox lists it: the group's ``Announce`` of its author's
+    ``Create``, the shape the group sends it in (and Lemmy's outbox shape). Ids are derived
+    from the post's, so the same post is the same item on every reading."""
+    document = {k: v for k, v in object_from_post(post).items() if k != "@context"}
+    group = post.group.uri
+    address = {"to": document["to"], "cc": document["cc"]}
+    create = {"id": f"{post.uri}#create", "type": "Create", "actor": document["attributedTo"],
+              "object": document, "audience": group, **address}  # fmt: skip
+    return {"id": f"{urls.outbox(group)}#{post.public_id}", "type": "Announce", "actor": group,
+            "object": create, "audience": group, **address}  # fmt: skip

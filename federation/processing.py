@@ -39,7 +39,11 @@ restoring), a thread's ``Lock`` and its ``Undo``, and a ban (``Block`` with
 the group as ``target``, and its ``Undo``) are taken on the word of the group
 that announces them, for its own posts and members only: the group's node is
 where the group is moderated. Content of a group elsewhere that
-reaches us addressed to its members only marks that group private here.
+reaches us addressed to its members only marks that group private here. A group's
+``Accept`` of our member's join asks for its recent threads and pins to be
+back-filled, and its ``Update`` of itself (or Lemmy's moderator ``Update``
+announced by it) for it to be read again: both are queued here, in the item's
+transaction, and done by ``federation.backfill`` in the background.
 
 Reactions (a ``Like`` of a post, its ``Undo``) that a group announces are taken
 on the group's word, for posts made in that group only: a Like changes no
@@ -60,7 +64,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import account_deletion
+from federation import account_deletion, group_sync
 from federation.account_deletion import gone_at_origin, is_account_delete
 from federation.context import Federation
 from federation.flags import on_flag
@@ -68,7 +72,7 @@ from federation.group_answers import our_post_named
 from federation.http import FetchError
 from federation.inbound import POST_TYPES, PostReading, Unsupported, read_date, read_object
 from federation.remote_actors import ActorDocument, account_deleted
-from federation.remote_groups import remember_group
+from federation.remote_groups import group_updated, remember_group
 from federation.tables import InboxItem, QueueState
 from federation.vocab import (
     PUBLIC_ALIASES,
@@ -98,6 +102,7 @@ from node.storage.models import (
     Follow,
     Group,
     Membership,
+    MembershipState,
     Post,
     Reaction,
     Visibility,
@@ -254,6 +259,11 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
         if not same_origin(actor, source) and not await gone_at_origin(fed, actor):
             raise Ignored(f"{actor} still exists at its origin; the Delete is not believed")
         return Prepared(inner, via=group_uri)
+    elif isinstance(inner, dict) and _updates_group(inner, group_uri):
+        # Lemmy: a moderator's Update of the community, announced by it. Not taken from the
+        # moderator's copy: the group is read again from its own server (federation.backfill).
+        return Prepared({"id": inner.get("id"), "type": "Update", "actor": group_uri,
+                         "object": group_uri}, via=group_uri)  # fmt: skip
     else:
         if not isinstance(inner, dict) or inner.get("type") not in {"Create", "Update", "Delete"}:
             kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
@@ -264,6 +274,10 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
     if inner.get("type") in {"Create", "Update"} and isinstance(inner.get("object"), dict):
         await _ensure_parent(fed, inner["object"])
     return Prepared(inner, via=group_uri)
+
+
+def _updates_group(inner: dict[str, Any], group_uri: str) -> bool:
+    return inner.get("type") == "Update" and id_of(inner.get("object")) == group_uri
 
 
 def _is_removal(inner: dict[str, Any]) -> bool:
@@ -430,10 +444,16 @@ async def _join_answered(
     if group is None or member is None or not member.local:
         raise Ignored("it answers no request of ours to join")
     accepted = activity["type"] == "Accept"
+    before = await remote_members.membership_of(session, group, member)
+    newly = before is not None and before.state is MembershipState.PENDING
     if not await remote_members.answered(
         session, group, member, accepted=accepted, now=fed.clock()
     ):
         raise Ignored("it answers no request of ours to join")
+    if accepted and newly:
+        # Its recent threads and pins, read in the background (federation.backfill); asked
+        # for here, so the request is as durable as the membership.
+        await group_sync.request(session, group_actor.id, now=fed.clock(), backfill=True)
 
 
 async def _shared_back(fed: Federation, session: AsyncSession, group_uri: str, uri: str) -> None:
@@ -595,6 +615,10 @@ async def on_create_or_update(
     fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
 ) -> None:
     note = activity.get("object")
+    if via is not None and note == via:  # the group announced a change of itself
+        group_actor = await _actor(session, via)
+        await group_sync.request(session, group_actor.id, now=fed.clock(), refresh=True)
+        return
     if not isinstance(note, dict):
         raise Ignored("the object is not embedded (fetching it comes with group federation)")
     try:
@@ -604,6 +628,10 @@ async def on_create_or_update(
     if isinstance(reading, ActorDocument):
         if activity["type"] != "Update" or reading.uri != activity["actor"]:
             raise Malformed("an actor can only update itself")
+        known = await find_actor_by_uri(session, reading.uri)
+        if reading.kind is ActorKind.GROUP and known is not None and not known.local:
+            await group_updated(fed, session, note, reading)  # its rules, settings, moderators
+            return
         await fed.store(session, reading)
         return
     if reading.author_uri != activity["actor"] or not same_origin(reading.uri, activity["actor"]):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.storage.models import Base, UTCDateTime, enum_column
@@ -194,3 +194,26 @@ class Destination(Base):
     # RFC 9421 signature, "cavage" once it refused one and took draft-cavage instead
     # (FEP-844e double-knocking); None: not yet known. See federation.destinations.
     signature_standard: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class GroupSync(Base):
+    """Reading a group hosted elsewhere again, in the background (``federation.backfill``):
+    its actor and moderators, and, once one of our members joined it, its recent threads
+    and pins. One row per group; a request while one is queued adds to it."""
+
+    __tablename__ = "group_syncs"
+    __table_args__ = (Index("ix_group_sync_due", "state", "next_attempt_at"),)
+
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[QueueState] = mapped_column(enum_column(QueueState, "group_sync_state"))
+    # Back-fill threads and pins too (a member of ours was let in), not only the actor.
+    backfill: Mapped[bool] = mapped_column(Boolean, default=False)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # When it was last asked for: a request arriving while a run is under way is kept.
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -44,6 +44,9 @@ EXTENSIONS: dict[str, Any] = {
     "suspended": "toot:suspended",
     "featured": {"@id": "toot:featured", "@type": "@id"},
     "implements": {"@id": "https://w3id.org/fep/844e/implements", "@type": "@id"},
+    # A group's rules, as HTML: PieFed's term, which PieFed reads (federation.group_rules).
+    "piefed": "https://piefed.social/ns#",
+    "rules": "piefed:rules",
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less: the posts they embed say ``sensitive``, which ActivityStreams'

@@ -1,6 +1,7 @@
-"""The background work of a node: dispatching events, processing the inbox, delivering.
+"""The background work of a node: dispatching events, processing the inbox, delivering,
+and reading groups elsewhere again (``federation.backfill``).
 
-``kinfolk serve`` runs all three embedded, so the one-command start federates;
+``kinfolk serve`` runs them all embedded, so the one-command start federates;
 ``kinfolk worker`` runs them as separate processes (several may share one
 PostgreSQL: every queue is claimed with leases and ``SKIP LOCKED``). Tests call
 ``run_once`` until the queues are empty instead of sleeping.
@@ -13,6 +14,7 @@ import contextlib
 import enum
 import logging
 
+from federation.backfill import sync_once
 from federation.context import Federation
 from federation.delivery import DeliveryWorker
 from federation.dispatch import dispatch_once
@@ -26,7 +28,7 @@ IDLE_SLEEP = 0.2  # seconds between polls when a queue is empty
 
 
 class Queue(enum.StrEnum):
-    INBOX = "inbox"  # process accepted activities, and dispatch domain events
+    INBOX = "inbox"  # process accepted activities, dispatch domain events, read groups
     DELIVERY = "delivery"  # send queued deliveries
     ALL = "all"
 
@@ -53,12 +55,15 @@ class NodeWorkers:
 
     async def run_once(self) -> int:
         """One pass over every queue; the amount of work done (0: all queues idle)."""
-        return await self.dispatch_and_process() + await self._delivery.run_once()
+        done = await self.dispatch_and_process() + await self._delivery.run_once()
+        return done + await sync_once(self._federation)
 
     async def run(self, stop: asyncio.Event, queue: Queue = Queue.ALL) -> None:
         tasks = []
         if queue in {Queue.INBOX, Queue.ALL}:
             tasks.append(asyncio.create_task(self._inbox_loop(stop)))
+            # Apart from the inbox loop: a slow group elsewhere never holds up the inbox.
+            tasks.append(asyncio.create_task(self._sync_loop(stop)))
         if queue in {Queue.DELIVERY, Queue.ALL}:
             tasks.append(asyncio.create_task(self._delivery.run(stop)))
         await asyncio.gather(*tasks)
@@ -72,6 +77,27 @@ class NodeWorkers:
             except Exception:
                 # A bug in one pass must not stop the node's federation for good.
                 log.exception("inbox/dispatch pass failed; retrying shortly")
+                busy = 0
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), IDLE_SLEEP)
+
+    async def _sync_loop(self, stop: asyncio.Event) -> None:
+        """Read groups elsewhere one at a time. A run may take minutes (a slow node): when
+        the worker stops it is cancelled, and its lease runs out for another to take it up."""
+        while not stop.is_set():
+            run = asyncio.create_task(sync_once(self._federation))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not run.done():
+                run.cancel()
+                await asyncio.wait({run})  # its cancellation, not ours: nothing to re-raise
+                return
+            try:
+                busy = run.result()
+            except Exception:
+                log.exception("reading a group elsewhere failed; retrying shortly")
                 busy = 0
             if not busy:
                 with contextlib.suppress(TimeoutError):

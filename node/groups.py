@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 
 from node import permissions
 from node.actors import actor_ref, create_local_actor, find_actor, split_acct
-from node.domain_visibility import DomainFilter, decision_for, without_hidden
+from node.domain_visibility import DomainFilter, decision_for, decisions_for, without_hidden
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
@@ -29,9 +29,10 @@ from node.storage.models import (
     Membership,
     MembershipState,
     ModAction,
+    RemoteModerator,
     Visibility,
 )
-from node.views import GroupView, MembershipView, RuleView, Viewer
+from node.views import ActorRef, GroupView, MembershipView, RuleView, Viewer
 
 DISPLAY_NAME_MAX = 100
 DESCRIPTION_MAX = 5000
@@ -338,7 +339,17 @@ async def content_for_node(
 
 
 async def moderators(session: AsyncSession, group: Group) -> list[Actor]:
-    """A group's approved owners and moderators, local or remote, longest-serving first."""
+    """A group's moderators: for a group hosted here its approved owners and moderators,
+    local or remote, longest-serving first; for one hosted elsewhere, those its node names
+    (``mirror_moderators``), in its order."""
+    if not (await session.get_one(Actor, group.actor_id)).local:
+        mirrored = (
+            select(Actor)
+            .join(RemoteModerator, RemoteModerator.actor_id == Actor.id)
+            .where(RemoteModerator.group_id == group.id)
+            .order_by(RemoteModerator.position)
+        )
+        return list((await session.scalars(mirrored)).all())
     statement = (
         select(Actor)
         .join(Membership, Membership.member_id == Actor.id)
@@ -350,6 +361,49 @@ async def moderators(session: AsyncSession, group: Group) -> list[Actor]:
         .order_by(Membership.id)
     )
     return list((await session.scalars(statement)).all())
+
+
+async def moderators_shown(
+    session: AsyncSession, site: Site, viewer: Viewer | None, acct: str
+) -> list[ActorRef] | None:
+    """Who moderates a group, for anyone who may read its content; ``None`` when the group
+    keeps its moderators' names from this viewer (``hide_moderator_names``)."""
+    record = await load_group(session, site, viewer, acct)
+    permissions.require_content_readable(record.group.visibility, record.membership)
+    if not permissions.can_see_moderator_names(
+        record.group.hide_moderator_names, viewer, record.membership
+    ):
+        return None
+    shown = await _shown_actors(session, await moderators(session, record.group))
+    return [actor_ref(actor) for actor in shown]
+
+
+async def _shown_actors(session: AsyncSession, actors: list[Actor]) -> list[Actor]:
+    """Without actors of domains the federation policy hides."""
+    decisions = await decisions_for(session, {actor.domain for actor in actors if not actor.local})
+    return [actor for actor in actors if actor.local or decisions[actor.domain].federates]
+
+
+async def mirror_moderators(session: AsyncSession, group: Group, actors: Sequence[Actor]) -> None:
+    """A group hosted elsewhere named its moderators (in its order): remember exactly those."""
+    if (await session.get_one(Actor, group.actor_id)).local:
+        raise PermissionDenied("a group hosted here has its own moderators")
+    kept = list({actor.id: actor for actor in actors}.values())
+    rows = {
+        row.actor_id: row
+        for row in await session.scalars(
+            select(RemoteModerator).where(RemoteModerator.group_id == group.id)
+        )
+    }
+    for actor_id, row in rows.items():
+        if actor_id not in {actor.id for actor in kept}:
+            await session.delete(row)
+    for position, actor in enumerate(kept, start=1):
+        if actor.id in rows:
+            rows[actor.id].position = position
+        else:
+            session.add(RemoteModerator(group_id=group.id, actor_id=actor.id, position=position))
+    await session.flush()
 
 
 async def member_count(session: AsyncSession, group: Group) -> int:

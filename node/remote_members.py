@@ -100,3 +100,19 @@ async def answered(
     membership.state = MembershipState.APPROVED
     membership.updated_at = now
     return True
+
+
+async def has_local_member(session: AsyncSession, group: Group) -> bool:
+    """Whether a member of this node is an approved member of the group (one elsewhere:
+    then its content has a reader here)."""
+    found = await session.scalar(
+        select(Membership.id)
+        .join(Actor, Actor.id == Membership.member_id)
+        .where(
+            Membership.group_id == group.id,
+            Membership.state == MembershipState.APPROVED,
+            Actor.local.is_(True),
+        )
+        .limit(1)
+    )
+    return found is not None

@@ -23,7 +23,7 @@ from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.groups import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX, load_group
 from node.handles import check_length
 from node.site import Site
-from node.storage.models import GroupRule, NodeRule
+from node.storage.models import Actor, Group, GroupRule, NodeRule
 from node.views import Viewer
 
 RuleRow = TypeVar("RuleRow", NodeRule, GroupRule)
@@ -242,6 +242,24 @@ async def set_group_rules(
         raise PermissionDenied("a group on another node keeps its rules there")
     rows = await _group_rows(session, record.group.id)
     return await _replace(session, rows, rules, GroupRule, group_id=record.group.id)
+
+
+async def mirror_group_rules(
+    session: AsyncSession, group: Group, rules: Sequence[RuleChange]
+) -> list[Rule]:
+    """A group hosted elsewhere published its rules: keep exactly those, in its order. A
+    rule whose title is unchanged keeps its id (a report citing it still points at it)."""
+    if (await session.get_one(Actor, group.actor_id)).local:
+        raise PermissionDenied("a group hosted here keeps its own rules")
+    rows = await _group_rows(session, group.id)
+    unused = list(rows)
+    changes = []
+    for rule in rules[:RULES_MAX]:
+        same = next((row for row in unused if row.title == rule.title), None)
+        if same is not None:
+            unused.remove(same)
+        changes.append(RuleChange(rule.title, rule.description, same.id if same else None))
+    return await _replace(session, rows, changes, GroupRule, group_id=group.id)
 
 
 async def group_rule(session: AsyncSession, group_id: int, rule_id: int) -> GroupRule:

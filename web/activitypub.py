@@ -21,13 +21,14 @@ from federation.documents import (
     group_document,
     group_key_document,
     ordered_collection,
+    paged_collection,
     person_document,
 )
 from federation.group_answers import shared_while_queued
 from federation.inbox import InboxRefusal, verify_fetch
 from federation.instance import instance_actor
 from federation.keystore import local_keys
-from federation.objects import object_from_post
+from federation.objects import announced_post, object_from_post
 from federation.served_activities import activity_for_node
 from federation.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from node import accounts, federation_rules, follows, groups, pins, posts
@@ -35,7 +36,7 @@ from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
 from node.federation_policy import public_policy
 from node.stats import node_stats
-from node.storage.models import ActorKind, Group
+from node.storage.models import ActorKind, Group, Visibility
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
 from web.pages import browser_group_page, browser_profile_page, browser_thread_page
@@ -194,11 +195,14 @@ async def instance(request: web.Request) -> web.Response:
 
 
 async def collection(request: web.Request) -> web.Response:
-    """Followers, following and outbox of a local actor, published as counts only."""
+    """Followers, following and outbox of a local actor, published as counts only (but a
+    public group's outbox: ``group_outbox``)."""
     await require_signed_fetch(request)
     site = request.app[SITE]
     kind = ActorKind.GROUP if request.match_info["kind"] == "groups" else ActorKind.PERSON
     which = request.match_info["collection"]
+    if kind is ActorKind.GROUP and which == "outbox":
+        return await group_outbox(request)
     uri = {"followers": urls.followers, "following": urls.following, "outbox": urls.outbox}[which]
 
     async def read(domain: str | None) -> dict[str, object]:
@@ -215,6 +219,44 @@ async def collection(request: web.Request) -> web.Response:
             else:
                 total = 0  # we publish no outbox items: activities are delivered, not archived
         return collection_count(uri(actor.uri), total)
+
+    return activity_json(await as_node(request, read))
+
+
+OUTBOX_THREADS = 50  # a group's outbox lists its most recent threads, no more
+OUTBOX_PAGE = 20
+
+
+def _page_number(request: web.Request) -> int | None:
+    given = request.query.get("page")
+    if given is None:
+        return None
+    if not given.isdigit() or not 1 <= int(given) <= OUTBOX_THREADS // OUTBOX_PAGE + 1:
+        raise Problem(400, "bad_page", "page is a page number of this collection")
+    return int(given)
+
+
+async def group_outbox(request: web.Request) -> web.Response:
+    """A public group's outbox: its most recent threads anyone may read, as the group's
+    ``Announce`` of each ``Create``, so other nodes can back-fill the group when one of
+    their members joins (Lemmy's outbox shape, also in pages). A private group's stays a
+    count, for the nodes that may read its content: its past is not handed to a node for
+    having a member (new members' nodes get its pins, and what is posted from then on)."""
+    site, name, page = request.app[SITE], request.match_info["name"], _page_number(request)
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS]() as session:
+            record = await groups.content_for_node(session, site, name, domain)
+            uri = urls.outbox(record.actor.uri)
+            if record.group.visibility is not Visibility.PUBLIC:
+                return collection_count(uri, 0)
+            # What an anonymous reader is shown, through the same listing: no held, removed
+            # or deleted post, none by a suspended account or a domain hidden or limited.
+            listed = await posts.list_threads(
+                session, site, None, record.actor.handle, limit=OUTBOX_THREADS
+            )
+        items = [announced_post(p) for p in listed.items if not (p.deleted or p.held)]
+        return paged_collection(uri, items, page_size=OUTBOX_PAGE, page=page)
 
     return activity_json(await as_node(request, read))
 

@@ -258,6 +258,22 @@ class GroupRule(Base):
     description: Mapped[str] = mapped_column(Text, default="")
 
 
+class RemoteModerator(Base):
+    """Who moderates a group hosted elsewhere, as its node publishes it (its ``moderators``
+    collection), in its order. Not memberships: it gives no powers here, it only says who
+    keeps the group."""
+
+    __tablename__ = "remote_moderators"
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("groups.id", ondelete="CASCADE"), primary_key=True
+    )
+    actor_id: Mapped[int] = mapped_column(
+        ForeignKey("actors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+
+
 class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (

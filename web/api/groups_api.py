@@ -22,10 +22,12 @@ from web.api.schemas import (
     GroupPage,
     MembershipOut,
     MembershipPage,
+    ModeratorsOut,
     group_out,
     group_page,
     membership_out,
     membership_page,
+    moderators_out,
 )
 from web.keys import FEDERATION, SITE
 
@@ -162,6 +164,11 @@ async def list_members(call: Call[Any, MembersQuery]) -> MembershipPage:
     return membership_page(page)
 
 
+async def list_moderators(call: Call[Any, Any]) -> ModeratorsOut:
+    shown = await groups.moderators_shown(call.session, call.site, call.viewer, call.path("name"))
+    return moderators_out(shown)
+
+
 async def approve_member(call: Call[Any, Any]) -> MembershipOut | None:
     view = await groups.decide_membership(
         call.session, call.site, call.member, call.path("name"), call.path("acct"),
@@ -202,6 +209,10 @@ OPERATIONS = (
     Operation("GET", G + "/{name}/members", list_members, "Members of a group", "groups",
               auth=Auth.OPTIONAL, query=MembersQuery, response=MembershipPage,
               errors=(401, 403, 404, 422)),
+    Operation("GET", G + "/{name}/moderators", list_moderators,
+              "Who moderates a group, here or elsewhere (a group may keep their names from "
+              "those who do not moderate it)", "groups", auth=Auth.OPTIONAL,
+              response=ModeratorsOut, errors=(401, 403, 404)),
     Operation("POST", G + "/{name}/members/{acct}/approve", approve_member,
               "Moderators: approve a request to join", "groups",
               auth=Auth.REQUIRED, response=MembershipOut, errors=(401, 403, 404)),

@@ -136,6 +136,15 @@ class MembershipPage(BaseModel):
     next_cursor: str | None
 
 
+class ModeratorsOut(BaseModel):
+    items: list[ActorOut] = Field(
+        description="Who moderates the group (for a group elsewhere: as its node names them)"
+    )
+    names_hidden: bool = Field(
+        False, description="The group keeps its moderators' names from you (items is empty)"
+    )
+
+
 class PostPage(BaseModel):
     items: list[PostOut]
     next_cursor: str | None
@@ -246,3 +255,9 @@ class PinnedPosts(BaseModel):
 
 def post_page(page: Page[PostView]) -> PostPage:
     return PostPage(items=[post_out(v) for v in page.items], next_cursor=page.next_cursor)
+
+
+def moderators_out(shown: list[ActorRef] | None) -> ModeratorsOut:
+    if shown is None:
+        return ModeratorsOut(items=[], names_hidden=True)
+    return ModeratorsOut(items=[actor_out(ref) for ref in shown])

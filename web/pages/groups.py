@@ -166,10 +166,10 @@ async def _group_context(
     count = None
     if actor.local and readable and permissions.is_approved(membership):
         count = await groups.member_count(session, group)
-    moderators: list[ActorRef] = []
-    names_shown = permissions.can_see_moderator_names(view.hide_moderator_names, viewer, membership)
-    if readable and names_shown:
-        moderators = [actor_ref(mod) for mod in await groups.moderators(session, group)]
+    # For a group elsewhere, those its node names (read in the background when it was
+    # found or joined: federation.backfill).
+    shown = await groups.moderators_shown(session, site, viewer, name) if readable else []
+    moderators: list[ActorRef] = shown or []
     threads: list[Thread] = []
     next_page = None
     if readable:
@@ -193,7 +193,7 @@ async def _group_context(
         "description_html": None if actor.local else Markup(view.description),  # noqa: S704
         "description": view.description if actor.local else None,
         "rules": view.rules, "member_count": count, "moderators": moderators,
-        "moderators_hidden": readable and not names_shown, "readable": readable,
+        "moderators_hidden": shown is None, "readable": readable,
         "threads": threads, "next_page": next_page, "first_page": "?" if cursor else None,
         "state": state, "moderating": moderating, "signed_in": viewer is not None,
         "can_post": permissions.is_approved(membership)

@@ -6,7 +6,7 @@ down. ``pending_at`` marks it as not yet shared by its group (node.pending_posts
 Posts already stored were shared long ago, or are beyond knowing: they stay as they are.
 
 Revision ID: 0017
-Revises: 0015
+Revises: 0016
 Create Date: 2026-12-06 05:00:00
 """
 
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017"
-down_revision: str | None = "0015"
+down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
