@@ -285,6 +285,10 @@ async def _pinned_objects(session: AsyncSession, group: Group) -> list[Any]:
 
 
 async def _moderator_uris(session: AsyncSession, group: Group) -> list[Any]:
+    """Who moderates a group, unless it keeps their names to itself: then no other node is
+    told either, as nobody here who does not moderate it is (``hide_moderator_names``)."""
+    if group.hide_moderator_names:
+        return []
     return [actor.uri for actor in await groups.moderators(session, group)]
 
 

@@ -228,3 +228,22 @@ async def test_a_back_fill_reads_no_more_than_its_caps(
     await rig.settle()
     threads = await _titles(c, cal, f"/api/v1/groups/{circle}/posts?limit=20")
     assert threads == [f"Day {n}" for n in range(10, 4, -1)]
+
+
+async def test_a_group_that_keeps_its_moderators_names_to_itself_tells_no_other_node(
+    rig: Rig,
+) -> None:
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    mo, bea = await a.member("mo"), await b.member("bea")
+    await circle_with_threads(a, mo)
+    hidden = {"hide_moderator_names": True}
+    (await a.api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=hidden)
+     ).expect(200)  # fmt: skip
+    circle = f"circle@{a.domain}"
+    await b.api.join(bea, circle)
+    await rig.settle()
+    mods = (await b.api.call("GET", f"/api/v1/groups/{circle}/moderators", as_=bea)).expect(200)
+    assert mods["items"] == []
+    assert b.client is not None
+    _, html = await page(b.client, "/groups/" + quote(circle, safe="@:"))
+    assert f"mo@{a.domain}" not in html
