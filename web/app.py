@@ -39,6 +39,7 @@ from web.keys import (
 )
 from web.pages import add_page_routes
 from web.problems import problems_middleware
+from web.security_headers import security_headers_middleware
 
 
 def _utc_now() -> datetime:
@@ -57,7 +58,12 @@ def create_app(
     # Every reader of a body counts its limit itself, on the whole body as it streams
     # in (web.bodies); this is the outer bound for anything read otherwise.
     app = web.Application(
-        middlewares=[client_address_middleware, close_after_unreadable_body, problems_middleware],
+        middlewares=[
+            security_headers_middleware,
+            client_address_middleware,
+            close_after_unreadable_body,
+            problems_middleware,
+        ],
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings
