@@ -7,14 +7,14 @@ itself runs on http, i.e. a local set-up), and no private, loopback,
 link-local or otherwise reserved address, whether written literally or
 resolved from a name, unless ``KINFOLK_ALLOW_PRIVATE_ADDRESSES`` is set.
 Redirects are followed by hand (at most three), so each hop is checked and
-re-signed. Responses are read up to a cap; a fetched document must carry an
-``id`` on the host it came from.
+re-signed. Responses are read up to a cap (counted after any Content-Encoding
+is undone) and may nest at most ``wire_json.MAX_DEPTH`` deep; a fetched
+document must carry an ``id`` on the host it came from.
 """
 
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-from federation import signatures
+from federation import signatures, wire_json
 from federation.keys import PrivateKey
 from federation.open_files import ensure_open_files
 from federation.vocab import ACTIVITY_JSON, LD_JSON, host_of
@@ -237,7 +237,9 @@ def _too_large() -> FetchError:
 
 def _json_object(url: str, body: bytes) -> dict[str, Any]:
     try:
-        document = json.loads(body)
+        document = wire_json.loads(body)
+    except wire_json.TooDeep as exc:
+        raise FetchError(f"{url} answered {exc}", kind=FetchErrorKind.NOT_A_DOCUMENT) from None
     except ValueError:
         raise FetchError(
             f"{url} did not answer with JSON", kind=FetchErrorKind.NOT_A_DOCUMENT

@@ -1,7 +1,8 @@
 """The inbox: verify, store, answer 202; a worker does the rest.
 
 In order, each step cheaper than the next: the media type (415), the JSON
-(400), the activity's shape (400), the sender's host against federation policy
+(400, and 400 ``too_deep`` nested beyond ``wire_json.MAX_DEPTH``), the
+activity's shape (400), the sender's host against federation policy
 (403) — all before any key is fetched — then the signature (401), and finally
 one INSERT keyed by the activity id (committed with its neighbours', see
 ``inbox_writer``), so a repeated delivery is acknowledged and dropped. Every
@@ -21,13 +22,12 @@ fetched (its keys went with it, so it is looked for when no key is held).
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from federation import rfc9421, signatures
+from federation import rfc9421, signatures, wire_json
 from federation.account_deletion import is_account_delete
 from federation.context import Federation
 from federation.destinations import ED25519, RFC9421
@@ -107,8 +107,10 @@ def parse_activity(incoming: Incoming) -> dict[str, Any]:
             f"send application/activity+json, not {incoming.content_type or 'nothing'}",
         )
     try:
-        activity = json.loads(incoming.body)
-    except (UnicodeDecodeError, ValueError) as exc:
+        activity = wire_json.loads(incoming.body)
+    except wire_json.TooDeep as exc:
+        raise InboxRefusal(400, "too_deep", f"the body is refused: {exc}") from None
+    except ValueError as exc:  # UnicodeDecodeError too
         raise InboxRefusal(400, "malformed_json", f"the body is not valid JSON: {exc}") from None
     if not isinstance(activity, dict):
         raise InboxRefusal(400, "malformed_activity", "the body is not a JSON object")

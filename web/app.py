@@ -23,6 +23,7 @@ from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from web.activitypub import add_activitypub_routes
 from web.api.routes import add_api_routes
+from web.bodies import close_after_unreadable_body
 from web.client_address import client_address_middleware
 from web.inbox import add_inbox_routes
 from web.keys import (
@@ -40,6 +41,7 @@ from web.keys import (
 )
 from web.pages import add_page_routes
 from web.problems import problems_middleware
+from web.security_headers import security_headers_middleware
 
 
 def _utc_now() -> datetime:
@@ -55,10 +57,15 @@ def create_app(
 ) -> web.Application:
     """A node's web application. ``passwords``, ``clock`` and ``delivery`` are
     injectable for tests and benchmarks."""
-    # The JSON API enforces its own (smaller, per-endpoint) limits while streaming;
-    # this is the outer bound for anything else.
+    # Every reader of a body counts its limit itself, on the whole body as it streams
+    # in (web.bodies); this is the outer bound for anything read otherwise.
     app = web.Application(
-        middlewares=[client_address_middleware, problems_middleware],
+        middlewares=[
+            security_headers_middleware,
+            client_address_middleware,
+            close_after_unreadable_body,
+            problems_middleware,
+        ],
         client_max_size=settings.max_request_bytes,
     )
     app[SETTINGS] = settings

@@ -9,19 +9,13 @@ from aiohttp import web
 from federation.inbox import InboxRefusal, Incoming, receive
 from node.actors import find_actor
 from node.storage.models import ActorKind
+from web.bodies import read_body
 from web.keys import FEDERATION, SESSIONS, SETTINGS, SITE
-from web.problems import REQUEST_ID, Problem
+from web.problems import REQUEST_ID, Problem, hostile
 
 log = logging.getLogger("kinfolk.inbox")
-
-
-async def _read_body(request: web.Request, limit: int) -> bytes:
-    if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, "too_large", f"an activity may be at most {limit} bytes")
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise Problem(413, "too_large", f"an activity may be at most {limit} bytes")
-    return body
+# Refusals of what no honest server sends: logged at WARNING rather than INFO.
+HOSTILE = {"too_deep"}
 
 
 async def _check_recipient(request: web.Request) -> None:
@@ -47,16 +41,20 @@ def incoming_from(request: web.Request, body: bytes) -> Incoming:
 
 async def inbox(request: web.Request) -> web.Response:
     await _check_recipient(request)
-    body = await _read_body(request, request.app[SETTINGS].max_request_bytes)
+    limit = request.app[SETTINGS].max_request_bytes
+    body = await read_body(request, limit, what="an activity")
     incoming = incoming_from(request, body)
     try:
         accepted = await receive(request.app[FEDERATION], incoming)
     except InboxRefusal as refusal:
+        problem = Problem(refusal.status, refusal.code, refusal.detail)
+        if refusal.code in HOSTILE:
+            raise hostile(request, problem) from None
         log.info(
             "inbox refused: %s", refusal.detail,
             extra={"request_id": request[REQUEST_ID], "code": refusal.code, "peer": request.remote},
         )  # fmt: skip
-        raise Problem(refusal.status, refusal.code, refusal.detail) from None
+        raise problem from None
     log.info(
         "inbox accepted %s from %s%s", accepted.activity_id, accepted.actor,
         " (duplicate)" if accepted.duplicate else "",

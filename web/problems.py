@@ -3,7 +3,9 @@
 Every failure a client can cause gets a precise 4xx with a machine-readable
 ``code`` and, for invalid input, the field at fault; nothing a client sends can
 produce a 500. Domain errors map to statuses here and nowhere else. Each refusal
-is logged at INFO with the request id, so an admin can find what a member saw.
+is logged at INFO with the request id, so an admin can find what a member saw;
+input no honest client sends (a body that cannot be decoded, JSON nested beyond
+reason) gets one WARNING line more (``hostile``), without a traceback.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -63,6 +65,9 @@ class Problem(Exception):
         self.headers = headers or {}
 
 
+P = TypeVar("P", bound=Problem)
+
+
 def problem_response(problem: Problem, request_id: str) -> web.Response:
     body: dict[str, Any] = {
         "type": "about:blank",
@@ -84,6 +89,17 @@ def problem_response(problem: Problem, request_id: str) -> web.Response:
 def retry_after_seconds(wait: timedelta) -> int:
     """A ``Retry-After`` value: whole seconds, rounded up, at least one."""
     return max(1, math.ceil(wait.total_seconds()))
+
+
+def hostile(request: web.Request, problem: P) -> P:
+    """Log a refusal of input no honest client sends (a body that cannot be decoded,
+    JSON nested beyond reason) at WARNING, in one line, and return it to raise."""
+    log.warning(
+        "refused %s %s: %s", request.method, request.path, problem.detail,
+        extra={"request_id": request.get(REQUEST_ID, ""), "problem": problem.code,
+               "peer": request.remote},
+    )  # fmt: skip
+    return problem
 
 
 def _reason(status: int) -> str:

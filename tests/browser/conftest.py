@@ -3,6 +3,12 @@
 The pages do not depend on the storage backend, so these tests run on SQLite only
 (the storage itself is tested on both). A missing chromium or axe-core is a
 failure, not a skip: `make test` installs both.
+
+The pages are served with their real Content-Security-Policy (no inline script),
+as visitors get them. Browsers made by ``new_context`` record every violation of
+it, and each checked page must have none. axe-core is evaluated through the
+DevTools protocol, which the policy does not govern (a ``<script>`` tag would be
+refused), so the policy is never loosened to check the pages.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from node.config import Settings
 from node.passwords import Passwords
@@ -30,6 +36,29 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 AiohttpServer = Callable[..., Awaitable[TestServer]]
+# Run before a page's own content: keeps what its Content-Security-Policy refused.
+CSP_WATCH = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolations.push(
+    `${event.effectiveDirective} refused ${event.blockedURI || "inline"}` +
+    ` (${event.sourceFile || document.URL}:${event.lineNumber}) ${event.sample}`);
+});
+"""
+
+
+async def new_context(browser: Browser, **options: Any) -> BrowserContext:
+    """A browser (its own cookies) that records violations of the pages' CSP."""
+    context = await browser.new_context(**options)
+    await context.add_init_script(CSP_WATCH)
+    return context
+
+
+async def csp_violations(page: Page) -> list[str]:
+    """What the page's Content-Security-Policy refused since it loaded."""
+    violations: list[str] | None = await page.evaluate("window.__cspViolations")
+    assert violations is not None, "open browsers with new_context: it watches the CSP"
+    return violations
 
 
 @pytest.fixture
@@ -73,7 +102,8 @@ class Checks:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     async def page(self, page: Page, name: str) -> None:
-        await page.add_script_tag(path=str(AXE))
+        assert await csp_violations(page) == [], f"{name}: refused by the page's CSP"
+        await page.evaluate(AXE.read_text())
         results: dict[str, Any] = await page.evaluate(
             """async () => await axe.run(document, {
                 runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",

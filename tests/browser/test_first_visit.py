@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.async_api import Browser, expect
 
-from tests.browser.conftest import Checks
+from tests.browser.conftest import Checks, new_context
 
 WORDS = {
     "en": {
@@ -44,7 +44,7 @@ BROWSER_LOCALE = {"en": "en-GB", "de": "de-DE", "fr": "fr-FR"}
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
 async def test_a_first_visit(browser: Browser, node_url: str, language: str) -> None:
     words, check = WORDS[language], Checks(f"first-visit-{language}")
-    context = await browser.new_context(locale=BROWSER_LOCALE[language])
+    context = await new_context(browser, locale=BROWSER_LOCALE[language])
     page = await context.new_page()
     handle = f"visitor_{language}"
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from node.groups import RuleInput
 from node.passwords import Passwords
 from node.site import Site
-from tests.browser.conftest import Checks
+from tests.browser.conftest import Checks, new_context
 from tests.node.factories import Node
 
 WORDS = {
@@ -95,7 +95,7 @@ async def test_finding_joining_and_leaving_a_group(
     browser: Browser, groups_here: str, language: str
 ) -> None:
     words, check = WORDS[language], Checks(f"groups-{language}")
-    context = await browser.new_context(locale=BROWSER_LOCALE[language])
+    context = await new_context(browser, locale=BROWSER_LOCALE[language])
     page = await context.new_page()
 
     await page.goto(groups_here + "/signup")

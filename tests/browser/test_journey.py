@@ -29,7 +29,7 @@ from node.groups import RuleInput
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models import ActorKind, JoinPolicy, NodeRole
-from tests.browser.conftest import Checks
+from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
 from tests.browser.test_first_visit import WORDS as FIRST_VISIT
 from tests.browser.test_group_pages import WORDS as GROUPS
@@ -95,7 +95,7 @@ async def _setting(node: Node, language: str) -> None:
 
 
 async def _browser_of(browser: Browser, language: str) -> tuple[BrowserContext, Page]:
-    context = await browser.new_context(locale=BROWSER_LOCALE[language])
+    context = await new_context(browser, locale=BROWSER_LOCALE[language])
     return context, await context.new_page()
 
 

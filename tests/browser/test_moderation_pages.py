@@ -19,7 +19,7 @@ from node.passwords import Passwords
 from node.site import Site
 from node.storage.models import Account, NodeRole
 from node.views import Viewer
-from tests.browser.conftest import Checks
+from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
 from tests.browser.test_first_visit import WORDS as SIGN_IN
 
@@ -114,7 +114,7 @@ async def test_a_moderator_works_a_report_and_an_admin_blocks_a_domain(
 ) -> None:  # fmt: skip
     await _seed(sessions, site, passwords, language)
     words, check = WORDS[language], Checks(f"moderation-{language}")
-    context = await browser.new_context(locale=BROWSER_LOCALE[language])
+    context = await new_context(browser, locale=BROWSER_LOCALE[language])
     page = await context.new_page()
 
     # The group's owner (no node staff) finds the queue in the header, and works it.

@@ -20,7 +20,7 @@ from node import accounts
 from node.groups import RuleInput
 from node.passwords import Passwords
 from node.site import Site
-from tests.browser.conftest import Checks
+from tests.browser.conftest import Checks, new_context
 from tests.node.factories import PASSWORD, Node
 
 WORDS = {
@@ -57,7 +57,7 @@ async def signed_in(
 ) -> tuple[BrowserContext, Page]:
     """A browser of its own, signed in as ``handle``, on the page at ``to``."""
     words = WORDS[language]
-    context = await browser.new_context(locale=BROWSER_LOCALE[language])
+    context = await new_context(browser, locale=BROWSER_LOCALE[language])
     page = await context.new_page()
     await page.goto(node_url + "/signin?next=" + quote(to, safe=""))
     await page.get_by_label(words["username"]).fill(handle)

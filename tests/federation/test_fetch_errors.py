@@ -31,8 +31,10 @@ from federation.http import (
 )
 from federation.remote_groups import find_group
 from federation.signature_policy import TimeWindow
+from federation.wire_json import MAX_DEPTH
 from node import federation_rules
 from node.site import Site
+from tests.pieces import gzip_bomb
 
 Kind = FetchErrorKind
 OPEN = Egress(allow_private_addresses=True, allow_http=True)
@@ -86,6 +88,19 @@ def _app() -> web.Application:
             await asyncio.sleep(0)
         return response
 
+    async def deep(request: web.Request) -> web.Response:
+        """A document with its own id, nested ``?levels=`` deep."""
+        levels = int(request.query["levels"])
+        nested = '{"a":' * levels + "1" + "}" * levels
+        body = f'{{"id": "{base(request)}/deep", "type": "Note", "x": {nested}}}'
+        return web.Response(text=body, content_type="application/activity+json")
+
+    async def gzip_bomb_answer(request: web.Request) -> web.Response:
+        return web.Response(
+            body=gzip_bomb(64), content_type="application/activity+json",
+            headers={"Content-Encoding": "gzip"},
+        )  # fmt: skip
+
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(2)
         return web.json_response({})
@@ -130,6 +145,8 @@ def _app() -> web.Application:
     app.router.add_get("/declared-large", declared_large)
     app.router.add_get("/streamed-large", streamed_large)
     app.router.add_get("/streamed", streamed)
+    app.router.add_get("/deep", deep)
+    app.router.add_get("/gzip-bomb", gzip_bomb_answer)
     app.router.add_get("/slow", slow)
     app.router.add_get("/text", text)
     app.router.add_get("/array", array)
@@ -229,6 +246,7 @@ async def test_a_name_that_resolves_to_a_private_address_is_refused_as_such() ->
         ("/text", Kind.NOT_A_DOCUMENT, None),
         ("/array", Kind.NOT_A_DOCUMENT, None),
         ("/elsewhere", Kind.WRONG_ID, None),
+        ("/gzip-bomb", Kind.TOO_LARGE, None),
     ],
 )
 async def test_a_fetch_says_what_went_wrong(
@@ -237,6 +255,25 @@ async def test_a_fetch_says_what_went_wrong(
     with pytest.raises(FetchError) as raised:
         await fetch_document(http, OPEN, server + path, signer=None, now=datetime.now)
     assert (raised.value.kind, raised.value.status) == (kind, status)
+
+
+@pytest.mark.parametrize("levels", [MAX_DEPTH, 10_000])
+async def test_a_document_nested_too_deep_is_refused_for_it(
+    http: aiohttp.ClientSession, server: str, levels: int
+) -> None:
+    url = f"{server}/deep?levels={levels}"
+    with pytest.raises(FetchError) as raised:
+        await fetch_document(http, OPEN, url, signer=None, now=datetime.now)
+    assert raised.value.kind is Kind.NOT_A_DOCUMENT
+    assert f"deeper than {MAX_DEPTH} levels" in raised.value.reason
+
+
+async def test_a_document_as_deep_as_allowed_is_read(
+    http: aiohttp.ClientSession, server: str
+) -> None:
+    url = f"{server}/deep?levels={MAX_DEPTH - 1}"  # and the document itself: MAX_DEPTH
+    document = await fetch_document(http, OPEN, url, signer=None, now=datetime.now)
+    assert document["type"] == "Note"
 
 
 async def test_a_document_sent_in_parts_is_read_whole(

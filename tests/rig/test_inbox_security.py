@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from federation import signatures
 from federation.tables import InboxItem
-from tests.rig.rig import Rig, RigNode, count, keys_of, rotate_keys
+from tests.pieces import in_pieces, length_header
+from tests.rig.rig import Rig, RigNode, count, keys_of, rotate_keys, rows_of
 
 Signed = tuple[dict[str, str], bytes]
 
@@ -97,6 +98,24 @@ async def test_untrustworthy_deliveries_get_401_and_store_nothing(
     assert status == 401, problem
     assert problem["code"] == code
     await _nothing_stored(b)
+
+
+@pytest.mark.parametrize("length", [True, False], ids=["content-length", "chunked"])
+async def test_a_large_create_arriving_in_pieces_is_accepted_whole(rig: Rig, length: bool) -> None:
+    """Peers on a real network deliver a long post as many TCP segments: the inbox
+    reads them all before checking the digest and the JSON."""
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    await a.member("ana")
+    text = "".join(f"<p>Paragraph {n}: what the last year taught me.</p>" for n in range(9000))
+    headers, body = await _signed(a, "ana", b, _create(f"{a.settings.base_url}/members/ana", text))
+    assert 400 * 1024 < len(body) < b.settings.max_request_bytes
+    assert b.client is not None
+    async with b.client.post(
+        "/inbox", data=in_pieces(body), headers={**headers, **length_header(body, length=length)}
+    ) as response:
+        assert response.status == 202, await response.text()
+    stored = await rows_of(b, select(InboxItem.payload))
+    assert stored == [(body.decode(),)]
 
 
 async def test_inbox_limits_answer_precisely(rig: Rig) -> None:

@@ -21,14 +21,16 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation import wire_json
 from node import accounts
 from node.config import Settings
 from node.errors import AuthenticationFailed
 from node.passwords import Passwords
 from node.site import Site
 from node.views import Viewer
+from web.bodies import read_body
 from web.keys import CLOCK, PASSWORDS, SESSIONS, SETTINGS, SITE
-from web.problems import Problem
+from web.problems import Problem, hostile
 
 B = TypeVar("B", bound=BaseModel)
 Q = TypeVar("Q", bound=BaseModel)
@@ -145,17 +147,13 @@ async def _read_body(request: web.Request, model: type[Body], limit: int) -> Bod
             "unsupported_media_type",
             f"send the body as application/json, not {request.content_type or 'nothing'}",
         )
-    if request.content_length is not None and request.content_length > limit:
-        raise Problem(413, "too_large", f"the body may be at most {limit} bytes")
-    raw = bytearray()
+    raw = await read_body(request, limit)
     try:
-        # read(n) returns what has arrived so far, not n bytes: read to the end.
-        while chunk := await request.content.read(limit + 1 - len(raw)):
-            raw += chunk
-            if len(raw) > limit:
-                raise Problem(413, "too_large", f"the body may be at most {limit} bytes")
-    except web.RequestPayloadError as exc:
-        raise Problem(400, "malformed_body", f"the body cannot be read: {exc}") from None
+        wire_json.loads(raw)
+    except wire_json.TooDeep as exc:
+        raise hostile(request, Problem(400, "too_deep", f"the body is refused: {exc}")) from None
+    except ValueError:
+        pass  # not JSON: pydantic says where, below
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:

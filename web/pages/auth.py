@@ -26,7 +26,8 @@ from web.keys import CLOCK, PASSWORDS, SITE, THROTTLE
 from web.pages.forms import read_form
 from web.pages.i18n import LANGUAGE_COOKIE
 from web.pages.render import frame, gettext_for, redirect, render
-from web.pages.session import SESSION_COOKIE, local_path, page_viewer, set_cookie
+from web.pages.return_path import local_path
+from web.pages.session import SESSION_COOKIE, page_viewer, set_cookie
 from web.pages.transaction import transaction
 from web.problems import retry_after_seconds
 

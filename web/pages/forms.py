@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from web.bodies import BodyRefused, read_body
 from web.pages.session import CSRF_FIELD, check_csrf
 
 # Far above any form of ours (a post body is the largest), far below the node's
@@ -29,15 +30,15 @@ class FormRefused(Exception):
 async def read_form(request: web.Request, fields: Iterable[str]) -> dict[str, str]:
     """The named fields of a form posted from one of our pages ("" when absent).
 
-    Refuses, before reading the body, a form too large or of another type; then a
-    form without our CSRF token; then text fields holding NUL characters."""
+    Refuses a form of another type before reading it, and one too large (whole, as
+    it arrives) or unreadable as sent; then a form without our CSRF token; then text
+    fields holding NUL characters."""
     if request.content_type != FORM_TYPE:
         raise FormRefused(415, f"expected a form, got {request.content_type or 'no type'}")
-    if request.content_length is not None and request.content_length > FORM_MAX_BYTES:
-        raise FormRefused(413, f"a form may be at most {FORM_MAX_BYTES} bytes")
-    body = await request.content.read(FORM_MAX_BYTES + 1)
-    if len(body) > FORM_MAX_BYTES:
-        raise FormRefused(413, f"a form may be at most {FORM_MAX_BYTES} bytes")
+    try:
+        body = await read_body(request, FORM_MAX_BYTES, what="a form")
+    except BodyRefused as refused:
+        raise FormRefused(refused.status, refused.detail) from None
     try:
         pairs = parse_qsl(
             body.decode("utf-8"), keep_blank_values=True, max_num_fields=FORM_MAX_FIELDS

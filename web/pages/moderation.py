@@ -27,7 +27,8 @@ from node.views import ActorRef, MembershipView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
 from web.pages.render import frame, gettext_for, redirect, render
-from web.pages.session import local_path, page_viewer, signed_in
+from web.pages.return_path import local_path
+from web.pages.session import page_viewer, signed_in
 from web.pages.transaction import transaction
 
 TABS = ("reports", "joins", "held")
@@ -78,7 +79,7 @@ def done_message(request: web.Request, _: Callable[[str], str]) -> str | None:
 def back_to(target: str, done: str, fallback: str = QUEUE) -> web.Response:
     """Send the browser back to the page it came from (on this node only), saying what
     was done."""
-    where = local_path(target or fallback)
+    where = local_path(target, fallback)
     url = URL(where).without_query_params("done").update_query(done=done)
     return redirect(str(url))
 

@@ -22,7 +22,6 @@ from urllib.parse import quote
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
-from yarl import URL
 
 from node import accounts
 from node.errors import AuthenticationFailed, PermissionDenied
@@ -61,14 +60,6 @@ async def page_viewer(request: web.Request, session: AsyncSession) -> Viewer | N
         return await accounts.viewer_for_token(session, token, now=request.app[CLOCK]())
     except (AuthenticationFailed, PermissionDenied):
         return None
-
-
-def local_path(target: str | None) -> str:
-    """``target`` if it is a path on this node, else "/": never an open redirect."""
-    url = URL(target or "/")
-    if url.is_absolute() or not url.path.startswith("/") or url.path_qs.startswith("//"):
-        return "/"
-    return url.path_qs
 
 
 async def signed_in(request: web.Request, session: AsyncSession) -> Viewer:

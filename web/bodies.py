@@ -1,0 +1,68 @@
+"""Reading a request's body: whole, under one limit, or a precise refusal.
+
+``request.content.read(n)`` returns what has arrived so far, up to ``n`` bytes, not
+``n`` bytes: one call takes the first pieces of a body and silently drops the
+rest, which on a real network (or behind a proxy) is most of any large body. So
+every reader of a body (the pages' forms, the JSON API, the inbox) goes through
+``read_body``, which reads to the end.
+
+The limit is counted on what the handler gets, as it arrives: a Content-Length
+above it is refused before anything is read, and a body without one (chunked)
+is refused as soon as its pieces add up past it. aiohttp undoes a
+Content-Encoding (gzip, deflate, br) while the body streams in, a bounded step
+at a time, so the limit also holds for the unpacked size: a small gzip stream
+that would unpack to gigabytes is refused once it passes the limit, never held
+whole. A body that cannot be decoded (labelled gzip, but not gzip; broken
+chunked framing) is a 400, never a 500, and ends its connection: what follows
+it on the wire can no longer be told apart from the next request. (Left to
+itself, aiohttp would read on after the answer and log the same decoding error
+again as an "Unhandled exception" with its traceback.)
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from web.problems import Handler, Problem, hostile
+
+_UNREADABLE = web.RequestKey("body_unreadable", bool)
+
+
+class BodyRefused(Problem):
+    """A body too large (413) or unreadable as sent (400). The API and the inbox
+    answer it as a problem document; the pages show it as a page."""
+
+
+def _too_large(limit: int, what: str) -> BodyRefused:
+    return BodyRefused(413, "too_large", f"{what} may be at most {limit} bytes")
+
+
+async def read_body(request: web.Request, limit: int, *, what: str = "the body") -> bytes:
+    """The whole body of ``request``, at most ``limit`` bytes (after any
+    Content-Encoding is undone); ``what`` names it in refusals."""
+    if request.content_length is not None and request.content_length > limit:
+        raise _too_large(limit, what)
+    body = bytearray()
+    try:
+        while chunk := await request.content.read(limit + 1 - len(body)):
+            body += chunk
+            if len(body) > limit:
+                raise _too_large(limit, what)
+    except web.RequestPayloadError as error:
+        # Nothing more is read from this body: aiohttp's drain after the answer stops here.
+        request.content.feed_eof()
+        request[_UNREADABLE] = True
+        # aiohttp's message is one line: "400, message:\n  Can not decode content-encoding: gzip".
+        reason = " ".join(str(error).split()).removeprefix("400, message: ")
+        refusal = BodyRefused(400, "malformed_body", f"{what} cannot be read: {reason}")
+        raise hostile(request, refusal) from None
+    return bytes(body)
+
+
+@web.middleware
+async def close_after_unreadable_body(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Answer a request whose body could not be decoded, then close its connection."""
+    response = await handler(request)
+    if request.get(_UNREADABLE):
+        response.force_close()
+    return response
