@@ -45,12 +45,17 @@ async def _seed(database: BenchDatabase, domains: int, now: datetime) -> None:
     async with sessions.begin() as session:
         actors = [
             Actor(
-                uri=f"https://spam{i % 500}.example/users/u{i}", kind=ActorKind.PERSON,
-                local=False, handle=f"u{i}", handle_key=f"u{i}", domain=f"spam{i % 500}.example",
-                created_at=now, updated_at=now,
+                uri=f"https://spam{i % 500}.example/users/u{i}",
+                kind=ActorKind.PERSON,
+                local=False,
+                handle=f"u{i}",
+                handle_key=f"u{i}",
+                domain=f"spam{i % 500}.example",
+                created_at=now,
+                updated_at=now,
             )
             for i in range(2000)
-        ]  # fmt: skip
+        ]
         session.add_all(actors)
         lines = [HEADER] + [f"spam{i}.example,noop,false,false,,false\n" for i in range(domains)]
         await federation_rules.import_rules(session, rules_from_csv(lines), now=now)
@@ -82,9 +87,14 @@ async def _cli(database: BenchDatabase, csv: Path) -> tuple[float, int]:
         env["KINFOLK_DATABASE_SCHEMA"] = database.schema
     started = time.perf_counter()
     process = await asyncio.create_subprocess_exec(
-        str(KINFOLK), "policy", "import", str(csv), env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        str(KINFOLK),
+        "policy",
+        "import",
+        str(csv),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await process.communicate()
     elapsed = time.perf_counter() - started
     if process.returncode != 0:

@@ -87,53 +87,104 @@ async def _seed(
     sessions: async_sessionmaker[AsyncSession], actors: int, domains: int, now: datetime
 ) -> None:
     async with sessions.begin() as session:
-        owner = Actor(uri=SITE.member_uri("mo"), kind=ActorKind.PERSON, local=True,
-                      handle="mo", handle_key="mo", domain=SITE.domain, created_at=now,
-                      updated_at=now)  # fmt: skip
-        circle = Actor(uri=SITE.group_uri("circle"), kind=ActorKind.GROUP, local=True,
-                       handle="circle", handle_key="circle", domain=SITE.domain, created_at=now,
-                       updated_at=now)  # fmt: skip
+        owner = Actor(
+            uri=SITE.member_uri("mo"),
+            kind=ActorKind.PERSON,
+            local=True,
+            handle="mo",
+            handle_key="mo",
+            domain=SITE.domain,
+            created_at=now,
+            updated_at=now,
+        )
+        circle = Actor(
+            uri=SITE.group_uri("circle"),
+            kind=ActorKind.GROUP,
+            local=True,
+            handle="circle",
+            handle_key="circle",
+            domain=SITE.domain,
+            created_at=now,
+            updated_at=now,
+        )
         session.add_all([owner, circle])
         await session.flush()
         group = Group(actor_id=circle.id, visibility=Visibility.PUBLIC, join_policy=JoinPolicy.OPEN)
         session.add(group)
         await session.flush()
-        session.add(Membership(group_id=group.id, member_id=owner.id, role=GroupRole.OWNER,
-                               state=MembershipState.APPROVED, created_at=now,
-                               updated_at=now))  # fmt: skip
+        session.add(
+            Membership(
+                group_id=group.id,
+                member_id=owner.id,
+                role=GroupRole.OWNER,
+                state=MembershipState.APPROVED,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         rows = [
-            {"uri": f"https://{_domain(i % domains)}/u/{i}", "kind": ActorKind.GROUP
-             if i % 100 == 0 else ActorKind.PERSON, "local": False, "handle": f"u{i}",
-             "handle_key": f"u{i}", "domain": _domain(i % domains), "display_name": "",
-             "summary": "", "created_at": now, "updated_at": now}
+            {
+                "uri": f"https://{_domain(i % domains)}/u/{i}",
+                "kind": ActorKind.GROUP if i % 100 == 0 else ActorKind.PERSON,
+                "local": False,
+                "handle": f"u{i}",
+                "handle_key": f"u{i}",
+                "domain": _domain(i % domains),
+                "display_name": "",
+                "summary": "",
+                "created_at": now,
+                "updated_at": now,
+            }
             for i in range(actors)
-        ]  # fmt: skip
+        ]
         await session.execute(insert(Actor), rows)
         remote = list(
             await session.execute(select(Actor.id, Actor.kind).where(Actor.local.is_(False)))
         )
         await session.execute(
             insert(Group),
-            [{"actor_id": actor_id, "visibility": Visibility.PUBLIC, "join_policy": JoinPolicy.OPEN,
-              "default_content_warning": "", "language": "en",
-              "posting_restricted_to_moderators": False, "hide_moderator_names": False,
-              "hold_new_members_posts": False}
-             for actor_id, kind in remote if kind is ActorKind.GROUP],
-        )  # fmt: skip
+            [
+                {
+                    "actor_id": actor_id,
+                    "visibility": Visibility.PUBLIC,
+                    "join_policy": JoinPolicy.OPEN,
+                    "default_content_warning": "",
+                    "language": "en",
+                    "posting_restricted_to_moderators": False,
+                    "hide_moderator_names": False,
+                    "hold_new_members_posts": False,
+                }
+                for actor_id, kind in remote
+                if kind is ActorKind.GROUP
+            ],
+        )
         authors = [actor_id for actor_id, kind in remote if kind is ActorKind.PERSON]
         await session.execute(
             insert(Post),
-            [{"public_id": f"p{i:08d}", "uri": f"https://x.example/p/{i}", "local": i % 2 == 0,
-              "author_id": owner.id if i % 2 == 0 else authors[i % len(authors)],
-              "group_id": group.id, "title": f"t{i}", "content_html": "<p>x</p>",
-              "content_warning": "", "language": "en",
-              "published_at": now - timedelta(seconds=i)} for i in range(POSTS)],
-        )  # fmt: skip
+            [
+                {
+                    "public_id": f"p{i:08d}",
+                    "uri": f"https://x.example/p/{i}",
+                    "local": i % 2 == 0,
+                    "author_id": owner.id if i % 2 == 0 else authors[i % len(authors)],
+                    "group_id": group.id,
+                    "title": f"t{i}",
+                    "content_html": "<p>x</p>",
+                    "content_warning": "",
+                    "language": "en",
+                    "published_at": now - timedelta(seconds=i),
+                }
+                for i in range(POSTS)
+            ],
+        )
         await federation_rules.import_rules(session, _rules(10_000), now=now)
 
 
-async def _time(sessions: async_sessionmaker[AsyncSession], call: Callable[[AsyncSession],
-                Awaitable[Any]], runs: int = RUNS) -> list[float]:  # fmt: skip
+async def _time(
+    sessions: async_sessionmaker[AsyncSession],
+    call: Callable[[AsyncSession], Awaitable[Any]],
+    runs: int = RUNS,
+) -> list[float]:
     timings = []
     for _ in range(runs):
         async with sessions() as session:
@@ -199,22 +250,22 @@ async def run(args: argparse.Namespace) -> None:
             await groups.list_groups(session, None)
 
         rows = [
-            ("rules / remote actors / their domains",
-             f"10000 / {args.actors} / {args.domains}"),
+            ("rules / remote actors / their domains", f"10000 / {args.actors} / {args.domains}"),
             ("hidden / limited domains", f"{hidden} / {limited}"),
             ("20 threads, policy enforced", _ms(await _time(sessions, threads))),
             ("directory page, policy enforced", _ms(await _time(sessions, directory))),
-            ("deciding every known domain",
-             _ms(await _time(sessions, every_domain, runs=50))),
-        ]  # fmt: skip
+            ("deciding every known domain", _ms(await _time(sessions, every_domain, runs=50))),
+        ]
         async with sessions.begin() as session:
             await federation_rules.set_mode(session, "open", now=now)
         rows += [
             ("20 threads, mode open (no filter)", _ms(await _time(sessions, threads))),
             ("directory page, mode open", _ms(await _time(sessions, directory))),
-            ("20 threads by a SQL join on the rules (5 runs)",
-             _ms(await _time(sessions, _sql_join_page, runs=5))),
-        ]  # fmt: skip
+            (
+                "20 threads by a SQL join on the rules (5 runs)",
+                _ms(await _time(sessions, _sql_join_page, runs=5)),
+            ),
+        ]
         await engine.dispose()
         report(f"policy listing, {database.backend}", rows)
 

@@ -84,12 +84,20 @@ async def _seed(
                 await store_actor(
                     session,
                     ActorDocument(
-                        uri=uri, kind=ActorKind.PERSON, handle=f"u{index}", display_name="",
-                        summary="", inbox=f"{uri}/inbox", shared_inbox=None, outbox=None,
-                        followers=None, url=None, keys=(RemoteKey(f"{uri}#main-key", uri, key),),
+                        uri=uri,
+                        kind=ActorKind.PERSON,
+                        handle=f"u{index}",
+                        display_name="",
+                        summary="",
+                        inbox=f"{uri}/inbox",
+                        shared_inbox=None,
+                        outbox=None,
+                        followers=None,
+                        url=None,
+                        keys=(RemoteKey(f"{uri}#main-key", uri, key),),
                     ),
                     now=now,
-                )  # fmt: skip
+                )
     finally:
         await engine.dispose()
 
@@ -106,22 +114,35 @@ def _presign(
             "id": f"{actor}/activities/{n}",
             "type": "Create",
             "actor": actor,
-            "object": {"id": f"{actor}/notes/{n}", "type": "Note", "attributedTo": actor,
-                       "content": NOTE_TEXT, "to": ["https://www.w3.org/ns/activitystreams#Public"]},
-        }  # fmt: skip
+            "object": {
+                "id": f"{actor}/notes/{n}",
+                "type": "Note",
+                "attributedTo": actor,
+                "content": NOTE_TEXT,
+                "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            },
+        }
         body = json.dumps(activity).encode()
         headers = signatures.sign_request(
-            "POST", inbox, {"Content-Type": "application/activity+json"}, body,
-            key_id=f"{actor}#main-key", private_key=keys[(n % actors) % len(keys)], now=now,
-        )  # fmt: skip
+            "POST",
+            inbox,
+            {"Content-Type": "application/activity+json"},
+            body,
+            key_id=f"{actor}#main-key",
+            private_key=keys[(n % actors) % len(keys)],
+            now=now,
+        )
         signed.append((headers, body))
     return signed
 
 
 async def _step(
-    http: aiohttp.ClientSession, inbox: str, requests: list[tuple[dict[str, str], bytes]],
-    concurrency: int, seconds: float,
-) -> Step:  # fmt: skip
+    http: aiohttp.ClientSession,
+    inbox: str,
+    requests: list[tuple[dict[str, str], bytes]],
+    concurrency: int,
+    seconds: float,
+) -> Step:
     latencies: list[float] = []
     accepted = sent = 0
     deadline = time.perf_counter() + seconds
@@ -144,10 +165,14 @@ async def _step(
 
 async def _serve_child(args: argparse.Namespace) -> None:
     settings = Settings(
-        base_url=f"http://127.0.0.1:{args.port}", data_dir=Path(args.workdir),
-        database_url=args.url, database_schema=args.schema or None,
-        secret_key="bench-" + "x" * 40, embedded_worker=False, log_level="WARNING",
-    )  # fmt: skip
+        base_url=f"http://127.0.0.1:{args.port}",
+        data_dir=Path(args.workdir),
+        database_url=args.url,
+        database_schema=args.schema or None,
+        secret_key="bench-" + "x" * 40,
+        embedded_worker=False,
+        log_level="WARNING",
+    )
     runner = web.AppRunner(create_app(settings, passwords=cheap_passwords()), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", args.port).start()
@@ -170,11 +195,21 @@ async def run(args: argparse.Namespace) -> None:
         requests = _presign(args.requests, args.actors, args.hosts, keys, inbox)
         presign_seconds = time.perf_counter() - started
         child = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bench.s3_inbox", "--serve", "--port", str(port),
-            "--url", database.url, "--schema", database.schema or "",
-            "--workdir", str(database.workdir), stdin=asyncio.subprocess.PIPE,
+            sys.executable,
+            "-m",
+            "bench.s3_inbox",
+            "--serve",
+            "--port",
+            str(port),
+            "--url",
+            database.url,
+            "--schema",
+            database.schema or "",
+            "--workdir",
+            str(database.workdir),
+            stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        )
         assert child.stdin is not None
         assert child.stdout is not None
         await child.stdout.readline()
@@ -200,16 +235,28 @@ async def run(args: argparse.Namespace) -> None:
     within = [s for s in steps if percentile(s.latencies, 99) <= 0.05]
     best = max(within or steps, key=lambda s: s.rate)
     accepted = sum(s.accepted for s in steps)
-    report(f"S3 inbox throughput ({database.backend})", [
-        *calibration.rows(),
-        ("set-up", f"{args.actors} actors on {args.hosts} nodes, {args.keys} RSA-2048 keys, "
-                   f"{args.requests} activities pre-signed in {presign_seconds:.1f} s"),
-        *[s.row() for s in steps],
-        ("best at p99 <= 50 ms", f"{best.rate:,.0f} accepted/s at {best.concurrency} in flight"
-                                 + ("" if within else "  (no step met p99 <= 50 ms)")),
-        ("ratio to R_srv", f"{best.rate / calibration.r_srv:.2f}"),
-        ("lost after 202", f"{accepted - queued} (202 answers {accepted}, queued rows {queued})"),
-    ])  # fmt: skip
+    report(
+        f"S3 inbox throughput ({database.backend})",
+        [
+            *calibration.rows(),
+            (
+                "set-up",
+                f"{args.actors} actors on {args.hosts} nodes, {args.keys} RSA-2048 keys, "
+                f"{args.requests} activities pre-signed in {presign_seconds:.1f} s",
+            ),
+            *[s.row() for s in steps],
+            (
+                "best at p99 <= 50 ms",
+                f"{best.rate:,.0f} accepted/s at {best.concurrency} in flight"
+                + ("" if within else "  (no step met p99 <= 50 ms)"),
+            ),
+            ("ratio to R_srv", f"{best.rate / calibration.r_srv:.2f}"),
+            (
+                "lost after 202",
+                f"{accepted - queued} (202 answers {accepted}, queued rows {queued})",
+            ),
+        ],
+    )
 
 
 def main() -> None:

@@ -92,8 +92,9 @@ async def _run(fed: Federation, job: group_sync.Claimed) -> None:
     group_uri = actor.uri
     document = await fed.fetch(group_uri)
     if document.get("id") != group_uri:
-        raise FetchError(f"{group_uri} describes {document.get('id')}",
-                         kind=FetchErrorKind.WRONG_ID)  # fmt: skip
+        raise FetchError(
+            f"{group_uri} describes {document.get('id')}", kind=FetchErrorKind.WRONG_ID
+        )
     await refresh_group(fed, document)
     await _moderators(fed, group_uri, document)
     if job.backfill and await _has_reader(fed, group_uri):
@@ -134,8 +135,9 @@ async def _moderators(fed: Federation, group_uri: str, document: dict[str, Any])
         collection = await _collection(fed, named, group_uri)
         if collection is None:
             return
-        walked = walk(fed.fetch, collection, origin=group_uri, max_pages=2,
-                      max_items=MAX_MODERATORS)  # fmt: skip
+        walked = walk(
+            fed.fetch, collection, origin=group_uri, max_pages=2, max_items=MAX_MODERATORS
+        )
         named = [uri for uri in [id_of(item) async for item in walked] if uri]
     if named is None:
         return
@@ -183,8 +185,9 @@ async def _threads(fed: Federation, group_uri: str, document: dict[str, Any]) ->
     collection = await _collection(fed, id_of(document.get("outbox")), group_uri)
     if collection is None:
         return
-    walked = walk(fed.fetch, collection, origin=group_uri, max_pages=MAX_PAGES,
-                  max_items=MAX_THREADS)  # fmt: skip
+    walked = walk(
+        fed.fetch, collection, origin=group_uri, max_pages=MAX_PAGES, max_items=MAX_THREADS
+    )
     stored = 0
     async for item in walked:
         stored += await _store(fed, group_uri, item) is not None
@@ -213,8 +216,12 @@ def _announced(item: Any, group_uri: str) -> dict[str, Any] | None:
             return None
     elif not (isinstance(inner, str) or _kind(inner) in POST_TYPES):
         return None
-    return {"id": announce_id or f"{group_uri}#backfill", "type": "Announce",
-            "actor": group_uri, "object": inner}  # fmt: skip
+    return {
+        "id": announce_id or f"{group_uri}#backfill",
+        "type": "Announce",
+        "actor": group_uri,
+        "object": inner,
+    }
 
 
 def _post_uri(announce: dict[str, Any]) -> str | None:

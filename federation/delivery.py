@@ -239,9 +239,11 @@ class DeliveryWorker:
             log.exception("purging finished deliveries failed; trying again later")
             purged = 0
         self._purge_at = next_purge(
-            asyncio.get_running_loop().time(), purged,
-            batch=config.purge_batch, interval=config.purge_interval,
-        )  # fmt: skip
+            asyncio.get_running_loop().time(),
+            purged,
+            batch=config.purge_batch,
+            interval=config.purge_interval,
+        )
         if purged:
             log.info("purged %d finished deliveries past keeping", purged, extra={"purged": purged})
 

@@ -118,8 +118,14 @@ async def _follow_activity(session: AsyncSession, site: Site, event: Event, now:
         return
     activity = _activity(site, now, "Follow", follower, followee.uri)
     follow.activity_uri = activity["id"]
-    await enqueue(session, actor_id=follower.id, activity=activity, inboxes=[inbox],
-                  object_uri=follow.activity_uri, now=now)  # fmt: skip
+    await enqueue(
+        session,
+        actor_id=follower.id,
+        activity=activity,
+        inboxes=[inbox],
+        object_uri=follow.activity_uri,
+        now=now,
+    )
 
 
 async def _accept_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
@@ -128,8 +134,9 @@ async def _accept_activity(session: AsyncSession, site: Site, event: Event, now:
         return
     follower = await session.get_one(Actor, follow.follower_id)
     followee = await session.get_one(Actor, follow.followee_id)
-    await _about_follow(session, site, now, "Accept", followee, follower, followee,
-                        follow.activity_uri)  # fmt: skip
+    await _about_follow(
+        session, site, now, "Accept", followee, follower, followee, follow.activity_uri
+    )
 
 
 async def _undo_follow_activity(
@@ -143,9 +150,15 @@ async def _undo_follow_activity(
 
 
 async def _about_follow(
-    session: AsyncSession, site: Site, now: datetime, kind: str, speaker: Actor,
-    follower: Actor, followee: Actor, follow_uri: str | None,
-) -> None:  # fmt: skip
+    session: AsyncSession,
+    site: Site,
+    now: datetime,
+    kind: str,
+    speaker: Actor,
+    follower: Actor,
+    followee: Actor,
+    follow_uri: str | None,
+) -> None:
     """``Accept``/``Reject`` (by the one followed) or ``Undo`` (by the follower) of a
     Follow, sent to the other side, naming the Follow by its id as Lemmy and Mastodon match it."""
     other = follower if speaker.id == followee.id else followee
@@ -154,8 +167,14 @@ async def _about_follow(
         return
     request = {"id": follow_uri, "type": "Follow", "actor": follower.uri, "object": followee.uri}
     activity = _activity(site, now, kind, speaker, request, to=[other.uri])
-    await enqueue(session, actor_id=speaker.id, activity=activity, inboxes=[inbox],
-                  object_uri=follow_uri, now=now)  # fmt: skip
+    await enqueue(
+        session,
+        actor_id=speaker.id,
+        activity=activity,
+        inboxes=[inbox],
+        object_uri=follow_uri,
+        now=now,
+    )
 
 
 _POST_ACTIVITY = {
@@ -195,9 +214,15 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
         activity = _activity(site, now, kind, author, document, audience=group_actor.uri, **address)
     else:  # a remote member's post in our group: its own activity, as it reached us
         given = json.loads(event.data).get("activity")
-        activity = {"@context": ACTIVITY_CONTEXT, "id": given or f"{post.uri}#{kind.lower()}",
-                    "type": kind, "actor": author.uri, "object": document,
-                    "audience": group_actor.uri, **address}  # fmt: skip
+        activity = {
+            "@context": ACTIVITY_CONTEXT,
+            "id": given or f"{post.uri}#{kind.lower()}",
+            "type": kind,
+            "actor": author.uri,
+            "object": document,
+            "audience": group_actor.uri,
+            **address,
+        }
     followers = []
     if post.pending_at is None:  # a group elsewhere has not shared it yet: for nobody else
         followers = await _followers_of(session, group, author, post)
@@ -223,12 +248,25 @@ async def _shared_activity(session: AsyncSession, site: Site, event: Event, now:
     group_actor = await session.get_one(Actor, group.actor_id)
     author = await session.get_one(Actor, post.author_id)
     document = _post_document(await posts.view_for_federation(session, post), "Create")
-    activity = _activity(site, now, "Create", author, document, audience=group_actor.uri,
-                         **_addressing(group, group_actor))  # fmt: skip
+    activity = _activity(
+        site,
+        now,
+        "Create",
+        author,
+        document,
+        audience=group_actor.uri,
+        **_addressing(group, group_actor),
+    )
     followers = await _followers_of(session, group, author, post)
     if followers:
-        await enqueue(session, actor_id=author.id, activity=activity, inboxes=followers,
-                      object_uri=post.uri, now=now)  # fmt: skip
+        await enqueue(
+            session,
+            actor_id=author.id,
+            activity=activity,
+            inboxes=followers,
+            object_uri=post.uri,
+            now=now,
+        )
 
 
 async def _declined_activity(
@@ -247,36 +285,75 @@ async def _declined_activity(
     inbox = await _inbox_of(session, author.id)
     if inbox is None:
         return
-    reject = _activity(site, now, "Reject", group_actor, post.uri, to=[author.uri],
-                       audience=group_actor.uri)  # fmt: skip
-    await enqueue(session, actor_id=group_actor.id, activity=reject, inboxes=[inbox],
-                  object_uri=post.uri, now=now)  # fmt: skip
+    reject = _activity(
+        site, now, "Reject", group_actor, post.uri, to=[author.uri], audience=group_actor.uri
+    )
+    await enqueue(
+        session,
+        actor_id=group_actor.id,
+        activity=reject,
+        inboxes=[inbox],
+        object_uri=post.uri,
+        now=now,
+    )
 
 
 def _like(like_uri: str, actor: Actor, post: Post, group_actor: Actor) -> dict[str, Any]:
     """Support as it travels: Lemmy's and Mastodon's ``Like``, the post by its URI."""
-    return {"@context": ACTIVITY_CONTEXT, "id": like_uri, "type": "Like", "actor": actor.uri,
-            "object": post.uri, "audience": group_actor.uri, "to": [group_actor.uri]}  # fmt: skip
+    return {
+        "@context": ACTIVITY_CONTEXT,
+        "id": like_uri,
+        "type": "Like",
+        "actor": actor.uri,
+        "object": post.uri,
+        "audience": group_actor.uri,
+        "to": [group_actor.uri],
+    }
 
 
 async def _announce(
-    session: AsyncSession, site: Site, now: datetime, group: Group, group_actor: Actor,
-    activity: dict[str, Any], inboxes: list[str], object_uri: str,
-) -> None:  # fmt: skip
+    session: AsyncSession,
+    site: Site,
+    now: datetime,
+    group: Group,
+    group_actor: Actor,
+    activity: dict[str, Any],
+    inboxes: list[str],
+    object_uri: str,
+) -> None:
     """A group hosted here Announces ``activity`` to ``inboxes``, addressed as its posts are."""
     if not inboxes:
         return
     inner = {key: value for key, value in activity.items() if key != "@context"}
-    announce = _activity(site, now, "Announce", group_actor, inner, audience=group_actor.uri,
-                         **_addressing(group, group_actor))  # fmt: skip
-    await enqueue(session, actor_id=group_actor.id, activity=announce, inboxes=inboxes,
-                  object_uri=object_uri, now=now)  # fmt: skip
+    announce = _activity(
+        site,
+        now,
+        "Announce",
+        group_actor,
+        inner,
+        audience=group_actor.uri,
+        **_addressing(group, group_actor),
+    )
+    await enqueue(
+        session,
+        actor_id=group_actor.id,
+        activity=announce,
+        inboxes=inboxes,
+        object_uri=object_uri,
+        now=now,
+    )
 
 
 async def _share_in_group(
-    session: AsyncSession, site: Site, now: datetime, actor: Actor, post: Post,
-    activity: dict[str, Any], *, also: list[str] | None = None,
-) -> None:  # fmt: skip
+    session: AsyncSession,
+    site: Site,
+    now: datetime,
+    actor: Actor,
+    post: Post,
+    activity: dict[str, Any],
+    *,
+    also: list[str] | None = None,
+) -> None:
     """An activity about ``post`` travels through its group (FEP-1b12): a group hosted here
     Announces it (whoever did it) to its members' nodes; our member's activity in a group
     elsewhere goes to that group's inbox, for it to share. The actor's own activity also
@@ -293,8 +370,9 @@ async def _share_in_group(
         own = [] if inbox is None else [inbox]
     own += [inbox for inbox in also or () if inbox not in reached and inbox not in own]
     if own:
-        await enqueue(session, actor_id=actor.id, activity=activity, inboxes=own,
-                      object_uri=post.uri, now=now)  # fmt: skip
+        await enqueue(
+            session, actor_id=actor.id, activity=activity, inboxes=own, object_uri=post.uri, now=now
+        )
 
 
 async def _reaction_activity(
@@ -330,10 +408,15 @@ async def _unreaction_activity(
     )
     like = _like(like_uri, actor, post, group_actor)
     del like["@context"]
-    undo = {"@context": ACTIVITY_CONTEXT,
-            "id": data.get("activity") or urls.activity(site.base_url, new_public_id(now)),
-            "type": "Undo", "actor": actor.uri, "object": like, "audience": group_actor.uri,
-            "to": [group_actor.uri]}  # fmt: skip
+    undo = {
+        "@context": ACTIVITY_CONTEXT,
+        "id": data.get("activity") or urls.activity(site.base_url, new_public_id(now)),
+        "type": "Undo",
+        "actor": actor.uri,
+        "object": like,
+        "audience": group_actor.uri,
+        "to": [group_actor.uri],
+    }
     await _share_in_group(session, site, now, actor, post, undo)
 
 
@@ -348,9 +431,16 @@ async def _pin_activity(session: AsyncSession, site: Site, event: Event, now: da
         Actor, (await session.get_one(Group, post.group_id)).actor_id
     )
     kind = "Add" if EventKind(event.kind) is EventKind.POST_PINNED else "Remove"
-    activity = _activity(site, now, kind, moderator, post.uri,
-                         target=urls.featured(group_actor.uri), audience=group_actor.uri,
-                         to=[group_actor.uri])  # fmt: skip
+    activity = _activity(
+        site,
+        now,
+        kind,
+        moderator,
+        post.uri,
+        target=urls.featured(group_actor.uri),
+        audience=group_actor.uri,
+        to=[group_actor.uri],
+    )
     await _share_in_group(session, site, now, moderator, post, activity)
 
 
@@ -366,8 +456,16 @@ async def _removal_activity(session: AsyncSession, site: Site, event: Event, now
     # Always a summary, if empty: Lemmy tells a moderator's removal from an author's
     # deletion by its presence.
     reason = json.loads(event.data).get("reason") or ""
-    activity = _activity(site, now, "Delete", moderator, post.uri, audience=group_actor.uri,
-                         **_addressing(group, group_actor), summary=reason)  # fmt: skip
+    activity = _activity(
+        site,
+        now,
+        "Delete",
+        moderator,
+        post.uri,
+        audience=group_actor.uri,
+        **_addressing(group, group_actor),
+        summary=reason,
+    )
     await _share_in_group(session, site, now, moderator, post, activity)
 
 
@@ -393,8 +491,16 @@ async def _restore_activity(session: AsyncSession, site: Site, event: Event, now
     post, moderator, group, group_actor = found
     reason = json.loads(event.data).get("reason") or ""  # always there: see _removal_activity
     address = _addressing(group, group_actor)
-    delete = _activity(site, now, "Delete", moderator, post.uri, audience=group_actor.uri,
-                       **address, summary=reason)  # fmt: skip
+    delete = _activity(
+        site,
+        now,
+        "Delete",
+        moderator,
+        post.uri,
+        audience=group_actor.uri,
+        **address,
+        summary=reason,
+    )
     del delete["@context"]
     undo = _activity(site, now, "Undo", moderator, delete, audience=group_actor.uri, **address)
     await _share_in_group(session, site, now, moderator, post, undo)
@@ -411,36 +517,57 @@ async def _lock_activity(session: AsyncSession, site: Site, event: Event, now: d
     extra = {} if reason is None else {"summary": reason}
     address = _addressing(group, group_actor)
     if EventKind(event.kind) is EventKind.POST_LOCKED:
-        activity = _activity(site, now, "Lock", moderator, post.uri, audience=group_actor.uri,
-                             **address, **extra)  # fmt: skip
+        activity = _activity(
+            site, now, "Lock", moderator, post.uri, audience=group_actor.uri, **address, **extra
+        )
     else:
-        lock = _activity(site, now, "Lock", moderator, post.uri, audience=group_actor.uri,
-                         **address)  # fmt: skip
+        lock = _activity(
+            site, now, "Lock", moderator, post.uri, audience=group_actor.uri, **address
+        )
         del lock["@context"]
-        activity = _activity(site, now, "Undo", moderator, lock, audience=group_actor.uri,
-                             **address, **extra)  # fmt: skip
+        activity = _activity(
+            site, now, "Undo", moderator, lock, audience=group_actor.uri, **address, **extra
+        )
     await _share_in_group(session, site, now, moderator, post, activity)
 
 
 def _block(
-    site: Site, now: datetime, moderator: Actor, member: Actor, group_actor: Actor,
+    site: Site,
+    now: datetime,
+    moderator: Actor,
+    member: Actor,
+    group_actor: Actor,
     data: dict[str, Any],
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """A ban as Lemmy sends it: the moderator's ``Block`` of the member, ``target`` the group."""
     extra: dict[str, Any] = {}
     if data.get("reason"):
         extra["summary"] = data["reason"]
     if data.get("until"):
         extra["endTime"] = extra["expires"] = data["until"]  # Lemmy 0.19 reads expires
-    return _activity(site, now, "Block", moderator, member.uri, target=group_actor.uri,
-                     audience=group_actor.uri, to=[member.uri], cc=[group_actor.uri],
-                     **extra)  # fmt: skip
+    return _activity(
+        site,
+        now,
+        "Block",
+        moderator,
+        member.uri,
+        target=group_actor.uri,
+        audience=group_actor.uri,
+        to=[member.uri],
+        cc=[group_actor.uri],
+        **extra,
+    )
 
 
 async def _announce_ban(
-    session: AsyncSession, site: Site, now: datetime, group: Group, group_actor: Actor,
-    member: Actor, activity: dict[str, Any],
-) -> None:  # fmt: skip
+    session: AsyncSession,
+    site: Site,
+    now: datetime,
+    group: Group,
+    group_actor: Actor,
+    member: Actor,
+    activity: dict[str, Any],
+) -> None:
     """The group Announces a ban (or its lifting) to its members' nodes and the member's."""
     inboxes = await _member_inboxes(session, group.id)
     own = None if member.local else await session.get(RemoteActor, member.id)
@@ -477,8 +604,16 @@ async def _unban_activity(session: AsyncSession, site: Site, event: Event, now: 
     moderator = await session.get_one(Actor, event.actor_id)
     block = _block(site, now, moderator, member, group_actor, {})
     del block["@context"]
-    undo = _activity(site, now, "Undo", moderator, block, audience=group_actor.uri,
-                     to=[member.uri], cc=[group_actor.uri])  # fmt: skip
+    undo = _activity(
+        site,
+        now,
+        "Undo",
+        moderator,
+        block,
+        audience=group_actor.uri,
+        to=[member.uri],
+        cc=[group_actor.uri],
+    )
     if data.get("reason"):
         undo["summary"] = data["reason"]
     await _announce_ban(session, site, now, group, group_actor, member, undo)
@@ -496,8 +631,14 @@ async def _join_request(session: AsyncSession, site: Site, event: Event, now: da
         return
     activity = _activity(site, now, "Follow", member, group_actor.uri, to=[group_actor.uri])
     membership.follow_uri = activity["id"]
-    await enqueue(session, actor_id=member.id, activity=activity, inboxes=[inbox],
-                  object_uri=activity["id"], now=now)  # fmt: skip
+    await enqueue(
+        session,
+        actor_id=member.id,
+        activity=activity,
+        inboxes=[inbox],
+        object_uri=activity["id"],
+        now=now,
+    )
 
 
 async def _join_withdrawn(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
@@ -514,8 +655,9 @@ async def _join_accepted(session: AsyncSession, site: Site, event: Event, now: d
         return
     member = await session.get_one(Actor, membership.member_id)
     group_actor = await session.get_one(Actor, event.actor_id)
-    await _about_follow(session, site, now, "Accept", group_actor, member, group_actor,
-                        membership.follow_uri)  # fmt: skip
+    await _about_follow(
+        session, site, now, "Accept", group_actor, member, group_actor, membership.follow_uri
+    )
 
 
 async def _join_rejected(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:

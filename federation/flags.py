@@ -64,9 +64,15 @@ def flag_activity(
 ) -> dict[str, Any]:
     """A Flag as we send it (see the module note)."""
     flag: dict[str, Any] = {
-        "@context": AS_CONTEXT, "id": uri, "type": "Flag", "actor": actor_uri,
-        "object": objects, "content": reason, "summary": reason, "to": [to],
-    }  # fmt: skip
+        "@context": AS_CONTEXT,
+        "id": uri,
+        "type": "Flag",
+        "actor": actor_uri,
+        "object": objects,
+        "content": reason,
+        "summary": reason,
+        "to": [to],
+    }
     if cc:
         flag["cc"] = cc
     if audience is not None:
@@ -132,13 +138,22 @@ async def send_flag(session: AsyncSession, site: Site, event: Event, now: dateti
     # To the group elsewhere (Lemmy, Mbin), else to the member reported (Mastodon).
     group_elsewhere = group_actor is not None and not group_actor.local
     flag = flag_activity(
-        uri=report.uri, actor_uri=instance.uri, objects=objects, reason=text,
+        uri=report.uri,
+        actor_uri=instance.uri,
+        objects=objects,
+        reason=text,
         to=group_actor.uri if group_actor is not None and group_elsewhere else target.uri,
         audience=None if group_actor is None else group_actor.uri,
         cc=[target.uri] if group_elsewhere and report.forward and not target.local else None,
-    )  # fmt: skip
-    await enqueue(session, actor_id=instance.id, activity=flag, inboxes=inboxes,
-                  object_uri=report.target_uri, now=now)  # fmt: skip
+    )
+    await enqueue(
+        session,
+        actor_id=instance.id,
+        activity=flag,
+        inboxes=inboxes,
+        object_uri=report.target_uri,
+        now=now,
+    )
     report.forwarded_at = now
 
 
@@ -170,9 +185,13 @@ async def on_flag(
     assert isinstance(reading.object, str)  # Flag's objects are references (inbound)
     targets = [reading.object, *reading.extras.get("objects", ())]
     made = await reports.receive_flag(
-        session, uri=reading.id, reporter=reporter, targets=targets, reason=reading.summary,
+        session,
+        uri=reading.id,
+        reporter=reporter,
+        targets=targets,
+        reason=reading.summary,
         now=fed.clock(),
-    )  # fmt: skip
+    )
     if not made:
         _ignored(activity, "it names nothing this node moderates")
         return

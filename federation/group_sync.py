@@ -29,9 +29,12 @@ from federation.tables import GroupSync, QueueState
 # Longer than a run may take (``federation.backfill.BUDGET``), so no run is leased twice.
 LEASE = timedelta(minutes=5)
 RETRY_DELAYS = (
-    timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
+    timedelta(minutes=1),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
     timedelta(hours=12),
-)  # fmt: skip
+)
 # A look-up reads a group's moderators again only if the last reading is older than this.
 STALE_AFTER = timedelta(hours=1)
 
@@ -46,9 +49,13 @@ class Claimed:
 
 
 async def request(
-    session: AsyncSession, actor_id: int, *, now: datetime, backfill: bool = False,
+    session: AsyncSession,
+    actor_id: int,
+    *,
+    now: datetime,
+    backfill: bool = False,
     refresh: bool = False,
-) -> None:  # fmt: skip
+) -> None:
     """Ask for the group ``actor_id`` to be read again: at once if ``backfill`` (one of our
     members was let in) or ``refresh`` (the group changed), else only if its last reading
     is older than ``STALE_AFTER`` (or failed)."""
@@ -58,10 +65,14 @@ async def request(
             async with session.begin_nested():
                 session.add(
                     GroupSync(
-                        actor_id=actor_id, state=QueueState.QUEUED, backfill=backfill,
-                        attempts=0, next_attempt_at=now, requested_at=now,
+                        actor_id=actor_id,
+                        state=QueueState.QUEUED,
+                        backfill=backfill,
+                        attempts=0,
+                        next_attempt_at=now,
+                        requested_at=now,
                     )
-                )  # fmt: skip
+                )
             return
         except IntegrityError:  # asked for at the same moment elsewhere: add to that one
             row = await session.get_one(GroupSync, actor_id)
@@ -102,9 +113,13 @@ async def claim(session: AsyncSession, *, now: datetime) -> Claimed | None:
 
 
 async def finish(
-    session: AsyncSession, job: Claimed, *, now: datetime, error: str | None = None,
+    session: AsyncSession,
+    job: Claimed,
+    *,
+    now: datetime,
+    error: str | None = None,
     retry: bool = False,
-) -> None:  # fmt: skip
+) -> None:
     """Record a run's outcome: done, or (``retry``) queued again after a growing delay until
     the delays run out (then failed, with ``error``). A request that arrived during the run
     is kept: the row stays queued for another run."""

@@ -192,9 +192,14 @@ async def fetch_document(
         headers = {"Accept": f"{ACTIVITY_JSON}, {LD_JSON}"}
         if signer is not None:
             headers = signatures.sign_request(
-                "GET", url, headers, b"", key_id=signer.key_id,
-                private_key=signer.private_key, now=now(),
-            )  # fmt: skip
+                "GET",
+                url,
+                headers,
+                b"",
+                key_id=signer.key_id,
+                private_key=signer.private_key,
+                now=now(),
+            )
         try:
             async with http.get(url, headers=headers, allow_redirects=False) as response:
                 if response.status in {301, 302, 303, 307, 308}:
@@ -267,8 +272,9 @@ async def fetch_json(http: aiohttp.ClientSession, egress: Egress, url: str) -> d
     """An unsigned GET of a small JSON document (WebFinger), with the same guards."""
     egress.check_url(url)
     try:
-        async with http.get(url, headers={"Accept": "application/jrd+json, application/json"},
-                            allow_redirects=False) as response:  # fmt: skip
+        async with http.get(
+            url, headers={"Accept": "application/jrd+json, application/json"}, allow_redirects=False
+        ) as response:
             if response.status != 200:
                 raise _status_error(url, response.status)
             body = await _read_capped(response)

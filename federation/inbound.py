@@ -40,18 +40,44 @@ POST_TYPES = frozenset({"Note", "Page", "Article"})
 # (Lemmy moderation notes) and EmojiReact are refused by name: nothing here would act on them.
 ACTIVITY_TYPES = frozenset(
     {
-        "Create", "Update", "Delete", "Follow", "Accept", "Reject", "Undo", "Announce",
-        "Like", "Dislike", "Flag", "Block", "Add", "Remove", "Lock",
+        "Create",
+        "Update",
+        "Delete",
+        "Follow",
+        "Accept",
+        "Reject",
+        "Undo",
+        "Announce",
+        "Like",
+        "Dislike",
+        "Flag",
+        "Block",
+        "Add",
+        "Remove",
+        "Lock",
     }
-)  # fmt: skip
+)
 # Known to be activities although we do not act on them, so that the refusal says "activity".
 OTHER_ACTIVITY_TYPES = frozenset(
     {
-        "Arrive", "EmojiReact", "Ignore", "Invite", "Join", "Leave", "Listen", "Move",
-        "Offer", "Read", "Resolve", "TentativeAccept", "TentativeReject", "Travel", "View",
+        "Arrive",
+        "EmojiReact",
+        "Ignore",
+        "Invite",
+        "Join",
+        "Leave",
+        "Listen",
+        "Move",
+        "Offer",
+        "Read",
+        "Resolve",
+        "TentativeAccept",
+        "TentativeReject",
+        "Travel",
+        "View",
         "Warn",
     }
-)  # fmt: skip
+)
 # The object is a reference: the target is looked up (or fetched) by its id, never trusted
 # from an embedded copy (Mastodon embeds a Tombstone in Delete; Lemmy may embed the actor).
 _BY_REFERENCE = frozenset(

@@ -143,9 +143,14 @@ def _verify(
 ) -> Verified | Rejected:
     verify = rfc9421.verify_request if scheme == "rfc9421" else signatures.verify_request
     return verify(
-        incoming.method, incoming.url, incoming.headers, incoming.body,
-        key=key.key, now=federation.clock(), window=federation.window,
-    )  # fmt: skip
+        incoming.method,
+        incoming.url,
+        incoming.headers,
+        incoming.body,
+        key=key.key,
+        now=federation.clock(),
+        window=federation.window,
+    )
 
 
 def _key_unavailable(key_id: str, exc: FetchError) -> InboxRefusal:
@@ -237,11 +242,15 @@ async def receive(
     learnt = (host, standard) if standard and federation.newly_signs_with(host, standard) else None
     duplicate = await federation.inbox_writer.write(
         InboxRow(
-            activity_uri=activity["id"], actor_uri=actor, payload=incoming.body.decode("utf-8"),
-            key_id=signer.key_id, received_at=federation.clock(),
-            revive_host=host if revive else None, learnt_standard=learnt,
+            activity_uri=activity["id"],
+            actor_uri=actor,
+            payload=incoming.body.decode("utf-8"),
+            key_id=signer.key_id,
+            received_at=federation.clock(),
+            revive_host=host if revive else None,
+            learnt_standard=learnt,
         )
-    )  # fmt: skip
+    )
     return Accepted(activity["id"], actor, duplicate=duplicate)
 
 

@@ -42,10 +42,13 @@ async def purge_processed(
 ) -> int:
     """Delete up to ``retention.batch`` processed items past keeping; how many."""
     doomed = past_keeping(
-        InboxItem.id, InboxItem.state, InboxItem.processed_at,
-        done_before=now - retention.keep_done, failed_before=now - retention.keep_failed,
+        InboxItem.id,
+        InboxItem.state,
+        InboxItem.processed_at,
+        done_before=now - retention.keep_done,
+        failed_before=now - retention.keep_failed,
         limit=retention.batch,
-    )  # fmt: skip
+    )
     result = await session.execute(
         delete(InboxItem)
         .where(InboxItem.id.in_(doomed.scalar_subquery()))

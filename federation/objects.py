@@ -54,7 +54,19 @@ def announced_post(post: PostView) -> dict[str, Any]:
     document = {k: v for k, v in object_from_post(post).items() if k != "@context"}
     group = post.group.uri
     address = {"to": document["to"], "cc": document["cc"]}
-    create = {"id": f"{post.uri}#create", "type": "Create", "actor": document["attributedTo"],
-              "object": document, "audience": group, **address}  # fmt: skip
-    return {"id": f"{urls.outbox(group)}#{post.public_id}", "type": "Announce", "actor": group,
-            "object": create, "audience": group, **address}  # fmt: skip
+    create = {
+        "id": f"{post.uri}#create",
+        "type": "Create",
+        "actor": document["attributedTo"],
+        "object": document,
+        "audience": group,
+        **address,
+    }
+    return {
+        "id": f"{urls.outbox(group)}#{post.public_id}",
+        "type": "Announce",
+        "actor": group,
+        "object": create,
+        "audience": group,
+        **address,
+    }

@@ -61,9 +61,11 @@ async def enqueue(
     if refused:
         # Federation policy: nothing goes to a suspended (or, in allowlist mode, unlisted) host.
         log.info(
-            "not sending %s to hosts refused by federation policy: %s", uri, ", ".join(refused),
+            "not sending %s to hosts refused by federation policy: %s",
+            uri,
+            ", ".join(refused),
             extra={"activity": uri, "hosts": refused},
-        )  # fmt: skip
+        )
         targets = {inbox: host for inbox, host in targets.items() if host not in refused}
     outgoing = OutgoingActivity(
         uri=uri,
@@ -204,9 +206,13 @@ async def purge_finished(
     left without any; how many deliveries (``federation.retention``: callers repeat
     while it is full)."""
     doomed = past_keeping(
-        Delivery.id, Delivery.state, Delivery.finished_at,
-        done_before=done_before, failed_before=failed_before, limit=limit,
-    )  # fmt: skip
+        Delivery.id,
+        Delivery.state,
+        Delivery.finished_at,
+        done_before=done_before,
+        failed_before=failed_before,
+        limit=limit,
+    )
     result = await session.execute(
         delete(Delivery)
         .where(Delivery.id.in_(doomed.scalar_subquery()))

@@ -262,8 +262,10 @@ async def _prefetch_announced(fed: Federation, announce: dict[str, Any]) -> Prep
     elif isinstance(inner, dict) and _updates_group(inner, group_uri):
         # Lemmy: a moderator's Update of the community, announced by it. Not taken from the
         # moderator's copy: the group is read again from its own server (federation.backfill).
-        return Prepared({"id": inner.get("id"), "type": "Update", "actor": group_uri,
-                         "object": group_uri}, via=group_uri)  # fmt: skip
+        return Prepared(
+            {"id": inner.get("id"), "type": "Update", "actor": group_uri, "object": group_uri},
+            via=group_uri,
+        )
     else:
         if not isinstance(inner, dict) or inner.get("type") not in {"Create", "Update", "Delete"}:
             kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
@@ -333,8 +335,12 @@ def _as_create(post: dict[str, Any]) -> dict[str, Any]:
     except Unsupported as exc:
         raise Ignored(str(exc)) from None
     assert isinstance(reading, PostReading)  # a Note, Page or Article reads as a post
-    return {"id": f"{reading.uri}#create", "type": "Create", "actor": reading.author_uri,
-            "object": post}  # fmt: skip
+    return {
+        "id": f"{reading.uri}#create",
+        "type": "Create",
+        "actor": reading.author_uri,
+        "object": post,
+    }
 
 
 async def _checked_at_origin(fed: Federation, source: str, inner: dict[str, Any]) -> dict[str, Any]:
@@ -764,9 +770,13 @@ async def _moderating_group(
 
 
 async def _set_lock(
-    fed: Federation, session: AsyncSession, lock: dict[str, Any], via: str | None, *,
+    fed: Federation,
+    session: AsyncSession,
+    lock: dict[str, Any],
+    via: str | None,
+    *,
     locked: bool,
-) -> None:  # fmt: skip
+) -> None:
     group = await _moderating_group(session, lock, via)
     thread = require_uri(lock.get("object"), "locked thread")
     if not await locks.locked_elsewhere(session, group, thread, locked=locked, now=fed.clock()):
@@ -832,9 +842,14 @@ async def on_account_delete(fed: Federation, session: AsyncSession, prepared: Pr
     let_go = gone.let_go
     log.info(
         "%s deleted its account: let go of %d memberships, %d join requests, %d follows, "
-        "%d supports and %d deliveries to its inbox", actor.uri, let_go.memberships,
-        let_go.join_requests, let_go.follows, let_go.reactions, gone.deliveries_dropped,
-    )  # fmt: skip
+        "%d supports and %d deliveries to its inbox",
+        actor.uri,
+        let_go.memberships,
+        let_go.join_requests,
+        let_go.follows,
+        let_go.reactions,
+        gone.deliveries_dropped,
+    )
 
 
 async def process(fed: Federation, session: AsyncSession, prepared: Prepared) -> None:

@@ -52,10 +52,12 @@ async def store_group(
     hidden = document.get("discoverable") is False
     stored = await fed.store(session, actor)
     group = await groups.upsert_remote_group(
-        session, stored, join_policy=JoinPolicy.APPROVAL if manual else JoinPolicy.OPEN,
+        session,
+        stored,
+        join_policy=JoinPolicy.APPROVAL if manual else JoinPolicy.OPEN,
         posting_restricted_to_moderators=document.get("postingRestrictedToMods") is True,
         visibility=Visibility.PRIVATE if hidden else Visibility.PUBLIC,
-    )  # fmt: skip
+    )
     await rules.mirror_group_rules(session, group, rules_of(document))
     return stored
 

@@ -193,9 +193,16 @@ def sign_request(
     alg = algorithm.algorithm_id if include_alg else None
     until = None if expires is None else int(expires.timestamp())
     plain = plain_signature_base(
-        method, url, out, covered, label=label, key_id=key_id, created=int(now.timestamp()),
-        alg=alg, expires=until,
-    )  # fmt: skip
+        method,
+        url,
+        out,
+        covered,
+        label=label,
+        key_id=key_id,
+        created=int(now.timestamp()),
+        alg=alg,
+        expires=until,
+    )
     if plain is not None:
         base, params = plain.base.encode(), plain.signature_params
     else:

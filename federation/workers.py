@@ -114,5 +114,6 @@ class NodeWorkers:
         now = asyncio.get_running_loop().time()
         self._purge_at = next_purge(now, purged, batch=retention.batch, interval=retention.interval)
         if purged:
-            log.info("purged %d processed inbox items past keeping", purged,
-                     extra={"purged": purged})  # fmt: skip
+            log.info(
+                "purged %d processed inbox items past keeping", purged, extra={"purged": purged}
+            )

@@ -205,9 +205,14 @@ async def update_account(
 
 
 async def change_password(
-    session: AsyncSession, passwords: Passwords, viewer: Viewer, *, current: str, new: str,
+    session: AsyncSession,
+    passwords: Passwords,
+    viewer: Viewer,
+    *,
+    current: str,
+    new: str,
     keep_token: str | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """A member replaces their password, proving they know the current one. Every other
     session (API tokens but ``keep_token``, the one in use) is signed out."""
     account = await session.get_one(Account, viewer.account_id)

@@ -165,15 +165,21 @@ def decide(policy: Policy, host: str) -> Decision:
     if severity is Severity.SUSPEND:
         assert strictest is not None
         return Decision(
-            federates=False, limited=True, reject_media=True, reject_reports=True,
+            federates=False,
+            limited=True,
+            reject_media=True,
+            reject_reports=True,
             reason=strictest.public_comment or f"{host} is suspended here",
             rule=strictest.domain,
-        )  # fmt: skip
+        )
     if policy.mode is Mode.ALLOWLIST and not allowed:
         return Decision(
-            federates=False, limited=True, reject_media=True, reject_reports=True,
+            federates=False,
+            limited=True,
+            reject_media=True,
+            reject_reports=True,
             reason=f"this node federates only with the domains it lists; {host} is not one",
-        )  # fmt: skip
+        )
     limiting = strictest if severity is Severity.LIMIT else None
     return Decision(
         federates=True,
@@ -242,12 +248,20 @@ def public_policy(policy: Policy) -> PublicPolicy:
 # --- Mastodon's domain-block CSV -----------------------------------------------------------
 
 CSV_HEADER = [
-    "#domain", "#severity", "#reject_media", "#reject_reports", "#public_comment", "#obfuscate",
-]  # fmt: skip
+    "#domain",
+    "#severity",
+    "#reject_media",
+    "#reject_reports",
+    "#public_comment",
+    "#obfuscate",
+]
 _SEVERITY_FROM_CSV = {
-    "suspend": Severity.SUSPEND, "silence": Severity.LIMIT, "limit": Severity.LIMIT,
-    "noop": Severity.NOOP, "": Severity.NOOP,
-}  # fmt: skip
+    "suspend": Severity.SUSPEND,
+    "silence": Severity.LIMIT,
+    "limit": Severity.LIMIT,
+    "noop": Severity.NOOP,
+    "": Severity.NOOP,
+}
 _SEVERITY_TO_CSV = {Severity.SUSPEND: "suspend", Severity.LIMIT: "silence", Severity.NOOP: "noop"}
 
 

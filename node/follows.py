@@ -74,14 +74,20 @@ async def request_follow(
         follow.state = FollowState.ACCEPTED
         if not follower.local:
             await record(
-                session, EventKind.FOLLOW_ACCEPTED, actor_id=followee.id, subject_id=follow.id,
+                session,
+                EventKind.FOLLOW_ACCEPTED,
+                actor_id=followee.id,
+                subject_id=follow.id,
                 now=now,
-            )  # fmt: skip
+            )
     elif follow.state is FollowState.PENDING:
         await record(
-            session, EventKind.FOLLOW_REQUESTED, actor_id=follower.id, subject_id=follow.id,
+            session,
+            EventKind.FOLLOW_REQUESTED,
+            actor_id=follower.id,
+            subject_id=follow.id,
             now=now,
-        )  # fmt: skip
+        )
     return _view(follow, follower, followee)
 
 
@@ -103,9 +109,13 @@ async def remove_follow(
         return
     if follower.local and not followee.local:
         await record(
-            session, EventKind.FOLLOW_WITHDRAWN, actor_id=follower.id, subject_id=followee.id,
-            now=now, follow_uri=follow.activity_uri,
-        )  # fmt: skip
+            session,
+            EventKind.FOLLOW_WITHDRAWN,
+            actor_id=follower.id,
+            subject_id=followee.id,
+            now=now,
+            follow_uri=follow.activity_uri,
+        )
     await session.delete(follow)
 
 

@@ -145,9 +145,10 @@ def _in_directory(shown: DomainFilter, mine: type[Membership]) -> ColumnElement[
 
 
 async def _directory_page(
-    session: AsyncSession, statement: Select[Actor, Group, Membership],
+    session: AsyncSession,
+    statement: Select[Actor, Group, Membership],
     mine: type[Membership],
-) -> Sequence[Row[Actor, Group, Membership]]:  # fmt: skip
+) -> Sequence[Row[Actor, Group, Membership]]:
     """A directory page without the groups ``_in_directory`` leaves out."""
 
     async def run(shown: DomainFilter) -> Sequence[Row[Actor, Group, Membership]]:
@@ -516,9 +517,12 @@ async def join_group(
     await session.flush()
     if not record.actor.local:
         await record_event(
-            session, EventKind.JOIN_REQUESTED, actor_id=viewer.actor_id,
-            subject_id=membership.id, now=now,
-        )  # fmt: skip
+            session,
+            EventKind.JOIN_REQUESTED,
+            actor_id=viewer.actor_id,
+            subject_id=membership.id,
+            now=now,
+        )
     member = await session.get_one(Actor, viewer.actor_id)
     return _membership_view(membership, record.actor, member)
 
@@ -548,9 +552,13 @@ async def leave_group(
     )
     if not record.actor.local:
         await record_event(
-            session, EventKind.JOIN_WITHDRAWN, actor_id=viewer.actor_id,
-            subject_id=record.actor.id, now=now, follow_uri=membership and membership.follow_uri,
-        )  # fmt: skip
+            session,
+            EventKind.JOIN_WITHDRAWN,
+            actor_id=viewer.actor_id,
+            subject_id=record.actor.id,
+            now=now,
+            follow_uri=membership and membership.follow_uri,
+        )
     await session.delete(membership)
 
 
@@ -620,24 +628,36 @@ async def decide_membership(
 
         action = ModAction.APPROVE_MEMBER if approve else ModAction.REJECT_MEMBER
         await record_action(
-            session, record.group, action, moderator_id=moderator.actor_id,
-            target_uri=member.uri, target_actor_id=member.id, now=now,
-        )  # fmt: skip
+            session,
+            record.group,
+            action,
+            moderator_id=moderator.actor_id,
+            target_uri=member.uri,
+            target_actor_id=member.id,
+            now=now,
+        )
     if not approve:
         if not member.local:
             await record_event(
-                session, EventKind.JOIN_REJECTED, actor_id=record.actor.id, subject_id=member.id,
-                now=now, follow_uri=membership.follow_uri,
-            )  # fmt: skip
+                session,
+                EventKind.JOIN_REJECTED,
+                actor_id=record.actor.id,
+                subject_id=member.id,
+                now=now,
+                follow_uri=membership.follow_uri,
+            )
         await session.delete(membership)
         return None
     membership.state = MembershipState.APPROVED
     membership.updated_at = now
     if not member.local:
         await record_event(
-            session, EventKind.JOIN_ACCEPTED, actor_id=record.actor.id,
-            subject_id=membership.id, now=now,
-        )  # fmt: skip
+            session,
+            EventKind.JOIN_ACCEPTED,
+            actor_id=record.actor.id,
+            subject_id=membership.id,
+            now=now,
+        )
     return _membership_view(membership, record.actor, member)
 
 

@@ -17,11 +17,25 @@ _HANDLE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,28}[A-Za-z0-9_])?")
 # Names that would confuse people or collide with the node's own URLs and actors.
 RESERVED = frozenset(
     {
-        "admin", "administrator", "api", "about", "actor", "inbox", "instance",
-        "kinfolk", "moderator", "moderators", "node", "root", "staff", "system",
-        "support-team", "well-known", "www",
+        "admin",
+        "administrator",
+        "api",
+        "about",
+        "actor",
+        "inbox",
+        "instance",
+        "kinfolk",
+        "moderator",
+        "moderators",
+        "node",
+        "root",
+        "staff",
+        "system",
+        "support-team",
+        "well-known",
+        "www",
     }
-)  # fmt: skip
+)
 
 
 def handle_key(handle: str) -> str:

@@ -141,9 +141,15 @@ async def approve_post(
         session, EventKind.POST_CREATED, actor_id=post.author_id, subject_id=post.id, now=now
     )
     await moderation.record_action(
-        session, record.group, ModAction.APPROVE_POST, moderator_id=viewer.actor_id,
-        target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id, now=now,
-    )  # fmt: skip
+        session,
+        record.group,
+        ModAction.APPROVE_POST,
+        moderator_id=viewer.actor_id,
+        target_uri=post.uri,
+        target_post_id=post.id,
+        target_actor_id=post.author_id,
+        now=now,
+    )
     return (await views_of(session, viewer, [post]))[0]
 
 
@@ -156,7 +162,13 @@ async def reject_post(
     post.removed_at = now  # still held too: it stays out of every listing
     await tell_author_declined(session, post, viewer.actor_id, now=now)
     await moderation.record_action(
-        session, record.group, ModAction.REJECT_POST, moderator_id=viewer.actor_id,
-        target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id,
-        reason=reason, now=now,
-    )  # fmt: skip
+        session,
+        record.group,
+        ModAction.REJECT_POST,
+        moderator_id=viewer.actor_id,
+        target_uri=post.uri,
+        target_post_id=post.id,
+        target_actor_id=post.author_id,
+        reason=reason,
+        now=now,
+    )

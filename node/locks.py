@@ -25,9 +25,14 @@ from node.views import PostView, Viewer
 
 
 async def set_locked(
-    session: AsyncSession, viewer: Viewer, public_id: str, *, locked: bool, reason: str = "",
+    session: AsyncSession,
+    viewer: Viewer,
+    public_id: str,
+    *,
+    locked: bool,
+    reason: str = "",
     now: datetime,
-) -> PostView:  # fmt: skip
+) -> PostView:
     """Lock a thread (or unlock it), saying why. Idempotent either way."""
     post, record = await load_post(session, viewer, public_id)
     permissions.require_can_moderate_posts(viewer, record.membership)
@@ -45,10 +50,16 @@ async def set_locked(
             session, kind, actor_id=viewer.actor_id, subject_id=post.id, now=now, reason=reason
         )
         await moderation.record_action(
-            session, record.group, ModAction.LOCK_THREAD if locked else ModAction.UNLOCK_THREAD,
-            moderator_id=viewer.actor_id, target_uri=post.uri, target_post_id=post.id,
-            target_actor_id=post.author_id, reason=reason, now=now,
-        )  # fmt: skip
+            session,
+            record.group,
+            ModAction.LOCK_THREAD if locked else ModAction.UNLOCK_THREAD,
+            moderator_id=viewer.actor_id,
+            target_uri=post.uri,
+            target_post_id=post.id,
+            target_actor_id=post.author_id,
+            reason=reason,
+            now=now,
+        )
     return await get_post(session, viewer, public_id)
 
 

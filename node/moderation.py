@@ -161,9 +161,12 @@ async def list_log(
         record.group.hide_moderator_names, viewer, record.membership
     )
     return await read_log(
-        session, ModerationEntry.group_id == record.group.id, named=named, cursor=cursor,
+        session,
+        ModerationEntry.group_id == record.group.id,
+        named=named,
+        cursor=cursor,
         limit=limit,
-    )  # fmt: skip
+    )
 
 
 async def _moderated_here(
@@ -212,17 +215,32 @@ async def ban_member(
     membership.updated_at = now
     await session.flush()
     await record_event(
-        session, EventKind.MEMBER_BANNED, actor_id=moderator.actor_id, subject_id=membership.id,
-        now=now, reason=reason, until=until.isoformat() if until else None,
-    )  # fmt: skip
+        session,
+        EventKind.MEMBER_BANNED,
+        actor_id=moderator.actor_id,
+        subject_id=membership.id,
+        now=now,
+        reason=reason,
+        until=until.isoformat() if until else None,
+    )
     await record_action(
-        session, group, ModAction.BAN, moderator_id=moderator.actor_id, target_uri=member.uri,
-        target_actor_id=member.id, reason=reason, expires_at=until, now=now,
-    )  # fmt: skip
+        session,
+        group,
+        ModAction.BAN,
+        moderator_id=moderator.actor_id,
+        target_uri=member.uri,
+        target_actor_id=member.id,
+        reason=reason,
+        expires_at=until,
+        now=now,
+    )
     return MembershipView(
-        group=actor_ref(group_actor), member=actor_ref(member), state=membership.state,
-        role=membership.role, created_at=membership.created_at,
-    )  # fmt: skip
+        group=actor_ref(group_actor),
+        member=actor_ref(member),
+        state=membership.state,
+        role=membership.role,
+        created_at=membership.created_at,
+    )
 
 
 async def unban_member(
@@ -247,13 +265,24 @@ async def unban_member(
         raise NotFound(f"{member_acct!r} is not banned from this group")
     await session.delete(membership)
     await record_event(
-        session, EventKind.MEMBER_UNBANNED, actor_id=moderator.actor_id, subject_id=member.id,
-        now=now, group=group_actor.id, reason=reason,
-    )  # fmt: skip
+        session,
+        EventKind.MEMBER_UNBANNED,
+        actor_id=moderator.actor_id,
+        subject_id=member.id,
+        now=now,
+        group=group_actor.id,
+        reason=reason,
+    )
     await record_action(
-        session, group, ModAction.UNBAN, moderator_id=moderator.actor_id, target_uri=member.uri,
-        target_actor_id=member.id, reason=reason, now=now,
-    )  # fmt: skip
+        session,
+        group,
+        ModAction.UNBAN,
+        moderator_id=moderator.actor_id,
+        target_uri=member.uri,
+        target_actor_id=member.id,
+        reason=reason,
+        now=now,
+    )
 
 
 async def banned_elsewhere(

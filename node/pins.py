@@ -64,10 +64,15 @@ async def set_pinned(
         kind = EventKind.POST_PINNED if pinned else EventKind.POST_UNPINNED
         await record_event(session, kind, actor_id=viewer.actor_id, subject_id=post.id, now=now)
         await moderation.record_action(
-            session, record.group, ModAction.PIN if pinned else ModAction.UNPIN,
-            moderator_id=viewer.actor_id, target_uri=post.uri, target_post_id=post.id,
-            target_actor_id=post.author_id, now=now,
-        )  # fmt: skip
+            session,
+            record.group,
+            ModAction.PIN if pinned else ModAction.UNPIN,
+            moderator_id=viewer.actor_id,
+            target_uri=post.uri,
+            target_post_id=post.id,
+            target_actor_id=post.author_id,
+            now=now,
+        )
     return await get_post(session, viewer, public_id)
 
 

@@ -80,9 +80,12 @@ def _live(row: type[Post]) -> ColumnElement[bool]:
     """Posts everyone who may read the group sees whole: not deleted, removed, held, or
     waiting for a group elsewhere to share them."""
     return and_(
-        row.deleted_at.is_(None), row.removed_at.is_(None), row.held_at.is_(None),
-        row.pending_at.is_(None), _by_active_account(row),
-    )  # fmt: skip
+        row.deleted_at.is_(None),
+        row.removed_at.is_(None),
+        row.held_at.is_(None),
+        row.pending_at.is_(None),
+        _by_active_account(row),
+    )
 
 
 def readable_by_anyone(row: type[Post]) -> ColumnElement[bool]:
@@ -185,9 +188,12 @@ async def _shown_posts(
 
 
 async def views_of(
-    session: AsyncSession, viewer: Viewer | None, posts: Sequence[Post], *,
+    session: AsyncSession,
+    viewer: Viewer | None,
+    posts: Sequence[Post],
+    *,
     show_removed: bool = False,
-) -> list[PostView]:  # fmt: skip
+) -> list[PostView]:
     """Views for a page of posts, with every related fact fetched in a few batched queries.
     Removed posts are tombstones unless ``show_removed`` (the caller checked the viewer
     may see them)."""
@@ -595,39 +601,62 @@ async def remove_post(
 
 
 async def _remove(
-    session: AsyncSession, viewer: Viewer, post: Post, group: GroupRecord, *, reason: str,
+    session: AsyncSession,
+    viewer: Viewer,
+    post: Post,
+    group: GroupRecord,
+    *,
+    reason: str,
     now: datetime,
-) -> None:  # fmt: skip
+) -> None:
     if post.deleted_at is not None or post.removed_at is not None:
         return
     post.removed_at = now
     await _moderated(session, viewer, post, group, ModAction.REMOVE_POST, reason=reason, now=now)
 
 
-_EVENT_OF = {ModAction.REMOVE_POST: EventKind.POST_REMOVED,
-             ModAction.RESTORE_POST: EventKind.POST_RESTORED}  # fmt: skip
+_EVENT_OF = {
+    ModAction.REMOVE_POST: EventKind.POST_REMOVED,
+    ModAction.RESTORE_POST: EventKind.POST_RESTORED,
+}
 
 
 async def _moderated(
-    session: AsyncSession, viewer: Viewer, post: Post, group: GroupRecord, action: ModAction,
-    *, reason: str, now: datetime,
-) -> None:  # fmt: skip
+    session: AsyncSession,
+    viewer: Viewer,
+    post: Post,
+    group: GroupRecord,
+    action: ModAction,
+    *,
+    reason: str,
+    now: datetime,
+) -> None:
     """What a removal or restoring leaves behind: the event that federates it (for a held
     post, which never left this node, only the word to a remote author's node that it was
     turned down) and, in a group hosted here, the log entry."""
     if post.held_at is None:
         await record_event(
-            session, _EVENT_OF[action], actor_id=viewer.actor_id, subject_id=post.id, now=now,
+            session,
+            _EVENT_OF[action],
+            actor_id=viewer.actor_id,
+            subject_id=post.id,
+            now=now,
             reason=reason,
-        )  # fmt: skip
+        )
     elif action is ModAction.REMOVE_POST:
         await tell_author_declined(session, post, viewer.actor_id, now=now)
     if group.actor.local:
         await moderation.record_action(
-            session, group.group, action, moderator_id=viewer.actor_id,
-            target_uri=post.uri, target_post_id=post.id, target_actor_id=post.author_id,
-            reason=reason, now=now,
-        )  # fmt: skip
+            session,
+            group.group,
+            action,
+            moderator_id=viewer.actor_id,
+            target_uri=post.uri,
+            target_post_id=post.id,
+            target_actor_id=post.author_id,
+            reason=reason,
+            now=now,
+        )
 
 
 async def removed_elsewhere(
@@ -704,17 +733,24 @@ async def set_support(
         reaction = await add_support(session, post, viewer.actor_id, activity_uri=None, now=now)
         if reaction is not None:
             await record_event(
-                session, EventKind.REACTED, actor_id=viewer.actor_id, subject_id=reaction.id,
+                session,
+                EventKind.REACTED,
+                actor_id=viewer.actor_id,
+                subject_id=reaction.id,
                 now=now,
-            )  # fmt: skip
+            )
     elif not on and existing is not None:
         like_uri = existing.activity_uri
         await session.delete(existing)
         await session.flush()
         await record_event(
-            session, EventKind.UNREACTED, actor_id=viewer.actor_id, subject_id=post.id,
-            now=now, like_uri=like_uri,
-        )  # fmt: skip
+            session,
+            EventKind.UNREACTED,
+            actor_id=viewer.actor_id,
+            subject_id=post.id,
+            now=now,
+            like_uri=like_uri,
+        )
     return (await views_of(session, viewer, [post]))[0]
 
 

@@ -75,9 +75,13 @@ async def store_remote_reaction(
     reaction = await add_support(session, post, actor.id, activity_uri=activity_uri, now=now)
     if reaction is not None and hosted is not None:
         await record(
-            session, EventKind.REACTED, actor_id=actor.id, subject_id=reaction.id, now=now,
+            session,
+            EventKind.REACTED,
+            actor_id=actor.id,
+            subject_id=reaction.id,
+            now=now,
             activity=activity_uri,
-        )  # fmt: skip
+        )
     return True
 
 
@@ -111,9 +115,14 @@ async def remove_remote_reaction(
     await session.flush()
     if await _group_hosted_here(session, post) is not None:
         await record(
-            session, EventKind.UNREACTED, actor_id=actor.id, subject_id=post.id, now=now,
-            like_uri=like_uri, activity=activity_uri,
-        )  # fmt: skip
+            session,
+            EventKind.UNREACTED,
+            actor_id=actor.id,
+            subject_id=post.id,
+            now=now,
+            like_uri=like_uri,
+            activity=activity_uri,
+        )
     return True
 
 

@@ -34,9 +34,14 @@ async def membership_of(session: AsyncSession, group: Group, member: Actor) -> M
 
 
 async def request_to_join(
-    session: AsyncSession, group_actor: Actor, group: Group, member: Actor, *,
-    follow_uri: str, now: datetime,
-) -> MembershipState:  # fmt: skip
+    session: AsyncSession,
+    group_actor: Actor,
+    group: Group,
+    member: Actor,
+    *,
+    follow_uri: str,
+    now: datetime,
+) -> MembershipState:
     """A member of another node asks to join our group; returns where they stand.
 
     A repeated request (a retry, or a member whose node lost track) is answered
@@ -53,9 +58,13 @@ async def request_to_join(
         membership = None
     if membership is not None and membership.state is MembershipState.BANNED:
         await record(
-            session, EventKind.JOIN_REJECTED, actor_id=group_actor.id, subject_id=member.id,
-            now=now, follow_uri=follow_uri,
-        )  # fmt: skip
+            session,
+            EventKind.JOIN_REJECTED,
+            actor_id=group_actor.id,
+            subject_id=member.id,
+            now=now,
+            follow_uri=follow_uri,
+        )
         return MembershipState.BANNED
     if membership is None:
         state = (
@@ -64,17 +73,24 @@ async def request_to_join(
             else MembershipState.PENDING
         )
         membership = Membership(
-            group_id=group.id, member_id=member.id, state=state, role=GroupRole.MEMBER,
-            created_at=now, updated_at=now,
-        )  # fmt: skip
+            group_id=group.id,
+            member_id=member.id,
+            state=state,
+            role=GroupRole.MEMBER,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(membership)
     membership.follow_uri = follow_uri
     await session.flush()
     if membership.state is MembershipState.APPROVED:
         await record(
-            session, EventKind.JOIN_ACCEPTED, actor_id=group_actor.id,
-            subject_id=membership.id, now=now,
-        )  # fmt: skip
+            session,
+            EventKind.JOIN_ACCEPTED,
+            actor_id=group_actor.id,
+            subject_id=membership.id,
+            now=now,
+        )
     return membership.state
 
 

@@ -193,9 +193,12 @@ async def file_report(
     await session.flush()
     if travels:
         await record_event(
-            session, EventKind.REPORT_FILED, actor_id=viewer.actor_id, subject_id=report.id,
+            session,
+            EventKind.REPORT_FILED,
+            actor_id=viewer.actor_id,
+            subject_id=report.id,
             now=now,
-        )  # fmt: skip
+        )
     return (await _views(session, viewer, [report], full=True))[0]
 
 
@@ -231,13 +234,21 @@ async def receive_flag(
         index = len(made)
         made.append(
             Report(
-                public_id=new_public_id(now), uri=uri if index == 0 else f"{uri}#{index + 1}",
-                local=False, reporter_id=reporter.id, group_id=group_id, target_uri=target_uri,
-                target_post_id=None if post is None else post.id, target_actor_id=author_id,
-                reason=reason, forward=False, state=ReportState.OPEN, resolution="",
+                public_id=new_public_id(now),
+                uri=uri if index == 0 else f"{uri}#{index + 1}",
+                local=False,
+                reporter_id=reporter.id,
+                group_id=group_id,
+                target_uri=target_uri,
+                target_post_id=None if post is None else post.id,
+                target_actor_id=author_id,
+                reason=reason,
+                forward=False,
+                state=ReportState.OPEN,
+                resolution="",
                 created_at=now,
             )
-        )  # fmt: skip
+        )
 
     for target_uri in wanted:
         post = held.get(target_uri)
@@ -335,8 +346,9 @@ async def _page(
     if len(rows) > limit:
         last = rows[limit - 1]
         next_cursor = encode_cursor(last.created_at, last.id)
-    return Page(items=await _views(session, viewer, rows[:limit], full=full),
-                next_cursor=next_cursor)  # fmt: skip
+    return Page(
+        items=await _views(session, viewer, rows[:limit], full=full), next_cursor=next_cursor
+    )
 
 
 async def list_reports(
@@ -362,8 +374,9 @@ async def list_reports(
                 "reports are for node staff and group moderators; see yours with mine=true"
             )
         condition = Report.group_id.in_(group_ids)
-    return await _page(session, viewer, condition, state=state, full=not mine, cursor=cursor,
-                       limit=limit)  # fmt: skip
+    return await _page(
+        session, viewer, condition, state=state, full=not mine, cursor=cursor, limit=limit
+    )
 
 
 async def list_group_reports(
@@ -382,8 +395,15 @@ async def list_group_reports(
     moderates = permissions.moderates_here(record.membership, hosted_here=record.actor.local)
     if not permissions.can_work_report(viewer, moderates_group=moderates):
         raise PermissionDenied("only this group's moderators and node staff see its reports")
-    return await _page(session, viewer, Report.group_id == record.group.id, state=state,
-                       full=True, cursor=cursor, limit=limit)  # fmt: skip
+    return await _page(
+        session,
+        viewer,
+        Report.group_id == record.group.id,
+        state=state,
+        full=True,
+        cursor=cursor,
+        limit=limit,
+    )
 
 
 async def _membership_in(
@@ -402,9 +422,12 @@ async def _membership_in(
         return None, group_actor.local
     member = await session.get_one(Actor, viewer.actor_id)
     view = MembershipView(
-        group=actor_ref(group_actor), member=actor_ref(member), state=membership.state,
-        role=membership.role, created_at=membership.created_at,
-    )  # fmt: skip
+        group=actor_ref(group_actor),
+        member=actor_ref(member),
+        state=membership.state,
+        role=membership.role,
+        created_at=membership.created_at,
+    )
     return view, group_actor.local
 
 
@@ -455,10 +478,15 @@ async def close_report(
     if group is not None and not (await session.get_one(Actor, group.actor_id)).local:
         group = None  # moderated elsewhere: this node's own act
     await record_action(
-        session, group, ModAction.DISMISS_REPORT if dismiss else ModAction.RESOLVE_REPORT,
-        moderator_id=viewer.actor_id, target_uri=report.target_uri,
-        target_post_id=report.target_post_id, target_actor_id=report.target_actor_id, now=now,
-    )  # fmt: skip
+        session,
+        group,
+        ModAction.DISMISS_REPORT if dismiss else ModAction.RESOLVE_REPORT,
+        moderator_id=viewer.actor_id,
+        target_uri=report.target_uri,
+        target_post_id=report.target_post_id,
+        target_actor_id=report.target_actor_id,
+        now=now,
+    )
     return (await _views(session, viewer, [report], full=True))[0]
 
 

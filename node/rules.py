@@ -59,8 +59,9 @@ def _checked(changes: Sequence[RuleChange], known: set[int]) -> list[RuleChange]
     seen: set[int] = set()
     cleaned = []
     for index, change in enumerate(changes):
-        title = check_length(change.title.strip(), RULE_TITLE_MAX, f"rules[{index}].title",
-                             minimum=1)  # fmt: skip
+        title = check_length(
+            change.title.strip(), RULE_TITLE_MAX, f"rules[{index}].title", minimum=1
+        )
         description = check_length(
             change.description.strip(), RULE_DESCRIPTION_MAX, f"rules[{index}].description"
         )
@@ -232,9 +233,12 @@ async def list_group_rules(
 
 
 async def set_group_rules(
-    session: AsyncSession, site: Site, viewer: Viewer, group_acct: str,
+    session: AsyncSession,
+    site: Site,
+    viewer: Viewer,
+    group_acct: str,
     rules: Sequence[RuleChange],
-) -> list[Rule]:  # fmt: skip
+) -> list[Rule]:
     """A group's moderators replace its rules with ``rules``, in that order."""
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_group_moderator(record.membership)

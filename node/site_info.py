@@ -94,9 +94,13 @@ def _clean(text: str) -> str:
 
 
 async def set_site_info(
-    session: AsyncSession, viewer: Viewer, *, description: str, crisis_resources: str,
+    session: AsyncSession,
+    viewer: Viewer,
+    *,
+    description: str,
+    crisis_resources: str,
     now: datetime,
-) -> SiteInfo:  # fmt: skip
+) -> SiteInfo:
     """The admin sets what the start page says about the node and where to find help."""
     permissions.require_node_admin(viewer)
     description = check_length(_clean(description), DESCRIPTION_MAX, "description")

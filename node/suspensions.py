@@ -84,9 +84,15 @@ async def _local_account(session: AsyncSession, site: Site, acct: str) -> tuple[
 
 
 async def _change(
-    session: AsyncSession, site: Site, moderator: Viewer | None, acct: str, *, suspend: bool,
-    reason: str, now: datetime,
-) -> AccountStatus:  # fmt: skip
+    session: AsyncSession,
+    site: Site,
+    moderator: Viewer | None,
+    acct: str,
+    *,
+    suspend: bool,
+    reason: str,
+    now: datetime,
+) -> AccountStatus:
     reason = moderation.clean_reason(reason)
     account, actor = await _local_account(session, site, acct)
     if moderator is not None:
@@ -97,25 +103,40 @@ async def _change(
         raise NotFound(f"@{actor.handle} is not suspended")
     account.suspended_at = now if suspend else None
     await moderation.record_action(
-        session, None, ModAction.SUSPEND if suspend else ModAction.UNSUSPEND,
-        moderator_id=None if moderator is None else moderator.actor_id, target_uri=actor.uri,
-        target_actor_id=actor.id, reason=reason, now=now,
-    )  # fmt: skip
+        session,
+        None,
+        ModAction.SUSPEND if suspend else ModAction.UNSUSPEND,
+        moderator_id=None if moderator is None else moderator.actor_id,
+        target_uri=actor.uri,
+        target_actor_id=actor.id,
+        reason=reason,
+        now=now,
+    )
     return AccountStatus(actor_ref(actor), account.role, account.suspended_at)
 
 
 async def suspend_account(
-    session: AsyncSession, site: Site, moderator: Viewer | None, acct: str, *, reason: str,
+    session: AsyncSession,
+    site: Site,
+    moderator: Viewer | None,
+    acct: str,
+    *,
+    reason: str,
     now: datetime,
-) -> AccountStatus:  # fmt: skip
+) -> AccountStatus:
     """Suspend a member of this node, saying why (``moderator`` None: the command line)."""
     return await _change(session, site, moderator, acct, suspend=True, reason=reason, now=now)
 
 
 async def unsuspend_account(
-    session: AsyncSession, site: Site, moderator: Viewer | None, acct: str, *,
-    reason: str = "", now: datetime,
-) -> AccountStatus:  # fmt: skip
+    session: AsyncSession,
+    site: Site,
+    moderator: Viewer | None,
+    acct: str,
+    *,
+    reason: str = "",
+    now: datetime,
+) -> AccountStatus:
     """Lift a suspension: the account signs in again and its posts are shown again."""
     return await _change(session, site, moderator, acct, suspend=False, reason=reason, now=now)
 

@@ -27,9 +27,14 @@ def activitypub_fixture(relative: str) -> dict[str, Any]:
 
 # Fedify's fixtures hold the w3.org and w3id.org JSON-LD contexts, cached as fetched.
 CACHED_CONTEXTS = (
-    SHARED_FIXTURES / "activitypub-extra" / "fedify-dev+fedify" / "packages" / "fixture"
-    / "src" / "fixtures"
-)  # fmt: skip
+    SHARED_FIXTURES
+    / "activitypub-extra"
+    / "fedify-dev+fedify"
+    / "packages"
+    / "fixture"
+    / "src"
+    / "fixtures"
+)
 
 
 def cached_context(url: str) -> dict[str, Any]:

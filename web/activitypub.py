@@ -280,8 +280,10 @@ async def _group_collection(
 
 
 async def _pinned_objects(session: AsyncSession, group: Group) -> list[Any]:
-    return [{k: v for k, v in object_from_post(post).items() if k != "@context"}
-            for post in await pins.featured(session, group)]  # fmt: skip
+    return [
+        {k: v for k, v in object_from_post(post).items() if k != "@context"}
+        for post in await pins.featured(session, group)
+    ]
 
 
 async def _moderator_uris(session: AsyncSession, group: Group) -> list[Any]:

@@ -359,9 +359,13 @@ async def cmd_policy_mode(settings: Settings, args: argparse.Namespace) -> None:
 async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
         rule = await federation_rules.set_rule(
-            node.session, args.domain, args.action, reason=args.reason,
-            private_reason=args.private_reason, now=node.now,
-        )  # fmt: skip
+            node.session,
+            args.domain,
+            args.action,
+            reason=args.reason,
+            private_reason=args.private_reason,
+            now=node.now,
+        )
         mode = await federation_rules.get_mode(node.session)
         await _after_policy_change(node)
     print(f"{rule.domain}: {_describe_rule(rule)}")
@@ -378,8 +382,15 @@ async def cmd_policy_remove(settings: Settings, args: argparse.Namespace) -> Non
 
 def _describe_rule(rule: Rule) -> str:
     words = [rule.severity.value] if rule.severity is not Severity.NOOP else []
-    words += [w for w, on in (("reject-media", rule.reject_media),
-              ("reject-reports", rule.reject_reports), ("allow", rule.allow)) if on]  # fmt: skip
+    words += [
+        w
+        for w, on in (
+            ("reject-media", rule.reject_media),
+            ("reject-reports", rule.reject_reports),
+            ("allow", rule.allow),
+        )
+        if on
+    ]
     text = " ".join(words) or "noop"
     if rule.public_comment:
         text += f"  reason: {rule.public_comment}"

@@ -51,15 +51,18 @@ async def inbox(request: web.Request) -> web.Response:
         if refusal.code in HOSTILE:
             raise hostile(request, problem) from None
         log.info(
-            "inbox refused: %s", refusal.detail,
+            "inbox refused: %s",
+            refusal.detail,
             extra={"request_id": request[REQUEST_ID], "code": refusal.code, "peer": request.remote},
-        )  # fmt: skip
+        )
         raise problem from None
     log.info(
-        "inbox accepted %s from %s%s", accepted.activity_id, accepted.actor,
+        "inbox accepted %s from %s%s",
+        accepted.activity_id,
+        accepted.actor,
         " (duplicate)" if accepted.duplicate else "",
         extra={"request_id": request[REQUEST_ID]},
-    )  # fmt: skip
+    )
     return web.json_response({"status": "accepted"}, status=202)
 
 

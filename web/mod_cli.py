@@ -65,9 +65,13 @@ async def _acting(node: Opened, username: str | None) -> Viewer | None:
 async def cmd_suspend(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
         status = await suspensions.suspend_account(
-            node.session, node.site, await _acting(node, args.by), args.user,
-            reason=args.reason, now=node.now,
-        )  # fmt: skip
+            node.session,
+            node.site,
+            await _acting(node, args.by),
+            args.user,
+            reason=args.reason,
+            now=node.now,
+        )
         dropped = await drop_deliveries_of(node.session, status.actor.uri, now=node.now)
     print(f"Suspended @{status.actor.acct}: {args.reason.strip()}")
     if dropped:
@@ -77,9 +81,13 @@ async def cmd_suspend(open_node: OpenNode, settings: Settings, args: argparse.Na
 async def cmd_unsuspend(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
         status = await suspensions.unsuspend_account(
-            node.session, node.site, await _acting(node, args.by), args.user,
-            reason=args.reason, now=node.now,
-        )  # fmt: skip
+            node.session,
+            node.site,
+            await _acting(node, args.by),
+            args.user,
+            reason=args.reason,
+            now=node.now,
+        )
     print(f"Lifted the suspension of @{status.actor.acct}")
 
 
@@ -133,53 +141,69 @@ async def cmd_close(open_node: OpenNode, settings: Settings, args: argparse.Name
     dismiss = args.mod_command == "dismiss"
     async with open_node(settings) as node:
         view = await reports.close_report(
-            node.session, await _worker(node, args.by), args.report, dismiss=dismiss,
-            note=args.note, now=node.now,
-        )  # fmt: skip
+            node.session,
+            await _worker(node, args.by),
+            args.report,
+            dismiss=dismiss,
+            note=args.note,
+            now=node.now,
+        )
     print(f"Report {view.public_id} {view.state.value}")
 
 
 async def cmd_remove(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
         await posts.remove_post(
-            node.session, await _worker(node, args.by), args.post, reason=args.reason,
+            node.session,
+            await _worker(node, args.by),
+            args.post,
+            reason=args.reason,
             now=node.now,
-        )  # fmt: skip
+        )
     print(f"Removed post {args.post}: {args.reason.strip()}")
 
 
 def _by_flag(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
     if required:
         parser.add_argument(
-            "--by", metavar="USERNAME", required=True,
+            "--by",
+            metavar="USERNAME",
+            required=True,
             help="the admin, node moderator or group moderator who acts (checked, and "
             "named in the log)",
-        )  # fmt: skip
+        )
         return
     parser.add_argument(
-        "--by", metavar="USERNAME",
+        "--by",
+        metavar="USERNAME",
         help="act as this admin or moderator (checked, and named in the log); "
         "default: the node's operator, logged without a name",
-    )  # fmt: skip
+    )
 
 
 def _report_parsers(
     sub: Any, run: Callable[[Any], Callable[[Settings, argparse.Namespace], Any]]
 ) -> None:
     queue = sub.add_parser(
-        "reports", help="list the reports you work, newest first",
+        "reports",
+        help="list the reports you work, newest first",
         description="List the reports --by works: node staff see every report on this node, "
         "group moderators those about their groups. One per line, tab-separated: id, time, "
         "state, what was reported and where, where the report came from, reason [rule].",
-    )  # fmt: skip
+    )
     queue.add_argument(
-        "--state", choices=["open", "resolved", "dismissed", "all"], default="open",
+        "--state",
+        choices=["open", "resolved", "dismissed", "all"],
+        default="open",
         help="which reports (default: open)",
-    )  # fmt: skip
+    )
     queue.add_argument(
-        "--limit", type=int, default=LOG_LIMIT, metavar="N",
+        "--limit",
+        type=int,
+        default=LOG_LIMIT,
+        metavar="N",
         help=f"how many, 1 to 100 (default: {LOG_LIMIT})",
-    )  # fmt: skip
+    )
     _by_flag(queue, required=True)
     queue.set_defaults(run=run(cmd_reports))
     for name, state, meaning in (
@@ -187,20 +211,23 @@ def _report_parsers(
         ("dismiss", "dismissed", "looked at and left alone"),
     ):
         close = sub.add_parser(
-            name, help=f"close an open report as {state}: {meaning}",
+            name,
+            help=f"close an open report as {state}: {meaning}",
             description=f"Close an open report as {state}: {meaning}. Written to the group's "
             "moderation log (or the node's, for a report about no group here).",
-        )  # fmt: skip
+        )
         close.add_argument("report", metavar="REPORT", help="the report's id (see 'reports')")
-        close.add_argument("--note", default="", metavar="TEXT",
-                           help="for the other moderators (not published)")  # fmt: skip
+        close.add_argument(
+            "--note", default="", metavar="TEXT", help="for the other moderators (not published)"
+        )
         _by_flag(close, required=True)
         close.set_defaults(run=run(cmd_close))
     remove = sub.add_parser(
-        "remove", help="remove a post or reply, saying why",
+        "remove",
+        help="remove a post or reply, saying why",
         description="Remove a post or reply: hidden on every node that holds it, kept so it "
         "can be restored, written to the group's moderation log.",
-    )  # fmt: skip
+    )
     remove.add_argument(
         "post", metavar="POST", help="the post's id (as the API and reports show it)"
     )
@@ -228,10 +255,11 @@ def add_parser(commands: Any, open_node: OpenNode) -> None:
     )
     sub = mod.add_subparsers(dest="mod_command", required=True, metavar="COMMAND")
     suspend = sub.add_parser(
-        "suspend", help="suspend an account of this node, saying why",
+        "suspend",
+        help="suspend an account of this node, saying why",
         description="Suspend an account of this node. The reason is written to the node's "
         "moderation log (see 'kinfolk mod log').",
-    )  # fmt: skip
+    )
     suspend.add_argument("user", metavar="USER", help="the account's username, e.g. ana")
     suspend.add_argument(
         "--reason", metavar="TEXT", required=True, help="why (written to the moderation log)"
@@ -246,13 +274,17 @@ def add_parser(commands: Any, open_node: OpenNode) -> None:
     _by_flag(unsuspend)
     unsuspend.set_defaults(run=run(cmd_unsuspend))
     log = sub.add_parser(
-        "log", help="show the node's moderation log, newest first",
+        "log",
+        help="show the node's moderation log, newest first",
         description="Show the node-level moderation log (suspensions, …), newest first, one "
         "entry per line: time, action, target, who, reason (tab-separated).",
-    )  # fmt: skip
+    )
     log.add_argument(
-        "--limit", type=int, default=LOG_LIMIT, metavar="N",
+        "--limit",
+        type=int,
+        default=LOG_LIMIT,
+        metavar="N",
         help=f"how many entries, 1 to 100 (default: {LOG_LIMIT})",
-    )  # fmt: skip
+    )
     log.set_defaults(run=run(cmd_log))
     _report_parsers(sub, run)

@@ -95,10 +95,16 @@ def hostile(request: web.Request, problem: P) -> P:
     """Log a refusal of input no honest client sends (a body that cannot be decoded,
     JSON nested beyond reason) at WARNING, in one line, and return it to raise."""
     log.warning(
-        "refused %s %s: %s", request.method, request.path, problem.detail,
-        extra={"request_id": request.get(REQUEST_ID, ""), "problem": problem.code,
-               "peer": request.remote},
-    )  # fmt: skip
+        "refused %s %s: %s",
+        request.method,
+        request.path,
+        problem.detail,
+        extra={
+            "request_id": request.get(REQUEST_ID, ""),
+            "problem": problem.code,
+            "peer": request.remote,
+        },
+    )
     return problem
 
 

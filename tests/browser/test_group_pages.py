@@ -24,59 +24,93 @@ from tests.node.factories import Node
 
 WORDS = {
     "en": {
-        "groups": "Groups", "search": "Search groups by name", "search_button": "Search",
-        "join": "Join this group", "leave": "Leave this group",
+        "groups": "Groups",
+        "search": "Search groups by name",
+        "search_button": "Search",
+        "join": "Join this group",
+        "leave": "Leave this group",
         "member": "You are a member of this group.",
-        "not_member": "You are not a member of this group.", "sign_up": "Sign up",
-        "username": "Username", "password": "Password", "create": "Create my account",
-        "elsewhere": "Join a group on another node", "ref": "The group's handle or address",
-        "find": "Find the group", "malformed": "Please enter a group's handle",
+        "not_member": "You are not a member of this group.",
+        "sign_up": "Sign up",
+        "username": "Username",
+        "password": "Password",
+        "create": "Create my account",
+        "elsewhere": "Join a group on another node",
+        "ref": "The group's handle or address",
+        "find": "Find the group",
+        "malformed": "Please enter a group's handle",
         "rules": "Our rules",
     },
     "de": {
-        "groups": "Gruppen", "search": "Gruppen nach Namen suchen", "search_button": "Suchen",
-        "join": "Dieser Gruppe beitreten", "leave": "Diese Gruppe verlassen",
+        "groups": "Gruppen",
+        "search": "Gruppen nach Namen suchen",
+        "search_button": "Suchen",
+        "join": "Dieser Gruppe beitreten",
+        "leave": "Diese Gruppe verlassen",
         "member": "Du bist Mitglied dieser Gruppe.",
-        "not_member": "Du bist kein Mitglied dieser Gruppe.", "sign_up": "Registrieren",
-        "username": "Benutzername", "password": "Passwort", "create": "Mein Konto anlegen",
+        "not_member": "Du bist kein Mitglied dieser Gruppe.",
+        "sign_up": "Registrieren",
+        "username": "Benutzername",
+        "password": "Passwort",
+        "create": "Mein Konto anlegen",
         "elsewhere": "Einer Gruppe auf einem anderen Knoten beitreten",
-        "ref": "Name oder Adresse der Gruppe", "find": "Gruppe finden",
-        "malformed": "Bitte gib den Namen einer Gruppe ein", "rules": "Unsere Regeln",
+        "ref": "Name oder Adresse der Gruppe",
+        "find": "Gruppe finden",
+        "malformed": "Bitte gib den Namen einer Gruppe ein",
+        "rules": "Unsere Regeln",
     },
     "fr": {
-        "groups": "Groupes", "search": "Chercher des groupes par leur nom",
-        "search_button": "Chercher", "join": "Rejoindre ce groupe",
-        "leave": "Quitter ce groupe", "member": "Vous êtes membre de ce groupe.",
+        "groups": "Groupes",
+        "search": "Chercher des groupes par leur nom",
+        "search_button": "Chercher",
+        "join": "Rejoindre ce groupe",
+        "leave": "Quitter ce groupe",
+        "member": "Vous êtes membre de ce groupe.",
         "not_member": "Vous n\u2019êtes pas membre de ce groupe.",
-        "sign_up": "S\u2019inscrire", "username": "Nom d\u2019utilisateur",
-        "password": "Mot de passe", "create": "Créer mon compte",
+        "sign_up": "S\u2019inscrire",
+        "username": "Nom d\u2019utilisateur",
+        "password": "Mot de passe",
+        "create": "Créer mon compte",
         "elsewhere": "Rejoindre un groupe d\u2019un autre nœud",
-        "ref": "Identifiant ou adresse du groupe", "find": "Trouver le groupe",
+        "ref": "Identifiant ou adresse du groupe",
+        "find": "Trouver le groupe",
         "malformed": "Veuillez saisir l\u2019identifiant d\u2019un groupe",
         "rules": "Nos règles",
     },
-}  # fmt: skip
+}
 BROWSER_LOCALE = {"en": "en-GB", "de": "de-DE", "fr": "fr-FR"}
 
 
 @pytest.fixture
 async def groups_here(
-    node_url: str, sessions: async_sessionmaker[AsyncSession], site: Site,
-    passwords: Passwords, now: datetime,
-) -> str:  # fmt: skip
+    node_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+    now: datetime,
+) -> str:
     """A node with a few groups, one of them with rules and a thread."""
     node = Node(sessions, site, passwords, now)
     owner = await node.member("facilitator")
     await node.group(
-        owner, "grief-circle", display_name="Grief Circle",
+        owner,
+        "grief-circle",
+        display_name="Grief Circle",
         description="For anyone who has lost someone close. We listen; nobody fixes.",
-        rules=[RuleInput("Be gentle", "Everyone grieves differently."),
-               RuleInput("What is shared here stays here")],
-    )  # fmt: skip
+        rules=[
+            RuleInput("Be gentle", "Everyone grieves differently."),
+            RuleInput("What is shared here stays here"),
+        ],
+    )
     await node.group(owner, "carers", display_name="Carers Together")
     await node.group(owner, "night-owls", display_name="Night Owls")
-    await node.post(owner, "grief-circle", "Tell us about them.", title="Who are you missing?",
-                    content_warning="death")  # fmt: skip
+    await node.post(
+        owner,
+        "grief-circle",
+        "Tell us about them.",
+        title="Who are you missing?",
+        content_warning="death",
+    )
     return node_url
 
 

@@ -40,15 +40,18 @@ from tests.node.factories import PASSWORD, Node
 # What this journey meets that the other journeys do not.
 JOURNEY = {
     "en": {
-        "start_thread": "Start a thread", "removed_post": "This post was removed by a moderator.",
-        "on_node": "On another node: {}", "moderating": "You are one of its moderators.",
+        "start_thread": "Start a thread",
+        "removed_post": "This post was removed by a moderator.",
+        "on_node": "On another node: {}",
+        "moderating": "You are one of its moderators.",
         "go_back": "Go back",
     },
     "de": {
         "start_thread": "Ein Thema beginnen",
         "removed_post": "Dieser Beitrag wurde von der Moderation entfernt.",
         "on_node": "Auf einem anderen Knoten: {}",
-        "moderating": "Du gehörst zu ihrer Moderation.", "go_back": "Zurück",
+        "moderating": "Du gehörst zu ihrer Moderation.",
+        "go_back": "Zurück",
     },
     "fr": {
         "start_thread": "Commencer une discussion",
@@ -57,15 +60,18 @@ JOURNEY = {
         "moderating": "Vous faites partie de sa modération.",
         "go_back": "Revenir en arrière",
     },
-}  # fmt: skip
+}
 LANGUAGES = ("en", "de", "fr")
 WORDS = {
     language: {
-        **FIRST_VISIT[language], **GROUPS[language], **THREADS[language],
-        **MODERATION[language], **JOURNEY[language],
+        **FIRST_VISIT[language],
+        **GROUPS[language],
+        **THREADS[language],
+        **MODERATION[language],
+        **JOURNEY[language],
     }
     for language in LANGUAGES
-}  # fmt: skip
+}
 BLOCKED = "bad.example"
 STORY = "I lost my dog on Monday."
 REPLY = "Get over it, it was only a dog."
@@ -78,17 +84,26 @@ async def _setting(node: Node, language: str) -> None:
     rita = await node.member("rita")
     ada = await node.member("ada", role=NodeRole.ADMIN)
     await node.group(
-        olga, "circle", display_name="The Circle", description="For people living with loss.",
+        olga,
+        "circle",
+        display_name="The Circle",
+        description="For people living with loss.",
         rules=[RuleInput("Be gentle", "Everyone grieves differently.")],
-    )  # fmt: skip
+    )
     await node.join(rita, "circle")
     async with node.sessions.begin() as session:
         for viewer in (olga, rita, ada):
             await accounts.update_account(session, viewer, locale=language, now=node.now)
         actor = await upsert_remote_actor(
-            session, uri=f"https://{BLOCKED}/groups/far", kind=ActorKind.GROUP, handle="far",
-            domain=BLOCKED, display_name="Far Away", summary="", now=node.now,
-        )  # fmt: skip
+            session,
+            uri=f"https://{BLOCKED}/groups/far",
+            kind=ActorKind.GROUP,
+            handle="far",
+            domain=BLOCKED,
+            display_name="Far Away",
+            summary="",
+            now=node.now,
+        )
         await groups.upsert_remote_group(
             session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False
         )
@@ -120,9 +135,14 @@ async def _to_the_circle(page: Page, words: dict[str, str]) -> None:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_from_sign_up_to_a_removed_post_and_a_blocked_domain(
-    browser: Browser, node_url: str, language: str,
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime,
-) -> None:  # fmt: skip
+    browser: Browser,
+    node_url: str,
+    language: str,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+    now: datetime,
+) -> None:
     words, check = WORDS[language], Checks(f"journey-{language}")
     await _setting(Node(sessions, site, passwords, now), language)
     newcomer = f"newcomer_{language}"

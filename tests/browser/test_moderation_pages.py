@@ -26,50 +26,90 @@ from tests.browser.test_first_visit import WORDS as SIGN_IN
 PASSWORD = "a long enough password"
 WORDS = {
     "en": {
-        "queue": "Moderation queue", "why_remove": "Why remove it?", "remove": "Remove the post",
-        "removed": "The post was removed.", "note": "Note for the other moderators",
-        "resolve": "Resolve", "resolved": "The report was resolved.",
-        "log": "Moderation log of !circle", "removed_entry": "Removed a post",
-        "settings": "Node settings", "federation": "Federation", "domain": "Domain",
-        "suspend": "Suspend", "public_reason": "Public reason", "save_rule": "Save the rule",
-        "saved": "The domain rule was saved.", "node_log": "The node's moderation log",
-        "moderation": "Moderation", "admin": "Admin",
+        "queue": "Moderation queue",
+        "why_remove": "Why remove it?",
+        "remove": "Remove the post",
+        "removed": "The post was removed.",
+        "note": "Note for the other moderators",
+        "resolve": "Resolve",
+        "resolved": "The report was resolved.",
+        "log": "Moderation log of !circle",
+        "removed_entry": "Removed a post",
+        "settings": "Node settings",
+        "federation": "Federation",
+        "domain": "Domain",
+        "suspend": "Suspend",
+        "public_reason": "Public reason",
+        "save_rule": "Save the rule",
+        "saved": "The domain rule was saved.",
+        "node_log": "The node's moderation log",
+        "moderation": "Moderation",
+        "admin": "Admin",
     },
     "de": {
-        "queue": "Moderationswarteschlange", "why_remove": "Warum entfernen?",
-        "remove": "Beitrag entfernen", "removed": "Der Beitrag wurde entfernt.",
-        "note": "Notiz für die anderen Moderierenden", "resolve": "Erledigen",
-        "resolved": "Die Meldung wurde erledigt.", "log": "Moderationsprotokoll von !circle",
-        "removed_entry": "Hat einen Beitrag entfernt", "settings": "Knoteneinstellungen",
-        "federation": "Föderation", "domain": "Domain", "suspend": "Sperren",
-        "public_reason": "Öffentlicher Grund", "save_rule": "Regel speichern",
+        "queue": "Moderationswarteschlange",
+        "why_remove": "Warum entfernen?",
+        "remove": "Beitrag entfernen",
+        "removed": "Der Beitrag wurde entfernt.",
+        "note": "Notiz für die anderen Moderierenden",
+        "resolve": "Erledigen",
+        "resolved": "Die Meldung wurde erledigt.",
+        "log": "Moderationsprotokoll von !circle",
+        "removed_entry": "Hat einen Beitrag entfernt",
+        "settings": "Knoteneinstellungen",
+        "federation": "Föderation",
+        "domain": "Domain",
+        "suspend": "Sperren",
+        "public_reason": "Öffentlicher Grund",
+        "save_rule": "Regel speichern",
         "saved": "Die Domainregel wurde gespeichert.",
-        "node_log": "Das Moderationsprotokoll des Knotens", "moderation": "Moderation",
+        "node_log": "Das Moderationsprotokoll des Knotens",
+        "moderation": "Moderation",
         "admin": "Verwaltung",
     },
     "fr": {
-        "queue": "File de modération", "why_remove": "Pourquoi le retirer ?",
-        "remove": "Retirer le message", "removed": "Le message a été retiré.",
-        "note": "Note pour les autres modérateurs", "resolve": "Traiter",
-        "resolved": "Le signalement a été traité.", "log": "Journal de modération de !circle",
-        "removed_entry": "A retiré un message", "settings": "Réglages du nœud",
-        "federation": "Fédération", "domain": "Domaine", "suspend": "Suspendre",
-        "public_reason": "Raison publique", "save_rule": "Enregistrer la règle",
+        "queue": "File de modération",
+        "why_remove": "Pourquoi le retirer ?",
+        "remove": "Retirer le message",
+        "removed": "Le message a été retiré.",
+        "note": "Note pour les autres modérateurs",
+        "resolve": "Traiter",
+        "resolved": "Le signalement a été traité.",
+        "log": "Journal de modération de !circle",
+        "removed_entry": "A retiré un message",
+        "settings": "Réglages du nœud",
+        "federation": "Fédération",
+        "domain": "Domaine",
+        "suspend": "Suspendre",
+        "public_reason": "Raison publique",
+        "save_rule": "Enregistrer la règle",
         "saved": "La règle de domaine a été enregistrée.",
-        "node_log": "Le journal de modération du nœud", "moderation": "Modération",
+        "node_log": "Le journal de modération du nœud",
+        "moderation": "Modération",
         "admin": "Administration",
     },
-}  # fmt: skip
+}
 
 
 async def _member(
-    session: AsyncSession, site: Site, passwords: Passwords, handle: str, language: str,
-    now: datetime, role: NodeRole = NodeRole.MEMBER,
-) -> Viewer:  # fmt: skip
+    session: AsyncSession,
+    site: Site,
+    passwords: Passwords,
+    handle: str,
+    language: str,
+    now: datetime,
+    role: NodeRole = NodeRole.MEMBER,
+) -> Viewer:
     account = await accounts.register(
-        session, site, passwords, handle=handle, password=PASSWORD, locale=language,
-        role=role, now=now,
-    )  # fmt: skip
+        session,
+        site,
+        passwords,
+        handle=handle,
+        password=PASSWORD,
+        locale=language,
+        role=role,
+        now=now,
+    )
     actor_id = await session.scalar(select(Account.actor_id).where(Account.id == account.id))
     assert actor_id is not None
     return Viewer(account_id=account.id, actor_id=actor_id, role=role)
@@ -109,9 +149,13 @@ async def _sign_in(page: Page, node_url: str, language: str, handle: str) -> Non
 
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
 async def test_a_moderator_works_a_report_and_an_admin_blocks_a_domain(
-    browser: Browser, node_url: str, language: str,
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords,
-) -> None:  # fmt: skip
+    browser: Browser,
+    node_url: str,
+    language: str,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+) -> None:
     await _seed(sessions, site, passwords, language)
     words, check = WORDS[language], Checks(f"moderation-{language}")
     context = await new_context(browser, locale=BROWSER_LOCALE[language])

@@ -25,41 +25,67 @@ from tests.node.factories import Node
 
 WORDS = {
     "en": {
-        "edit": "Edit", "reply": "Your reply", "save": "Save changes",
-        "saved": "Your changes were saved.", "delete": "Delete",
-        "confirm": "Delete this post?", "yes": "Yes, delete it",
-        "deleted": "This post was deleted.", "support": "Support",
-        "supported": "You support this", "moderation": "Moderation",
-        "lock": "Lock thread", "unlock": "Unlock thread",
+        "edit": "Edit",
+        "reply": "Your reply",
+        "save": "Save changes",
+        "saved": "Your changes were saved.",
+        "delete": "Delete",
+        "confirm": "Delete this post?",
+        "yes": "Yes, delete it",
+        "deleted": "This post was deleted.",
+        "support": "Support",
+        "supported": "You support this",
+        "moderation": "Moderation",
+        "lock": "Lock thread",
+        "unlock": "Unlock thread",
         "locked": "This thread is locked: it takes no new replies.",
     },
     "de": {
-        "edit": "Bearbeiten", "reply": "Deine Antwort", "save": "Änderungen speichern",
-        "saved": "Deine Änderungen wurden gespeichert.", "delete": "Löschen",
-        "confirm": "Diesen Beitrag löschen?", "yes": "Ja, löschen",
-        "deleted": "Dieser Beitrag wurde gelöscht.", "support": "Zuspruch geben",
-        "supported": "Du hast Zuspruch gegeben", "moderation": "Moderation",
-        "lock": "Thread sperren", "unlock": "Thread entsperren",
+        "edit": "Bearbeiten",
+        "reply": "Deine Antwort",
+        "save": "Änderungen speichern",
+        "saved": "Deine Änderungen wurden gespeichert.",
+        "delete": "Löschen",
+        "confirm": "Diesen Beitrag löschen?",
+        "yes": "Ja, löschen",
+        "deleted": "Dieser Beitrag wurde gelöscht.",
+        "support": "Zuspruch geben",
+        "supported": "Du hast Zuspruch gegeben",
+        "moderation": "Moderation",
+        "lock": "Thread sperren",
+        "unlock": "Thread entsperren",
         "locked": "Dieser Thread ist gesperrt: Er nimmt keine neuen Antworten mehr an.",
     },
     "fr": {
-        "edit": "Modifier", "reply": "Votre réponse", "save": "Enregistrer les modifications",
-        "saved": "Vos modifications ont été enregistrées.", "delete": "Supprimer",
-        "confirm": "Supprimer cette publication ?", "yes": "Oui, la supprimer",
-        "deleted": "Cette publication a été supprimée.", "support": "Soutenir",
-        "supported": "Vous avez apporté votre soutien", "moderation": "Modération",
-        "lock": "Verrouiller la discussion", "unlock": "Déverrouiller la discussion",
+        "edit": "Modifier",
+        "reply": "Votre réponse",
+        "save": "Enregistrer les modifications",
+        "saved": "Vos modifications ont été enregistrées.",
+        "delete": "Supprimer",
+        "confirm": "Supprimer cette publication ?",
+        "yes": "Oui, la supprimer",
+        "deleted": "Cette publication a été supprimée.",
+        "support": "Soutenir",
+        "supported": "Vous avez apporté votre soutien",
+        "moderation": "Modération",
+        "lock": "Verrouiller la discussion",
+        "unlock": "Déverrouiller la discussion",
         "locked": "Cette discussion est verrouillée : elle n\u2019accepte plus de nouvelles "
         "réponses.",
     },
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
 async def test_edit_delete_support_and_lock_from_the_thread(
-    browser: Browser, node_url: str, language: str,
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime,
-) -> None:  # fmt: skip
+    browser: Browser,
+    node_url: str,
+    language: str,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+    now: datetime,
+) -> None:
     words, check = WORDS[language], Checks(f"post-actions-{language}")
     node = Node(sessions, site, passwords, now)
     keeper = await node.member("keeper")

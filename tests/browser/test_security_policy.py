@@ -36,9 +36,13 @@ async def _sign_in(page: Page, node_url: str, handle: str, to: str) -> None:
 
 
 async def test_the_pages_work_under_their_policy_and_break_none_of_it(
-    browser: Browser, node_url: str,
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime,
-) -> None:  # fmt: skip
+    browser: Browser,
+    node_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+    now: datetime,
+) -> None:
     node = Node(sessions, site, passwords, now)
     owner = await node.member("keeper")
     await node.group(owner, "circle", display_name="Circle", rules=[RuleInput("Be gentle")])
@@ -102,9 +106,13 @@ async def test_the_pages_work_under_their_policy_and_break_none_of_it(
 
 
 async def test_the_back_button_shows_nothing_after_signing_out(
-    browser: Browser, node_url: str,
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime,
-) -> None:  # fmt: skip
+    browser: Browser,
+    node_url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+    now: datetime,
+) -> None:
     await Node(sessions, site, passwords, now).member("ana")
     context = await new_context(browser, locale="en-GB")
     page = await context.new_page()

@@ -25,30 +25,57 @@ from tests.node.factories import PASSWORD, Node
 
 WORDS = {
     "en": {
-        "username": "Username", "password": "Password", "sign_in": "Sign in",
-        "title": "Title", "body": "Your post", "cw": "Content warning", "post": "Post",
-        "warning": "Content warning: {}", "reply": "Your reply", "send_reply": "Send reply",
-        "report": "Report", "reason": "What is wrong?", "send_report": "Send report",
-        "thanks": "Thank you for your report", "language": "Language of your post",
+        "username": "Username",
+        "password": "Password",
+        "sign_in": "Sign in",
+        "title": "Title",
+        "body": "Your post",
+        "cw": "Content warning",
+        "post": "Post",
+        "warning": "Content warning: {}",
+        "reply": "Your reply",
+        "send_reply": "Send reply",
+        "report": "Report",
+        "reason": "What is wrong?",
+        "send_report": "Send report",
+        "thanks": "Thank you for your report",
+        "language": "Language of your post",
     },
     "de": {
-        "username": "Benutzername", "password": "Passwort", "sign_in": "Anmelden",
-        "title": "Titel", "body": "Dein Beitrag", "cw": "Inhaltswarnung",
-        "post": "Veröffentlichen", "warning": "Inhaltswarnung: {}", "reply": "Deine Antwort",
-        "send_reply": "Antwort senden", "report": "Melden", "reason": "Was stimmt nicht?",
-        "send_report": "Meldung abschicken", "thanks": "Danke für deine Meldung",
+        "username": "Benutzername",
+        "password": "Passwort",
+        "sign_in": "Anmelden",
+        "title": "Titel",
+        "body": "Dein Beitrag",
+        "cw": "Inhaltswarnung",
+        "post": "Veröffentlichen",
+        "warning": "Inhaltswarnung: {}",
+        "reply": "Deine Antwort",
+        "send_reply": "Antwort senden",
+        "report": "Melden",
+        "reason": "Was stimmt nicht?",
+        "send_report": "Meldung abschicken",
+        "thanks": "Danke für deine Meldung",
         "language": "Sprache deines Beitrags",
     },
     "fr": {
-        "username": "Nom d\u2019utilisateur", "password": "Mot de passe",
-        "sign_in": "Se connecter", "title": "Titre", "body": "Votre publication",
-        "cw": "Avertissement de contenu", "post": "Publier",
-        "warning": "Avertissement de contenu : {}", "reply": "Votre réponse",
-        "send_reply": "Envoyer la réponse", "report": "Signaler",
-        "reason": "Qu\u2019est-ce qui ne va pas ?", "send_report": "Envoyer le signalement",
-        "thanks": "Merci pour votre signalement", "language": "Langue de votre publication",
+        "username": "Nom d\u2019utilisateur",
+        "password": "Mot de passe",
+        "sign_in": "Se connecter",
+        "title": "Titre",
+        "body": "Votre publication",
+        "cw": "Avertissement de contenu",
+        "post": "Publier",
+        "warning": "Avertissement de contenu : {}",
+        "reply": "Votre réponse",
+        "send_reply": "Envoyer la réponse",
+        "report": "Signaler",
+        "reason": "Qu\u2019est-ce qui ne va pas ?",
+        "send_report": "Envoyer le signalement",
+        "thanks": "Merci pour votre signalement",
+        "language": "Langue de votre publication",
     },
-}  # fmt: skip
+}
 BROWSER_LOCALE = {"en": "en-GB", "de": "de-DE", "fr": "fr-FR"}
 
 
@@ -69,9 +96,14 @@ async def signed_in(
 
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
 async def test_a_thread_with_a_warning_a_reply_and_a_report(
-    browser: Browser, node_url: str, language: str,
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime,
-) -> None:  # fmt: skip
+    browser: Browser,
+    node_url: str,
+    language: str,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+    now: datetime,
+) -> None:
     words, check = WORDS[language], Checks(f"threads-{language}")
     node = Node(sessions, site, passwords, now)
     owner = await node.member("keeper")

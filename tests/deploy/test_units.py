@@ -62,8 +62,11 @@ def test_systemd_accepts_every_unit(tmp_path: Path) -> None:
         checked.append(str(tmp_path / name))
     result = subprocess.run(
         [analyze, "verify", "--man=no", *checked],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
     complaints = [line for line in result.stderr.splitlines() if str(tmp_path) in line]
     assert result.returncode == 0, result.stderr
     assert not complaints, result.stderr

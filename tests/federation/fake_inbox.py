@@ -58,9 +58,12 @@ class Received:
 
     @classmethod
     def of(
-        cls, request: web.Request, body: bytes, check: tuple[str, str | None, str | None],
+        cls,
+        request: web.Request,
+        body: bytes,
+        check: tuple[str, str | None, str | None],
         status: int,
-    ) -> Received:  # fmt: skip
+    ) -> Received:
         """A request as it arrived, with what ``verify_signed`` said of it."""
         standard, problem, key_id = check
         return cls(

@@ -91,10 +91,18 @@ def _document(uri: str, key: RSAPrivateKey | None) -> ActorDocument:
     origin = _origin(uri)
     keys = () if key is None else (RemoteKey(f"{uri}#main-key", uri, key.public_key()),)
     return ActorDocument(
-        uri=uri, kind=ActorKind.PERSON, handle=uri.rsplit("/", 1)[1], display_name="",
-        summary="", inbox=f"{uri}/inbox", shared_inbox=f"{origin}/inbox", outbox=None,
-        followers=None, url=None, keys=keys,
-    )  # fmt: skip
+        uri=uri,
+        kind=ActorKind.PERSON,
+        handle=uri.rsplit("/", 1)[1],
+        display_name="",
+        summary="",
+        inbox=f"{uri}/inbox",
+        shared_inbox=f"{origin}/inbox",
+        outbox=None,
+        followers=None,
+        url=None,
+        keys=keys,
+    )
 
 
 @dataclass
@@ -111,11 +119,13 @@ class World:
         """Queue ``activity`` as the inbox would (verified or not) and process it."""
         await self.fed.inbox_writer.write(
             InboxRow(
-                activity_uri=activity["id"], actor_uri=activity["actor"],
-                payload=json.dumps(activity), key_id=f"{self.uri}#main-key" if signed else "",
+                activity_uri=activity["id"],
+                actor_uri=activity["actor"],
+                payload=json.dumps(activity),
+                key_id=f"{self.uri}#main-key" if signed else "",
                 received_at=NOW,
             )
-        )  # fmt: skip
+        )
         while await process_once(self.fed):
             pass
         async with self.fed.sessions() as session:
@@ -134,11 +144,12 @@ class World:
         """(activity type, inbox, state, error) of every delivery, in order."""
         async with self.fed.sessions() as session:
             rows = await session.execute(
-                select(OutgoingActivity.payload, Delivery.inbox, Delivery.state,
-                       Delivery.last_error)
+                select(
+                    OutgoingActivity.payload, Delivery.inbox, Delivery.state, Delivery.last_error
+                )
                 .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_id)
                 .order_by(Delivery.id)
-            )  # fmt: skip
+            )
             return [(json.loads(p)["type"], inbox, s, e) for p, inbox, s, e in rows]
 
     async def texts(self) -> list[str]:
@@ -169,10 +180,19 @@ async def _world(fed: Federation, node: Node, uri: str) -> World:
         assert author is not None
         for n, reply_to in ((1, None), (2, f"{uri}/notes/1")):
             await posts.store_remote_post(
-                session, uri=f"{uri}/notes/{n}", author=author, group=group,
-                in_reply_to_uri=reply_to, title=None, content_html=f"<p>private {n}</p>",
-                content_warning="", language="en", published_at=NOW, edited_at=None, now=NOW,
-            )  # fmt: skip
+                session,
+                uri=f"{uri}/notes/{n}",
+                author=author,
+                group=group,
+                in_reply_to_uri=reply_to,
+                title=None,
+                content_html=f"<p>private {n}</p>",
+                content_warning="",
+                language="en",
+                published_at=NOW,
+                edited_at=None,
+                now=NOW,
+            )
     world = World(fed, node, uri, key)
     await world.dispatch()  # the Accepts (to each member's own inbox) and the Announces
     return world
@@ -261,9 +281,10 @@ async def test_a_deletion_of_an_account_by_anyone_else_is_refused(
     assert await world.texts() == ["<p>private 1</p>", "<p>private 2</p>"]
     async with federation.sessions() as session:
         remote = await session.scalar(
-            select(RemoteActor).join(Actor, Actor.id == RemoteActor.actor_id)
+            select(RemoteActor)
+            .join(Actor, Actor.id == RemoteActor.actor_id)
             .where(Actor.uri == world.uri)
-        )  # fmt: skip
+        )
         assert remote is not None
         assert remote.deleted_at is None
 
@@ -287,8 +308,12 @@ async def test_what_still_comes_from_the_account_is_refused(
     delete = _fixture(LEMMY)
     world = await _world(federation, node, delete["actor"])
     assert await world.item(delete) is QueueState.DONE
-    follow = {"id": f"{world.uri}/follow/2", "type": "Follow", "actor": world.uri,
-              "object": f"{node.site.base_url}/groups/circle"}  # fmt: skip
+    follow = {
+        "id": f"{world.uri}/follow/2",
+        "type": "Follow",
+        "actor": world.uri,
+        "object": f"{node.site.base_url}/groups/circle",
+    }
     assert await world.item(follow) is QueueState.FAILED
     async with federation.sessions() as session:
         item = await session.scalar(select(InboxItem).where(InboxItem.activity_uri == follow["id"]))
@@ -315,9 +340,14 @@ async def test_a_refetch_does_not_bring_the_account_back(
 def _signed(url: str, activity: dict[str, Any], key: RSAPrivateKey, key_id: str) -> Incoming:
     body = json.dumps(activity).encode()
     headers = signatures.sign_request(
-        "POST", url, {"Content-Type": "application/activity+json"}, body, key_id=key_id,
-        private_key=key, now=NOW,
-    )  # fmt: skip
+        "POST",
+        url,
+        {"Content-Type": "application/activity+json"},
+        body,
+        key_id=key_id,
+        private_key=key,
+        now=NOW,
+    )
     return Incoming("POST", url, headers, body, "application/activity+json")
 
 
@@ -350,10 +380,16 @@ async def origin(aiohttp_server: AiohttpServer) -> tuple[Origin, str]:
 
 def _as_served(uri: str, key: RSAPrivateKey) -> dict[str, Any]:
     return {
-        "id": uri, "type": "Person", "preferredUsername": "felix", "inbox": f"{uri}/inbox",
-        "publicKey": {"id": f"{uri}#main-key", "owner": uri,
-                      "publicKeyPem": public_key_to_pem(key.public_key())},
-    }  # fmt: skip
+        "id": uri,
+        "type": "Person",
+        "preferredUsername": "felix",
+        "inbox": f"{uri}/inbox",
+        "publicKey": {
+            "id": f"{uri}#main-key",
+            "owner": uri,
+            "publicKeyPem": public_key_to_pem(key.public_key()),
+        },
+    }
 
 
 def _mastodon_delete(uri: str) -> dict[str, Any]:
@@ -379,8 +415,12 @@ async def test_once_deleted_the_inbox_answers_410_to_anything_from_the_account(
         pass
     assert served.requests == []  # the signature with the key we held is the proof
     assert await world.texts() == ["", ""]
-    follow = {"id": f"{uri}#follows/9", "type": "Follow", "actor": uri,
-              "object": f"{node.site.base_url}/groups/circle"}  # fmt: skip
+    follow = {
+        "id": f"{uri}#follows/9",
+        "type": "Follow",
+        "actor": uri,
+        "object": f"{node.site.base_url}/groups/circle",
+    }
     for later in (follow, {**delete, "id": f"{uri}#delete-again"}):
         with pytest.raises(InboxRefusal) as refused:
             await receive(federation, _signed(inbox, later, world.key, f"{uri}#main-key"))
@@ -411,9 +451,11 @@ async def test_a_deletion_whose_key_failed_while_the_account_is_gone_is_checked_
 
 
 async def test_an_unverified_deletion_of_an_account_that_still_exists_is_not_believed(
-    federation: Federation, node: Node, origin: tuple[Origin, str],
+    federation: Federation,
+    node: Node,
+    origin: tuple[Origin, str],
     caplog: pytest.LogCaptureFixture,
-) -> None:  # fmt: skip
+) -> None:
     served, base = origin
     uri = f"{base}/users/felix"
     world = await _world(federation, node, uri)
@@ -421,8 +463,9 @@ async def test_an_unverified_deletion_of_an_account_that_still_exists_is_not_bel
     async with federation.sessions.begin() as session:
         await session.execute(delete(ActorKey))  # no key held for it
     inbox = f"{node.site.base_url}/inbox"
-    await receive(federation, _signed(inbox, _mastodon_delete(uri), generate_rsa_key(),
-                                      f"{uri}#main-key"))  # fmt: skip
+    await receive(
+        federation, _signed(inbox, _mastodon_delete(uri), generate_rsa_key(), f"{uri}#main-key")
+    )
     with caplog.at_level(logging.INFO, logger="kinfolk.processing"):
         while await process_once(federation):
             pass
@@ -442,9 +485,13 @@ async def test_nothing_still_to_be_said_is_sent_to_the_account(
         assert actor is not None
         assert group_actor is not None
         await record_event(
-            session, EventKind.JOIN_REJECTED, actor_id=group_actor.id, subject_id=actor.id,
-            now=NOW, follow_uri=f"{world.uri}/follow",
-        )  # fmt: skip
+            session,
+            EventKind.JOIN_REJECTED,
+            actor_id=group_actor.id,
+            subject_id=actor.id,
+            now=NOW,
+            follow_uri=f"{world.uri}/follow",
+        )
     assert await world.item(delete) is QueueState.DONE
     before = len(await world.deliveries())
     await world.dispatch()
@@ -452,9 +499,12 @@ async def test_nothing_still_to_be_said_is_sent_to_the_account(
 
 
 async def test_another_process_holding_the_key_in_memory_refuses_within_a_minute(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], node: Node,
-    origin: tuple[Origin, str], monkeypatch: pytest.MonkeyPatch,
-) -> None:  # fmt: skip
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    node: Node,
+    origin: tuple[Origin, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The web process verified the account's requests with a key it keeps in memory; the
     worker process takes the Delete and drops the key from the database."""
     _, base = origin
@@ -471,8 +521,12 @@ async def test_another_process_holding_the_key_in_memory_refuses_within_a_minute
         inbox = f"{node.site.base_url}/inbox"
 
         def follow(n: int) -> Incoming:
-            activity = {"id": f"{uri}#follows/{n}", "type": "Follow", "actor": uri,
-                        "object": f"{node.site.base_url}/groups/circle"}  # fmt: skip
+            activity = {
+                "id": f"{uri}#follows/{n}",
+                "type": "Follow",
+                "actor": uri,
+                "object": f"{node.site.base_url}/groups/circle",
+            }
             return _signed(inbox, activity, world.key, f"{uri}#main-key")
 
         await receive(web, follow(1))  # its key, now in the web process's memory
@@ -508,9 +562,14 @@ async def test_lifting_its_old_ban_tells_only_the_groups_members(
     before = len(await world.deliveries())
     async with federation.sessions.begin() as session:
         await record_event(
-            session, EventKind.MEMBER_UNBANNED, actor_id=group_actor.id, subject_id=actor.id,
-            now=NOW, group=group_actor.id, reason="",
-        )  # fmt: skip
+            session,
+            EventKind.MEMBER_UNBANNED,
+            actor_id=group_actor.id,
+            subject_id=actor.id,
+            now=NOW,
+            group=group_actor.id,
+            reason="",
+        )
     await world.dispatch()
     assert [(kind, inbox) for kind, inbox, _, _ in (await world.deliveries())[before:]] == [
         ("Announce", "https://gamma.example/inbox")

@@ -63,11 +63,19 @@ async def test_storing_an_advertising_actor_teaches_its_inbox_host(
     async with sessions.begin() as session:
         session.add(Destination(host="peer.example", signature_standard="rfc9421"))
     document = ActorDocument(
-        uri="https://peer.example/users/pat", kind=ActorKind.PERSON, handle="pat",
-        display_name="", summary="", inbox="https://peer.example/users/pat/inbox",
-        shared_inbox="https://peer.example:443/inbox", outbox=None, followers=None, url=None,
-        keys=(), signature_standard="ed25519",
-    )  # fmt: skip
+        uri="https://peer.example/users/pat",
+        kind=ActorKind.PERSON,
+        handle="pat",
+        display_name="",
+        summary="",
+        inbox="https://peer.example/users/pat/inbox",
+        shared_inbox="https://peer.example:443/inbox",
+        outbox=None,
+        followers=None,
+        url=None,
+        keys=(),
+        signature_standard="ed25519",
+    )
     async with sessions.begin() as session:
         await store_actor(session, document, now=NOW)
     async with sessions() as session:
@@ -79,11 +87,19 @@ async def test_an_actor_cannot_speak_for_another_servers_inbox(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     document = ActorDocument(
-        uri="https://evil.example/users/eve", kind=ActorKind.PERSON, handle="eve",
-        display_name="", summary="", inbox="https://victim.example/inbox",
-        shared_inbox=None, outbox=None, followers=None, url=None,
-        keys=(), signature_standard="ed25519",
-    )  # fmt: skip
+        uri="https://evil.example/users/eve",
+        kind=ActorKind.PERSON,
+        handle="eve",
+        display_name="",
+        summary="",
+        inbox="https://victim.example/inbox",
+        shared_inbox=None,
+        outbox=None,
+        followers=None,
+        url=None,
+        keys=(),
+        signature_standard="ed25519",
+    )
     async with sessions.begin() as session:
         await store_actor(session, document, now=NOW)
     async with sessions() as session:

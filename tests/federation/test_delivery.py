@@ -340,8 +340,10 @@ async def test_a_host_known_for_ed25519_gets_an_ed25519_rfc9421_signature(world:
     assert await world.drain(world.worker()) == 1
     [request] = inbox.received
     assert (request.standard, request.status, request.key_id) == (
-        "ed25519", 202, world.keys.ed25519_key_id,
-    )  # fmt: skip
+        "ed25519",
+        202,
+        world.keys.ed25519_key_id,
+    )
     assert request.verified, request.problem
     assert (await world.destination(inbox)).signature_standard == "ed25519"
 
@@ -457,11 +459,13 @@ async def test_updates_waiting_behind_creates_in_retry_do_not_starve_the_queue(
     async with world.sessions.begin() as session:  # the Creates failed once; retried in an hour
         await session.execute(
             update(Delivery)
-            .where(Delivery.activity_id.in_(select(OutgoingActivity.id).where(
-                OutgoingActivity.payload.contains('"Create"')
-            )))
+            .where(
+                Delivery.activity_id.in_(
+                    select(OutgoingActivity.id).where(OutgoingActivity.payload.contains('"Create"'))
+                )
+            )
             .values(attempts=1, next_attempt_at=world.clock() + timedelta(hours=1))
-        )  # fmt: skip
+        )
     world.clock.advance(seconds=1)
     await world.publish([inbox.url()], kind="Create")  # another object, queued last
     narrow = replace(TEST_CONFIG, claim_window=8)

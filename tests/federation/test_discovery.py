@@ -175,14 +175,28 @@ async def test_group_actor_carries_lemmy_and_fep_1b12_fields(api: Api) -> None:
     }
 
 
-KEY_DOCUMENT = {"@context", "id", "type", "preferredUsername", "inbox", "endpoints",
-                "publicKey", "assertionMethod", "discoverable"}  # fmt: skip
+KEY_DOCUMENT = {
+    "@context",
+    "id",
+    "type",
+    "preferredUsername",
+    "inbox",
+    "endpoints",
+    "publicKey",
+    "assertionMethod",
+    "discoverable",
+}
 
 
 async def test_private_groups_and_their_posts_are_not_served_unsigned(api: Api) -> None:
     ana = await api.register("ana")
-    await api.create_group(ana, "hidden", visibility="private", display_name="Hidden Circle",
-                           description="Where we talk about it")  # fmt: skip
+    await api.create_group(
+        ana,
+        "hidden",
+        visibility="private",
+        display_name="Hidden Circle",
+        description="Where we talk about it",
+    )
     post = await api.post(ana, "hidden", "Only for us")
     # The group's actor, unsigned: its keys and inbox only (see the next test).
     status, about = await _fetch(api, "/groups/hidden", AS2)

@@ -97,9 +97,10 @@ def _app() -> web.Application:
 
     async def gzip_bomb_answer(request: web.Request) -> web.Response:
         return web.Response(
-            body=gzip_bomb(64), content_type="application/activity+json",
+            body=gzip_bomb(64),
+            content_type="application/activity+json",
             headers={"Content-Encoding": "gzip"},
-        )  # fmt: skip
+        )
 
     async def slow(request: web.Request) -> web.Response:
         await asyncio.sleep(2)

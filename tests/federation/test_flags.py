@@ -62,10 +62,13 @@ async def fed(
     """The federation context ``on_flag`` runs in (nothing here touches the network)."""
     async with aiohttp.ClientSession() as http:
         yield Federation(
-            site=site, sessions=sessions, http=http,
+            site=site,
+            sessions=sessions,
+            http=http,
             egress=Egress(allow_private_addresses=False, allow_http=True),
-            clock=lambda: now, window=TimeWindow(),
-        )  # fmt: skip
+            clock=lambda: now,
+            window=TimeWindow(),
+        )
 
 
 def mbin_snapshot() -> dict[str, Any]:
@@ -112,9 +115,15 @@ async def remote(session: AsyncSession, node: Node, uri: str, kind: ActorKind) -
     handle = uri.rstrip("/").rsplit("/", 1)[-1]
     domain = uri.split("/")[2]
     return await upsert_remote_actor(
-        session, uri=uri, kind=kind, handle=handle, domain=domain, display_name=handle,
-        summary="", now=node.now,
-    )  # fmt: skip
+        session,
+        uri=uri,
+        kind=kind,
+        handle=handle,
+        domain=domain,
+        display_name=handle,
+        summary="",
+        now=node.now,
+    )
 
 
 async def group_row(session: AsyncSession, handle: str) -> Group:
@@ -137,16 +146,29 @@ async def posted_here(node: Node, held: list[tuple[str, str]]) -> None:
             if await session.scalar(joined) is None:
                 session.add(
                     Membership(
-                        group_id=group.id, member_id=author.id, state=MembershipState.APPROVED,
-                        role=GroupRole.MEMBER, created_at=node.now, updated_at=node.now,
+                        group_id=group.id,
+                        member_id=author.id,
+                        state=MembershipState.APPROVED,
+                        role=GroupRole.MEMBER,
+                        created_at=node.now,
+                        updated_at=node.now,
                     )
-                )  # fmt: skip
+                )
                 await session.flush()
             await posts.store_remote_post(
-                session, uri=post_uri, author=author, group=group, in_reply_to_uri=None,
-                title="A post", content_html="<p>hi</p>", content_warning="", language="en",
-                published_at=node.now, edited_at=None, now=node.now,
-            )  # fmt: skip
+                session,
+                uri=post_uri,
+                author=author,
+                group=group,
+                in_reply_to_uri=None,
+                title="A post",
+                content_html="<p>hi</p>",
+                content_warning="",
+                language="en",
+                published_at=node.now,
+                edited_at=None,
+                now=node.now,
+            )
 
 
 async def take(fed: Federation, node: Node, flag: dict[str, Any], kind: ActorKind) -> None:
@@ -233,27 +255,51 @@ async def far_world(node: Node, author: str = THIRD_AUTHOR) -> tuple[Viewer, str
     async with node.sessions.begin() as session:
         group_actor = await remote(session, node, FAR_GROUP, ActorKind.GROUP)
         group = await groups.upsert_remote_group(
-            session, group_actor, join_policy=JoinPolicy.OPEN,
+            session,
+            group_actor,
+            join_policy=JoinPolicy.OPEN,
             posting_restricted_to_moderators=False,
-        )  # fmt: skip
+        )
         writer = await remote(session, node, author, ActorKind.PERSON)
         host = author.split("/")[2]
         session.add_all(
             [
-                RemoteActor(actor_id=group_actor.id, inbox=f"{FAR_GROUP}/inbox",
-                            shared_inbox="https://far.example/inbox", fetched_at=node.now),
-                RemoteActor(actor_id=writer.id, inbox=f"{author}/inbox",
-                            shared_inbox=f"https://{host}/inbox", fetched_at=node.now),
-                Membership(group_id=group.id, member_id=ben.actor_id,
-                           state=MembershipState.APPROVED, role=GroupRole.MEMBER,
-                           created_at=node.now, updated_at=node.now),
+                RemoteActor(
+                    actor_id=group_actor.id,
+                    inbox=f"{FAR_GROUP}/inbox",
+                    shared_inbox="https://far.example/inbox",
+                    fetched_at=node.now,
+                ),
+                RemoteActor(
+                    actor_id=writer.id,
+                    inbox=f"{author}/inbox",
+                    shared_inbox=f"https://{host}/inbox",
+                    fetched_at=node.now,
+                ),
+                Membership(
+                    group_id=group.id,
+                    member_id=ben.actor_id,
+                    state=MembershipState.APPROVED,
+                    role=GroupRole.MEMBER,
+                    created_at=node.now,
+                    updated_at=node.now,
+                ),
             ]
-        )  # fmt: skip
+        )
         post = await posts.store_remote_post(
-            session, uri=f"{author}/post/1", author=writer, group=group, in_reply_to_uri=None,
-            title="Pills", content_html="<p>cheap</p>", content_warning="", language="en",
-            published_at=node.now, edited_at=None, now=node.now,
-        )  # fmt: skip
+            session,
+            uri=f"{author}/post/1",
+            author=writer,
+            group=group,
+            in_reply_to_uri=None,
+            title="Pills",
+            content_html="<p>cheap</p>",
+            content_warning="",
+            language="en",
+            published_at=node.now,
+            edited_at=None,
+            now=node.now,
+        )
         return ben, post.public_id
 
 
@@ -351,8 +397,10 @@ async def test_a_member_elsewhere_is_reported_to_their_node_with_consent(node: N
     )
     flag, inboxes = await sent(node)
     assert (flag["object"], flag["to"], flag["summary"]) == (
-        [THIRD_AUTHOR], [THIRD_AUTHOR], "threats",
-    )  # fmt: skip
+        [THIRD_AUTHOR],
+        [THIRD_AUTHOR],
+        "threats",
+    )
     assert "audience" not in flag
     assert inboxes == ["https://third.example/inbox"]
 
@@ -373,9 +421,13 @@ async def test_a_report_about_a_group_here_leaves_only_with_consent(node: Node) 
         writer = await session.scalar(select(Actor).where(Actor.uri == author))
         assert writer is not None
         session.add(
-            RemoteActor(actor_id=writer.id, inbox=f"{author}/inbox",
-                        shared_inbox="https://third.example/inbox", fetched_at=node.now)
-        )  # fmt: skip
+            RemoteActor(
+                actor_id=writer.id,
+                inbox=f"{author}/inbox",
+                shared_inbox="https://third.example/inbox",
+                fetched_at=node.now,
+            )
+        )
         post_id = await session.scalar(select(Post.public_id).where(Post.uri == f"{author}/post/9"))
     assert post_id is not None
     # The group is moderated here: without consent, nothing leaves ...

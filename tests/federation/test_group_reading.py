@@ -56,8 +56,9 @@ async def test_lemmys_outbox_is_read_whole_as_the_communitys_announced_posts() -
     items = await read(outbox, pages, LEMMY_GROUP)
     assert pages.fetched == []  # one document, every item inline
     assert backfilled(items, LEMMY_GROUP) == [
-        "https://ds9.lemmy.ml/post/2328", "https://ds9.lemmy.ml/post/2327"
-    ]  # fmt: skip
+        "https://ds9.lemmy.ml/post/2328",
+        "https://ds9.lemmy.ml/post/2327",
+    ]
     # An item is the community's own Announce; another community's is not back-filled.
     assert backfilled(items, "https://ds9.lemmy.ml/c/other") == [None, None]
 
@@ -66,8 +67,9 @@ async def test_lemmys_featured_posts_are_read_as_posts_the_community_serves() ->
     featured = activitypub_fixture("lemmy/collections/group_featured_posts.json")
     items = await read(featured, Pages({}), "https://ds9.lemmy.ml/c/main")
     assert backfilled(items, "https://ds9.lemmy.ml/c/main") == [
-        "https://ds9.lemmy.ml/post/2", "https://ds9.lemmy.ml/post/1"
-    ]  # fmt: skip
+        "https://ds9.lemmy.ml/post/2",
+        "https://ds9.lemmy.ml/post/1",
+    ]
 
 
 def mbin_paged_outbox(items: list[dict[str, Any]]) -> tuple[dict[str, Any], Pages]:
@@ -75,14 +77,22 @@ def mbin_paged_outbox(items: list[dict[str, Any]]) -> tuple[dict[str, Any], Page
     ``CollectionItemsWrapper``): the collection names its ``first`` page, each page its
     ``next``."""
     outbox = f"{MBIN_GROUP}/outbox"
-    collection = {"@context": "https://www.w3.org/ns/activitystreams", "type": "OrderedCollection",
-                  "id": outbox, "first": f"{outbox}?page=1", "totalItems": len(items)}  # fmt: skip
+    collection = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "OrderedCollection",
+        "id": outbox,
+        "first": f"{outbox}?page=1",
+        "totalItems": len(items),
+    }
     pages: dict[str, dict[str, Any]] = {}
     for number in range(1, len(items) + 1):
         page: dict[str, Any] = {
-            "type": "OrderedCollectionPage", "partOf": outbox, "id": f"{outbox}?page={number}",
-            "totalItems": len(items), "orderedItems": [items[number - 1]],
-        }  # fmt: skip
+            "type": "OrderedCollectionPage",
+            "partOf": outbox,
+            "id": f"{outbox}?page={number}",
+            "totalItems": len(items),
+            "orderedItems": [items[number - 1]],
+        }
         if number < len(items):
             page["next"] = f"{outbox}?page={number + 1}"
         pages[page["id"]] = page
@@ -105,8 +115,10 @@ async def test_mbins_paged_outbox_is_read_page_after_page() -> None:
     collection, pages = mbin_paged_outbox(mbin_items())
     items = await read(collection, pages, MBIN_GROUP)
     assert pages.fetched == [f"{MBIN_GROUP}/outbox?page=1", f"{MBIN_GROUP}/outbox?page=2"]
-    assert backfilled(items, MBIN_GROUP) == ["https://kbin.test/m/test/t/0",
-                                             "https://kbin.test/m/test/t/1"]  # fmt: skip
+    assert backfilled(items, MBIN_GROUP) == [
+        "https://kbin.test/m/test/t/0",
+        "https://kbin.test/m/test/t/1",
+    ]
 
 
 async def test_a_paged_outbox_is_read_within_its_limits() -> None:
@@ -159,8 +171,11 @@ def test_where_groups_name_their_moderators() -> None:
     magazine["id"] = MBIN_GROUP
     assert moderators_of(magazine) == f"{MBIN_GROUP}/moderators"
     # PieFed, and Kinfolk: ``moderators`` too.
-    piefed = {"id": "https://pf.example/c/x", "moderators": "https://pf.example/c/x/moderators",
-              "attributedTo": "https://pf.example/c/x/moderators"}  # fmt: skip
+    piefed = {
+        "id": "https://pf.example/c/x",
+        "moderators": "https://pf.example/c/x/moderators",
+        "attributedTo": "https://pf.example/c/x/moderators",
+    }
     assert moderators_of(piefed) == "https://pf.example/c/x/moderators"
     # A collection on another server is not taken; a list names the actors themselves.
     assert moderators_of({"id": LEMMY_GROUP, "attributedTo": "https://else.example/m"}) is None
@@ -191,8 +206,9 @@ def test_piefeds_rules_and_ours_are_read_from_rules() -> None:
     assert rules_of(piefed) == [RuleChange("Be nice to each other."), RuleChange("No spam.")]
     ours = [RuleView(1, "Be gentle", "What is shared <here> stays here"), RuleView(2, "Listen", "")]
     assert rules_of({"rules": rules_html(ours)}) == [
-        RuleChange("Be gentle", "What is shared <here> stays here"), RuleChange("Listen")
-    ]  # fmt: skip
+        RuleChange("Be gentle", "What is shared <here> stays here"),
+        RuleChange("Listen"),
+    ]
 
 
 def test_rules_are_cut_to_this_nodes_limits_not_refused() -> None:

@@ -19,9 +19,15 @@ NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 async def _group(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions.begin() as session:
         actor = await upsert_remote_actor(
-            session, uri="https://peer.example/c/circle", kind=ActorKind.GROUP,
-            handle="circle", domain="peer.example", display_name="", summary="", now=NOW,
-        )  # fmt: skip
+            session,
+            uri="https://peer.example/c/circle",
+            kind=ActorKind.GROUP,
+            handle="circle",
+            domain="peer.example",
+            display_name="",
+            summary="",
+            now=NOW,
+        )
         return actor.id
 
 
@@ -45,9 +51,13 @@ async def _claim(
 
 
 async def _finish(
-    sessions: async_sessionmaker[AsyncSession], job: group_sync.Claimed, at: datetime,
-    error: str | None = None, *, retry: bool = False,
-) -> None:  # fmt: skip
+    sessions: async_sessionmaker[AsyncSession],
+    job: group_sync.Claimed,
+    at: datetime,
+    error: str | None = None,
+    *,
+    retry: bool = False,
+) -> None:
     async with sessions.begin() as session:
         await group_sync.finish(session, job, now=at, error=error, retry=retry)
 

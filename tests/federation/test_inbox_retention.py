@@ -36,12 +36,17 @@ async def _store_items(sessions: async_sessionmaker[AsyncSession]) -> None:
             received = NOW - timedelta(days=40 if days is None else days)
             session.add(
                 InboxItem(
-                    activity_uri=f"{PEER}/activities/{name}", actor_uri=PEER, payload="{}",
-                    key_id=f"{PEER}#main-key", received_at=received, state=state,
-                    attempts=0 if days is None else 1, next_attempt_at=received,
+                    activity_uri=f"{PEER}/activities/{name}",
+                    actor_uri=PEER,
+                    payload="{}",
+                    key_id=f"{PEER}#main-key",
+                    received_at=received,
+                    state=state,
+                    attempts=0 if days is None else 1,
+                    next_attempt_at=received,
                     processed_at=None if days is None else NOW - timedelta(days=days),
                 )
-            )  # fmt: skip
+            )
 
 
 async def _left(sessions: async_sessionmaker[AsyncSession]) -> list[str]:

@@ -31,18 +31,34 @@ async def _peer_keys(
     key, ed_key = generate_rsa_key(), generate_ed25519_key()
     async with sessions.begin() as session:
         document = ActorDocument(
-            uri=PEER, kind=ActorKind.PERSON, handle="pat", display_name="", summary="",
-            inbox=f"{PEER}/inbox", shared_inbox=None, outbox=None, followers=None, url=None,
-            keys=(RemoteKey(f"{PEER}#main-key", PEER, key.public_key()),
-                  RemoteKey(f"{PEER}#ed25519-key", PEER, ed_key.public_key())),
-        )  # fmt: skip
+            uri=PEER,
+            kind=ActorKind.PERSON,
+            handle="pat",
+            display_name="",
+            summary="",
+            inbox=f"{PEER}/inbox",
+            shared_inbox=None,
+            outbox=None,
+            followers=None,
+            url=None,
+            keys=(
+                RemoteKey(f"{PEER}#main-key", PEER, key.public_key()),
+                RemoteKey(f"{PEER}#ed25519-key", PEER, ed_key.public_key()),
+            ),
+        )
         await store_actor(session, document, now=NOW)
     return key, ed_key
 
 
 def _like(n: int) -> bytes:
-    return json.dumps({"id": f"{PEER}/activities/{n}", "type": "Like", "actor": PEER,
-                       "object": "https://elsewhere.example/notes/1"}).encode()  # fmt: skip
+    return json.dumps(
+        {
+            "id": f"{PEER}/activities/{n}",
+            "type": "Like",
+            "actor": PEER,
+            "object": "https://elsewhere.example/notes/1",
+        }
+    ).encode()
 
 
 async def test_a_request_signed_with_rfc9421_marks_its_host_as_accepting_it(
@@ -60,9 +76,14 @@ async def test_a_request_signed_with_rfc9421_marks_its_host_as_accepting_it(
         for n, (sign, key_name, private_key, expected) in enumerate(steps):
             body = _like(n)
             headers = sign(
-                "POST", inbox, {"Content-Type": "application/activity+json"}, body,
-                key_id=f"{PEER}#{key_name}", private_key=private_key, now=NOW,
-            )  # fmt: skip
+                "POST",
+                inbox,
+                {"Content-Type": "application/activity+json"},
+                body,
+                key_id=f"{PEER}#{key_name}",
+                private_key=private_key,
+                now=NOW,
+            )
             await receive(
                 runtime.federation,
                 Incoming("POST", inbox, headers, body, "application/activity+json"),
@@ -80,24 +101,46 @@ async def test_a_signed_request_revives_its_host_even_with_a_default_port(
     key = generate_rsa_key()
     async with sessions.begin() as session:
         document = ActorDocument(
-            uri=PEER, kind=ActorKind.PERSON, handle="pat", display_name="", summary="",
-            inbox=f"{PEER}/inbox", shared_inbox=None, outbox=None, followers=None, url=None,
+            uri=PEER,
+            kind=ActorKind.PERSON,
+            handle="pat",
+            display_name="",
+            summary="",
+            inbox=f"{PEER}/inbox",
+            shared_inbox=None,
+            outbox=None,
+            followers=None,
+            url=None,
             keys=(RemoteKey(f"{PEER}#main-key", PEER, key.public_key()),),
-        )  # fmt: skip
+        )
         await store_actor(session, document, now=now)
         session.add(
             Destination(
-                host="peer.example", consecutive_failures=9, failing_since=now - timedelta(days=8),
-                backoff_until=now + timedelta(hours=1), unreachable_since=now - timedelta(days=1),
+                host="peer.example",
+                consecutive_failures=9,
+                failing_since=now - timedelta(days=8),
+                backoff_until=now + timedelta(hours=1),
+                unreachable_since=now - timedelta(days=1),
             )
-        )  # fmt: skip
-    body = json.dumps({"id": f"{PEER}/activities/1", "type": "Like", "actor": PEER,
-                       "object": "https://elsewhere.example/notes/1"}).encode()  # fmt: skip
+        )
+    body = json.dumps(
+        {
+            "id": f"{PEER}/activities/1",
+            "type": "Like",
+            "actor": PEER,
+            "object": "https://elsewhere.example/notes/1",
+        }
+    ).encode()
     inbox = f"{settings.base_url}/inbox"
     headers = signatures.sign_request(
-        "POST", inbox, {"Content-Type": "application/activity+json"}, body,
-        key_id=f"{PEER}#main-key", private_key=key, now=now,
-    )  # fmt: skip
+        "POST",
+        inbox,
+        {"Content-Type": "application/activity+json"},
+        body,
+        key_id=f"{PEER}#main-key",
+        private_key=key,
+        now=now,
+    )
     async with federation_runtime(settings, sessions, lambda: now) as runtime:
         await receive(
             runtime.federation, Incoming("POST", inbox, headers, body, "application/activity+json")

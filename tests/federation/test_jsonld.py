@@ -67,10 +67,15 @@ async def test_every_term_of_every_document_served_is_defined(api: Api) -> None:
     reply = await api.reply(ana, thread["id"], "A reply")
     (await api.call("PUT", f"/api/v1/posts/{thread['id']}/pin", as_=ana)).expect(200)
     paths = [
-        "/members/ana", "/groups/circle", "/actor", f"/posts/{thread['id']}",
-        f"/posts/{reply['id']}", "/groups/circle/followers", "/groups/circle/featured",
+        "/members/ana",
+        "/groups/circle",
+        "/actor",
+        f"/posts/{thread['id']}",
+        f"/posts/{reply['id']}",
+        "/groups/circle/followers",
+        "/groups/circle/featured",
         "/groups/circle/moderators",
-    ]  # fmt: skip
+    ]
     for path in paths:
         document = await _get(api, path)
         assert undefined_terms(expand_all(document)) == set(), path

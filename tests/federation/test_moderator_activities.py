@@ -22,8 +22,9 @@ def test_a_lock_names_the_thread_by_its_id_with_the_reason_in_summary() -> None:
     assert (reading.type, reading.actor) == ("Lock", "http://lemmy-alpha:8541/u/lemmy_alpha")
     assert reading.object == "http://lemmy-alpha:8541/post/2"
     assert (reading.summary, reading.audience) == (
-        "A reason for the lock", "http://lemmy-alpha:8541/c/main",
-    )  # fmt: skip
+        "A reason for the lock",
+        "http://lemmy-alpha:8541/c/main",
+    )
 
 
 def test_an_unlock_is_the_undo_of_a_lock_by_the_same_moderator() -> None:
@@ -33,8 +34,10 @@ def test_an_unlock_is_the_undo_of_a_lock_by_the_same_moderator() -> None:
     lock = reading.object
     assert isinstance(lock, ActivityReading)
     assert (lock.type, lock.object, lock.actor) == (
-        "Lock", "http://lemmy-alpha:8541/post/2", reading.actor,
-    )  # fmt: skip
+        "Lock",
+        "http://lemmy-alpha:8541/post/2",
+        reading.actor,
+    )
 
 
 def test_a_restoring_is_the_undo_of_a_moderators_delete() -> None:
@@ -42,8 +45,10 @@ def test_a_restoring_is_the_undo_of_a_moderators_delete() -> None:
     removal = reading.object
     assert isinstance(removal, ActivityReading)
     assert (reading.type, removal.type, removal.object) == (
-        "Undo", "Delete", "http://ds9.lemmy.ml/comment/1",
-    )  # fmt: skip
+        "Undo",
+        "Delete",
+        "http://ds9.lemmy.ml/comment/1",
+    )
     assert removal.summary == "bad comment"
 
 

@@ -71,10 +71,16 @@ def _arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
 def _plain(method: str, url: str, headers: dict[str, str], covered: list[str], **kw: Any) -> Any:
     args = _arguments(kw)
     return plain_signature_base(
-        method, url, headers, covered, label=args["label"], key_id=args["key_id"],
-        created=int(NOW.timestamp()), alg="ed25519" if args["include_alg"] else None,
+        method,
+        url,
+        headers,
+        covered,
+        label=args["label"],
+        key_id=args["key_id"],
+        created=int(NOW.timestamp()),
+        alg="ed25519" if args["include_alg"] else None,
         expires=None if args["expires"] is None else int(args["expires"].timestamp()),
-    )  # fmt: skip
+    )
 
 
 @pytest.mark.parametrize(
@@ -87,9 +93,15 @@ def test_plain_base_is_the_librarys(
 ) -> None:
     args = _arguments(kw)
     expected = _library_base(
-        HttpRequest(method, url, headers), covered, ED25519, args["key_id"], NOW, args["label"],
-        args["expires"], "ed25519" if args["include_alg"] else None,
-    )  # fmt: skip
+        HttpRequest(method, url, headers),
+        covered,
+        ED25519,
+        args["key_id"],
+        NOW,
+        args["label"],
+        args["expires"],
+        "ed25519" if args["include_alg"] else None,
+    )
     plain = _plain(method, url, headers, covered, **kw)
     assert plain is not None
     assert (plain.base.encode(), plain.signature_params) == expected
@@ -110,9 +122,15 @@ def test_a_request_the_library_builds_still_signs_and_verifies() -> None:
     key = generate_ed25519_key()
     url = "https://B.example/inbox?a=1"
     signed = sign_request(
-        "POST", url, {}, b"{}", key_id="k", private_key=key, now=NOW,
+        "POST",
+        url,
+        {},
+        b"{}",
+        key_id="k",
+        private_key=key,
+        now=NOW,
         covered=["@method", "@path", '"@query-param";name="a"', "@authority", "content-digest"],
-    )  # fmt: skip
+    )
     result = verify_request("POST", url, signed, b"{}", key=key.public_key(), now=NOW)
     assert isinstance(result, Verified)
 

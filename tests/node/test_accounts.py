@@ -51,10 +51,17 @@ async def suspend(node: Node, viewer: Viewer) -> None:
 async def test_registering_creates_a_local_member(node: Node) -> None:
     account = await node.run(
         lambda s: accounts.register(
-            s, node.site, node.passwords, handle="Ana", password=PASSWORD,
-            display_name="  Ana M.  ", bio="Here for the grief circle.", locale="de", now=node.now,
+            s,
+            node.site,
+            node.passwords,
+            handle="Ana",
+            password=PASSWORD,
+            display_name="  Ana M.  ",
+            bio="Here for the grief circle.",
+            locale="de",
+            now=node.now,
         )
-    )  # fmt: skip
+    )
 
     assert account.actor.acct == "Ana@node.test"
     assert account.actor.uri == "http://node.test/members/Ana"

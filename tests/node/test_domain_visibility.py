@@ -98,9 +98,15 @@ async def remote(
     session: AsyncSession, name: str, domain: str, kind: ActorKind, now: datetime
 ) -> Actor:
     return await upsert_remote_actor(
-        session, uri=f"https://{domain}/{kind.value}s/{name}", kind=kind, handle=name,
-        domain=domain, display_name=name.title(), summary="", now=now,
-    )  # fmt: skip
+        session,
+        uri=f"https://{domain}/{kind.value}s/{name}",
+        kind=kind,
+        handle=name,
+        domain=domain,
+        display_name=name.title(),
+        summary="",
+        now=now,
+    )
 
 
 @pytest.fixture
@@ -118,32 +124,54 @@ async def world(node: Node) -> World:
         for name, domain in (("pat", "bad.example"), ("lou", "loud.example")):
             author = await remote(session, name, domain, ActorKind.PERSON, node.now)
             await remote_members.request_to_join(
-                session, circle_actor, circle, author, follow_uri=f"https://{domain}/f/{name}",
+                session,
+                circle_actor,
+                circle,
+                author,
+                follow_uri=f"https://{domain}/f/{name}",
                 now=node.now,
-            )  # fmt: skip
+            )
             post = await posts.store_remote_post(
-                session, uri=f"https://{domain}/posts/{name}", author=author, group=circle,
-                in_reply_to_uri=None, title=f"From {domain}", content_html="<p>Hi</p>",
-                content_warning="", language="en", published_at=node.now + timedelta(minutes=1),
-                edited_at=None, now=node.now,
-            )  # fmt: skip
+                session,
+                uri=f"https://{domain}/posts/{name}",
+                author=author,
+                group=circle,
+                in_reply_to_uri=None,
+                title=f"From {domain}",
+                content_html="<p>Hi</p>",
+                content_warning="",
+                language="en",
+                published_at=node.now + timedelta(minutes=1),
+                edited_at=None,
+                now=node.now,
+            )
             created[name] = post.public_id
         pat = await session.scalar(select(Actor).where(Actor.handle_key == "pat"))
         assert pat is not None
         mo_thread = await session.scalar(select(Post).where(Post.public_id == thread))
         assert mo_thread is not None
         reply = await posts.store_remote_post(
-            session, uri="https://bad.example/posts/pat-reply", author=pat, group=circle,
-            in_reply_to_uri=mo_thread.uri, title=None, content_html="<p>Me too</p>",
-            content_warning="", language="en", published_at=node.now + timedelta(minutes=2),
-            edited_at=None, now=node.now,
-        )  # fmt: skip
+            session,
+            uri="https://bad.example/posts/pat-reply",
+            author=pat,
+            group=circle,
+            in_reply_to_uri=mo_thread.uri,
+            title=None,
+            content_html="<p>Me too</p>",
+            content_warning="",
+            language="en",
+            published_at=node.now + timedelta(minutes=2),
+            edited_at=None,
+            now=node.now,
+        )
         for name, domain in (("far", "bad.example"), ("hall", "loud.example")):
             actor = await remote(session, name, domain, ActorKind.GROUP, node.now)
             await groups.upsert_remote_group(
-                session, actor, join_policy=JoinPolicy.OPEN,
+                session,
+                actor,
+                join_policy=JoinPolicy.OPEN,
                 posting_restricted_to_moderators=False,
-            )  # fmt: skip
+            )
     return World(node, mo, ann, val, thread, created["pat"], reply.public_id, created["lou"])
 
 
@@ -237,16 +265,25 @@ async def test_an_allowlist_hides_every_domain_it_does_not_list(world: World) ->
 
 async def test_domains_are_decided_by_the_policys_own_matching(node: Node) -> None:
     """Subdomains, wildcards and ports: what the pure decision says, nothing copied."""
-    domains = ["bad.example", "a.bad.example", "wild.example", "x.wild.example",
-               "127.0.0.9:8080", "127.0.0.9:9090", "fine.example"]  # fmt: skip
+    domains = [
+        "bad.example",
+        "a.bad.example",
+        "wild.example",
+        "x.wild.example",
+        "127.0.0.9:8080",
+        "127.0.0.9:9090",
+        "fine.example",
+    ]
     async with node.sessions.begin() as session:
         await federation_rules.set_rule(session, "bad.example", "suspend", now=node.now)
         await federation_rules.set_rule(session, "*.wild.example", "suspend", now=node.now)
         await federation_rules.set_rule(session, "127.0.0.9:8080", "limit", now=node.now)
         decisions = await decisions_for(session, domains)
     assert {d for d in domains if not decisions[d].federates} == {
-        "bad.example", "a.bad.example", "x.wild.example",
-    }  # fmt: skip
+        "bad.example",
+        "a.bad.example",
+        "x.wild.example",
+    }
     assert {d for d in domains if decisions[d].federates and decisions[d].limited} == {
         "127.0.0.9:8080"
     }
@@ -267,15 +304,27 @@ async def test_pages_skip_over_runs_of_hidden_posts(world: World) -> None:
             author = await remote(session, "spammer", domain, ActorKind.PERSON, node.now)
             assert circle_actor is not None
             await remote_members.request_to_join(
-                session, circle_actor, circle, author, follow_uri=f"https://{domain}/f",
+                session,
+                circle_actor,
+                circle,
+                author,
+                follow_uri=f"https://{domain}/f",
                 now=node.now,
-            )  # fmt: skip
+            )
             await posts.store_remote_post(
-                session, uri=f"https://{domain}/p/1", author=author, group=circle,
-                in_reply_to_uri=None, title=f"spam {i}", content_html="<p>buy</p>",
-                content_warning="", language="en", published_at=node.now + timedelta(hours=i + 1),
-                edited_at=None, now=node.now,
-            )  # fmt: skip
+                session,
+                uri=f"https://{domain}/p/1",
+                author=author,
+                group=circle,
+                in_reply_to_uri=None,
+                title=f"spam {i}",
+                content_html="<p>buy</p>",
+                content_warning="",
+                language="en",
+                published_at=node.now + timedelta(hours=i + 1),
+                edited_at=None,
+                now=node.now,
+            )
             await federation_rules.set_rule(session, domain, "suspend", now=node.now)
 
     async def page(cursor: str | None) -> tuple[list[str], str | None]:

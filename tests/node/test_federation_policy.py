@@ -65,8 +65,13 @@ def test_a_rule_with_a_port_matches_that_authority_only() -> None:
 
 def test_candidates_are_most_specific_first() -> None:
     assert candidate_domains("a.b.example:80") == [
-        "a.b.example:80", "a.b.example", "*.b.example", "b.example", "*.example", "example",
-    ]  # fmt: skip
+        "a.b.example:80",
+        "a.b.example",
+        "*.b.example",
+        "b.example",
+        "*.example",
+        "example",
+    ]
     assert candidate_domains("[::1]:8080") == ["[::1]:8080", "[::1]"]
 
 
@@ -135,11 +140,16 @@ pics.example,noop,true,false,Gore,true
 def test_mastodon_csv_round_trips() -> None:
     rules = list(rules_from_csv(MASTODON_EXPORT.splitlines()))
     assert rules == [
-        Rule("bad.example", Severity.SUSPEND, reject_media=True, reject_reports=True,
-             public_comment="Harassment, repeatedly"),
+        Rule(
+            "bad.example",
+            Severity.SUSPEND,
+            reject_media=True,
+            reject_reports=True,
+            public_comment="Harassment, repeatedly",
+        ),
         Rule("loud.example", Severity.LIMIT),
         Rule("pics.example", reject_media=True, public_comment="Gore", obfuscate=True),
-    ]  # fmt: skip
+    ]
     assert rules_to_csv(rules) == MASTODON_EXPORT
 
 

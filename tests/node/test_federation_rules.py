@@ -38,10 +38,15 @@ async def test_rules_are_set_merged_listed_and_removed(node: Node) -> None:
         policy = await federation_rules.load_policy(session)
         assert policy.mode is Mode.ALLOWLIST
         assert await federation_rules.list_rules(session) == [
-            Rule("bad.example", Severity.LIMIT, reject_media=True, public_comment="spam",
-                 private_comment="ticket 12"),
+            Rule(
+                "bad.example",
+                Severity.LIMIT,
+                reject_media=True,
+                public_comment="spam",
+                private_comment="ticket 12",
+            ),
             Rule("friend.example", allow=True),
-        ]  # fmt: skip
+        ]
         assert decide(policy, "friend.example").federates
         assert not decide(policy, "bad.example").federates  # not allowed
         near = await federation_rules.policy_for_hosts(session, ["sub.bad.example:443"])
@@ -73,9 +78,12 @@ async def test_an_import_merges_in_batches_and_keeps_allows_and_private_notes(no
         rules = {r.domain: r for r in await federation_rules.list_rules(session)}
         assert len(rules) == 250
         assert rules["d1.example"] == Rule(
-            "d1.example", Severity.SUSPEND, allow=True, public_comment="bulk",
+            "d1.example",
+            Severity.SUSPEND,
+            allow=True,
+            public_comment="bulk",
             private_comment="kept",
-        )  # fmt: skip
+        )
 
 
 async def test_suspending_a_domain_cuts_its_members_and_our_members_in_its_groups(
@@ -90,9 +98,15 @@ async def test_suspending_a_domain_cuts_its_members_and_our_members_in_its_group
         assert group is not None
         for domain in ("bad.example", "good.example"):
             pat = await upsert_remote_actor(
-                session, uri=f"https://{domain}/users/pat", kind=ActorKind.PERSON, handle="pat",
-                domain=domain, display_name="Pat", summary="", now=node.now,
-            )  # fmt: skip
+                session,
+                uri=f"https://{domain}/users/pat",
+                kind=ActorKind.PERSON,
+                handle="pat",
+                domain=domain,
+                display_name="Pat",
+                summary="",
+                now=node.now,
+            )
             await remote_members.request_to_join(
                 session, group_actor, group, pat, follow_uri=f"https://{domain}/f/1", now=node.now
             )

@@ -82,9 +82,13 @@ async def test_a_new_group_keeps_its_rules_in_order_and_its_creator_owns_it(node
     ana = await node.member("ana")
     rules = [RuleInput("Be gentle", "Everyone grieves differently."), RuleInput(" Stays here ")]
     created = await node.group(
-        ana, "grief-circle", display_name="Grief Circle", rules=rules,
-        default_content_warning=" loss ", language="de",
-    )  # fmt: skip
+        ana,
+        "grief-circle",
+        display_name="Grief Circle",
+        rules=rules,
+        default_content_warning=" loss ",
+        language="de",
+    )
 
     assert created.actor.uri == "http://node.test/groups/grief-circle"
     assert [(r.position, r.title, r.description) for r in created.rules] == [

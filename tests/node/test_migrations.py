@@ -138,10 +138,14 @@ async def test_deliveries_queued_before_0010_keep_their_order_per_object(
                     "INSERT INTO outgoing_activities (id, uri, actor_id, object_uri, payload, "
                     "created_at) VALUES (:n, :uri, :actor, :object, '{}', :at)"
                 ),
-                {"n": n, "uri": f"https://node.test/a/{n}", "actor": actor,
-                 "object": "https://node.test/p/other" if n == 4 else "https://node.test/p/1",
-                 "at": now},
-            )  # fmt: skip
+                {
+                    "n": n,
+                    "uri": f"https://node.test/a/{n}",
+                    "actor": actor,
+                    "object": "https://node.test/p/other" if n == 4 else "https://node.test/p/1",
+                    "at": now,
+                },
+            )
         rows = [  # (activity, inbox, state)
             (1, "https://a.example/inbox", "done"),
             (2, "https://a.example/inbox", "queued"),
@@ -163,8 +167,13 @@ async def test_deliveries_queued_before_0010_keep_their_order_per_object(
         await connection.run_sync(migrate, "head")
         found = await connection.execute(text("SELECT id, after_id FROM deliveries ORDER BY id"))
         assert [tuple(row) for row in found] == [
-            (1, None), (2, None), (3, 2), (4, None), (5, 4), (6, None)
-        ]  # fmt: skip
+            (1, None),
+            (2, None),
+            (3, 2),
+            (4, None),
+            (5, 4),
+            (6, None),
+        ]
 
 
 async def test_the_newest_migration_can_be_undone_and_redone(engine: AsyncEngine) -> None:
@@ -205,5 +214,6 @@ async def test_postgresql_vacuums_the_queue_tables_early(engine: AsyncEngine) ->
             "autovacuum_vacuum_cost_delay=0",
         ]
         assert [(name, sorted(options)) for name, options in found] == [
-            ("deliveries", sorted(expected)), ("inbox_items", sorted(expected))
-        ]  # fmt: skip
+            ("deliveries", sorted(expected)),
+            ("inbox_items", sorted(expected)),
+        ]

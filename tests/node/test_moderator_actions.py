@@ -150,15 +150,21 @@ async def test_a_removed_post_is_kept_but_shown_whole_only_to_moderators_who_ask
     for viewer in (None, ben, cy, ana):  # the author and, unasked, the moderators too
         shown = await get(node, viewer, post)
         assert (shown.deleted, shown.removed, shown.content_html, shown.title) == (
-            True, True, "", None,
-        )  # fmt: skip
+            True,
+            True,
+            "",
+            None,
+        )
         assert shown.author is None
         assert await threads(node, viewer) == []
     for viewer in (ana, staff):
         shown = await get(node, viewer, post, show_removed=True)
         assert (shown.deleted, shown.removed, shown.content_html, shown.title) == (
-            False, True, "<p>Buy pills</p>", "Offer",
-        )  # fmt: skip
+            False,
+            True,
+            "<p>Buy pills</p>",
+            "Offer",
+        )
         assert await threads(node, viewer, show_removed=True) == [post.public_id]
     # Asking is not enough: only those who moderate see it.
     assert (await get(node, cy, post, show_removed=True)).content_html == ""
@@ -176,8 +182,10 @@ async def test_restoring_brings_a_post_back_for_everyone_and_travels_with_its_re
     await remove(node, ana, post, "mistaken")
     restored = await restore(node, ana, post, " it was fine ")
     assert (restored.removed, restored.deleted, restored.content_html) == (
-        False, False, "<p>It was a joke</p>",
-    )  # fmt: skip
+        False,
+        False,
+        "<p>It was a joke</p>",
+    )
     assert await threads(node, cy) == [post.public_id]
     assert (await events(node))[-2:] == [
         (EventKind.POST_REMOVED.value, {"reason": "mistaken"}),
@@ -225,8 +233,11 @@ async def test_a_removed_reply_is_a_tombstone_in_its_thread(node: Node) -> None:
     await remove(node, ana, answer)
     [shown] = await replies(node, cy, thread)
     assert (shown.public_id, shown.deleted, shown.removed, shown.content_html) == (
-        answer.public_id, True, True, "",
-    )  # fmt: skip
+        answer.public_id,
+        True,
+        True,
+        "",
+    )
     assert (await get(node, cy, thread)).reply_count == 0
 
 
@@ -319,9 +330,11 @@ async def test_turning_pre_moderation_on_trusts_the_members_already_there(node: 
             (await session.execute(select(Membership.member_id, Membership.trusted_at))).all()
         )
     assert trusted == {
-        ana.actor_id: node.now, ben.actor_id: node.now, cy.actor_id: node.now,
+        ana.actor_id: node.now,
+        ben.actor_id: node.now,
+        cy.actor_id: node.now,
         dee.actor_id: None,
-    }  # fmt: skip
+    }
     assert (await node.post(ben, "circle", "Not new here")).held is False
 
 
@@ -399,9 +412,10 @@ async def test_node_staff_outside_a_private_group_are_not_shown_its_held_posts(
     await settings(node, ana, hold_new_members_posts=True)
     await node.join(dee, "circle")
     await node.run(
-        lambda s: groups.decide_membership(s, node.site, ana, "circle", "dee", approve=True,
-                                           now=node.now)
-    )  # fmt: skip
+        lambda s: groups.decide_membership(
+            s, node.site, ana, "circle", "dee", approve=True, now=node.now
+        )
+    )
     waiting = await node.post(dee, "circle", "Hello, I am new")
     assert await held(node, ana) == [waiting.public_id]
     with pytest.raises(NotFound):

@@ -47,9 +47,15 @@ async def _group_elsewhere(node: Node, *members: Viewer) -> Group:
     """A public group on peer.example that ``members`` of this node belong to."""
     async with node.sessions.begin() as session:
         actor = await upsert_remote_actor(
-            session, uri="https://peer.example/c/circle", kind=ActorKind.GROUP, handle="circle",
-            domain="peer.example", display_name="Circle", summary="", now=node.now,
-        )  # fmt: skip
+            session,
+            uri="https://peer.example/c/circle",
+            kind=ActorKind.GROUP,
+            handle="circle",
+            domain="peer.example",
+            display_name="Circle",
+            summary="",
+            now=node.now,
+        )
         group = await upsert_remote_group(
             session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False
         )
@@ -128,8 +134,10 @@ async def test_a_post_its_group_turns_down_stays_its_authors_with_her_words(node
     )
     mine = await node.run(lambda s: posts.get_post(s, bea, waiting.public_id))
     assert (mine.declined, mine.deleted, mine.content_html) == (
-        True, False, "<p>Is anyone awake?</p>",
-    )  # fmt: skip
+        True,
+        False,
+        "<p>Is anyone awake?</p>",
+    )
     assert await _listed_for(node, bea) == [waiting.public_id]
     assert not await _seen_by(node, bo, waiting.public_id)
     assert await _listed_for(node, None) == []
@@ -156,9 +164,15 @@ async def test_only_the_group_the_post_was_sent_to_answers_for_it(node: Node) ->
     waiting = await node.post(bea, ELSEWHERE, "Is anyone awake?", title="Tonight")
     async with node.sessions.begin() as session:
         actor = await upsert_remote_actor(
-            session, uri="https://other.example/c/x", kind=ActorKind.GROUP, handle="x",
-            domain="other.example", display_name="X", summary="", now=node.now,
-        )  # fmt: skip
+            session,
+            uri="https://other.example/c/x",
+            kind=ActorKind.GROUP,
+            handle="x",
+            domain="other.example",
+            display_name="X",
+            summary="",
+            now=node.now,
+        )
         other = await upsert_remote_group(
             session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False
         )

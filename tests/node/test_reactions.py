@@ -44,9 +44,15 @@ def node(
 async def _person(session: AsyncSession, uri: str, now: datetime) -> Actor:
     handle = uri.rsplit("/", 1)[1]
     return await upsert_remote_actor(
-        session, uri=uri, kind=ActorKind.PERSON, handle=handle, domain="peer.example",
-        display_name=handle, summary="", now=now,
-    )  # fmt: skip
+        session,
+        uri=uri,
+        kind=ActorKind.PERSON,
+        handle=handle,
+        domain="peer.example",
+        display_name=handle,
+        summary="",
+        now=now,
+    )
 
 
 async def _events(session: AsyncSession) -> list[tuple[str, dict[str, str]]]:
@@ -164,9 +170,13 @@ async def test_an_undo_naming_a_fresh_like_finds_the_actor_s_support(node: Node)
         )
         await reactions.store_remote_reaction(session, post, pat, activity_uri=LIKE, now=node.now)
         assert await reactions.remove_remote_reaction(
-            session, post, pat, like_uri=f"{PAT}/activities/like/2",
-            activity_uri=f"{PAT}/activities/undo/2", now=node.now,
-        )  # fmt: skip
+            session,
+            post,
+            pat,
+            like_uri=f"{PAT}/activities/like/2",
+            activity_uri=f"{PAT}/activities/undo/2",
+            now=node.now,
+        )
         assert await _count(session) == 0
         # The group tells its members of the Like they know: the one it announced.
         assert (await _events(session))[-1][1]["like_uri"] == LIKE
@@ -214,20 +224,37 @@ async def test_a_deleted_post_takes_no_support(node: Node) -> None:
 async def test_support_in_a_group_hosted_elsewhere_is_kept_but_not_shared(node: Node) -> None:
     async with node.sessions.begin() as session:
         group_actor = await upsert_remote_actor(
-            session, uri="https://peer.example/c/circle", kind=ActorKind.GROUP,
-            handle="circle", domain="peer.example", display_name="Circle", summary="",
+            session,
+            uri="https://peer.example/c/circle",
+            kind=ActorKind.GROUP,
+            handle="circle",
+            domain="peer.example",
+            display_name="Circle",
+            summary="",
             now=node.now,
-        )  # fmt: skip
+        )
         group = await groups.upsert_remote_group(
-            session, group_actor, join_policy=JoinPolicy.OPEN,
-            posting_restricted_to_moderators=False, visibility=Visibility.PUBLIC,
-        )  # fmt: skip
+            session,
+            group_actor,
+            join_policy=JoinPolicy.OPEN,
+            posting_restricted_to_moderators=False,
+            visibility=Visibility.PUBLIC,
+        )
         sam = await _person(session, SAM, node.now)
         post = await posts.store_remote_post(
-            session, uri=f"{SAM}/notes/1", author=sam, group=group, in_reply_to_uri=None,
-            title="Hi", content_html="<p>hi</p>", content_warning="", language="en",
-            published_at=node.now, edited_at=None, now=node.now,
-        )  # fmt: skip
+            session,
+            uri=f"{SAM}/notes/1",
+            author=sam,
+            group=group,
+            in_reply_to_uri=None,
+            title="Hi",
+            content_html="<p>hi</p>",
+            content_warning="",
+            language="en",
+            published_at=node.now,
+            edited_at=None,
+            now=node.now,
+        )
         pat = await _person(session, PAT, node.now)
         # That group's node decides who may react; we keep the count in step.
         assert await reactions.store_remote_reaction(

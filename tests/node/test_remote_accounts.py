@@ -44,9 +44,15 @@ def node(
 async def _person(session: AsyncSession, uri: str, now: datetime) -> Actor:
     handle = uri.rsplit("/", 1)[1]
     return await upsert_remote_actor(
-        session, uri=uri, kind=ActorKind.PERSON, handle=handle, domain="peer.example",
-        display_name=handle.title(), summary="", now=now,
-    )  # fmt: skip
+        session,
+        uri=uri,
+        kind=ActorKind.PERSON,
+        handle=handle,
+        domain="peer.example",
+        display_name=handle.title(),
+        summary="",
+        now=now,
+    )
 
 
 async def _local_group(session: AsyncSession, handle: str) -> tuple[Actor, Group]:
@@ -62,26 +68,48 @@ async def _group_id(session: AsyncSession, actor: Actor) -> int:
 
 
 async def _write(
-    session: AsyncSession, group: Group, author: Actor, n: int, now: datetime, *,
+    session: AsyncSession,
+    group: Group,
+    author: Actor,
+    n: int,
+    now: datetime,
+    *,
     reply_to: str | None = None,
-) -> Post:  # fmt: skip
+) -> Post:
     return await posts.store_remote_post(
-        session, uri=f"{author.uri}/notes/{n}", author=author, group=group,
-        in_reply_to_uri=reply_to, title=None if reply_to else f"Thread {n}",
-        content_html=f"<p>Something private, {n}</p>", content_warning="grief", language="en",
-        published_at=now, edited_at=None, now=now,
-    )  # fmt: skip
+        session,
+        uri=f"{author.uri}/notes/{n}",
+        author=author,
+        group=group,
+        in_reply_to_uri=reply_to,
+        title=None if reply_to else f"Thread {n}",
+        content_html=f"<p>Something private, {n}</p>",
+        content_warning="grief",
+        language="en",
+        published_at=now,
+        edited_at=None,
+        now=now,
+    )
 
 
 async def _group_elsewhere(session: AsyncSession, now: datetime) -> Group:
     actor = await upsert_remote_actor(
-        session, uri="https://other.example/c/garden", kind=ActorKind.GROUP, handle="garden",
-        domain="other.example", display_name="Garden", summary="", now=now,
-    )  # fmt: skip
+        session,
+        uri="https://other.example/c/garden",
+        kind=ActorKind.GROUP,
+        handle="garden",
+        domain="other.example",
+        display_name="Garden",
+        summary="",
+        now=now,
+    )
     return await groups.upsert_remote_group(
-        session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False,
+        session,
+        actor,
+        join_policy=JoinPolicy.OPEN,
+        posting_restricted_to_moderators=False,
         visibility=Visibility.PUBLIC,
-    )  # fmt: skip
+    )
 
 
 async def _events(session: AsyncSession) -> list[tuple[str, int | None]]:

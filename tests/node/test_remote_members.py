@@ -37,9 +37,15 @@ def node(
 
 async def _pat(session: AsyncSession, now: datetime) -> Actor:
     return await upsert_remote_actor(
-        session, uri=PEER, kind=ActorKind.PERSON, handle="pat", domain="peer.example",
-        display_name="Pat", summary="", now=now,
-    )  # fmt: skip
+        session,
+        uri=PEER,
+        kind=ActorKind.PERSON,
+        handle="pat",
+        domain="peer.example",
+        display_name="Pat",
+        summary="",
+        now=now,
+    )
 
 
 async def _group(session: AsyncSession, handle: str) -> tuple[Actor, Group]:
@@ -52,10 +58,20 @@ async def _group(session: AsyncSession, handle: str) -> tuple[Actor, Group]:
 
 async def _write(session: AsyncSession, group: Group, author: Actor, now: datetime) -> Post:
     return await posts.store_remote_post(
-        session, uri=f"{PEER}/notes/1", author=author, group=group, in_reply_to_uri=None,
-        title="Hello", content_html="<p>hi</p>", content_warning="", language="en",
-        published_at=now, edited_at=None, activity_uri=f"{PEER}/activities/1", now=now,
-    )  # fmt: skip
+        session,
+        uri=f"{PEER}/notes/1",
+        author=author,
+        group=group,
+        in_reply_to_uri=None,
+        title="Hello",
+        content_html="<p>hi</p>",
+        content_warning="",
+        language="en",
+        published_at=now,
+        edited_at=None,
+        activity_uri=f"{PEER}/activities/1",
+        now=now,
+    )
 
 
 async def _events(session: AsyncSession) -> list[str]:

@@ -98,8 +98,11 @@ async def test_a_report_goes_to_the_groups_moderators_and_node_staff(node: Node)
     staff = await node.member("sam", role=NodeRole.MODERATOR)
     made = await report(node, ben, post_id=post.public_id, reason=" Selling drugs ", forward=True)
     assert (made.state, made.local, made.reason, made.post) == (
-        ReportState.OPEN, True, "Selling drugs", post.public_id,
-    )  # fmt: skip
+        ReportState.OPEN,
+        True,
+        "Selling drugs",
+        post.public_id,
+    )
     assert made.target_uri == post.uri
     assert made.target_actor is not None
     assert made.target_actor.handle == "cat"
@@ -122,8 +125,11 @@ async def test_who_reported_sees_the_state_and_nobody_else_sees_anything(node: N
     await close(node, ana, made.public_id)
     own = await node.run(lambda s: reports.get_report(s, ben, made.public_id))
     assert (own.state, own.full, own.resolution, own.resolved_by) == (
-        ReportState.RESOLVED, False, "", None,
-    )  # fmt: skip
+        ReportState.RESOLVED,
+        False,
+        "",
+        None,
+    )
     [mine] = await queue(node, ben, mine=True, state=None)
     assert (mine.public_id, mine.resolution) == (made.public_id, "")
     for stranger in (cat, await node.member("dan")):
@@ -154,8 +160,10 @@ async def test_resolving_and_dismissing_are_logged(node: Node) -> None:
     about_member = await report(node, ben, acct="cat", reason="rude in messages")
     done = await close(node, ana, about_post.public_id)
     assert (done.state, done.resolution, done.resolved_at) == (
-        ReportState.RESOLVED, "done", node.now,
-    )  # fmt: skip
+        ReportState.RESOLVED,
+        "done",
+        node.now,
+    )
     assert done.resolved_by is not None
     assert done.resolved_by.handle == "ana"
     dismissed = await close(node, staff, about_member.public_id, dismiss=True)
@@ -169,8 +177,10 @@ async def test_resolving_and_dismissing_are_logged(node: Node) -> None:
     [entry] = (await node.run(lambda s: moderation.list_log(s, node.site, None, "circle"))).items
     # The log says what was done, not the moderators' note.
     assert (entry.action, entry.target_uri, entry.reason) == (
-        ModAction.RESOLVE_REPORT, post.uri, "",
-    )  # fmt: skip
+        ModAction.RESOLVE_REPORT,
+        post.uri,
+        "",
+    )
     async with node.sessions() as session:
         node_level = (
             await session.scalars(select(ModerationEntry).where(ModerationEntry.group_id.is_(None)))
@@ -218,9 +228,13 @@ async def test_cited_rules_must_be_the_groups_or_the_nodes(node: Node) -> None:
     [other_rule] = await node.run(lambda s: rules.list_group_rules(s, node.site, ben, "other"))
 
     cited = await report(
-        node, ben, post_id=post.public_id, reason="", group_rule_id=group_rule.id,
+        node,
+        ben,
+        post_id=post.public_id,
+        reason="",
+        group_rule_id=group_rule.id,
         node_rule_id=node_rule.id,
-    )  # fmt: skip
+    )
     assert cited.group_rule == reports.CitedRule(group_rule.id, "Be kind")
     assert cited.node_rule == reports.CitedRule(node_rule.id, "No selling")
     cases: list[tuple[dict[str, Any], str]] = [
@@ -303,9 +317,15 @@ async def test_the_queue_filters_by_state_and_pages_newest_first(node: Node) -> 
 
 async def far_actor(session: AsyncSession, now: datetime, handle: str, kind: ActorKind) -> Actor:
     return await upsert_remote_actor(
-        session, uri=f"{FAR}/u/{handle}", kind=kind, handle=handle, domain="far.example",
-        display_name=handle, summary="", now=now,
-    )  # fmt: skip
+        session,
+        uri=f"{FAR}/u/{handle}",
+        kind=kind,
+        handle=handle,
+        domain="far.example",
+        display_name=handle,
+        summary="",
+        now=now,
+    )
 
 
 async def far_group(node: Node) -> None:
@@ -327,10 +347,19 @@ async def far_post(node: Node, group: str, author: str, n: int) -> Post:
         pat = await session.scalar(select(Actor).where(Actor.uri == f"{FAR}/u/{author}"))
         assert pat is not None
         return await posts.store_remote_post(
-            session, uri=f"{FAR}/post/{n}", author=pat, group=group_row, in_reply_to_uri=None,
-            title="Hi", content_html="<p>hi</p>", content_warning="", language="en",
-            published_at=node.now, edited_at=None, now=node.now,
-        )  # fmt: skip
+            session,
+            uri=f"{FAR}/post/{n}",
+            author=pat,
+            group=group_row,
+            in_reply_to_uri=None,
+            title="Hi",
+            content_html="<p>hi</p>",
+            content_warning="",
+            language="en",
+            published_at=node.now,
+            edited_at=None,
+            now=node.now,
+        )
 
 
 async def test_a_report_about_a_group_elsewhere_is_recorded_to_travel(node: Node) -> None:

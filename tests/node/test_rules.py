@@ -71,8 +71,10 @@ async def test_one_rule_at_a_time(node: Node) -> None:
     second = await node.run(lambda s: rules.add_node_rule(s, admin, title="No selling"))
     top = await node.run(lambda s: rules.add_node_rule(s, admin, title="Safety", position=1))
     assert titles(await node.run(rules.list_node_rules)) == [
-        (1, "Safety"), (2, "Be kind"), (3, "No selling"),
-    ]  # fmt: skip
+        (1, "Safety"),
+        (2, "Be kind"),
+        (3, "No selling"),
+    ]
     moved = await node.run(
         lambda s: rules.update_node_rule(s, admin, second.id, title="No ads", position=1)
     )

@@ -36,9 +36,15 @@ async def attempt(
 ) -> SignedIn | Refused | Throttled:
     def call(session: AsyncSession) -> Awaitable[SignedIn | Refused | Throttled]:
         return sign_in(
-            session, node.site, node.passwords, THROTTLE, handle=handle, password=password,
-            address=address, now=at or node.now,
-        )  # fmt: skip
+            session,
+            node.site,
+            node.passwords,
+            THROTTLE,
+            handle=handle,
+            password=password,
+            address=address,
+            now=at or node.now,
+        )
 
     return await node.run(call)
 
@@ -78,8 +84,9 @@ async def test_the_lock_lasts_until_the_oldest_counted_failure_leaves_the_window
     await node.member("ana")
     for minute in range(MAX_FAILURES):
         at = node.now + timedelta(minutes=minute)
-        assert isinstance(await attempt(node, "ana", "guess", address=f"10.0.0.{minute}", at=at),
-                          Refused)  # fmt: skip
+        assert isinstance(
+            await attempt(node, "ana", "guess", address=f"10.0.0.{minute}", at=at), Refused
+        )
     at = node.now + timedelta(minutes=10)
     assert await attempt(node, "ana", PASSWORD, at=at) == Throttled(timedelta(minutes=5))
     signed_in = await attempt(node, "ana", PASSWORD, at=node.now + WINDOW)
@@ -125,5 +132,10 @@ async def test_a_throttled_attempt_costs_one_query(
     same_node, statements = counted
     assert isinstance(await attempt(same_node, "ana", PASSWORD), Throttled)
     assert [s for s in statements if "sign_in_failures" in s.lower()] == statements[-1:]
-    assert sum(s.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE"))
-               for s in statements) == 1  # fmt: skip
+    assert (
+        sum(
+            s.lstrip().upper().startswith(("SELECT", "INSERT", "UPDATE", "DELETE"))
+            for s in statements
+        )
+        == 1
+    )

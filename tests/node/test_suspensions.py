@@ -99,8 +99,10 @@ async def test_a_suspended_account_is_locked_out_hidden_and_restored(node: Node)
     assert await threads(node, ann, show_removed=True) == [None, "mo's"]  # not a moderator
     for moderator in (mo, staff):
         assert await threads(node, moderator, show_removed=True) == [
-            "bob's lone", "bob's", "mo's",
-        ]  # fmt: skip
+            "bob's lone",
+            "bob's",
+            "mo's",
+        ]
         assert (await post_seen(node, moderator, lone.public_id, show_removed=True)).title
     fetched = await node.run(lambda s: posts.post_for_node(s, spam.public_id, "other.example"))
     assert fetched.deleted  # another node fetching it gets a Tombstone

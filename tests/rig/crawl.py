@@ -164,15 +164,27 @@ async def _get(http: aiohttp.ClientSession, url: str, accept: str, member: Membe
 
 
 async def crawl(
-    node: RigNode, visitor: Visitor, *, seeds: Iterable[str] = (), handles: Iterable[str] = (),
+    node: RigNode,
+    visitor: Visitor,
+    *,
+    seeds: Iterable[str] = (),
+    handles: Iterable[str] = (),
     limit: int = 600,
-) -> Crawl:  # fmt: skip
+) -> Crawl:
     """Everything ``node`` answers ``visitor``, from its start pages, NodeInfo, WebFinger
     for ``handles`` and the ``seeds`` (URLs the test knows, say of a post), following
     links; then every GET of its API for what was met; then links from those answers."""
     crawler = _Crawler(node, visitor, limit)
-    for start in ("/", "/groups", "/find-group", "/actor", "/.well-known/nodeinfo",
-                  "/nodeinfo/2.1", "/.well-known/host-meta", "/api/v1/node/rules"):  # fmt: skip
+    for start in (
+        "/",
+        "/groups",
+        "/find-group",
+        "/actor",
+        "/.well-known/nodeinfo",
+        "/nodeinfo/2.1",
+        "/.well-known/host-meta",
+        "/api/v1/node/rules",
+    ):
         crawler.add(start)
     for handle in handles:
         crawler.add(f"/.well-known/webfinger?resource={quote('acct:' + handle)}")

@@ -63,9 +63,11 @@ class FedifyPeer:
     async def control(self, method: str, route: str, **body: Any) -> Any:
         url = f"{self.origin}/_control/{route}"
         async with self.http.request(
-            method, url, json=body if method == "POST" else None,
+            method,
+            url,
+            json=body if method == "POST" else None,
             params=None if method == "POST" else {k: str(v) for k, v in body.items()},
-        ) as response:  # fmt: skip
+        ) as response:
             payload = await response.json(content_type=None)
             assert response.status < 300, f"{route}: {response.status} {payload}"
             return payload
@@ -88,10 +90,23 @@ def _spawn(
 ) -> subprocess.Popen[bytes]:
     log = (data.parent / f"fedify-{user}-{port}.log").open("wb")
     return subprocess.Popen(  # the peer's own script; no shell, fixed arguments
-        [str(runner), "--host", host, "--port", str(port), "--user", user,
-         "--data", str(data), "--log-level", "warning", *extra],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [
+            str(runner),
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--user",
+            user,
+            "--data",
+            str(data),
+            "--log-level",
+            "warning",
+            *extra,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
 
 
 async def start_peer(

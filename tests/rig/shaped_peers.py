@@ -170,9 +170,15 @@ class ShapedPeer:
         assert self._http is not None, "start() the peer first"
         body = json.dumps(activity).encode()
         headers = signatures.sign_request(
-            "POST", inbox, {"Content-Type": CONTENT_TYPE}, body, key_id=sender.key_id,
-            private_key=sender.key, now=self.clock(), covered=SIGNED_HEADERS,
-        )  # fmt: skip
+            "POST",
+            inbox,
+            {"Content-Type": CONTENT_TYPE},
+            body,
+            key_id=sender.key_id,
+            private_key=sender.key,
+            now=self.clock(),
+            covered=SIGNED_HEADERS,
+        )
         async with self._http.post(inbox, data=body, headers=headers) as response:
             return response.status
 
@@ -396,8 +402,12 @@ class LemmyPeer(ShapedPeer):
                 _LEMMY: self.origin,
             },
         )
-        page.update(name=title, content=f"<p>{html.escape(text)}</p>\n", sensitive=sensitive,
-                    published=_iso(self.clock()))  # fmt: skip
+        page.update(
+            name=title,
+            content=f"<p>{html.escape(text)}</p>\n",
+            sensitive=sensitive,
+            published=_iso(self.clock()),
+        )
         page["source"]["content"] = text
         if summary is not None:
             page["summary"] = summary

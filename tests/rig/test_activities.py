@@ -127,8 +127,9 @@ async def test_a_public_posts_create_and_announce_are_served_while_the_post_is(r
     assert undefined_terms(expand_all(shared)) == set()
 
     # The post as it is now, not as it was sent: an edit shows in the Create too.
-    edited = await b.api.call("PATCH", f"/api/v1/posts/{thread['id']}", as_=bea,
-                              json={"body": "Sundays are better now."})  # fmt: skip
+    edited = await b.api.call(
+        "PATCH", f"/api/v1/posts/{thread['id']}", as_=bea, json={"body": "Sundays are better now."}
+    )
     edited.expect(200)
     await rig.settle()
     status, served = await _unsigned(b, create)

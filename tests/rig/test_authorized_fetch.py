@@ -31,9 +31,14 @@ async def test_reads_need_a_signature_but_federation_goes_on(rig: Rig) -> None:
 
     keys = await keys_of(b, "ben")
     signed = signatures.sign_request(
-        "GET", f"{a.settings.base_url}/members/ana", dict(AS2), b"",
-        key_id=keys.rsa_key_id, private_key=keys.rsa, now=rig.clock(),
-    )  # fmt: skip
+        "GET",
+        f"{a.settings.base_url}/members/ana",
+        dict(AS2),
+        b"",
+        key_id=keys.rsa_key_id,
+        private_key=keys.rsa,
+        now=rig.clock(),
+    )
     del signed["Host"]
     status, person = await _get(a, "/members/ana", signed)
     assert (status, person["type"]) == (200, "Person")

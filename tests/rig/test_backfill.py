@@ -32,8 +32,9 @@ async def test_joining_a_group_elsewhere_brings_its_threads_pins_rules_and_moder
     posted = await circle_with_threads(a, mo)
     # What anyone reading the group on A does not see is not brought over either.
     gone = await a.api.post(mo, "circle", "Posted in the wrong group.", title="Removed one")
-    removed = await a.api.call("POST", f"/api/v1/posts/{gone['id']}/remove", as_=mo,
-                               json={"reason": "off topic"})  # fmt: skip
+    removed = await a.api.call(
+        "POST", f"/api/v1/posts/{gone['id']}/remove", as_=mo, json={"reason": "off topic"}
+    )
     removed.expect(204)
     await rig.settle()
     circle = f"circle@{a.domain}"
@@ -54,8 +55,11 @@ async def test_joining_a_group_elsewhere_brings_its_threads_pins_rules_and_moder
     threads = await _titles(b, bea, f"/api/v1/groups/{circle}/posts")
     assert threads == ["Small wins", "Sundays", "Welcome, read me"]
     assert await _titles(b, bea, f"/api/v1/groups/{circle}/pinned") == ["Welcome, read me"]
-    [on_b] = [t for t in await b.api.items(bea, f"/api/v1/groups/{circle}/posts")
-              if t["title"] == "Sundays"]  # fmt: skip
+    [on_b] = [
+        t
+        for t in await b.api.items(bea, f"/api/v1/groups/{circle}/posts")
+        if t["title"] == "Sundays"
+    ]
     assert on_b["uri"] == posted["Sundays"]["uri"]
     # Threads only: Lemmy's outbox and ours carry no replies (they come as they are made).
     assert await b.api.items(bea, f"/api/v1/posts/{on_b['id']}/replies") == []
@@ -100,8 +104,9 @@ async def test_a_private_group_back_fills_its_pins_for_its_members_only(rig: Rig
     haven = f"haven@{a.domain}"
     await b.api.join(bea, haven)
     await rig.settle()
-    approved = await a.api.call("POST", f"/api/v1/groups/haven/members/bea@{b.domain}/approve",
-                                as_=mo)  # fmt: skip
+    approved = await a.api.call(
+        "POST", f"/api/v1/groups/haven/members/bea@{b.domain}/approve", as_=mo
+    )
     approved.expect(200)
     await rig.settle()
 
@@ -119,9 +124,14 @@ async def test_a_private_group_back_fills_its_pins_for_its_members_only(rig: Rig
     # not on the pages, not as ActivityPub.
     [pin] = await b.api.items(bea, f"/api/v1/groups/{haven}/pinned")
     secrets = ("Welcome, read me", "About welcome, read me.")
-    api_paths = [f"/api/v1/groups/{haven}/posts", f"/api/v1/groups/{haven}/pinned",
-                 f"/api/v1/groups/{haven}/moderators", f"/api/v1/posts/{pin['id']}",
-                 f"/api/v1/posts/{pin['id']}/replies", "/api/v1/groups"]  # fmt: skip
+    api_paths = [
+        f"/api/v1/groups/{haven}/posts",
+        f"/api/v1/groups/{haven}/pinned",
+        f"/api/v1/groups/{haven}/moderators",
+        f"/api/v1/posts/{pin['id']}",
+        f"/api/v1/posts/{pin['id']}/replies",
+        "/api/v1/groups",
+    ]
     for member in (bo, None):
         for path in api_paths:
             answer = await b.api.call("GET", path, as_=member)
@@ -237,8 +247,7 @@ async def test_a_group_that_keeps_its_moderators_names_to_itself_tells_no_other_
     mo, bea = await a.member("mo"), await b.member("bea")
     await circle_with_threads(a, mo)
     hidden = {"hide_moderator_names": True}
-    (await a.api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=hidden)
-     ).expect(200)  # fmt: skip
+    (await a.api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=hidden)).expect(200)
     circle = f"circle@{a.domain}"
     await b.api.join(bea, circle)
     await rig.settle()

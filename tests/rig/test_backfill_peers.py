@@ -35,8 +35,9 @@ def _collections(lemmy: LemmyPeer, community: PeerActor, moderator: PeerActor) -
     community.document["source"]["content"] = SIDEBAR
     community.document["featured"] = f"{community.uri}/featured"
     moderators = activitypub_fixture("lemmy/collections/group_moderators.json")
-    lemmy.publish({**moderators, "id": community.document["attributedTo"],
-                   "orderedItems": [moderator.uri]})  # fmt: skip
+    lemmy.publish(
+        {**moderators, "id": community.document["attributedTo"], "orderedItems": [moderator.uri]}
+    )
 
 
 async def test_joining_a_lemmy_community_back_fills_it(rig: Rig, lemmy: LemmyPeer) -> None:
@@ -48,8 +49,10 @@ async def test_joining_a_lemmy_community_back_fills_it(rig: Rig, lemmy: LemmyPee
     rig.clock.advance(minutes=1)
     poker = lemmy.page(community, picard, "Poker night", "Bring chips.")
     outbox = activitypub_fixture("lemmy/collections/group_outbox.json")
-    items = [lemmy.announce(community, lemmy.create(community, picard, page))
-             for page in (poker, opening)]  # fmt: skip
+    items = [
+        lemmy.announce(community, lemmy.create(community, picard, page))
+        for page in (poker, opening)
+    ]
     lemmy.publish({**outbox, "id": community.document["outbox"], "orderedItems": items})
     featured = activitypub_fixture("lemmy/collections/group_featured_posts.json")
     lemmy.publish({**featured, "id": community.document["featured"], "orderedItems": [opening]})
@@ -58,14 +61,16 @@ async def test_joining_a_lemmy_community_back_fills_it(rig: Rig, lemmy: LemmyPee
 
     threads = await b.api.items(bea, f"/api/v1/groups/{handle}/posts")
     assert [(t["title"], t["uri"]) for t in threads] == [
-        ("Poker night", poker["id"]), ("Ten Forward opens", opening["id"])
-    ]  # fmt: skip
+        ("Poker night", poker["id"]),
+        ("Ten Forward opens", opening["id"]),
+    ]
     pinned = await b.api.items(bea, f"/api/v1/groups/{handle}/pinned")
     assert [t["title"] for t in pinned] == ["Ten Forward opens"]
     group = (await b.api.call("GET", f"/api/v1/groups/{handle}", as_=bea)).expect(200)
     assert [(r["title"], r["description"]) for r in group["rules"]] == [
-        ("Be civil", "no insults"), ("No spam", "")
-    ]  # fmt: skip
+        ("Be civil", "no insults"),
+        ("No spam", ""),
+    ]
     mods = (await b.api.call("GET", f"/api/v1/groups/{handle}/moderators")).expect(200)
     assert [m["acct"] for m in mods["items"]] == [f"picard@{lemmy.domain}"]
 
@@ -73,12 +78,15 @@ async def test_joining_a_lemmy_community_back_fills_it(rig: Rig, lemmy: LemmyPee
     # read again from its server, rules and all.
     community.document["source"]["content"] = "Lounge.\n\n## Rules\n\n- Be kind\n"
     captured = activitypub_fixture("lemmy/activities/community/update_community.json")
-    update = rewrite(captured, {
-        captured["id"]: f"{lemmy.origin}/activities/update/{uuid.uuid4()}",
-        "http://ds9.lemmy.ml/u/lemmy_alpha": picard.uri,
-        "http://enterprise.lemmy.ml/c/main": community.uri,
-        "https://enterprise.lemmy.ml/c/main": community.uri,
-    })  # fmt: skip
+    update = rewrite(
+        captured,
+        {
+            captured["id"]: f"{lemmy.origin}/activities/update/{uuid.uuid4()}",
+            "http://ds9.lemmy.ml/u/lemmy_alpha": picard.uri,
+            "http://enterprise.lemmy.ml/c/main": community.uri,
+            "https://enterprise.lemmy.ml/c/main": community.uri,
+        },
+    )
     announce = lemmy.announce(community, update)
     assert await lemmy.deliver(community, f"{b.settings.base_url}/inbox", announce) == 202
     await rig.settle()
@@ -87,10 +95,14 @@ async def test_joining_a_lemmy_community_back_fills_it(rig: Rig, lemmy: LemmyPee
 
     # The group's own Update of itself (as PieFed sends it) is its word, read as sent.
     community.document["source"]["content"] = "## Rules\n\n- Be kind\n- Stay on topic\n"
-    update = {"@context": "https://www.w3.org/ns/activitystreams", "type": "Update",
-              "id": f"{lemmy.origin}/activities/update/{uuid.uuid4()}", "actor": community.uri,
-              "to": ["https://www.w3.org/ns/activitystreams#Public"],
-              "object": community.document}  # fmt: skip
+    update = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "type": "Update",
+        "id": f"{lemmy.origin}/activities/update/{uuid.uuid4()}",
+        "actor": community.uri,
+        "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        "object": community.document,
+    }
     assert await lemmy.deliver(community, f"{b.settings.base_url}/inbox", update) == 202
     await rig.settle()
     group = (await b.api.call("GET", f"/api/v1/groups/{handle}", as_=bea)).expect(200)
@@ -115,10 +127,14 @@ async def test_an_outbox_paged_as_mbin_pages_it_is_back_filled_page_by_page(
     for number, name in enumerate(("testAnnounceCreateEntry", "testAnnounceCreatePost")):
         rig.clock.advance(minutes=1)
         # Mbin's own Announces, the scrubbed ids and dates made real.
-        item = _mbin(f"AnnounceTest__{name}", {
-            "https://kbin.test/m/test": magazine.uri, "https://kbin.test/u/user": user.uri,
-            "SCRUBBED_DATE": rig.clock().isoformat().replace("+00:00", "Z"),
-        })  # fmt: skip
+        item = _mbin(
+            f"AnnounceTest__{name}",
+            {
+                "https://kbin.test/m/test": magazine.uri,
+                "https://kbin.test/u/user": user.uri,
+                "SCRUBBED_DATE": rig.clock().isoformat().replace("+00:00", "Z"),
+            },
+        )
         item["id"] = f"{lemmy.origin}/activities/announce/{number}"
         item["object"]["id"] = f"{lemmy.origin}/activities/create/{number}"
         item["object"]["object"]["id"] = item["object"]["object"]["url"] = (
@@ -127,12 +143,23 @@ async def test_an_outbox_paged_as_mbin_pages_it_is_back_filled_page_by_page(
         items.insert(0, item)  # newest first
     outbox = magazine.document["outbox"]
     # Mbin's CollectionInfoWrapper and CollectionItemsWrapper: one item a page here.
-    lemmy.publish({"@context": "https://www.w3.org/ns/activitystreams", "id": outbox,
-                   "type": "OrderedCollection", "first": f"{outbox}/page/1",
-                   "totalItems": len(items)})  # fmt: skip
+    lemmy.publish(
+        {
+            "@context": "https://www.w3.org/ns/activitystreams",
+            "id": outbox,
+            "type": "OrderedCollection",
+            "first": f"{outbox}/page/1",
+            "totalItems": len(items),
+        }
+    )
     for number, item in enumerate(items, start=1):
-        page = {"type": "OrderedCollectionPage", "partOf": outbox, "totalItems": len(items),
-                "id": f"{outbox}/page/{number}", "orderedItems": [item]}  # fmt: skip
+        page = {
+            "type": "OrderedCollectionPage",
+            "partOf": outbox,
+            "totalItems": len(items),
+            "id": f"{outbox}/page/{number}",
+            "orderedItems": [item],
+        }
         if number < len(items):
             page["next"] = f"{outbox}/page/{number + 1}"
         lemmy.publish(page)

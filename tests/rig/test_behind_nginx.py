@@ -63,9 +63,16 @@ async def nginx_in_front_of(node: RigNode, port: int, tmp: Path) -> AsyncIterato
         encoding="utf-8",
     )
     process = await asyncio.create_subprocess_exec(
-        nginx_binary(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"), "-e", "stderr",
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
+        nginx_binary(),
+        "-p",
+        str(prefix),
+        "-c",
+        str(prefix / "nginx.conf"),
+        "-e",
+        "stderr",
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
     try:
         for _ in range(200):
             if process.returncode is not None:

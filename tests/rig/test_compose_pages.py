@@ -47,13 +47,17 @@ class Browser:
                 data={"csrf_token": csrf_of(html), **form},
                 headers=HTML,
                 allow_redirects=False,
-            ) as response,  # fmt: skip
+            ) as response,
         ):
             return response.status, action, await response.text()
 
 
-THREAD = {"title": "Three years today", "body": "I wanted to tell someone. " * 40,
-          "content_warning": "grief", "language": "en"}  # fmt: skip
+THREAD = {
+    "title": "Three years today",
+    "body": "I wanted to tell someone. " * 40,
+    "content_warning": "grief",
+    "language": "en",
+}
 
 
 async def _titles(node: RigNode, member: Member, group: str) -> list[Any]:
@@ -105,7 +109,7 @@ async def test_a_thread_that_cannot_be_sent_gives_the_member_their_words_back(
                 data={"csrf_token": token, **THREAD},
                 headers=HTML,
                 allow_redirects=False,
-            ) as response,  # fmt: skip
+            ) as response,
         ):
             return response.status, await response.text()
 
@@ -118,8 +122,9 @@ async def test_a_thread_that_cannot_be_sent_gives_the_member_their_words_back(
     thread = await a.api.post(mo, "circle", "Welcome", title="Welcome")
     await rig.settle()
     locking = {"reason": "resting"}
-    (await a.api.call("POST", f"/api/v1/posts/{thread['id']}/lock", as_=mo, json=locking)
-     ).expect(200)  # fmt: skip
+    (await a.api.call("POST", f"/api/v1/posts/{thread['id']}/lock", as_=mo, json=locking)).expect(
+        200
+    )
     [on_b] = await b.api.items(bea, f"/api/v1/groups/{circle}/posts")
     status, html = await send(f"/posts/{on_b['id']}/reply")  # before the lock arrived
     assert status == 303

@@ -43,16 +43,24 @@ async def signed_post(sender: RigNode, handle: str, target: RigNode) -> tuple[in
         "id": f"{author}/activities/policy-test",
         "type": "Create",
         "actor": author,
-        "object": {"id": f"{author}/notes/1", "type": "Note", "attributedTo": author,
-                   "content": "hello"},
-    }  # fmt: skip
+        "object": {
+            "id": f"{author}/notes/1",
+            "type": "Note",
+            "attributedTo": author,
+            "content": "hello",
+        },
+    }
     keys = await keys_of(sender, handle)
     body = json.dumps(activity).encode()
     headers = signatures.sign_request(
-        "POST", f"{target.settings.base_url}/inbox",
-        {"Content-Type": "application/activity+json"}, body, key_id=keys.rsa_key_id,
-        private_key=keys.rsa, now=target.clock(),
-    )  # fmt: skip
+        "POST",
+        f"{target.settings.base_url}/inbox",
+        {"Content-Type": "application/activity+json"},
+        body,
+        key_id=keys.rsa_key_id,
+        private_key=keys.rsa,
+        now=target.clock(),
+    )
     del headers["Host"]
     assert target.client is not None
     async with target.client.post("/inbox", data=body, headers=headers) as response:

@@ -73,8 +73,11 @@ async def test_a_fedify_member_posts_into_a_group_and_hears_its_announces(
     await eventually(rig, accepted)
     assert await b.api.membership(bea, circle) == "approved"
 
-    note = (await peer.control("POST", "post", content="<p>Sundays are hard.</p>",
-                               name="Sundays", group=circle))["note"]  # fmt: skip
+    note = (
+        await peer.control(
+            "POST", "post", content="<p>Sundays are hard.</p>", name="Sundays", group=circle
+        )
+    )["note"]
 
     async def on_both() -> bool:
         return note in await _posts(a, mo, "circle") and note in await _posts(b, bea, circle)
@@ -87,8 +90,11 @@ async def test_a_fedify_member_posts_into_a_group_and_hears_its_announces(
     # Kinfolk members' posts, on the group's node and on another, reach the peer too.
     on_a = await a.api.post(mo, "circle", "A long walk helps.", title="Walks")
     on_b = await b.api.post(bea, circle, "So does tea.", title="Tea")
-    posts = {note: peer.actor, on_a["uri"]: a.settings.base_url + "/members/mo",
-             on_b["uri"]: b.settings.base_url + "/members/bea"}  # fmt: skip
+    posts = {
+        note: peer.actor,
+        on_a["uri"]: a.settings.base_url + "/members/mo",
+        on_b["uri"]: b.settings.base_url + "/members/bea",
+    }
 
     async def all_announced() -> list[dict[str, Any]]:
         found = [await _announced(peer, uri) for uri in posts]
@@ -126,8 +132,9 @@ async def test_a_member_joins_a_fedify_group_and_sees_what_it_announces(
     await eventually(rig, lambda: _sent_announce(group, mine["uri"]))
     # ... and a post by someone else, on a third server, reaches Ana through the group.
     bob = await fedify.start(user="bob")
-    note = (await bob.control("POST", "post", content="<p>The roses are out.</p>",
-                              group=group.handle))["note"]  # fmt: skip
+    note = (
+        await bob.control("POST", "post", content="<p>The roses are out.</p>", group=group.handle)
+    )["note"]
 
     async def listed_there() -> dict[str, Any]:
         listed = await _posts(a, ana, group.handle)

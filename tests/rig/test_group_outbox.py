@@ -28,8 +28,9 @@ async def circle_with_threads(
     for title in ("Welcome, read me", "Sundays", "Small wins"):
         posted[title] = await a.api.post(mo, name, f"About {title.lower()}.", title=title)
     await a.api.reply(mo, posted["Sundays"]["id"], "A long walk helps.")
-    pinned = await a.api.call("PUT", f"/api/v1/posts/{posted['Welcome, read me']['id']}/pin",
-                              as_=mo)  # fmt: skip
+    pinned = await a.api.call(
+        "PUT", f"/api/v1/posts/{posted['Welcome, read me']['id']}/pin", as_=mo
+    )
     pinned.expect(200)
     return posted
 
@@ -60,21 +61,27 @@ async def test_a_public_groups_outbox_lists_its_recent_live_threads_in_pages(
 
     whole = await get(outbox)
     assert (whole["type"], whole["totalItems"], whole["first"]) == (
-        "OrderedCollection", 3, f"{outbox}?page=1"
-    )  # fmt: skip
+        "OrderedCollection",
+        3,
+        f"{outbox}?page=1",
+    )
     titles = [item["object"]["object"]["name"] for item in whole["orderedItems"]]
     assert titles == ["Small wins", "Sundays", "Welcome, read me"]
     item = whole["orderedItems"][0]
     assert (item["type"], item["actor"], item["object"]["type"]) == (
-        "Announce", f"{a.settings.base_url}/groups/circle", "Create"
-    )  # fmt: skip
+        "Announce",
+        f"{a.settings.base_url}/groups/circle",
+        "Create",
+    )
     assert item["object"]["actor"] == item["object"]["object"]["attributedTo"]
     assert "https://www.w3.org/ns/activitystreams#Public" in item["to"]
 
     first = await get(whole["first"])
     assert (first["type"], first["partOf"], first["next"]) == (
-        "OrderedCollectionPage", outbox, f"{outbox}?page=2"
-    )  # fmt: skip
+        "OrderedCollectionPage",
+        outbox,
+        f"{outbox}?page=2",
+    )
     second = await get(first["next"])
     paged = first["orderedItems"] + second["orderedItems"]
     assert [item["object"]["object"]["name"] for item in paged] == titles
@@ -83,6 +90,7 @@ async def test_a_public_groups_outbox_lists_its_recent_live_threads_in_pages(
     # A private group's outbox stays a count, for the nodes that may read it only.
     await a.api.create_group(mo, "haven", visibility="private")
     await a.api.post(mo, "haven", "Only for us.", title="Between us")
-    async with a.client.session.get(f"{a.settings.base_url}/groups/haven/outbox",
-                                    headers=AS2) as response:  # fmt: skip
+    async with a.client.session.get(
+        f"{a.settings.base_url}/groups/haven/outbox", headers=AS2
+    ) as response:
         assert response.status == 404

@@ -116,8 +116,12 @@ async def test_a_private_group_shares_support_with_its_members_only(rig: Rig) ->
     await _support(c, cal, on_c, on=False)
     await rig.settle()
     assert await _support_seen_by_author(b, bea, thread["id"]) == 0
-    sent = [*await _sent(c, "Like"), *await _sent(c, "Undo"), *await _sent(a, "Like"),
-            *await _sent(a, "Undo")]  # fmt: skip
+    sent = [
+        *await _sent(c, "Like"),
+        *await _sent(c, "Undo"),
+        *await _sent(a, "Like"),
+        *await _sent(a, "Undo"),
+    ]
     assert len(sent) == 4
     addresses = [address for p in sent for key in ("to", "cc") for address in p.get(key, [])]
     assert PUBLIC not in addresses
@@ -137,10 +141,14 @@ async def _deliver(signer: RigNode, handle: str, target: RigNode, activity: dict
     keys = await keys_of(signer, handle)
     body = json.dumps(activity).encode()
     headers = signatures.sign_request(
-        "POST", f"{target.settings.base_url}/inbox",
-        {"Content-Type": "application/activity+json"}, body, key_id=keys.rsa_key_id,
-        private_key=keys.rsa, now=target.clock() - timedelta(seconds=1),
-    )  # fmt: skip
+        "POST",
+        f"{target.settings.base_url}/inbox",
+        {"Content-Type": "application/activity+json"},
+        body,
+        key_id=keys.rsa_key_id,
+        private_key=keys.rsa,
+        now=target.clock() - timedelta(seconds=1),
+    )
     del headers["Host"]
     assert target.client is not None
     async with target.client.post("/inbox", data=body, headers=headers) as response:

@@ -24,9 +24,13 @@ def _create(author: str, text: str = "hello") -> dict[str, Any]:
         "id": f"{author}/activities/forged-{abs(hash(text))}",
         "type": "Create",
         "actor": author,
-        "object": {"id": f"{author}/notes/1", "type": "Note", "attributedTo": author,
-                   "content": text},
-    }  # fmt: skip
+        "object": {
+            "id": f"{author}/notes/1",
+            "type": "Note",
+            "attributedTo": author,
+            "content": text,
+        },
+    }
 
 
 async def _post(node: RigNode, path: str, headers: dict[str, str], body: bytes) -> Any:
@@ -41,10 +45,14 @@ async def _signed(
     keys = await keys_of(signer, handle)
     body = json.dumps(activity).encode()
     headers = signatures.sign_request(
-        "POST", f"{target.settings.base_url}/inbox",
-        {"Content-Type": "application/activity+json"}, body, key_id=keys.rsa_key_id,
-        private_key=keys.rsa, now=target.clock() - timedelta(seconds=age),
-    )  # fmt: skip
+        "POST",
+        f"{target.settings.base_url}/inbox",
+        {"Content-Type": "application/activity+json"},
+        body,
+        key_id=keys.rsa_key_id,
+        private_key=keys.rsa,
+        now=target.clock() - timedelta(seconds=age),
+    )
     del headers["Host"]  # the client sets it, as a real one would
     return headers, body
 

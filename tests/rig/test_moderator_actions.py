@@ -234,9 +234,12 @@ async def test_a_lemmy_community_locks_removes_and_restores_as_lemmy_does(
     handle = await join_lemmy_community(rig, lemmy, a, ana, community)
     inbox = f"{a.settings.base_url}/inbox"
     page = lemmy.page(community, picard, "Shore leave", "Where to?")
-    assert await lemmy.deliver(
-        community, inbox, lemmy.announce(community, lemmy.create(community, picard, page))
-    ) == 202  # fmt: skip
+    assert (
+        await lemmy.deliver(
+            community, inbox, lemmy.announce(community, lemmy.create(community, picard, page))
+        )
+        == 202
+    )
     await rig.settle()
     thread = await _shown(a, ana, page["id"])
 
@@ -260,8 +263,9 @@ async def test_a_lemmy_community_locks_removes_and_restores_as_lemmy_does(
     mine = await a.api.post(ana, handle, "Tribbles for sale", title="Tribbles")
     await rig.settle()
     assert (await _shown(a, ana, mine["uri"]))["pending"] is True
-    [create] = [r.activity for r in lemmy.received_of("Create")
-                if r.activity["object"]["id"] == mine["uri"]]  # fmt: skip
+    [create] = [
+        r.activity for r in lemmy.received_of("Create") if r.activity["object"]["id"] == mine["uri"]
+    ]
     assert await lemmy.deliver(community, inbox, lemmy.announce(community, create)) == 202
     await rig.settle()
     assert (await _shown(a, ana, mine["uri"]))["pending"] is False
@@ -284,8 +288,10 @@ async def test_a_lemmy_community_locks_removes_and_restores_as_lemmy_does(
     await rig.settle()
     shown = await _shown(a, ana, spam["uri"])
     assert (shown["pending"], shown["declined"], shown["content_html"]) == (
-        True, True, "<p>Tribbles, cheap</p>",
-    )  # fmt: skip
+        True,
+        True,
+        "<p>Tribbles, cheap</p>",
+    )
     others = await a.api.items(None, f"/api/v1/groups/{handle}/posts")
     assert spam["uri"] not in [item["uri"] for item in others]
     outcomes = [(state, error) for _, state, error in await _inbox(a)]

@@ -27,9 +27,11 @@ SHARED = "Words the group took in"
 
 
 async def _leaks(
-    nodes: list[tuple[RigNode, list[Visitor]]], secrets: list[str], seeds: list[str],
+    nodes: list[tuple[RigNode, list[Visitor]]],
+    secrets: list[str],
+    seeds: list[str],
     handles: list[str],
-) -> list[str]:  # fmt: skip
+) -> list[str]:
     found = []
     for node, visitors in nodes:
         for visitor in visitors:
@@ -40,10 +42,13 @@ async def _leaks(
 
 async def _sent_to(node: RigNode, other: RigNode, post_uri: str) -> int:
     """How many activities about ``post_uri`` ``node`` queued for ``other``."""
-    return await count(node, select(func.count()).select_from(Delivery)
-                       .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_id)
-                       .where(Delivery.host == other.domain,
-                              OutgoingActivity.object_uri == post_uri))  # fmt: skip
+    return await count(
+        node,
+        select(func.count())
+        .select_from(Delivery)
+        .join(OutgoingActivity, OutgoingActivity.id == Delivery.activity_id)
+        .where(Delivery.host == other.domain, OutgoingActivity.object_uri == post_uri),
+    )
 
 
 async def _own_view(node: RigNode, member: Member, post_id: str) -> Any:
@@ -64,8 +69,9 @@ async def test_a_post_waits_unseen_on_its_authors_node_until_its_group_shares_it
     (await c.api.call("POST", f"/api/v1/members/bea@{b.domain}/follow", as_=gia)).expect(200)
     await rig.settle()
     held_setting = {"hold_new_members_posts": True}
-    (await a.api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=held_setting)
-     ).expect(200)  # fmt: skip
+    (await a.api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=held_setting)).expect(
+        200
+    )
     await b.api.join(bea, circle)
     await rig.settle()
 
@@ -95,8 +101,9 @@ async def test_a_post_waits_unseen_on_its_authors_node_until_its_group_shares_it
 
     # The moderator turns it down: Bea is told, keeps her words, and still nobody else sees it.
     refusal = {"reason": "Please read the rules first"}
-    (await a.api.call("POST", f"/api/v1/posts/{waiting['id']}/reject", as_=mo, json=refusal)
-     ).expect(204)  # fmt: skip
+    (
+        await a.api.call("POST", f"/api/v1/posts/{waiting['id']}/reject", as_=mo, json=refusal)
+    ).expect(204)
     await rig.settle()
     mine = await _own_view(b, bea, turned_down["id"])
     assert (mine["pending"], mine["declined"], mine["content_html"]) == (
@@ -123,8 +130,7 @@ async def test_a_post_waits_unseen_on_its_authors_node_until_its_group_shares_it
     assert await _sent_to(b, c, accepted["uri"]) == 1  # the Create, to Gia's node
     # An edit goes, once, to the group and to Gia's node.
     edit = {"body": SHARED + ", edited"}
-    (await b.api.call("PATCH", f"/api/v1/posts/{accepted['id']}", as_=bea, json=edit)
-     ).expect(200)  # fmt: skip
+    (await b.api.call("PATCH", f"/api/v1/posts/{accepted['id']}", as_=bea, json=edit)).expect(200)
     await rig.settle()
     assert await _sent_to(b, c, accepted["uri"]) == 2
     on_gamma = await c.api.items(gia, f"/api/v1/groups/{circle}/posts")
@@ -153,14 +159,19 @@ async def test_a_group_elsewhere_answers_in_any_shape_it_names_the_post(
         return shown["pending"], shown["declined"]
 
     def create_of(post: dict[str, Any]) -> str:
-        [create] = [r.activity["id"] for r in lemmy.received_of("Create")
-                    if r.activity["object"]["id"] == post["uri"]]  # fmt: skip
+        [create] = [
+            r.activity["id"]
+            for r in lemmy.received_of("Create")
+            if r.activity["object"]["id"] == post["uri"]
+        ]
         return str(create)
 
-    by_id, by_create = [await a.api.post(ana, handle, f"Post {n}", title=f"Post {n}")
-                        for n in (1, 2)]  # fmt: skip
-    refused, refused_create = [await a.api.post(ana, handle, f"Post {n}", title=f"Post {n}")
-                               for n in (3, 4)]  # fmt: skip
+    by_id, by_create = [
+        await a.api.post(ana, handle, f"Post {n}", title=f"Post {n}") for n in (1, 2)
+    ]
+    refused, refused_create = [
+        await a.api.post(ana, handle, f"Post {n}", title=f"Post {n}") for n in (3, 4)
+    ]
     await rig.settle()
     # The other community's word counts for nothing about posts sent to tenforward.
     await answer(other, lemmy.announce(other, by_id["uri"]))
@@ -172,8 +183,11 @@ async def test_a_group_elsewhere_answers_in_any_shape_it_names_the_post(
     await answer(community, _reject(community, refused["uri"]))
     await answer(community, _reject(community, create_of(refused_create)))
     assert [await pending(p) for p in (by_id, by_create, refused, refused_create)] == [
-        (False, False), (False, False), (True, True), (True, True),
-    ]  # fmt: skip
+        (False, False),
+        (False, False),
+        (True, True),
+        (True, True),
+    ]
 
 
 def _reject(group: PeerActor, named: str) -> dict[str, Any]:

@@ -23,8 +23,17 @@ from tests.rig.rig import Rig, RigNode, count
 from web.keys import FEDERATION
 
 AS2 = {"Accept": "application/activity+json"}
-KEY_DOCUMENT = {"@context", "id", "type", "preferredUsername", "inbox", "endpoints",
-                "publicKey", "assertionMethod", "discoverable"}  # fmt: skip
+KEY_DOCUMENT = {
+    "@context",
+    "id",
+    "type",
+    "preferredUsername",
+    "inbox",
+    "endpoints",
+    "publicKey",
+    "assertionMethod",
+    "discoverable",
+}
 
 
 async def _titles(node: RigNode, member: Member | None, group: str) -> tuple[int, list[str]]:
@@ -69,8 +78,9 @@ async def test_a_private_group_is_seen_only_by_its_members_nodes(rig: Rig) -> No
     asked = await b.api.call("POST", f"/api/v1/groups/{haven}/join", as_=bea)
     assert asked.expect(200)["state"] == "pending"
     await rig.settle()
-    approved = await a.api.call("POST", f"/api/v1/groups/haven/members/bea@{b.domain}/approve",
-                                as_=mo)  # fmt: skip
+    approved = await a.api.call(
+        "POST", f"/api/v1/groups/haven/members/bea@{b.domain}/approve", as_=mo
+    )
     approved.expect(200)
     await rig.settle()
 
@@ -154,13 +164,15 @@ async def test_a_private_conversation_is_found_by_no_crawl_of_any_node(rig: Rig)
     a, b, c = [await rig.add_node(name) for name in ("alpha", "beta", "gamma")]
     mo, al = await a.member("mo"), await a.member("al")
     bea, bo, cy = await b.member("bea"), await b.member("bo"), await c.member("cy")
-    await a.api.create_group(mo, "haven", visibility="private", join_policy="approval",
-                             description="A safe place.")  # fmt: skip
+    await a.api.create_group(
+        mo, "haven", visibility="private", join_policy="approval", description="A safe place."
+    )
     haven = f"haven@{a.domain}"
     (await b.api.call("POST", f"/api/v1/groups/{haven}/join", as_=bea)).expect(200)
     await rig.settle()
-    (await a.api.call("POST", f"/api/v1/groups/haven/members/bea@{b.domain}/approve", as_=mo)
-     ).expect(200)  # fmt: skip
+    (
+        await a.api.call("POST", f"/api/v1/groups/haven/members/bea@{b.domain}/approve", as_=mo)
+    ).expect(200)
     await rig.settle()
     thread = await b.api.post(bea, haven, "The words only we share", title="Our secret title")
     await rig.settle()

@@ -65,17 +65,22 @@ async def test_a_report_reaches_the_groups_moderators_without_the_reporters_name
     mo, bea, cal = a.members["mo"], b.members["bea"], c.members["cal"]
     on_b = await _public_id(b, post["uri"])
     made = await b.api.call(
-        "POST", REPORTS, as_=bea,
+        "POST",
+        REPORTS,
+        as_=bea,
         json={"post_id": on_b, "reason": "Selling pills to people in recovery", "forward": True},
-    )  # fmt: skip
+    )
     made.expect(201)
     await rig.settle()
 
     # The group's node: its moderator has it in the group's queue, from beta, not from bea.
     [seen] = await a.api.items(mo, "/api/v1/groups/circle/reports")
     assert (seen["target"], seen["local"], seen["reason"], seen["reporter"]) == (
-        post["uri"], False, "Selling pills to people in recovery", None,
-    )  # fmt: skip
+        post["uri"],
+        False,
+        "Selling pills to people in recovery",
+        None,
+    )
     assert seen["target_actor"]["acct"] == f"cal@{c.domain}"
     [flag] = await _flags_received(a)
     activity = json.loads(flag.payload)

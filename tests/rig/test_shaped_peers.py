@@ -25,10 +25,30 @@ from tests.rig.shaped_peers import (
 from tests.shared_fixtures import activitypub_fixture
 
 # What Lemmy's Page and Note (comment) read, as its own captured payloads carry them.
-LEMMY_PAGE = ("type", "id", "attributedTo", "to", "audience", "name", "content", "mediaType",
-              "sensitive", "published")  # fmt: skip
-LEMMY_COMMENT = ("type", "id", "attributedTo", "to", "cc", "audience", "content", "mediaType",
-                 "inReplyTo", "published")  # fmt: skip
+LEMMY_PAGE = (
+    "type",
+    "id",
+    "attributedTo",
+    "to",
+    "audience",
+    "name",
+    "content",
+    "mediaType",
+    "sensitive",
+    "published",
+)
+LEMMY_COMMENT = (
+    "type",
+    "id",
+    "attributedTo",
+    "to",
+    "cc",
+    "audience",
+    "content",
+    "mediaType",
+    "inReplyTo",
+    "published",
+)
 LEMMY_CREATE = ("type", "id", "actor", "to", "cc", "audience", "object")
 
 

@@ -116,23 +116,39 @@ async def test_admins_set_the_federation_policy(
         group = await session.scalar(select(Group).where(Group.actor_id == group_actor.id))
         assert group is not None
         pat = await upsert_remote_actor(
-            session, uri="https://bad.example/u/pat", kind=ActorKind.PERSON, handle="pat",
-            domain="bad.example", display_name="Pat", summary="", now=now,
-        )  # fmt: skip
+            session,
+            uri="https://bad.example/u/pat",
+            kind=ActorKind.PERSON,
+            handle="pat",
+            domain="bad.example",
+            display_name="Pat",
+            summary="",
+            now=now,
+        )
         await remote_members.request_to_join(
             session, group_actor, group, pat, follow_uri="https://bad.example/f/1", now=now
         )
     cache = client.app[FEDERATION].policy
     assert await cache.refusal("bad.example") is None  # loaded before the change
 
-    rule = {"severity": "suspend", "public_reason": "harassment", "private_reason": "ticket 7",
-            "obfuscate": True, "allow": True}  # fmt: skip
+    rule = {
+        "severity": "suspend",
+        "public_reason": "harassment",
+        "private_reason": "ticket 7",
+        "obfuscate": True,
+        "allow": True,
+    }
     stored = (await api.call("PUT", F + "/rules/Bad.Example", as_=ada, json=rule)).expect(200)
     assert stored == {
-        "domain": "bad.example", "severity": "suspend", "reject_media": False,
-        "reject_reports": False, "allow": True, "public_reason": "harassment",
-        "private_reason": "ticket 7", "obfuscate": True,
-    }  # fmt: skip
+        "domain": "bad.example",
+        "severity": "suspend",
+        "reject_media": False,
+        "reject_reports": False,
+        "allow": True,
+        "public_reason": "harassment",
+        "private_reason": "ticket 7",
+        "obfuscate": True,
+    }
     assert await cache.refusal("bad.example") == "harassment"  # this process: at once
     async with sessions() as session:
         members = select(func.count()).select_from(Membership).where(Membership.member_id == pat.id)
@@ -176,12 +192,15 @@ async def test_nodeinfo_publishes_the_policy_only_when_the_admin_chooses(
 ) -> None:
     ada = await staff(api, sessions, "ada", NodeRole.ADMIN)
     rules: dict[str, dict[str, Any]] = {
-        "bad.example": {"severity": "suspend", "public_reason": "harassment",
-                        "private_reason": "ticket 7"},
+        "bad.example": {
+            "severity": "suspend",
+            "public_reason": "harassment",
+            "private_reason": "ticket 7",
+        },
         "secret-place.example": {"severity": "suspend", "obfuscate": True},
         "loud.example": {"severity": "limit", "reject_media": True, "public_reason": "spam"},
         "friend.example": {"allow": True},
-    }  # fmt: skip
+    }
     for domain, rule in rules.items():
         (await api.call("PUT", F + f"/rules/{domain}", as_=ada, json=rule)).expect(200)
     assert "federation" not in (await nodeinfo(client))["metadata"]  # off by default

@@ -48,14 +48,42 @@ IDENTITIES = ("anonymous", "ana", "ben")
 # Sent as they are (already percent-encoded); every other segment is encoded first.
 RAW_SEGMENTS = (".", "..", "%2e%2e", "%2E%2e%2Fx", "%00", "%ff", "%ED%A0%80", "%C0%AF")
 HOSTILE_SEGMENTS = (
-    *RAW_SEGMENTS, "../..", "...", "~", "@", "!", "ana@", "@ana", "!circle@node.test",
-    "ana@node.test", "ana@evil.example", "circle@node.test", "ANA", "null", "0", "-1",
-    "x" * 31, "\u202egnp.exe", "😀", "名前", "%00", "a/b", "a?b", "a#b", "a;b", " ",
-)  # fmt: skip
+    *RAW_SEGMENTS,
+    "../..",
+    "...",
+    "~",
+    "@",
+    "!",
+    "ana@",
+    "@ana",
+    "!circle@node.test",
+    "ana@node.test",
+    "ana@evil.example",
+    "circle@node.test",
+    "ANA",
+    "null",
+    "0",
+    "-1",
+    "x" * 31,
+    "\u202egnp.exe",
+    "😀",
+    "名前",
+    "%00",
+    "a/b",
+    "a?b",
+    "a#b",
+    "a;b",
+    " ",
+)
 CONTENT_TYPES = (
-    "application/json", "application/json", "application/json; charset=utf-8",
-    "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=b", None,
-)  # fmt: skip
+    "application/json",
+    "application/json",
+    "application/json; charset=utf-8",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=b",
+    None,
+)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=40),
@@ -97,11 +125,16 @@ class World:
         report = (await api.call("POST", "/api/v1/reports", as_=ben, json=flagged)).expect(201)
         document = (await api.call("GET", "/api/openapi.json")).expect(200)
         return cls(
-            api, asyncio.get_running_loop(), document,
+            api,
+            asyncio.get_running_loop(),
+            document,
             tokens={"ana": ana.token, "ben": ben.token},
-            names={"name": ["circle", "quiet", "Circle"], "acct": ["ana", "ben", "ben@node.test"],
-                   "id": [thread["id"], reply["id"], report["id"]]},
-        )  # fmt: skip
+            names={
+                "name": ["circle", "quiet", "Circle"],
+                "acct": ["ana", "ben", "ben@node.test"],
+                "id": [thread["id"], reply["id"], report["id"]],
+            },
+        )
 
     def operations(self) -> list[tuple[str, str, dict[str, Any]]]:
         return [
@@ -122,8 +155,14 @@ class World:
         if case.content_type is not None:
             headers["Content-Type"] = case.content_type
         server = self.api.client.server
-        url = URL.build(scheme="http", host=server.host, port=server.port, path=case.path,
-                        query_string=case.query, encoded=True)  # fmt: skip
+        url = URL.build(
+            scheme="http",
+            host=server.host,
+            port=server.port,
+            path=case.path,
+            query_string=case.query,
+            encoded=True,
+        )
         session = self.api.client.session
         async with session.request(case.method, url, data=case.body, headers=headers) as answer:
             text = await answer.text(errors="replace")
@@ -139,9 +178,10 @@ class World:
         assert app is not None
         async with app[SESSIONS].begin() as session:
             account_id = await session.scalar(
-                select(Account.id).join(Actor, Account.actor_id == Actor.id)
+                select(Account.id)
+                .join(Actor, Account.actor_id == Actor.id)
                 .where(Actor.local, Actor.handle_key == handle)
-            )  # fmt: skip
+            )
             assert account_id is not None
             return await accounts.issue_token(session, account_id, now=datetime.now(UTC))
 
@@ -298,9 +338,14 @@ async def fuzz(api: Api, cases: Cases) -> None:
 async def test_any_body(api: Api) -> None:
     def cases(world: World, method: str, path: str, op: Op) -> st.SearchStrategy[Case]:
         return st.builds(
-            Case, st.just(method), path_for(path, world, hostile=False), st.just(""),
-            bodies(op, world), st.sampled_from(CONTENT_TYPES), identities,
-        )  # fmt: skip
+            Case,
+            st.just(method),
+            path_for(path, world, hostile=False),
+            st.just(""),
+            bodies(op, world),
+            st.sampled_from(CONTENT_TYPES),
+            identities,
+        )
 
     await fuzz(api, cases)
 
@@ -308,9 +353,14 @@ async def test_any_body(api: Api) -> None:
 async def test_any_query(api: Api) -> None:
     def cases(world: World, method: str, path: str, op: Op) -> st.SearchStrategy[Case]:
         return st.builds(
-            Case, st.just(method), path_for(path, world, hostile=False), queries(op),
-            st.none(), st.none(), identities,
-        )  # fmt: skip
+            Case,
+            st.just(method),
+            path_for(path, world, hostile=False),
+            queries(op),
+            st.none(),
+            st.none(),
+            identities,
+        )
 
     await fuzz(api, cases)
 
@@ -321,8 +371,13 @@ async def test_any_path(api: Api) -> None:
     def cases(world: World, method: str, path: str, op: Op) -> st.SearchStrategy[Case]:
         body = dumped(shaped(op, world)) if "requestBody" in op else st.none()
         return st.builds(
-            Case, st.just(method), path_for(path, world), st.just(""), body,
-            st.just("application/json"), identities,
-        )  # fmt: skip
+            Case,
+            st.just(method),
+            path_for(path, world),
+            st.just(""),
+            body,
+            st.just("application/json"),
+            identities,
+        )
 
     await fuzz(api, cases)

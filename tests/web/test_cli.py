@@ -45,13 +45,25 @@ HELP = {
     ("user", "create"): ["username", "--admin", "--moderator", "--password-stdin"],
     ("group",): ["create"],
     ("group", "create"): [
-        "name", "--private", "--approval", "--owner", "--display-name", "--description",
-        "--rule", "--language",
+        "name",
+        "--private",
+        "--approval",
+        "--owner",
+        "--display-name",
+        "--description",
+        "--rule",
+        "--language",
     ],
     ("policy",): ["mode", "set", "remove", "list", "import", "export", "publish"],
     ("policy", "mode"): ["open", "blocklist", "allowlist"],
     ("policy", "set"): [
-        "domain", "suspend", "limit", "reject-media", "reject-reports", "allow", "--reason",
+        "domain",
+        "suspend",
+        "limit",
+        "reject-media",
+        "reject-reports",
+        "allow",
+        "--reason",
         "--private-reason",
     ],
     ("policy", "remove"): ["domain"],
@@ -67,7 +79,7 @@ HELP = {
     ("mod", "resolve"): ["REPORT", "--note", "--by"],
     ("mod", "dismiss"): ["REPORT", "--note", "--by"],
     ("mod", "remove"): ["POST", "--reason", "--by"],
-}  # fmt: skip
+}
 
 
 def clean_environment(**values: str) -> dict[str, str]:
@@ -80,9 +92,14 @@ def clean_environment(**values: str) -> dict[str, str]:
 def kinfolk(env: dict[str, str], *args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
     """Run the command; standard input is a pipe, never a terminal."""
     return subprocess.run(
-        [str(KINFOLK), *args], input=stdin, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
-    )  # fmt: skip
+        [str(KINFOLK), *args],
+        input=stdin,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 async def _drop_schema(url: str, schema: str) -> None:
@@ -150,9 +167,20 @@ async def test_an_admin_sets_up_a_node(
     assert user.returncode == 0, user.stderr
     assert "Created member @ana@" in user.stdout
     group = await run(
-        "group", "create", "circle", "--private", "--approval", "--owner", "ana",
-        "--display-name", "The Circle", "--rule", "Be kind", "--rule", "Listen first",
-    )  # fmt: skip
+        "group",
+        "create",
+        "circle",
+        "--private",
+        "--approval",
+        "--owner",
+        "ana",
+        "--display-name",
+        "The Circle",
+        "--rule",
+        "Be kind",
+        "--rule",
+        "Listen first",
+    )
     assert group.returncode == 0, group.stderr
     assert "private group !circle@" in group.stdout
     assert "(approval joining)" in group.stdout
@@ -310,8 +338,9 @@ async def test_a_shell_without_the_servers_base_url_is_refused(node_env: dict[st
 
     # The server's settings are in its environment (a service unit), not in kinfolk.toml.
     assert (await run(server, "migrate")).returncode == 0
-    admin = await run(server, "user", "create", "tess", "--admin", "--password-stdin",
-                      stdin=PASSWORD)  # fmt: skip
+    admin = await run(
+        server, "user", "create", "tess", "--admin", "--password-stdin", stdin=PASSWORD
+    )
     assert admin.returncode == 0, admin.stderr
     refusals = await asyncio.gather(
         run(shell, "user", "create", "ana", "--password-stdin", stdin=PASSWORD),

@@ -53,9 +53,11 @@ def test_without_trusted_proxies_the_header_means_nothing() -> None:
 async def wrong_password(client: Client, username: str, address: str) -> int:
     _, html = await page(client, "/signin", **{"X-Forwarded-For": address})
     response = await client.post(
-        "/signin", data={"csrf_token": csrf_of(html), "username": username, "password": "guess"},
-        headers={"X-Forwarded-For": address}, allow_redirects=False,
-    )  # fmt: skip
+        "/signin",
+        data={"csrf_token": csrf_of(html), "username": username, "password": "guess"},
+        headers={"X-Forwarded-For": address},
+        allow_redirects=False,
+    )
     return response.status
 
 

@@ -52,9 +52,11 @@ async def press(client: Client, path: str, action: str, **headers: str) -> tuple
     _, html = await page(client, path, **headers)
     assert f'action="{path}/{action}"' in html, html
     response = await client.post(
-        f"{path}/{action}", data={"csrf_token": csrf_of(html)},
-        headers={**HTML, **headers}, allow_redirects=False,
-    )  # fmt: skip
+        f"{path}/{action}",
+        data={"csrf_token": csrf_of(html)},
+        headers={**HTML, **headers},
+        allow_redirects=False,
+    )
     return response.status, response.headers.get("Location", ""), await response.text()
 
 
@@ -62,8 +64,12 @@ async def test_the_directory_lists_searches_and_leaves_private_groups_to_members
     client: Client, node: Node
 ) -> None:
     owner = await node.member("owner")
-    await node.group(owner, "grief-circle", display_name="Grief Circle",
-                     description="For people who lost someone.\nWe listen.")  # fmt: skip
+    await node.group(
+        owner,
+        "grief-circle",
+        display_name="Grief Circle",
+        description="For people who lost someone.\nWe listen.",
+    )
     await node.group(owner, "carers", display_name="Carers <together>")
     await node.group(owner, "haven", display_name="Secret Haven", visibility=Visibility.PRIVATE)
 
@@ -126,13 +132,15 @@ async def test_a_groups_page_for_browsers_and_json_for_activitypub(
 ) -> None:
     owner = await node.member("owner")
     await node.group(
-        owner, "grief-circle", display_name="Grief Circle", description="We listen.",
+        owner,
+        "grief-circle",
+        display_name="Grief Circle",
+        description="We listen.",
         rules=[RuleInput("Be gentle")],
-    )  # fmt: skip
+    )
     member = await node.member("ana")
     await node.join(member, "grief-circle")
-    await node.post(member, "grief-circle", "Hard day.", title="A hard day",
-                    content_warning="loss")  # fmt: skip
+    await node.post(member, "grief-circle", "Hard day.", title="A hard day", content_warning="loss")
 
     status, html = await page(client, "/groups/grief-circle")
     assert status == 200
@@ -196,9 +204,11 @@ async def test_joining_and_leaving_with_the_forms(client: Client, node: Node) ->
     client.session.cookie_jar.clear()
     await page(client, "/groups/circle")
     response = await client.post(
-        "/groups/circle/join", data={}, headers={**HTML, "Accept-Language": "fr"},
+        "/groups/circle/join",
+        data={},
+        headers={**HTML, "Accept-Language": "fr"},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.status == 403
     assert "Formulaire non accepté" in await response.text()
 
@@ -223,10 +233,15 @@ async def test_a_visitor_signs_in_to_join_and_comes_back(client: Client, node: N
     assert link.group(1) == "/signin?next=%2Fgroups%2Fcircle"
     _, form = await page(client, link.group(1))
     response = await client.post(
-        "/signin", allow_redirects=False,
-        data={"csrf_token": csrf_of(form), "username": "ana", "password": PASSWORD,
-              "next": re.findall(r'name="next" value="([^"]*)"', form)[0]},
-    )  # fmt: skip
+        "/signin",
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf_of(form),
+            "username": "ana",
+            "password": PASSWORD,
+            "next": re.findall(r'name="next" value="([^"]*)"', form)[0],
+        },
+    )
     assert response.headers["Location"] == "/groups/circle"
     status, _, _ = await press(client, "/groups/circle", "join")
     assert status == 303
@@ -243,8 +258,13 @@ async def test_a_visitor_signs_in_to_join_and_comes_back(client: Client, node: N
 
 async def test_private_groups_show_no_more_than_the_api(client: Client, node: Node) -> None:
     owner = await node.member("owner")
-    await node.group(owner, "haven", display_name="Haven", visibility=Visibility.PRIVATE,
-                     join_policy=JoinPolicy.APPROVAL)  # fmt: skip
+    await node.group(
+        owner,
+        "haven",
+        display_name="Haven",
+        visibility=Visibility.PRIVATE,
+        join_policy=JoinPolicy.APPROVAL,
+    )
     await node.post(owner, "haven", "Only for us.", title="Our secret thread")
     await node.member("ana")
 
@@ -277,8 +297,9 @@ async def test_threads_go_a_page_at_a_time(client: Client, node: Node, now: date
     owner = await node.member("owner")
     await node.group(owner, "circle")
     for number in range(THREADS_PAGE + 2):
-        await node.post(owner, "circle", "Hi.", title=f"Thread {number:02d}",
-                        at=now + timedelta(minutes=number))  # fmt: skip
+        await node.post(
+            owner, "circle", "Hi.", title=f"Thread {number:02d}", at=now + timedelta(minutes=number)
+        )
     _, first = await page(client, "/groups/circle")
     assert first.count('class="thread-entry"') == THREADS_PAGE
     assert f"Thread {THREADS_PAGE + 1:02d}" in first
@@ -323,9 +344,11 @@ async def test_finding_a_group_says_what_went_wrong_beside_the_field(
     for ref in ("!circle", "circle", f"{node.site.base_url}/groups/circle"):
         _, html = await page(client, "/find-group")
         response = await client.post(
-            "/find-group", data={"csrf_token": csrf_of(html), "ref": ref},
-            headers=HTML, allow_redirects=False,
-        )  # fmt: skip
+            "/find-group",
+            data={"csrf_token": csrf_of(html), "ref": ref},
+            headers=HTML,
+            allow_redirects=False,
+        )
         assert (response.status, response.headers["Location"]) == (303, "/groups/circle"), ref
 
 
@@ -353,15 +376,18 @@ async def test_a_group_on_another_node_is_found_joined_and_left(rig: Rig) -> Non
     await b.member("bea")
     assert b.client is not None
     browser: Client = b.client
-    status, _ = await submit(browser, "/signin", {"username": "bea",
-                                                  "password": "correct horse battery"})  # fmt: skip
+    status, _ = await submit(
+        browser, "/signin", {"username": "bea", "password": "correct horse battery"}
+    )
     assert status == 303
 
     _, html = await page(browser, "/find-group")
     response = await browser.post(
-        "/find-group", data={"csrf_token": csrf_of(html), "ref": f"@circle@{a.domain}"},
-        headers=HTML, allow_redirects=False,
-    )  # fmt: skip
+        "/find-group",
+        data={"csrf_token": csrf_of(html), "ref": f"@circle@{a.domain}"},
+        headers=HTML,
+        allow_redirects=False,
+    )
     assert response.status == 303
     path = response.headers["Location"]
     assert path == f"/groups/circle@{a.domain}"

@@ -26,9 +26,12 @@ async def test_register_create_group_join_post_reply_and_support(api: Api) -> No
     assert membership["state"] == "approved"
 
     thread = await api.post(
-        ben, "grief-circle", "My father died in **March**.", title="A hard spring",
+        ben,
+        "grief-circle",
+        "My father died in **March**.",
+        title="A hard spring",
         content_warning="death of a parent",
-    )  # fmt: skip
+    )
     assert thread["content_html"] == "<p>My father died in <strong>March</strong>.</p>"
     assert thread["author"]["acct"] == "ben@node.test"
 

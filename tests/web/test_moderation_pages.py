@@ -68,9 +68,10 @@ async def sign_in(client: Client, handle: str) -> None:
     client.session.cookie_jar.clear()
     _, html = await page(client, "/signin")
     response = await client.post(
-        "/signin", data={"csrf_token": csrf_of(html), "username": handle, "password": PASSWORD},
+        "/signin",
+        data={"csrf_token": csrf_of(html), "username": handle, "password": PASSWORD},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.status == 303, await response.text()
 
 
@@ -80,9 +81,11 @@ async def post_form(
     """Send a form of ``from_page`` (with its token): status, Location, body."""
     _, html = await page(client, from_page, **headers)
     response = await client.post(
-        action, data={"csrf_token": csrf_of(html), **form}, headers={**HTML, **headers},
+        action,
+        data={"csrf_token": csrf_of(html), **form},
+        headers={**HTML, **headers},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     return response.status, response.headers.get("Location", ""), await response.text()
 
 
@@ -129,9 +132,11 @@ async def test_a_group_moderator_removes_the_reported_post_then_resolves(
     assert f'action="/moderation/posts/{world.post_id}/remove"' in html
 
     status, location, _ = await post_form(
-        client, "/moderation", f"/moderation/posts/{world.post_id}/remove",
+        client,
+        "/moderation",
+        f"/moderation/posts/{world.post_id}/remove",
         {"reason": "Insults", "back": "/moderation"},
-    )  # fmt: skip
+    )
     assert (status, location) == (303, "/moderation?done=removed")
     _, html = await page(client, location)
     assert 'role="status"><p>The post was removed.</p>' in html
@@ -139,9 +144,11 @@ async def test_a_group_moderator_removes_the_reported_post_then_resolves(
     assert f'action="/moderation/posts/{world.post_id}/remove"' not in html
 
     status, location, _ = await post_form(
-        client, "/moderation", f"/moderation/reports/{world.report_id}/close",
+        client,
+        "/moderation",
+        f"/moderation/reports/{world.report_id}/close",
         {"note": "Removed it", "action": "resolve", "back": "/moderation"},
-    )  # fmt: skip
+    )
     assert (status, location) == (303, "/moderation?done=resolved")
     _, html = await page(client, location)
     assert "The report was resolved." in html
@@ -213,9 +220,11 @@ async def test_a_held_post_is_approved(
     await node.join(second, "circle")
     other = await node.post(second, "circle", "Buy my pills")
     status, location, _ = await post_form(
-        client, back, f"/moderation/posts/{other.public_id}/reject",
+        client,
+        back,
+        f"/moderation/posts/{other.public_id}/reject",
         {"reason": "Spam", "back": back},
-    )  # fmt: skip
+    )
     assert location == "/moderation?tab=held&done=post_rejected"
     _, html = await page(client, "/groups/circle/modlog")
     assert "Approved a held post" in html
@@ -330,9 +339,13 @@ async def test_reports_come_a_page_at_a_time(client: Client, world: World) -> No
         post = await node.post(world.member, "circle", f"Post number {index}")
         async with node.sessions.begin() as session:
             await reports.file_report(
-                session, node.site, world.reporter, post_id=post.public_id, reason=f"why {index}",
+                session,
+                node.site,
+                world.reporter,
+                post_id=post.public_id,
+                reason=f"why {index}",
                 now=node.now,
-            )  # fmt: skip
+            )
     await sign_in(client, "olga")
     _, html = await page(client, "/moderation")
     assert html.count('class="queue-item"') == 20
@@ -351,9 +364,11 @@ async def test_the_admin_sets_what_the_start_page_says(client: Client, world: Wo
     description = "We are a circle of carers.\n\nWe meet <online>."
     crisis = "Samaritans — 116 123\nCrisis text — https://help.example/chat\nYour GP"
     status, location, _ = await post_form(
-        client, "/admin", "/admin/site",
+        client,
+        "/admin",
+        "/admin/site",
         {"description": description, "crisis_resources": crisis},
-    )  # fmt: skip
+    )
     assert (status, location) == (303, "/admin?done=site_saved")
     _, html = await page(client, location)
     assert "The start page was updated." in html
@@ -377,29 +392,46 @@ async def test_the_admin_sets_what_the_start_page_says(client: Client, world: Wo
 async def test_the_admin_edits_the_node_rules(client: Client, world: World) -> None:
     await sign_in(client, "ada")
     status, location, _ = await post_form(
-        client, "/admin", "/admin/rules",
+        client,
+        "/admin",
+        "/admin/rules",
         {"id_0": "", "title_0": "Be gentle", "description_0": "Always"},
-    )  # fmt: skip
+    )
     assert (status, location) == (303, "/admin?done=rules_saved")
     _, html = await page(client, "/admin")
     assert 'value="Be gentle"' in html
     rule_id = html.split('name="id_0" value="')[1].split('"')[0]
     assert rule_id.isdigit()
     await post_form(
-        client, "/admin", "/admin/rules",
-        {"id_0": rule_id, "title_0": "Be kind", "description_0": "",
-         "id_1": "", "title_1": "Keep it here", "description_1": ""},
-    )  # fmt: skip
+        client,
+        "/admin",
+        "/admin/rules",
+        {
+            "id_0": rule_id,
+            "title_0": "Be kind",
+            "description_0": "",
+            "id_1": "",
+            "title_1": "Keep it here",
+            "description_1": "",
+        },
+    )
     _, html = await page(client, "/")
     assert "Be kind" in html
     assert "Keep it here" in html
     assert "Be gentle" not in html
     # Emptying a rule deletes it.
     await post_form(
-        client, "/admin", "/admin/rules",
-        {"id_0": rule_id, "title_0": "", "description_0": "",
-         "id_1": "", "title_1": "Keep it here"},
-    )  # fmt: skip
+        client,
+        "/admin",
+        "/admin/rules",
+        {
+            "id_0": rule_id,
+            "title_0": "",
+            "description_0": "",
+            "id_1": "",
+            "title_1": "Keep it here",
+        },
+    )
     _, html = await page(client, "/")
     assert "Be kind" not in html
     assert "Keep it here" in html
@@ -446,9 +478,11 @@ async def test_a_group_that_hides_its_moderators_says_a_moderator(
     )
     await sign_in(client, "olga")
     await post_form(
-        client, "/moderation", f"/moderation/posts/{world.post_id}/remove",
+        client,
+        "/moderation",
+        f"/moderation/posts/{world.post_id}/remove",
         {"reason": "Insults", "back": "/moderation"},
-    )  # fmt: skip
+    )
     client.session.cookie_jar.clear()
     _, html = await page(client, "/groups/circle/modlog")
     assert "a moderator" in html
@@ -468,10 +502,17 @@ async def test_the_admin_sets_the_federation_policy(
     assert status == 200
     assert 'value="blocklist" checked' in html
     status, location, _ = await post_form(
-        client, "/admin/federation", "/admin/federation/rules",
-        {"domain": "Bad.Example", "severity": "suspend", "reject_reports": "on",
-         "public_reason": "Harassment", "private_reason": "ticket 12"},
-    )  # fmt: skip
+        client,
+        "/admin/federation",
+        "/admin/federation/rules",
+        {
+            "domain": "Bad.Example",
+            "severity": "suspend",
+            "reject_reports": "on",
+            "public_reason": "Harassment",
+            "private_reason": "ticket 12",
+        },
+    )
     assert (status, location) == (303, "/admin/federation?done=rule_saved")
     _, html = await page(client, location)
     assert "The domain rule was saved." in html
@@ -487,18 +528,22 @@ async def test_the_admin_sets_the_federation_policy(
     assert 'value="bad.example"' in html
     assert 'value="suspend" checked' in html
     await post_form(
-        client, "/admin/federation", "/admin/federation/rules",
+        client,
+        "/admin/federation",
+        "/admin/federation/rules",
         {"domain": "bad.example", "severity": "limit", "public_reason": "Loud"},
-    )  # fmt: skip
+    )
     async with sessions.begin() as session:
         rule = (await federation_rules.load_policy(session)).rules["bad.example"]
     assert rule.severity is Severity.LIMIT
     assert not rule.reject_reports
     # A bad domain is said beside its field.
     status, _, html = await post_form(
-        client, "/admin/federation", "/admin/federation/rules",
+        client,
+        "/admin/federation",
+        "/admin/federation/rules",
         {"domain": "not a domain", "severity": "suspend"},
-    )  # fmt: skip
+    )
     assert status == 422
     assert "This is not a domain." in html
     # The mode.
@@ -510,9 +555,11 @@ async def test_the_admin_sets_the_federation_policy(
     assert 'value="allowlist" checked' in html
     # Removing.
     status, location, _ = await post_form(
-        client, "/admin/federation", "/admin/federation/remove",
+        client,
+        "/admin/federation",
+        "/admin/federation/remove",
         {"domain": "bad.example", "back": "/admin/federation"},
-    )  # fmt: skip
+    )
     assert location == "/admin/federation?done=rule_removed"
     _, html = await page(client, "/admin/federation")
     assert "bad.example" not in html
@@ -593,9 +640,11 @@ async def test_a_blocklist_is_imported_listed_by_page_and_exported(
     assert "loud.example,silence,true,false,Too loud,false" in text
     # A bad line changes nothing, and says which line.
     status, _, html = await post_form(
-        client, "/admin/federation", "/admin/federation/import",
+        client,
+        "/admin/federation",
+        "/admin/federation/import",
         {"csv": lines[0] + "\nok.example,suspend\nbad.example,explode"},
-    )  # fmt: skip
+    )
     assert status == 422
     assert "Line 3 could not be read. Nothing was imported." in html
     assert "ok.example" in html  # the pasted text is kept in the field...

@@ -39,9 +39,11 @@ async def submit(
 ) -> tuple[int, str]:
     _, html = await page(client, path, **headers)
     response = await client.post(
-        path, data={"csrf_token": csrf_of(html), **form}, headers={**HTML, **headers},
+        path,
+        data={"csrf_token": csrf_of(html), **form},
+        headers={**HTML, **headers},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     return response.status, await response.text()
 
 
@@ -79,9 +81,12 @@ async def test_scripts_still_get_the_short_json_summary(client: Client) -> None:
 
 
 async def test_the_node_rules_are_shown_before_signing_up(
-    client: Client, sessions: async_sessionmaker[AsyncSession], site: Site,
-    passwords: Passwords, now: datetime,
-) -> None:  # fmt: skip
+    client: Client,
+    sessions: async_sessionmaker[AsyncSession],
+    site: Site,
+    passwords: Passwords,
+    now: datetime,
+) -> None:
     node = Node(sessions, site, passwords, now)
     admin = await node.member("root-admin", role=NodeRole.ADMIN)
     changes = [rules.RuleChange("Be kind <always>", "No <b>bold</b> claims")]
@@ -105,9 +110,11 @@ async def test_signing_up_signs_in_and_the_header_says_who(client: Client) -> No
 async def test_a_member_reads_pages_in_the_language_of_their_setting(client: Client) -> None:
     # Signed up from a German browser: the account keeps German ...
     await submit(
-        client, "/signup", {"username": "ana", "password": "long enough pw"},
+        client,
+        "/signup",
+        {"username": "ana", "password": "long enough pw"},
         **{"Accept-Language": "de"},
-    )  # fmt: skip
+    )
     # ... and pages stay German when the browser asks for French.
     _, html = await page(client, "/", **{"Accept-Language": "fr"})
     assert '<html lang="de">' in html
@@ -120,9 +127,11 @@ async def test_a_form_without_our_token_is_refused_and_logged(
     await page(client, "/signup")  # the browser has our cookie, but not the page's token
     with caplog.at_level(logging.WARNING):
         response = await client.post(
-            "/signup", data={"username": "ana", "password": "long enough pw"},
-            headers={**HTML, "Accept-Language": "fr"}, allow_redirects=False,
-        )  # fmt: skip
+            "/signup",
+            data={"username": "ana", "password": "long enough pw"},
+            headers={**HTML, "Accept-Language": "fr"},
+            allow_redirects=False,
+        )
     assert response.status == 403
     assert "Ce formulaire a expiré" in await response.text()
     assert "CSRF" in caplog.text
@@ -135,9 +144,10 @@ async def test_a_token_from_another_browser_is_refused(client: Client) -> None:
     client.session.cookie_jar.clear()
     client.session.cookie_jar.update_cookies({CSRF_COOKIE: "someone-elses-seed"})
     response = await client.post(
-        "/signup", data={"csrf_token": token, "username": "ana", "password": "long enough pw"},
+        "/signup",
+        data={"csrf_token": token, "username": "ana", "password": "long enough pw"},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.status == 403
 
 
@@ -147,10 +157,13 @@ async def test_a_token_from_another_browser_is_refused(client: Client) -> None:
         ({"username": "-bad-", "password": "long enough pw"}, "username", "Use 1 to 30 letters"),
         ({"username": "admin", "password": "long enough pw"}, "username", "This name is reserved"),
         ({"username": "ana", "password": "short"}, "password", "Use at least 8 characters."),
-        ({"username": "ana", "password": "long enough pw", "display_name": "x" * 500},
-         "display_name", "This display name is too long."),
+        (
+            {"username": "ana", "password": "long enough pw", "display_name": "x" * 500},
+            "display_name",
+            "This display name is too long.",
+        ),
     ],
-)  # fmt: skip
+)
 async def test_a_refused_sign_up_says_why_beside_the_field(
     client: Client, form: dict[str, str], field: str, message: str
 ) -> None:
@@ -205,9 +218,10 @@ async def test_wrong_passwords_are_refused_then_slowed_down(client: Client) -> N
     # Now even the right password waits: guessing gets no faster by being lucky.
     _, html = await page(client, "/signin")
     response = await client.post(
-        "/signin", data={"csrf_token": csrf_of(html), "username": "ana",
-                         "password": "long enough pw"}, allow_redirects=False,
-    )  # fmt: skip
+        "/signin",
+        data={"csrf_token": csrf_of(html), "username": "ana", "password": "long enough pw"},
+        allow_redirects=False,
+    )
     assert response.status == 429
     assert int(response.headers["Retry-After"]) > 0
     assert "Too many attempts" in await response.text()
@@ -251,9 +265,14 @@ async def test_signing_in_goes_back_where_the_member_was_only_on_this_node(
     client.session.cookie_jar.clear()
     _, html = await page(client, f"/signin?next={quote(asked, safe='')}")
     response = await client.post(
-        "/signin", allow_redirects=False,
-        data={"csrf_token": csrf_of(html), "username": "ana", "password": "long enough pw",
-              "next": re.findall(r'name="next" value="([^"]*)"', html)[0]},
-    )  # fmt: skip
+        "/signin",
+        allow_redirects=False,
+        data={
+            "csrf_token": csrf_of(html),
+            "username": "ana",
+            "password": "long enough pw",
+            "next": re.findall(r'name="next" value="([^"]*)"', html)[0],
+        },
+    )
     assert response.status == 303
     assert response.headers["Location"] == landing

@@ -56,15 +56,19 @@ async def test_the_author_edits_a_thread_start_and_a_reply(client: Client, node:
     assert 'id="title"' not in html
     # An empty body is said beside its field.
     status, html = await send(
-        client, f"/posts/{start.public_id}/edit", f"/posts/{start.public_id}/edit",
+        client,
+        f"/posts/{start.public_id}/edit",
+        f"/posts/{start.public_id}/edit",
         {"title": "Draft", "body": " ", "content_warning": ""},
-    )  # fmt: skip
+    )
     assert status == 422
     assert 'id="body-error"' in html
     where = await location(
-        client, f"/posts/{start.public_id}/edit", f"/posts/{start.public_id}/edit",
+        client,
+        f"/posts/{start.public_id}/edit",
+        f"/posts/{start.public_id}/edit",
         {"title": "Final", "body": "Final *words*", "content_warning": ""},
-    )  # fmt: skip
+    )
     assert where == f"{thread}?done=edited#post-{start.public_id}"
     _, html = await page(client, where)
     assert "Your changes were saved." in html
@@ -73,9 +77,11 @@ async def test_the_author_edits_a_thread_start_and_a_reply(client: Client, node:
     assert "Content warning:" not in html
     assert "edited" in html
     where = await location(
-        client, thread, f"/posts/{answer.public_id}/edit",
+        client,
+        thread,
+        f"/posts/{answer.public_id}/edit",
         {"body": "A better reply", "content_warning": "", "title": "ignored"},
-    )  # fmt: skip
+    )
     assert where.startswith(f"{thread}?done=edited")
     assert "A better reply" in (await page(client, thread))[1]
     # Someone else gets neither the links nor the form, in their own language.
@@ -88,9 +94,11 @@ async def test_the_author_edits_a_thread_start_and_a_reply(client: Client, node:
     assert status == 403
     assert "Nicht erlaubt" in html
     status, html = await send(
-        client, thread, f"/posts/{start.public_id}/edit",
+        client,
+        thread,
+        f"/posts/{start.public_id}/edit",
         {"title": "Mine now", "body": "Hijacked", "content_warning": ""},
-    )  # fmt: skip
+    )
     assert status == 403
     assert "Hijacked" not in (await page(client, thread))[1]
 
@@ -113,8 +121,9 @@ async def test_deleting_asks_first_then_deletes(client: Client, node: Node) -> N
     )
     assert forged.status == 403
     assert "Never mind this." in (await page(client, thread))[1]
-    where = await location(client, f"/posts/{answer.public_id}/delete",
-                           f"/posts/{answer.public_id}/delete", {})  # fmt: skip
+    where = await location(
+        client, f"/posts/{answer.public_id}/delete", f"/posts/{answer.public_id}/delete", {}
+    )
     assert where == f"{thread}?done=deleted#post-{answer.public_id}"
     _, html = await page(client, where)
     assert "Your post was deleted." in html
@@ -183,9 +192,11 @@ async def test_a_moderator_restores_and_locks_but_a_member_cannot(
     assert f'action="/moderation/posts/{answer.public_id}/remove"' in html
     # Remove (the queue's form, back to the thread), then restore.
     where = await location(
-        client, thread, f"/moderation/posts/{answer.public_id}/remove",
+        client,
+        thread,
+        f"/moderation/posts/{answer.public_id}/remove",
         {"reason": "rude", "back": thread},
-    )  # fmt: skip
+    )
     assert where == f"{thread}?done=removed"
     _, html = await page(client, where)
     assert "The post was removed." in html
@@ -235,14 +246,18 @@ async def test_an_unlock_needs_a_moderator_and_a_token(client: Client, node: Nod
     await sign_in(client, "owner")
     for action in ("unlock", "lock", "restore"):
         forged = await client.post(
-            f"/moderation/posts/{start.public_id}/{action}", data={"reason": "x"},
-            headers=HTML, allow_redirects=False,
-        )  # fmt: skip
+            f"/moderation/posts/{start.public_id}/{action}",
+            data={"reason": "x"},
+            headers=HTML,
+            allow_redirects=False,
+        )
         assert forged.status == 403, action
     forged = await client.post(
-        f"/posts/{start.public_id}/support", data={"support": "on"}, headers=HTML,
+        f"/posts/{start.public_id}/support",
+        data={"support": "on"},
+        headers=HTML,
         allow_redirects=False,
-    )  # fmt: skip
+    )
     assert forged.status == 403
     assert (await node.run(lambda s: posts.get_post(s, ana, start.public_id))).locked
     # Restoring a post that was never removed is said kindly.

@@ -110,8 +110,11 @@ async def test_a_member_reports_a_post_and_the_groups_moderator_resolves_it(
     body = {"post_id": post["id"], "reason": "Selling pills", "group_rule_id": rule["id"]}
     made = (await api.call("POST", REPORTS, as_=ben, json=body)).expect(201)
     assert (made["state"], made["local"], made["post"], made["target"]) == (
-        "open", True, post["id"], post["uri"],
-    )  # fmt: skip
+        "open",
+        True,
+        post["id"],
+        post["uri"],
+    )
     assert made["group_rule"] == {"id": rule["id"], "title": "Be kind"}
     assert made["target_actor"]["handle"] == "cat"
     assert made["forward"] is False
@@ -131,8 +134,9 @@ async def test_a_member_reports_a_post_and_the_groups_moderator_resolves_it(
         "POST", f"{REPORTS}/{made['id']}/resolve", as_=ana, json={"note": "removed it"}
     )
     assert (resolved.expect(200)["state"], resolved.json["resolution"]) == (
-        "resolved", "removed it",
-    )  # fmt: skip
+        "resolved",
+        "removed it",
+    )
     again = await api.call("POST", f"{REPORTS}/{made['id']}/dismiss", as_=ana, json={})
     assert again.expect(409)["code"] == "conflict"
     assert await api.items(ana, REPORTS) == []  # the open queue is empty ...
@@ -145,8 +149,10 @@ async def test_a_member_reports_a_post_and_the_groups_moderator_resolves_it(
 
     [entry] = await api.items(None, "/api/v1/groups/circle/modlog")
     assert (entry["action"], entry["target"], entry["reason"]) == (
-        "resolve_report", post["uri"], "",
-    )  # fmt: skip
+        "resolve_report",
+        post["uri"],
+        "",
+    )
 
 
 async def test_reporting_a_member_and_dismissing_it(

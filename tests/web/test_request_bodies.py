@@ -102,9 +102,11 @@ async def test_a_long_reply_arriving_in_pieces_is_stored_whole_with_its_warning(
         client, f"/posts/{start.public_id}", {"body": text, "content_warning": "grief, detail"}
     )
     response = await client.post(
-        f"/posts/{start.public_id}/reply", data=in_pieces(body),
-        headers={**FORM, **length_header(body, length=length)}, allow_redirects=False,
-    )  # fmt: skip
+        f"/posts/{start.public_id}/reply",
+        data=in_pieces(body),
+        headers={**FORM, **length_header(body, length=length)},
+        allow_redirects=False,
+    )
     assert response.status == 303, await response.text()
     reply_id = response.headers["Location"].rsplit("#post-", 1)[1]
     async with sessions() as session:
@@ -146,9 +148,10 @@ async def test_an_api_post_arriving_in_pieces_is_stored_whole(
     text = "".join(f"Line {n}: writing it down helps.\n" for n in range(1400))
     body = json.dumps({"title": "Long", "body": text, "content_warning": "detail"}).encode()
     response = await client.post(
-        "/api/v1/groups/circle/posts", data=in_pieces(body),
+        "/api/v1/groups/circle/posts",
+        data=in_pieces(body),
         headers={**owner.auth, **JSON, **length_header(body, length=length)},
-    )  # fmt: skip
+    )
     status, _, created = await _answer(response)
     assert status == 201, created
     assert created["source"] == text
@@ -164,9 +167,10 @@ async def test_a_form_whose_pieces_add_up_past_the_limit_gets_413(
 ) -> None:
     body = await _form_from(client, "/signin", {"username": "x" * (FORM_MAX_BYTES + 10)})
     response = await client.post(
-        "/signin", data=in_pieces(body, size=64 * 1024),
+        "/signin",
+        data=in_pieces(body, size=64 * 1024),
         headers={**FORM, **length_header(body, length=length)},
-    )  # fmt: skip
+    )
     assert response.status == 413
     assert "This form could not be read." in await response.text()
 
@@ -210,9 +214,10 @@ async def test_a_gzip_bomb_gets_413_not_unpacked_whole(
     tracemalloc.start()
     try:
         response = await client.post(
-            path, data=in_pieces(bomb, size=8192),
+            path,
+            data=in_pieces(bomb, size=8192),
             headers={**media_type, **GZIP, **length_header(bomb, length=length)},
-        )  # fmt: skip
+        )
         status, _, answer = await _answer(response)
         peak = tracemalloc.get_traced_memory()[1]
     finally:

@@ -97,10 +97,16 @@ async def test_signing_in_returns_only_to_this_node(
         client.session.cookie_jar.clear()
         _, html = await page(client, "/signin")
         response = await client.post(
-            "/signin", allow_redirects=False, headers=HTML,
-            data={"csrf_token": csrf_of(html), "username": "ana", "password": PASSWORD,
-                  "next": sent},
-        )  # fmt: skip
+            "/signin",
+            allow_redirects=False,
+            headers=HTML,
+            data={
+                "csrf_token": csrf_of(html),
+                "username": "ana",
+                "password": PASSWORD,
+                "next": sent,
+            },
+        )
         assert response.status == 303
         assert response.headers["Location"] == landing
 
@@ -113,9 +119,11 @@ async def test_an_admin_form_returns_only_to_this_node(
     await sign_in(client, "ada")
     _, html = await page(client, "/admin/federation")
     response = await client.post(
-        "/admin/federation/remove", allow_redirects=False, headers=HTML,
+        "/admin/federation/remove",
+        allow_redirects=False,
+        headers=HTML,
         data={"csrf_token": csrf_of(html), "domain": "never.example", "back": target},
-    )  # fmt: skip
+    )
     assert response.status == 303
     # Anywhere else, the form's own page.
     expected = URL("/admin/federation" if landing == "/" and target != "/" else landing)

@@ -124,16 +124,24 @@ def test_serve_refuses_a_database_of_another_base_url(tmp_path: Path) -> None:
     data = str(tmp_path / "data")
     node_url = "https://support.example.org"
     migrated = subprocess.run(
-        [str(KINFOLK), "migrate"], env=clean_environment(KINFOLK_DATA_DIR=data,
-        KINFOLK_BASE_URL=node_url), capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
+        [str(KINFOLK), "migrate"],
+        env=clean_environment(KINFOLK_DATA_DIR=data, KINFOLK_BASE_URL=node_url),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert migrated.returncode == 0, migrated.stderr
     port = free_port()
     served = subprocess.run(
-        [str(KINFOLK), "serve", "--port", str(port)], env=clean_environment(KINFOLK_DATA_DIR=data),
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=START_TIMEOUT,
+        [str(KINFOLK), "serve", "--port", str(port)],
+        env=clean_environment(KINFOLK_DATA_DIR=data),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=START_TIMEOUT,
         check=False,
-    )  # fmt: skip
+    )
     assert served.returncode == 2, served.stdout + served.stderr
     assert f"this database belongs to {node_url}" in served.stderr
     assert "configured for http://127.0.0.1:8080" in served.stderr

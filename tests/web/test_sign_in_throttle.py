@@ -41,9 +41,10 @@ async def api_sign_in(
     client: Client, username: str, password: str, address: str = "203.0.113.5"
 ) -> ClientResponse:
     return await client.post(
-        "/api/v1/auth/token", json={"username": username, "password": password},
+        "/api/v1/auth/token",
+        json={"username": username, "password": password},
         headers={"X-Forwarded-For": address},
-    )  # fmt: skip
+    )
 
 
 async def expect_api_throttled(response: ClientResponse) -> None:

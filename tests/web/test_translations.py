@@ -17,9 +17,11 @@ METHODS = [
 ]
 OPTIONS = {
     "web/templates/**.html": {
-        "extensions": "jinja2.ext.i18n", "trim_blocks": "True", "lstrip_blocks": "True",
+        "extensions": "jinja2.ext.i18n",
+        "trim_blocks": "True",
+        "lstrip_blocks": "True",
     }
-}  # fmt: skip
+}
 
 
 def source_texts() -> set[str]:

@@ -58,10 +58,15 @@ async def register(call: Call[RegisterBody, Any]) -> TokenOut:
 async def log_in(call: Call[LoginBody, Any]) -> TokenOut:
     """The pages' sign-in, as JSON: the same service, so the same throttle counts both."""
     outcome = await sign_in(
-        call.session, call.site, call.passwords, call.request.app[THROTTLE],
-        handle=call.body.username, password=call.body.password,
-        address=call.request.remote, now=call.now,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.passwords,
+        call.request.app[THROTTLE],
+        handle=call.body.username,
+        password=call.body.password,
+        address=call.request.remote,
+        now=call.now,
+    )
     if isinstance(outcome, Throttled):
         raise TooManyAttempts(
             "too many failed attempts for this username or from this address: "
@@ -103,18 +108,64 @@ async def get_member(call: Call[Any, Any]) -> ProfileOut:
 
 
 OPERATIONS = (
-    Operation("POST", "/api/v1/accounts", register, "Create an account and log in",
-              "accounts", body=RegisterBody, response=TokenOut, status=201,
-              errors=(403, 409, 422)),
-    Operation("POST", "/api/v1/auth/token", log_in, "Log in: exchange a password for a token",
-              "accounts", body=LoginBody, response=TokenOut, errors=(401, 403, 422, 429)),
-    Operation("DELETE", "/api/v1/auth/token", log_out, "Log out: revoke this token",
-              "accounts", auth=Auth.REQUIRED, errors=(401,)),
-    Operation("GET", "/api/v1/accounts/me", get_own_account, "Your account",
-              "accounts", auth=Auth.REQUIRED, response=AccountOut, errors=(401,)),
-    Operation("PATCH", "/api/v1/accounts/me", update_own_account, "Change your profile",
-              "accounts", auth=Auth.REQUIRED, body=AccountUpdateBody, response=AccountOut,
-              errors=(401, 422)),
-    Operation("GET", "/api/v1/members/{acct}", get_member, "A member's public profile",
-              "accounts", response=ProfileOut, errors=(404,)),
-)  # fmt: skip
+    Operation(
+        "POST",
+        "/api/v1/accounts",
+        register,
+        "Create an account and log in",
+        "accounts",
+        body=RegisterBody,
+        response=TokenOut,
+        status=201,
+        errors=(403, 409, 422),
+    ),
+    Operation(
+        "POST",
+        "/api/v1/auth/token",
+        log_in,
+        "Log in: exchange a password for a token",
+        "accounts",
+        body=LoginBody,
+        response=TokenOut,
+        errors=(401, 403, 422, 429),
+    ),
+    Operation(
+        "DELETE",
+        "/api/v1/auth/token",
+        log_out,
+        "Log out: revoke this token",
+        "accounts",
+        auth=Auth.REQUIRED,
+        errors=(401,),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/accounts/me",
+        get_own_account,
+        "Your account",
+        "accounts",
+        auth=Auth.REQUIRED,
+        response=AccountOut,
+        errors=(401,),
+    ),
+    Operation(
+        "PATCH",
+        "/api/v1/accounts/me",
+        update_own_account,
+        "Change your profile",
+        "accounts",
+        auth=Auth.REQUIRED,
+        body=AccountUpdateBody,
+        response=AccountOut,
+        errors=(401, 422),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/members/{acct}",
+        get_member,
+        "A member's public profile",
+        "accounts",
+        response=ProfileOut,
+        errors=(404,),
+    ),
+)

@@ -33,9 +33,10 @@ REASON_MAX = 2000
 
 class SuspendBody(Body):
     reason: str = Field(
-        "", max_length=moderation.REASON_MAX,
+        "",
+        max_length=moderation.REASON_MAX,
         description="Why: written to the node's moderation log",
-    )  # fmt: skip
+    )
 
 
 class AccountStatusOut(BaseModel):
@@ -47,16 +48,22 @@ class AccountStatusOut(BaseModel):
 
 def status_out(status: suspensions.AccountStatus) -> AccountStatusOut:
     return AccountStatusOut(
-        actor=actor_out(status.actor), role=status.role,
-        suspended=status.suspended_at is not None, suspended_at=status.suspended_at,
-    )  # fmt: skip
+        actor=actor_out(status.actor),
+        role=status.role,
+        suspended=status.suspended_at is not None,
+        suspended_at=status.suspended_at,
+    )
 
 
 async def suspend_account(call: Call[SuspendBody, Any]) -> AccountStatusOut:
     status = await suspensions.suspend_account(
-        call.session, call.site, call.member, call.path("acct"), reason=call.body.reason,
+        call.session,
+        call.site,
+        call.member,
+        call.path("acct"),
+        reason=call.body.reason,
         now=call.now,
-    )  # fmt: skip
+    )
     # Nothing more goes out for it, not even what was queued before.
     await drop_deliveries_of(call.session, status.actor.uri, now=call.now)
     return status_out(status)
@@ -126,11 +133,15 @@ class RulePage(BaseModel):
 
 def rule_out(rule: Rule) -> FederationRuleOut:
     return FederationRuleOut(
-        domain=rule.domain, severity=rule.severity, reject_media=rule.reject_media,
-        reject_reports=rule.reject_reports, allow=rule.allow,
-        public_reason=rule.public_comment, private_reason=rule.private_comment,
+        domain=rule.domain,
+        severity=rule.severity,
+        reject_media=rule.reject_media,
+        reject_reports=rule.reject_reports,
+        allow=rule.allow,
+        public_reason=rule.public_comment,
+        private_reason=rule.private_comment,
         obfuscate=rule.obfuscate,
-    )  # fmt: skip
+    )
 
 
 async def _policy_changed(call: Call[Any, Any]) -> None:
@@ -173,10 +184,15 @@ async def put_federation_rule(call: Call[FederationRuleBody, Any]) -> Federation
     permissions.require_node_admin(call.member)
     body = call.body
     rule = Rule(
-        domain=call.path("domain"), severity=body.severity, reject_media=body.reject_media,
-        reject_reports=body.reject_reports, allow=body.allow, public_comment=body.public_reason,
-        private_comment=body.private_reason, obfuscate=body.obfuscate,
-    )  # fmt: skip
+        domain=call.path("domain"),
+        severity=body.severity,
+        reject_media=body.reject_media,
+        reject_reports=body.reject_reports,
+        allow=body.allow,
+        public_comment=body.public_reason,
+        private_comment=body.private_reason,
+        obfuscate=body.obfuscate,
+    )
     stored = await federation_rules.put_rule(call.session, rule, now=call.now)
     await _policy_changed(call)
     return rule_out(stored)
@@ -191,38 +207,109 @@ async def remove_federation_rule(call: Call[Any, Any]) -> None:
 A = "/api/v1/admin"
 F = A + "/federation"
 OPERATIONS = (
-    Operation("POST", A + "/accounts/{acct}/suspend", suspend_account,
-              "Node staff: suspend an account of this node, saying why (it cannot sign in, "
-              "its posts are hidden, nothing is sent for it)", "admin", auth=Auth.REQUIRED,
-              body=SuspendBody, response=AccountStatusOut, errors=(401, 403, 404, 409, 422)),
-    Operation("DELETE", A + "/accounts/{acct}/suspend", unsuspend_account,
-              "Node staff: lift a suspension", "admin", auth=Auth.REQUIRED,
-              errors=(401, 403, 404, 422)),
-    Operation("GET", A + "/log", node_log,
-              "Node staff: the node's own moderation log (suspensions, …), newest first",
-              "admin", auth=Auth.REQUIRED, query=PageQuery, response=LogPage,
-              errors=(401, 403, 422)),
-    Operation("GET", F + "/mode", get_federation_mode,
-              "Admins: the federation mode (open, blocklist, allowlist)", "admin",
-              auth=Auth.REQUIRED, response=ModeOut, errors=(401, 403)),
-    Operation("PUT", F + "/mode", set_federation_mode, "Admins: choose the federation mode",
-              "admin", auth=Auth.REQUIRED, body=ModeBody, response=ModeOut,
-              errors=(401, 403, 422)),
-    Operation("GET", F + "/publish", get_policy_publishing,
-              "Admins: whether NodeInfo publishes the federation policy", "admin",
-              auth=Auth.REQUIRED, response=PublishOut, errors=(401, 403)),
-    Operation("PUT", F + "/publish", set_policy_publishing,
-              "Admins: publish the federation policy in NodeInfo, or stop", "admin",
-              auth=Auth.REQUIRED, body=PublishBody, response=PublishOut,
-              errors=(401, 403, 422)),
-    Operation("GET", F + "/rules", list_federation_rules,
-              "Admins: the federation rules, by domain", "admin", auth=Auth.REQUIRED,
-              query=PageQuery, response=RulePage, errors=(401, 403, 422)),
-    Operation("PUT", F + "/rules/{domain}", put_federation_rule,
-              "Admins: set a domain's whole rule (a suspension cuts its ties at once)",
-              "admin", auth=Auth.REQUIRED, body=FederationRuleBody, response=FederationRuleOut,
-              errors=(401, 403, 422)),
-    Operation("DELETE", F + "/rules/{domain}", remove_federation_rule,
-              "Admins: delete a domain's rule", "admin", auth=Auth.REQUIRED,
-              errors=(401, 403, 404, 422)),
-)  # fmt: skip
+    Operation(
+        "POST",
+        A + "/accounts/{acct}/suspend",
+        suspend_account,
+        "Node staff: suspend an account of this node, saying why (it cannot sign in, "
+        "its posts are hidden, nothing is sent for it)",
+        "admin",
+        auth=Auth.REQUIRED,
+        body=SuspendBody,
+        response=AccountStatusOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "DELETE",
+        A + "/accounts/{acct}/suspend",
+        unsuspend_account,
+        "Node staff: lift a suspension",
+        "admin",
+        auth=Auth.REQUIRED,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "GET",
+        A + "/log",
+        node_log,
+        "Node staff: the node's own moderation log (suspensions, …), newest first",
+        "admin",
+        auth=Auth.REQUIRED,
+        query=PageQuery,
+        response=LogPage,
+        errors=(401, 403, 422),
+    ),
+    Operation(
+        "GET",
+        F + "/mode",
+        get_federation_mode,
+        "Admins: the federation mode (open, blocklist, allowlist)",
+        "admin",
+        auth=Auth.REQUIRED,
+        response=ModeOut,
+        errors=(401, 403),
+    ),
+    Operation(
+        "PUT",
+        F + "/mode",
+        set_federation_mode,
+        "Admins: choose the federation mode",
+        "admin",
+        auth=Auth.REQUIRED,
+        body=ModeBody,
+        response=ModeOut,
+        errors=(401, 403, 422),
+    ),
+    Operation(
+        "GET",
+        F + "/publish",
+        get_policy_publishing,
+        "Admins: whether NodeInfo publishes the federation policy",
+        "admin",
+        auth=Auth.REQUIRED,
+        response=PublishOut,
+        errors=(401, 403),
+    ),
+    Operation(
+        "PUT",
+        F + "/publish",
+        set_policy_publishing,
+        "Admins: publish the federation policy in NodeInfo, or stop",
+        "admin",
+        auth=Auth.REQUIRED,
+        body=PublishBody,
+        response=PublishOut,
+        errors=(401, 403, 422),
+    ),
+    Operation(
+        "GET",
+        F + "/rules",
+        list_federation_rules,
+        "Admins: the federation rules, by domain",
+        "admin",
+        auth=Auth.REQUIRED,
+        query=PageQuery,
+        response=RulePage,
+        errors=(401, 403, 422),
+    ),
+    Operation(
+        "PUT",
+        F + "/rules/{domain}",
+        put_federation_rule,
+        "Admins: set a domain's whole rule (a suspension cuts its ties at once)",
+        "admin",
+        auth=Auth.REQUIRED,
+        body=FederationRuleBody,
+        response=FederationRuleOut,
+        errors=(401, 403, 422),
+    ),
+    Operation(
+        "DELETE",
+        F + "/rules/{domain}",
+        remove_federation_rule,
+        "Admins: delete a domain's rule",
+        "admin",
+        auth=Auth.REQUIRED,
+        errors=(401, 403, 404, 422),
+    ),
+)

@@ -69,12 +69,35 @@ async def list_following(call: Call[Any, Any]) -> FollowingPage:
 
 M = "/api/v1/members/{acct}"
 OPERATIONS = (
-    Operation("POST", M + "/follow", follow_member,
-              "Follow a member here or on another node (name@host)", "members",
-              auth=Auth.REQUIRED, response=FollowOut, prepare=_resolve, errors=(401, 404, 422)),
-    Operation("POST", M + "/unfollow", unfollow_member, "Stop following a member", "members",
-              auth=Auth.REQUIRED, prepare=_resolve, errors=(401, 404)),
-    Operation("GET", "/api/v1/accounts/me/following", list_following,
-              "Whom you follow (pending until the other node agrees)", "members",
-              auth=Auth.REQUIRED, response=FollowingPage, errors=(401,)),
-)  # fmt: skip
+    Operation(
+        "POST",
+        M + "/follow",
+        follow_member,
+        "Follow a member here or on another node (name@host)",
+        "members",
+        auth=Auth.REQUIRED,
+        response=FollowOut,
+        prepare=_resolve,
+        errors=(401, 404, 422),
+    ),
+    Operation(
+        "POST",
+        M + "/unfollow",
+        unfollow_member,
+        "Stop following a member",
+        "members",
+        auth=Auth.REQUIRED,
+        prepare=_resolve,
+        errors=(401, 404),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/accounts/me/following",
+        list_following,
+        "Whom you follow (pending until the other node agrees)",
+        "members",
+        auth=Auth.REQUIRED,
+        response=FollowingPage,
+        errors=(401,),
+    ),
+)

@@ -65,9 +65,12 @@ class CreateGroupBody(Body):
 
 async def list_groups(call: Call[Any, DirectoryQuery]) -> GroupPage:
     page = await groups.list_groups(
-        call.session, call.viewer, query=call.query.q, cursor=call.query.cursor,
+        call.session,
+        call.viewer,
+        query=call.query.q,
+        cursor=call.query.cursor,
         limit=call.query.limit,
-    )  # fmt: skip
+    )
     return group_page(page)
 
 
@@ -114,10 +117,11 @@ async def _group_elsewhere(request: web.Request, ref: str) -> str:
 
 class LookupBody(Body):
     ref: str = Field(
-        min_length=1, max_length=2048,
+        min_length=1,
+        max_length=2048,
         description="A group's handle (!name@host, @name@host, name@host) or its URL",
         examples=["!grief-circle@node-b.example", "https://node-b.example/c/grief-circle"],
-    )  # fmt: skip
+    )
 
 
 async def _look_up(request: web.Request, viewer: Viewer | None, body: LookupBody) -> str:
@@ -158,9 +162,14 @@ async def leave_group(call: Call[Any, Any]) -> None:
 
 async def list_members(call: Call[Any, MembersQuery]) -> MembershipPage:
     page = await groups.list_members(
-        call.session, call.site, call.viewer, call.path("name"), state=call.query.state,
-        cursor=call.query.cursor, limit=call.query.limit,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.viewer,
+        call.path("name"),
+        state=call.query.state,
+        cursor=call.query.cursor,
+        limit=call.query.limit,
+    )
     return membership_page(page)
 
 
@@ -171,52 +180,137 @@ async def list_moderators(call: Call[Any, Any]) -> ModeratorsOut:
 
 async def approve_member(call: Call[Any, Any]) -> MembershipOut | None:
     view = await groups.decide_membership(
-        call.session, call.site, call.member, call.path("name"), call.path("acct"),
-        approve=True, now=call.now,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.member,
+        call.path("name"),
+        call.path("acct"),
+        approve=True,
+        now=call.now,
+    )
     assert view is not None
     return membership_out(view)
 
 
 async def reject_member(call: Call[Any, Any]) -> None:
     await groups.decide_membership(
-        call.session, call.site, call.member, call.path("name"), call.path("acct"),
-        approve=False, now=call.now,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.member,
+        call.path("name"),
+        call.path("acct"),
+        approve=False,
+        now=call.now,
+    )
 
 
 G = "/api/v1/groups"
 OPERATIONS = (
-    Operation("GET", G, list_groups, "The group directory, alphabetical", "groups",
-              auth=Auth.OPTIONAL, query=DirectoryQuery, response=GroupPage, errors=(401, 422)),
-    Operation("POST", G, create_group, "Create a group; you become its owner", "groups",
-              auth=Auth.REQUIRED, body=CreateGroupBody, response=GroupOut, status=201,
-              errors=(401, 409, 422)),
-    Operation("POST", G + "/lookup", look_up_group,
-              "Find a group here or on another node by handle or URL (then join it by its "
-              "acct)", "groups", auth=Auth.REQUIRED, body=LookupBody, response=GroupOut,
-              prepare=_look_up, errors=(401, 404, 422)),
-    Operation("GET", G + "/{name}", get_group, "A group: about, rules, your membership",
-              "groups", auth=Auth.OPTIONAL, response=GroupOut, errors=(401, 404)),
-    Operation("POST", G + "/{name}/join", join_group,
-              "Join (open groups) or ask to join (approval groups), here or on another node "
-              "(name@host: pending until that node answers)", "groups",
-              auth=Auth.REQUIRED, response=MembershipOut, prepare=_find_elsewhere,
-              errors=(401, 403, 404)),
-    Operation("POST", G + "/{name}/leave", leave_group,
-              "Leave a group or withdraw a request to join", "groups",
-              auth=Auth.REQUIRED, errors=(401, 403, 404, 409)),
-    Operation("GET", G + "/{name}/members", list_members, "Members of a group", "groups",
-              auth=Auth.OPTIONAL, query=MembersQuery, response=MembershipPage,
-              errors=(401, 403, 404, 422)),
-    Operation("GET", G + "/{name}/moderators", list_moderators,
-              "Who moderates a group, here or elsewhere (a group may keep their names from "
-              "those who do not moderate it)", "groups", auth=Auth.OPTIONAL,
-              response=ModeratorsOut, errors=(401, 403, 404)),
-    Operation("POST", G + "/{name}/members/{acct}/approve", approve_member,
-              "Moderators: approve a request to join", "groups",
-              auth=Auth.REQUIRED, response=MembershipOut, errors=(401, 403, 404)),
-    Operation("POST", G + "/{name}/members/{acct}/reject", reject_member,
-              "Moderators: turn down a request to join", "groups",
-              auth=Auth.REQUIRED, errors=(401, 403, 404)),
-)  # fmt: skip
+    Operation(
+        "GET",
+        G,
+        list_groups,
+        "The group directory, alphabetical",
+        "groups",
+        auth=Auth.OPTIONAL,
+        query=DirectoryQuery,
+        response=GroupPage,
+        errors=(401, 422),
+    ),
+    Operation(
+        "POST",
+        G,
+        create_group,
+        "Create a group; you become its owner",
+        "groups",
+        auth=Auth.REQUIRED,
+        body=CreateGroupBody,
+        response=GroupOut,
+        status=201,
+        errors=(401, 409, 422),
+    ),
+    Operation(
+        "POST",
+        G + "/lookup",
+        look_up_group,
+        "Find a group here or on another node by handle or URL (then join it by its acct)",
+        "groups",
+        auth=Auth.REQUIRED,
+        body=LookupBody,
+        response=GroupOut,
+        prepare=_look_up,
+        errors=(401, 404, 422),
+    ),
+    Operation(
+        "GET",
+        G + "/{name}",
+        get_group,
+        "A group: about, rules, your membership",
+        "groups",
+        auth=Auth.OPTIONAL,
+        response=GroupOut,
+        errors=(401, 404),
+    ),
+    Operation(
+        "POST",
+        G + "/{name}/join",
+        join_group,
+        "Join (open groups) or ask to join (approval groups), here or on another node "
+        "(name@host: pending until that node answers)",
+        "groups",
+        auth=Auth.REQUIRED,
+        response=MembershipOut,
+        prepare=_find_elsewhere,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "POST",
+        G + "/{name}/leave",
+        leave_group,
+        "Leave a group or withdraw a request to join",
+        "groups",
+        auth=Auth.REQUIRED,
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "GET",
+        G + "/{name}/members",
+        list_members,
+        "Members of a group",
+        "groups",
+        auth=Auth.OPTIONAL,
+        query=MembersQuery,
+        response=MembershipPage,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "GET",
+        G + "/{name}/moderators",
+        list_moderators,
+        "Who moderates a group, here or elsewhere (a group may keep their names from "
+        "those who do not moderate it)",
+        "groups",
+        auth=Auth.OPTIONAL,
+        response=ModeratorsOut,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "POST",
+        G + "/{name}/members/{acct}/approve",
+        approve_member,
+        "Moderators: approve a request to join",
+        "groups",
+        auth=Auth.REQUIRED,
+        response=MembershipOut,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "POST",
+        G + "/{name}/members/{acct}/reject",
+        reject_member,
+        "Moderators: turn down a request to join",
+        "groups",
+        auth=Auth.REQUIRED,
+        errors=(401, 403, 404),
+    ),
+)

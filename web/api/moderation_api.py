@@ -40,9 +40,10 @@ class SettingsBody(Body):
         None, description='The public log says "a moderator" instead of who acted'
     )
     hold_new_members_posts: bool | None = Field(
-        None, description="Posts of members not yet trusted wait for a moderator's approval; "
+        None,
+        description="Posts of members not yet trusted wait for a moderator's approval; "
         "turning it on trusts every member approved at that moment",
-    )  # fmt: skip
+    )
 
 
 class BanBody(ReasonBody):
@@ -87,9 +88,13 @@ def log_page(page: Page[moderation.LogEntryView]) -> LogPage:
 
 async def moderation_log(call: Call[Any, PageQuery]) -> LogPage:
     page = await moderation.list_log(
-        call.session, call.site, call.viewer, call.path("name"), cursor=call.query.cursor,
+        call.session,
+        call.site,
+        call.viewer,
+        call.path("name"),
+        cursor=call.query.cursor,
         limit=call.query.limit,
-    )  # fmt: skip
+    )
     return log_page(page)
 
 
@@ -108,25 +113,37 @@ async def restore_post(call: Call[ReasonBody, Any]) -> PostOut:
 
 async def lock_thread(call: Call[ReasonBody, Any]) -> PostOut:
     view = await locks.set_locked(
-        call.session, call.member, call.path("id"), locked=True, reason=call.body.reason,
+        call.session,
+        call.member,
+        call.path("id"),
+        locked=True,
+        reason=call.body.reason,
         now=call.now,
-    )  # fmt: skip
+    )
     return post_out(view)
 
 
 async def unlock_thread(call: Call[Any, ReasonQuery]) -> PostOut:
     view = await locks.set_locked(
-        call.session, call.member, call.path("id"), locked=False, reason=call.query.reason,
+        call.session,
+        call.member,
+        call.path("id"),
+        locked=False,
+        reason=call.query.reason,
         now=call.now,
-    )  # fmt: skip
+    )
     return post_out(view)
 
 
 async def list_held(call: Call[Any, PageQuery]) -> PostPage:
     page = await held_posts.list_held(
-        call.session, call.site, call.member, call.path("name"), cursor=call.query.cursor,
+        call.session,
+        call.site,
+        call.member,
+        call.path("name"),
+        cursor=call.query.cursor,
         limit=call.query.limit,
-    )  # fmt: skip
+    )
     return post_page(page)
 
 
@@ -144,18 +161,28 @@ async def reject_post(call: Call[ReasonBody, Any]) -> None:
 async def update_group_settings(call: Call[SettingsBody, Any]) -> GroupOut:
     body = call.body
     view = await group_settings.update_settings(
-        call.session, call.site, call.member, call.path("name"),
+        call.session,
+        call.site,
+        call.member,
+        call.path("name"),
         hide_moderator_names=body.hide_moderator_names,
-        hold_new_members_posts=body.hold_new_members_posts, now=call.now,
-    )  # fmt: skip
+        hold_new_members_posts=body.hold_new_members_posts,
+        now=call.now,
+    )
     return group_out(view)
 
 
 async def ban_member(call: Call[BanBody, Any]) -> MembershipOut:
     view = await moderation.ban_member(
-        call.session, call.site, call.member, call.path("name"), call.path("acct"),
-        reason=call.body.reason, until=call.body.until, now=call.now,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.member,
+        call.path("name"),
+        call.path("acct"),
+        reason=call.body.reason,
+        until=call.body.until,
+        now=call.now,
+    )
     return membership_out(view)
 
 
@@ -168,48 +195,123 @@ async def unban_member(call: Call[Any, Any]) -> None:
 G = "/api/v1/groups/{name}"
 P = "/api/v1/posts/{id}"
 OPERATIONS = (
-    Operation("GET", G + "/modlog", moderation_log,
-              "A group's moderation log, newest first (public groups: anyone; private: "
-              "moderators). Where the group hides its moderators' names, who acted is "
-              'shown as "a moderator" (null) to those who do not moderate it', "moderation",
-              auth=Auth.OPTIONAL, query=PageQuery, response=LogPage,
-              errors=(401, 403, 404, 422)),
-    Operation("PATCH", G + "/settings", update_group_settings,
-              "Moderators: change the group's moderation settings (what is left out stays)",
-              "moderation", auth=Auth.REQUIRED, body=SettingsBody, response=GroupOut,
-              errors=(401, 403, 404, 422)),
-    Operation("POST", P + "/remove", remove_post,
-              "Moderators: remove a post or reply, saying why (kept, so it can be restored; "
-              "hidden from all but moderators)", "moderation",
-              auth=Auth.REQUIRED, body=ReasonBody, errors=(401, 403, 404, 422)),
-    Operation("POST", P + "/restore", restore_post,
-              "Moderators: restore a removed post or reply, saying why", "moderation",
-              auth=Auth.REQUIRED, body=ReasonBody, response=PostOut,
-              errors=(401, 403, 404, 409, 422)),
-    Operation("POST", P + "/lock", lock_thread,
-              "Moderators: lock a thread (by its first post), saying why: it takes no new "
-              "replies", "moderation", auth=Auth.REQUIRED, body=ReasonBody, response=PostOut,
-              errors=(401, 403, 404, 409, 422)),
-    Operation("DELETE", P + "/lock", unlock_thread,
-              "Moderators: unlock a thread (the reason, if any, in the query)", "moderation",
-              auth=Auth.REQUIRED, query=ReasonQuery, response=PostOut,
-              errors=(401, 403, 404, 409, 422)),
-    Operation("GET", G + "/held", list_held,
-              "Moderators: posts waiting for approval, oldest first", "moderation",
-              auth=Auth.REQUIRED, query=PageQuery, response=PostPage,
-              errors=(401, 403, 404, 422)),
-    Operation("POST", P + "/approve", approve_post,
-              "Moderators: approve a held post (shared from now on) and trust its author",
-              "moderation", auth=Auth.REQUIRED, response=PostOut,
-              errors=(401, 403, 404, 409)),
-    Operation("POST", P + "/reject", reject_post,
-              "Moderators: turn a held post down, saying why (it is never shared)",
-              "moderation", auth=Auth.REQUIRED, body=ReasonBody,
-              errors=(401, 403, 404, 409, 422)),
-    Operation("POST", G + "/bans/{acct}", ban_member,
-              "Moderators: ban someone from the group, for good or until a time", "moderation",
-              auth=Auth.REQUIRED, body=BanBody, response=MembershipOut,
-              errors=(401, 403, 404, 422)),
-    Operation("DELETE", G + "/bans/{acct}", unban_member, "Moderators: lift a ban",
-              "moderation", auth=Auth.REQUIRED, errors=(401, 403, 404)),
-)  # fmt: skip
+    Operation(
+        "GET",
+        G + "/modlog",
+        moderation_log,
+        "A group's moderation log, newest first (public groups: anyone; private: "
+        "moderators). Where the group hides its moderators' names, who acted is "
+        'shown as "a moderator" (null) to those who do not moderate it',
+        "moderation",
+        auth=Auth.OPTIONAL,
+        query=PageQuery,
+        response=LogPage,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "PATCH",
+        G + "/settings",
+        update_group_settings,
+        "Moderators: change the group's moderation settings (what is left out stays)",
+        "moderation",
+        auth=Auth.REQUIRED,
+        body=SettingsBody,
+        response=GroupOut,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "POST",
+        P + "/remove",
+        remove_post,
+        "Moderators: remove a post or reply, saying why (kept, so it can be restored; "
+        "hidden from all but moderators)",
+        "moderation",
+        auth=Auth.REQUIRED,
+        body=ReasonBody,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "POST",
+        P + "/restore",
+        restore_post,
+        "Moderators: restore a removed post or reply, saying why",
+        "moderation",
+        auth=Auth.REQUIRED,
+        body=ReasonBody,
+        response=PostOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "POST",
+        P + "/lock",
+        lock_thread,
+        "Moderators: lock a thread (by its first post), saying why: it takes no new replies",
+        "moderation",
+        auth=Auth.REQUIRED,
+        body=ReasonBody,
+        response=PostOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "DELETE",
+        P + "/lock",
+        unlock_thread,
+        "Moderators: unlock a thread (the reason, if any, in the query)",
+        "moderation",
+        auth=Auth.REQUIRED,
+        query=ReasonQuery,
+        response=PostOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "GET",
+        G + "/held",
+        list_held,
+        "Moderators: posts waiting for approval, oldest first",
+        "moderation",
+        auth=Auth.REQUIRED,
+        query=PageQuery,
+        response=PostPage,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "POST",
+        P + "/approve",
+        approve_post,
+        "Moderators: approve a held post (shared from now on) and trust its author",
+        "moderation",
+        auth=Auth.REQUIRED,
+        response=PostOut,
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "POST",
+        P + "/reject",
+        reject_post,
+        "Moderators: turn a held post down, saying why (it is never shared)",
+        "moderation",
+        auth=Auth.REQUIRED,
+        body=ReasonBody,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "POST",
+        G + "/bans/{acct}",
+        ban_member,
+        "Moderators: ban someone from the group, for good or until a time",
+        "moderation",
+        auth=Auth.REQUIRED,
+        body=BanBody,
+        response=MembershipOut,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "DELETE",
+        G + "/bans/{acct}",
+        unban_member,
+        "Moderators: lift a ban",
+        "moderation",
+        auth=Auth.REQUIRED,
+        errors=(401, 403, 404),
+    ),
+)

@@ -64,18 +64,27 @@ def _parameters(operation: Operation, components: dict[str, Any]) -> list[dict[s
     for part in operation.path.split("/"):
         if part.startswith("{"):
             parameters.append(
-                {"name": part.strip("{}"), "in": "path", "required": True,
-                 "schema": {"type": "string"}}
-            )  # fmt: skip
+                {
+                    "name": part.strip("{}"),
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "string"},
+                }
+            )
     if operation.query is not NoQuery:
         schema = operation.query.model_json_schema(ref_template="#/components/schemas/{model}")
         for name, definition in schema.pop("$defs", {}).items():
             _add_component(components, name, definition)
         for name, prop in schema.get("properties", {}).items():
             parameters.append(
-                {"name": name, "in": "query", "required": name in schema.get("required", []),
-                 "schema": prop, "description": prop.get("description", "")}
-            )  # fmt: skip
+                {
+                    "name": name,
+                    "in": "query",
+                    "required": name in schema.get("required", []),
+                    "schema": prop,
+                    "description": prop.get("description", ""),
+                }
+            )
     return parameters
 
 

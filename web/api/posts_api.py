@@ -14,9 +14,10 @@ from web.api.schemas import PinnedPosts, PostOut, PostPage, post_out, post_page
 
 class RemovedQuery(Query):
     show_removed: bool = Field(
-        False, description="Group moderators and node staff: show removed posts whole, "
+        False,
+        description="Group moderators and node staff: show removed posts whole, "
         "marked removed (ignored for anyone else)",
-    )  # fmt: skip
+    )
 
 
 class RemovedPageQuery(PageQuery, RemovedQuery):
@@ -48,19 +49,30 @@ class EditPostBody(Body):
 
 async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:
     page = await posts.list_threads(
-        call.session, call.site, call.viewer, call.path("name"), cursor=call.query.cursor,
-        limit=call.query.limit, show_removed=call.query.show_removed,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.viewer,
+        call.path("name"),
+        cursor=call.query.cursor,
+        limit=call.query.limit,
+        show_removed=call.query.show_removed,
+    )
     return post_page(page)
 
 
 async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
     body = call.body
     view = await posts.create_post(
-        call.session, call.site, call.member, call.path("name"), body=body.body,
-        title=body.title, content_warning=body.content_warning, language=body.language,
+        call.session,
+        call.site,
+        call.member,
+        call.path("name"),
+        body=body.body,
+        title=body.title,
+        content_warning=body.content_warning,
+        language=body.language,
         now=call.now,
-    )  # fmt: skip
+    )
     return post_out(view)
 
 
@@ -73,27 +85,42 @@ async def get_post(call: Call[Any, RemovedQuery]) -> PostOut:
 
 async def list_replies(call: Call[Any, RemovedPageQuery]) -> PostPage:
     page = await posts.list_replies(
-        call.session, call.viewer, call.path("id"), cursor=call.query.cursor,
-        limit=call.query.limit, show_removed=call.query.show_removed,
-    )  # fmt: skip
+        call.session,
+        call.viewer,
+        call.path("id"),
+        cursor=call.query.cursor,
+        limit=call.query.limit,
+        show_removed=call.query.show_removed,
+    )
     return post_page(page)
 
 
 async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
     body = call.body
     view = await posts.reply(
-        call.session, call.site, call.member, call.path("id"), body=body.body,
-        content_warning=body.content_warning, language=body.language, now=call.now,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.member,
+        call.path("id"),
+        body=body.body,
+        content_warning=body.content_warning,
+        language=body.language,
+        now=call.now,
+    )
     return post_out(view)
 
 
 async def edit_post(call: Call[EditPostBody, Any]) -> PostOut:
     body = call.body
     view = await posts.edit_post(
-        call.session, call.member, call.path("id"), body=body.body, title=body.title,
-        content_warning=body.content_warning, now=call.now,
-    )  # fmt: skip
+        call.session,
+        call.member,
+        call.path("id"),
+        body=body.body,
+        title=body.title,
+        content_warning=body.content_warning,
+        now=call.now,
+    )
     return post_out(view)
 
 
@@ -121,51 +148,147 @@ async def list_pinned(call: Call[Any, Any]) -> PinnedPosts:
 
 
 async def pin(call: Call[Any, Any]) -> PostOut:
-    view = await pins.set_pinned(call.session, call.member, call.path("id"), pinned=True,
-                                 now=call.now)  # fmt: skip
+    view = await pins.set_pinned(
+        call.session, call.member, call.path("id"), pinned=True, now=call.now
+    )
     return post_out(view)
 
 
 async def unpin(call: Call[Any, Any]) -> PostOut:
-    view = await pins.set_pinned(call.session, call.member, call.path("id"), pinned=False,
-                                 now=call.now)  # fmt: skip
+    view = await pins.set_pinned(
+        call.session, call.member, call.path("id"), pinned=False, now=call.now
+    )
     return post_out(view)
 
 
 P = "/api/v1/posts/{id}"
 OPERATIONS = (
-    Operation("GET", "/api/v1/groups/{name}/posts", list_threads,
-              "Threads in a group, newest first", "posts", auth=Auth.OPTIONAL,
-              query=RemovedPageQuery, response=PostPage, errors=(401, 403, 404, 422)),
-    Operation("GET", "/api/v1/groups/{name}/pinned", list_pinned,
-              "A group's announcements: threads its moderators pinned, latest first", "posts",
-              auth=Auth.OPTIONAL, response=PinnedPosts, errors=(401, 403, 404)),
-    Operation("POST", "/api/v1/groups/{name}/posts", create_post, "Start a thread", "posts",
-              auth=Auth.REQUIRED, body=CreatePostBody, response=PostOut, status=201,
-              errors=(401, 403, 404, 422)),
-    Operation("GET", P, get_post, "A post", "posts", auth=Auth.OPTIONAL, query=RemovedQuery,
-              response=PostOut, errors=(401, 404, 422)),
-    Operation("GET", P + "/replies", list_replies,
-              "All replies in a thread, oldest first, each naming its parent", "posts",
-              auth=Auth.OPTIONAL, query=RemovedPageQuery, response=PostPage,
-              errors=(401, 404, 422)),
-    Operation("POST", P + "/replies", reply_to_post,
-              "Reply to a post or a reply (a locked thread takes replies from its group's "
-              "moderators only)", "posts",
-              auth=Auth.REQUIRED, body=ReplyBody, response=PostOut, status=201,
-              errors=(401, 403, 404, 409, 422)),
-    Operation("PATCH", P, edit_post, "Edit your post", "posts", auth=Auth.REQUIRED,
-              body=EditPostBody, response=PostOut, errors=(401, 403, 404, 409, 422)),
-    Operation("DELETE", P, delete_post,
-              "Delete a post (author, group moderators, node staff)", "posts",
-              auth=Auth.REQUIRED, errors=(401, 403, 404)),
-    Operation("PUT", P + "/pin", pin,
-              "Pin a thread to its group's top as an announcement (group moderators)", "posts",
-              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409, 422)),
-    Operation("DELETE", P + "/pin", unpin, "Unpin a thread (group moderators)", "posts",
-              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409, 422)),
-    Operation("PUT", P + "/support", send_support, "Send support to a post", "posts",
-              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409)),
-    Operation("DELETE", P + "/support", withdraw_support, "Take your support back", "posts",
-              auth=Auth.REQUIRED, response=PostOut, errors=(401, 403, 404, 409)),
-)  # fmt: skip
+    Operation(
+        "GET",
+        "/api/v1/groups/{name}/posts",
+        list_threads,
+        "Threads in a group, newest first",
+        "posts",
+        auth=Auth.OPTIONAL,
+        query=RemovedPageQuery,
+        response=PostPage,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/groups/{name}/pinned",
+        list_pinned,
+        "A group's announcements: threads its moderators pinned, latest first",
+        "posts",
+        auth=Auth.OPTIONAL,
+        response=PinnedPosts,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "POST",
+        "/api/v1/groups/{name}/posts",
+        create_post,
+        "Start a thread",
+        "posts",
+        auth=Auth.REQUIRED,
+        body=CreatePostBody,
+        response=PostOut,
+        status=201,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "GET",
+        P,
+        get_post,
+        "A post",
+        "posts",
+        auth=Auth.OPTIONAL,
+        query=RemovedQuery,
+        response=PostOut,
+        errors=(401, 404, 422),
+    ),
+    Operation(
+        "GET",
+        P + "/replies",
+        list_replies,
+        "All replies in a thread, oldest first, each naming its parent",
+        "posts",
+        auth=Auth.OPTIONAL,
+        query=RemovedPageQuery,
+        response=PostPage,
+        errors=(401, 404, 422),
+    ),
+    Operation(
+        "POST",
+        P + "/replies",
+        reply_to_post,
+        "Reply to a post or a reply (a locked thread takes replies from its group's "
+        "moderators only)",
+        "posts",
+        auth=Auth.REQUIRED,
+        body=ReplyBody,
+        response=PostOut,
+        status=201,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "PATCH",
+        P,
+        edit_post,
+        "Edit your post",
+        "posts",
+        auth=Auth.REQUIRED,
+        body=EditPostBody,
+        response=PostOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "DELETE",
+        P,
+        delete_post,
+        "Delete a post (author, group moderators, node staff)",
+        "posts",
+        auth=Auth.REQUIRED,
+        errors=(401, 403, 404),
+    ),
+    Operation(
+        "PUT",
+        P + "/pin",
+        pin,
+        "Pin a thread to its group's top as an announcement (group moderators)",
+        "posts",
+        auth=Auth.REQUIRED,
+        response=PostOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "DELETE",
+        P + "/pin",
+        unpin,
+        "Unpin a thread (group moderators)",
+        "posts",
+        auth=Auth.REQUIRED,
+        response=PostOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "PUT",
+        P + "/support",
+        send_support,
+        "Send support to a post",
+        "posts",
+        auth=Auth.REQUIRED,
+        response=PostOut,
+        errors=(401, 403, 404, 409),
+    ),
+    Operation(
+        "DELETE",
+        P + "/support",
+        withdraw_support,
+        "Take your support back",
+        "posts",
+        auth=Auth.REQUIRED,
+        response=PostOut,
+        errors=(401, 403, 404, 409),
+    ),
+)

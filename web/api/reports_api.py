@@ -96,14 +96,24 @@ def report_out(view: reports.ReportView) -> ReportOut:
         return None if ref is None else actor_out(ref)
 
     return ReportOut(
-        id=view.public_id, state=view.state, local=view.local, target=view.target_uri,
-        post=view.post, target_actor=actor(view.target_actor), group=actor(view.group),
-        reporter=actor(view.reporter), group_rule=_rule(view.group_rule),
-        node_rule=_rule(view.node_rule), reason=view.reason, forward=view.forward,
-        forwarded_at=view.forwarded_at, resolution=view.resolution,
-        resolved_by=actor(view.resolved_by), resolved_at=view.resolved_at,
+        id=view.public_id,
+        state=view.state,
+        local=view.local,
+        target=view.target_uri,
+        post=view.post,
+        target_actor=actor(view.target_actor),
+        group=actor(view.group),
+        reporter=actor(view.reporter),
+        group_rule=_rule(view.group_rule),
+        node_rule=_rule(view.node_rule),
+        reason=view.reason,
+        forward=view.forward,
+        forwarded_at=view.forwarded_at,
+        resolution=view.resolution,
+        resolved_by=actor(view.resolved_by),
+        resolved_at=view.resolved_at,
         created_at=view.created_at,
-    )  # fmt: skip
+    )
 
 
 def report_page(page: Page[reports.ReportView]) -> ReportPage:
@@ -117,26 +127,42 @@ def _state(query: ReportsQuery) -> ReportState | None:
 async def file_report(call: Call[ReportBody, Any]) -> ReportOut:
     body = call.body
     view = await reports.file_report(
-        call.session, call.site, call.member, post_id=body.post_id, acct=body.acct,
-        reason=body.reason, group_rule_id=body.group_rule_id, node_rule_id=body.node_rule_id,
-        forward=body.forward, now=call.now,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.member,
+        post_id=body.post_id,
+        acct=body.acct,
+        reason=body.reason,
+        group_rule_id=body.group_rule_id,
+        node_rule_id=body.node_rule_id,
+        forward=body.forward,
+        now=call.now,
+    )
     return report_out(view)
 
 
 async def list_reports(call: Call[Any, MyReportsQuery]) -> ReportPage:
     page = await reports.list_reports(
-        call.session, call.member, state=_state(call.query), mine=call.query.mine,
-        cursor=call.query.cursor, limit=call.query.limit,
-    )  # fmt: skip
+        call.session,
+        call.member,
+        state=_state(call.query),
+        mine=call.query.mine,
+        cursor=call.query.cursor,
+        limit=call.query.limit,
+    )
     return report_page(page)
 
 
 async def list_group_reports(call: Call[Any, ReportsQuery]) -> ReportPage:
     page = await reports.list_group_reports(
-        call.session, call.site, call.member, call.path("name"), state=_state(call.query),
-        cursor=call.query.cursor, limit=call.query.limit,
-    )  # fmt: skip
+        call.session,
+        call.site,
+        call.member,
+        call.path("name"),
+        state=_state(call.query),
+        cursor=call.query.cursor,
+        limit=call.query.limit,
+    )
     return report_page(page)
 
 
@@ -146,44 +172,96 @@ async def get_report(call: Call[Any, Any]) -> ReportOut:
 
 async def resolve_report(call: Call[NoteBody, Any]) -> ReportOut:
     view = await reports.close_report(
-        call.session, call.member, call.path("id"), dismiss=False, note=call.body.note,
+        call.session,
+        call.member,
+        call.path("id"),
+        dismiss=False,
+        note=call.body.note,
         now=call.now,
-    )  # fmt: skip
+    )
     return report_out(view)
 
 
 async def dismiss_report(call: Call[NoteBody, Any]) -> ReportOut:
     view = await reports.close_report(
-        call.session, call.member, call.path("id"), dismiss=True, note=call.body.note,
+        call.session,
+        call.member,
+        call.path("id"),
+        dismiss=True,
+        note=call.body.note,
         now=call.now,
-    )  # fmt: skip
+    )
     return report_out(view)
 
 
 R = "/api/v1/reports"
 OPERATIONS = (
-    Operation("POST", R, file_report,
-              "Report a post or a member to the moderators (and, for a group elsewhere, to "
-              "its node), without your name leaving this node", "reports",
-              auth=Auth.REQUIRED, body=ReportBody, response=ReportOut, status=201,
-              errors=(401, 403, 404, 409, 422)),
-    Operation("GET", R, list_reports,
-              "The reports you work, newest first (node staff: all; group moderators: their "
-              "groups'), or with mine=true the ones you made", "reports", auth=Auth.REQUIRED,
-              query=MyReportsQuery, response=ReportPage, errors=(401, 403, 422)),
-    Operation("GET", "/api/v1/groups/{name}/reports", list_group_reports,
-              "Reports about a group's posts (its moderators, node staff)", "reports",
-              auth=Auth.REQUIRED, query=ReportsQuery, response=ReportPage,
-              errors=(401, 403, 404, 422)),
-    Operation("GET", R + "/{id}", get_report,
-              "A report (moderators see it whole; who made it sees its state)", "reports",
-              auth=Auth.REQUIRED, response=ReportOut, errors=(401, 404)),
-    Operation("POST", R + "/{id}/resolve", resolve_report,
-              "Moderators: mark a report as acted on, with a note", "reports",
-              auth=Auth.REQUIRED, body=NoteBody, response=ReportOut,
-              errors=(401, 403, 404, 409, 422)),
-    Operation("POST", R + "/{id}/dismiss", dismiss_report,
-              "Moderators: dismiss a report (nothing to do), with a note", "reports",
-              auth=Auth.REQUIRED, body=NoteBody, response=ReportOut,
-              errors=(401, 403, 404, 409, 422)),
-)  # fmt: skip
+    Operation(
+        "POST",
+        R,
+        file_report,
+        "Report a post or a member to the moderators (and, for a group elsewhere, to "
+        "its node), without your name leaving this node",
+        "reports",
+        auth=Auth.REQUIRED,
+        body=ReportBody,
+        response=ReportOut,
+        status=201,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "GET",
+        R,
+        list_reports,
+        "The reports you work, newest first (node staff: all; group moderators: their "
+        "groups'), or with mine=true the ones you made",
+        "reports",
+        auth=Auth.REQUIRED,
+        query=MyReportsQuery,
+        response=ReportPage,
+        errors=(401, 403, 422),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/groups/{name}/reports",
+        list_group_reports,
+        "Reports about a group's posts (its moderators, node staff)",
+        "reports",
+        auth=Auth.REQUIRED,
+        query=ReportsQuery,
+        response=ReportPage,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "GET",
+        R + "/{id}",
+        get_report,
+        "A report (moderators see it whole; who made it sees its state)",
+        "reports",
+        auth=Auth.REQUIRED,
+        response=ReportOut,
+        errors=(401, 404),
+    ),
+    Operation(
+        "POST",
+        R + "/{id}/resolve",
+        resolve_report,
+        "Moderators: mark a report as acted on, with a note",
+        "reports",
+        auth=Auth.REQUIRED,
+        body=NoteBody,
+        response=ReportOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+    Operation(
+        "POST",
+        R + "/{id}/dismiss",
+        dismiss_report,
+        "Moderators: dismiss a report (nothing to do), with a note",
+        "reports",
+        auth=Auth.REQUIRED,
+        body=NoteBody,
+        response=ReportOut,
+        errors=(401, 403, 404, 409, 422),
+    ),
+)

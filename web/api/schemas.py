@@ -113,17 +113,20 @@ class PostOut(BaseModel):
         False, description="Its thread is locked: it takes replies from moderators only"
     )
     held: bool = Field(
-        False, description="Waiting for a moderator's approval: seen by its author and the "
+        False,
+        description="Waiting for a moderator's approval: seen by its author and the "
         "group's moderators only",
-    )  # fmt: skip
+    )
     pending: bool = Field(
-        False, description="Sent to a group on another node, which has not shared it yet: "
+        False,
+        description="Sent to a group on another node, which has not shared it yet: "
         "seen by its author only",
-    )  # fmt: skip
+    )
     declined: bool = Field(
-        False, description="Turned down by its group on another node before it was shared: "
+        False,
+        description="Turned down by its group on another node before it was shared: "
         "seen by its author only",
-    )  # fmt: skip
+    )
 
 
 class GroupPage(BaseModel):
@@ -174,9 +177,11 @@ def account_out(view: AccountView) -> AccountOut:
 
 def profile_out(view: Profile) -> ProfileOut:
     return ProfileOut(
-        actor=actor_out(view.actor), bio=view.bio, created_at=view.created_at,
+        actor=actor_out(view.actor),
+        bio=view.bio,
+        created_at=view.created_at,
         suspended=view.suspended,
-    )  # fmt: skip
+    )
 
 
 def membership_out(view: MembershipView) -> MembershipOut:

@@ -48,10 +48,14 @@ Refusal = CsrfRefused | FormRefused | NotFound | PermissionDenied | Authenticati
 def _refusal(refusal: Refusal, _: Callable[[str], str]) -> tuple[int, str, str]:
     """Status, title and message of the page that says why a request was refused."""
     if isinstance(refusal, CsrfRefused):
-        return 403, _("Form not accepted"), _(
-            "This form has expired or did not come from this site. Please go back, reload "
-            "the page and try again."
-        )  # fmt: skip
+        return (
+            403,
+            _("Form not accepted"),
+            _(
+                "This form has expired or did not come from this site. Please go back, reload "
+                "the page and try again."
+            ),
+        )
     if isinstance(refusal, FormRefused):
         return refusal.status, _("Form not accepted"), _("This form could not be read.")
     if isinstance(refusal, NotFound):
@@ -66,8 +70,13 @@ def _guarded(handler: Handler) -> Handler:
     async def guarded(request: web.Request) -> web.Response:
         try:
             return await handler(request)
-        except (CsrfRefused, FormRefused, NotFound, PermissionDenied,
-                AuthenticationFailed) as refusal:  # fmt: skip
+        except (
+            CsrfRefused,
+            FormRefused,
+            NotFound,
+            PermissionDenied,
+            AuthenticationFailed,
+        ) as refusal:
             if not isinstance(refusal, CsrfRefused):  # that one is logged where it is decided
                 log.info("page refused on %s %s: %s", request.method, request.path, refusal)
             async with transaction(request) as session:

@@ -57,25 +57,34 @@ def _rule_rows(current: list[rules.Rule]) -> list[dict[str, str]]:
 
 
 async def _settings_page(
-    request: web.Request, session: AsyncSession, page: Frame, *,
-    site_form: dict[str, str] | None = None, rule_rows: list[dict[str, str]] | None = None,
-    suspend_form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+    request: web.Request,
+    session: AsyncSession,
+    page: Frame,
+    *,
+    site_form: dict[str, str] | None = None,
+    rule_rows: list[dict[str, str]] | None = None,
+    suspend_form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
     status: int = 200,
-) -> web.Response:  # fmt: skip
+) -> web.Response:
     _ = gettext_for(request, page.locale)
     info = await site_info.get_site_info(session)
     context = {
-        "site_form": site_form or {
-            "description": info.description, "crisis_resources": info.crisis_resources,
+        "site_form": site_form
+        or {
+            "description": info.description,
+            "crisis_resources": info.crisis_resources,
         },
         "rule_rows": rule_rows or _rule_rows(await rules.list_node_rules(session)),
         "suspend_form": suspend_form or {},
         "errors": errors or {},
         "done": done_message(request, _),
-        "description_max": site_info.DESCRIPTION_MAX, "crisis_max": site_info.CRISIS_MAX,
-        "title_max": RULE_TITLE_MAX, "rule_description_max": RULE_DESCRIPTION_MAX,
+        "description_max": site_info.DESCRIPTION_MAX,
+        "crisis_max": site_info.CRISIS_MAX,
+        "title_max": RULE_TITLE_MAX,
+        "rule_description_max": RULE_DESCRIPTION_MAX,
         "reason_max": moderation.REASON_MAX,
-    }  # fmt: skip
+    }
     return render(request, page, "admin.html", context, status=status)
 
 
@@ -93,12 +102,17 @@ async def save_site(request: web.Request) -> web.Response:
         try:
             async with session.begin_nested():
                 await site_info.set_site_info(
-                    session, viewer, description=form["description"],
-                    crisis_resources=form["crisis_resources"], now=request.app[CLOCK](),
-                )  # fmt: skip
+                    session,
+                    viewer,
+                    description=form["description"],
+                    crisis_resources=form["crisis_resources"],
+                    now=request.app[CLOCK](),
+                )
         except InvalidInput as error:
-            limit = {"description": site_info.DESCRIPTION_MAX,
-                     "crisis_resources": site_info.CRISIS_MAX}  # fmt: skip
+            limit = {
+                "description": site_info.DESCRIPTION_MAX,
+                "crisis_resources": site_info.CRISIS_MAX,
+            }
             field = error.field if error.field in limit else "description"
             message = _("Use at most %(max)s characters.") % {"max": limit[field]}
             return await _settings_page(
@@ -122,19 +136,23 @@ def _rule_error(error: InvalidInput, rows: list[int], _: Callable[[str], str]) -
     row, part = rows[int(match.group(1))], match.group(2)
     if part == "title":
         return {f"title_{row}": _("Use at most %(max)s characters.") % {"max": RULE_TITLE_MAX}}
-    return {f"description_{row}": _("Use at most %(max)s characters.")
-            % {"max": RULE_DESCRIPTION_MAX}}  # fmt: skip
+    return {
+        f"description_{row}": _("Use at most %(max)s characters.") % {"max": RULE_DESCRIPTION_MAX}
+    }
 
 
 async def save_rules(request: web.Request) -> web.Response:
     """The whole list at once: a row whose title is emptied is deleted, a new row added."""
     form = await read_form(request, _rule_fields())
     submitted = [
-        {"id": form[f"id_{i}"], "title": form[f"title_{i}"],
-         "description": form[f"description_{i}"]}
+        {
+            "id": form[f"id_{i}"],
+            "title": form[f"title_{i}"],
+            "description": form[f"description_{i}"],
+        }
         for i in range(RULES_MAX + 1)
         if form[f"id_{i}"] or form[f"title_{i}"] or form[f"description_{i}"]
-    ]  # fmt: skip
+    ]
     async with transaction(request) as session:
         viewer, page = await _admin(request, session)
         _ = gettext_for(request, page.locale)
@@ -144,8 +162,9 @@ async def save_rules(request: web.Request) -> web.Response:
         for index, row in enumerate(submitted):
             if not row["title"].strip():
                 if row["description"].strip():
-                    errors[f"title_{index}"] = _("A rule needs a title. Empty both fields "
-                                                 "to delete it.")  # fmt: skip
+                    errors[f"title_{index}"] = _(
+                        "A rule needs a title. Empty both fields to delete it."
+                    )
                 continue
             rule_id = int(row["id"]) if row["id"].isdigit() else None
             changes.append(rules.RuleChange(row["title"], row["description"], rule_id))
@@ -159,9 +178,13 @@ async def save_rules(request: web.Request) -> web.Response:
         if errors:
             shown = [*submitted, {"id": "", "title": "", "description": ""}]
             return await _settings_page(
-                request, session, page, rule_rows=shown[: RULES_MAX + 1], errors=errors,
+                request,
+                session,
+                page,
+                rule_rows=shown[: RULES_MAX + 1],
+                errors=errors,
                 status=422,
-            )  # fmt: skip
+            )
     return back_to(ADMIN, "rules_saved", ADMIN)
 
 
@@ -205,10 +228,11 @@ def _suspension_error(error: DomainError, lift: bool, _: Callable[[str], str]) -
     if isinstance(error, Conflict):
         return _("This account is suspended already.")
     if isinstance(error, PermissionDenied):
-        return _("You cannot suspend this account (your own, or that of another admin or "
-                 "moderator if you are not an admin).")  # fmt: skip
-    return _("Only accounts of this node can be suspended. Write the username, for "
-             "example ana.")  # fmt: skip
+        return _(
+            "You cannot suspend this account (your own, or that of another admin or "
+            "moderator if you are not an admin)."
+        )
+    return _("Only accounts of this node can be suspended. Write the username, for example ana.")
 
 
 # --- /admin/federation -------------------------------------------------------------------
@@ -218,19 +242,27 @@ def _rule_form(rule: Rule | None = None) -> dict[str, str]:
     if rule is None:
         return {"domain": "", "severity": Severity.SUSPEND.value}
     return {
-        "domain": rule.domain, "severity": rule.severity.value,
+        "domain": rule.domain,
+        "severity": rule.severity.value,
         "reject_media": "on" if rule.reject_media else "",
         "reject_reports": "on" if rule.reject_reports else "",
-        "allow": "on" if rule.allow else "", "obfuscate": "on" if rule.obfuscate else "",
-        "public_reason": rule.public_comment, "private_reason": rule.private_comment,
-    }  # fmt: skip
+        "allow": "on" if rule.allow else "",
+        "obfuscate": "on" if rule.obfuscate else "",
+        "public_reason": rule.public_comment,
+        "private_reason": rule.private_comment,
+    }
 
 
 async def _federation_page(
-    request: web.Request, session: AsyncSession, page: Frame, *,
-    rule_form: dict[str, str] | None = None, import_form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None, status: int = 200,
-) -> web.Response:  # fmt: skip
+    request: web.Request,
+    session: AsyncSession,
+    page: Frame,
+    *,
+    rule_form: dict[str, str] | None = None,
+    import_form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> web.Response:
     _ = gettext_for(request, page.locale)
     try:
         listed = await federation_rules.list_rules_page(
@@ -253,12 +285,14 @@ async def _federation_page(
         "severities": [s.value for s in SEVERITIES],
         "rules": [(rule, page_link(request, edit=rule.domain)) for rule in listed.items],
         "next_link": (
-            page_link(request, cursor=listed.next_cursor, edit=None)
-            if listed.next_cursor else None
+            page_link(request, cursor=listed.next_cursor, edit=None) if listed.next_cursor else None
         ),
-        "rule_form": rule_form, "import_form": import_form or {}, "errors": errors or {},
-        "done": done, "reason_max": POLICY_REASON_MAX,
-    }  # fmt: skip
+        "rule_form": rule_form,
+        "import_form": import_form or {},
+        "errors": errors or {},
+        "done": done,
+        "reason_max": POLICY_REASON_MAX,
+    }
     return render(request, page, "admin_federation.html", context, status=status)
 
 
@@ -301,8 +335,16 @@ async def save_publish(request: web.Request) -> web.Response:
     return back_to(FEDERATION_PAGE, done, FEDERATION_PAGE)
 
 
-RULE_FIELDS = ("domain", "severity", "reject_media", "reject_reports", "allow", "obfuscate",
-               "public_reason", "private_reason")  # fmt: skip
+RULE_FIELDS = (
+    "domain",
+    "severity",
+    "reject_media",
+    "reject_reports",
+    "allow",
+    "obfuscate",
+    "public_reason",
+    "private_reason",
+)
 
 
 async def save_rule(request: web.Request) -> web.Response:
@@ -324,20 +366,24 @@ async def save_rule(request: web.Request) -> web.Response:
                 errors[field] = _("Use at most %(max)s characters.") % {"max": POLICY_REASON_MAX}
         if not errors:
             rule = Rule(
-                domain=form["domain"], severity=severity,
+                domain=form["domain"],
+                severity=severity,
                 reject_media=bool(form["reject_media"]),
                 reject_reports=bool(form["reject_reports"]),
-                allow=bool(form["allow"]), obfuscate=bool(form["obfuscate"]),
+                allow=bool(form["allow"]),
+                obfuscate=bool(form["obfuscate"]),
                 public_comment=form["public_reason"].strip(),
                 private_comment=form["private_reason"].strip(),
-            )  # fmt: skip
+            )
             try:
                 async with session.begin_nested():
                     await federation_rules.put_rule(session, rule, now=now)
                     await _policy_changed(request, session, now)
             except InvalidInput:
-                errors["domain"] = _("This is not a domain. Write it like example.org, "
-                                      "*.example.org or example.org:8443.")  # fmt: skip
+                errors["domain"] = _(
+                    "This is not a domain. Write it like example.org, "
+                    "*.example.org or example.org:8443."
+                )
         if errors:
             return await _federation_page(
                 request, session, page, rule_form=form, errors=errors, status=422
@@ -372,9 +418,10 @@ async def import_rules(request: web.Request) -> web.Response:
             line = re.match(r"line (\d+)", error.message)
             message = (
                 _("Line %(line)s could not be read. Nothing was imported.")
-                % {"line": line.group(1)} if line
+                % {"line": line.group(1)}
+                if line
                 else _("This list could not be read. Nothing was imported.")
-            )  # fmt: skip
+            )
             return await _federation_page(
                 request, session, page, import_form=form, errors={"csv": message}, status=422
             )
@@ -396,6 +443,8 @@ async def export_rules(request: web.Request) -> web.Response:
         await _admin(request, session)
         text = rules_to_csv(await federation_rules.list_rules(session))
     return web.Response(
-        text=text, content_type="text/csv", charset="utf-8",
+        text=text,
+        content_type="text/csv",
+        charset="utf-8",
         headers={"Content-Disposition": 'attachment; filename="domain_blocks.csv"'},
-    )  # fmt: skip
+    )

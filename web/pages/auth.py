@@ -44,9 +44,12 @@ async def _signup_context(
     session: AsyncSession, form: dict[str, str], errors: dict[str, str]
 ) -> dict[str, Any]:
     return {
-        "form": form, "errors": errors, "rules": await list_node_rules(session),
-        "handle_max": HANDLE_MAX, "password_min": PASSWORD_MIN,
-    }  # fmt: skip
+        "form": form,
+        "errors": errors,
+        "rules": await list_node_rules(session),
+        "handle_max": HANDLE_MAX,
+        "password_min": PASSWORD_MIN,
+    }
 
 
 def _signup_error(error: DomainError, handle: str, _: Callable[[str], str]) -> dict[str, str]:
@@ -57,8 +60,12 @@ def _signup_error(error: DomainError, handle: str, _: Callable[[str], str]) -> d
     if field == "username" and handle_key(handle) in RESERVED:
         return {"username": _("This name is reserved on this node. Please choose another.")}
     if field == "username":
-        return {"username": _("Use 1 to %(max)s letters, digits, '_' or '-', starting with a "
-                              "letter or digit.") % {"max": HANDLE_MAX}}  # fmt: skip
+        return {
+            "username": _(
+                "Use 1 to %(max)s letters, digits, '_' or '-', starting with a letter or digit."
+            )
+            % {"max": HANDLE_MAX}
+        }
     if field == "password":
         return {"password": _("Use at least %(min)s characters.") % {"min": PASSWORD_MIN}}
     if field == "display_name":
@@ -75,10 +82,15 @@ async def signup(request: web.Request) -> web.Response:
         try:
             async with session.begin_nested():
                 account = await accounts.register(
-                    session, request.app[SITE], request.app[PASSWORDS],
-                    handle=form["username"].strip(), password=form["password"],
-                    display_name=form["display_name"], locale=page.locale, now=now,
-                )  # fmt: skip
+                    session,
+                    request.app[SITE],
+                    request.app[PASSWORDS],
+                    handle=form["username"].strip(),
+                    password=form["password"],
+                    display_name=form["display_name"],
+                    locale=page.locale,
+                    now=now,
+                )
         except (InvalidInput, Conflict) as error:
             log.info("sign-up refused: %s (%s)", error.code, error.field)
             errors = _signup_error(error, form["username"].strip(), _)
@@ -109,10 +121,15 @@ async def signin(request: web.Request) -> web.Response:
         page = await frame(request, session, None)
         _ = gettext_for(request, page.locale)
         outcome = await sign_in(
-            session, request.app[SITE], request.app[PASSWORDS], request.app[THROTTLE],
-            handle=handle, password=form["password"], address=request.remote,
+            session,
+            request.app[SITE],
+            request.app[PASSWORDS],
+            request.app[THROTTLE],
+            handle=handle,
+            password=form["password"],
+            address=request.remote,
             now=request.app[CLOCK](),
-        )  # fmt: skip
+        )
         if isinstance(outcome, Throttled):
             log.warning("sign-in throttled for %s from %s", handle, request.remote)
             seconds = retry_after_seconds(outcome.wait)
@@ -124,9 +141,10 @@ async def signin(request: web.Request) -> web.Response:
         if isinstance(outcome, Refused):
             log.info("sign-in refused for %s: %s", handle, outcome.error.code)
             message = (
-                _("This account is suspended.") if isinstance(outcome.error, PermissionDenied)
+                _("This account is suspended.")
+                if isinstance(outcome.error, PermissionDenied)
                 else _("Unknown username or wrong password.")
-            )  # fmt: skip
+            )
             context = {"form": form, "errors": {"form": message}}
             return render(request, page, "signin.html", context, status=401)
     return _signed_in(request, outcome.token, local_path(form["next"]))

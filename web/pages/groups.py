@@ -75,12 +75,15 @@ class Entry:
 def _entry(view: GroupView, local_domain: str) -> Entry:
     actor = view.actor
     return Entry(
-        name=actor.display_name or actor.handle, acct=actor.acct,
-        path=group_path(actor, local_domain), summary=_short(_plain(actor, view.description)),
-        remote=not actor.local, domain=actor.domain,
+        name=actor.display_name or actor.handle,
+        acct=actor.acct,
+        path=group_path(actor, local_domain),
+        summary=_short(_plain(actor, view.description)),
+        remote=not actor.local,
+        domain=actor.domain,
         private=view.visibility is not Visibility.PUBLIC,
         state=view.membership.state.value if view.membership else None,
-    )  # fmt: skip
+    )
 
 
 async def directory(request: web.Request) -> web.Response:
@@ -108,10 +111,12 @@ async def directory(request: web.Request) -> web.Response:
         )
     first_page = "/groups?" + urlencode({"q": query}) if query else "/groups"
     context = {
-        "query": query, "entries": [_entry(view, site.domain) for view in found.items],
-        "next_page": next_page, "first_page": first_page if cursor else None,
+        "query": query,
+        "entries": [_entry(view, site.domain) for view in found.items],
+        "next_page": next_page,
+        "first_page": first_page if cursor else None,
         "signed_in": viewer is not None,
-    }  # fmt: skip
+    }
     return render(request, page, "groups.html", context)
 
 
@@ -142,19 +147,28 @@ def _thread(post: PostView, local_domain: str) -> Thread:
     if author is not None and author.local:
         author_path = "/members/" + quote(author.handle, safe="")
     return Thread(
-        path="/posts/" + quote(post.public_id, safe=""), title=post.title, author=author,
-        author_path=author_path, published_at=post.published_at,
-        content_warning=post.content_warning, pinned=post.pinned,
-        deleted=post.deleted or (post.removed and not post.declined), held=post.held,
-        pending=post.pending and not post.declined, declined=post.declined,
+        path="/posts/" + quote(post.public_id, safe=""),
+        title=post.title,
+        author=author,
+        author_path=author_path,
+        published_at=post.published_at,
+        content_warning=post.content_warning,
+        pinned=post.pinned,
+        deleted=post.deleted or (post.removed and not post.declined),
+        held=post.held,
+        pending=post.pending and not post.declined,
+        declined=post.declined,
         replies=post.reply_count,
-    )  # fmt: skip
+    )
 
 
 async def _group_context(
-    request: web.Request, session: AsyncSession, viewer: Viewer | None, name: str,
+    request: web.Request,
+    session: AsyncSession,
+    viewer: Viewer | None,
+    name: str,
     cursor: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """What a group's page shows this viewer: only what the services let them see."""
     site = request.app[SITE]
     record = await groups.load_group(session, site, viewer, name)
@@ -186,21 +200,31 @@ async def _group_context(
     state = membership.state.value if membership else None
     moderating = permissions.is_group_moderator(membership)
     return {
-        "group": view, "actor": actor, "group_path": group_path(actor, site.domain),
-        "remote": not actor.local, "private": view.visibility is not Visibility.PUBLIC,
+        "group": view,
+        "actor": actor,
+        "group_path": group_path(actor, site.domain),
+        "remote": not actor.local,
+        "private": view.visibility is not Visibility.PUBLIC,
         "approval": view.join_policy is JoinPolicy.APPROVAL,
         # Sanitised by federation.remote_actors when the group arrived.
         "description_html": None if actor.local else Markup(view.description),  # noqa: S704
         "description": view.description if actor.local else None,
-        "rules": view.rules, "member_count": count, "moderators": moderators,
-        "moderators_hidden": shown is None, "readable": readable,
-        "threads": threads, "next_page": next_page, "first_page": "?" if cursor else None,
-        "state": state, "moderating": moderating, "signed_in": viewer is not None,
+        "rules": view.rules,
+        "member_count": count,
+        "moderators": moderators,
+        "moderators_hidden": shown is None,
+        "readable": readable,
+        "threads": threads,
+        "next_page": next_page,
+        "first_page": "?" if cursor else None,
+        "state": state,
+        "moderating": moderating,
+        "signed_in": viewer is not None,
         "can_post": permissions.is_approved(membership)
         and (moderating or not view.posting_restricted_to_moderators),
         "signin_path": "/signin?next=" + quote(group_path(actor, site.domain), safe=""),
         "errors": {},
-    }  # fmt: skip
+    }
 
 
 async def group_page(request: web.Request) -> web.Response:
@@ -217,9 +241,12 @@ async def group_page(request: web.Request) -> web.Response:
 
 
 async def _page_with_error(
-    request: web.Request, viewer: Viewer, name: str, message: Callable[[Callable[[str], str]], str],
+    request: web.Request,
+    viewer: Viewer,
+    name: str,
+    message: Callable[[Callable[[str], str]], str],
     status: int,
-) -> web.Response:  # fmt: skip
+) -> web.Response:
     """The group's page again, with what went wrong said beside the buttons."""
     async with transaction(request) as session:
         page = await frame(request, session, viewer)
@@ -252,8 +279,9 @@ async def join(request: web.Request) -> web.Response:
         try:
             await find_group(request.app[FEDERATION], f"{handle}@{domain}")
         except FetchError as error:
-            log.info("joining %s@%s: the group could not be fetched: %s", handle, domain,
-                     error.reason)  # fmt: skip
+            log.info(
+                "joining %s@%s: the group could not be fetched: %s", handle, domain, error.reason
+            )
             kind = _fetch_failure(error)
             return await _page_with_error(request, viewer, name, _FAILURES[kind], 502)
     async with transaction(request) as session:
@@ -301,16 +329,17 @@ def _banned(_: Callable[[str], str]) -> str:
 
 
 def _only_owner(_: Callable[[str], str]) -> str:
-    return _("You are this group's only owner. Please make someone else an owner before "
-             "you leave.")  # fmt: skip
+    return _("You are this group's only owner. Please make someone else an owner before you leave.")
 
 
 # Finding a group on another node -------------------------------------------------------
 
 
 def _malformed(_: Callable[[str], str]) -> str:
-    return _("Please enter a group's handle, such as @circle@node.example, or its web "
-             "address, such as https://node.example/groups/circle.")  # fmt: skip
+    return _(
+        "Please enter a group's handle, such as @circle@node.example, or its web "
+        "address, such as https://node.example/groups/circle."
+    )
 
 
 def _unknown(_: Callable[[str], str]) -> str:
@@ -322,29 +351,36 @@ def _unreachable(_: Callable[[str], str]) -> str:
 
 
 def _refused(_: Callable[[str], str]) -> str:
-    return _("This node does not connect with that node, so its groups cannot be joined "
-             "from here.")  # fmt: skip
+    return _("This node does not connect with that node, so its groups cannot be joined from here.")
 
 
 _FAILURES: dict[str, Callable[[Callable[[str], str]], str]] = {
-    "malformed": _malformed, "unknown": _unknown, "unreachable": _unreachable,
+    "malformed": _malformed,
+    "unknown": _unknown,
+    "unreachable": _unreachable,
     "refused": _refused,
-}  # fmt: skip
+}
 
 # Which of the four things a person can act on each fetch failure is.
 _FAILURE_OF: dict[FetchErrorKind, str] = {
     FetchErrorKind.INVALID_ADDRESS: "malformed",
     FetchErrorKind.REFUSED_BY_POLICY: "refused",
     # Nothing there, or nothing that is a group we can use.
-    FetchErrorKind.NOT_FOUND: "unknown", FetchErrorKind.NOT_A_DOCUMENT: "unknown",
-    FetchErrorKind.WRONG_ID: "unknown", FetchErrorKind.NO_ACTOR: "unknown",
-    FetchErrorKind.NOT_AN_ACTOR: "unknown", FetchErrorKind.NOT_A_GROUP: "unknown",
+    FetchErrorKind.NOT_FOUND: "unknown",
+    FetchErrorKind.NOT_A_DOCUMENT: "unknown",
+    FetchErrorKind.WRONG_ID: "unknown",
+    FetchErrorKind.NO_ACTOR: "unknown",
+    FetchErrorKind.NOT_AN_ACTOR: "unknown",
+    FetchErrorKind.NOT_A_GROUP: "unknown",
     # The node could not (or may not) be asked, or did not answer usefully.
-    FetchErrorKind.PLAIN_HTTP: "unreachable", FetchErrorKind.PRIVATE_ADDRESS: "unreachable",
-    FetchErrorKind.HTTP_ERROR: "unreachable", FetchErrorKind.UNREACHABLE: "unreachable",
-    FetchErrorKind.TIMEOUT: "unreachable", FetchErrorKind.TOO_MANY_REDIRECTS: "unreachable",
+    FetchErrorKind.PLAIN_HTTP: "unreachable",
+    FetchErrorKind.PRIVATE_ADDRESS: "unreachable",
+    FetchErrorKind.HTTP_ERROR: "unreachable",
+    FetchErrorKind.UNREACHABLE: "unreachable",
+    FetchErrorKind.TIMEOUT: "unreachable",
+    FetchErrorKind.TOO_MANY_REDIRECTS: "unreachable",
     FetchErrorKind.TOO_LARGE: "unreachable",
-}  # fmt: skip
+}
 
 
 def _fetch_failure(error: FetchError) -> str:

@@ -177,17 +177,21 @@ async def queue(request: web.Request) -> web.Response:
         _ = gettext_for(request, page.locale)
         moderated = await reports.moderated_groups(session, viewer)
         context: dict[str, Any] = {
-            "tab": tab, "state": state_name, "states": list(STATES), "groups": moderated,
+            "tab": tab,
+            "state": state_name,
+            "states": list(STATES),
+            "groups": moderated,
             "staff": viewer.is_node_staff,
-            "done": done_message(request, _), "back": request.path_qs,
-            "reason_max": REASON_MAX, "note_max": NOTE_MAX, "tab_links": {
+            "done": done_message(request, _),
+            "back": request.path_qs,
+            "reason_max": REASON_MAX,
+            "note_max": NOTE_MAX,
+            "tab_links": {
                 name: page_link(request, tab=name, cursor=None, group=None, state=None)
                 for name in TABS
             },
-            "state_links": {
-                name: page_link(request, state=name, cursor=None) for name in STATES
-            },
-        }  # fmt: skip
+            "state_links": {name: page_link(request, state=name, cursor=None) for name in STATES},
+        }
         try:
             if tab == "reports":
                 found = await reports.list_reports(
@@ -208,9 +212,13 @@ async def queue(request: web.Request) -> web.Response:
                     at = _paged(cursor, chosen, group.handle)
                     if tab == "joins":
                         members = await groups.list_members(
-                            session, site, viewer, group.handle, state=MembershipState.PENDING,
+                            session,
+                            site,
+                            viewer,
+                            group.handle,
+                            state=MembershipState.PENDING,
                             cursor=at,
-                        )  # fmt: skip
+                        )
                         next_cursor, listed, held = members.next_cursor, members.items, []
                     else:
                         waiting = await held_posts.list_held(
@@ -317,15 +325,21 @@ async def group_log(request: web.Request) -> web.Response:
         _ = gettext_for(request, page.locale)
         try:
             found = await moderation.list_log(
-                session, request.app[SITE], viewer, name,
+                session,
+                request.app[SITE],
+                viewer,
+                name,
                 cursor=request.query.get("cursor") or None,
-            )  # fmt: skip
+            )
         except InvalidInput as error:
             raise NotFound(error.message) from None
         heading = _("Moderation log of %(group)s") % {"group": "!" + name}
         context = {
-            "heading": heading, "node_log": False, "group": name, **log_context(request, found, _)
-        }  # fmt: skip
+            "heading": heading,
+            "node_log": False,
+            "group": name,
+            **log_context(request, found, _),
+        }
         return render(request, page, "moderation_log.html", context)
 
 

@@ -64,10 +64,14 @@ def _content(view: PostView) -> Markup:
 
 def _edit_context(view: PostView, form: dict[str, str], errors: dict[str, str]) -> dict[str, Any]:
     return {
-        "post": view, "form": form, "errors": errors, "starts_thread": view.thread is None,
-        "cw_max": CONTENT_WARNING_MAX, "title_max": posts.TITLE_MAX,
+        "post": view,
+        "form": form,
+        "errors": errors,
+        "starts_thread": view.thread is None,
+        "cw_max": CONTENT_WARNING_MAX,
+        "title_max": posts.TITLE_MAX,
         "back": f"/posts/{view.thread or view.public_id}#post-{view.public_id}",
-    }  # fmt: skip
+    }
 
 
 def _refusal(
@@ -95,9 +99,10 @@ async def edit_form(request: web.Request) -> web.Response:
         except (PermissionDenied, Conflict) as error:
             return _refusal(request, page, error, public_id)
         form = {
-            "title": view.title or "", "body": view.source or "",
+            "title": view.title or "",
+            "body": view.source or "",
             "content_warning": view.content_warning,
-        }  # fmt: skip
+        }
         return render(request, page, "post_edit.html", _edit_context(view, form, {}))
 
 
@@ -123,10 +128,14 @@ async def edit(request: web.Request) -> web.Response:
             try:
                 async with session.begin_nested():
                     view = await posts.edit_post(
-                        session, viewer, public_id, body=form["body"],
+                        session,
+                        viewer,
+                        public_id,
+                        body=form["body"],
                         title=form["title"] if starts_thread else None,
-                        content_warning=form["content_warning"], now=request.app[CLOCK](),
-                    )  # fmt: skip
+                        content_warning=form["content_warning"],
+                        now=request.app[CLOCK](),
+                    )
             except InvalidInput as error:
                 name, message = field_error(error, _)
                 errors[name] = message
@@ -152,9 +161,10 @@ async def delete_form(request: web.Request) -> web.Response:
         except (PermissionDenied, Conflict) as error:
             return _refusal(request, page, error, public_id)
         context = {
-            "post": view, "content": _content(view),
+            "post": view,
+            "content": _content(view),
             "back": f"/posts/{view.thread or view.public_id}#post-{view.public_id}",
-        }  # fmt: skip
+        }
         return render(request, page, "post_delete.html", context)
 
 
@@ -227,8 +237,9 @@ async def _moderate(request: web.Request, act: Any, done: str) -> web.Response:
 async def restore(request: web.Request) -> web.Response:
     """POST /moderation/posts/{id}/restore: undo a removal, saying why."""
 
-    async def act(session: AsyncSession, viewer: Viewer, public_id: str, reason: str,
-                  now: Any) -> None:  # fmt: skip
+    async def act(
+        session: AsyncSession, viewer: Viewer, public_id: str, reason: str, now: Any
+    ) -> None:
         await posts.restore_post(session, viewer, public_id, reason=reason, now=now)
 
     return await _moderate(request, act, "restored")
@@ -237,8 +248,9 @@ async def restore(request: web.Request) -> web.Response:
 async def lock(request: web.Request) -> web.Response:
     """POST /moderation/posts/{id}/lock: the thread takes no new replies."""
 
-    async def act(session: AsyncSession, viewer: Viewer, public_id: str, reason: str,
-                  now: Any) -> None:  # fmt: skip
+    async def act(
+        session: AsyncSession, viewer: Viewer, public_id: str, reason: str, now: Any
+    ) -> None:
         await locks.set_locked(session, viewer, public_id, locked=True, reason=reason, now=now)
 
     return await _moderate(request, act, "locked")
@@ -247,8 +259,9 @@ async def lock(request: web.Request) -> web.Response:
 async def unlock(request: web.Request) -> web.Response:
     """POST /moderation/posts/{id}/unlock: the thread takes replies again."""
 
-    async def act(session: AsyncSession, viewer: Viewer, public_id: str, reason: str,
-                  now: Any) -> None:  # fmt: skip
+    async def act(
+        session: AsyncSession, viewer: Viewer, public_id: str, reason: str, now: Any
+    ) -> None:
         await locks.set_locked(session, viewer, public_id, locked=False, reason=reason, now=now)
 
     return await _moderate(request, act, "unlocked")

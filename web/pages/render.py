@@ -107,9 +107,13 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
 
 
 def render(
-    request: web.Request, page: Frame, template: str, context: Mapping[str, Any] | None = None,
-    *, status: int = 200,
-) -> web.Response:  # fmt: skip
+    request: web.Request,
+    page: Frame,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+) -> web.Response:
     """A whole page, in the visitor's language, with a fresh form token."""
     seed, new_seed = form_seed(request)
     environment = request.app[PAGES][page.locale].environment

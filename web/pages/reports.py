@@ -30,9 +30,15 @@ class _Target:
     """What is reported: a post (``post_id``) or a member (``acct``), and where to go back."""
 
     def __init__(
-        self, *, author: ActorRef, back: str, post_id: str | None = None,
-        acct: str | None = None, group_acct: str | None = None, title: str | None = None,
-    ) -> None:  # fmt: skip
+        self,
+        *,
+        author: ActorRef,
+        back: str,
+        post_id: str | None = None,
+        acct: str | None = None,
+        group_acct: str | None = None,
+        title: str | None = None,
+    ) -> None:
         self.author, self.back, self.post_id, self.acct = author, back, post_id, acct
         self.group_acct, self.title = group_acct, title
 
@@ -46,32 +52,44 @@ async def _post_target(request: web.Request, session: AsyncSession, viewer: View
     if view.author is None:  # deleted or removed: there is nothing left to report
         raise Conflict("this post was deleted or removed already")
     return _Target(
-        author=view.author, back=f"/posts/{view.public_id}", post_id=view.public_id,
-        group_acct=view.group.acct, title=view.title,
-    )  # fmt: skip
+        author=view.author,
+        back=f"/posts/{view.public_id}",
+        post_id=view.public_id,
+        group_acct=view.group.acct,
+        title=view.title,
+    )
 
 
 async def _member_target(request: web.Request, session: AsyncSession) -> _Target:
     name = request.match_info["name"]
     profile = await accounts.get_profile(session, name, request.app[SITE].domain)
-    return _Target(author=profile.actor, back=f"/members/{profile.actor.handle}",
-                   acct=profile.actor.acct)  # fmt: skip
+    return _Target(
+        author=profile.actor, back=f"/members/{profile.actor.handle}", acct=profile.actor.acct
+    )
 
 
 async def _context(
-    request: web.Request, session: AsyncSession, viewer: Viewer, target: _Target,
-    form: dict[str, str], errors: dict[str, str],
-) -> dict[str, Any]:  # fmt: skip
+    request: web.Request,
+    session: AsyncSession,
+    viewer: Viewer,
+    target: _Target,
+    form: dict[str, str],
+    errors: dict[str, str],
+) -> dict[str, Any]:
     group_rules = []
     if target.group_acct is not None:
         group_rules = await rules.list_group_rules(
             session, request.app[SITE], viewer, target.group_acct
         )
     return {
-        "target": target, "form": form, "errors": errors, "reason_max": REASON_MAX,
-        "group_rules": group_rules, "node_rules": await rules.list_node_rules(session),
+        "target": target,
+        "form": form,
+        "errors": errors,
+        "reason_max": REASON_MAX,
+        "group_rules": group_rules,
+        "node_rules": await rules.list_node_rules(session),
         "can_forward": not target.author.local,
-    }  # fmt: skip
+    }
 
 
 def _chosen_rule(value: str, context: dict[str, Any]) -> tuple[int | None, int | None] | None:
@@ -136,11 +154,17 @@ async def _file(request: web.Request, target_of: Any) -> web.Response:
             try:
                 async with session.begin_nested():
                     await reports.file_report(
-                        session, request.app[SITE], viewer, post_id=target.post_id,
-                        acct=target.acct, reason=form["reason"], group_rule_id=group_rule,
-                        node_rule_id=node_rule, forward=form["forward"] == "yes",
+                        session,
+                        request.app[SITE],
+                        viewer,
+                        post_id=target.post_id,
+                        acct=target.acct,
+                        reason=form["reason"],
+                        group_rule_id=group_rule,
+                        node_rule_id=node_rule,
+                        forward=form["forward"] == "yes",
                         now=request.app[CLOCK](),
-                    )  # fmt: skip
+                    )
             except InvalidInput as error:
                 errors["reason"] = _reason_error(error, _)
             except PermissionDenied as error:

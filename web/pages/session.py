@@ -45,9 +45,14 @@ def _secure(request: web.Request) -> bool:
 
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str) -> None:
     response.set_cookie(
-        name, value, httponly=True, samesite="Lax", secure=_secure(request), path="/",
+        name,
+        value,
+        httponly=True,
+        samesite="Lax",
+        secure=_secure(request),
+        path="/",
         max_age=int(accounts.TOKEN_LIFETIME.total_seconds()),
-    )  # fmt: skip
+    )
 
 
 async def page_viewer(request: web.Request, session: AsyncSession) -> Viewer | None:
@@ -91,6 +96,7 @@ def form_seed(request: web.Request) -> tuple[str, bool]:
 def check_csrf(request: web.Request, submitted: str | None) -> None:
     seed = request.cookies.get(SESSION_COOKIE) or _anonymous_seed(request)
     if not seed or not submitted or not hmac.compare_digest(csrf_token(request, seed), submitted):
-        log.warning("form refused: missing or wrong CSRF token on %s %s", request.method,
-                    request.path)  # fmt: skip
+        log.warning(
+            "form refused: missing or wrong CSRF token on %s %s", request.method, request.path
+        )
         raise CsrfRefused

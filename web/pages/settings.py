@@ -22,16 +22,25 @@ NOTICES = ("saved", "password")
 
 
 def _context(
-    account: AccountView, form: dict[str, str] | None = None, errors: dict[str, str] | None = None,
+    account: AccountView,
+    form: dict[str, str] | None = None,
+    errors: dict[str, str] | None = None,
     notice: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     values = form or {
-        "display_name": account.actor.display_name, "bio": account.bio, "locale": account.locale,
-    }  # fmt: skip
+        "display_name": account.actor.display_name,
+        "bio": account.bio,
+        "locale": account.locale,
+    }
     return {
-        "account": account, "form": values, "errors": errors or {}, "notice": notice,
-        "display_name_max": DISPLAY_NAME_MAX, "bio_max": BIO_MAX, "password_min": PASSWORD_MIN,
-    }  # fmt: skip
+        "account": account,
+        "form": values,
+        "errors": errors or {},
+        "notice": notice,
+        "display_name_max": DISPLAY_NAME_MAX,
+        "bio_max": BIO_MAX,
+        "password_min": PASSWORD_MIN,
+    }
 
 
 async def settings_page(request: web.Request) -> web.Response:
@@ -48,8 +57,10 @@ async def settings_page(request: web.Request) -> web.Response:
 def _profile_error(error: InvalidInput, page: Frame, request: web.Request) -> dict[str, str]:
     _ = gettext_for(request, page.locale)
     if error.field == "display_name":
-        return {"display_name": _("This is too long: use at most %(max)s characters.")
-                % {"max": DISPLAY_NAME_MAX}}  # fmt: skip
+        return {
+            "display_name": _("This is too long: use at most %(max)s characters.")
+            % {"max": DISPLAY_NAME_MAX}
+        }
     if error.field == "bio":
         return {"bio": _("This is too long: use at most %(max)s characters.") % {"max": BIO_MAX}}
     return {"locale": _("Choose one of the languages in the list.")}
@@ -63,10 +74,13 @@ async def save_settings(request: web.Request) -> web.Response:
         try:
             async with session.begin_nested():
                 await accounts.update_account(
-                    session, viewer, display_name=form["display_name"], bio=form["bio"],
+                    session,
+                    viewer,
+                    display_name=form["display_name"],
+                    bio=form["bio"],
                     locale=form["locale"] if form["locale"] in SUPPORTED_LOCALES else "-",
                     now=request.app[CLOCK](),
-                )  # fmt: skip
+                )
         except InvalidInput as error:
             page = await frame(request, session, viewer)
             account = await accounts.get_account(session, viewer)
@@ -88,15 +102,20 @@ async def change_password(request: web.Request) -> web.Response:
         try:
             async with session.begin_nested():
                 await accounts.change_password(
-                    session, request.app[PASSWORDS], viewer, current=form["current_password"],
-                    new=form["new_password"], keep_token=request.cookies.get(SESSION_COOKIE),
-                )  # fmt: skip
+                    session,
+                    request.app[PASSWORDS],
+                    viewer,
+                    current=form["current_password"],
+                    new=form["new_password"],
+                    keep_token=request.cookies.get(SESSION_COOKIE),
+                )
         except AuthenticationFailed:
             errors["current_password"] = _("This is not your current password.")
         except InvalidInput:
             errors["new_password"] = _("Use at least %(min)s characters.") % {"min": PASSWORD_MIN}
         if errors:
             account = await accounts.get_account(session, viewer)
-            return render(request, page, "settings.html", _context(account, errors=errors),
-                          status=422)  # fmt: skip
+            return render(
+                request, page, "settings.html", _context(account, errors=errors), status=422
+            )
     return redirect("/settings?done=password")

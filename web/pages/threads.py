@@ -78,9 +78,14 @@ def refusal_reason(error: DomainError, _: Gettext) -> str:
 
 
 def refused(
-    request: web.Request, page: Frame, status: int, message: str, back: str | None = None,
-    *, kept: str | None = None,
-) -> web.Response:  # fmt: skip
+    request: web.Request,
+    page: Frame,
+    status: int,
+    message: str,
+    back: str | None = None,
+    *,
+    kept: str | None = None,
+) -> web.Response:
     """A page that says, kindly, why something was not done; ``kept``: what the member
     wrote, given back to them whole, so that nothing they wrote is lost."""
     _ = gettext_for(request, page.locale)
@@ -147,10 +152,16 @@ def _reply_refusal(group: GroupView, root: PostView, viewer: Viewer | None) -> s
 
 
 async def thread_context(
-    request: web.Request, session: AsyncSession, viewer: Viewer | None, public_id: str,
-    locale: str, *, errors: dict[str, str] | None = None, form: dict[str, str] | None = None,
+    request: web.Request,
+    session: AsyncSession,
+    viewer: Viewer | None,
+    public_id: str,
+    locale: str,
+    *,
+    errors: dict[str, str] | None = None,
+    form: dict[str, str] | None = None,
     open_at: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     view = await posts.get_post(session, viewer, public_id)
     root = view if view.thread is None else await posts.get_post(session, viewer, view.thread)
     replies, more = await _replies(session, viewer, root.public_id)
@@ -160,16 +171,23 @@ async def thread_context(
     name = root.group.display_name or root.group.handle
     return {
         "thread_title": root.title or _("A post in %(group)s") % {"group": name},
-        "root": root, "tree": _tree(root, replies), "more_replies": more, "group": group,
+        "root": root,
+        "tree": _tree(root, replies),
+        "more_replies": more,
+        "group": group,
         "focus": view.public_id if view.thread is not None else None,
-        "can_reply": refusal is None, "signed_out": viewer is None,
+        "can_reply": refusal is None,
+        "signed_out": viewer is None,
         "default_warning": group.default_content_warning,
-        "errors": errors or {}, "form": form or {}, "open_at": open_at,
+        "errors": errors or {},
+        "form": form or {},
+        "open_at": open_at,
         "cw_max": CONTENT_WARNING_MAX,
         # The actions on each post (web.pages.post_actions), as the domain allows them.
-        "can_support": _may_support(group, viewer), "reason_max": REASON_MAX,
+        "can_support": _may_support(group, viewer),
+        "reason_max": REASON_MAX,
         "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
-    }  # fmt: skip
+    }
 
 
 def _may_support(group: GroupView, viewer: Viewer | None) -> bool:
@@ -214,16 +232,27 @@ async def reply(request: web.Request) -> web.Response:
         try:
             async with session.begin_nested():
                 view = await posts.reply(
-                    session, request.app[SITE], viewer, public_id, body=form["body"],
-                    content_warning=form["content_warning"], now=request.app[CLOCK](),
-                )  # fmt: skip
+                    session,
+                    request.app[SITE],
+                    viewer,
+                    public_id,
+                    body=form["body"],
+                    content_warning=form["content_warning"],
+                    now=request.app[CLOCK](),
+                )
         except InvalidInput as error:
             name, message = field_error(error, _)
             key = f"reply-{public_id}" if name == "body" else f"cw-{public_id}"
             context = await thread_context(
-                request, session, viewer, public_id, page.locale, errors={key: message}, form=form,
+                request,
+                session,
+                viewer,
+                public_id,
+                page.locale,
+                errors={key: message},
+                form=form,
                 open_at=public_id,
-            )  # fmt: skip
+            )
             return render(request, page, "thread.html", context, status=422)
         except (PermissionDenied, Conflict, NotFound) as error:
             status = {PermissionDenied: 403, Conflict: 409}.get(type(error), 404)
@@ -241,17 +270,25 @@ async def _compose_group(request: web.Request, session: AsyncSession, viewer: Vi
 
 
 def _compose_context(
-    request: web.Request, group: GroupView, form: dict[str, str], errors: dict[str, str],
+    request: web.Request,
+    group: GroupView,
+    form: dict[str, str],
+    errors: dict[str, str],
     locale: str,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     # A group elsewhere is named with its host, so a post never lands in a group of the
     # same name on this node.
     path = group_path(group.actor, request.app[SITE].domain)
     return {
-        "group": group, "form": form, "errors": errors, "cw_max": CONTENT_WARNING_MAX,
-        "title_max": posts.TITLE_MAX, "post_languages": SUPPORTED_LOCALES,
-        "chosen_language": form.get("language") or locale, "action": f"{path}/compose",
-    }  # fmt: skip
+        "group": group,
+        "form": form,
+        "errors": errors,
+        "cw_max": CONTENT_WARNING_MAX,
+        "title_max": posts.TITLE_MAX,
+        "post_languages": SUPPORTED_LOCALES,
+        "chosen_language": form.get("language") or locale,
+        "action": f"{path}/compose",
+    }
 
 
 async def compose_form(request: web.Request) -> web.Response:
@@ -295,11 +332,16 @@ async def compose(request: web.Request) -> web.Response:
             try:
                 async with session.begin_nested():
                     view = await posts.create_post(
-                        session, request.app[SITE], viewer, request.match_info["name"],
-                        title=form["title"], body=form["body"],
-                        content_warning=form["content_warning"], language=form["language"],
+                        session,
+                        request.app[SITE],
+                        viewer,
+                        request.match_info["name"],
+                        title=form["title"],
+                        body=form["body"],
+                        content_warning=form["content_warning"],
+                        language=form["language"],
                         now=request.app[CLOCK](),
-                    )  # fmt: skip
+                    )
             except InvalidInput as error:
                 name, message = field_error(error, _)
                 errors[name] = message

@@ -34,7 +34,7 @@ def upgrade() -> None:
                 length=16,
             ),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("target_uri", sa.String(length=2048), nullable=False),
         sa.Column("target_post_id", sa.Integer(), nullable=True),
         sa.Column("target_actor_id", sa.Integer(), nullable=True),
@@ -46,25 +46,25 @@ def upgrade() -> None:
             ["groups.id"],
             name=op.f("fk_moderation_log_group_id_groups"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["moderator_id"],
             ["actors.id"],
             name=op.f("fk_moderation_log_moderator_id_actors"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["target_post_id"],
             ["posts.id"],
             name=op.f("fk_moderation_log_target_post_id_posts"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["target_actor_id"],
             ["actors.id"],
             name=op.f("fk_moderation_log_target_actor_id_actors"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_moderation_log")),
     )
     op.create_index(

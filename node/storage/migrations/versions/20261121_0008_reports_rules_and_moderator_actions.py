@@ -21,7 +21,7 @@ _NEW_ACTIONS = (
     "remove_post", "restore_post", "lock_thread", "unlock_thread", "pin", "unpin", "ban",
     "unban", "approve_member", "reject_member", "approve_post", "reject_post", "suspend",
     "unsuspend", "resolve_report", "dismiss_report",
-)  # fmt: skip
+)
 
 
 def _check(values: Sequence[str]) -> str:
@@ -65,7 +65,7 @@ def upgrade() -> None:
                 create_constraint=True, length=16,
             ),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("resolution", sa.Text(), nullable=False),
         sa.Column("resolved_by_id", sa.Integer(), nullable=True),
         _time("resolved_at"),
@@ -73,31 +73,31 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["reporter_id"], ["actors.id"], name=op.f("fk_reports_reporter_id_actors"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["group_id"], ["groups.id"], name=op.f("fk_reports_group_id_groups"),
             ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["target_post_id"], ["posts.id"], name=op.f("fk_reports_target_post_id_posts"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["target_actor_id"], ["actors.id"], name=op.f("fk_reports_target_actor_id_actors"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["group_rule_id"], ["group_rules.id"],
             name=op.f("fk_reports_group_rule_id_group_rules"), ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["node_rule_id"], ["node_rules.id"], name=op.f("fk_reports_node_rule_id_node_rules"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["resolved_by_id"], ["actors.id"], name=op.f("fk_reports_resolved_by_id_actors"),
             ondelete="SET NULL",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
         sa.UniqueConstraint("public_id", name=op.f("uq_reports_public_id")),
         sa.UniqueConstraint("uri", name=op.f("uq_reports_uri")),
@@ -131,7 +131,7 @@ def downgrade() -> None:
         sa.text("DELETE FROM moderation_log WHERE group_id IS NULL OR NOT ({})".format(
             _check(_OLD_ACTIONS)
         ))
-    )  # fmt: skip
+    )
     with op.batch_alter_table("moderation_log") as batch:
         batch.drop_constraint(op.f("ck_moderation_log_mod_action"), type_="check")
         batch.create_check_constraint(op.f("ck_moderation_log_mod_action"), _check(_OLD_ACTIONS))

@@ -30,11 +30,11 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["actor_id"], ["actors.id"],
             name=op.f("fk_remote_moderators_actor_id_actors"), ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.ForeignKeyConstraint(
             ["group_id"], ["groups.id"],
             name=op.f("fk_remote_moderators_group_id_groups"), ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("group_id", "actor_id", name=op.f("pk_remote_moderators")),
     )
     with op.batch_alter_table("remote_moderators", schema=None) as batch_op:
@@ -49,7 +49,7 @@ def upgrade() -> None:
             sa.Enum("queued", "done", "failed", name="group_sync_state", native_enum=False,
                     create_constraint=True, length=16),
             nullable=False,
-        ),  # fmt: skip
+        ),
         sa.Column("backfill", sa.Boolean(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
@@ -60,7 +60,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["actor_id"], ["actors.id"],
             name=op.f("fk_group_syncs_actor_id_actors"), ondelete="CASCADE",
-        ),  # fmt: skip
+        ),
         sa.PrimaryKeyConstraint("actor_id", name=op.f("pk_group_syncs")),
     )
     with op.batch_alter_table("group_syncs", schema=None) as batch_op:
