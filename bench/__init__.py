@@ -30,10 +30,10 @@ import aiohttp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from federation.delivery import DeliveryConfig, DeliveryWorker
-from federation.destinations import ED25519, host_of, learn_standards
-from federation.http import Egress, client_session
-from federation.keystore import LocalKeys, local_keys
+from federation.delivery.destinations import ED25519, host_of, learn_standards
+from federation.delivery.worker import DeliveryConfig, DeliveryWorker
+from federation.remote.http import Egress, client_session
+from federation.signing.keystore import LocalKeys, local_keys
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import upgrade
 from node.storage.models import Actor, ActorKind
@@ -109,7 +109,7 @@ async def autovacuum_stand_in(database: BenchDatabase, every: float = 60.0) -> A
         await engine.dispose()
 
 
-# What the simulated nodes are, as the sender learns it (FEP-844e, federation.capabilities).
+# What the simulated nodes are, as the sender learns it (FEP-844e, federation.signing.capabilities).
 PEERS = {
     "kinfolk": ED25519,  # advertise RFC 9421 with Ed25519, as Kinfolk, Mitra and tootik do
     "unknown": None,  # advertise nothing, as Lemmy, Mbin or an older Mastodon on first contact

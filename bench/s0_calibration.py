@@ -29,9 +29,9 @@ from datetime import UTC, datetime
 from aiohttp import web
 
 from bench import delivery_client, report
-from federation import rfc9421, signatures
-from federation.delivery import DeliveryConfig
-from federation.keys import generate_rsa_key
+from federation.delivery.worker import DeliveryConfig
+from federation.signing import rfc9421, signatures
+from federation.signing.keys import generate_rsa_key
 from web import event_loop
 from web.problems import problems_middleware
 

@@ -43,8 +43,8 @@ from bench import (
 )
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import Calibration, calibrate
-from federation.delivery import DeliveryConfig, DeliveryWorker
-from federation.outbox import enqueue
+from federation.delivery.worker import DeliveryConfig, DeliveryWorker
+from federation.outbox.enqueue import enqueue
 
 
 def zipf_counts(nodes: int, total: int, biggest: int) -> list[int]:

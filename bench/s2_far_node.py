@@ -57,8 +57,8 @@ from bench import (
 )
 from bench.fake_fediverse import FakeFediverse, NodeSpec, Record
 from bench.s0_calibration import calibrate
-from federation.delivery import DeliveryConfig
-from federation.outbox import enqueue
+from federation.delivery.worker import DeliveryConfig
+from federation.outbox.enqueue import enqueue
 from federation.tables import Delivery, QueueState
 
 ACTOR = "http://node.bench/groups/circle"

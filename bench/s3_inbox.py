@@ -32,9 +32,9 @@ from sqlalchemy import func, select
 
 from bench import BenchDatabase, add_database_arguments, bench_database, percentile, report
 from bench.s0_calibration import calibrate
-from federation import signatures
-from federation.keys import generate_rsa_key
-from federation.remote_actors import ActorDocument, RemoteKey, store_actor
+from federation.remote.actors import ActorDocument, RemoteKey, store_actor
+from federation.signing import signatures
+from federation.signing.keys import generate_rsa_key
 from federation.tables import InboxItem
 from node.config import Settings
 from node.storage.engine import create_sessionmaker

@@ -37,8 +37,8 @@ from bench import (
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import calibrate
 from bench.s1_fanout import zipf_counts
-from federation.delivery import DeliveryConfig
-from federation.outbox import enqueue
+from federation.delivery.worker import DeliveryConfig
+from federation.outbox.enqueue import enqueue
 from federation.tables import Delivery, QueueState
 
 

@@ -23,19 +23,10 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.http import (
-    Egress,
-    FetchError,
-    FetchErrorKind,
-    Signer,
-    fetch_document,
-    fetch_json,
-)
-from federation.inbox_writer import InboxWriter
-from federation.instance import instance_actor
-from federation.keystore import local_keys
+from federation.inbox.writer import InboxWriter
 from federation.policy import PolicyCache
-from federation.remote_actors import (
+from federation.protocol.vocab import Malformed, host_of, id_of, same_origin
+from federation.remote.actors import (
     ActorDocument,
     RemoteKey,
     account_deleted,
@@ -43,8 +34,17 @@ from federation.remote_actors import (
     parse_actor,
     store_actor,
 )
-from federation.signature_policy import TimeWindow
-from federation.vocab import Malformed, host_of, id_of, same_origin
+from federation.remote.http import (
+    Egress,
+    FetchError,
+    FetchErrorKind,
+    Signer,
+    fetch_document,
+    fetch_json,
+)
+from federation.signing.instance import instance_actor
+from federation.signing.keystore import local_keys
+from federation.signing.policy import TimeWindow
 from node.site import Site
 from node.storage.models import Actor
 
@@ -141,7 +141,7 @@ class Federation:
         return self._remember(found)
 
     async def account_deleted(self, uri: str) -> bool:
-        """Whether the actor ``uri`` deleted its account (``federation.account_deletion``)."""
+        """Whether the actor ``uri`` deleted its account (``federation.inbox.account_deletion``)."""
         async with self.sessions() as session:
             return await account_deleted(session, uri)
 

@@ -36,12 +36,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
-from federation.destinations import host_of as delivery_host
-from federation.inbound import Unsupported, read_activity
-from federation.instance import instance_actor
-from federation.outbox import enqueue
+from federation.delivery.destinations import host_of as delivery_host
+from federation.outbox.enqueue import enqueue
+from federation.protocol.readings import Unsupported, read_activity
+from federation.protocol.vocab import AS_CONTEXT, host_of
+from federation.signing.instance import instance_actor
 from federation.tables import RemoteActor
-from federation.vocab import AS_CONTEXT, host_of
 from node import reports
 from node.actors import find_actor_by_uri
 from node.federation_policy import decide

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.outbox import drop_refused_deliveries
+from federation.outbox.enqueue import drop_refused_deliveries
 from node.federation_policy import Decision, Policy, decide
 from node.federation_rules import CutTies, cut_refused_ties, load_policy
 

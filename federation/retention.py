@@ -1,8 +1,8 @@
 """Finished queue rows are kept for a while, then deleted a bounded batch at a time.
 
 Design note: both queues keep what finished, done rows for a while and failed
-ones longer (to see why): deliveries (``federation.outbox.purge_finished``) and
-processed inbox items (``federation.inbox_retention``). Deleting is bounded, so
+ones longer (to see why): deliveries (``federation.outbox.enqueue.purge_finished``) and
+processed inbox items (``federation.inbox.retention``). Deleting is bounded, so
 that on SQLite a long backlog of old rows never holds the one writer's lock for
 long: the worker repeats at once while batches come back full (its other work
 goes on between them), then waits its interval. One query shape and one pacing

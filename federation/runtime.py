@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.context import Federation
-from federation.delivery import DeliveryConfig, DeliveryWorker
-from federation.discovery import software_version
-from federation.http import Egress, client_session
-from federation.signature_policy import TimeWindow
+from federation.delivery.worker import DeliveryConfig, DeliveryWorker
+from federation.protocol.discovery import software_version
+from federation.remote.http import Egress, client_session
+from federation.signing.policy import TimeWindow
 from federation.workers import NodeWorkers
 from node.config import Settings
 from node.site import Site

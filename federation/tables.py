@@ -52,7 +52,7 @@ class RemoteActor(Base):
     followers: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     url: Mapped[str | None] = mapped_column(String(2048), nullable=True)
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    # The account deleted itself (federation.account_deletion): the row stays as a
+    # The account deleted itself (federation.inbox.account_deletion): the row stays as a
     # tombstone, so nothing more from it is accepted and nothing is sent to it.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
@@ -74,7 +74,7 @@ class InboxItem(Base):
     __tablename__ = "inbox_items"
     __table_args__ = (
         Index("ix_inbox_due", "state", "next_attempt_at"),
-        # The retention purge's: processed items by age (federation.inbox_retention).
+        # The retention purge's: processed items by age (federation.inbox.retention).
         Index(
             "ix_inbox_processed",
             "processed_at",
@@ -192,12 +192,12 @@ class Destination(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # "rfc9421" (RSA) or "ed25519" once the host accepted, advertised or signed with an
     # RFC 9421 signature, "cavage" once it refused one and took draft-cavage instead
-    # (FEP-844e double-knocking); None: not yet known. See federation.destinations.
+    # (FEP-844e double-knocking); None: not yet known. See federation.delivery.destinations.
     signature_standard: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
 class GroupSync(Base):
-    """Reading a group hosted elsewhere again, in the background (``federation.backfill``):
+    """Reading a group hosted elsewhere again, in the background (``federation.remote.backfill``):
     its actor and moderators, and, once one of our members joined it, its recent threads
     and pins. One row per group; a request while one is queued adds to it."""
 

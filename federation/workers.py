@@ -1,5 +1,5 @@
 """The background work of a node: dispatching events, processing the inbox, delivering,
-and reading groups elsewhere again (``federation.backfill``).
+and reading groups elsewhere again (``federation.remote.backfill``).
 
 ``kinfolk serve`` runs them all embedded, so the one-command start federates;
 ``kinfolk worker`` runs them as separate processes (several may share one
@@ -14,12 +14,12 @@ import contextlib
 import enum
 import logging
 
-from federation.backfill import sync_once
 from federation.context import Federation
-from federation.delivery import DeliveryWorker
-from federation.dispatch import dispatch_once
-from federation.inbox_retention import DEFAULT_RETENTION, InboxRetention, purge_processed
-from federation.processing import process_once
+from federation.delivery.worker import DeliveryWorker
+from federation.inbox.processing import process_once
+from federation.inbox.retention import DEFAULT_RETENTION, InboxRetention, purge_processed
+from federation.outbox.dispatch import dispatch_once
+from federation.remote.backfill import sync_once
 from federation.retention import next_purge
 
 log = logging.getLogger("kinfolk.workers")

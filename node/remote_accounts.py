@@ -2,7 +2,7 @@
 
 Their node says so once, with a ``Delete`` of the account itself (Mastodon, Lemmy,
 Mbin); federation checks that it is true, marks the account as gone and then asks
-this module to let go of it (``federation.account_deletion``):
+this module to let go of it (``federation.inbox.account_deletion``):
 
 - ``cut_ties``: their memberships of groups (approved, and requests still pending)
   and their follows, either way, end, and their support of posts is taken back,

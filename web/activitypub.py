@@ -13,8 +13,11 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import discovery, urls
-from federation.documents import (
+from federation.inbox.group_answers import shared_while_queued
+from federation.inbox.receive import InboxRefusal, verify_fetch
+from federation.outbox.served import activity_for_node
+from federation.protocol import discovery, urls
+from federation.protocol.documents import (
     PublishedKeys,
     application_document,
     collection_count,
@@ -24,13 +27,10 @@ from federation.documents import (
     paged_collection,
     person_document,
 )
-from federation.group_answers import shared_while_queued
-from federation.inbox import InboxRefusal, verify_fetch
-from federation.instance import instance_actor
-from federation.keystore import local_keys
-from federation.objects import announced_post, object_from_post
-from federation.served_activities import activity_for_node
-from federation.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
+from federation.protocol.objects import announced_post, object_from_post
+from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
+from federation.signing.instance import instance_actor
+from federation.signing.keystore import local_keys
 from node import accounts, federation_rules, follows, groups, pins, posts
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
@@ -326,7 +326,7 @@ async def post_object(request: web.Request) -> web.Response:
 
 
 async def activity(request: web.Request) -> web.Response:
-    """One of our activities (``federation.served_activities`` says which, to whom). There
+    """One of our activities (``federation.outbox.served`` says which, to whom). There
     is no page for it: every request is answered as ActivityPub, so authorized fetch
     applies whatever the ``Accept`` header says."""
     if request.app[SETTINGS].authorized_fetch:

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from aiohttp import web
 from sqlalchemy import text
 
-from federation.delivery import DeliveryConfig
+from federation.delivery.worker import DeliveryConfig
 from federation.runtime import federation_runtime
 from node.config import Settings
 from node.passwords import Passwords

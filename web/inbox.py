@@ -6,7 +6,7 @@ import logging
 
 from aiohttp import web
 
-from federation.inbox import InboxRefusal, Incoming, receive
+from federation.inbox.receive import InboxRefusal, Incoming, receive
 from node.actors import find_actor
 from node.storage.models import ActorKind
 from web.bodies import read_body

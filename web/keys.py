@@ -9,7 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.context import Federation
-from federation.delivery import DeliveryConfig
+from federation.delivery.worker import DeliveryConfig
 from federation.workers import NodeWorkers
 from node.config import Settings
 from node.passwords import Passwords

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.outbox import drop_deliveries_of
+from federation.outbox.enqueue import drop_deliveries_of
 from node import posts, reports, suspensions
 from node.config import Settings
 from node.errors import NotFound

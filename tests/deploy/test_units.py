@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from federation.open_files import SPARE
+from federation.remote.open_files import SPARE
 from node.config import ENVIRONMENT_VARIABLES, MAX_DELIVERY_CONCURRENCY, load_settings
 from tests.conftest import IN_CI
 from web.cli import build_parser

@@ -1,8 +1,8 @@
 """A remote inbox on a loopback port that records, verifies and answers as told.
 
 Each ``FakeInbox`` is one remote host (``127.0.0.1:PORT``). It verifies every
-request's signature with our own verifiers (``federation.rfc9421`` when it
-carries ``Signature-Input``, else ``federation.signatures``) against the
+request's signature with our own verifiers (``federation.signing.rfc9421`` when it
+carries ``Signature-Input``, else ``federation.signing.signatures``) against the
 sending actor's public key its ``keyId`` names and the test's clock, records it
 on arrival, and answers from a script of ``Reply`` values (then 202). It can
 refuse a signature standard with 401 (a draft-cavage-only peer, or one that
@@ -24,9 +24,9 @@ from typing import Any
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from federation import rfc9421, signatures
-from federation.keys import PublicKey
-from federation.signature_policy import Rejected
+from federation.signing import rfc9421, signatures
+from federation.signing.keys import PublicKey
+from federation.signing.policy import Rejected
 
 _NAMES = {"cavage": "draft-cavage", "rfc9421": "RFC 9421", "ed25519": "RFC 9421 Ed25519"}
 HOLD_DEADLINE = 5.0  # seconds a held request waits at most for its companions

@@ -18,17 +18,17 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation import signatures
-from federation.account_deletion import is_account_delete
 from federation.context import Federation
-from federation.dispatch import dispatch_once
-from federation.http import FetchError, FetchErrorKind
-from federation.inbox import InboxRefusal, Incoming, receive
-from federation.inbox_writer import InboxRow
-from federation.keys import generate_rsa_key, public_key_to_pem
-from federation.processing import process_once
-from federation.remote_actors import ActorDocument, RemoteKey, store_actor
+from federation.inbox.account_deletion import is_account_delete
+from federation.inbox.processing import process_once
+from federation.inbox.receive import InboxRefusal, Incoming, receive
+from federation.inbox.writer import InboxRow
+from federation.outbox.dispatch import dispatch_once
+from federation.remote.actors import ActorDocument, RemoteKey, store_actor
+from federation.remote.http import FetchError, FetchErrorKind
 from federation.runtime import federation_runtime
+from federation.signing import signatures
+from federation.signing.keys import generate_rsa_key, public_key_to_pem
 from federation.tables import (
     ActorKey,
     Delivery,

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.capabilities import (
+from federation.remote.actors import ActorDocument, parse_actor, store_actor
+from federation.signing.capabilities import (
     GENERATOR,
     RFC9421_ED25519_HREF,
     RFC9421_HREF,
     signature_standard_of,
 )
-from federation.remote_actors import ActorDocument, parse_actor, store_actor
 from federation.tables import Destination
 from node.storage.models import ActorKind
 from tests.shared_fixtures import SHARED_FIXTURES

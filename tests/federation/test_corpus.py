@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from federation.inbound import Unsupported, read_activity, read_document, read_object
-from federation.vocab import Malformed, as_list, require_uri, type_of
+from federation.protocol.readings import Unsupported, read_activity, read_document, read_object
+from federation.protocol.vocab import Malformed, as_list, require_uri, type_of
 from tests.shared_fixtures import SHARED_FIXTURES
 
 CORPUS = SHARED_FIXTURES / "activitypub"

@@ -20,13 +20,13 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation import delivery_queue
-from federation.delivery import DeliveryConfig, DeliveryWorker, mark_host_alive
-from federation.destinations import host_of, learn_standards
-from federation.http import Egress, client_session
-from federation.keys import PublicKey
-from federation.keystore import LocalKeys, local_keys
-from federation.outbox import enqueue, purge_finished
+from federation.delivery import claims
+from federation.delivery.destinations import host_of, learn_standards
+from federation.delivery.worker import DeliveryConfig, DeliveryWorker, mark_host_alive
+from federation.outbox.enqueue import enqueue, purge_finished
+from federation.remote.http import Egress, client_session
+from federation.signing.keys import PublicKey
+from federation.signing.keystore import LocalKeys, local_keys
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
 from node.storage.models import Actor, ActorKind
 from tests.federation.fake_inbox import FakeInbox, Reply
@@ -676,7 +676,7 @@ async def test_rows_changed_between_picking_and_locking_are_not_claimed(
     async def stale_pick(*args: Any, **kwargs: Any) -> list[int]:
         return [leased, done, later, due]  # as picked before the other worker's changes
 
-    monkeypatch.setattr(delivery_queue, "_pick", stale_pick)
+    monkeypatch.setattr(claims, "_pick", stale_pick)
     assert await world.worker().run_once() == 1
     assert inbox.paths() == ["/in/3"]
 

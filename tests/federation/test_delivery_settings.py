@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from federation.delivery import DeliveryConfig
+from federation.delivery.worker import DeliveryConfig
 from federation.runtime import delivery_config
 from node.config import load_settings
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from federation.digests import (
+from federation.signing.digests import (
     make_content_digest,
     make_digest,
     parse_content_digest,
@@ -15,7 +15,7 @@ from federation.digests import (
     verify_content_digest,
     verify_digest,
 )
-from federation.signature_policy import Rejected
+from federation.signing.policy import Rejected
 from tests.shared_fixtures import SHARED_FIXTURES
 
 RFC9530 = json.loads((SHARED_FIXTURES / "httpsig" / "rfc9530-digests.json").read_text("utf-8"))

@@ -10,12 +10,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation import rfc9421, signatures
-from federation.instance import instance_actor
-from federation.keys import decode_multikey, load_public_key_pem
-from federation.keystore import local_keys
-from federation.remote_actors import parse_actor
-from federation.signature_policy import Verified
+from federation.remote.actors import parse_actor
+from federation.signing import rfc9421, signatures
+from federation.signing.instance import instance_actor
+from federation.signing.keys import decode_multikey, load_public_key_pem
+from federation.signing.keystore import local_keys
+from federation.signing.policy import Verified
 from node.actors import find_actor
 from node.site import Site
 from node.storage.models import ActorKind

@@ -19,7 +19,9 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.context import Federation
-from federation.http import (
+from federation.protocol.wire_json import MAX_DEPTH
+from federation.remote.groups import find_group
+from federation.remote.http import (
     MAX_DOCUMENT_BYTES,
     Egress,
     FetchError,
@@ -29,9 +31,7 @@ from federation.http import (
     fetch_document,
     fetch_json,
 )
-from federation.remote_groups import find_group
-from federation.signature_policy import TimeWindow
-from federation.wire_json import MAX_DEPTH
+from federation.signing.policy import TimeWindow
 from node import federation_rules
 from node.site import Site
 from tests.pieces import gzip_bomb

@@ -15,11 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation import flags
 from federation.context import Federation
-from federation.dispatch import dispatch_once
-from federation.http import Egress
-from federation.signature_policy import TimeWindow
+from federation.outbox.dispatch import dispatch_once
+from federation.protocol.vocab import AS_CONTEXT
+from federation.remote.http import Egress
+from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
-from federation.vocab import AS_CONTEXT
 from node import federation_rules, groups, posts, reports, rules
 from node.actors import upsert_remote_actor
 from node.passwords import Passwords

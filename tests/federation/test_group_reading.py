@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from federation.backfill import _announced, _post_uri
-from federation.collections import walk
-from federation.group_rules import rules_html, rules_of
-from federation.remote_groups import moderators_of
+from federation.protocol.group_rules import rules_html, rules_of
+from federation.remote.backfill import _announced, _post_uri
+from federation.remote.collections import walk
+from federation.remote.groups import moderators_of
 from node.rules import RuleChange
 from node.views import RuleView
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation import group_sync
-from federation.group_sync import LEASE, RETRY_DELAYS, STALE_AFTER
+from federation.remote import group_sync
+from federation.remote.group_sync import LEASE, RETRY_DELAYS, STALE_AFTER
 from federation.tables import GroupSync, QueueState
 from node.actors import upsert_remote_actor
 from node.storage.models import ActorKind

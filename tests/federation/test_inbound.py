@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from federation.inbound import (
+from federation.protocol.readings import (
     SENSITIVE_WARNING,
     ActivityReading,
     PostReading,
@@ -19,8 +19,8 @@ from federation.inbound import (
     read_document,
     read_object,
 )
-from federation.remote_actors import ActorDocument
-from federation.vocab import Malformed
+from federation.protocol.vocab import Malformed
+from federation.remote.actors import ActorDocument
 from node.storage.models import ActorKind
 from tests.shared_fixtures import SHARED_FIXTURES
 

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.inbox_retention import InboxRetention, purge_processed
-from federation.inbox_writer import InboxRow, InboxWriter
+from federation.inbox.retention import InboxRetention, purge_processed
+from federation.inbox.writer import InboxRow, InboxWriter
 from federation.runtime import federation_runtime
 from federation.tables import InboxItem, QueueState
 from federation.workers import Queue

@@ -10,11 +10,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation import rfc9421, signatures
-from federation.inbox import Incoming, receive
-from federation.keys import PrivateKey, generate_ed25519_key, generate_rsa_key
-from federation.remote_actors import ActorDocument, RemoteKey, store_actor
+from federation.inbox.receive import Incoming, receive
+from federation.remote.actors import ActorDocument, RemoteKey, store_actor
 from federation.runtime import federation_runtime
+from federation.signing import rfc9421, signatures
+from federation.signing.keys import PrivateKey, generate_ed25519_key, generate_rsa_key
 from federation.tables import Destination
 from node.config import Settings
 from node.storage.models import ActorKind

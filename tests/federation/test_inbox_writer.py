@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.inbox_writer import InboxRow, InboxWriter
+from federation.inbox.writer import InboxRow, InboxWriter
 from federation.tables import InboxItem
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)

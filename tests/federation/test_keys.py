@@ -8,7 +8,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa, x25519
 
-from federation.keys import (
+from federation.signing.keys import (
     PublicKey,
     b58decode,
     b58encode,

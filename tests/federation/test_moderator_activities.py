@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from federation.inbound import ActivityReading, read_activity
-from federation.processing import _is_removal, _is_thread_moderation
-from federation.vocab import Malformed
+from federation.inbox.processing import _is_removal, _is_thread_moderation
+from federation.protocol.readings import ActivityReading, read_activity
+from federation.protocol.vocab import Malformed
 from tests.shared_fixtures import activitypub_fixture
 
 LOCK_PAGE = "lemmy/activities/community/lock_page.json"

@@ -11,7 +11,7 @@ import logging, resource, sys
 sockets, soft, hard = map(int, sys.argv[1:])
 resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 logging.basicConfig(level=logging.INFO, stream=sys.stdout, format="%(levelname)s %(message)s")
-from federation.open_files import ensure_open_files
+from federation.remote.open_files import ensure_open_files
 ensure_open_files(sockets)
 print("soft", resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 """

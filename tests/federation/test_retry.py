@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from federation import retry
-from federation.retry import (
+from federation.delivery import retry
+from federation.delivery.retry import (
     MAX_ATTEMPTS,
     MAX_RETRY_AFTER,
     MIN_SPAN,

@@ -14,15 +14,15 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from httpsig.verify import HeaderVerifier
 
-from federation.keys import (
+from federation.signing.keys import (
     generate_ed25519_key,
     generate_rsa_key,
     load_private_key_pem,
     load_public_key_pem,
     public_key_to_pem,
 )
-from federation.signature_policy import CRYPTO_ONLY, Rejected, Requirements, Verified
-from federation.signatures import (
+from federation.signing.policy import CRYPTO_ONLY, Rejected, Requirements, Verified
+from federation.signing.signatures import (
     parse_signature,
     parse_signature_header,
     sign_request,

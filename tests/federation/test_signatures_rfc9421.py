@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from federation.digests import make_content_digest
-from federation.keys import (
+from federation.signing.digests import make_content_digest
+from federation.signing.keys import (
     PublicKey,
     generate_ed25519_key,
     generate_rsa_key,
@@ -22,7 +22,8 @@ from federation.keys import (
     load_public_key_pem,
     public_key_to_pem,
 )
-from federation.rfc9421 import (
+from federation.signing.policy import CRYPTO_ONLY, Rejected, Requirements, Verified
+from federation.signing.rfc9421 import (
     HttpRequest,
     SignatureInput,
     parse_signatures,
@@ -32,7 +33,6 @@ from federation.rfc9421 import (
     verify_request,
     verify_response,
 )
-from federation.signature_policy import CRYPTO_ONLY, Rejected, Requirements, Verified
 from tests.shared_fixtures import SHARED_FIXTURES
 
 DATA = json.loads((SHARED_FIXTURES / "httpsig" / "rfc9421-appendix-b.json").read_text("utf-8"))

@@ -6,10 +6,10 @@ from typing import Any
 import pytest
 from http_message_signatures.algorithms import ED25519
 
-from federation.keys import generate_ed25519_key
-from federation.rfc9421 import HttpRequest, _library_base, sign_request, verify_request
-from federation.rfc9421_plain import plain_signature_base
-from federation.signature_policy import Verified
+from federation.signing.keys import generate_ed25519_key
+from federation.signing.policy import Verified
+from federation.signing.rfc9421 import HttpRequest, _library_base, sign_request, verify_request
+from federation.signing.rfc9421_plain import plain_signature_base
 
 NOW = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
 OURS = ["@method", "@target-uri", "@authority", "content-digest"]

@@ -8,7 +8,7 @@ import threading
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from federation.signing_pool import off_loop
+from federation.signing.pool import off_loop
 
 
 def _thread_name() -> str:

@@ -21,7 +21,7 @@ from urllib.parse import quote, urlsplit
 
 import aiohttp
 
-from federation.http import FetchError
+from federation.remote.http import FetchError
 from tests.api_client import Member
 from tests.rig.rig import RigNode
 from web.keys import FEDERATION

@@ -25,8 +25,8 @@ from sqlalchemy import Select, delete
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Executable
 
-from federation.delivery import DeliveryConfig
-from federation.keystore import LocalKeys, local_keys
+from federation.delivery.worker import DeliveryConfig
+from federation.signing.keystore import LocalKeys, local_keys
 from federation.tables import ActorKey
 from node.actors import find_actor
 from node.config import Settings

@@ -31,11 +31,11 @@ import aiohttp
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from federation import signatures
-from federation.keys import PublicKey, generate_rsa_key, public_key_to_pem
-from federation.remote_actors import parse_actor
-from federation.sender import CONTENT_TYPE
-from federation.vocab import ACTIVITY_JSON
+from federation.delivery.sender import CONTENT_TYPE
+from federation.protocol.vocab import ACTIVITY_JSON
+from federation.remote.actors import parse_actor
+from federation.signing import signatures
+from federation.signing.keys import PublicKey, generate_rsa_key, public_key_to_pem
 from tests.api_client import Member
 from tests.federation.fake_inbox import Received, signed_key_id, verify_signed
 from tests.rig.rig import Rig, RigNode, _free_port

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from federation.http import FetchError
+from federation.remote.http import FetchError
 from federation.tables import OutgoingActivity
 from node.storage.models import Post
 from tests.jsonld import expand_all, undefined_terms

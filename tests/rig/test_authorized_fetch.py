@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation import signatures
+from federation.signing import signatures
 from tests.rig.rig import Rig, RigNode, keys_of
 
 AS2 = {"Accept": "application/activity+json"}

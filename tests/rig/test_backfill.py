@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import func, select
 
-from federation import backfill
+from federation.remote import backfill
 from federation.tables import GroupSync, QueueState
 from node.storage.models import Post
 from tests.api_client import Member

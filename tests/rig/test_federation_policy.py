@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import signatures
-from federation.http import FetchError
-from federation.outbox import drop_refused_deliveries
+from federation.outbox.enqueue import drop_refused_deliveries
+from federation.remote.http import FetchError
+from federation.signing import signatures
 from federation.tables import Delivery, InboxItem
 from node import federation_rules
 from node.storage.models import Account, Actor, Membership, NodeRole, Post

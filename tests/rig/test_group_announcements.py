@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from federation.http import FetchError
+from federation.remote.http import FetchError
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode
 from web.keys import FEDERATION

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from federation import signatures
+from federation.protocol.vocab import PUBLIC
+from federation.signing import signatures
 from federation.tables import InboxItem, OutgoingActivity, QueueState
-from federation.vocab import PUBLIC
 from node.storage.models import Reaction
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, count, database_of, keys_of

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from federation import signatures
+from federation.signing import signatures
 from federation.tables import InboxItem
 from tests.pieces import in_pieces, length_header
 from tests.rig.rig import Rig, RigNode, count, keys_of, rotate_keys, rows_of

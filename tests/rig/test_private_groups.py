@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from federation.http import FetchError
+from federation.remote.http import FetchError
 from federation.tables import Delivery, InboxItem
 from node.storage.models import Post
 from tests.api_client import Member

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from federation.inbound import SENSITIVE_WARNING
+from federation.protocol.readings import SENSITIVE_WARNING
+from federation.protocol.vocab import PUBLIC
 from federation.tables import InboxItem, QueueState
-from federation.vocab import PUBLIC
 from tests.rig.rig import Rig, RigNode, database_of
 from tests.rig.shaped_peers import (
     LemmyPeer,

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.capabilities import signature_standard_of
-from federation.http import FetchError, FetchErrorKind
+from federation.remote.http import FetchError, FetchErrorKind
+from federation.signing.capabilities import signature_standard_of
 from node import federation_rules
 from node.groups import RuleInput
 from node.passwords import Passwords

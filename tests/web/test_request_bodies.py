@@ -23,8 +23,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.protocol.wire_json import MAX_DEPTH
 from federation.tables import InboxItem
-from federation.wire_json import MAX_DEPTH
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models import FederationRule, NodeRole, Post

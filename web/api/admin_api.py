@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from federation.outbox import drop_deliveries_of
+from federation.outbox.enqueue import drop_deliveries_of
 from federation.policy import enforce_change
 from node import federation_rules, moderation, permissions, suspensions
 from node.federation_policy import Mode, Rule, Severity

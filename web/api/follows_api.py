@@ -7,7 +7,7 @@ from typing import Any
 from aiohttp import web
 from pydantic import BaseModel
 
-from federation.http import FetchError
+from federation.remote.http import FetchError
 from node import follows
 from node.actors import find_actor, find_actor_by_uri, split_acct
 from node.errors import NotFound

@@ -7,8 +7,8 @@ from typing import Any
 from aiohttp import web
 from pydantic import Field
 
-from federation.http import FetchError
-from federation.remote_groups import find_group
+from federation.remote.groups import find_group
+from federation.remote.http import FetchError
 from node import groups
 from node.actors import find_actor_by_uri, split_acct
 from node.errors import NotFound

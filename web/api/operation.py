@@ -21,7 +21,7 @@ from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation import wire_json
+from federation.protocol import wire_json
 from node import accounts
 from node.config import Settings
 from node.errors import AuthenticationFailed

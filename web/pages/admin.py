@@ -17,7 +17,7 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.outbox import drop_deliveries_of
+from federation.outbox.enqueue import drop_deliveries_of
 from federation.policy import enforce_change
 from node import federation_rules, moderation, permissions, rules, site_info, suspensions
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied

@@ -19,8 +19,8 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.http import FetchError, FetchErrorKind
-from federation.remote_groups import find_group
+from federation.remote.groups import find_group
+from federation.remote.http import FetchError, FetchErrorKind
 from node import groups, permissions, posts
 from node.actors import actor_ref, find_actor_by_uri, split_acct
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -181,7 +181,7 @@ async def _group_context(
     if actor.local and readable and permissions.is_approved(membership):
         count = await groups.member_count(session, group)
     # For a group elsewhere, those its node names (read in the background when it was
-    # found or joined: federation.backfill).
+    # found or joined: federation.remote.backfill).
     shown = await groups.moderators_shown(session, site, viewer, name) if readable else []
     moderators: list[ActorRef] = shown or []
     threads: list[Thread] = []
@@ -206,7 +206,7 @@ async def _group_context(
         "remote": not actor.local,
         "private": view.visibility is not Visibility.PUBLIC,
         "approval": view.join_policy is JoinPolicy.APPROVAL,
-        # Sanitised by federation.remote_actors when the group arrived.
+        # Sanitised by federation.remote.actors when the group arrived.
         "description_html": None if actor.local else Markup(view.description),  # noqa: S704
         "description": view.description if actor.local else None,
         "rules": view.rules,

@@ -1,7 +1,7 @@
 """processed inbox items indexed by age, for the inbox worker's retention purge
 
 Processed inbox items are kept a week (failed ones a month), then deleted by the
-inbox worker a bounded batch at a time (federation.inbox_retention). Partial, so
+inbox worker a bounded batch at a time (federation.inbox.retention). Partial, so
 items still queued never enter it.
 
 Revision ID: 0013

@@ -3,7 +3,7 @@
 An account elsewhere that deleted itself (its own ``Delete`` of itself) keeps its row,
 marked ``deleted_at``: from then on the inbox refuses anything more from it, a lookup or
 refetch does not bring it back, and nothing is queued for its own inbox
-(federation.account_deletion).
+(federation.inbox.account_deletion).
 
 Revision ID: 0015
 Revises: 0014

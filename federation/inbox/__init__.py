@@ -1,0 +1,2 @@
+"""Receiving: verify, store and answer 202; then the worker that turns each stored
+activity into domain calls."""

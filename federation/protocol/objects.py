@@ -1,0 +1,72 @@
+"""Posts as ActivityStreams objects, in the shapes group-federating servers expect.
+
+A thread start with a title is a ``Page`` (Lemmy, Mbin, PieFed show it as a
+post); a reply or an untitled post is a ``Note`` (what Mastodon shows). Both
+carry ``audience`` (FEP-1b12) naming their group and the content warning as
+``summary`` + ``sensitive`` (Mastodon's CW, Lemmy's NSFW).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from federation.protocol import urls
+from federation.protocol.vocab import CONTEXT, PUBLIC
+from node.views import PostView
+
+
+def object_from_post(post: PostView) -> dict[str, Any]:
+    """The AS2 object of a post; a deleted post becomes a Tombstone. A private group's
+    posts are addressed to the group and its followers only, never to as:Public."""
+    if post.deleted:
+        return {"@context": CONTEXT, "id": post.uri, "type": "Tombstone"}
+    group = post.group.uri
+    document: dict[str, Any] = {
+        "@context": CONTEXT,
+        "id": post.uri,
+        "type": "Page" if post.title else "Note",
+        "attributedTo": post.author.uri if post.author else group,
+        "audience": group,
+        "to": [group, PUBLIC] if post.group_public else [group],
+        "cc": [urls.followers(group)],
+        "content": post.content_html,
+        "mediaType": "text/html",
+        "published": post.published_at.isoformat().replace("+00:00", "Z"),
+        "url": post.uri,
+        "sensitive": bool(post.content_warning),
+        "contentMap": {post.language: post.content_html},
+    }
+    if post.title:
+        document["name"] = post.title
+    if post.content_warning:
+        document["summary"] = post.content_warning
+    if post.in_reply_to_uri:
+        document["inReplyTo"] = post.in_reply_to_uri
+    if post.edited_at:
+        document["updated"] = post.edited_at.isoformat().replace("+00:00", "Z")
+    return document
+
+
+def announced_post(post: PostView) -> dict[str, Any]:
+    """A post as its group's outbox lists it: the group's ``Announce`` of its author's
+    ``Create``, the shape the group sends it in (and Lemmy's outbox shape). Ids are derived
+    from the post's, so the same post is the same item on every reading."""
+    document = {k: v for k, v in object_from_post(post).items() if k != "@context"}
+    group = post.group.uri
+    address = {"to": document["to"], "cc": document["cc"]}
+    create = {
+        "id": f"{post.uri}#create",
+        "type": "Create",
+        "actor": document["attributedTo"],
+        "object": document,
+        "audience": group,
+        **address,
+    }
+    return {
+        "id": f"{urls.outbox(group)}#{post.public_id}",
+        "type": "Announce",
+        "actor": group,
+        "object": create,
+        "audience": group,
+        **address,
+    }

@@ -1,0 +1,107 @@
+"""ActivityStreams vocabulary and the tolerant readers real payloads need.
+
+Servers send the same property as a string, an object or a list of either
+(``"actor": "https://…"`` or ``"actor": {"id": …}`` or ``[…]``). These helpers
+read every shape, and anything unreadable raises one error, ``Malformed``,
+whose message says what was wrong, for the 400 answer and the log line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+SECURITY_CONTEXT = "https://w3id.org/security/v1"
+MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
+PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
+
+ACTIVITY_JSON = "application/activity+json"
+LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+ACTIVITY_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json"})
+
+# Extension terms we emit (and understand) beyond the core vocabulary. JSON-LD peers
+# (Fedify) expand our documents and ignore what is not defined here or in the contexts
+# named before it; tests/federation/test_jsonld.py expands every document we serve.
+EXTENSIONS: dict[str, Any] = {
+    # FEP-521a: the Ed25519 key. multikey/v1 defines Multikey and its properties but not
+    # assertionMethod; did/v1 (Fedify's choice) would, at the cost of one more context
+    # for every peer to fetch, so the term is defined here as did/v1 defines it.
+    "assertionMethod": {
+        "@id": "https://w3id.org/security#assertionMethod",
+        "@type": "@id",
+        "@container": "@set",
+    },
+    "manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+    "sensitive": "as:sensitive",
+    "lemmy": "https://join-lemmy.org/ns#",
+    "postingRestrictedToMods": "lemmy:postingRestrictedToMods",
+    "moderators": {"@id": "lemmy:moderators", "@type": "@id"},
+    "toot": "http://joinmastodon.org/ns#",
+    "discoverable": "toot:discoverable",
+    "suspended": "toot:suspended",
+    "featured": {"@id": "toot:featured", "@type": "@id"},
+    "implements": {"@id": "https://w3id.org/fep/844e/implements", "@type": "@id"},
+    # A group's rules, as HTML: PieFed's term, which PieFed reads (federation.protocol.group_rules).
+    "piefed": "https://piefed.social/ns#",
+    "rules": "piefed:rules",
+}
+CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
+# Activities need less: the posts they embed say ``sensitive``, which ActivityStreams'
+# own context leaves out. Every delivery carries it, so it stays this small.
+ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, {"sensitive": EXTENSIONS["sensitive"]}]
+
+
+class Malformed(ValueError):
+    """A payload that cannot be read as the ActivityPub we understand."""
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+def id_of(value: Any) -> str | None:
+    """The id of a reference given as a URI string or an embedded object."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        ref = value.get("id")
+        return ref if isinstance(ref, str) else None
+    return None
+
+
+def ids_of(value: Any) -> list[str]:
+    return [ref for item in as_list(value) if (ref := id_of(item)) is not None]
+
+
+def require_uri(value: Any, what: str) -> str:
+    """An absolute http(s) URI, or ``Malformed`` naming ``what``."""
+    ref = id_of(value)
+    if ref is None:
+        raise Malformed(f"{what} is missing or not a URI")
+    parts = urlsplit(ref)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise Malformed(f"{what} is not an http(s) URI: {ref[:200]!r}")
+    return ref
+
+
+def host_of(uri: str) -> str:
+    """The authority (host and port) that owns a URI, lower-cased."""
+    return urlsplit(uri).netloc.lower()
+
+
+def same_origin(a: str, b: str) -> bool:
+    return host_of(a) == host_of(b) and urlsplit(a).scheme == urlsplit(b).scheme
+
+
+def type_of(document: Mapping[str, Any]) -> str:
+    kind = document.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if isinstance(k, str)), None)
+    if not isinstance(kind, str) or not kind:
+        raise Malformed("type is missing")
+    return kind

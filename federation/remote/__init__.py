@@ -1,0 +1,1 @@
+"""Other servers as we reach them: guarded HTTP, their actors, groups and collections."""
