@@ -49,9 +49,19 @@ EXTENSIONS: dict[str, Any] = {
     "rules": "piefed:rules",
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
-# Activities need less: the posts they embed say ``sensitive``, which ActivityStreams'
-# own context leaves out. Every delivery carries it, so it stays this small.
-ACTIVITY_CONTEXT: list[Any] = [AS_CONTEXT, {"sensitive": EXTENSIONS["sensitive"]}]
+# Activities need less, but every term they use: the posts they embed say ``sensitive``,
+# a thread's lock is Lemmy's ``Lock``, and a ban's end is ``expires``, which Lemmy's
+# context maps to ActivityStreams' ``endTime``. Every delivery carries it, so it stays
+# this small.
+ACTIVITY_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {
+        "sensitive": EXTENSIONS["sensitive"],
+        "lemmy": EXTENSIONS["lemmy"],
+        "Lock": "lemmy:Lock",
+        "expires": "as:endTime",
+    },
+]
 
 
 class Malformed(ValueError):

@@ -221,3 +221,34 @@ async def test_a_private_groups_activities_are_served_to_its_members_nodes_only(
     assert shared["object"]["object"]["id"] == thread["uri"]
     assert PUBLIC not in shared["to"] + shared["cc"]
     await _assert_every_term_defined(a, b)
+
+
+async def test_every_moderators_activity_keeps_its_terms_for_json_ld_peers(rig: Rig) -> None:
+    """Locks, removals, pins, bans with an end, rejections of held posts: what a group's
+    moderators do travels as activities whose every term a JSON-LD peer can read."""
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    mo, bea = await a.member("mo"), await b.member("bea")
+    await a.api.create_group(mo, "circle")
+    circle = f"circle@{a.domain}"
+    await b.api.join(bea, circle)
+    await rig.settle()
+    thread = await a.api.post(mo, "circle", "Welcome", title="Welcome")
+    reason = {"reason": "for now"}
+    for verb in ("lock", "remove", "restore"):
+        answer = await a.api.call(
+            "POST", f"/api/v1/posts/{thread['id']}/{verb}", as_=mo, json=reason
+        )
+        assert answer.status in {200, 204}, answer
+    (await a.api.call("PUT", f"/api/v1/posts/{thread['id']}/pin", as_=mo)).expect(200)
+    await rig.settle()  # shared with Bea's node while she is a member
+    ban = {"reason": "a break", "until": "2099-01-01T00:00:00Z"}
+    (
+        await a.api.call("POST", f"/api/v1/groups/circle/bans/bea@{b.domain}", as_=mo, json=ban)
+    ).expect(200)
+    await rig.settle()
+    (await a.api.call("DELETE", f"/api/v1/groups/circle/bans/bea@{b.domain}", as_=mo)).expect(204)
+    await rig.settle()
+    sent = {activity["type"] for activity in await _sent(a)}
+    inner = {a_["object"]["type"] for a_ in await _sent(a) if isinstance(a_.get("object"), dict)}
+    assert {"Lock", "Delete", "Undo", "Add", "Block"} <= sent | inner, (sent, inner)
+    await _assert_every_term_defined(a, b)
