@@ -44,8 +44,8 @@ from federation.signing.instance import instance_actor
 from federation.tables import RemoteActor
 from node import reports
 from node.actors import find_actor_by_uri
-from node.federation_policy import decide
-from node.federation_rules import policy_for_hosts
+from node.federation_policy.decision import decide
+from node.federation_policy.storage import policy_for_hosts
 from node.site import Site
 from node.storage.models import Actor, Event, Group, GroupRule, NodeRule, Post, Report
 

@@ -12,10 +12,15 @@ from sqlalchemy.orm import aliased
 
 from node import permissions
 from node.actors import actor_ref, create_local_actor, find_actor, split_acct
-from node.domain_visibility import DomainFilter, decision_for, decisions_for, without_hidden
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
+from node.federation_policy.visibility import (
+    DomainFilter,
+    decision_for,
+    decisions_for,
+    without_hidden,
+)
 from node.handles import check_length, validate_handle
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site

@@ -25,10 +25,15 @@ from sqlalchemy.orm import aliased
 from node import moderation, permissions
 from node.actors import actor_ref
 from node.content import render_markdown, sanitize_html
-from node.domain_visibility import DomainFilter, author_domains, decision_for, without_hidden
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
+from node.federation_policy.visibility import (
+    DomainFilter,
+    author_domains,
+    decision_for,
+    without_hidden,
+)
 from node.groups import (
     CONTENT_WARNING_MAX,
     GroupRecord,

@@ -31,10 +31,11 @@ from federation.protocol.objects import announced_post, object_from_post
 from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
-from node import accounts, federation_rules, follows, groups, pins, posts
+from node import accounts, follows, groups, pins, posts
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
-from node.federation_policy import public_policy
+from node.federation_policy import storage
+from node.federation_policy.decision import public_policy
 from node.stats import node_stats
 from node.storage.models import ActorKind, Group, Visibility
 from web.inbox import incoming_from
@@ -130,7 +131,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with request.app[SESSIONS]() as session:
         stats = await node_stats(session, now=request.app[CLOCK]())
-        publish = await federation_rules.get_publish(session)
+        publish = await storage.get_publish(session)
     usage = discovery.Usage(
         users=stats.members,
         active_month=stats.active_month,

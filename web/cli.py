@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from federation.policy import enforce_change
 from federation.runtime import federation_runtime
 from federation.workers import Queue
-from node import accounts, federation_rules, groups
+from node import accounts, groups
 from node.base_url import BaseUrlMismatch, check_base_url, remembered_base_url, set_base_url
 from node.config import (
     CONFIG_FILE_NAME,
@@ -38,7 +38,8 @@ from node.config import (
     parse_base_url,
 )
 from node.errors import DomainError
-from node.federation_policy import (
+from node.federation_policy import storage
+from node.federation_policy.decision import (
     Mode,
     Rule,
     Severity,
@@ -351,14 +352,14 @@ async def _after_policy_change(node: Node) -> None:
 
 async def cmd_policy_mode(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        mode = await federation_rules.set_mode(node.session, args.mode, now=node.now)
+        mode = await storage.set_mode(node.session, args.mode, now=node.now)
         await _after_policy_change(node)
     print(f"Federation mode: {mode.value}")
 
 
 async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        rule = await federation_rules.set_rule(
+        rule = await storage.set_rule(
             node.session,
             args.domain,
             args.action,
@@ -366,7 +367,7 @@ async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
             private_reason=args.private_reason,
             now=node.now,
         )
-        mode = await federation_rules.get_mode(node.session)
+        mode = await storage.get_mode(node.session)
         await _after_policy_change(node)
     print(f"{rule.domain}: {_describe_rule(rule)}")
     if mode is Mode.OPEN:
@@ -375,7 +376,7 @@ async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_policy_remove(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        await federation_rules.remove_rule(node.session, args.domain)
+        await storage.remove_rule(node.session, args.domain)
         await _after_policy_change(node)  # in allowlist mode, removing an allow refuses
     print(f"Removed the rule for {normalize_domain(args.domain)}")
 
@@ -401,8 +402,8 @@ def _describe_rule(rule: Rule) -> str:
 
 async def cmd_policy_list(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        mode = await federation_rules.get_mode(node.session)
-        rules = await federation_rules.list_rules(node.session)
+        mode = await storage.get_mode(node.session)
+        rules = await storage.list_rules(node.session)
     print(f"mode: {mode.value}")
     for rule in rules:
         print(f"{rule.domain}\t{_describe_rule(rule)}")
@@ -437,7 +438,7 @@ def _read_rules(file: str) -> list[Rule]:
 async def cmd_policy_import(settings: Settings, args: argparse.Namespace) -> None:
     rules = _read_rules(args.file)
     async with _open_node(settings) as node:
-        imported = await federation_rules.import_rules(
+        imported = await storage.import_rules(
             node.session, rules, now=node.now, progress=_ProgressBar(len(rules))
         )
         await _after_policy_change(node)
@@ -446,13 +447,13 @@ async def cmd_policy_import(settings: Settings, args: argparse.Namespace) -> Non
 
 async def cmd_policy_publish(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        publish = await federation_rules.set_publish(node.session, args.state == "on", now=node.now)
+        publish = await storage.set_publish(node.session, args.state == "on", now=node.now)
     print(f"NodeInfo {'publishes' if publish else 'does not publish'} the federation policy")
 
 
 async def cmd_policy_export(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        rules = await federation_rules.list_rules(node.session)
+        rules = await storage.list_rules(node.session)
     sys.stdout.write(rules_to_csv(rules))
 
 
@@ -598,7 +599,7 @@ def _policy_parser(commands: Any) -> None:
         "or to non-followers; reject-media; reject-reports; allow: listed for allowlist mode.",
     )
     set_.add_argument("domain", help="e.g. example.com, *.example.com or host:port")
-    set_.add_argument("action", choices=federation_rules.ACTIONS)
+    set_.add_argument("action", choices=storage.ACTIONS)
     set_.add_argument("--reason", metavar="TEXT", help="public reason (shown to others)")
     set_.add_argument("--private-reason", metavar="TEXT", help="note for admins only")
     set_.set_defaults(run=cmd_policy_set)

@@ -12,7 +12,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from federation.protocol.vocab import ACTIVITY_JSON
-from node.federation_policy import PublicPolicy, PublicRule
+from node.federation_policy.decision import PublicPolicy, PublicRule
 from node.storage.models import ActorKind
 from node.views import ActorRef
 

@@ -502,7 +502,7 @@ class Report(Base):
 
 
 class FederationRule(Base):
-    """The admin's rule for one domain (see ``node.federation_policy``)."""
+    """The admin's rule for one domain (see ``node.federation_policy.decision``)."""
 
     __tablename__ = "federation_rules"
 

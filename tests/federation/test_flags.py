@@ -20,8 +20,9 @@ from federation.protocol.vocab import AS_CONTEXT
 from federation.remote.http import Egress
 from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
-from node import federation_rules, groups, posts, reports, rules
+from node import groups, posts, reports, rules
 from node.actors import upsert_remote_actor
+from node.federation_policy import storage
 from node.passwords import Passwords
 from node.rules import RuleChange
 from node.site import Site
@@ -217,9 +218,7 @@ async def test_a_flag_from_a_domain_whose_reports_are_rejected_makes_none(
 ) -> None:
     make, kind, held, _ = SERVERS["lemmy"]
     await posted_here(node, held)
-    await node.run(
-        lambda s: federation_rules.set_rule(s, "ds9.lemmy.ml", "reject-reports", now=node.now)
-    )
+    await node.run(lambda s: storage.set_rule(s, "ds9.lemmy.ml", "reject-reports", now=node.now))
     fed.policy.invalidate()
     await take(fed, node, make(), kind)
     assert await stored(node) == []

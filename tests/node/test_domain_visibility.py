@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, federation_rules, groups, posts, remote_members
+from node import accounts, groups, posts, remote_members
 from node.actors import upsert_remote_actor
-from node.domain_visibility import decisions_for
 from node.errors import NotFound
-from node.federation_policy import Mode
+from node.federation_policy import storage
+from node.federation_policy.decision import Mode
+from node.federation_policy.visibility import decisions_for
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models import (
@@ -176,7 +177,7 @@ async def world(node: Node) -> World:
 
 
 def suspend(domain: str, now: datetime) -> Callable[[AsyncSession], Awaitable[Any]]:
-    return lambda s: federation_rules.set_rule(s, domain, "suspend", now=now)
+    return lambda s: storage.set_rule(s, domain, "suspend", now=now)
 
 
 async def test_a_suspended_domain_disappears_and_comes_back(world: World) -> None:
@@ -200,7 +201,7 @@ async def test_a_suspended_domain_disappears_and_comes_back(world: World) -> Non
     with pytest.raises(NotFound):
         await world.node.run(lambda s: accounts.get_profile(s, "pat", "bad.example"))
 
-    await world.change(lambda s: federation_rules.remove_rule(s, "bad.example"))
+    await world.change(lambda s: storage.remove_rule(s, "bad.example"))
     assert await world.thread_ids(None) == everyone
     assert await world.reply_ids(None) == {world.pat_reply}
     assert await world.shown(None, world.by_pat)
@@ -211,9 +212,7 @@ async def test_a_suspended_domain_disappears_and_comes_back(world: World) -> Non
 async def test_a_limited_domain_is_for_group_members_and_out_of_the_directory(
     world: World,
 ) -> None:
-    await world.change(
-        lambda s: federation_rules.set_rule(s, "loud.example", "limit", now=world.node.now)
-    )
+    await world.change(lambda s: storage.set_rule(s, "loud.example", "limit", now=world.node.now))
     # Posts: approved members of the group the post is in see them; nobody else does.
     for member in (world.ann, world.mo):
         assert world.by_lou in await world.thread_ids(member)
@@ -242,9 +241,7 @@ async def test_its_approved_members_still_find_a_limited_group_in_the_directory(
             session, world.node.site, world.val, "hall@loud.example", now=world.node.now
         )
     await world.node.set_state(world.val, "hall", MembershipState.APPROVED)
-    await world.change(
-        lambda s: federation_rules.set_rule(s, "loud.example", "limit", now=world.node.now)
-    )
+    await world.change(lambda s: storage.set_rule(s, "loud.example", "limit", now=world.node.now))
     assert "hall@loud.example" in await world.directory(world.val)
     assert "hall@loud.example" not in await world.directory(world.ann)
 
@@ -252,12 +249,12 @@ async def test_its_approved_members_still_find_a_limited_group_in_the_directory(
 async def test_an_allowlist_hides_every_domain_it_does_not_list(world: World) -> None:
     now = world.node.now
     await world.change(
-        lambda s: federation_rules.set_rule(s, "loud.example", "allow", now=now),
-        lambda s: federation_rules.set_mode(s, "allowlist", now=now),
+        lambda s: storage.set_rule(s, "loud.example", "allow", now=now),
+        lambda s: storage.set_mode(s, "allowlist", now=now),
     )
     assert await world.thread_ids(world.ann) == {world.thread, world.by_lou}
     assert "far@bad.example" not in await world.directory(world.ann)
-    await world.change(lambda s: federation_rules.set_mode(s, Mode.OPEN, now=now))
+    await world.change(lambda s: storage.set_mode(s, Mode.OPEN, now=now))
     assert world.by_pat in await world.thread_ids(world.ann)  # open: rules kept, not enforced
     await world.change(suspend("bad.example", now))
     assert world.by_pat in await world.thread_ids(world.ann)
@@ -275,9 +272,9 @@ async def test_domains_are_decided_by_the_policys_own_matching(node: Node) -> No
         "fine.example",
     ]
     async with node.sessions.begin() as session:
-        await federation_rules.set_rule(session, "bad.example", "suspend", now=node.now)
-        await federation_rules.set_rule(session, "*.wild.example", "suspend", now=node.now)
-        await federation_rules.set_rule(session, "127.0.0.9:8080", "limit", now=node.now)
+        await storage.set_rule(session, "bad.example", "suspend", now=node.now)
+        await storage.set_rule(session, "*.wild.example", "suspend", now=node.now)
+        await storage.set_rule(session, "127.0.0.9:8080", "limit", now=node.now)
         decisions = await decisions_for(session, domains)
     assert {d for d in domains if not decisions[d].federates} == {
         "bad.example",
@@ -325,7 +322,7 @@ async def test_pages_skip_over_runs_of_hidden_posts(world: World) -> None:
                 edited_at=None,
                 now=node.now,
             )
-            await federation_rules.set_rule(session, domain, "suspend", now=node.now)
+            await storage.set_rule(session, domain, "suspend", now=node.now)
 
     async def page(cursor: str | None) -> tuple[list[str], str | None]:
         listed = await node.run(

@@ -12,8 +12,9 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import federation_rules, group_settings, groups, held_posts, reports
-from node.federation_policy import Severity
+from node import group_settings, groups, held_posts, reports
+from node.federation_policy import storage
+from node.federation_policy.decision import Severity
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models import (
@@ -520,7 +521,7 @@ async def test_the_admin_sets_the_federation_policy(
     assert "Harassment" in html
     assert "ticket 12" in html
     async with sessions.begin() as session:
-        rule = (await federation_rules.load_policy(session)).rules["bad.example"]
+        rule = (await storage.load_policy(session)).rules["bad.example"]
     assert rule.severity is Severity.SUSPEND
     assert rule.reject_reports
     # Change it, through its "Change" link's form.
@@ -534,7 +535,7 @@ async def test_the_admin_sets_the_federation_policy(
         {"domain": "bad.example", "severity": "limit", "public_reason": "Loud"},
     )
     async with sessions.begin() as session:
-        rule = (await federation_rules.load_policy(session)).rules["bad.example"]
+        rule = (await storage.load_policy(session)).rules["bad.example"]
     assert rule.severity is Severity.LIMIT
     assert not rule.reject_reports
     # A bad domain is said beside its field.
@@ -568,7 +569,7 @@ async def test_the_admin_sets_the_federation_policy(
 async def test_the_admin_publishes_the_federation_policy_in_nodeinfo(
     client: Client, world: World, sessions: async_sessionmaker[AsyncSession], now: datetime
 ) -> None:
-    await world.node.run(lambda s: federation_rules.set_rule(s, "bad.example", "suspend", now=now))
+    await world.node.run(lambda s: storage.set_rule(s, "bad.example", "suspend", now=now))
     response = await client.get("/nodeinfo/2.1")
     assert "federation" not in (await response.json())["metadata"]
     await sign_in(client, "ada")
@@ -593,7 +594,7 @@ async def test_the_admin_publishes_the_federation_policy_in_nodeinfo(
     _, html = await page(client, location)
     assert "NodeInfo no longer publishes the federation policy." in html
     async with sessions.begin() as session:
-        assert not await federation_rules.get_publish(session)
+        assert not await storage.get_publish(session)
     # In the admin's language.
     async with sessions.begin() as session:
         await session.execute(
@@ -609,7 +610,7 @@ async def test_the_admin_publishes_the_federation_policy_in_nodeinfo(
     status, _, _ = await post_form(client, "/moderation", "/admin/federation/publish", {})
     assert status == 403
     async with sessions.begin() as session:
-        assert await federation_rules.get_publish(session)
+        assert await storage.get_publish(session)
 
 
 async def test_a_blocklist_is_imported_listed_by_page_and_exported(

@@ -1,6 +1,6 @@
 """Storing the federation policy: the mode, the rules per domain, and what a change cuts.
 
-Design note. ``node.federation_policy`` decides; this module reads and writes
+Design note. ``node.federation_policy.decision`` decides; this module reads and writes
 what it decides from. A running node sees changes within seconds without a
 restart: the web and worker processes reload the policy on a short timer
 (``federation.policy``), and queueing reads the rules for its target hosts in
@@ -20,7 +20,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput, NotFound
-from node.federation_policy import (
+from node.federation_policy.decision import (
     DEFAULT_MODE,
     Mode,
     Policy,
