@@ -24,7 +24,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.inbox.writer import InboxWriter
-from federation.policy import PolicyCache
+from federation.policy_cache import PolicyCache
 from federation.protocol.vocab import Malformed, host_of, id_of, same_origin
 from federation.remote.actors import (
     ActorDocument,

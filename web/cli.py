@@ -24,7 +24,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from federation.policy import enforce_change
+from federation.policy_cache import enforce_change
 from federation.runtime import federation_runtime
 from federation.workers import Queue
 from node import accounts, groups

@@ -8,5 +8,5 @@ trusts them.
 - ``visibility``: what the policy hides from this node's pages and API.
 
 A running node holds the policy in memory for the inbox, fetches and delivery
-(``federation.policy``).
+(``federation.policy_cache``).
 """

@@ -3,7 +3,7 @@
 Design note. ``node.federation_policy.decision`` decides; this module reads and writes
 what it decides from. A running node sees changes within seconds without a
 restart: the web and worker processes reload the policy on a short timer
-(``federation.policy``), and queueing reads the rules for its target hosts in
+(``federation.policy_cache``), and queueing reads the rules for its target hosts in
 its own transaction (``policy_for_hosts``). Suspending a domain (or leaving it
 out of an allowlist) cuts existing ties at once: ``cut_refused_ties`` removes
 its actors' memberships in our groups and follows either way, sending nothing.

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.policy import MAX_AGE, PolicyCache
+from federation.policy_cache import MAX_AGE, PolicyCache
 from node.federation_policy import storage
 
 

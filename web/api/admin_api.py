@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from federation.outbox.enqueue import drop_deliveries_of
-from federation.policy import enforce_change
+from federation.policy_cache import enforce_change
 from node import moderation, permissions, suspensions
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode, Rule, Severity

@@ -3,7 +3,7 @@ suspending accounts, and the federation policy.
 
 For the node's admins (``permissions.require_node_admin``, as the admin API asks);
 a moderator gets the "not allowed" page. A change to the federation policy takes
-effect as the admin API's does (``federation.policy.enforce_change``: ties with
+effect as the admin API's does (``federation.policy_cache.enforce_change``: ties with
 refused domains cut, their queued deliveries dropped, this process's policy
 cache cleared).
 """
@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.enqueue import drop_deliveries_of
-from federation.policy import enforce_change
+from federation.policy_cache import enforce_change
 from node import moderation, permissions, rules, site_info, suspensions
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from node.federation_policy import storage
