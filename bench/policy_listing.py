@@ -41,18 +41,17 @@ from node.federation_policy.decision import Decision, Rule, Severity
 from node.federation_policy.visibility import decisions_for
 from node.site import Site
 from node.storage.engine import create_sessionmaker
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    FederationRule,
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import (
     Group,
     GroupRole,
     JoinPolicy,
     Membership,
     MembershipState,
-    Post,
     Visibility,
 )
+from node.storage.models.node_settings import FederationRule
+from node.storage.models.posts import Post
 from web import event_loop
 
 SITE = Site("http://node.bench")

@@ -46,7 +46,7 @@ from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
 from federation.signing.policy import TimeWindow
 from node.site import Site
-from node.storage.models import Actor
+from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.federation")
 

@@ -47,7 +47,11 @@ from node.actors import find_actor_by_uri
 from node.federation_policy.decision import decide
 from node.federation_policy.storage import policy_for_hosts
 from node.site import Site
-from node.storage.models import Actor, Event, Group, GroupRule, NodeRule, Post, Report
+from node.storage.models.actors import Actor
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, GroupRule
+from node.storage.models.moderation import NodeRule, Report
+from node.storage.models.posts import Post
 
 log = logging.getLogger("kinfolk.flags")
 

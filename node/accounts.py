@@ -16,7 +16,7 @@ from node.federation_policy.visibility import decision_for
 from node.handles import check_length, validate_handle
 from node.passwords import Passwords, validate_password
 from node.site import Site
-from node.storage.models import Account, Actor, ActorKind, ApiToken, NodeRole
+from node.storage.models.actors import Account, Actor, ActorKind, ApiToken, NodeRole
 from node.suspensions import is_suspended
 from node.views import AccountView, Profile, Viewer
 

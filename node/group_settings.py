@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node import groups, permissions
 from node.errors import PermissionDenied
 from node.site import Site
-from node.storage.models import Membership, MembershipState
+from node.storage.models.groups import Membership, MembershipState
 from node.views import GroupView, Viewer
 
 

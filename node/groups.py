@@ -24,19 +24,18 @@ from node.federation_policy.visibility import (
 from node.handles import check_length, validate_handle
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import (
     Group,
     GroupRole,
     GroupRule,
     JoinPolicy,
     Membership,
     MembershipState,
-    ModAction,
     RemoteModerator,
     Visibility,
 )
+from node.storage.models.moderation import ModAction
 from node.views import ActorRef, GroupView, MembershipView, RuleView, Viewer
 
 DISPLAY_NAME_MAX = 100

@@ -30,15 +30,10 @@ from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.pending_posts import tell_author_declined
 from node.posts import load_post, views_of
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    Group,
-    Membership,
-    MembershipState,
-    ModAction,
-    Post,
-    Visibility,
-)
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, Membership, MembershipState, Visibility
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post
 from node.views import ActorRef, PostView, Viewer
 
 

@@ -20,7 +20,9 @@ from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
 from node.posts import get_post, load_post
-from node.storage.models import Group, ModAction, Post
+from node.storage.models.groups import Group
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 
 

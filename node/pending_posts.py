@@ -27,7 +27,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind
 from node.events import record as record_event
-from node.storage.models import Group, Post
+from node.storage.models.groups import Group
+from node.storage.models.posts import Post
 
 
 async def _pending_in(session: AsyncSession, group: Group, uri: str) -> Post | None:

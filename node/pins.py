@@ -21,7 +21,9 @@ from node.events import record as record_event
 from node.groups import load_group
 from node.posts import get_post, load_post, views_of
 from node.site import Site
-from node.storage.models import Group, ModAction, Post
+from node.storage.models.groups import Group
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 
 PINS_MAX = 5

@@ -48,18 +48,10 @@ from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.pending_posts import tell_author_declined
 from node.reactions import add_support
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    Group,
-    GroupRole,
-    Membership,
-    MembershipState,
-    ModAction,
-    Post,
-    Reaction,
-    ReactionKind,
-    Visibility,
-)
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, GroupRole, Membership, MembershipState, Visibility
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post, Reaction, ReactionKind
 from node.suspensions import suspended_actors, suspended_among
 from node.views import PostView, Viewer
 

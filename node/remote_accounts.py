@@ -30,7 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import posts
 from node.errors import PermissionDenied
-from node.storage.models import Actor, Follow, Membership, MembershipState, Post, Reaction
+from node.storage.models.actors import Actor, Follow
+from node.storage.models.groups import Membership, MembershipState
+from node.storage.models.posts import Post, Reaction
 
 
 @dataclass(frozen=True)

@@ -44,20 +44,10 @@ from node.moderation import record_action
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.posts import load_post
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Group,
-    GroupRole,
-    GroupRule,
-    Membership,
-    MembershipState,
-    ModAction,
-    NodeRule,
-    Post,
-    Report,
-    ReportState,
-)
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group, GroupRole, GroupRule, Membership, MembershipState
+from node.storage.models.moderation import ModAction, NodeRule, Report, ReportState
+from node.storage.models.posts import Post
 from node.views import ActorRef, MembershipView, Viewer
 
 REASON_MAX = 1000

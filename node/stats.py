@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.posts import count_public_local_posts
-from node.storage.models import Account, Post
+from node.storage.models.actors import Account
+from node.storage.models.posts import Post
 
 
 @dataclass(frozen=True)

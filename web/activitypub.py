@@ -37,7 +37,8 @@ from node.errors import NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import public_policy
 from node.stats import node_stats
-from node.storage.models import ActorKind, Group, Visibility
+from node.storage.models.actors import ActorKind
+from node.storage.models.groups import Group, Visibility
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
 from web.pages import browser_group_page, browser_profile_page, browser_thread_page

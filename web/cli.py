@@ -51,7 +51,8 @@ from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import pending_revisions, upgrade
-from node.storage.models import Account, Actor, JoinPolicy, NodeRole, Visibility
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import Viewer
 from web import event_loop, mod_cli
 from web.app import create_app

@@ -31,7 +31,8 @@ from node.handles import handle_key
 from node.moderation import LogEntryView
 from node.reports import ReportView
 from node.site import Site
-from node.storage.models import Account, Actor, ReportState
+from node.storage.models.actors import Account, Actor
+from node.storage.models.moderation import ReportState
 from node.views import Viewer
 
 LOG_LIMIT = 20

@@ -25,7 +25,9 @@ from federation.protocol.readings import POST_TYPES
 from federation.protocol.vocab import id_of, same_origin
 from federation.tables import InboxItem, OutgoingActivity, QueueState
 from node import pending_posts
-from node.storage.models import Actor, Group, Post
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group
+from node.storage.models.posts import Post
 
 _ABOUT_A_POST = {"Create", "Update"}
 

@@ -103,17 +103,9 @@ from node import (
 )
 from node.actors import find_actor_by_uri
 from node.errors import DomainError, PermissionDenied
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Follow,
-    Group,
-    Membership,
-    MembershipState,
-    Post,
-    Reaction,
-    Visibility,
-)
+from node.storage.models.actors import Actor, ActorKind, Follow
+from node.storage.models.groups import Group, Membership, MembershipState, Visibility
+from node.storage.models.posts import Post, Reaction
 
 log = logging.getLogger("kinfolk.processing")
 

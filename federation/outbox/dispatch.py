@@ -47,18 +47,10 @@ from node import posts
 from node.events import EventKind
 from node.ids import new_public_id
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    Event,
-    Follow,
-    FollowState,
-    Group,
-    Membership,
-    MembershipState,
-    Post,
-    Reaction,
-    Visibility,
-)
+from node.storage.models.actors import Actor, Follow, FollowState
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, Membership, MembershipState, Visibility
+from node.storage.models.posts import Post, Reaction
 from node.suspensions import suspended_among
 from node.views import PostView
 

@@ -34,7 +34,7 @@ from federation.retention import past_keeping
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
 from node.federation_policy.decision import decide
 from node.federation_policy.storage import policy_for_hosts
-from node.storage.models import Actor
+from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.delivery")
 

@@ -50,7 +50,9 @@ from federation.remote.http import FetchError, FetchErrorKind
 from node import groups, pins, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
-from node.storage.models import Actor, ActorKind, Group, Post
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group
+from node.storage.models.posts import Post
 
 log = logging.getLogger("kinfolk.backfill")
 

@@ -25,7 +25,8 @@ from federation.remote import group_sync
 from federation.remote.actors import ActorDocument, parse_actor
 from federation.remote.http import FetchError, FetchErrorKind
 from node import groups, rules
-from node.storage.models import Actor, JoinPolicy, Visibility
+from node.storage.models.actors import Actor
+from node.storage.models.groups import JoinPolicy, Visibility
 
 
 def _group_document(document: dict[str, Any]) -> ActorDocument:

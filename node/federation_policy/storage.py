@@ -32,14 +32,9 @@ from node.federation_policy.decision import (
 )
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.storage.engine import upsert_into
-from node.storage.models import (
-    Actor,
-    FederationRule,
-    Follow,
-    Group,
-    Membership,
-    NodeSetting,
-)
+from node.storage.models.actors import Actor, Follow
+from node.storage.models.groups import Group, Membership
+from node.storage.models.node_settings import FederationRule, NodeSetting
 
 MODE_SETTING = "federation_mode"
 # "on": NodeInfo publishes the mode and the domains held off (off unless the admin chooses).

@@ -38,7 +38,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from node.federation_policy.decision import Decision, decide
 from node.federation_policy.storage import policy_for_hosts
-from node.storage.models import Actor
+from node.storage.models.actors import Actor
 
 T = TypeVar("T")
 

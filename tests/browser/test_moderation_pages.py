@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from node import accounts, groups, posts, reports
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Account, NodeRole
+from node.storage.models.actors import Account, NodeRole
 from node.views import Viewer
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE

@@ -44,7 +44,9 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Actor, ActorKind, Group, Membership, MembershipState, Post
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group, Membership, MembershipState
+from node.storage.models.posts import Post
 from tests.node.factories import Node
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture, extra_fixture
 

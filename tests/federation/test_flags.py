@@ -26,18 +26,10 @@ from node.federation_policy import storage
 from node.passwords import Passwords
 from node.rules import RuleChange
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    NodeRole,
-    Post,
-    Report,
-)
+from node.storage.models.actors import Actor, ActorKind, NodeRole
+from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
+from node.storage.models.moderation import Report
+from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from node import accounts, groups, posts
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Account, Actor, Group, Membership, MembershipState, NodeRole
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.groups import Group, Membership, MembershipState
 from node.views import GroupView, MembershipView, PostView, Viewer
 
 T = TypeVar("T")

@@ -20,15 +20,9 @@ from node.federation_policy.decision import Mode
 from node.federation_policy.visibility import decisions_for
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Group,
-    JoinPolicy,
-    MembershipState,
-    NodeRole,
-    Post,
-)
+from node.storage.models.actors import Actor, ActorKind, NodeRole
+from node.storage.models.groups import Group, JoinPolicy, MembershipState
+from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node
 

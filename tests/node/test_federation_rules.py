@@ -15,7 +15,8 @@ from node.federation_policy import storage
 from node.federation_policy.decision import Mode, Rule, Severity, decide, rules_from_csv
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Actor, ActorKind, Group, Membership
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group, Membership
 from tests.node.factories import Node
 
 

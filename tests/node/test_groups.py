@@ -12,7 +12,7 @@ from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.groups import RuleInput
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import GroupRole, JoinPolicy, MembershipState, Visibility
+from node.storage.models.groups import GroupRole, JoinPolicy, MembershipState, Visibility
 from node.views import GroupView, MembershipView, Viewer
 from tests.node.factories import Node
 

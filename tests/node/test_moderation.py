@@ -15,7 +15,9 @@ from node.events import EventKind
 from node.pagination import Page
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Event, MembershipState, ModAction, Visibility
+from node.storage.models.events import Event
+from node.storage.models.groups import MembershipState, Visibility
+from node.storage.models.moderation import ModAction
 from node.views import PostView, Viewer
 from tests.node.factories import Node
 

@@ -15,15 +15,11 @@ from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import (
-    Event,
-    JoinPolicy,
-    Membership,
-    ModAction,
-    NodeRole,
-    Post,
-    Visibility,
-)
+from node.storage.models.actors import NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import JoinPolicy, Membership, Visibility
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post
 from node.views import GroupView, PostView, Viewer
 from tests.node.factories import Node
 

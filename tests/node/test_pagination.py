@@ -15,7 +15,7 @@ from node.errors import InvalidInput
 from node.pagination import MAX_LIMIT, check_limit, decode_cursor, encode_cursor
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import MembershipState
+from node.storage.models.groups import MembershipState
 from tests.node.factories import Node
 
 

@@ -19,17 +19,10 @@ from node.events import EventKind
 from node.groups import upsert_remote_group
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import (
-    ActorKind,
-    Event,
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    NodeRole,
-    Post,
-)
+from node.storage.models.actors import ActorKind, NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
+from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node
 

@@ -12,7 +12,9 @@ from node import posts
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import JoinPolicy, MembershipState, NodeRole, Post, Visibility
+from node.storage.models.actors import NodeRole
+from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
+from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 from tests.node.factories import Node
 

@@ -15,19 +15,10 @@ from node.errors import PermissionDenied
 from node.events import EventKind
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Event,
-    Follow,
-    Group,
-    JoinPolicy,
-    MembershipState,
-    NodeRole,
-    Post,
-    Reaction,
-    Visibility,
-)
+from node.storage.models.actors import Actor, ActorKind, Follow, NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, JoinPolicy, MembershipState, Visibility
+from node.storage.models.posts import Post, Reaction
 from node.views import Viewer
 from tests.node.factories import Node
 

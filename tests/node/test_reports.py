@@ -16,22 +16,18 @@ from node.events import EventKind
 from node.passwords import Passwords
 from node.rules import RuleChange
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Event,
+from node.storage.models.actors import Actor, ActorKind, NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import (
     Group,
     GroupRole,
     JoinPolicy,
     Membership,
     MembershipState,
-    ModAction,
-    ModerationEntry,
-    NodeRole,
-    Post,
-    ReportState,
     Visibility,
 )
+from node.storage.models.moderation import ModAction, ModerationEntry, ReportState
+from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 from tests.node.factories import Node
 

@@ -12,7 +12,8 @@ from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.passwords import Passwords
 from node.rules import Rule, RuleChange
 from node.site import Site
-from node.storage.models import NodeRole, Visibility
+from node.storage.models.actors import NodeRole
+from node.storage.models.groups import Visibility
 from node.views import Viewer
 from tests.node.factories import Node
 

@@ -12,7 +12,8 @@ from node import accounts, moderation, posts, suspensions
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import ModAction, NodeRole
+from node.storage.models.actors import NodeRole
+from node.storage.models.moderation import ModAction
 from node.views import PostView, Viewer
 from tests.node.factories import PASSWORD, Node
 

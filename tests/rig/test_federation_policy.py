@@ -16,7 +16,9 @@ from federation.remote.http import FetchError
 from federation.signing import signatures
 from federation.tables import Delivery, InboxItem
 from node.federation_policy import storage
-from node.storage.models import Account, Actor, Membership, NodeRole, Post
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.groups import Membership
+from node.storage.models.posts import Post
 from tests.api_client import Answer, Member
 from tests.rig.rig import Rig, RigNode, count, database_of, keys_of
 from web.keys import FEDERATION, WORKERS

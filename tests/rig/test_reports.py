@@ -10,7 +10,9 @@ from sqlalchemy import select, update
 
 from federation.tables import InboxItem, QueueState
 from node.federation_policy import storage
-from node.storage.models import Account, Actor, NodeRole, Post, Report
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.moderation import Report
+from node.storage.models.posts import Post
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, database_of
 from tests.rig.test_federation_policy import change_policy

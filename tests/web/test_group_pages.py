@@ -21,7 +21,7 @@ from node.federation_policy import storage
 from node.groups import RuleInput
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Group, JoinPolicy, Visibility
+from node.storage.models.groups import Group, JoinPolicy, Visibility
 from tests.conftest import Client
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.node.factories import PASSWORD, Node

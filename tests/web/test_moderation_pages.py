@@ -17,14 +17,9 @@ from node.federation_policy import storage
 from node.federation_policy.decision import Severity
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import (
-    Account,
-    JoinPolicy,
-    MembershipState,
-    NodeRole,
-    ReportState,
-    Visibility,
-)
+from node.storage.models.actors import Account, NodeRole
+from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
+from node.storage.models.moderation import ReportState
 from node.views import Viewer
 from tests.conftest import Client
 from tests.node.factories import PASSWORD, Node

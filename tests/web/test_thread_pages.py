@@ -13,7 +13,7 @@ from node import accounts, group_settings, locks, posts, rules
 from node.groups import RuleInput
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import NodeRole
+from node.storage.models.actors import NodeRole
 from node.suspensions import suspend_account
 from node.views import Viewer
 from tests.conftest import Client

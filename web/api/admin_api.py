@@ -19,7 +19,7 @@ from federation.policy_cache import enforce_change
 from node import moderation, permissions, suspensions
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode, Rule, Severity
-from node.storage.models import NodeRole
+from node.storage.models.actors import NodeRole
 from web.api.groups_api import PageQuery
 from web.api.moderation_api import LogPage, log_page
 from web.api.operation import Auth, Body, Call, Operation

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from node import group_settings, held_posts, locks, moderation, posts
 from node.pagination import Page
-from node.storage.models import ModAction
+from node.storage.models.moderation import ModAction
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import (

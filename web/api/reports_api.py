@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from node import reports, rules
 from node.handles import HANDLE_MAX
 from node.pagination import Page
-from node.storage.models import ReportState
+from node.storage.models.moderation import ReportState
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation
 from web.api.schemas import ActorOut, actor_out

@@ -24,7 +24,8 @@ from federation.remote.http import FetchError, FetchErrorKind
 from node import groups, permissions, posts
 from node.actors import actor_ref, find_actor_by_uri, split_acct
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from node.storage.models import ActorKind, JoinPolicy, Visibility
+from node.storage.models.actors import ActorKind
+from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import ActorRef, GroupView, PostView, Viewer
 from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.forms import read_form

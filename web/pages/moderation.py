@@ -22,7 +22,8 @@ from yarl import URL
 from node import groups, held_posts, moderation, posts, reports, suspensions
 from node.errors import Conflict, InvalidInput, NotFound
 from node.pagination import Page
-from node.storage.models import MembershipState, ModAction, ReportState
+from node.storage.models.groups import MembershipState
+from node.storage.models.moderation import ModAction, ReportState
 from node.views import ActorRef, MembershipView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
