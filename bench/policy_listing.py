@@ -35,10 +35,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bench import DEFAULT_POSTGRES_URL, each_backend, percentile, report
-from node import groups, posts
+from node import groups
 from node.federation_policy import storage
 from node.federation_policy.decision import Decision, Rule, Severity
 from node.federation_policy.visibility import decisions_for
+from node.posts import reading
 from node.site import Site
 from node.storage.engine import create_sessionmaker
 from node.storage.models.actors import Actor, ActorKind
@@ -244,7 +245,7 @@ async def run(args: argparse.Namespace) -> None:
         limited = sum(d.federates and d.limited for d in decided.values())
 
         async def threads(session: AsyncSession) -> None:
-            await posts.list_threads(session, SITE, None, "circle")
+            await reading.list_threads(session, SITE, None, "circle")
 
         async def directory(session: AsyncSession) -> None:
             await groups.list_groups(session, None)

@@ -42,7 +42,7 @@ from node.handles import check_length
 from node.ids import new_public_id
 from node.moderation import record_action
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
-from node.posts import load_post
+from node.posts.visibility import load_post
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind
 from node.storage.models.groups import Group, GroupRole, GroupRule, Membership, MembershipState

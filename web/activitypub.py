@@ -31,11 +31,12 @@ from federation.protocol.objects import announced_post, object_from_post
 from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
-from node import accounts, follows, groups, pins, posts
+from node import accounts, follows, groups, pins
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import public_policy
+from node.posts import reading
 from node.stats import node_stats
 from node.storage.models.actors import ActorKind
 from node.storage.models.groups import Group, Visibility
@@ -254,7 +255,7 @@ async def group_outbox(request: web.Request) -> web.Response:
                 return collection_count(uri, 0)
             # What an anonymous reader is shown, through the same listing: no held, removed
             # or deleted post, none by a suspended account or a domain hidden or limited.
-            listed = await posts.list_threads(
+            listed = await reading.list_threads(
                 session, site, None, record.actor.handle, limit=OUTBOX_THREADS
             )
         items = [announced_post(p) for p in listed.items if not (p.deleted or p.held)]
@@ -314,7 +315,7 @@ async def post_object(request: web.Request) -> web.Response:
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS]() as session:
-            return object_from_post(await posts.post_for_node(session, public_id, domain))
+            return object_from_post(await reading.post_for_node(session, public_id, domain))
 
     try:
         return activity_json(await as_node(request, read))

@@ -24,11 +24,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.enqueue import drop_deliveries_of
-from node import posts, reports, suspensions
+from node import reports, suspensions
 from node.config import Settings
 from node.errors import NotFound
 from node.handles import handle_key
 from node.moderation import LogEntryView
+from node.posts import removal
 from node.reports import ReportView
 from node.site import Site
 from node.storage.models.actors import Account, Actor
@@ -154,7 +155,7 @@ async def cmd_close(open_node: OpenNode, settings: Settings, args: argparse.Name
 
 async def cmd_remove(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
-        await posts.remove_post(
+        await removal.remove_post(
             node.session,
             await _worker(node, args.by),
             args.post,

@@ -14,8 +14,9 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups, posts, reports
+from node import accounts, groups, reports
 from node.passwords import Passwords
+from node.posts import writing
 from node.site import Site
 from node.storage.models.actors import Account, NodeRole
 from node.views import Viewer
@@ -130,7 +131,7 @@ async def _seed(
         )
         await groups.join_group(session, site, author, "circle", now=now)
         await groups.join_group(session, site, reporter, "circle", now=now)
-        post = await posts.create_post(
+        post = await writing.create_post(
             session, site, author, "circle", body="You are all fools.", now=now
         )
         await reports.file_report(

@@ -20,10 +20,11 @@ from federation.protocol.vocab import AS_CONTEXT
 from federation.remote.http import Egress
 from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
-from node import groups, posts, reports, rules
+from node import groups, reports, rules
 from node.actors import upsert_remote_actor
 from node.federation_policy import storage
 from node.passwords import Passwords
+from node.posts import remote_posts
 from node.rules import RuleChange
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind, NodeRole
@@ -148,7 +149,7 @@ async def posted_here(node: Node, held: list[tuple[str, str]]) -> None:
                     )
                 )
                 await session.flush()
-            await posts.store_remote_post(
+            await remote_posts.store_remote_post(
                 session,
                 uri=post_uri,
                 author=author,
@@ -277,7 +278,7 @@ async def far_world(node: Node, author: str = THIRD_AUTHOR) -> tuple[Viewer, str
                 ),
             ]
         )
-        post = await posts.store_remote_post(
+        post = await remote_posts.store_remote_post(
             session,
             uri=f"{author}/post/1",
             author=writer,

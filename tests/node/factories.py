@@ -14,8 +14,9 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups, posts
+from node import accounts, groups
 from node.passwords import Passwords
+from node.posts import writing
 from node.site import Site
 from node.storage.models.actors import Account, Actor, NodeRole
 from node.storage.models.groups import Group, Membership, MembershipState
@@ -91,7 +92,9 @@ class Node:
     ) -> PostView:
         when = at or self.now
         return await self.run(
-            lambda s: posts.create_post(s, self.site, viewer, group, body=body, now=when, **options)
+            lambda s: writing.create_post(
+                s, self.site, viewer, group, body=body, now=when, **options
+            )
         )
 
     async def reply(
@@ -99,5 +102,5 @@ class Node:
     ) -> PostView:
         when = at or self.now
         return await self.run(
-            lambda s: posts.reply(s, self.site, viewer, parent, body=body, now=when)
+            lambda s: writing.reply(s, self.site, viewer, parent, body=body, now=when)
         )

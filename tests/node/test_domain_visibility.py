@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups, posts, remote_members
+from node import accounts, groups, remote_members
 from node.actors import upsert_remote_actor
 from node.errors import NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode
 from node.federation_policy.visibility import decisions_for
 from node.passwords import Passwords
+from node.posts import reading, remote_posts
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind, NodeRole
 from node.storage.models.groups import Group, JoinPolicy, MembershipState
@@ -56,17 +57,17 @@ class World:
 
     async def thread_ids(self, viewer: Viewer | None) -> set[str]:
         page = await self.node.run(
-            lambda s: posts.list_threads(s, self.node.site, viewer, "circle")
+            lambda s: reading.list_threads(s, self.node.site, viewer, "circle")
         )
         return {post.public_id for post in page.items}
 
     async def reply_ids(self, viewer: Viewer | None) -> set[str]:
-        page = await self.node.run(lambda s: posts.list_replies(s, viewer, self.thread))
+        page = await self.node.run(lambda s: reading.list_replies(s, viewer, self.thread))
         return {post.public_id for post in page.items}
 
     async def shown(self, viewer: Viewer | None, public_id: str) -> bool:
         try:
-            await self.node.run(lambda s: posts.get_post(s, viewer, public_id))
+            await self.node.run(lambda s: reading.get_post(s, viewer, public_id))
         except NotFound:
             return False
         return True
@@ -126,7 +127,7 @@ async def world(node: Node) -> World:
                 follow_uri=f"https://{domain}/f/{name}",
                 now=node.now,
             )
-            post = await posts.store_remote_post(
+            post = await remote_posts.store_remote_post(
                 session,
                 uri=f"https://{domain}/posts/{name}",
                 author=author,
@@ -145,7 +146,7 @@ async def world(node: Node) -> World:
         assert pat is not None
         mo_thread = await session.scalar(select(Post).where(Post.public_id == thread))
         assert mo_thread is not None
-        reply = await posts.store_remote_post(
+        reply = await remote_posts.store_remote_post(
             session,
             uri="https://bad.example/posts/pat-reply",
             author=pat,
@@ -191,7 +192,7 @@ async def test_a_suspended_domain_disappears_and_comes_back(world: World) -> Non
     assert "hall@loud.example" in await world.directory(world.ann)
     assert await world.members() == {"mo@node.test", "ann@node.test", "lou@loud.example"}
     with pytest.raises(NotFound):
-        await world.node.run(lambda s: posts.post_for_node(s, world.by_pat, "other.example"))
+        await world.node.run(lambda s: reading.post_for_node(s, world.by_pat, "other.example"))
     with pytest.raises(NotFound):
         await world.node.run(lambda s: accounts.get_profile(s, "pat", "bad.example"))
 
@@ -302,7 +303,7 @@ async def test_pages_skip_over_runs_of_hidden_posts(world: World) -> None:
                 follow_uri=f"https://{domain}/f",
                 now=node.now,
             )
-            await posts.store_remote_post(
+            await remote_posts.store_remote_post(
                 session,
                 uri=f"https://{domain}/p/1",
                 author=author,
@@ -320,7 +321,9 @@ async def test_pages_skip_over_runs_of_hidden_posts(world: World) -> None:
 
     async def page(cursor: str | None) -> tuple[list[str], str | None]:
         listed = await node.run(
-            lambda s: posts.list_threads(s, node.site, world.ann, "circle", cursor=cursor, limit=2)
+            lambda s: reading.list_threads(
+                s, node.site, world.ann, "circle", cursor=cursor, limit=2
+            )
         )
         return [p.public_id for p in listed.items], listed.next_cursor
 

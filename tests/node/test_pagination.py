@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, posts
+from node import groups
 from node.errors import InvalidInput
 from node.pagination import MAX_LIMIT, check_limit, decode_cursor, encode_cursor
 from node.passwords import Passwords
+from node.posts import reading
 from node.site import Site
 from node.storage.models.groups import MembershipState
 from tests.node.factories import Node
@@ -124,8 +125,8 @@ async def test_every_list_refuses_a_tampered_cursor_cleanly(node: Node, listing:
             "pending": lambda s: groups.list_members(
                 s, site, ana, "circle", state=MembershipState.PENDING, cursor=cursor
             ),
-            "threads": lambda s: posts.list_threads(s, site, ana, "circle", cursor=cursor),
-            "replies": lambda s: posts.list_replies(s, ana, thread.public_id, cursor=cursor),
+            "threads": lambda s: reading.list_threads(s, site, ana, "circle", cursor=cursor),
+            "replies": lambda s: reading.list_replies(s, ana, thread.public_id, cursor=cursor),
         }[listing]
 
     shape = {"pending": "members", "replies": "threads"}.get(listing, listing)
@@ -143,4 +144,6 @@ async def test_a_cursor_from_one_list_is_refused_by_another(node: Node) -> None:
     assert page.next_cursor is not None
     cursor = page.next_cursor
     with pytest.raises(InvalidInput):
-        await node.run(lambda s: posts.list_threads(s, node.site, None, "a-circle", cursor=cursor))
+        await node.run(
+            lambda s: reading.list_threads(s, node.site, None, "a-circle", cursor=cursor)
+        )

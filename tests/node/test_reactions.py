@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, posts, reactions, remote_members
+from node import groups, reactions, remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
 from node.passwords import Passwords
+from node.posts import reading, remote_posts, writing
+from node.posts.support import set_support
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind
 from node.storage.models.events import Event
@@ -84,7 +86,7 @@ async def test_a_local_member_s_support_and_its_withdrawal_are_recorded_once(nod
         await _clear_events(session)
 
     async def support(on: bool) -> None:
-        await node.run(lambda s: posts.set_support(s, ana, public_id, on=on, now=node.now))
+        await node.run(lambda s: set_support(s, ana, public_id, on=on, now=node.now))
 
     await support(True)
     await support(True)  # idempotent: nothing more to tell
@@ -126,7 +128,7 @@ async def test_a_member_from_elsewhere_supports_and_takes_it_back(node: Node) ->
         assert await _count(session) == 1
         assert await _events(session) == [(EventKind.REACTED, {"activity": LIKE})]
     # The author counts the support from the other node like any other.
-    assert (await node.run(lambda s: posts.get_post(s, ben, public_id))).support_count == 1
+    assert (await node.run(lambda s: reading.get_post(s, ben, public_id))).support_count == 1
 
     async with node.sessions.begin() as session:
         _, _, post = await _hosted(session, public_id)
@@ -201,7 +203,7 @@ async def test_outsiders_and_banned_members_cannot_react_in_a_group_hosted_here(
 
 async def test_a_deleted_post_takes_no_support(node: Node) -> None:
     _, ben, public_id = await _circle(node)
-    await node.run(lambda s: posts.delete_post(s, ben, public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, ben, public_id, now=node.now))
     async with node.sessions.begin() as session:
         group_actor, group, post = await _hosted(session, public_id)
         pat = await _person(session, PAT, node.now)
@@ -234,7 +236,7 @@ async def test_support_in_a_group_hosted_elsewhere_is_kept_but_not_shared(node: 
             visibility=Visibility.PUBLIC,
         )
         sam = await _person(session, SAM, node.now)
-        post = await posts.store_remote_post(
+        post = await remote_posts.store_remote_post(
             session,
             uri=f"{SAM}/notes/1",
             author=sam,

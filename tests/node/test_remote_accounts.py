@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import follows, groups, posts, reactions, remote_accounts, remote_members, reports
+from node import follows, groups, reactions, remote_accounts, remote_members, reports
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
 from node.passwords import Passwords
+from node.posts import reading, remote_posts
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind, Follow, NodeRole
 from node.storage.models.events import Event
@@ -67,7 +68,7 @@ async def _write(
     *,
     reply_to: str | None = None,
 ) -> Post:
-    return await posts.store_remote_post(
+    return await remote_posts.store_remote_post(
         session,
         uri=f"{author.uri}/notes/{n}",
         author=author,
@@ -153,16 +154,16 @@ async def test_every_post_and_reply_is_wiped_and_a_group_here_announces_each(
             await session.delete(event)
     assert await _wipe(node, PAT, limit=10) == 3
     async with node.sessions() as session:
-        page = await posts.list_threads(session, node.site, ben, "circle")
+        page = await reading.list_threads(session, node.site, ben, "circle")
         shown = {p.public_id: p for p in page.items}
         pats = shown[pats_thread]  # a tombstone, keeping ben's answer in its place
         assert (pats.deleted, pats.author, pats.title, pats.content_html) == (True, None, None, "")
-        replies = await posts.list_replies(session, ben, pats_thread)
+        replies = await reading.list_replies(session, ben, pats_thread)
         assert [(r.deleted, "Ben answers pat" in r.content_html) for r in replies.items] == [
             (False, True)
         ]
         [bens] = [p for p in page.items if p.public_id != pats_thread]
-        replies = await posts.list_replies(session, ben, bens.public_id)
+        replies = await reading.list_replies(session, ben, bens.public_id)
         assert [(r.deleted, r.author, r.content_html) for r in replies.items] == [(True, None, "")]
         wiped = (await session.scalars(select(Post).where(Post.uri.like(f"{PAT}/%")))).all()
         assert {(p.title, p.content_html, p.content_warning) for p in wiped} == {(None, "", "")}

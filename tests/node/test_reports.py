@@ -9,11 +9,12 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, moderation, pending_posts, posts, reports, rules
+from node import groups, moderation, pending_posts, reports, rules
 from node.actors import upsert_remote_actor
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.passwords import Passwords
+from node.posts import remote_posts, removal, writing
 from node.rules import RuleChange
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind, NodeRole
@@ -275,7 +276,7 @@ async def test_what_cannot_be_seen_cannot_be_reported(node: Node) -> None:
 
 async def test_a_deleted_post_is_not_reported(node: Node) -> None:
     _, ben, cat, post = await circle(node)
-    await node.run(lambda s: posts.delete_post(s, cat, post.public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, cat, post.public_id, now=node.now))
     with pytest.raises(Conflict):
         await report(node, ben, post_id=post.public_id)
 
@@ -284,7 +285,9 @@ async def test_a_post_already_removed_is_not_reported_again(node: Node) -> None:
     """Removal keeps the text (so it can be restored), but the post is dealt with: no new
     report about it, from here or from another node."""
     ana, ben, _, post = await circle(node)
-    await node.run(lambda s: posts.remove_post(s, ana, post.public_id, reason="spam", now=node.now))
+    await node.run(
+        lambda s: removal.remove_post(s, ana, post.public_id, reason="spam", now=node.now)
+    )
     with pytest.raises(Conflict):
         await report(node, ben, post_id=post.public_id)
     assert await receive(node, f"{FAR}/flag/removed", [post.uri]) == []
@@ -342,7 +345,7 @@ async def far_post(node: Node, group: str, author: str, n: int) -> Post:
         assert group_row is not None
         pat = await session.scalar(select(Actor).where(Actor.uri == f"{FAR}/u/{author}"))
         assert pat is not None
-        return await posts.store_remote_post(
+        return await remote_posts.store_remote_post(
             session,
             uri=f"{FAR}/post/{n}",
             author=pat,

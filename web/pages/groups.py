@@ -21,9 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.remote.groups import find_group
 from federation.remote.http import FetchError, FetchErrorKind
-from node import groups, permissions, posts
+from node import groups, permissions
 from node.actors import actor_ref, find_actor_by_uri, split_acct
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.posts import reading
 from node.storage.models.actors import ActorKind
 from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import ActorRef, GroupView, PostView, Viewer
@@ -189,12 +190,12 @@ async def _group_context(
     next_page = None
     if readable:
         try:
-            listed = await posts.list_threads(
+            listed = await reading.list_threads(
                 session, site, viewer, name, cursor=cursor, limit=THREADS_PAGE
             )
         except InvalidInput:  # a cursor we did not issue
             cursor = None
-            listed = await posts.list_threads(session, site, viewer, name, limit=THREADS_PAGE)
+            listed = await reading.list_threads(session, site, viewer, name, limit=THREADS_PAGE)
         threads = [_thread(post, site.domain) for post in listed.items]
         if listed.next_cursor:
             next_page = "?" + urlencode({"cursor": listed.next_cursor}) + "#threads-title"

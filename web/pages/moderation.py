@@ -19,9 +19,10 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
-from node import groups, held_posts, moderation, posts, reports, suspensions
+from node import groups, held_posts, moderation, reports, suspensions
 from node.errors import Conflict, InvalidInput, NotFound
 from node.pagination import Page
+from node.posts import reading, removal
 from node.storage.models.groups import MembershipState
 from node.storage.models.moderation import ModAction, ReportState
 from node.views import ActorRef, MembershipView, PostView, Viewer
@@ -144,7 +145,7 @@ async def _report_items(
         post = None
         if report.post is not None:
             try:
-                post = await posts.get_post(session, viewer, report.post, show_removed=True)
+                post = await reading.get_post(session, viewer, report.post, show_removed=True)
             except NotFound:
                 post = None
         # Sanitised when it was stored (node.content): safe to show as HTML.
@@ -258,7 +259,7 @@ async def remove_post(request: web.Request) -> web.Response:
     post_id = request.match_info["id"]
 
     async def act(session: AsyncSession, viewer: Viewer, form: dict[str, str], now: Any) -> None:
-        await posts.remove_post(session, viewer, post_id, reason=form["reason"], now=now)
+        await removal.remove_post(session, viewer, post_id, reason=form["reason"], now=now)
 
     return await _act(request, ("reason",), act, "removed")
 

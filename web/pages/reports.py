@@ -12,8 +12,9 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import accounts, posts, reports, rules
+from node import accounts, reports, rules
 from node.errors import Conflict, InvalidInput, PermissionDenied
+from node.posts import reading
 from node.reports import REASON_MAX
 from node.views import ActorRef, Viewer
 from web.keys import CLOCK, SITE
@@ -48,7 +49,7 @@ class _Target:
 
 
 async def _post_target(request: web.Request, session: AsyncSession, viewer: Viewer) -> _Target:
-    view = await posts.get_post(session, viewer, request.match_info["id"])
+    view = await reading.get_post(session, viewer, request.match_info["id"])
     if view.author is None:  # deleted or removed: there is nothing left to report
         raise Conflict("this post was deleted or removed already")
     return _Target(
