@@ -35,10 +35,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bench import DEFAULT_POSTGRES_URL, each_backend, percentile, report
-from node import groups
 from node.federation_policy import storage
 from node.federation_policy.decision import Decision, Rule, Severity
 from node.federation_policy.visibility import decisions_for
+from node.groups.directory import list_groups
 from node.posts import reading
 from node.site import Site
 from node.storage.engine import create_sessionmaker
@@ -248,7 +248,7 @@ async def run(args: argparse.Namespace) -> None:
             await reading.list_threads(session, SITE, None, "circle")
 
         async def directory(session: AsyncSession) -> None:
-            await groups.list_groups(session, None)
+            await list_groups(session, None)
 
         rows = [
             ("rules / remote actors / their domains", f"10000 / {args.actors} / {args.domains}"),

@@ -25,7 +25,7 @@ from node.actors import actor_ref
 from node.errors import Conflict, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import GroupRecord, load_group
+from node.groups.loading import GroupRecord, load_group
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.pending_posts import tell_author_declined
 from node.posts.visibility import load_post, views_of

@@ -26,7 +26,7 @@ from node.actors import actor_ref, find_actor, split_acct
 from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import load_group
+from node.groups.loading import load_group
 from node.handles import check_length
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site

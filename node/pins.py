@@ -18,7 +18,7 @@ from node import moderation, permissions
 from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import load_group
+from node.groups.loading import load_group
 from node.posts.reading import get_post
 from node.posts.visibility import load_post, views_of
 from node.site import Site

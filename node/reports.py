@@ -37,7 +37,7 @@ from node.actors import actor_ref, find_actor, split_acct
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import load_group
+from node.groups.loading import load_group
 from node.handles import check_length
 from node.ids import new_public_id
 from node.moderation import record_action

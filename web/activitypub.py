@@ -31,11 +31,12 @@ from federation.protocol.objects import announced_post, object_from_post
 from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
-from node import accounts, follows, groups, pins
+from node import accounts, follows, pins
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import public_policy
+from node.groups import loading, membership
 from node.posts import reading
 from node.stats import node_stats
 from node.storage.models.actors import ActorKind
@@ -83,7 +84,7 @@ async def as_node(request: web.Request, read: Callable[[str | None], Awaitable[T
     """``read`` as the node that signed the request may see it (``None``: unsigned).
 
     A private group's documents exist only for nodes it federates with (see
-    ``node.groups.readable_by_node``). ``read`` runs as an unsigned request first,
+    ``node.groups.loading.readable_by_node``). ``read`` runs as an unsigned request first,
     so public documents never pay for verifying a signature; only when that finds
     nothing and the request is signed is the signature checked and ``read`` retried.
     """
@@ -171,8 +172,8 @@ async def group(request: web.Request) -> web.Response:
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS].begin() as session:
-            record = await groups.group_for_node(session, site, name, domain)
-            view = await groups.view_of(session, record)
+            record = await loading.group_for_node(session, site, name, domain)
+            view = await loading.view_of(session, record)
             keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
         return group_document(view, keys, site.base_url)
 
@@ -212,9 +213,9 @@ async def collection(request: web.Request) -> web.Response:
         async with request.app[SESSIONS]() as session:
             actor = await find_actor(session, request.match_info["name"], site.domain, kind)
             if kind is ActorKind.GROUP:
-                record = await groups.content_for_node(session, site, actor.handle, domain)
+                record = await loading.content_for_node(session, site, actor.handle, domain)
                 followers = which == "followers"
-                total = await groups.member_count(session, record.group) if followers else 0
+                total = await membership.member_count(session, record.group) if followers else 0
             elif which == "followers":
                 total = await follows.followers_count(session, actor.id)
             elif which == "following":
@@ -249,7 +250,7 @@ async def group_outbox(request: web.Request) -> web.Response:
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS]() as session:
-            record = await groups.content_for_node(session, site, name, domain)
+            record = await loading.content_for_node(session, site, name, domain)
             uri = urls.outbox(record.actor.uri)
             if record.group.visibility is not Visibility.PUBLIC:
                 return collection_count(uri, 0)
@@ -275,7 +276,7 @@ async def _group_collection(
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS]() as session:
-            record = await groups.content_for_node(session, site, name, domain)
+            record = await loading.content_for_node(session, site, name, domain)
             items = await items_of(session, record.group)
         return ordered_collection(uri_of(record.actor.uri), items)
 
@@ -294,7 +295,7 @@ async def _moderator_uris(session: AsyncSession, group: Group) -> list[Any]:
     told either, as nobody here who does not moderate it is (``hide_moderator_names``)."""
     if group.hide_moderator_names:
         return []
-    return [actor.uri for actor in await groups.moderators(session, group)]
+    return [actor.uri for actor in await membership.moderators(session, group)]
 
 
 async def featured(request: web.Request) -> web.Response:

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from federation.policy_cache import enforce_change
 from federation.runtime import federation_runtime
 from federation.workers import Queue
-from node import accounts, groups
+from node import accounts
 from node.base_url import BaseUrlMismatch, check_base_url, remembered_base_url, set_base_url
 from node.config import (
     CONFIG_FILE_NAME,
@@ -47,6 +47,7 @@ from node.federation_policy.decision import (
     rules_from_csv,
     rules_to_csv,
 )
+from node.groups import creation
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
@@ -193,14 +194,14 @@ async def _owner(session: AsyncSession, site: Site, username: str | None) -> Vie
 async def cmd_group_create(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
         owner = await _owner(node.session, node.site, args.owner)
-        view = await groups.create_group(
+        view = await creation.create_group(
             node.session,
             node.site,
             owner,
             handle=args.name,
             display_name=args.display_name,
             description=args.description,
-            rules=[groups.RuleInput(title) for title in args.rule],
+            rules=[creation.RuleInput(title) for title in args.rule],
             visibility=Visibility.PRIVATE if args.private else Visibility.PUBLIC,
             join_policy=JoinPolicy.APPROVAL if args.approval else JoinPolicy.OPEN,
             language=args.language,

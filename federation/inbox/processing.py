@@ -90,9 +90,10 @@ from federation.remote.actors import ActorDocument, account_deleted
 from federation.remote.groups import group_updated, remember_group
 from federation.remote.http import FetchError
 from federation.tables import InboxItem, QueueState
-from node import follows, groups, locks, moderation, pending_posts, pins, reactions, remote_members
+from node import follows, locks, moderation, pending_posts, pins, reactions, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError, PermissionDenied
+from node.groups import remote_groups
 from node.posts import remote_posts, removal
 from node.storage.models.actors import Actor, ActorKind, Follow
 from node.storage.models.groups import Group, Membership, MembershipState, Visibility
@@ -638,7 +639,7 @@ async def on_create_or_update(
     if not reading.public and not (await session.get_one(Actor, group.actor_id)).local:
         if via is None:  # its author's followers-only post, say: not for a group's readers
             raise Ignored("a post for a few, in a group elsewhere, comes only through the group")
-        await groups.mark_private(session, group)
+        await remote_groups.mark_private(session, group)
     now = fed.clock()
     await remote_posts.store_remote_post(
         session,

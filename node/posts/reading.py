@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from node import permissions
 from node.errors import NotFound
 from node.federation_policy.visibility import decision_for
-from node.groups import load_group, readable_by_node
+from node.groups.loading import load_group, readable_by_node
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.posts.visibility import (
     by_active_account,

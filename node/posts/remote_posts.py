@@ -14,7 +14,7 @@ from node.content import sanitize_html
 from node.errors import PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import CONTENT_WARNING_MAX
+from node.groups.limits import CONTENT_WARNING_MAX
 from node.ids import new_public_id
 from node.posts.writing import TITLE_MAX, wipe
 from node.storage.models.actors import Actor

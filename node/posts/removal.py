@@ -13,7 +13,7 @@ from node import moderation, permissions
 from node.errors import Conflict
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import GroupRecord
+from node.groups.loading import GroupRecord
 from node.pending_posts import tell_author_declined
 from node.posts.visibility import load_post, views_of
 from node.storage.models.groups import Group

@@ -24,7 +24,7 @@ from node.federation_policy.visibility import (
     decision_for,
     without_hidden,
 )
-from node.groups import GroupRecord, group_record
+from node.groups.loading import GroupRecord, group_record
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Visibility
 from node.storage.models.posts import Post, Reaction

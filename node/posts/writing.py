@@ -17,7 +17,8 @@ from node.content import render_markdown
 from node.errors import Conflict, InvalidInput
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import CONTENT_WARNING_MAX, load_group, validate_language
+from node.groups.limits import CONTENT_WARNING_MAX, validate_language
+from node.groups.loading import load_group
 from node.handles import check_length
 from node.ids import new_public_id
 from node.posts.removal import remove
@@ -218,7 +219,7 @@ async def delete_post(
     session: AsyncSession, viewer: Viewer, public_id: str, *, now: datetime
 ) -> None:
     """Delete a post: its author may; for anyone else (the group's moderators, node staff)
-    this is a removal (``remove_post``), their own act, without a reason."""
+    this is a removal (``removal.remove_post``), their own act, without a reason."""
     post, group = await load_post(session, viewer, public_id)
     permissions.require_can_delete(viewer, post.author_id, group.membership)
     if viewer.actor_id != post.author_id:

@@ -23,9 +23,10 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups
+from node import accounts
 from node.actors import upsert_remote_actor
-from node.groups import RuleInput
+from node.groups import remote_groups
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import ActorKind, NodeRole
@@ -105,7 +106,7 @@ async def _setting(node: Node, language: str) -> None:
             summary="",
             now=node.now,
         )
-        await groups.upsert_remote_group(
+        await remote_groups.upsert_remote_group(
             session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False
         )
 

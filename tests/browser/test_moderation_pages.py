@@ -14,7 +14,8 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups, reports
+from node import accounts, reports
+from node.groups import creation, membership
 from node.passwords import Passwords
 from node.posts import writing
 from node.site import Site
@@ -126,11 +127,11 @@ async def _seed(
         owner = await _member(session, site, passwords, "olga", language, now)
         author = await _member(session, site, passwords, "mia", language, now)
         reporter = await _member(session, site, passwords, "rita", language, now)
-        await groups.create_group(
+        await creation.create_group(
             session, site, owner, handle="circle", display_name="The Circle", now=now
         )
-        await groups.join_group(session, site, author, "circle", now=now)
-        await groups.join_group(session, site, reporter, "circle", now=now)
+        await membership.join_group(session, site, author, "circle", now=now)
+        await membership.join_group(session, site, reporter, "circle", now=now)
         post = await writing.create_post(
             session, site, author, "circle", body="You are all fools.", now=now
         )

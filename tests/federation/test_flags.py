@@ -20,9 +20,10 @@ from federation.protocol.vocab import AS_CONTEXT
 from federation.remote.http import Egress
 from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
-from node import groups, reports, rules
+from node import reports, rules
 from node.actors import upsert_remote_actor
 from node.federation_policy import storage
+from node.groups import remote_groups
 from node.passwords import Passwords
 from node.posts import remote_posts
 from node.rules import RuleChange
@@ -246,7 +247,7 @@ async def far_world(node: Node, author: str = THIRD_AUTHOR) -> tuple[Viewer, str
     ben = await node.member("ben")
     async with node.sessions.begin() as session:
         group_actor = await remote(session, node, FAR_GROUP, ActorKind.GROUP)
-        group = await groups.upsert_remote_group(
+        group = await remote_groups.upsert_remote_group(
             session,
             group_actor,
             join_policy=JoinPolicy.OPEN,

@@ -14,7 +14,8 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups
+from node import accounts
+from node.groups import creation, membership
 from node.passwords import Passwords
 from node.posts import writing
 from node.site import Site
@@ -57,14 +58,14 @@ class Node:
 
     async def group(self, owner: Viewer, handle: str, **options: Any) -> GroupView:
         return await self.run(
-            lambda s: groups.create_group(
+            lambda s: creation.create_group(
                 s, self.site, owner, handle=handle, now=self.now, **options
             )
         )
 
     async def join(self, viewer: Viewer, group: str) -> MembershipView:
         return await self.run(
-            lambda s: groups.join_group(s, self.site, viewer, group, now=self.now)
+            lambda s: membership.join_group(s, self.site, viewer, group, now=self.now)
         )
 
     async def set_state(self, viewer: Viewer, group: str, state: MembershipState) -> None:

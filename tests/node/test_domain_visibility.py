@@ -12,12 +12,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups, remote_members
+from node import accounts, remote_members
 from node.actors import upsert_remote_actor
 from node.errors import NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode
 from node.federation_policy.visibility import decisions_for
+from node.groups import loading, membership, remote_groups
+from node.groups.directory import list_groups
 from node.passwords import Passwords
 from node.posts import reading, remote_posts
 from node.site import Site
@@ -73,19 +75,19 @@ class World:
         return True
 
     async def directory(self, viewer: Viewer | None) -> set[str]:
-        page = await self.node.run(lambda s: groups.list_groups(s, viewer))
+        page = await self.node.run(lambda s: list_groups(s, viewer))
         return {view.actor.acct for view in page.items}
 
     async def found(self, acct: str) -> bool:
         try:
-            await self.node.run(lambda s: groups.get_group(s, self.node.site, self.ann, acct))
+            await self.node.run(lambda s: loading.get_group(s, self.node.site, self.ann, acct))
         except NotFound:
             return False
         return True
 
     async def members(self) -> set[str]:
         page = await self.node.run(
-            lambda s: groups.list_members(s, self.node.site, self.ann, "circle")
+            lambda s: membership.list_members(s, self.node.site, self.ann, "circle")
         )
         return {view.member.acct for view in page.items}
 
@@ -162,7 +164,7 @@ async def world(node: Node) -> World:
         )
         for name, domain in (("far", "bad.example"), ("hall", "loud.example")):
             actor = await remote(session, name, domain, ActorKind.GROUP, node.now)
-            await groups.upsert_remote_group(
+            await remote_groups.upsert_remote_group(
                 session,
                 actor,
                 join_policy=JoinPolicy.OPEN,
@@ -223,7 +225,7 @@ async def test_a_limited_domain_is_for_group_members_and_out_of_the_directory(
     assert "hall@loud.example" not in await world.directory(None)
     assert await world.found("hall@loud.example")
     hall = await world.node.run(
-        lambda s: groups.get_group(s, world.node.site, world.val, "hall@loud.example")
+        lambda s: loading.get_group(s, world.node.site, world.val, "hall@loud.example")
     )
     assert hall.actor.acct == "hall@loud.example"
 
@@ -232,7 +234,7 @@ async def test_its_approved_members_still_find_a_limited_group_in_the_directory(
     world: World,
 ) -> None:
     async with world.node.sessions.begin() as session:
-        await groups.join_group(
+        await membership.join_group(
             session, world.node.site, world.val, "hall@loud.example", now=world.node.now
         )
     await world.node.set_state(world.val, "hall", MembershipState.APPROVED)

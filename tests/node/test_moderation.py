@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, moderation
+from node import moderation
 from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
+from node.groups import membership
 from node.pagination import Page
 from node.passwords import Passwords
 from node.posts import reading, removal, writing
@@ -154,7 +155,7 @@ async def test_a_ban_that_has_ended_no_longer_keeps_the_member_out(node: Node) -
     ana, ben = await circle(node)
     await ban(node, ana, "ben", reason="", until=node.now + timedelta(hours=1))
     later = node.now + timedelta(hours=2)
-    joined = await node.run(lambda s: groups.join_group(s, node.site, ben, "circle", now=later))
+    joined = await node.run(lambda s: membership.join_group(s, node.site, ben, "circle", now=later))
     assert joined.state is MembershipState.APPROVED
 
 

@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import group_settings, groups, held_posts, locks, moderation, pins
+from node import group_settings, held_posts, locks, moderation, pins
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
+from node.groups.membership import decide_membership
 from node.passwords import Passwords
 from node.posts import reading, removal, support, writing
 from node.site import Site
@@ -290,7 +291,7 @@ async def test_pins_and_join_decisions_are_logged(node: Node) -> None:
         await node.join(viewer, "circle")
     for member, approve_it in (("ben", True), ("cy", False)):
         await node.run(
-            lambda s, m=member, a=approve_it: groups.decide_membership(  # type: ignore[misc]
+            lambda s, m=member, a=approve_it: decide_membership(  # type: ignore[misc]
                 s, node.site, ana, "circle", m, approve=a, now=node.now
             )
         )
@@ -409,9 +410,7 @@ async def test_node_staff_outside_a_private_group_are_not_shown_its_held_posts(
     await settings(node, ana, hold_new_members_posts=True)
     await node.join(dee, "circle")
     await node.run(
-        lambda s: groups.decide_membership(
-            s, node.site, ana, "circle", "dee", approve=True, now=node.now
-        )
+        lambda s: decide_membership(s, node.site, ana, "circle", "dee", approve=True, now=node.now)
     )
     waiting = await node.post(dee, "circle", "Hello, I am new")
     assert await held(node, ana) == [waiting.public_id]

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups
 from node.errors import InvalidInput
+from node.groups import directory, membership
 from node.pagination import MAX_LIMIT, check_limit, decode_cursor, encode_cursor
 from node.passwords import Passwords
 from node.posts import reading
@@ -120,9 +120,9 @@ async def test_every_list_refuses_a_tampered_cursor_cleanly(node: Node, listing:
 
     def call(cursor: str) -> Callable[[AsyncSession], Awaitable[object]]:
         return {
-            "directory": lambda s: groups.list_groups(s, ana, cursor=cursor),
-            "members": lambda s: groups.list_members(s, site, ana, "circle", cursor=cursor),
-            "pending": lambda s: groups.list_members(
+            "directory": lambda s: directory.list_groups(s, ana, cursor=cursor),
+            "members": lambda s: membership.list_members(s, site, ana, "circle", cursor=cursor),
+            "pending": lambda s: membership.list_members(
                 s, site, ana, "circle", state=MembershipState.PENDING, cursor=cursor
             ),
             "threads": lambda s: reading.list_threads(s, site, ana, "circle", cursor=cursor),
@@ -140,7 +140,7 @@ async def test_a_cursor_from_one_list_is_refused_by_another(node: Node) -> None:
     ana = await node.member("ana")
     for name in ("a-circle", "b-circle"):
         await node.group(ana, name)
-    page = await node.run(lambda s: groups.list_groups(s, None, limit=1))
+    page = await node.run(lambda s: directory.list_groups(s, None, limit=1))
     assert page.next_cursor is not None
     cursor = page.next_cursor
     with pytest.raises(InvalidInput):

@@ -16,7 +16,7 @@ from node import pending_posts
 from node.actors import upsert_remote_actor
 from node.errors import Conflict, NotFound
 from node.events import EventKind
-from node.groups import upsert_remote_group
+from node.groups.remote_groups import upsert_remote_group
 from node.passwords import Passwords
 from node.posts import reading, writing
 from node.site import Site

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, reactions, remote_members
+from node import reactions, remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
+from node.groups import remote_groups
 from node.passwords import Passwords
 from node.posts import reading, remote_posts, writing
 from node.posts.support import set_support
@@ -228,7 +229,7 @@ async def test_support_in_a_group_hosted_elsewhere_is_kept_but_not_shared(node: 
             summary="",
             now=node.now,
         )
-        group = await groups.upsert_remote_group(
+        group = await remote_groups.upsert_remote_group(
             session,
             group_actor,
             join_policy=JoinPolicy.OPEN,

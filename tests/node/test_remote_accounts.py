@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import follows, groups, reactions, remote_accounts, remote_members, reports
+from node import follows, reactions, remote_accounts, remote_members, reports
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
+from node.groups import membership, remote_groups
 from node.passwords import Passwords
 from node.posts import reading, remote_posts
 from node.site import Site
@@ -95,7 +96,7 @@ async def _group_elsewhere(session: AsyncSession, now: datetime) -> Group:
         summary="",
         now=now,
     )
-    return await groups.upsert_remote_group(
+    return await remote_groups.upsert_remote_group(
         session,
         actor,
         join_policy=JoinPolicy.OPEN,
@@ -233,13 +234,13 @@ async def test_memberships_requests_follows_and_support_end_but_a_ban_stays(node
 
     assert let_go == remote_accounts.LetGo(memberships=1, join_requests=1, follows=2, reactions=1)
     async with node.sessions() as session:
-        members = await groups.list_members(session, node.site, mo, "circle")
+        members = await membership.list_members(session, node.site, mo, "circle")
         assert [m.member.handle for m in members.items] == ["mo", "ben"]
-        pending = await groups.list_members(
+        pending = await membership.list_members(
             session, node.site, mo, "quiet", state=MembershipState.PENDING
         )
         assert pending.items == []
-        bans = await groups.list_members(
+        bans = await membership.list_members(
             session, node.site, mo, "closed", state=MembershipState.BANNED
         )
         assert [m.member.uri for m in bans.items] == [PAT]  # the moderators' record

@@ -9,10 +9,11 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, moderation, pending_posts, reports, rules
+from node import moderation, pending_posts, reports, rules
 from node.actors import upsert_remote_actor
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
+from node.groups import creation, remote_groups
 from node.passwords import Passwords
 from node.posts import remote_posts, removal, writing
 from node.rules import RuleChange
@@ -45,7 +46,7 @@ def node(
 async def circle(node: Node) -> tuple[Viewer, Viewer, Viewer, PostView]:
     """``ana`` owns ``circle``; ``ben`` and ``cat`` joined; ``cat`` posted in it."""
     ana, ben, cat = await node.member("ana"), await node.member("ben"), await node.member("cat")
-    await node.group(ana, "circle", rules=[groups.RuleInput("Be kind")])
+    await node.group(ana, "circle", rules=[creation.RuleInput("Be kind")])
     for member in (ben, cat):
         await node.join(member, "circle")
     return ana, ben, cat, await node.post(cat, "circle", "Buy my pills")
@@ -221,7 +222,7 @@ async def test_cited_rules_must_be_the_groups_or_the_nodes(node: Node) -> None:
     [node_rule] = await node.run(
         lambda s: rules.set_node_rules(s, admin, [RuleChange("No selling")])
     )
-    await node.group(ana, "other", rules=[groups.RuleInput("Other rule")])
+    await node.group(ana, "other", rules=[creation.RuleInput("Other rule")])
     [other_rule] = await node.run(lambda s: rules.list_group_rules(s, node.site, ben, "other"))
 
     cited = await report(
@@ -331,7 +332,7 @@ async def far_group(node: Node) -> None:
     """``faraway`` is a group on far.example, with ``pat`` (there) and ``ben`` (here) in it."""
     async with node.sessions.begin() as session:
         actor = await far_actor(session, node.now, "faraway", ActorKind.GROUP)
-        await groups.upsert_remote_group(
+        await remote_groups.upsert_remote_group(
             session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False
         )
         await far_actor(session, node.now, "pat", ActorKind.PERSON)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.remote.http import FetchError, FetchErrorKind
 from federation.signing.capabilities import signature_standard_of
 from node.federation_policy import storage
-from node.groups import RuleInput
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.groups import Group, JoinPolicy, Visibility

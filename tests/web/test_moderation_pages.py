@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import group_settings, groups, held_posts, reports
+from node import group_settings, held_posts, reports
 from node.federation_policy import storage
 from node.federation_policy.decision import Severity
+from node.groups import membership
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Account, NodeRole
@@ -315,10 +316,12 @@ async def test_a_request_to_join_is_approved_and_one_turned_down(
         client, back, "/moderation/groups/quiet/members/paul/reject", {"back": back}
     )
     assert location == "/moderation?tab=joins&done=member_rejected"
-    members = await node.run(lambda s: groups.list_members(s, site, world.owner, "quiet"))
+    members = await node.run(lambda s: membership.list_members(s, site, world.owner, "quiet"))
     assert {m.member.handle for m in members.items} == {"olga", "pia"}
     pending = await node.run(
-        lambda s: groups.list_members(s, site, world.owner, "quiet", state=MembershipState.PENDING)
+        lambda s: membership.list_members(
+            s, site, world.owner, "quiet", state=MembershipState.PENDING
+        )
     )
     assert pending.items == []
     # Someone who moderates nothing there is refused, as by the API.

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts, group_settings, locks, rules
-from node.groups import RuleInput
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.posts import support
 from node.site import Site

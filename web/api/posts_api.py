@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field
 
-from node import groups, pins
+from node import pins
+from node.groups import limits
 from node.posts import reading, support, writing
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
@@ -30,22 +31,22 @@ class CreatePostBody(Body):
     title: str | None = Field(None, max_length=writing.TITLE_MAX)
     content_warning: str | None = Field(
         None,
-        max_length=groups.CONTENT_WARNING_MAX,
+        max_length=limits.CONTENT_WARNING_MAX,
         description='Omit for the group\'s default; send "" for none',
     )
-    language: str | None = Field(None, max_length=groups.LANGUAGE_MAX)
+    language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
 
 
 class ReplyBody(Body):
     body: str = Field(max_length=writing.BODY_MAX, description="Markdown")
-    content_warning: str | None = Field(None, max_length=groups.CONTENT_WARNING_MAX)
-    language: str | None = Field(None, max_length=groups.LANGUAGE_MAX)
+    content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
+    language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
 
 
 class EditPostBody(Body):
     body: str | None = Field(None, max_length=writing.BODY_MAX)
     title: str | None = Field(None, max_length=writing.TITLE_MAX)
-    content_warning: str | None = Field(None, max_length=groups.CONTENT_WARNING_MAX)
+    content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
 
 
 async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:

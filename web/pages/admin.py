@@ -23,7 +23,7 @@ from node import moderation, permissions, rules, site_info, suspensions
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode, Rule, Severity, rules_from_csv, rules_to_csv
-from node.groups import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
+from node.groups.limits import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
 from node.handles import check_length
 from node.views import Viewer
 from web.api.admin_api import REASON_MAX as POLICY_REASON_MAX

@@ -19,8 +19,9 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
-from node import groups, held_posts, moderation, reports, suspensions
+from node import held_posts, moderation, reports, suspensions
 from node.errors import Conflict, InvalidInput, NotFound
+from node.groups import membership
 from node.pagination import Page
 from node.posts import reading, removal
 from node.storage.models.groups import MembershipState
@@ -213,7 +214,7 @@ async def queue(request: web.Request) -> web.Response:
                 for group in shown:
                     at = _paged(cursor, chosen, group.handle)
                     if tab == "joins":
-                        members = await groups.list_members(
+                        members = await membership.list_members(
                             session,
                             site,
                             viewer,
@@ -301,7 +302,9 @@ async def decide_member(request: web.Request) -> web.Response:
     site = request.app[SITE]
 
     async def act(session: AsyncSession, viewer: Viewer, form: dict[str, str], now: Any) -> None:
-        await groups.decide_membership(session, site, viewer, group, acct, approve=approve, now=now)
+        await membership.decide_membership(
+            session, site, viewer, group, acct, approve=approve, now=now
+        )
 
     return await _act(request, (), act, "member_approved" if approve else "member_rejected")
 

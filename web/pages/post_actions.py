@@ -20,7 +20,7 @@ from yarl import URL
 
 from node import locks, permissions
 from node.errors import Conflict, InvalidInput, PermissionDenied
-from node.groups import CONTENT_WARNING_MAX
+from node.groups.limits import CONTENT_WARNING_MAX
 from node.posts import reading, removal, visibility, writing
 from node.posts.support import set_support
 from node.views import PostView, Viewer

@@ -18,10 +18,11 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import groups, permissions
+from node import permissions
 from node.accounts import SUPPORTED_LOCALES
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from node.groups import CONTENT_WARNING_MAX
+from node.groups import loading
+from node.groups.limits import CONTENT_WARNING_MAX
 from node.moderation import REASON_MAX
 from node.pagination import MAX_LIMIT
 from node.posts import reading, writing
@@ -166,7 +167,7 @@ async def thread_context(
     view = await reading.get_post(session, viewer, public_id)
     root = view if view.thread is None else await reading.get_post(session, viewer, view.thread)
     replies, more = await _replies(session, viewer, root.public_id)
-    group = await groups.get_group(session, request.app[SITE], viewer, _group_acct(root))
+    group = await loading.get_group(session, request.app[SITE], viewer, _group_acct(root))
     refusal = _reply_refusal(group, root, viewer)
     _ = gettext_for(request, locale)
     name = root.group.display_name or root.group.handle
@@ -267,7 +268,7 @@ async def reply(request: web.Request) -> web.Response:
 
 
 async def _compose_group(request: web.Request, session: AsyncSession, viewer: Viewer) -> GroupView:
-    return await groups.get_group(session, request.app[SITE], viewer, request.match_info["name"])
+    return await loading.get_group(session, request.app[SITE], viewer, request.match_info["name"])
 
 
 def _compose_context(
