@@ -83,7 +83,7 @@ async def groups_with_held(session: AsyncSession, viewer: Viewer) -> list[ActorR
     handle: the public ones, and private ones they are approved members of (a private
     group's posts are for its members: ``posts.visibility.load_post`` refuses anyone
     else). Nobody else gets any (a group's moderators find theirs in
-    ``reports.moderated_groups``)."""
+    ``reports.report_queue.moderated_groups``)."""
     if not viewer.is_node_staff:
         return []
     waiting = select(Post.group_id).where(

@@ -14,10 +14,11 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, reports
+from node import accounts
 from node.groups import creation, membership
 from node.passwords import Passwords
 from node.posts import writing
+from node.reports import filing
 from node.site import Site
 from node.storage.models.actors import Account, NodeRole
 from node.views import Viewer
@@ -135,7 +136,7 @@ async def _seed(
         post = await writing.create_post(
             session, site, author, "circle", body="You are all fools.", now=now
         )
-        await reports.file_report(
+        await filing.file_report(
             session, site, reporter, post_id=post.public_id, reason="Unkind words", now=now
         )
 

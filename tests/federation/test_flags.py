@@ -20,12 +20,13 @@ from federation.protocol.vocab import AS_CONTEXT
 from federation.remote.http import Egress
 from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
-from node import reports, rules
+from node import rules
 from node.actors import upsert_remote_actor
 from node.federation_policy import storage
 from node.groups import remote_groups
 from node.passwords import Passwords
 from node.posts import remote_posts
+from node.reports import filing, report_queue
 from node.rules import RuleChange
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind, NodeRole
@@ -194,7 +195,7 @@ async def test_each_servers_flag_becomes_a_report_for_the_groups_moderators(
         (False, reason, "open", True)
     }
     ana = await node.run(lambda s: _viewer(s, "ana"))
-    queue = await node.run(lambda s: reports.list_group_reports(s, node.site, ana, "circle"))
+    queue = await node.run(lambda s: report_queue.list_group_reports(s, node.site, ana, "circle"))
     assert len(queue.items) == len(held)
     # The same Flag delivered again adds nothing.
     await take(fed, node, flag, kind)
@@ -323,7 +324,7 @@ async def test_a_report_about_a_group_elsewhere_goes_to_the_group_and_the_author
     admin = await node.member("ada", role=NodeRole.ADMIN)
     [rule] = await node.run(lambda s: rules.set_node_rules(s, admin, [RuleChange("No selling")]))
     made = await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s,
             node.site,
             ben,
@@ -349,14 +350,14 @@ async def test_a_report_about_a_group_elsewhere_goes_to_the_group_and_the_author
     }
     assert inboxes == [f"{FAR_GROUP}/inbox", "https://third.example/inbox"]
     assert "ben" not in json.dumps(flag)
-    seen = await node.run(lambda s: reports.get_report(s, ben, made.public_id))
+    seen = await node.run(lambda s: report_queue.get_report(s, ben, made.public_id))
     assert seen.forwarded_at == node.now
 
 
 async def test_without_consent_only_the_groups_node_is_told(node: Node) -> None:
     ben, post_id = await far_world(node)
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, post_id=post_id, reason="spam", now=node.now
         )
     )
@@ -367,7 +368,7 @@ async def test_without_consent_only_the_groups_node_is_told(node: Node) -> None:
 async def test_an_author_on_the_groups_node_is_told_once(node: Node) -> None:
     ben, post_id = await far_world(node, author="https://far.example/u/pat")
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, post_id=post_id, reason="spam", forward=True, now=node.now
         )
     )
@@ -378,7 +379,7 @@ async def test_an_author_on_the_groups_node_is_told_once(node: Node) -> None:
 async def test_a_member_elsewhere_is_reported_to_their_node_with_consent(node: Node) -> None:
     ben, _ = await far_world(node)
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s,
             node.site,
             ben,
@@ -425,7 +426,7 @@ async def test_a_report_about_a_group_here_leaves_only_with_consent(node: Node) 
     assert post_id is not None
     # The group is moderated here: without consent, nothing leaves ...
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, dan, post_id=post_id, reason="spam", now=node.now
         )
     )
@@ -434,7 +435,7 @@ async def test_a_report_about_a_group_here_leaves_only_with_consent(node: Node) 
     assert await flags_queued(node) == []
     # ... with it, the author's node is told.
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, post_id=post_id, reason="spam", forward=True, now=node.now
         )
     )

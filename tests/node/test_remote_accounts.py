@@ -9,13 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import follows, reactions, remote_accounts, remote_members, reports
+from node import follows, reactions, remote_accounts, remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
 from node.groups import membership, remote_groups
 from node.passwords import Passwords
 from node.posts import reading, remote_posts
+from node.reports import filing, report_queue
 from node.site import Site
 from node.storage.models.actors import Actor, ActorKind, Follow, NodeRole
 from node.storage.models.events import Event
@@ -225,7 +226,7 @@ async def test_memberships_requests_follows_and_support_end_but_a_ban_stays(node
         for event in await session.scalars(select(Event)):
             await session.delete(event)
     report = await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, acct="pat@peer.example", reason="unkind", now=node.now
         )
     )
@@ -248,7 +249,7 @@ async def test_memberships_requests_follows_and_support_end_but_a_ban_stays(node
         assert await session.scalar(select(func.count()).select_from(Reaction)) == 0
         assert await _events(session) == []  # nobody is told: the account is gone
         # The report about the account stays in the queue.
-        queue = await reports.list_reports(session, staff)
+        queue = await report_queue.list_reports(session, staff)
         assert [(r.public_id, r.target_uri) for r in queue.items] == [(report.public_id, PAT)]
     assert await _forget(node, PAT) == remote_accounts.LetGo(0, 0, 0, 0)  # again: harmless
 

@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import group_settings, held_posts, reports
+from node import group_settings, held_posts
 from node.federation_policy import storage
 from node.federation_policy.decision import Severity
 from node.groups import membership
 from node.passwords import Passwords
+from node.reports import filing, report_queue
 from node.site import Site
 from node.storage.models.actors import Account, NodeRole
 from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
@@ -54,7 +55,7 @@ async def world(
     await node.join(reporter, "circle")
     post = await node.post(member, "circle", "You are all <b>fools</b>")
     report = await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, site, reporter, post_id=post.public_id, reason="Unkind words", now=now
         )
     )
@@ -161,7 +162,7 @@ async def test_a_group_moderator_removes_the_reported_post_then_resolves(
     assert "Resolved a report" in html
     assert "@olga@" in html
     async with sessions.begin() as session:
-        view = await reports.get_report(session, world.owner, world.report_id)
+        view = await report_queue.get_report(session, world.owner, world.report_id)
     assert view.state is ReportState.RESOLVED
 
 
@@ -337,7 +338,7 @@ async def test_reports_come_a_page_at_a_time(client: Client, world: World) -> No
     for index in range(20):
         post = await node.post(world.member, "circle", f"Post number {index}")
         async with node.sessions.begin() as session:
-            await reports.file_report(
+            await filing.file_report(
                 session,
                 node.site,
                 world.reporter,

@@ -19,11 +19,12 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
-from node import held_posts, moderation, reports, suspensions
+from node import held_posts, moderation, suspensions
 from node.errors import Conflict, InvalidInput, NotFound
 from node.groups import membership
 from node.pagination import Page
 from node.posts import reading, removal
+from node.reports import report_queue, report_views
 from node.storage.models.groups import MembershipState
 from node.storage.models.moderation import ModAction, ReportState
 from node.views import ActorRef, MembershipView, PostView, Viewer
@@ -44,7 +45,7 @@ STATES = {
 QUEUE = "/moderation"
 # How long a moderator's reason or note may be (the domain checks it too).
 REASON_MAX = moderation.REASON_MAX
-NOTE_MAX = reports.NOTE_MAX
+NOTE_MAX = report_queue.NOTE_MAX
 
 
 # --- confirmations ------------------------------------------------------------------------
@@ -124,7 +125,7 @@ def action_label(action: ModAction, _: Callable[[str], str]) -> str:
 
 @dataclass(frozen=True)
 class ReportItem:
-    report: reports.ReportView
+    report: report_views.ReportView
     # The post reported, as its moderators see it (removed ones too), if we hold it.
     post: PostView | None
     content: Markup | None
@@ -139,7 +140,7 @@ class GroupSection:
 
 
 async def _report_items(
-    session: AsyncSession, viewer: Viewer, page: Page[reports.ReportView]
+    session: AsyncSession, viewer: Viewer, page: Page[report_views.ReportView]
 ) -> list[ReportItem]:
     items = []
     for report in page.items:
@@ -178,7 +179,7 @@ async def queue(request: web.Request) -> web.Response:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
         _ = gettext_for(request, page.locale)
-        moderated = await reports.moderated_groups(session, viewer)
+        moderated = await report_queue.moderated_groups(session, viewer)
         context: dict[str, Any] = {
             "tab": tab,
             "state": state_name,
@@ -197,7 +198,7 @@ async def queue(request: web.Request) -> web.Response:
         }
         try:
             if tab == "reports":
-                found = await reports.list_reports(
+                found = await report_queue.list_reports(
                     session, viewer, state=STATES[state_name], cursor=cursor
                 )
                 context["reports"] = await _report_items(session, viewer, found)
@@ -270,7 +271,7 @@ async def close_report(request: web.Request) -> web.Response:
 
     async def act(session: AsyncSession, viewer: Viewer, form: dict[str, str], now: Any) -> str:
         dismiss = form["action"] == "dismiss"
-        await reports.close_report(
+        await report_queue.close_report(
             session, viewer, report_id, dismiss=dismiss, note=form["note"], now=now
         )
         return "dismissed" if dismiss else "resolved"

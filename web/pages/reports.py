@@ -12,10 +12,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import accounts, reports, rules
+from node import accounts, rules
 from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.posts import reading
-from node.reports import REASON_MAX
+from node.reports import filing
+from node.reports.filing import REASON_MAX
 from node.views import ActorRef, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
@@ -154,7 +155,7 @@ async def _file(request: web.Request, target_of: Any) -> web.Response:
             group_rule, node_rule = chosen
             try:
                 async with session.begin_nested():
-                    await reports.file_report(
+                    await filing.file_report(
                         session,
                         request.app[SITE],
                         viewer,
