@@ -36,7 +36,7 @@ from federation.remote.http import Egress, client_session
 from federation.signing.keystore import LocalKeys, local_keys
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import upgrade
-from node.storage.models import Actor, ActorKind
+from node.storage.models.actors import Actor, ActorKind
 from tests.databases import postgres_problem
 from web import event_loop
 

@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench import DEFAULT_POSTGRES_URL, BenchDatabase, each_backend, report
-from node import federation_rules
-from node.federation_policy import rules_from_csv
+from node.federation_policy import storage
+from node.federation_policy.decision import rules_from_csv
 from node.storage.engine import create_sessionmaker
-from node.storage.models import Actor, ActorKind
+from node.storage.models.actors import Actor, ActorKind
 from web import event_loop
 
 KINFOLK = Path(sys.executable).parent / "kinfolk"
@@ -58,7 +58,7 @@ async def _seed(database: BenchDatabase, domains: int, now: datetime) -> None:
         ]
         session.add_all(actors)
         lines = [HEADER] + [f"spam{i}.example,noop,false,false,,false\n" for i in range(domains)]
-        await federation_rules.import_rules(session, rules_from_csv(lines), now=now)
+        await storage.import_rules(session, rules_from_csv(lines), now=now)
     await engine.dispose()
 
 
@@ -69,8 +69,8 @@ async def _in_process(database: BenchDatabase, csv: Path, now: datetime) -> floa
     with csv.open(encoding="utf-8", newline="") as handle:
         rules = list(rules_from_csv(handle))
     async with sessions.begin() as session:
-        await federation_rules.import_rules(session, rules, now=now)
-        await federation_rules.cut_refused_ties(session)
+        await storage.import_rules(session, rules, now=now)
+        await storage.cut_refused_ties(session)
     elapsed = time.perf_counter() - started
     await engine.dispose()
     return elapsed

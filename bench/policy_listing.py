@@ -2,7 +2,7 @@
 
 Design note: pages and the API leave out content of suspended (and, for
 non-members, limited) domains by deciding the remote domains on the page itself
-(``node.domain_visibility.without_hidden``: the page's query, the domains of
+(``node.federation_policy.visibility.without_hidden``: the page's query, the domains of
 its rows, only the rules that could match them, and the query again without
 the hidden ones when there are any). This measures, on a database holding
 10,000 rules (9,000 suspensions, 500 limits, 500 ``*.`` wildcards) and 20,000
@@ -35,23 +35,24 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import aliased
 
 from bench import DEFAULT_POSTGRES_URL, each_backend, percentile, report
-from node import federation_rules, groups, posts
-from node.domain_visibility import decisions_for
-from node.federation_policy import Decision, Rule, Severity
+from node.federation_policy import storage
+from node.federation_policy.decision import Decision, Rule, Severity
+from node.federation_policy.visibility import decisions_for
+from node.groups.directory import list_groups
+from node.posts import reading
 from node.site import Site
 from node.storage.engine import create_sessionmaker
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    FederationRule,
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import (
     Group,
     GroupRole,
     JoinPolicy,
     Membership,
     MembershipState,
-    Post,
     Visibility,
 )
+from node.storage.models.node_settings import FederationRule
+from node.storage.models.posts import Post
 from web import event_loop
 
 SITE = Site("http://node.bench")
@@ -177,7 +178,7 @@ async def _seed(
                 for i in range(POSTS)
             ],
         )
-        await federation_rules.import_rules(session, _rules(10_000), now=now)
+        await storage.import_rules(session, _rules(10_000), now=now)
 
 
 async def _time(
@@ -244,10 +245,10 @@ async def run(args: argparse.Namespace) -> None:
         limited = sum(d.federates and d.limited for d in decided.values())
 
         async def threads(session: AsyncSession) -> None:
-            await posts.list_threads(session, SITE, None, "circle")
+            await reading.list_threads(session, SITE, None, "circle")
 
         async def directory(session: AsyncSession) -> None:
-            await groups.list_groups(session, None)
+            await list_groups(session, None)
 
         rows = [
             ("rules / remote actors / their domains", f"10000 / {args.actors} / {args.domains}"),
@@ -257,7 +258,7 @@ async def run(args: argparse.Namespace) -> None:
             ("deciding every known domain", _ms(await _time(sessions, every_domain, runs=50))),
         ]
         async with sessions.begin() as session:
-            await federation_rules.set_mode(session, "open", now=now)
+            await storage.set_mode(session, "open", now=now)
         rows += [
             ("20 threads, mode open (no filter)", _ms(await _time(sessions, threads))),
             ("directory page, mode open", _ms(await _time(sessions, directory))),

@@ -38,7 +38,7 @@ from federation.signing.keys import generate_rsa_key
 from federation.tables import InboxItem
 from node.config import Settings
 from node.storage.engine import create_sessionmaker
-from node.storage.models import ActorKind
+from node.storage.models.actors import ActorKind
 from tests.conftest import cheap_passwords
 from web import event_loop
 from web.app import create_app

@@ -24,7 +24,7 @@ import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.inbox.writer import InboxWriter
-from federation.policy import PolicyCache
+from federation.policy_cache import PolicyCache
 from federation.protocol.vocab import Malformed, host_of, id_of, same_origin
 from federation.remote.actors import (
     ActorDocument,
@@ -46,7 +46,7 @@ from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
 from federation.signing.policy import TimeWindow
 from node.site import Site
-from node.storage.models import Actor
+from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.federation")
 

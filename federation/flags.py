@@ -20,7 +20,7 @@ and the report marked ``forwarded_at``.
 Incoming. Lemmy and Mbin send a member's Flag (actor: a Person; Lemmy's object
 is the post, Mbin's ``[post, author]``), Mastodon and Kinfolk the node's (actor:
 an Application; Mastodon's object is ``[account, post, …]``); the reason is in
-``summary`` or ``content``. ``node.reports.receive_flag`` makes a report of each
+``summary`` or ``content``. ``node.reports.remote_reports.receive_flag`` makes a report of each
 thing named that is ours to moderate; a Flag about nothing of ours, one already
 received, or one from a domain whose federation rule rejects reports is ignored
 with a log line and no error for the sender. Lemmy's ``Resolve`` of a Flag (a
@@ -42,12 +42,16 @@ from federation.protocol.readings import Unsupported, read_activity
 from federation.protocol.vocab import AS_CONTEXT, host_of
 from federation.signing.instance import instance_actor
 from federation.tables import RemoteActor
-from node import reports
 from node.actors import find_actor_by_uri
-from node.federation_policy import decide
-from node.federation_rules import policy_for_hosts
+from node.federation_policy.decision import decide
+from node.federation_policy.storage import policy_for_hosts
+from node.reports import remote_reports
 from node.site import Site
-from node.storage.models import Actor, Event, Group, GroupRule, NodeRule, Post, Report
+from node.storage.models.actors import Actor
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, GroupRule
+from node.storage.models.moderation import NodeRule, Report
+from node.storage.models.posts import Post
 
 log = logging.getLogger("kinfolk.flags")
 
@@ -175,7 +179,7 @@ async def on_flag(
     if via is not None:
         _ignored(activity, "a report comes from its sender, not announced by a group")
         return
-    if await reports.known_report(session, reading.id):
+    if await remote_reports.known_report(session, reading.id):
         _ignored(activity, "this report reached us already")
         return
     reporter = await find_actor_by_uri(session, reading.actor)
@@ -184,7 +188,7 @@ async def on_flag(
         return
     assert isinstance(reading.object, str)  # Flag's objects are references (inbound)
     targets = [reading.object, *reading.extras.get("objects", ())]
-    made = await reports.receive_flag(
+    made = await remote_reports.receive_flag(
         session,
         uri=reading.id,
         reporter=reporter,

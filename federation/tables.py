@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from node.storage.models import Base, UTCDateTime, enum_column
+from node.storage.models.base import Base, UTCDateTime, enum_column
 
 
 class KeyAlgorithm(enum.StrEnum):

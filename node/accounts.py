@@ -11,12 +11,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import actor_ref, create_local_actor, find_actor
-from node.domain_visibility import decision_for
 from node.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
+from node.federation_policy.visibility import decision_for
 from node.handles import check_length, validate_handle
 from node.passwords import Passwords, validate_password
 from node.site import Site
-from node.storage.models import Account, Actor, ActorKind, ApiToken, NodeRole
+from node.storage.models.actors import Account, Actor, ActorKind, ApiToken, NodeRole
 from node.suspensions import is_suspended
 from node.views import AccountView, Profile, Viewer
 

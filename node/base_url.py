@@ -24,7 +24,8 @@ from sqlalchemy import Table, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.engine import upsert_into
-from node.storage.models import Actor, NodeSetting
+from node.storage.models.actors import Actor
+from node.storage.models.node_settings import NodeSetting
 
 BASE_URL_SETTING = "base_url"
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.storage.models import Event
+from node.storage.models.events import Event
 
 
 class EventKind(enum.StrEnum):

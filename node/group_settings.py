@@ -14,10 +14,11 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import groups, permissions
+from node import permissions
 from node.errors import PermissionDenied
+from node.groups import loading
 from node.site import Site
-from node.storage.models import Membership, MembershipState
+from node.storage.models.groups import Membership, MembershipState
 from node.views import GroupView, Viewer
 
 
@@ -33,7 +34,7 @@ async def update_settings(
 ) -> GroupView:
     """Change what is given (None: leave as it is); only a group hosted here, by its
     moderators."""
-    record = await groups.load_group(session, site, viewer, group_acct)
+    record = await loading.load_group(session, site, viewer, group_acct)
     permissions.require_group_moderator(record.membership)
     if not record.actor.local:
         raise PermissionDenied("a group on another node is set up there")
@@ -53,4 +54,4 @@ async def update_settings(
             )
         group.hold_new_members_posts = hold_new_members_posts
     await session.flush()
-    return await groups.view_of(session, record)
+    return await loading.view_of(session, record)

@@ -25,20 +25,15 @@ from node.actors import actor_ref
 from node.errors import Conflict, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import GroupRecord, load_group
+from node.groups.loading import GroupRecord, load_group
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.pending_posts import tell_author_declined
-from node.posts import load_post, views_of
+from node.posts.visibility import load_post, views_of
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    Group,
-    Membership,
-    MembershipState,
-    ModAction,
-    Post,
-    Visibility,
-)
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, Membership, MembershipState, Visibility
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post
 from node.views import ActorRef, PostView, Viewer
 
 
@@ -57,7 +52,7 @@ async def list_held(
     permissions.require_can_moderate_posts(viewer, record.membership)
     if not permissions.can_read_content(record.group.visibility, record.membership):
         # Node staff outside a private group: its posts, held or not, are not theirs to
-        # read (``posts.load_post`` answers the same for each one).
+        # read (``posts.visibility.load_post`` answers the same for each one).
         raise NotFound(f"no group called {group_acct!r} here")
     statement = (
         select(Post)
@@ -86,8 +81,9 @@ async def list_held(
 async def groups_with_held(session: AsyncSession, viewer: Viewer) -> list[ActorRef]:
     """For node staff, the groups hosted here with posts waiting that they may approve, by
     handle: the public ones, and private ones they are approved members of (a private
-    group's posts are for its members: ``posts.load_post`` refuses anyone else). Nobody
-    else gets any (a group's moderators find theirs in ``reports.moderated_groups``)."""
+    group's posts are for its members: ``posts.visibility.load_post`` refuses anyone
+    else). Nobody else gets any (a group's moderators find theirs in
+    ``reports.report_queue.moderated_groups``)."""
     if not viewer.is_node_staff:
         return []
     waiting = select(Post.group_id).where(

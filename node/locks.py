@@ -19,8 +19,11 @@ from node import moderation, permissions
 from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.posts import get_post, load_post
-from node.storage.models import Group, ModAction, Post
+from node.posts.reading import get_post
+from node.posts.visibility import load_post
+from node.storage.models.groups import Group
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 
 

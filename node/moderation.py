@@ -26,21 +26,13 @@ from node.actors import actor_ref, find_actor, split_acct
 from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.groups import load_group
+from node.groups.loading import load_group
 from node.handles import check_length
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Group,
-    GroupRole,
-    Membership,
-    MembershipState,
-    ModAction,
-    ModerationEntry,
-    Visibility,
-)
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group, GroupRole, Membership, MembershipState, Visibility
+from node.storage.models.moderation import ModAction, ModerationEntry
 from node.views import ActorRef, MembershipView, Viewer
 
 REASON_MAX = 1000

@@ -11,7 +11,8 @@ group has shared it does it reach the author's own followers elsewhere.
 If the group turns it down (a ``Reject``, or a removal before sharing it), it
 stays its author's alone, marked as not accepted; its text is kept for them, as
 it never left the group's moderators. A later ``Announce`` does not undo that:
-only the group restoring it (``posts.restored_elsewhere``) makes it pending again.
+only the group restoring it (``posts.removal.restored_elsewhere``) makes it
+pending again.
 
 The other side lives here too: when a group hosted here turns down a post a
 member of another node sent it, that node is told (``POST_DECLINED``), so that it
@@ -27,7 +28,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind
 from node.events import record as record_event
-from node.storage.models import Group, Post
+from node.storage.models.groups import Group
+from node.storage.models.posts import Post
 
 
 async def _pending_in(session: AsyncSession, group: Group, uri: str) -> Post | None:

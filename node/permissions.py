@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from node.errors import NotFound, PermissionDenied
-from node.storage.models import GroupRole, MembershipState, NodeRole, Visibility
+from node.storage.models.actors import NodeRole
+from node.storage.models.groups import GroupRole, MembershipState, Visibility
 from node.views import MembershipView, Viewer
 
 _MODERATING = {GroupRole.MODERATOR, GroupRole.OWNER}

@@ -3,8 +3,8 @@
 A reaction from another node arrives as a ``Like`` of a post we hold and leaves
 as an ``Undo`` of it; the Like's id is kept with the reaction so the Undo finds
 it. Into a group hosted here, only its approved members may react, as only they
-may write (``posts.store_remote_post``); the change is then recorded for the
-group to share with its members on every node. A reaction to a post in a group
+may write (``posts.remote_posts.store_remote_post``); the change is then recorded
+for the group to share with its members on every node. A reaction to a post in a group
 hosted elsewhere is that group's business: we only keep the count in step.
 Taking support back is always allowed, even to someone since banned.
 """
@@ -20,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.errors import PermissionDenied
 from node.events import EventKind, record
 from node.remote_members import membership_of
-from node.storage.models import Actor, Group, MembershipState, Post, Reaction, ReactionKind
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, MembershipState
+from node.storage.models.posts import Post, Reaction, ReactionKind
 
 
 async def _group_hosted_here(session: AsyncSession, post: Post) -> Group | None:

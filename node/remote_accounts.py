@@ -12,10 +12,10 @@ this module to let go of it (``federation.inbox.account_deletion``):
   moderation log.
 - ``wipe_posts``: their posts and replies, in every group we hold them in (ours, and
   our copies of groups elsewhere), are wiped as their own deletion of each would wipe
-  it (``posts.wipe_remote_post``): a tombstone keeps the replies of others in place,
-  and a group hosted here announces each deletion to its members' nodes. One bounded
-  batch per call, so an account with thousands of posts is wiped in short
-  transactions, never all loaded at once.
+  it (``posts.remote_posts.wipe_remote_post``): a tombstone keeps the replies of
+  others in place, and a group hosted here announces each deletion to its members'
+  nodes. One bounded batch per call, so an account with thousands of posts is
+  wiped in short transactions, never all loaded at once.
 
 The actor row itself stays: tombstones, reports and the log still name it.
 """
@@ -28,9 +28,11 @@ from datetime import datetime
 from sqlalchemy import Delete, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import posts
 from node.errors import PermissionDenied
-from node.storage.models import Actor, Follow, Membership, MembershipState, Post, Reaction
+from node.posts import remote_posts
+from node.storage.models.actors import Actor, Follow
+from node.storage.models.groups import Membership, MembershipState
+from node.storage.models.posts import Post, Reaction
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,6 @@ async def wipe_posts(session: AsyncSession, actor: Actor, *, limit: int, now: da
         statement = statement.with_for_update(skip_locked=True)
     batch = (await session.scalars(statement)).all()
     for post in batch:
-        await posts.wipe_remote_post(session, post, now=now)
+        await remote_posts.wipe_remote_post(session, post, now=now)
     await session.flush()
     return len(batch)

@@ -17,14 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind, record
 from node.permissions import ban_has_ended
-from node.storage.models import (
-    Actor,
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-)
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
 
 
 async def membership_of(session: AsyncSession, group: Group, member: Actor) -> Membership | None:

@@ -20,10 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
 from node.errors import InvalidInput, NotFound, PermissionDenied
-from node.groups import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX, load_group
+from node.groups.limits import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
+from node.groups.loading import load_group
 from node.handles import check_length
 from node.site import Site
-from node.storage.models import Actor, Group, GroupRule, NodeRule
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, GroupRule
+from node.storage.models.moderation import NodeRule
 from node.views import Viewer
 
 RuleRow = TypeVar("RuleRow", NodeRule, GroupRule)

@@ -32,7 +32,7 @@ from node.errors import AuthenticationFailed, PermissionDenied
 from node.handles import handle_key
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import SignInFailure
+from node.storage.models.actors import SignInFailure
 from node.views import AccountView
 
 MAX_FAILURES = 5

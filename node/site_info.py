@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node import permissions
 from node.handles import check_length
 from node.storage.engine import upsert_into
-from node.storage.models import NodeSetting
+from node.storage.models.node_settings import NodeSetting
 from node.views import Viewer
 
 DESCRIPTION_SETTING = "site_description"

@@ -2,7 +2,7 @@
 
 Activity is measured by posting: a member who only reads leaves no trace here,
 which is the point. Posts are counted only where anyone may read them
-(``node.posts.count_public_local_posts``): a count that moved with every post in a
+(``node.posts.reading.count_public_local_posts``): a count that moved with every post in a
 private group would tell whoever polls it that the group is active.
 """
 
@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.posts import count_public_local_posts
-from node.storage.models import Account, Post
+from node.posts.reading import count_public_local_posts
+from node.storage.models.actors import Account
+from node.storage.models.posts import Post
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,8 @@ from node.handles import handle_key
 from node.moderation import LogEntryView, read_log
 from node.pagination import Page
 from node.site import Site
-from node.storage.models import Account, Actor, ModAction, ModerationEntry, NodeRole
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.moderation import ModAction, ModerationEntry
 from node.views import ActorRef, Viewer
 
 

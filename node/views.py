@@ -10,14 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from node.storage.models import (
-    ActorKind,
-    GroupRole,
-    JoinPolicy,
-    MembershipState,
-    NodeRole,
-    Visibility,
-)
+from node.storage.models.actors import ActorKind, NodeRole
+from node.storage.models.groups import GroupRole, JoinPolicy, MembershipState, Visibility
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from sqlalchemy import text
 import federation.tables  # noqa: F401  (so every table is truncated between tests)
 from node.storage.engine import create_engine
 from node.storage.migrate import upgrade
-from node.storage.models import Base
+from node.storage.models.base import Base
 
 DEFAULT_POSTGRES_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 POSTGRES_URL = os.environ.get("KINFOLK_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL)

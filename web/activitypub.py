@@ -31,12 +31,16 @@ from federation.protocol.objects import announced_post, object_from_post
 from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
-from node import accounts, federation_rules, follows, groups, pins, posts
+from node import accounts, follows, pins
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
-from node.federation_policy import public_policy
+from node.federation_policy import storage
+from node.federation_policy.decision import public_policy
+from node.groups import loading, membership
+from node.posts import reading
 from node.stats import node_stats
-from node.storage.models import ActorKind, Group, Visibility
+from node.storage.models.actors import ActorKind
+from node.storage.models.groups import Group, Visibility
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
 from web.pages import browser_group_page, browser_profile_page, browser_thread_page
@@ -80,7 +84,7 @@ async def as_node(request: web.Request, read: Callable[[str | None], Awaitable[T
     """``read`` as the node that signed the request may see it (``None``: unsigned).
 
     A private group's documents exist only for nodes it federates with (see
-    ``node.groups.readable_by_node``). ``read`` runs as an unsigned request first,
+    ``node.groups.loading.readable_by_node``). ``read`` runs as an unsigned request first,
     so public documents never pay for verifying a signature; only when that finds
     nothing and the request is signed is the signature checked and ``read`` retried.
     """
@@ -130,7 +134,7 @@ async def nodeinfo(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     async with request.app[SESSIONS]() as session:
         stats = await node_stats(session, now=request.app[CLOCK]())
-        publish = await federation_rules.get_publish(session)
+        publish = await storage.get_publish(session)
     usage = discovery.Usage(
         users=stats.members,
         active_month=stats.active_month,
@@ -168,8 +172,8 @@ async def group(request: web.Request) -> web.Response:
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS].begin() as session:
-            record = await groups.group_for_node(session, site, name, domain)
-            view = await groups.view_of(session, record)
+            record = await loading.group_for_node(session, site, name, domain)
+            view = await loading.view_of(session, record)
             keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
         return group_document(view, keys, site.base_url)
 
@@ -209,9 +213,9 @@ async def collection(request: web.Request) -> web.Response:
         async with request.app[SESSIONS]() as session:
             actor = await find_actor(session, request.match_info["name"], site.domain, kind)
             if kind is ActorKind.GROUP:
-                record = await groups.content_for_node(session, site, actor.handle, domain)
+                record = await loading.content_for_node(session, site, actor.handle, domain)
                 followers = which == "followers"
-                total = await groups.member_count(session, record.group) if followers else 0
+                total = await membership.member_count(session, record.group) if followers else 0
             elif which == "followers":
                 total = await follows.followers_count(session, actor.id)
             elif which == "following":
@@ -246,13 +250,13 @@ async def group_outbox(request: web.Request) -> web.Response:
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS]() as session:
-            record = await groups.content_for_node(session, site, name, domain)
+            record = await loading.content_for_node(session, site, name, domain)
             uri = urls.outbox(record.actor.uri)
             if record.group.visibility is not Visibility.PUBLIC:
                 return collection_count(uri, 0)
             # What an anonymous reader is shown, through the same listing: no held, removed
             # or deleted post, none by a suspended account or a domain hidden or limited.
-            listed = await posts.list_threads(
+            listed = await reading.list_threads(
                 session, site, None, record.actor.handle, limit=OUTBOX_THREADS
             )
         items = [announced_post(p) for p in listed.items if not (p.deleted or p.held)]
@@ -272,7 +276,7 @@ async def _group_collection(
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS]() as session:
-            record = await groups.content_for_node(session, site, name, domain)
+            record = await loading.content_for_node(session, site, name, domain)
             items = await items_of(session, record.group)
         return ordered_collection(uri_of(record.actor.uri), items)
 
@@ -291,7 +295,7 @@ async def _moderator_uris(session: AsyncSession, group: Group) -> list[Any]:
     told either, as nobody here who does not moderate it is (``hide_moderator_names``)."""
     if group.hide_moderator_names:
         return []
-    return [actor.uri for actor in await groups.moderators(session, group)]
+    return [actor.uri for actor in await membership.moderators(session, group)]
 
 
 async def featured(request: web.Request) -> web.Response:
@@ -312,7 +316,7 @@ async def post_object(request: web.Request) -> web.Response:
 
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS]() as session:
-            return object_from_post(await posts.post_for_node(session, public_id, domain))
+            return object_from_post(await reading.post_for_node(session, public_id, domain))
 
     try:
         return activity_json(await as_node(request, read))

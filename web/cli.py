@@ -24,10 +24,10 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from federation.policy import enforce_change
+from federation.policy_cache import enforce_change
 from federation.runtime import federation_runtime
 from federation.workers import Queue
-from node import accounts, federation_rules, groups
+from node import accounts
 from node.base_url import BaseUrlMismatch, check_base_url, remembered_base_url, set_base_url
 from node.config import (
     CONFIG_FILE_NAME,
@@ -38,7 +38,8 @@ from node.config import (
     parse_base_url,
 )
 from node.errors import DomainError
-from node.federation_policy import (
+from node.federation_policy import storage
+from node.federation_policy.decision import (
     Mode,
     Rule,
     Severity,
@@ -46,11 +47,13 @@ from node.federation_policy import (
     rules_from_csv,
     rules_to_csv,
 )
+from node.groups import creation
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import pending_revisions, upgrade
-from node.storage.models import Account, Actor, JoinPolicy, NodeRole, Visibility
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import Viewer
 from web import event_loop, mod_cli
 from web.app import create_app
@@ -191,14 +194,14 @@ async def _owner(session: AsyncSession, site: Site, username: str | None) -> Vie
 async def cmd_group_create(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
         owner = await _owner(node.session, node.site, args.owner)
-        view = await groups.create_group(
+        view = await creation.create_group(
             node.session,
             node.site,
             owner,
             handle=args.name,
             display_name=args.display_name,
             description=args.description,
-            rules=[groups.RuleInput(title) for title in args.rule],
+            rules=[creation.RuleInput(title) for title in args.rule],
             visibility=Visibility.PRIVATE if args.private else Visibility.PUBLIC,
             join_policy=JoinPolicy.APPROVAL if args.approval else JoinPolicy.OPEN,
             language=args.language,
@@ -351,14 +354,14 @@ async def _after_policy_change(node: Node) -> None:
 
 async def cmd_policy_mode(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        mode = await federation_rules.set_mode(node.session, args.mode, now=node.now)
+        mode = await storage.set_mode(node.session, args.mode, now=node.now)
         await _after_policy_change(node)
     print(f"Federation mode: {mode.value}")
 
 
 async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        rule = await federation_rules.set_rule(
+        rule = await storage.set_rule(
             node.session,
             args.domain,
             args.action,
@@ -366,7 +369,7 @@ async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
             private_reason=args.private_reason,
             now=node.now,
         )
-        mode = await federation_rules.get_mode(node.session)
+        mode = await storage.get_mode(node.session)
         await _after_policy_change(node)
     print(f"{rule.domain}: {_describe_rule(rule)}")
     if mode is Mode.OPEN:
@@ -375,7 +378,7 @@ async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_policy_remove(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        await federation_rules.remove_rule(node.session, args.domain)
+        await storage.remove_rule(node.session, args.domain)
         await _after_policy_change(node)  # in allowlist mode, removing an allow refuses
     print(f"Removed the rule for {normalize_domain(args.domain)}")
 
@@ -401,8 +404,8 @@ def _describe_rule(rule: Rule) -> str:
 
 async def cmd_policy_list(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        mode = await federation_rules.get_mode(node.session)
-        rules = await federation_rules.list_rules(node.session)
+        mode = await storage.get_mode(node.session)
+        rules = await storage.list_rules(node.session)
     print(f"mode: {mode.value}")
     for rule in rules:
         print(f"{rule.domain}\t{_describe_rule(rule)}")
@@ -437,7 +440,7 @@ def _read_rules(file: str) -> list[Rule]:
 async def cmd_policy_import(settings: Settings, args: argparse.Namespace) -> None:
     rules = _read_rules(args.file)
     async with _open_node(settings) as node:
-        imported = await federation_rules.import_rules(
+        imported = await storage.import_rules(
             node.session, rules, now=node.now, progress=_ProgressBar(len(rules))
         )
         await _after_policy_change(node)
@@ -446,13 +449,13 @@ async def cmd_policy_import(settings: Settings, args: argparse.Namespace) -> Non
 
 async def cmd_policy_publish(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        publish = await federation_rules.set_publish(node.session, args.state == "on", now=node.now)
+        publish = await storage.set_publish(node.session, args.state == "on", now=node.now)
     print(f"NodeInfo {'publishes' if publish else 'does not publish'} the federation policy")
 
 
 async def cmd_policy_export(settings: Settings, args: argparse.Namespace) -> None:
     async with _open_node(settings) as node:
-        rules = await federation_rules.list_rules(node.session)
+        rules = await storage.list_rules(node.session)
     sys.stdout.write(rules_to_csv(rules))
 
 
@@ -598,7 +601,7 @@ def _policy_parser(commands: Any) -> None:
         "or to non-followers; reject-media; reject-reports; allow: listed for allowlist mode.",
     )
     set_.add_argument("domain", help="e.g. example.com, *.example.com or host:port")
-    set_.add_argument("action", choices=federation_rules.ACTIONS)
+    set_.add_argument("action", choices=storage.ACTIONS)
     set_.add_argument("--reason", metavar="TEXT", help="public reason (shown to others)")
     set_.add_argument("--private-reason", metavar="TEXT", help="note for admins only")
     set_.set_defaults(run=cmd_policy_set)

@@ -24,14 +24,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.enqueue import drop_deliveries_of
-from node import posts, reports, suspensions
+from node import suspensions
 from node.config import Settings
 from node.errors import NotFound
 from node.handles import handle_key
 from node.moderation import LogEntryView
-from node.reports import ReportView
+from node.posts import removal
+from node.reports import report_queue
+from node.reports.report_views import ReportView
 from node.site import Site
-from node.storage.models import Account, Actor, ReportState
+from node.storage.models.actors import Account, Actor
+from node.storage.models.moderation import ReportState
 from node.views import Viewer
 
 LOG_LIMIT = 20
@@ -128,7 +131,7 @@ async def _worker(node: Opened, username: str) -> Viewer:
 async def cmd_reports(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
     state = None if args.state == "all" else ReportState(args.state)
     async with open_node(settings) as node:
-        page = await reports.list_reports(
+        page = await report_queue.list_reports(
             node.session, await _worker(node, args.by), state=state, limit=args.limit
         )
     for report in page.items:
@@ -140,7 +143,7 @@ async def cmd_reports(open_node: OpenNode, settings: Settings, args: argparse.Na
 async def cmd_close(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
     dismiss = args.mod_command == "dismiss"
     async with open_node(settings) as node:
-        view = await reports.close_report(
+        view = await report_queue.close_report(
             node.session,
             await _worker(node, args.by),
             args.report,
@@ -153,7 +156,7 @@ async def cmd_close(open_node: OpenNode, settings: Settings, args: argparse.Name
 
 async def cmd_remove(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
-        await posts.remove_post(
+        await removal.remove_post(
             node.session,
             await _worker(node, args.by),
             args.post,

@@ -53,7 +53,7 @@ from federation.delivery.destinations import UNREACHABLE_ERROR
 from federation.delivery.waits import queued, release_successors
 from federation.signing.keystore import LocalKeys, local_keys
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
-from node.storage.models import Actor
+from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.delivery")
 

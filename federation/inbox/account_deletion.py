@@ -51,7 +51,7 @@ from federation.tables import ActorKey, RemoteActor
 from node import remote_accounts
 from node.actors import find_actor_by_uri
 from node.remote_accounts import LetGo
-from node.storage.models import Actor
+from node.storage.models.actors import Actor
 
 WIPE_BATCH = 200  # posts wiped per transaction
 GONE_ERROR = "its account was deleted"

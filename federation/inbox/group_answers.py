@@ -6,7 +6,7 @@ to every member's node, ours included: as its author's ``Create`` (Kinfolk, Lemm
 Mbin, PieFed), an ``Update``, or the post itself (Guppe- and Fedify-style groups),
 embedded or by id. It turns it down with a ``Reject`` naming the post (Kinfolk's
 shape, which is GoToSocial's for refused interactions), or by removing it before
-sharing it (read as any moderator's removal, ``posts.removed_elsewhere``). Only the
+sharing it (read as any moderator's removal, ``posts.removal.removed_elsewhere``). Only the
 group the post was sent to is believed, and only about posts in it: the inbox
 worker passes the group that signed the activity, and ``node.pending_posts`` checks
 that the post waits in that group.
@@ -25,7 +25,9 @@ from federation.protocol.readings import POST_TYPES
 from federation.protocol.vocab import id_of, same_origin
 from federation.tables import InboxItem, OutgoingActivity, QueueState
 from node import pending_posts
-from node.storage.models import Actor, Group, Post
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group
+from node.storage.models.posts import Post
 
 _ABOUT_A_POST = {"Create", "Update"}
 

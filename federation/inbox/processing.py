@@ -90,30 +90,14 @@ from federation.remote.actors import ActorDocument, account_deleted
 from federation.remote.groups import group_updated, remember_group
 from federation.remote.http import FetchError
 from federation.tables import InboxItem, QueueState
-from node import (
-    follows,
-    groups,
-    locks,
-    moderation,
-    pending_posts,
-    pins,
-    posts,
-    reactions,
-    remote_members,
-)
+from node import follows, locks, moderation, pending_posts, pins, reactions, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError, PermissionDenied
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Follow,
-    Group,
-    Membership,
-    MembershipState,
-    Post,
-    Reaction,
-    Visibility,
-)
+from node.groups import remote_groups
+from node.posts import remote_posts, removal
+from node.storage.models.actors import Actor, ActorKind, Follow
+from node.storage.models.groups import Group, Membership, MembershipState, Visibility
+from node.storage.models.posts import Post, Reaction
 
 log = logging.getLogger("kinfolk.processing")
 
@@ -655,9 +639,9 @@ async def on_create_or_update(
     if not reading.public and not (await session.get_one(Actor, group.actor_id)).local:
         if via is None:  # its author's followers-only post, say: not for a group's readers
             raise Ignored("a post for a few, in a group elsewhere, comes only through the group")
-        await groups.mark_private(session, group)
+        await remote_groups.mark_private(session, group)
     now = fed.clock()
-    await posts.store_remote_post(
+    await remote_posts.store_remote_post(
         session,
         uri=reading.uri,
         author=author,
@@ -688,14 +672,14 @@ async def on_delete(
         if (
             group is None
             or target is None
-            or not await posts.removed_elsewhere(session, group, target, now=fed.clock())
+            or not await removal.removed_elsewhere(session, group, target, now=fed.clock())
         ):
             raise Ignored("we hold no post by that id in that group")
         log.info("%s removed %s from %s", actor.uri, target, via)
         return
     if target not in {None, activity["actor"]} and await find_actor_by_uri(session, target):
         raise Ignored(f"{activity['actor']} cannot delete another account, {target}")
-    if target is None or not await posts.delete_remote_post(
+    if target is None or not await remote_posts.delete_remote_post(
         session, uri=target, author=actor, now=fed.clock()
     ):
         raise Ignored("no post of this actor by that id")
@@ -810,7 +794,7 @@ async def _undo_removal(
         raise Ignored("a deleted post does not come back (its text was wiped)")
     group = await _moderating_group(session, activity, via)
     target = require_uri(delete.get("object"), "restored post")
-    if not await posts.restored_elsewhere(session, group, target):
+    if not await removal.restored_elsewhere(session, group, target):
         raise Ignored("we hold no post by that id in that group")
     log.info("%s restored %s in %s", activity["actor"], target, via)
 

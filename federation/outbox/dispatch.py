@@ -43,22 +43,14 @@ from federation.protocol import urls
 from federation.protocol.objects import object_from_post
 from federation.protocol.vocab import ACTIVITY_CONTEXT, PUBLIC
 from federation.tables import RemoteActor
-from node import posts
 from node.events import EventKind
 from node.ids import new_public_id
+from node.posts import reading
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    Event,
-    Follow,
-    FollowState,
-    Group,
-    Membership,
-    MembershipState,
-    Post,
-    Reaction,
-    Visibility,
-)
+from node.storage.models.actors import Actor, Follow, FollowState
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, Membership, MembershipState, Visibility
+from node.storage.models.posts import Post, Reaction
 from node.suspensions import suspended_among
 from node.views import PostView
 
@@ -209,7 +201,7 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
     group_actor = await session.get_one(Actor, group.actor_id)
     author = await session.get_one(Actor, post.author_id)
     kind = _POST_ACTIVITY[EventKind(event.kind)]
-    document = _post_document(await posts.view_for_federation(session, post), kind)
+    document = _post_document(await reading.view_for_federation(session, post), kind)
     address = _addressing(group, group_actor)
     if post.local:
         activity = _activity(site, now, kind, author, document, audience=group_actor.uri, **address)
@@ -248,7 +240,7 @@ async def _shared_activity(session: AsyncSession, site: Site, event: Event, now:
     group = await session.get_one(Group, post.group_id)
     group_actor = await session.get_one(Actor, group.actor_id)
     author = await session.get_one(Actor, post.author_id)
-    document = _post_document(await posts.view_for_federation(session, post), "Create")
+    document = _post_document(await reading.view_for_federation(session, post), "Create")
     activity = _activity(
         site,
         now,

@@ -32,9 +32,9 @@ from federation.delivery.destinations import UNREACHABLE_ERROR, host_of
 from federation.delivery.waits import last_queued, release_stranded
 from federation.retention import past_keeping
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
-from node.federation_policy import decide
-from node.federation_rules import policy_for_hosts
-from node.storage.models import Actor
+from node.federation_policy.decision import decide
+from node.federation_policy.storage import policy_for_hosts
+from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.delivery")
 

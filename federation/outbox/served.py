@@ -5,7 +5,7 @@ so it is served only while everything in it may be read now by whoever asks, und
 the very check that serves its object. Two kinds are served:
 
 - a ``Create`` or ``Update`` of a post, while that post is served whole by
-  ``node.posts.post_for_node`` (the check behind ``/posts/{id}``): not deleted,
+  ``node.posts.reading.post_for_node`` (the check behind ``/posts/{id}``): not deleted,
   removed, held or by a suspended account, and in a private group only to the nodes
   that may read it. The post is embedded as it is now, never as the stored payload
   had it: an edit or a deletion is not undone by an old activity;
@@ -31,8 +31,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.protocol.objects import object_from_post
 from federation.protocol.vocab import ACTIVITY_CONTEXT, id_of
 from federation.tables import OutgoingActivity
-from node import posts
 from node.errors import NotFound
+from node.posts import reading
 
 POST_ACTIVITIES = frozenset({"Create", "Update"})
 POST_TYPES = frozenset({"Note", "Page"})
@@ -87,7 +87,7 @@ async def activity_for_node(session: AsyncSession, uri: str, domain: str | None)
         raise NotFound("no such activity")
     post_uri, inner = served
     try:
-        post = await posts.post_at_for_node(session, post_uri, domain)
+        post = await reading.post_at_for_node(session, post_uri, domain)
     except NotFound:
         raise NotFound("no such activity") from None  # word for word as a missing one
     if post.deleted or post.author is None:

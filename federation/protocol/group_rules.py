@@ -9,7 +9,7 @@ Lemmy has no rules of its own, and communities usually write them into the
 sidebar (``source``/``summary``) the same way. So: ``rules`` if the actor has
 it, else the list under a "Rules" heading of the description (markdown
 ``source`` first, else the ``summary`` HTML), else none. What is read is cut to
-this node's limits (``node.groups.RULES_MAX`` and the title and description
+this node's limits (``node.groups.limits.RULES_MAX`` and the title and description
 lengths), never refused.
 """
 
@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from node.content import render_markdown
-from node.groups import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
+from node.groups.limits import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
 from node.rules import RuleChange
 from node.views import RuleView
 

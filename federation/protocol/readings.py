@@ -123,7 +123,7 @@ class PostReading:
     hashtags: tuple[str, ...] = ()  # without '#'
     # Lemmy link posts, images: http(s) only, unfetched and not stored. Whoever stores or
     # shows media first drops it for hosts whose policy says so (``Decision.reject_media``,
-    # from ``node.domain_visibility.decision_for`` or ``Federation.policy.decide``).
+    # from ``node.federation_policy.visibility.decision_for`` or ``Federation.policy.decide``).
     attachment_urls: tuple[str, ...] = ()
 
     @property

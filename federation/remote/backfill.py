@@ -47,10 +47,13 @@ from federation.remote import group_sync
 from federation.remote.collections import walk
 from federation.remote.groups import moderators_of, refresh_group
 from federation.remote.http import FetchError, FetchErrorKind
-from node import groups, pins, remote_members
+from node import pins, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
-from node.storage.models import Actor, ActorKind, Group, Post
+from node.groups import remote_groups
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group
+from node.storage.models.posts import Post
 
 log = logging.getLogger("kinfolk.backfill")
 
@@ -150,7 +153,7 @@ async def _moderators(fed: Federation, group_uri: str, document: dict[str, Any])
     async with fed.sessions.begin() as session:
         group = await _group(session, group_uri)
         if group is not None:
-            await groups.mirror_moderators(session, group, moderators)
+            await remote_groups.mirror_moderators(session, group, moderators)
 
 
 async def _actor(fed: Federation, uri: str) -> Actor | None:

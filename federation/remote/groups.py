@@ -24,8 +24,10 @@ from federation.protocol.vocab import Malformed, id_of, same_origin, type_of
 from federation.remote import group_sync
 from federation.remote.actors import ActorDocument, parse_actor
 from federation.remote.http import FetchError, FetchErrorKind
-from node import groups, rules
-from node.storage.models import Actor, JoinPolicy, Visibility
+from node import rules
+from node.groups import remote_groups
+from node.storage.models.actors import Actor
+from node.storage.models.groups import JoinPolicy, Visibility
 
 
 def _group_document(document: dict[str, Any]) -> ActorDocument:
@@ -51,7 +53,7 @@ async def store_group(
     # show less of it to people here who are not its members.
     hidden = document.get("discoverable") is False
     stored = await fed.store(session, actor)
-    group = await groups.upsert_remote_group(
+    group = await remote_groups.upsert_remote_group(
         session,
         stored,
         join_policy=JoinPolicy.APPROVAL if manual else JoinPolicy.OPEN,

@@ -16,7 +16,7 @@ from federation.protocol import urls
 from node.actors import create_local_actor
 from node.errors import Conflict
 from node.site import Site
-from node.storage.models import Actor, ActorKind
+from node.storage.models.actors import Actor, ActorKind
 
 INSTANCE_HANDLE = "instance"  # reserved: no member or group can take it
 

@@ -27,7 +27,7 @@ from federation.signing.keys import (
     public_key_to_pem,
 )
 from federation.tables import ActorKey, KeyAlgorithm
-from node.storage.models import Actor
+from node.storage.models.actors import Actor
 
 RSA_FRAGMENT = "#main-key"
 ED25519_FRAGMENT = "#ed25519-key"

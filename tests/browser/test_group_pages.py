@@ -16,7 +16,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.groups import RuleInput
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.site import Site
 from tests.browser.conftest import Checks, new_context

@@ -23,12 +23,14 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups
+from node import accounts
 from node.actors import upsert_remote_actor
-from node.groups import RuleInput
+from node.groups import remote_groups
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import ActorKind, JoinPolicy, NodeRole
+from node.storage.models.actors import ActorKind, NodeRole
+from node.storage.models.groups import JoinPolicy
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
 from tests.browser.test_first_visit import WORDS as FIRST_VISIT
@@ -104,7 +106,7 @@ async def _setting(node: Node, language: str) -> None:
             summary="",
             now=node.now,
         )
-        await groups.upsert_remote_group(
+        await remote_groups.upsert_remote_group(
             session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False
         )
 

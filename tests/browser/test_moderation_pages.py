@@ -14,10 +14,13 @@ from playwright.async_api import Browser, Page, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups, posts, reports
+from node import accounts
+from node.groups import creation, membership
 from node.passwords import Passwords
+from node.posts import writing
+from node.reports import filing
 from node.site import Site
-from node.storage.models import Account, NodeRole
+from node.storage.models.actors import Account, NodeRole
 from node.views import Viewer
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
@@ -125,15 +128,15 @@ async def _seed(
         owner = await _member(session, site, passwords, "olga", language, now)
         author = await _member(session, site, passwords, "mia", language, now)
         reporter = await _member(session, site, passwords, "rita", language, now)
-        await groups.create_group(
+        await creation.create_group(
             session, site, owner, handle="circle", display_name="The Circle", now=now
         )
-        await groups.join_group(session, site, author, "circle", now=now)
-        await groups.join_group(session, site, reporter, "circle", now=now)
-        post = await posts.create_post(
+        await membership.join_group(session, site, author, "circle", now=now)
+        await membership.join_group(session, site, reporter, "circle", now=now)
+        post = await writing.create_post(
             session, site, author, "circle", body="You are all fools.", now=now
         )
-        await reports.file_report(
+        await filing.file_report(
             session, site, reporter, post_id=post.public_id, reason="Unkind words", now=now
         )
 

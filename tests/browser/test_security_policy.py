@@ -20,7 +20,7 @@ from datetime import datetime
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.groups import RuleInput
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.site import Site
 from tests.browser.conftest import csp_violations, new_context

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts
-from node.groups import RuleInput
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.site import Site
 from tests.browser.conftest import Checks, new_context

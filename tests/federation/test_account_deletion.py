@@ -37,14 +37,17 @@ from federation.tables import (
     QueueState,
     RemoteActor,
 )
-from node import posts, remote_members
+from node import remote_members
 from node.actors import find_actor_by_uri
 from node.config import Settings
 from node.events import EventKind
 from node.events import record as record_event
 from node.passwords import Passwords
+from node.posts import remote_posts
 from node.site import Site
-from node.storage.models import Actor, ActorKind, Group, Membership, MembershipState, Post
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group, Membership, MembershipState
+from node.storage.models.posts import Post
 from tests.node.factories import Node
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture, extra_fixture
 
@@ -179,7 +182,7 @@ async def _world(fed: Federation, node: Node, uri: str) -> World:
         author = await find_actor_by_uri(session, uri)
         assert author is not None
         for n, reply_to in ((1, None), (2, f"{uri}/notes/1")):
-            await posts.store_remote_post(
+            await remote_posts.store_remote_post(
                 session,
                 uri=f"{uri}/notes/{n}",
                 author=author,

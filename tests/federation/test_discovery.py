@@ -18,7 +18,7 @@ from federation.signing.keystore import local_keys
 from federation.signing.policy import Verified
 from node.actors import find_actor
 from node.site import Site
-from node.storage.models import ActorKind
+from node.storage.models.actors import ActorKind
 from node.suspensions import suspend_account
 from tests.api_client import Api
 

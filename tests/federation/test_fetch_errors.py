@@ -32,7 +32,7 @@ from federation.remote.http import (
     fetch_json,
 )
 from federation.signing.policy import TimeWindow
-from node import federation_rules
+from node.federation_policy import storage
 from node.site import Site
 from tests.pieces import gzip_bomb
 
@@ -344,7 +344,7 @@ async def test_the_federation_policy_refuses_by_kind(
     fed: Federation, sessions: async_sessionmaker[AsyncSession], now: datetime
 ) -> None:
     async with sessions.begin() as session:
-        await federation_rules.set_rule(session, "blocked.example", "suspend", now=now)
+        await storage.set_rule(session, "blocked.example", "suspend", now=now)
     fed.policy.invalidate()
     for ref in ("https://blocked.example/groups/circle", "circle@blocked.example"):
         refused = await _kind_of(find_group(fed, ref))

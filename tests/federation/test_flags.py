@@ -20,23 +20,19 @@ from federation.protocol.vocab import AS_CONTEXT
 from federation.remote.http import Egress
 from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
-from node import federation_rules, groups, posts, reports, rules
+from node import rules
 from node.actors import upsert_remote_actor
+from node.federation_policy import storage
+from node.groups import remote_groups
 from node.passwords import Passwords
+from node.posts import remote_posts
+from node.reports import filing, report_queue
 from node.rules import RuleChange
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    NodeRole,
-    Post,
-    Report,
-)
+from node.storage.models.actors import Actor, ActorKind, NodeRole
+from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
+from node.storage.models.moderation import Report
+from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture
@@ -155,7 +151,7 @@ async def posted_here(node: Node, held: list[tuple[str, str]]) -> None:
                     )
                 )
                 await session.flush()
-            await posts.store_remote_post(
+            await remote_posts.store_remote_post(
                 session,
                 uri=post_uri,
                 author=author,
@@ -199,7 +195,7 @@ async def test_each_servers_flag_becomes_a_report_for_the_groups_moderators(
         (False, reason, "open", True)
     }
     ana = await node.run(lambda s: _viewer(s, "ana"))
-    queue = await node.run(lambda s: reports.list_group_reports(s, node.site, ana, "circle"))
+    queue = await node.run(lambda s: report_queue.list_group_reports(s, node.site, ana, "circle"))
     assert len(queue.items) == len(held)
     # The same Flag delivered again adds nothing.
     await take(fed, node, flag, kind)
@@ -217,9 +213,7 @@ async def test_a_flag_from_a_domain_whose_reports_are_rejected_makes_none(
 ) -> None:
     make, kind, held, _ = SERVERS["lemmy"]
     await posted_here(node, held)
-    await node.run(
-        lambda s: federation_rules.set_rule(s, "ds9.lemmy.ml", "reject-reports", now=node.now)
-    )
+    await node.run(lambda s: storage.set_rule(s, "ds9.lemmy.ml", "reject-reports", now=node.now))
     fed.policy.invalidate()
     await take(fed, node, make(), kind)
     assert await stored(node) == []
@@ -254,7 +248,7 @@ async def far_world(node: Node, author: str = THIRD_AUTHOR) -> tuple[Viewer, str
     ben = await node.member("ben")
     async with node.sessions.begin() as session:
         group_actor = await remote(session, node, FAR_GROUP, ActorKind.GROUP)
-        group = await groups.upsert_remote_group(
+        group = await remote_groups.upsert_remote_group(
             session,
             group_actor,
             join_policy=JoinPolicy.OPEN,
@@ -286,7 +280,7 @@ async def far_world(node: Node, author: str = THIRD_AUTHOR) -> tuple[Viewer, str
                 ),
             ]
         )
-        post = await posts.store_remote_post(
+        post = await remote_posts.store_remote_post(
             session,
             uri=f"{author}/post/1",
             author=writer,
@@ -330,7 +324,7 @@ async def test_a_report_about_a_group_elsewhere_goes_to_the_group_and_the_author
     admin = await node.member("ada", role=NodeRole.ADMIN)
     [rule] = await node.run(lambda s: rules.set_node_rules(s, admin, [RuleChange("No selling")]))
     made = await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s,
             node.site,
             ben,
@@ -356,14 +350,14 @@ async def test_a_report_about_a_group_elsewhere_goes_to_the_group_and_the_author
     }
     assert inboxes == [f"{FAR_GROUP}/inbox", "https://third.example/inbox"]
     assert "ben" not in json.dumps(flag)
-    seen = await node.run(lambda s: reports.get_report(s, ben, made.public_id))
+    seen = await node.run(lambda s: report_queue.get_report(s, ben, made.public_id))
     assert seen.forwarded_at == node.now
 
 
 async def test_without_consent_only_the_groups_node_is_told(node: Node) -> None:
     ben, post_id = await far_world(node)
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, post_id=post_id, reason="spam", now=node.now
         )
     )
@@ -374,7 +368,7 @@ async def test_without_consent_only_the_groups_node_is_told(node: Node) -> None:
 async def test_an_author_on_the_groups_node_is_told_once(node: Node) -> None:
     ben, post_id = await far_world(node, author="https://far.example/u/pat")
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, post_id=post_id, reason="spam", forward=True, now=node.now
         )
     )
@@ -385,7 +379,7 @@ async def test_an_author_on_the_groups_node_is_told_once(node: Node) -> None:
 async def test_a_member_elsewhere_is_reported_to_their_node_with_consent(node: Node) -> None:
     ben, _ = await far_world(node)
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s,
             node.site,
             ben,
@@ -432,7 +426,7 @@ async def test_a_report_about_a_group_here_leaves_only_with_consent(node: Node) 
     assert post_id is not None
     # The group is moderated here: without consent, nothing leaves ...
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, dan, post_id=post_id, reason="spam", now=node.now
         )
     )
@@ -441,7 +435,7 @@ async def test_a_report_about_a_group_here_leaves_only_with_consent(node: Node) 
     assert await flags_queued(node) == []
     # ... with it, the author's node is told.
     await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, post_id=post_id, reason="spam", forward=True, now=node.now
         )
     )

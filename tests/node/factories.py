@@ -14,10 +14,13 @@ from typing import Any, TypeVar
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, groups, posts
+from node import accounts
+from node.groups import creation, membership
 from node.passwords import Passwords
+from node.posts import writing
 from node.site import Site
-from node.storage.models import Account, Actor, Group, Membership, MembershipState, NodeRole
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.groups import Group, Membership, MembershipState
 from node.views import GroupView, MembershipView, PostView, Viewer
 
 T = TypeVar("T")
@@ -55,14 +58,14 @@ class Node:
 
     async def group(self, owner: Viewer, handle: str, **options: Any) -> GroupView:
         return await self.run(
-            lambda s: groups.create_group(
+            lambda s: creation.create_group(
                 s, self.site, owner, handle=handle, now=self.now, **options
             )
         )
 
     async def join(self, viewer: Viewer, group: str) -> MembershipView:
         return await self.run(
-            lambda s: groups.join_group(s, self.site, viewer, group, now=self.now)
+            lambda s: membership.join_group(s, self.site, viewer, group, now=self.now)
         )
 
     async def set_state(self, viewer: Viewer, group: str, state: MembershipState) -> None:
@@ -90,7 +93,9 @@ class Node:
     ) -> PostView:
         when = at or self.now
         return await self.run(
-            lambda s: posts.create_post(s, self.site, viewer, group, body=body, now=when, **options)
+            lambda s: writing.create_post(
+                s, self.site, viewer, group, body=body, now=when, **options
+            )
         )
 
     async def reply(
@@ -98,5 +103,5 @@ class Node:
     ) -> PostView:
         when = at or self.now
         return await self.run(
-            lambda s: posts.reply(s, self.site, viewer, parent, body=body, now=when)
+            lambda s: writing.reply(s, self.site, viewer, parent, body=body, now=when)
         )

@@ -12,7 +12,7 @@ from node import accounts
 from node.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Account, ApiToken, NodeRole
+from node.storage.models.actors import Account, ApiToken, NodeRole
 from node.views import Viewer
 from tests.node.factories import PASSWORD, Node
 

@@ -12,22 +12,20 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, federation_rules, groups, posts, remote_members
+from node import accounts, remote_members
 from node.actors import upsert_remote_actor
-from node.domain_visibility import decisions_for
 from node.errors import NotFound
-from node.federation_policy import Mode
+from node.federation_policy import storage
+from node.federation_policy.decision import Mode
+from node.federation_policy.visibility import decisions_for
+from node.groups import loading, membership, remote_groups
+from node.groups.directory import list_groups
 from node.passwords import Passwords
+from node.posts import reading, remote_posts
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Group,
-    JoinPolicy,
-    MembershipState,
-    NodeRole,
-    Post,
-)
+from node.storage.models.actors import Actor, ActorKind, NodeRole
+from node.storage.models.groups import Group, JoinPolicy, MembershipState
+from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node
 
@@ -61,35 +59,35 @@ class World:
 
     async def thread_ids(self, viewer: Viewer | None) -> set[str]:
         page = await self.node.run(
-            lambda s: posts.list_threads(s, self.node.site, viewer, "circle")
+            lambda s: reading.list_threads(s, self.node.site, viewer, "circle")
         )
         return {post.public_id for post in page.items}
 
     async def reply_ids(self, viewer: Viewer | None) -> set[str]:
-        page = await self.node.run(lambda s: posts.list_replies(s, viewer, self.thread))
+        page = await self.node.run(lambda s: reading.list_replies(s, viewer, self.thread))
         return {post.public_id for post in page.items}
 
     async def shown(self, viewer: Viewer | None, public_id: str) -> bool:
         try:
-            await self.node.run(lambda s: posts.get_post(s, viewer, public_id))
+            await self.node.run(lambda s: reading.get_post(s, viewer, public_id))
         except NotFound:
             return False
         return True
 
     async def directory(self, viewer: Viewer | None) -> set[str]:
-        page = await self.node.run(lambda s: groups.list_groups(s, viewer))
+        page = await self.node.run(lambda s: list_groups(s, viewer))
         return {view.actor.acct for view in page.items}
 
     async def found(self, acct: str) -> bool:
         try:
-            await self.node.run(lambda s: groups.get_group(s, self.node.site, self.ann, acct))
+            await self.node.run(lambda s: loading.get_group(s, self.node.site, self.ann, acct))
         except NotFound:
             return False
         return True
 
     async def members(self) -> set[str]:
         page = await self.node.run(
-            lambda s: groups.list_members(s, self.node.site, self.ann, "circle")
+            lambda s: membership.list_members(s, self.node.site, self.ann, "circle")
         )
         return {view.member.acct for view in page.items}
 
@@ -131,7 +129,7 @@ async def world(node: Node) -> World:
                 follow_uri=f"https://{domain}/f/{name}",
                 now=node.now,
             )
-            post = await posts.store_remote_post(
+            post = await remote_posts.store_remote_post(
                 session,
                 uri=f"https://{domain}/posts/{name}",
                 author=author,
@@ -150,7 +148,7 @@ async def world(node: Node) -> World:
         assert pat is not None
         mo_thread = await session.scalar(select(Post).where(Post.public_id == thread))
         assert mo_thread is not None
-        reply = await posts.store_remote_post(
+        reply = await remote_posts.store_remote_post(
             session,
             uri="https://bad.example/posts/pat-reply",
             author=pat,
@@ -166,7 +164,7 @@ async def world(node: Node) -> World:
         )
         for name, domain in (("far", "bad.example"), ("hall", "loud.example")):
             actor = await remote(session, name, domain, ActorKind.GROUP, node.now)
-            await groups.upsert_remote_group(
+            await remote_groups.upsert_remote_group(
                 session,
                 actor,
                 join_policy=JoinPolicy.OPEN,
@@ -176,7 +174,7 @@ async def world(node: Node) -> World:
 
 
 def suspend(domain: str, now: datetime) -> Callable[[AsyncSession], Awaitable[Any]]:
-    return lambda s: federation_rules.set_rule(s, domain, "suspend", now=now)
+    return lambda s: storage.set_rule(s, domain, "suspend", now=now)
 
 
 async def test_a_suspended_domain_disappears_and_comes_back(world: World) -> None:
@@ -196,11 +194,11 @@ async def test_a_suspended_domain_disappears_and_comes_back(world: World) -> Non
     assert "hall@loud.example" in await world.directory(world.ann)
     assert await world.members() == {"mo@node.test", "ann@node.test", "lou@loud.example"}
     with pytest.raises(NotFound):
-        await world.node.run(lambda s: posts.post_for_node(s, world.by_pat, "other.example"))
+        await world.node.run(lambda s: reading.post_for_node(s, world.by_pat, "other.example"))
     with pytest.raises(NotFound):
         await world.node.run(lambda s: accounts.get_profile(s, "pat", "bad.example"))
 
-    await world.change(lambda s: federation_rules.remove_rule(s, "bad.example"))
+    await world.change(lambda s: storage.remove_rule(s, "bad.example"))
     assert await world.thread_ids(None) == everyone
     assert await world.reply_ids(None) == {world.pat_reply}
     assert await world.shown(None, world.by_pat)
@@ -211,9 +209,7 @@ async def test_a_suspended_domain_disappears_and_comes_back(world: World) -> Non
 async def test_a_limited_domain_is_for_group_members_and_out_of_the_directory(
     world: World,
 ) -> None:
-    await world.change(
-        lambda s: federation_rules.set_rule(s, "loud.example", "limit", now=world.node.now)
-    )
+    await world.change(lambda s: storage.set_rule(s, "loud.example", "limit", now=world.node.now))
     # Posts: approved members of the group the post is in see them; nobody else does.
     for member in (world.ann, world.mo):
         assert world.by_lou in await world.thread_ids(member)
@@ -229,7 +225,7 @@ async def test_a_limited_domain_is_for_group_members_and_out_of_the_directory(
     assert "hall@loud.example" not in await world.directory(None)
     assert await world.found("hall@loud.example")
     hall = await world.node.run(
-        lambda s: groups.get_group(s, world.node.site, world.val, "hall@loud.example")
+        lambda s: loading.get_group(s, world.node.site, world.val, "hall@loud.example")
     )
     assert hall.actor.acct == "hall@loud.example"
 
@@ -238,13 +234,11 @@ async def test_its_approved_members_still_find_a_limited_group_in_the_directory(
     world: World,
 ) -> None:
     async with world.node.sessions.begin() as session:
-        await groups.join_group(
+        await membership.join_group(
             session, world.node.site, world.val, "hall@loud.example", now=world.node.now
         )
     await world.node.set_state(world.val, "hall", MembershipState.APPROVED)
-    await world.change(
-        lambda s: federation_rules.set_rule(s, "loud.example", "limit", now=world.node.now)
-    )
+    await world.change(lambda s: storage.set_rule(s, "loud.example", "limit", now=world.node.now))
     assert "hall@loud.example" in await world.directory(world.val)
     assert "hall@loud.example" not in await world.directory(world.ann)
 
@@ -252,12 +246,12 @@ async def test_its_approved_members_still_find_a_limited_group_in_the_directory(
 async def test_an_allowlist_hides_every_domain_it_does_not_list(world: World) -> None:
     now = world.node.now
     await world.change(
-        lambda s: federation_rules.set_rule(s, "loud.example", "allow", now=now),
-        lambda s: federation_rules.set_mode(s, "allowlist", now=now),
+        lambda s: storage.set_rule(s, "loud.example", "allow", now=now),
+        lambda s: storage.set_mode(s, "allowlist", now=now),
     )
     assert await world.thread_ids(world.ann) == {world.thread, world.by_lou}
     assert "far@bad.example" not in await world.directory(world.ann)
-    await world.change(lambda s: federation_rules.set_mode(s, Mode.OPEN, now=now))
+    await world.change(lambda s: storage.set_mode(s, Mode.OPEN, now=now))
     assert world.by_pat in await world.thread_ids(world.ann)  # open: rules kept, not enforced
     await world.change(suspend("bad.example", now))
     assert world.by_pat in await world.thread_ids(world.ann)
@@ -275,9 +269,9 @@ async def test_domains_are_decided_by_the_policys_own_matching(node: Node) -> No
         "fine.example",
     ]
     async with node.sessions.begin() as session:
-        await federation_rules.set_rule(session, "bad.example", "suspend", now=node.now)
-        await federation_rules.set_rule(session, "*.wild.example", "suspend", now=node.now)
-        await federation_rules.set_rule(session, "127.0.0.9:8080", "limit", now=node.now)
+        await storage.set_rule(session, "bad.example", "suspend", now=node.now)
+        await storage.set_rule(session, "*.wild.example", "suspend", now=node.now)
+        await storage.set_rule(session, "127.0.0.9:8080", "limit", now=node.now)
         decisions = await decisions_for(session, domains)
     assert {d for d in domains if not decisions[d].federates} == {
         "bad.example",
@@ -311,7 +305,7 @@ async def test_pages_skip_over_runs_of_hidden_posts(world: World) -> None:
                 follow_uri=f"https://{domain}/f",
                 now=node.now,
             )
-            await posts.store_remote_post(
+            await remote_posts.store_remote_post(
                 session,
                 uri=f"https://{domain}/p/1",
                 author=author,
@@ -325,11 +319,13 @@ async def test_pages_skip_over_runs_of_hidden_posts(world: World) -> None:
                 edited_at=None,
                 now=node.now,
             )
-            await federation_rules.set_rule(session, domain, "suspend", now=node.now)
+            await storage.set_rule(session, domain, "suspend", now=node.now)
 
     async def page(cursor: str | None) -> tuple[list[str], str | None]:
         listed = await node.run(
-            lambda s: posts.list_threads(s, node.site, world.ann, "circle", cursor=cursor, limit=2)
+            lambda s: reading.list_threads(
+                s, node.site, world.ann, "circle", cursor=cursor, limit=2
+            )
         )
         return [p.public_id for p in listed.items], listed.next_cursor
 

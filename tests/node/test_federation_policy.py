@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from node.errors import InvalidInput
-from node.federation_policy import (
+from node.federation_policy.decision import (
     CSV_HEADER,
     Mode,
     Policy,

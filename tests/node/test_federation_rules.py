@@ -8,13 +8,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import federation_rules, remote_members
+from node import remote_members
 from node.actors import upsert_remote_actor
 from node.errors import InvalidInput, NotFound
-from node.federation_policy import Mode, Rule, Severity, decide, rules_from_csv
+from node.federation_policy import storage
+from node.federation_policy.decision import Mode, Rule, Severity, decide, rules_from_csv
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Actor, ActorKind, Group, Membership
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group, Membership
 from tests.node.factories import Node
 
 
@@ -27,17 +29,17 @@ def node(
 
 async def test_rules_are_set_merged_listed_and_removed(node: Node) -> None:
     async with node.sessions.begin() as session:
-        assert await federation_rules.get_mode(session) is Mode.BLOCKLIST
-        await federation_rules.set_rule(
+        assert await storage.get_mode(session) is Mode.BLOCKLIST
+        await storage.set_rule(
             session, "Bad.Example", "limit", reason="spam", private_reason="ticket 12", now=node.now
         )
-        await federation_rules.set_rule(session, "bad.example", "reject-media", now=node.now)
-        await federation_rules.set_rule(session, "friend.example", "allow", now=node.now)
-        assert await federation_rules.set_mode(session, "allowlist", now=node.now) is Mode.ALLOWLIST
+        await storage.set_rule(session, "bad.example", "reject-media", now=node.now)
+        await storage.set_rule(session, "friend.example", "allow", now=node.now)
+        assert await storage.set_mode(session, "allowlist", now=node.now) is Mode.ALLOWLIST
     async with node.sessions.begin() as session:
-        policy = await federation_rules.load_policy(session)
+        policy = await storage.load_policy(session)
         assert policy.mode is Mode.ALLOWLIST
-        assert await federation_rules.list_rules(session) == [
+        assert await storage.list_rules(session) == [
             Rule(
                 "bad.example",
                 Severity.LIMIT,
@@ -49,33 +51,31 @@ async def test_rules_are_set_merged_listed_and_removed(node: Node) -> None:
         ]
         assert decide(policy, "friend.example").federates
         assert not decide(policy, "bad.example").federates  # not allowed
-        near = await federation_rules.policy_for_hosts(session, ["sub.bad.example:443"])
+        near = await storage.policy_for_hosts(session, ["sub.bad.example:443"])
         assert list(near.rules) == ["bad.example"]
-        await federation_rules.remove_rule(session, "bad.example")
+        await storage.remove_rule(session, "bad.example")
         with pytest.raises(NotFound):
-            await federation_rules.remove_rule(session, "bad.example")
+            await storage.remove_rule(session, "bad.example")
         with pytest.raises(InvalidInput):
-            await federation_rules.set_rule(session, "x.example", "obliterate", now=node.now)
+            await storage.set_rule(session, "x.example", "obliterate", now=node.now)
         with pytest.raises(InvalidInput):
-            await federation_rules.set_mode(session, "closed", now=node.now)
+            await storage.set_mode(session, "closed", now=node.now)
 
 
 async def test_an_import_merges_in_batches_and_keeps_allows_and_private_notes(node: Node) -> None:
     async with node.sessions.begin() as session:
-        await federation_rules.set_rule(
-            session, "d1.example", "allow", private_reason="kept", now=node.now
-        )
+        await storage.set_rule(session, "d1.example", "allow", private_reason="kept", now=node.now)
         csv = ["#domain,#severity,#public_comment"] + [
             f"d{i}.example,suspend,bulk" for i in range(250)
         ]
         seen: list[int] = []
-        imported = await federation_rules.import_rules(
+        imported = await storage.import_rules(
             session, rules_from_csv(csv), now=node.now, progress=seen.append, batch=100
         )
         assert imported == 250
         assert seen == [100, 200, 250]
     async with node.sessions.begin() as session:
-        rules = {r.domain: r for r in await federation_rules.list_rules(session)}
+        rules = {r.domain: r for r in await storage.list_rules(session)}
         assert len(rules) == 250
         assert rules["d1.example"] == Rule(
             "d1.example",
@@ -110,8 +110,8 @@ async def test_suspending_a_domain_cuts_its_members_and_our_members_in_its_group
             await remote_members.request_to_join(
                 session, group_actor, group, pat, follow_uri=f"https://{domain}/f/1", now=node.now
             )
-        await federation_rules.set_rule(session, "bad.example", "suspend", now=node.now)
-        cut = await federation_rules.cut_refused_ties(session)
+        await storage.set_rule(session, "bad.example", "suspend", now=node.now)
+        cut = await storage.cut_refused_ties(session)
         assert (cut.domains, cut.memberships) == (["bad.example"], 1)
         members = await session.scalar(
             select(func.count()).select_from(Membership).where(Membership.group_id == group.id)

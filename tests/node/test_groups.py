@@ -7,12 +7,13 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from node.groups import RuleInput
+from node.groups import loading, membership
+from node.groups.creation import RuleInput
+from node.groups.directory import list_groups
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import GroupRole, JoinPolicy, MembershipState, Visibility
+from node.storage.models.groups import GroupRole, JoinPolicy, MembershipState, Visibility
 from node.views import GroupView, MembershipView, Viewer
 from tests.node.factories import Node
 
@@ -35,9 +36,7 @@ async def directory(
     cursor: str | None = None
     while True:
         async with node.sessions.begin() as session:
-            page = await groups.list_groups(
-                session, viewer, query=query, cursor=cursor, limit=limit
-            )
+            page = await list_groups(session, viewer, query=query, cursor=cursor, limit=limit)
         handles += [g.actor.handle for g in page.items]
         if page.next_cursor is None:
             return handles
@@ -51,7 +50,7 @@ async def members(
     cursor: str | None = None
     while True:
         async with node.sessions.begin() as session:
-            page = await groups.list_members(
+            page = await membership.list_members(
                 session, node.site, viewer, group, state=state, cursor=cursor, limit=limit
             )
         handles += [m.member.handle for m in page.items]
@@ -61,21 +60,21 @@ async def members(
 
 
 async def get(node: Node, viewer: Viewer | None, group: str) -> GroupView:
-    return await node.run(lambda s: groups.get_group(s, node.site, viewer, group))
+    return await node.run(lambda s: loading.get_group(s, node.site, viewer, group))
 
 
 async def decide(
     node: Node, moderator: Viewer, group: str, member: str, *, approve: bool
 ) -> MembershipView | None:
     return await node.run(
-        lambda s: groups.decide_membership(
+        lambda s: membership.decide_membership(
             s, node.site, moderator, group, member, approve=approve, now=node.now
         )
     )
 
 
 async def leave(node: Node, viewer: Viewer, group: str) -> None:
-    await node.run(lambda s: groups.leave_group(s, node.site, viewer, group, now=node.now))
+    await node.run(lambda s: membership.leave_group(s, node.site, viewer, group, now=node.now))
 
 
 async def test_a_new_group_keeps_its_rules_in_order_and_its_creator_owns_it(node: Node) -> None:
@@ -144,7 +143,7 @@ async def test_the_directory_pages_alphabetically_without_gaps_or_repeats(node: 
     expected = sorted(names, key=str.casefold)
     assert await directory(node, None, limit=4) == expected
     assert await directory(node, ana, limit=1) == expected
-    first = await node.run(lambda s: groups.list_groups(s, None))
+    first = await node.run(lambda s: list_groups(s, None))
     assert len(first.items) == 20
     assert first.next_cursor is not None
 

@@ -22,7 +22,9 @@ from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import alembic_config, pending_revisions, upgrade
-from node.storage.models import Account, Base, ModAction
+from node.storage.models.actors import Account
+from node.storage.models.base import Base
+from node.storage.models.moderation import ModAction
 from tests.databases import POSTGRES_URL, Database, PostgresDatabases, SqliteDatabases
 
 

@@ -9,13 +9,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, moderation, posts
+from node import moderation
 from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
+from node.groups import membership
 from node.pagination import Page
 from node.passwords import Passwords
+from node.posts import reading, removal, writing
 from node.site import Site
-from node.storage.models import Event, MembershipState, ModAction, Visibility
+from node.storage.models.events import Event
+from node.storage.models.groups import MembershipState, Visibility
+from node.storage.models.moderation import ModAction
 from node.views import PostView, Viewer
 from tests.node.factories import Node
 
@@ -60,16 +64,16 @@ async def ban(
 
 
 async def remove(node: Node, moderator: Viewer, post: PostView, at: datetime) -> None:
-    await node.run(lambda s: posts.remove_post(s, moderator, post.public_id, reason="", now=at))
+    await node.run(lambda s: removal.remove_post(s, moderator, post.public_id, reason="", now=at))
 
 
 async def test_a_removal_is_the_moderators_act_with_its_reason_in_the_log(node: Node) -> None:
     ana, ben = await circle(node)
     post = await node.post(ben, "circle", "Buy pills")
     await node.run(
-        lambda s: posts.remove_post(s, ana, post.public_id, reason=" spam ", now=node.now)
+        lambda s: removal.remove_post(s, ana, post.public_id, reason=" spam ", now=node.now)
     )
-    shown = await node.run(lambda s: posts.get_post(s, ana, post.public_id))
+    shown = await node.run(lambda s: reading.get_post(s, ana, post.public_id))
     assert (shown.deleted, shown.content_html, shown.author) == (True, "", None)
     assert (await events(node))[-1] == (EventKind.POST_REMOVED.value, {"reason": "spam"})
     [entry] = (await log(node, None)).items
@@ -84,8 +88,8 @@ async def test_a_removal_is_the_moderators_act_with_its_reason_in_the_log(node: 
 async def test_a_moderators_delete_is_a_removal_and_an_authors_is_not(node: Node) -> None:
     ana, ben = await circle(node)
     first, second = await node.post(ben, "circle", "One"), await node.post(ben, "circle", "Two")
-    await node.run(lambda s: posts.delete_post(s, ana, first.public_id, now=node.now))
-    await node.run(lambda s: posts.delete_post(s, ben, second.public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, ana, first.public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, ben, second.public_id, now=node.now))
     kinds = [kind for kind, _ in await events(node)]
     assert kinds[-2:] == [EventKind.POST_REMOVED.value, EventKind.POST_DELETED.value]
     assert [e.target_uri for e in (await log(node, ana)).items] == [first.uri]
@@ -151,7 +155,7 @@ async def test_a_ban_that_has_ended_no_longer_keeps_the_member_out(node: Node) -
     ana, ben = await circle(node)
     await ban(node, ana, "ben", reason="", until=node.now + timedelta(hours=1))
     later = node.now + timedelta(hours=2)
-    joined = await node.run(lambda s: groups.join_group(s, node.site, ben, "circle", now=later))
+    joined = await node.run(lambda s: membership.join_group(s, node.site, ben, "circle", now=later))
     assert joined.state is MembershipState.APPROVED
 
 

@@ -10,20 +10,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import group_settings, groups, held_posts, locks, moderation, pins, posts
+from node import group_settings, held_posts, locks, moderation, pins
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
+from node.groups.membership import decide_membership
 from node.passwords import Passwords
+from node.posts import reading, removal, support, writing
 from node.site import Site
-from node.storage.models import (
-    Event,
-    JoinPolicy,
-    Membership,
-    ModAction,
-    NodeRole,
-    Post,
-    Visibility,
-)
+from node.storage.models.actors import NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import JoinPolicy, Membership, Visibility
+from node.storage.models.moderation import ModAction
+from node.storage.models.posts import Post
 from node.views import GroupView, PostView, Viewer
 from tests.node.factories import Node
 
@@ -63,31 +61,31 @@ async def get(
     node: Node, viewer: Viewer | None, post: PostView, *, show_removed: bool = False
 ) -> PostView:
     return await node.run(
-        lambda s: posts.get_post(s, viewer, post.public_id, show_removed=show_removed)
+        lambda s: reading.get_post(s, viewer, post.public_id, show_removed=show_removed)
     )
 
 
 async def threads(node: Node, viewer: Viewer | None, *, show_removed: bool = False) -> list[str]:
     page = await node.run(
-        lambda s: posts.list_threads(s, node.site, viewer, "circle", show_removed=show_removed)
+        lambda s: reading.list_threads(s, node.site, viewer, "circle", show_removed=show_removed)
     )
     return [view.public_id for view in page.items]
 
 
 async def replies(node: Node, viewer: Viewer | None, thread: PostView) -> list[PostView]:
-    page = await node.run(lambda s: posts.list_replies(s, viewer, thread.public_id))
+    page = await node.run(lambda s: reading.list_replies(s, viewer, thread.public_id))
     return list(page.items)
 
 
 async def remove(node: Node, moderator: Viewer, post: PostView, reason: str = "") -> None:
     await node.run(
-        lambda s: posts.remove_post(s, moderator, post.public_id, reason=reason, now=node.now)
+        lambda s: removal.remove_post(s, moderator, post.public_id, reason=reason, now=node.now)
     )
 
 
 async def restore(node: Node, moderator: Viewer, post: PostView, reason: str = "") -> PostView:
     return await node.run(
-        lambda s: posts.restore_post(s, moderator, post.public_id, reason=reason, now=node.now)
+        lambda s: removal.restore_post(s, moderator, post.public_id, reason=reason, now=node.now)
     )
 
 
@@ -170,7 +168,7 @@ async def test_a_removed_post_is_kept_but_shown_whole_only_to_moderators_who_ask
     assert (await get(node, cy, post, show_removed=True)).content_html == ""
     assert await threads(node, cy, show_removed=True) == []
     # Another node is served a tombstone.
-    served = await node.run(lambda s: posts.post_for_node(s, post.public_id, None))
+    served = await node.run(lambda s: reading.post_for_node(s, post.public_id, None))
     assert (served.deleted, served.content_html) == (True, "")
 
 
@@ -209,7 +207,7 @@ async def test_only_moderators_restore_and_a_deleted_post_cannot_come_back(node:
     for viewer in (ben, cy):
         with pytest.raises(PermissionDenied):
             await restore(node, viewer, post)
-    await node.run(lambda s: posts.delete_post(s, ben, post.public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, ben, post.public_id, now=node.now))
     with pytest.raises(Conflict, match="nothing left to restore"):
         await restore(node, ana, post)
 
@@ -221,9 +219,9 @@ async def test_a_removed_post_takes_no_replies_edits_or_support(node: Node) -> N
     with pytest.raises(Conflict):
         await node.reply(cy, post.public_id)
     with pytest.raises(Conflict, match="removed"):
-        await node.run(lambda s: posts.edit_post(s, ben, post.public_id, body="x", now=node.now))
+        await node.run(lambda s: writing.edit_post(s, ben, post.public_id, body="x", now=node.now))
     with pytest.raises(Conflict, match="removed"):
-        await node.run(lambda s: posts.set_support(s, cy, post.public_id, on=True, now=node.now))
+        await node.run(lambda s: support.set_support(s, cy, post.public_id, on=True, now=node.now))
 
 
 async def test_a_removed_reply_is_a_tombstone_in_its_thread(node: Node) -> None:
@@ -293,7 +291,7 @@ async def test_pins_and_join_decisions_are_logged(node: Node) -> None:
         await node.join(viewer, "circle")
     for member, approve_it in (("ben", True), ("cy", False)):
         await node.run(
-            lambda s, m=member, a=approve_it: groups.decide_membership(  # type: ignore[misc]
+            lambda s, m=member, a=approve_it: decide_membership(  # type: ignore[misc]
                 s, node.site, ana, "circle", m, approve=a, now=node.now
             )
         )
@@ -357,7 +355,7 @@ async def test_a_new_members_post_waits_unseen_until_a_moderator_approves_it(nod
     assert await threads(node, dee) == [waiting.public_id]
     assert await threads(node, ana) == [waiting.public_id]
     with pytest.raises(NotFound):
-        await node.run(lambda s: posts.post_for_node(s, waiting.public_id, None))
+        await node.run(lambda s: reading.post_for_node(s, waiting.public_id, None))
     with pytest.raises(Conflict, match="approval"):
         await node.reply(dee, waiting.public_id)
     with pytest.raises(PermissionDenied):
@@ -412,9 +410,7 @@ async def test_node_staff_outside_a_private_group_are_not_shown_its_held_posts(
     await settings(node, ana, hold_new_members_posts=True)
     await node.join(dee, "circle")
     await node.run(
-        lambda s: groups.decide_membership(
-            s, node.site, ana, "circle", "dee", approve=True, now=node.now
-        )
+        lambda s: decide_membership(s, node.site, ana, "circle", "dee", approve=True, now=node.now)
     )
     waiting = await node.post(dee, "circle", "Hello, I am new")
     assert await held(node, ana) == [waiting.public_id]

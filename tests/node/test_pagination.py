@@ -10,12 +10,13 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, posts
 from node.errors import InvalidInput
+from node.groups import directory, membership
 from node.pagination import MAX_LIMIT, check_limit, decode_cursor, encode_cursor
 from node.passwords import Passwords
+from node.posts import reading
 from node.site import Site
-from node.storage.models import MembershipState
+from node.storage.models.groups import MembershipState
 from tests.node.factories import Node
 
 
@@ -119,13 +120,13 @@ async def test_every_list_refuses_a_tampered_cursor_cleanly(node: Node, listing:
 
     def call(cursor: str) -> Callable[[AsyncSession], Awaitable[object]]:
         return {
-            "directory": lambda s: groups.list_groups(s, ana, cursor=cursor),
-            "members": lambda s: groups.list_members(s, site, ana, "circle", cursor=cursor),
-            "pending": lambda s: groups.list_members(
+            "directory": lambda s: directory.list_groups(s, ana, cursor=cursor),
+            "members": lambda s: membership.list_members(s, site, ana, "circle", cursor=cursor),
+            "pending": lambda s: membership.list_members(
                 s, site, ana, "circle", state=MembershipState.PENDING, cursor=cursor
             ),
-            "threads": lambda s: posts.list_threads(s, site, ana, "circle", cursor=cursor),
-            "replies": lambda s: posts.list_replies(s, ana, thread.public_id, cursor=cursor),
+            "threads": lambda s: reading.list_threads(s, site, ana, "circle", cursor=cursor),
+            "replies": lambda s: reading.list_replies(s, ana, thread.public_id, cursor=cursor),
         }[listing]
 
     shape = {"pending": "members", "replies": "threads"}.get(listing, listing)
@@ -139,8 +140,10 @@ async def test_a_cursor_from_one_list_is_refused_by_another(node: Node) -> None:
     ana = await node.member("ana")
     for name in ("a-circle", "b-circle"):
         await node.group(ana, name)
-    page = await node.run(lambda s: groups.list_groups(s, None, limit=1))
+    page = await node.run(lambda s: directory.list_groups(s, None, limit=1))
     assert page.next_cursor is not None
     cursor = page.next_cursor
     with pytest.raises(InvalidInput):
-        await node.run(lambda s: posts.list_threads(s, node.site, None, "a-circle", cursor=cursor))
+        await node.run(
+            lambda s: reading.list_threads(s, node.site, None, "a-circle", cursor=cursor)
+        )

@@ -12,24 +12,18 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import pending_posts, posts
+from node import pending_posts
 from node.actors import upsert_remote_actor
 from node.errors import Conflict, NotFound
 from node.events import EventKind
-from node.groups import upsert_remote_group
+from node.groups.remote_groups import upsert_remote_group
 from node.passwords import Passwords
+from node.posts import reading, writing
 from node.site import Site
-from node.storage.models import (
-    ActorKind,
-    Event,
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    NodeRole,
-    Post,
-)
+from node.storage.models.actors import ActorKind, NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
+from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node
 
@@ -75,14 +69,14 @@ async def _group_elsewhere(node: Node, *members: Viewer) -> Group:
 
 async def _seen_by(node: Node, viewer: Viewer | None, public_id: str) -> bool:
     try:
-        await node.run(lambda s: posts.get_post(s, viewer, public_id))
+        await node.run(lambda s: reading.get_post(s, viewer, public_id))
     except NotFound:
         return False
     return True
 
 
 async def _listed_for(node: Node, viewer: Viewer | None) -> list[str]:
-    page = await node.run(lambda s: posts.list_threads(s, node.site, viewer, ELSEWHERE))
+    page = await node.run(lambda s: reading.list_threads(s, node.site, viewer, ELSEWHERE))
     return [item.public_id for item in page.items]
 
 
@@ -106,7 +100,7 @@ async def test_a_post_waits_for_its_group_seen_by_its_author_alone(node: Node) -
     assert await _listed_for(node, bea) == [waiting.public_id]
     async with node.sessions() as session:
         with pytest.raises(NotFound):
-            await posts.post_for_node(session, waiting.public_id, "peer.example")
+            await reading.post_for_node(session, waiting.public_id, "peer.example")
     # Nobody answers it, supports it, or reports it meanwhile; she cannot be answered either.
     with pytest.raises(Conflict, match="waiting for its group"):
         await node.reply(bea, waiting.public_id)
@@ -132,7 +126,7 @@ async def test_a_post_its_group_turns_down_stays_its_authors_with_her_words(node
     assert await node.run(
         lambda s: pending_posts.declined_elsewhere(s, group, waiting.uri, now=node.now)
     )
-    mine = await node.run(lambda s: posts.get_post(s, bea, waiting.public_id))
+    mine = await node.run(lambda s: reading.get_post(s, bea, waiting.public_id))
     assert (mine.declined, mine.deleted, mine.content_html) == (
         True,
         False,
@@ -148,10 +142,10 @@ async def test_a_post_its_group_turns_down_stays_its_authors_with_her_words(node
     assert not await _seen_by(node, bo, waiting.public_id)
     with pytest.raises(Conflict, match="did not accept"):
         await node.run(
-            lambda s: posts.edit_post(s, bea, waiting.public_id, body="again", now=node.now)
+            lambda s: writing.edit_post(s, bea, waiting.public_id, body="again", now=node.now)
         )
     # She may still delete it: its text is wiped, as for any post of hers.
-    await node.run(lambda s: posts.delete_post(s, bea, waiting.public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, bea, waiting.public_id, now=node.now))
     async with node.sessions() as session:
         row = await session.scalar(select(Post).where(Post.public_id == waiting.public_id))
         assert row is not None

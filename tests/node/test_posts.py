@@ -8,11 +8,14 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import posts
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.passwords import Passwords
+from node.posts import reading, writing
+from node.posts.support import set_support
 from node.site import Site
-from node.storage.models import JoinPolicy, MembershipState, NodeRole, Post, Visibility
+from node.storage.models.actors import NodeRole
+from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
+from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 from tests.node.factories import Node
 
@@ -35,11 +38,11 @@ async def circle(node: Node, **options: object) -> tuple[Viewer, Viewer]:
 
 
 async def get(node: Node, viewer: Viewer | None, public_id: str) -> PostView:
-    return await node.run(lambda s: posts.get_post(s, viewer, public_id))
+    return await node.run(lambda s: reading.get_post(s, viewer, public_id))
 
 
 async def delete(node: Node, viewer: Viewer, public_id: str) -> None:
-    await node.run(lambda s: posts.delete_post(s, viewer, public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, viewer, public_id, now=node.now))
 
 
 async def threads(node: Node, viewer: Viewer | None, limit: int = 20) -> list[str]:
@@ -47,7 +50,7 @@ async def threads(node: Node, viewer: Viewer | None, limit: int = 20) -> list[st
     cursor: str | None = None
     while True:
         async with node.sessions.begin() as session:
-            page = await posts.list_threads(
+            page = await reading.list_threads(
                 session, node.site, viewer, "circle", cursor=cursor, limit=limit
             )
         ids += [p.public_id for p in page.items]
@@ -61,7 +64,9 @@ async def replies(node: Node, viewer: Viewer | None, public_id: str, limit: int 
     cursor: str | None = None
     while True:
         async with node.sessions.begin() as session:
-            page = await posts.list_replies(session, viewer, public_id, cursor=cursor, limit=limit)
+            page = await reading.list_replies(
+                session, viewer, public_id, cursor=cursor, limit=limit
+            )
         ids += [p.public_id for p in page.items]
         if page.next_cursor is None:
             return ids
@@ -155,7 +160,7 @@ async def test_only_the_author_edits(node: Node) -> None:
     later = node.now + MINUTE
 
     edited = await node.run(
-        lambda s: posts.edit_post(
+        lambda s: writing.edit_post(
             s, ben, post.public_id, body="First **draft**", title="Better", now=later
         )
     )
@@ -166,7 +171,7 @@ async def test_only_the_author_edits(node: Node) -> None:
     )
     assert edited.content_warning == "loss"
     with pytest.raises(PermissionDenied):
-        await node.run(lambda s: posts.edit_post(s, ana, post.public_id, body="Mine", now=later))
+        await node.run(lambda s: writing.edit_post(s, ana, post.public_id, body="Mine", now=later))
 
 
 async def test_a_banned_author_can_no_longer_edit(node: Node) -> None:
@@ -175,7 +180,7 @@ async def test_a_banned_author_can_no_longer_edit(node: Node) -> None:
     await node.set_state(ben, "circle", MembershipState.BANNED)
     with pytest.raises(PermissionDenied):
         await node.run(
-            lambda s: posts.edit_post(s, ben, post.public_id, body="After", now=node.now)
+            lambda s: writing.edit_post(s, ben, post.public_id, body="After", now=node.now)
         )
 
 
@@ -184,7 +189,7 @@ async def test_replies_cannot_get_a_title(node: Node) -> None:
     answer = await node.reply(ana, (await node.post(ben, "circle")).public_id)
     with pytest.raises(InvalidInput) as caught:
         await node.run(
-            lambda s: posts.edit_post(s, ana, answer.public_id, title="Title", now=node.now)
+            lambda s: writing.edit_post(s, ana, answer.public_id, title="Title", now=node.now)
         )
     assert caught.value.field == "title"
 
@@ -210,7 +215,7 @@ async def test_a_deleted_post_is_wiped_and_leaves_a_tombstone(node: Node) -> Non
         ben, "circle", "What I regret sharing", title="Oh", content_warning="cw"
     )
     answer = await node.reply(ana, thread.public_id, "I hear you", at=node.now + MINUTE)
-    await node.run(lambda s: posts.set_support(s, ana, thread.public_id, on=True, now=node.now))
+    await node.run(lambda s: set_support(s, ana, thread.public_id, on=True, now=node.now))
     await delete(node, ben, thread.public_id)
 
     tombstone = await get(node, ben, thread.public_id)
@@ -259,9 +264,7 @@ async def test_support_is_idempotent_and_its_count_is_for_the_author(node: Node)
     post = await node.post(ben, "circle")
 
     async def support(viewer: Viewer, on: bool) -> PostView:
-        return await node.run(
-            lambda s: posts.set_support(s, viewer, post.public_id, on=on, now=node.now)
-        )
+        return await node.run(lambda s: set_support(s, viewer, post.public_id, on=on, now=node.now))
 
     assert (await support(ana, True)).supported_by_me
     sent_twice = await support(ana, True)
@@ -290,13 +293,13 @@ async def test_private_group_posts_do_not_exist_for_outsiders(node: Node) -> Non
         with pytest.raises(NotFound):
             await replies(node, outsider, post.public_id)
     with pytest.raises(NotFound):
-        await node.run(lambda s: posts.set_support(s, cleo, post.public_id, on=True, now=node.now))
+        await node.run(lambda s: set_support(s, cleo, post.public_id, on=True, now=node.now))
     with pytest.raises(NotFound):
         await node.reply(cleo, post.public_id)
     with pytest.raises(NotFound):
         await delete(node, cleo, post.public_id)
     with pytest.raises(NotFound):
-        await node.run(lambda s: posts.edit_post(s, cleo, post.public_id, body="x", now=node.now))
+        await node.run(lambda s: writing.edit_post(s, cleo, post.public_id, body="x", now=node.now))
     with pytest.raises(PermissionDenied):
         await threads(node, cleo)
     with pytest.raises(NotFound):

@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from node.errors import InvalidInput
-from node.federation_policy import (
+from node.federation_policy.decision import (
     Mode,
     Policy,
     PublicRule,

@@ -9,23 +9,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, posts, reactions, remote_members
+from node import reactions, remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
+from node.groups import remote_groups
 from node.passwords import Passwords
+from node.posts import reading, remote_posts, writing
+from node.posts.support import set_support
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Event,
-    Group,
-    JoinPolicy,
-    MembershipState,
-    Post,
-    Reaction,
-    Visibility,
-)
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, JoinPolicy, MembershipState, Visibility
+from node.storage.models.posts import Post, Reaction
 from node.views import Viewer
 from tests.node.factories import Node
 
@@ -91,7 +87,7 @@ async def test_a_local_member_s_support_and_its_withdrawal_are_recorded_once(nod
         await _clear_events(session)
 
     async def support(on: bool) -> None:
-        await node.run(lambda s: posts.set_support(s, ana, public_id, on=on, now=node.now))
+        await node.run(lambda s: set_support(s, ana, public_id, on=on, now=node.now))
 
     await support(True)
     await support(True)  # idempotent: nothing more to tell
@@ -133,7 +129,7 @@ async def test_a_member_from_elsewhere_supports_and_takes_it_back(node: Node) ->
         assert await _count(session) == 1
         assert await _events(session) == [(EventKind.REACTED, {"activity": LIKE})]
     # The author counts the support from the other node like any other.
-    assert (await node.run(lambda s: posts.get_post(s, ben, public_id))).support_count == 1
+    assert (await node.run(lambda s: reading.get_post(s, ben, public_id))).support_count == 1
 
     async with node.sessions.begin() as session:
         _, _, post = await _hosted(session, public_id)
@@ -208,7 +204,7 @@ async def test_outsiders_and_banned_members_cannot_react_in_a_group_hosted_here(
 
 async def test_a_deleted_post_takes_no_support(node: Node) -> None:
     _, ben, public_id = await _circle(node)
-    await node.run(lambda s: posts.delete_post(s, ben, public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, ben, public_id, now=node.now))
     async with node.sessions.begin() as session:
         group_actor, group, post = await _hosted(session, public_id)
         pat = await _person(session, PAT, node.now)
@@ -233,7 +229,7 @@ async def test_support_in_a_group_hosted_elsewhere_is_kept_but_not_shared(node: 
             summary="",
             now=node.now,
         )
-        group = await groups.upsert_remote_group(
+        group = await remote_groups.upsert_remote_group(
             session,
             group_actor,
             join_policy=JoinPolicy.OPEN,
@@ -241,7 +237,7 @@ async def test_support_in_a_group_hosted_elsewhere_is_kept_but_not_shared(node: 
             visibility=Visibility.PUBLIC,
         )
         sam = await _person(session, SAM, node.now)
-        post = await posts.store_remote_post(
+        post = await remote_posts.store_remote_post(
             session,
             uri=f"{SAM}/notes/1",
             author=sam,

@@ -9,25 +9,19 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import follows, groups, posts, reactions, remote_accounts, remote_members, reports
+from node import follows, reactions, remote_accounts, remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
+from node.groups import membership, remote_groups
 from node.passwords import Passwords
+from node.posts import reading, remote_posts
+from node.reports import filing, report_queue
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Event,
-    Follow,
-    Group,
-    JoinPolicy,
-    MembershipState,
-    NodeRole,
-    Post,
-    Reaction,
-    Visibility,
-)
+from node.storage.models.actors import Actor, ActorKind, Follow, NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, JoinPolicy, MembershipState, Visibility
+from node.storage.models.posts import Post, Reaction
 from node.views import Viewer
 from tests.node.factories import Node
 
@@ -76,7 +70,7 @@ async def _write(
     *,
     reply_to: str | None = None,
 ) -> Post:
-    return await posts.store_remote_post(
+    return await remote_posts.store_remote_post(
         session,
         uri=f"{author.uri}/notes/{n}",
         author=author,
@@ -103,7 +97,7 @@ async def _group_elsewhere(session: AsyncSession, now: datetime) -> Group:
         summary="",
         now=now,
     )
-    return await groups.upsert_remote_group(
+    return await remote_groups.upsert_remote_group(
         session,
         actor,
         join_policy=JoinPolicy.OPEN,
@@ -162,16 +156,16 @@ async def test_every_post_and_reply_is_wiped_and_a_group_here_announces_each(
             await session.delete(event)
     assert await _wipe(node, PAT, limit=10) == 3
     async with node.sessions() as session:
-        page = await posts.list_threads(session, node.site, ben, "circle")
+        page = await reading.list_threads(session, node.site, ben, "circle")
         shown = {p.public_id: p for p in page.items}
         pats = shown[pats_thread]  # a tombstone, keeping ben's answer in its place
         assert (pats.deleted, pats.author, pats.title, pats.content_html) == (True, None, None, "")
-        replies = await posts.list_replies(session, ben, pats_thread)
+        replies = await reading.list_replies(session, ben, pats_thread)
         assert [(r.deleted, "Ben answers pat" in r.content_html) for r in replies.items] == [
             (False, True)
         ]
         [bens] = [p for p in page.items if p.public_id != pats_thread]
-        replies = await posts.list_replies(session, ben, bens.public_id)
+        replies = await reading.list_replies(session, ben, bens.public_id)
         assert [(r.deleted, r.author, r.content_html) for r in replies.items] == [(True, None, "")]
         wiped = (await session.scalars(select(Post).where(Post.uri.like(f"{PAT}/%")))).all()
         assert {(p.title, p.content_html, p.content_warning) for p in wiped} == {(None, "", "")}
@@ -232,7 +226,7 @@ async def test_memberships_requests_follows_and_support_end_but_a_ban_stays(node
         for event in await session.scalars(select(Event)):
             await session.delete(event)
     report = await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, node.site, ben, acct="pat@peer.example", reason="unkind", now=node.now
         )
     )
@@ -241,13 +235,13 @@ async def test_memberships_requests_follows_and_support_end_but_a_ban_stays(node
 
     assert let_go == remote_accounts.LetGo(memberships=1, join_requests=1, follows=2, reactions=1)
     async with node.sessions() as session:
-        members = await groups.list_members(session, node.site, mo, "circle")
+        members = await membership.list_members(session, node.site, mo, "circle")
         assert [m.member.handle for m in members.items] == ["mo", "ben"]
-        pending = await groups.list_members(
+        pending = await membership.list_members(
             session, node.site, mo, "quiet", state=MembershipState.PENDING
         )
         assert pending.items == []
-        bans = await groups.list_members(
+        bans = await membership.list_members(
             session, node.site, mo, "closed", state=MembershipState.BANNED
         )
         assert [m.member.uri for m in bans.items] == [PAT]  # the moderators' record
@@ -255,7 +249,7 @@ async def test_memberships_requests_follows_and_support_end_but_a_ban_stays(node
         assert await session.scalar(select(func.count()).select_from(Reaction)) == 0
         assert await _events(session) == []  # nobody is told: the account is gone
         # The report about the account stays in the queue.
-        queue = await reports.list_reports(session, staff)
+        queue = await report_queue.list_reports(session, staff)
         assert [(r.public_id, r.target_uri) for r in queue.items] == [(report.public_id, PAT)]
     assert await _forget(node, PAT) == remote_accounts.LetGo(0, 0, 0, 0)  # again: harmless
 

@@ -8,21 +8,17 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import posts, remote_members
+from node import remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
 from node.passwords import Passwords
+from node.posts import remote_posts
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Event,
-    Group,
-    JoinPolicy,
-    MembershipState,
-    Post,
-)
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.events import Event
+from node.storage.models.groups import Group, JoinPolicy, MembershipState
+from node.storage.models.posts import Post
 from tests.node.factories import Node
 
 PEER = "https://peer.example/users/pat"
@@ -57,7 +53,7 @@ async def _group(session: AsyncSession, handle: str) -> tuple[Actor, Group]:
 
 
 async def _write(session: AsyncSession, group: Group, author: Actor, now: datetime) -> Post:
-    return await posts.store_remote_post(
+    return await remote_posts.store_remote_post(
         session,
         uri=f"{PEER}/notes/1",
         author=author,

@@ -9,29 +9,28 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, moderation, pending_posts, posts, reports, rules
+from node import moderation, pending_posts, rules
 from node.actors import upsert_remote_actor
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
+from node.groups import creation, remote_groups
 from node.passwords import Passwords
+from node.posts import remote_posts, removal, writing
+from node.reports import filing, remote_reports, report_queue, report_views
 from node.rules import RuleChange
 from node.site import Site
-from node.storage.models import (
-    Actor,
-    ActorKind,
-    Event,
+from node.storage.models.actors import Actor, ActorKind, NodeRole
+from node.storage.models.events import Event
+from node.storage.models.groups import (
     Group,
     GroupRole,
     JoinPolicy,
     Membership,
     MembershipState,
-    ModAction,
-    ModerationEntry,
-    NodeRole,
-    Post,
-    ReportState,
     Visibility,
 )
+from node.storage.models.moderation import ModAction, ModerationEntry, ReportState
+from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 from tests.node.factories import Node
 
@@ -48,7 +47,7 @@ def node(
 async def circle(node: Node) -> tuple[Viewer, Viewer, Viewer, PostView]:
     """``ana`` owns ``circle``; ``ben`` and ``cat`` joined; ``cat`` posted in it."""
     ana, ben, cat = await node.member("ana"), await node.member("ben"), await node.member("cat")
-    await node.group(ana, "circle", rules=[groups.RuleInput("Be kind")])
+    await node.group(ana, "circle", rules=[creation.RuleInput("Be kind")])
     for member in (ben, cat):
         await node.join(member, "circle")
     return ana, ben, cat, await node.post(cat, "circle", "Buy my pills")
@@ -56,30 +55,30 @@ async def circle(node: Node) -> tuple[Viewer, Viewer, Viewer, PostView]:
 
 async def report(
     node: Node, viewer: Viewer, *, at: datetime | None = None, **fields: Any
-) -> reports.ReportView:
+) -> report_views.ReportView:
     fields.setdefault("reason", "spam")
     return await node.run(
-        lambda s: reports.file_report(s, node.site, viewer, now=at or node.now, **fields)
+        lambda s: filing.file_report(s, node.site, viewer, now=at or node.now, **fields)
     )
 
 
-async def queue(node: Node, viewer: Viewer, **options: Any) -> list[reports.ReportView]:
-    page = await node.run(lambda s: reports.list_reports(s, viewer, **options))
+async def queue(node: Node, viewer: Viewer, **options: Any) -> list[report_views.ReportView]:
+    page = await node.run(lambda s: report_queue.list_reports(s, viewer, **options))
     return list(page.items)
 
 
-async def group_queue(node: Node, viewer: Viewer, **options: Any) -> list[reports.ReportView]:
+async def group_queue(node: Node, viewer: Viewer, **options: Any) -> list[report_views.ReportView]:
     page = await node.run(
-        lambda s: reports.list_group_reports(s, node.site, viewer, "circle", **options)
+        lambda s: report_queue.list_group_reports(s, node.site, viewer, "circle", **options)
     )
     return list(page.items)
 
 
 async def close(
     node: Node, viewer: Viewer, public_id: str, *, dismiss: bool = False
-) -> reports.ReportView:
+) -> report_views.ReportView:
     return await node.run(
-        lambda s: reports.close_report(
+        lambda s: report_queue.close_report(
             s, viewer, public_id, dismiss=dismiss, note=" done ", now=node.now
         )
     )
@@ -123,7 +122,7 @@ async def test_who_reported_sees_the_state_and_nobody_else_sees_anything(node: N
     ana, ben, cat, post = await circle(node)
     made = await report(node, ben, post_id=post.public_id)
     await close(node, ana, made.public_id)
-    own = await node.run(lambda s: reports.get_report(s, ben, made.public_id))
+    own = await node.run(lambda s: report_queue.get_report(s, ben, made.public_id))
     assert (own.state, own.full, own.resolution, own.resolved_by) == (
         ReportState.RESOLVED,
         False,
@@ -134,7 +133,7 @@ async def test_who_reported_sees_the_state_and_nobody_else_sees_anything(node: N
     assert (mine.public_id, mine.resolution) == (made.public_id, "")
     for stranger in (cat, await node.member("dan")):
         with pytest.raises(NotFound):
-            await node.run(lambda s, v=stranger: reports.get_report(s, v, made.public_id))  # type: ignore[misc]
+            await node.run(lambda s, v=stranger: report_queue.get_report(s, v, made.public_id))  # type: ignore[misc]
     with pytest.raises(PermissionDenied):
         await queue(node, ben)  # moderates nothing
     with pytest.raises(PermissionDenied):
@@ -148,7 +147,7 @@ async def test_moderators_of_another_group_see_none_of_it(node: Node) -> None:
     made = await report(node, ben, post_id=post.public_id)
     assert await queue(node, other) == []
     with pytest.raises(NotFound):
-        await node.run(lambda s: reports.get_report(s, other, made.public_id))
+        await node.run(lambda s: report_queue.get_report(s, other, made.public_id))
     with pytest.raises(PermissionDenied):
         await group_queue(node, other)
 
@@ -224,7 +223,7 @@ async def test_cited_rules_must_be_the_groups_or_the_nodes(node: Node) -> None:
     [node_rule] = await node.run(
         lambda s: rules.set_node_rules(s, admin, [RuleChange("No selling")])
     )
-    await node.group(ana, "other", rules=[groups.RuleInput("Other rule")])
+    await node.group(ana, "other", rules=[creation.RuleInput("Other rule")])
     [other_rule] = await node.run(lambda s: rules.list_group_rules(s, node.site, ben, "other"))
 
     cited = await report(
@@ -235,8 +234,8 @@ async def test_cited_rules_must_be_the_groups_or_the_nodes(node: Node) -> None:
         group_rule_id=group_rule.id,
         node_rule_id=node_rule.id,
     )
-    assert cited.group_rule == reports.CitedRule(group_rule.id, "Be kind")
-    assert cited.node_rule == reports.CitedRule(node_rule.id, "No selling")
+    assert cited.group_rule == report_views.CitedRule(group_rule.id, "Be kind")
+    assert cited.node_rule == report_views.CitedRule(node_rule.id, "No selling")
     cases: list[tuple[dict[str, Any], str]] = [
         ({"post_id": post.public_id, "group_rule_id": other_rule.id}, "group_rule_id"),
         ({"post_id": post.public_id, "node_rule_id": 999_999}, "node_rule_id"),
@@ -279,7 +278,7 @@ async def test_what_cannot_be_seen_cannot_be_reported(node: Node) -> None:
 
 async def test_a_deleted_post_is_not_reported(node: Node) -> None:
     _, ben, cat, post = await circle(node)
-    await node.run(lambda s: posts.delete_post(s, cat, post.public_id, now=node.now))
+    await node.run(lambda s: writing.delete_post(s, cat, post.public_id, now=node.now))
     with pytest.raises(Conflict):
         await report(node, ben, post_id=post.public_id)
 
@@ -288,7 +287,9 @@ async def test_a_post_already_removed_is_not_reported_again(node: Node) -> None:
     """Removal keeps the text (so it can be restored), but the post is dealt with: no new
     report about it, from here or from another node."""
     ana, ben, _, post = await circle(node)
-    await node.run(lambda s: posts.remove_post(s, ana, post.public_id, reason="spam", now=node.now))
+    await node.run(
+        lambda s: removal.remove_post(s, ana, post.public_id, reason="spam", now=node.now)
+    )
     with pytest.raises(Conflict):
         await report(node, ben, post_id=post.public_id)
     assert await receive(node, f"{FAR}/flag/removed", [post.uri]) == []
@@ -302,10 +303,10 @@ async def test_the_queue_filters_by_state_and_pages_newest_first(node: Node) -> 
         at = node.now + timedelta(minutes=minute)
         made.append((await report(node, ben, post_id=post.public_id, at=at)).public_id)
     await close(node, ana, made[0])
-    page = await node.run(lambda s: reports.list_reports(s, ana, limit=1))
+    page = await node.run(lambda s: report_queue.list_reports(s, ana, limit=1))
     assert [r.public_id for r in page.items] == [made[2]]
     assert page.next_cursor is not None
-    rest = await node.run(lambda s: reports.list_reports(s, ana, cursor=page.next_cursor))
+    rest = await node.run(lambda s: report_queue.list_reports(s, ana, cursor=page.next_cursor))
     assert [r.public_id for r in rest.items] == [made[1]]
     assert rest.next_cursor is None
     assert [r.public_id for r in await queue(node, ana, state=ReportState.RESOLVED)] == [made[0]]
@@ -332,7 +333,7 @@ async def far_group(node: Node) -> None:
     """``faraway`` is a group on far.example, with ``pat`` (there) and ``ben`` (here) in it."""
     async with node.sessions.begin() as session:
         actor = await far_actor(session, node.now, "faraway", ActorKind.GROUP)
-        await groups.upsert_remote_group(
+        await remote_groups.upsert_remote_group(
             session, actor, join_policy=JoinPolicy.OPEN, posting_restricted_to_moderators=False
         )
         await far_actor(session, node.now, "pat", ActorKind.PERSON)
@@ -346,7 +347,7 @@ async def far_post(node: Node, group: str, author: str, n: int) -> Post:
         assert group_row is not None
         pat = await session.scalar(select(Actor).where(Actor.uri == f"{FAR}/u/{author}"))
         assert pat is not None
-        return await posts.store_remote_post(
+        return await remote_posts.store_remote_post(
             session,
             uri=f"{FAR}/post/{n}",
             author=pat,
@@ -411,7 +412,7 @@ async def test_a_group_elsewhere_is_moderated_there_not_here(node: Node) -> None
         await close(node, ben, made.public_id)
     with pytest.raises(PermissionDenied):
         await node.run(
-            lambda s: reports.list_group_reports(s, node.site, ben, "faraway@far.example")
+            lambda s: report_queue.list_group_reports(s, node.site, ben, "faraway@far.example")
         )
     closed = await close(node, staff, made.public_id)
     assert closed.state is ReportState.RESOLVED
@@ -422,7 +423,7 @@ async def receive(
 ) -> list[tuple[str, str, int | None]]:
     async with node.sessions.begin() as session:
         sender = await far_actor(session, node.now, "instance", ActorKind.APPLICATION)
-        made = await reports.receive_flag(
+        made = await remote_reports.receive_flag(
             session, uri=uri, reporter=sender, targets=targets, reason=reason, now=node.now
         )
         return [(r.uri, r.target_uri, r.group_id) for r in made]
@@ -490,7 +491,7 @@ async def test_a_flag_about_our_members_post_in_a_group_elsewhere_is_the_nodes(
     )
     assert target == ours.uri
     [seen] = await queue(node, staff)
-    assert len(seen.reason) == reports.REASON_MAX
+    assert len(seen.reason) == filing.REASON_MAX
     closed = await close(node, staff, seen.public_id)
     assert closed.state is ReportState.RESOLVED
     async with node.sessions() as session:

@@ -7,12 +7,14 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import groups, rules
+from node import rules
 from node.errors import InvalidInput, NotFound, PermissionDenied
+from node.groups import creation, loading
 from node.passwords import Passwords
 from node.rules import Rule, RuleChange
 from node.site import Site
-from node.storage.models import NodeRole, Visibility
+from node.storage.models.actors import NodeRole
+from node.storage.models.groups import Visibility
 from node.views import Viewer
 from tests.node.factories import Node
 
@@ -132,7 +134,7 @@ async def test_a_groups_moderators_write_its_rules_and_whoever_sees_it_reads_the
     node: Node,
 ) -> None:
     ana, ben = await node.member("ana"), await node.member("ben")
-    await node.group(ana, "circle", rules=[groups.RuleInput("Old")])
+    await node.group(ana, "circle", rules=[creation.RuleInput("Old")])
     await node.join(ben, "circle")
     [old] = await node.run(lambda s: rules.list_group_rules(s, node.site, None, "circle"))
     made = await node.run(
@@ -145,7 +147,7 @@ async def test_a_groups_moderators_write_its_rules_and_whoever_sees_it_reads_the
     shown = await node.run(lambda s: rules.list_group_rules(s, node.site, ben, "circle"))
     assert shown == made
     # The group's own view (its "about") shows them in the same order.
-    group = await node.run(lambda s: groups.get_group(s, node.site, None, "circle"))
+    group = await node.run(lambda s: loading.get_group(s, node.site, None, "circle"))
     assert [r.title for r in group.rules] == ["New", "Kept"]
     with pytest.raises(PermissionDenied):
         await node.run(

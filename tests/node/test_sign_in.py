@@ -17,7 +17,7 @@ from node.passwords import Passwords
 from node.sign_in import MAX_FAILURES, WINDOW, Refused, SignedIn, Throttle, Throttled, sign_in
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
-from node.storage.models import SignInFailure
+from node.storage.models.actors import SignInFailure
 from tests.node.factories import PASSWORD, Node
 
 THROTTLE = Throttle(secret="test-secret-" + "x" * 40)

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, moderation, posts, suspensions
+from node import accounts, moderation, suspensions
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.passwords import Passwords
+from node.posts import reading
 from node.site import Site
-from node.storage.models import ModAction, NodeRole
+from node.storage.models.actors import NodeRole
+from node.storage.models.moderation import ModAction
 from node.views import PostView, Viewer
 from tests.node.factories import PASSWORD, Node
 
@@ -41,11 +43,13 @@ async def unsuspend(node: Node, by: Viewer | None, acct: str, *, hours: int = 1)
 async def post_seen(
     node: Node, viewer: Viewer | None, public_id: str, *, show_removed: bool = False
 ) -> PostView:
-    return await node.run(lambda s: posts.get_post(s, viewer, public_id, show_removed=show_removed))
+    return await node.run(
+        lambda s: reading.get_post(s, viewer, public_id, show_removed=show_removed)
+    )
 
 
 async def replies_seen(node: Node, viewer: Viewer | None, public_id: str) -> list[PostView]:
-    page = await node.run(lambda s: posts.list_replies(s, viewer, public_id))
+    page = await node.run(lambda s: reading.list_replies(s, viewer, public_id))
     return list(page.items)
 
 
@@ -53,7 +57,7 @@ async def threads(
     node: Node, viewer: Viewer | None, *, show_removed: bool = False
 ) -> list[str | None]:
     page = await node.run(
-        lambda s: posts.list_threads(s, node.site, viewer, "circle", show_removed=show_removed)
+        lambda s: reading.list_threads(s, node.site, viewer, "circle", show_removed=show_removed)
     )
     return [post.title for post in page.items]
 
@@ -104,7 +108,7 @@ async def test_a_suspended_account_is_locked_out_hidden_and_restored(node: Node)
             "mo's",
         ]
         assert (await post_seen(node, moderator, lone.public_id, show_removed=True)).title
-    fetched = await node.run(lambda s: posts.post_for_node(s, spam.public_id, "other.example"))
+    fetched = await node.run(lambda s: reading.post_for_node(s, spam.public_id, "other.example"))
     assert fetched.deleted  # another node fetching it gets a Tombstone
     profile = await node.run(lambda s: accounts.get_profile(s, "bob", node.site.domain))
     assert (profile.suspended, profile.bio, profile.actor.display_name) == (True, "", "bob")

@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from federation.remote.http import FetchError
 from federation.tables import OutgoingActivity
-from node.storage.models import Post
+from node.storage.models.posts import Post
 from tests.jsonld import expand_all, undefined_terms
 from tests.rig.rig import Rig, RigNode, database_of, rows_of
 from web.keys import FEDERATION

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from federation.remote import backfill
 from federation.tables import GroupSync, QueueState
-from node.storage.models import Post
+from node.storage.models.posts import Post
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, count, rows_of
 from tests.rig.test_group_outbox import AS2, RULES, circle_with_threads

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import func, select
 
 from node.sign_in import MAX_FAILURES
-from node.storage.models import Post
+from node.storage.models.posts import Post
 from tests.conftest import IN_CI
 from tests.rig.rig import Rig, RigNode, _free_port, count
 from tests.web.test_pages import csrf_of

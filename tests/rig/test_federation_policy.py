@@ -15,8 +15,10 @@ from federation.outbox.enqueue import drop_refused_deliveries
 from federation.remote.http import FetchError
 from federation.signing import signatures
 from federation.tables import Delivery, InboxItem
-from node import federation_rules
-from node.storage.models import Account, Actor, Membership, NodeRole, Post
+from node.federation_policy import storage
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.groups import Membership
+from node.storage.models.posts import Post
 from tests.api_client import Answer, Member
 from tests.rig.rig import Rig, RigNode, count, database_of, keys_of
 from web.keys import FEDERATION, WORKERS
@@ -29,7 +31,7 @@ async def change_policy(node: RigNode, *changes: Change) -> None:
     async with database_of(node) as session:
         for change in changes:
             await change(session)
-        await federation_rules.cut_refused_ties(session)
+        await storage.cut_refused_ties(session)
         await drop_refused_deliveries(session, now=node.clock())
     assert node.server is not None
     node.server.app[FEDERATION].policy.invalidate()  # else within PolicyCache.max_age
@@ -95,9 +97,7 @@ async def test_a_suspended_node_is_cut_off_both_ways(rig: Rig) -> None:
 
     await change_policy(
         a,
-        lambda s: federation_rules.set_rule(
-            s, c.domain, "suspend", reason="harassment", now=a.clock()
-        ),
+        lambda s: storage.set_rule(s, c.domain, "suspend", reason="harassment", now=a.clock()),
     )
     assert await members_from(a, c) == 0  # C's members are out of A's groups
     assert await members_from(a, b) == 1
@@ -135,8 +135,8 @@ async def test_an_allowlist_federates_with_the_listed_node_only(rig: Rig) -> Non
     circle = f"circle@{a.domain}"
     await change_policy(
         a,
-        lambda s: federation_rules.set_rule(s, b.domain, "allow", now=a.clock()),
-        lambda s: federation_rules.set_mode(s, "allowlist", now=a.clock()),
+        lambda s: storage.set_rule(s, b.domain, "allow", now=a.clock()),
+        lambda s: storage.set_mode(s, "allowlist", now=a.clock()),
     )
 
     await b.api.join(bea, circle)
@@ -189,9 +189,7 @@ async def test_a_suspended_nodes_content_is_hidden_and_comes_back(rig: Rig) -> N
     assert len(await a.api.items(mo, replies)) == 1
     assert cove in await directory(a, mo)
 
-    await change_policy(
-        a, lambda s: federation_rules.set_rule(s, c.domain, "suspend", now=a.clock())
-    )
+    await change_policy(a, lambda s: storage.set_rule(s, c.domain, "suspend", now=a.clock()))
     for viewer in (None, mo):
         assert [t["title"] for t in await a.api.items(viewer, threads)] == ["News"]
         assert await a.api.items(viewer, replies) == []
@@ -200,7 +198,7 @@ async def test_a_suspended_nodes_content_is_hidden_and_comes_back(rig: Rig) -> N
     (await a.api.call("GET", f"/api/v1/groups/{cove}", as_=mo)).expect(404)
     (await look_up(a, mo, f"!{cove}")).expect(404)
 
-    await change_policy(a, lambda s: federation_rules.remove_rule(s, c.domain))
+    await change_policy(a, lambda s: storage.remove_rule(s, c.domain))
     assert len(await a.api.items(None, threads)) == 2
     assert len(await a.api.items(mo, replies)) == 1
     (await a.api.call("GET", f"/api/v1/posts/{from_gamma}")).expect(200)
@@ -230,7 +228,7 @@ async def test_a_limited_nodes_posts_are_for_members_and_its_groups_out_of_the_d
     (await look_up(a, mo, f"!{cove}")).expect(200)
     from_gamma = await on_node(a, None, circle, "From gamma")
 
-    await change_policy(a, lambda s: federation_rules.set_rule(s, c.domain, "limit", now=a.clock()))
+    await change_policy(a, lambda s: storage.set_rule(s, c.domain, "limit", now=a.clock()))
     threads = f"/api/v1/groups/{circle}/posts"
     for member in (mo, ann):  # approved members of the group the post is in
         assert [t["title"] for t in await a.api.items(member, threads)] == ["From gamma"]

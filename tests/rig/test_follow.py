@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 
 from federation.tables import Destination, InboxItem, QueueState
-from node.storage.models import Post
+from node.storage.models.posts import Post
 from tests.rig.rig import Rig, count, rows_of
 
 

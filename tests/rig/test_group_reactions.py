@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from federation.protocol.vocab import PUBLIC
 from federation.signing import signatures
 from federation.tables import InboxItem, OutgoingActivity, QueueState
-from node.storage.models import Reaction
+from node.storage.models.posts import Reaction
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, count, database_of, keys_of
 from tests.shared_fixtures import SHARED_FIXTURES

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 
 from federation.tables import InboxItem, QueueState
-from node.storage.models import Post
+from node.storage.models.posts import Post
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, database_of
 from tests.rig.shaped_peers import LemmyPeer, join_lemmy_community

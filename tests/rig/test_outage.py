@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from federation.tables import InboxItem
-from node.storage.models import Post
+from node.storage.models.posts import Post
 from tests.rig.rig import Rig, count
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from federation.remote.http import FetchError
 from federation.tables import Delivery, InboxItem
-from node.storage.models import Post
+from node.storage.models.posts import Post
 from tests.api_client import Member
 from tests.rig.crawl import ANONYMOUS, crawl, member_of, node_signing
 from tests.rig.rig import Rig, RigNode, count

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select, update
 
 from federation.tables import InboxItem, QueueState
-from node import federation_rules
-from node.storage.models import Account, Actor, NodeRole, Post, Report
+from node.federation_policy import storage
+from node.storage.models.actors import Account, Actor, NodeRole
+from node.storage.models.moderation import Report
+from node.storage.models.posts import Post
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, database_of
 from tests.rig.test_federation_policy import change_policy
@@ -132,7 +134,7 @@ async def test_a_node_that_rejects_reports_from_another_gets_none(rig: Rig) -> N
     mo, bea = a.members["mo"], b.members["bea"]
     await change_policy(
         a,
-        lambda s: federation_rules.set_rule(s, b.domain, "reject-reports", now=a.clock()),
+        lambda s: storage.set_rule(s, b.domain, "reject-reports", now=a.clock()),
     )
     on_b = await _public_id(b, post["uri"])
     made = await b.api.call("POST", REPORTS, as_=bea, json={"post_id": on_b, "reason": "spam"})

@@ -38,7 +38,7 @@ from sqlalchemy import select
 from yarl import URL
 
 from node import accounts
-from node.storage.models import Account, Actor
+from node.storage.models.actors import Account, Actor
 from tests.api_client import Api
 from web.keys import SESSIONS
 

@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.remote.http import FetchError, FetchErrorKind
 from federation.signing.capabilities import signature_standard_of
-from node import federation_rules
-from node.groups import RuleInput
+from node.federation_policy import storage
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Group, JoinPolicy, Visibility
+from node.storage.models.groups import Group, JoinPolicy, Visibility
 from tests.conftest import Client
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.node.factories import PASSWORD, Node
@@ -319,7 +319,7 @@ async def test_finding_a_group_says_what_went_wrong_beside_the_field(
     assert unquote(response.headers["Location"]) == "/signin?next=/find-group"
     owner = await node.member("owner")
     await node.group(owner, "circle")
-    await node.run(lambda s: federation_rules.set_rule(s, "blocked.example", "suspend", now=now))
+    await node.run(lambda s: storage.set_rule(s, "blocked.example", "suspend", now=now))
     client.app[FEDERATION].policy.invalidate()
     # A member who signed up from a German browser reads German.
     status, _ = await submit(

@@ -12,18 +12,16 @@ import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import federation_rules, group_settings, groups, held_posts, reports
-from node.federation_policy import Severity
+from node import group_settings, held_posts
+from node.federation_policy import storage
+from node.federation_policy.decision import Severity
+from node.groups import membership
 from node.passwords import Passwords
+from node.reports import filing, report_queue
 from node.site import Site
-from node.storage.models import (
-    Account,
-    JoinPolicy,
-    MembershipState,
-    NodeRole,
-    ReportState,
-    Visibility,
-)
+from node.storage.models.actors import Account, NodeRole
+from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
+from node.storage.models.moderation import ReportState
 from node.views import Viewer
 from tests.conftest import Client
 from tests.node.factories import PASSWORD, Node
@@ -57,7 +55,7 @@ async def world(
     await node.join(reporter, "circle")
     post = await node.post(member, "circle", "You are all <b>fools</b>")
     report = await node.run(
-        lambda s: reports.file_report(
+        lambda s: filing.file_report(
             s, site, reporter, post_id=post.public_id, reason="Unkind words", now=now
         )
     )
@@ -164,7 +162,7 @@ async def test_a_group_moderator_removes_the_reported_post_then_resolves(
     assert "Resolved a report" in html
     assert "@olga@" in html
     async with sessions.begin() as session:
-        view = await reports.get_report(session, world.owner, world.report_id)
+        view = await report_queue.get_report(session, world.owner, world.report_id)
     assert view.state is ReportState.RESOLVED
 
 
@@ -319,10 +317,12 @@ async def test_a_request_to_join_is_approved_and_one_turned_down(
         client, back, "/moderation/groups/quiet/members/paul/reject", {"back": back}
     )
     assert location == "/moderation?tab=joins&done=member_rejected"
-    members = await node.run(lambda s: groups.list_members(s, site, world.owner, "quiet"))
+    members = await node.run(lambda s: membership.list_members(s, site, world.owner, "quiet"))
     assert {m.member.handle for m in members.items} == {"olga", "pia"}
     pending = await node.run(
-        lambda s: groups.list_members(s, site, world.owner, "quiet", state=MembershipState.PENDING)
+        lambda s: membership.list_members(
+            s, site, world.owner, "quiet", state=MembershipState.PENDING
+        )
     )
     assert pending.items == []
     # Someone who moderates nothing there is refused, as by the API.
@@ -338,7 +338,7 @@ async def test_reports_come_a_page_at_a_time(client: Client, world: World) -> No
     for index in range(20):
         post = await node.post(world.member, "circle", f"Post number {index}")
         async with node.sessions.begin() as session:
-            await reports.file_report(
+            await filing.file_report(
                 session,
                 node.site,
                 world.reporter,
@@ -520,7 +520,7 @@ async def test_the_admin_sets_the_federation_policy(
     assert "Harassment" in html
     assert "ticket 12" in html
     async with sessions.begin() as session:
-        rule = (await federation_rules.load_policy(session)).rules["bad.example"]
+        rule = (await storage.load_policy(session)).rules["bad.example"]
     assert rule.severity is Severity.SUSPEND
     assert rule.reject_reports
     # Change it, through its "Change" link's form.
@@ -534,7 +534,7 @@ async def test_the_admin_sets_the_federation_policy(
         {"domain": "bad.example", "severity": "limit", "public_reason": "Loud"},
     )
     async with sessions.begin() as session:
-        rule = (await federation_rules.load_policy(session)).rules["bad.example"]
+        rule = (await storage.load_policy(session)).rules["bad.example"]
     assert rule.severity is Severity.LIMIT
     assert not rule.reject_reports
     # A bad domain is said beside its field.
@@ -568,7 +568,7 @@ async def test_the_admin_sets_the_federation_policy(
 async def test_the_admin_publishes_the_federation_policy_in_nodeinfo(
     client: Client, world: World, sessions: async_sessionmaker[AsyncSession], now: datetime
 ) -> None:
-    await world.node.run(lambda s: federation_rules.set_rule(s, "bad.example", "suspend", now=now))
+    await world.node.run(lambda s: storage.set_rule(s, "bad.example", "suspend", now=now))
     response = await client.get("/nodeinfo/2.1")
     assert "federation" not in (await response.json())["metadata"]
     await sign_in(client, "ada")
@@ -593,7 +593,7 @@ async def test_the_admin_publishes_the_federation_policy_in_nodeinfo(
     _, html = await page(client, location)
     assert "NodeInfo no longer publishes the federation policy." in html
     async with sessions.begin() as session:
-        assert not await federation_rules.get_publish(session)
+        assert not await storage.get_publish(session)
     # In the admin's language.
     async with sessions.begin() as session:
         await session.execute(
@@ -609,7 +609,7 @@ async def test_the_admin_publishes_the_federation_policy_in_nodeinfo(
     status, _, _ = await post_form(client, "/moderation", "/admin/federation/publish", {})
     assert status == 403
     async with sessions.begin() as session:
-        assert await federation_rules.get_publish(session)
+        assert await storage.get_publish(session)
 
 
 async def test_a_blocklist_is_imported_listed_by_page_and_exported(

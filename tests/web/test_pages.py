@@ -15,7 +15,7 @@ from node import rules
 from node.passwords import Passwords
 from node.sign_in import MAX_FAILURES
 from node.site import Site
-from node.storage.models import NodeRole
+from node.storage.models.actors import NodeRole
 from tests.conftest import Client
 from tests.node.factories import Node
 from web.pages.session import CSRF_COOKIE, SESSION_COOKIE

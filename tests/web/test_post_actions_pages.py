@@ -10,8 +10,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, locks, posts
+from node import accounts, locks
 from node.passwords import Passwords
+from node.posts import reading, removal
 from node.site import Site
 from tests.conftest import Client
 from tests.node.factories import Node
@@ -217,17 +218,19 @@ async def test_a_moderator_restores_and_locks_but_a_member_cannot(
     assert "The thread was locked" in html
     assert "This thread is locked: it takes no new replies." in html
     assert f'action="/moderation/posts/{start.public_id}/unlock"' in html
-    viewed = await node.run(lambda s: posts.get_post(s, ana, start.public_id))
+    viewed = await node.run(lambda s: reading.get_post(s, ana, start.public_id))
     assert viewed.locked
     # Locking again changes nothing.
     where = await location(client, thread, f"/moderation/posts/{start.public_id}/lock", {})
     assert "done=locked" in where
     where = await location(client, thread, f"/moderation/posts/{start.public_id}/unlock", {})
     assert "The thread was unlocked" in (await page(client, where))[1]
-    assert not (await node.run(lambda s: posts.get_post(s, ana, start.public_id))).locked
+    assert not (await node.run(lambda s: reading.get_post(s, ana, start.public_id))).locked
     # A plain member sees none of it and is refused, in their language, when posting by hand.
     await node.run(lambda s: accounts.update_account(s, ana, locale="fr", now=node.now))
-    await node.run(lambda s: posts.remove_post(s, owner, answer.public_id, reason="", now=node.now))
+    await node.run(
+        lambda s: removal.remove_post(s, owner, answer.public_id, reason="", now=node.now)
+    )
     await sign_in(client, "ana")
     _, html = await page(client, thread)
     assert "/moderation/posts/" not in html
@@ -235,8 +238,8 @@ async def test_a_moderator_restores_and_locks_but_a_member_cannot(
         status, html = await send(client, thread, f"/moderation/posts/{action}", {"reason": ""})
         assert status == 403, action
         assert "Non autorisé" in html
-    assert not (await node.run(lambda s: posts.get_post(s, ana, start.public_id))).locked
-    assert (await node.run(lambda s: posts.get_post(s, owner, answer.public_id))).removed
+    assert not (await node.run(lambda s: reading.get_post(s, ana, start.public_id))).locked
+    assert (await node.run(lambda s: reading.get_post(s, owner, answer.public_id))).removed
 
 
 async def test_an_unlock_needs_a_moderator_and_a_token(client: Client, node: Node) -> None:
@@ -259,7 +262,7 @@ async def test_an_unlock_needs_a_moderator_and_a_token(client: Client, node: Nod
         allow_redirects=False,
     )
     assert forged.status == 403
-    assert (await node.run(lambda s: posts.get_post(s, ana, start.public_id))).locked
+    assert (await node.run(lambda s: reading.get_post(s, ana, start.public_id))).locked
     # Restoring a post that was never removed is said kindly.
     where = await location(
         client, f"/posts/{start.public_id}", f"/moderation/posts/{start.public_id}/restore", {}

@@ -27,7 +27,9 @@ from federation.protocol.wire_json import MAX_DEPTH
 from federation.tables import InboxItem
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import FederationRule, NodeRole, Post
+from node.storage.models.actors import NodeRole
+from node.storage.models.node_settings import FederationRule
+from node.storage.models.posts import Post
 from tests.api_client import Api
 from tests.conftest import Client
 from tests.node.factories import Node

@@ -15,7 +15,7 @@ from yarl import URL
 
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import NodeRole
+from node.storage.models.actors import NodeRole
 from tests.conftest import Client
 from tests.node.factories import PASSWORD, Node
 from tests.web.test_pages import HTML, csrf_of, page

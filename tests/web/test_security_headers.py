@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Visibility
+from node.storage.models.groups import Visibility
 from tests.api_client import Api
 from tests.conftest import Client
 from tests.node.factories import Node

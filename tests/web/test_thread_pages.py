@@ -9,11 +9,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, group_settings, locks, posts, rules
-from node.groups import RuleInput
+from node import accounts, group_settings, locks, rules
+from node.groups.creation import RuleInput
 from node.passwords import Passwords
+from node.posts import support
 from node.site import Site
-from node.storage.models import NodeRole
+from node.storage.models.actors import NodeRole
 from node.suspensions import suspend_account
 from node.views import Viewer
 from tests.conftest import Client
@@ -346,7 +347,7 @@ async def test_settings_need_a_member(client: Client) -> None:
 async def test_support_is_counted_for_the_author_alone(client: Client, node: Node) -> None:
     _, ana, bo = await circle(node)
     start = await node.post(ana, "circle", "Small win today.", title="A win")
-    await node.run(lambda s: posts.set_support(s, bo, start.public_id, on=True, now=node.now))
+    await node.run(lambda s: support.set_support(s, bo, start.public_id, on=True, now=node.now))
     await sign_in(client, "bo")
     _, html = await page(client, f"/posts/{start.public_id}")
     assert "Support you received" not in html

@@ -15,10 +15,11 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from federation.outbox.enqueue import drop_deliveries_of
-from federation.policy import enforce_change
-from node import federation_rules, moderation, permissions, suspensions
-from node.federation_policy import Mode, Rule, Severity
-from node.storage.models import NodeRole
+from federation.policy_cache import enforce_change
+from node import moderation, permissions, suspensions
+from node.federation_policy import storage
+from node.federation_policy.decision import Mode, Rule, Severity
+from node.storage.models.actors import NodeRole
 from web.api.groups_api import PageQuery
 from web.api.moderation_api import LogPage, log_page
 from web.api.operation import Auth, Body, Call, Operation
@@ -151,30 +152,30 @@ async def _policy_changed(call: Call[Any, Any]) -> None:
 
 async def get_federation_mode(call: Call[Any, Any]) -> ModeOut:
     permissions.require_node_admin(call.member)
-    return ModeOut(mode=await federation_rules.get_mode(call.session))
+    return ModeOut(mode=await storage.get_mode(call.session))
 
 
 async def set_federation_mode(call: Call[ModeBody, Any]) -> ModeOut:
     permissions.require_node_admin(call.member)
-    mode = await federation_rules.set_mode(call.session, call.body.mode, now=call.now)
+    mode = await storage.set_mode(call.session, call.body.mode, now=call.now)
     await _policy_changed(call)
     return ModeOut(mode=mode)
 
 
 async def get_policy_publishing(call: Call[Any, Any]) -> PublishOut:
     permissions.require_node_admin(call.member)
-    return PublishOut(publish=await federation_rules.get_publish(call.session))
+    return PublishOut(publish=await storage.get_publish(call.session))
 
 
 async def set_policy_publishing(call: Call[PublishBody, Any]) -> PublishOut:
     permissions.require_node_admin(call.member)
-    publish = await federation_rules.set_publish(call.session, call.body.publish, now=call.now)
+    publish = await storage.set_publish(call.session, call.body.publish, now=call.now)
     return PublishOut(publish=publish)
 
 
 async def list_federation_rules(call: Call[Any, PageQuery]) -> RulePage:
     permissions.require_node_admin(call.member)
-    page = await federation_rules.list_rules_page(
+    page = await storage.list_rules_page(
         call.session, cursor=call.query.cursor, limit=call.query.limit
     )
     return RulePage(items=[rule_out(rule) for rule in page.items], next_cursor=page.next_cursor)
@@ -193,14 +194,14 @@ async def put_federation_rule(call: Call[FederationRuleBody, Any]) -> Federation
         private_comment=body.private_reason,
         obfuscate=body.obfuscate,
     )
-    stored = await federation_rules.put_rule(call.session, rule, now=call.now)
+    stored = await storage.put_rule(call.session, rule, now=call.now)
     await _policy_changed(call)
     return rule_out(stored)
 
 
 async def remove_federation_rule(call: Call[Any, Any]) -> None:
     permissions.require_node_admin(call.member)
-    await federation_rules.remove_rule(call.session, call.path("domain"))
+    await storage.remove_rule(call.session, call.path("domain"))
     await _policy_changed(call)  # in allowlist mode, removing an allow refuses
 
 

@@ -9,12 +9,12 @@ from pydantic import Field
 
 from federation.remote.groups import find_group
 from federation.remote.http import FetchError
-from node import groups
 from node.actors import find_actor_by_uri, split_acct
 from node.errors import NotFound
+from node.groups import creation, directory, limits, loading, membership
 from node.handles import HANDLE_MAX
 from node.pagination import MAX_LIMIT
-from node.storage.models import JoinPolicy, MembershipState, Visibility
+from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
 from node.views import Viewer
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import (
@@ -48,23 +48,23 @@ class MembersQuery(PageQuery):
 
 
 class GroupRuleBody(Body):
-    title: str = Field(max_length=groups.RULE_TITLE_MAX)
-    description: str = Field("", max_length=groups.RULE_DESCRIPTION_MAX)
+    title: str = Field(max_length=limits.RULE_TITLE_MAX)
+    description: str = Field("", max_length=limits.RULE_DESCRIPTION_MAX)
 
 
 class CreateGroupBody(Body):
     name: str = Field(max_length=HANDLE_MAX, examples=["grief-circle"])
-    display_name: str = Field("", max_length=groups.DISPLAY_NAME_MAX)
-    description: str = Field("", max_length=groups.DESCRIPTION_MAX)
-    rules: list[GroupRuleBody] = Field(default_factory=list, max_length=groups.RULES_MAX)
+    display_name: str = Field("", max_length=limits.DISPLAY_NAME_MAX)
+    description: str = Field("", max_length=limits.DESCRIPTION_MAX)
+    rules: list[GroupRuleBody] = Field(default_factory=list, max_length=limits.RULES_MAX)
     visibility: Visibility = Visibility.PUBLIC
     join_policy: JoinPolicy = JoinPolicy.OPEN
-    default_content_warning: str = Field("", max_length=groups.CONTENT_WARNING_MAX)
-    language: str = Field("en", max_length=groups.LANGUAGE_MAX)
+    default_content_warning: str = Field("", max_length=limits.CONTENT_WARNING_MAX)
+    language: str = Field("en", max_length=limits.LANGUAGE_MAX)
 
 
 async def list_groups(call: Call[Any, DirectoryQuery]) -> GroupPage:
-    page = await groups.list_groups(
+    page = await directory.list_groups(
         call.session,
         call.viewer,
         query=call.query.q,
@@ -76,14 +76,14 @@ async def list_groups(call: Call[Any, DirectoryQuery]) -> GroupPage:
 
 async def create_group(call: Call[CreateGroupBody, Any]) -> GroupOut:
     body = call.body
-    view = await groups.create_group(
+    view = await creation.create_group(
         call.session,
         call.site,
         call.member,
         handle=body.name,
         display_name=body.display_name,
         description=body.description,
-        rules=[groups.RuleInput(r.title, r.description) for r in body.rules],
+        rules=[creation.RuleInput(r.title, r.description) for r in body.rules],
         visibility=body.visibility,
         join_policy=body.join_policy,
         default_content_warning=body.default_content_warning,
@@ -95,7 +95,7 @@ async def create_group(call: Call[CreateGroupBody, Any]) -> GroupOut:
 
 async def get_group(call: Call[Any, Any]) -> GroupOut:
     return group_out(
-        await groups.get_group(call.session, call.site, call.viewer, call.path("name"))
+        await loading.get_group(call.session, call.site, call.viewer, call.path("name"))
     )
 
 
@@ -141,27 +141,29 @@ async def _look_up(request: web.Request, viewer: Viewer | None, body: LookupBody
 async def look_up_group(call: Call[LookupBody, Any]) -> GroupOut:
     if not call.prepared:
         name = split_acct(call.body.ref.strip(), call.site.domain)[0]
-        return group_out(await groups.get_group(call.session, call.site, call.viewer, name))
+        return group_out(await loading.get_group(call.session, call.site, call.viewer, name))
     actor = await find_actor_by_uri(call.session, call.prepared)
     if actor is None:
         raise NotFound(f"no group at {call.prepared}")
-    record = await groups.group_record(call.session, call.viewer, actor)
-    return group_out(await groups.view_of(call.session, record))
+    record = await loading.group_record(call.session, call.viewer, actor)
+    return group_out(await loading.view_of(call.session, record))
 
 
 async def join_group(call: Call[Any, Any]) -> MembershipOut:
-    view = await groups.join_group(
+    view = await membership.join_group(
         call.session, call.site, call.member, call.path("name"), now=call.now
     )
     return membership_out(view)
 
 
 async def leave_group(call: Call[Any, Any]) -> None:
-    await groups.leave_group(call.session, call.site, call.member, call.path("name"), now=call.now)
+    await membership.leave_group(
+        call.session, call.site, call.member, call.path("name"), now=call.now
+    )
 
 
 async def list_members(call: Call[Any, MembersQuery]) -> MembershipPage:
-    page = await groups.list_members(
+    page = await membership.list_members(
         call.session,
         call.site,
         call.viewer,
@@ -174,12 +176,14 @@ async def list_members(call: Call[Any, MembersQuery]) -> MembershipPage:
 
 
 async def list_moderators(call: Call[Any, Any]) -> ModeratorsOut:
-    shown = await groups.moderators_shown(call.session, call.site, call.viewer, call.path("name"))
+    shown = await membership.moderators_shown(
+        call.session, call.site, call.viewer, call.path("name")
+    )
     return moderators_out(shown)
 
 
 async def approve_member(call: Call[Any, Any]) -> MembershipOut | None:
-    view = await groups.decide_membership(
+    view = await membership.decide_membership(
         call.session,
         call.site,
         call.member,
@@ -193,7 +197,7 @@ async def approve_member(call: Call[Any, Any]) -> MembershipOut | None:
 
 
 async def reject_member(call: Call[Any, Any]) -> None:
-    await groups.decide_membership(
+    await membership.decide_membership(
         call.session,
         call.site,
         call.member,

@@ -8,9 +8,10 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from node import group_settings, held_posts, locks, moderation, posts
+from node import group_settings, held_posts, locks, moderation
 from node.pagination import Page
-from node.storage.models import ModAction
+from node.posts import removal
+from node.storage.models.moderation import ModAction
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import (
@@ -99,13 +100,13 @@ async def moderation_log(call: Call[Any, PageQuery]) -> LogPage:
 
 
 async def remove_post(call: Call[ReasonBody, Any]) -> None:
-    await posts.remove_post(
+    await removal.remove_post(
         call.session, call.member, call.path("id"), reason=call.body.reason, now=call.now
     )
 
 
 async def restore_post(call: Call[ReasonBody, Any]) -> PostOut:
-    view = await posts.restore_post(
+    view = await removal.restore_post(
         call.session, call.member, call.path("id"), reason=call.body.reason, now=call.now
     )
     return post_out(view)

@@ -6,7 +6,9 @@ from typing import Any
 
 from pydantic import Field
 
-from node import groups, pins, posts
+from node import pins
+from node.groups import limits
+from node.posts import reading, support, writing
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import PinnedPosts, PostOut, PostPage, post_out, post_page
@@ -25,30 +27,30 @@ class RemovedPageQuery(PageQuery, RemovedQuery):
 
 
 class CreatePostBody(Body):
-    body: str = Field(max_length=posts.BODY_MAX, description="Markdown")
-    title: str | None = Field(None, max_length=posts.TITLE_MAX)
+    body: str = Field(max_length=writing.BODY_MAX, description="Markdown")
+    title: str | None = Field(None, max_length=writing.TITLE_MAX)
     content_warning: str | None = Field(
         None,
-        max_length=groups.CONTENT_WARNING_MAX,
+        max_length=limits.CONTENT_WARNING_MAX,
         description='Omit for the group\'s default; send "" for none',
     )
-    language: str | None = Field(None, max_length=groups.LANGUAGE_MAX)
+    language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
 
 
 class ReplyBody(Body):
-    body: str = Field(max_length=posts.BODY_MAX, description="Markdown")
-    content_warning: str | None = Field(None, max_length=groups.CONTENT_WARNING_MAX)
-    language: str | None = Field(None, max_length=groups.LANGUAGE_MAX)
+    body: str = Field(max_length=writing.BODY_MAX, description="Markdown")
+    content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
+    language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
 
 
 class EditPostBody(Body):
-    body: str | None = Field(None, max_length=posts.BODY_MAX)
-    title: str | None = Field(None, max_length=posts.TITLE_MAX)
-    content_warning: str | None = Field(None, max_length=groups.CONTENT_WARNING_MAX)
+    body: str | None = Field(None, max_length=writing.BODY_MAX)
+    title: str | None = Field(None, max_length=writing.TITLE_MAX)
+    content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
 
 
 async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:
-    page = await posts.list_threads(
+    page = await reading.list_threads(
         call.session,
         call.site,
         call.viewer,
@@ -62,7 +64,7 @@ async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:
 
 async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
     body = call.body
-    view = await posts.create_post(
+    view = await writing.create_post(
         call.session,
         call.site,
         call.member,
@@ -77,14 +79,14 @@ async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
 
 
 async def get_post(call: Call[Any, RemovedQuery]) -> PostOut:
-    view = await posts.get_post(
+    view = await reading.get_post(
         call.session, call.viewer, call.path("id"), show_removed=call.query.show_removed
     )
     return post_out(view)
 
 
 async def list_replies(call: Call[Any, RemovedPageQuery]) -> PostPage:
-    page = await posts.list_replies(
+    page = await reading.list_replies(
         call.session,
         call.viewer,
         call.path("id"),
@@ -97,7 +99,7 @@ async def list_replies(call: Call[Any, RemovedPageQuery]) -> PostPage:
 
 async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
     body = call.body
-    view = await posts.reply(
+    view = await writing.reply(
         call.session,
         call.site,
         call.member,
@@ -112,7 +114,7 @@ async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
 
 async def edit_post(call: Call[EditPostBody, Any]) -> PostOut:
     body = call.body
-    view = await posts.edit_post(
+    view = await writing.edit_post(
         call.session,
         call.member,
         call.path("id"),
@@ -125,18 +127,18 @@ async def edit_post(call: Call[EditPostBody, Any]) -> PostOut:
 
 
 async def delete_post(call: Call[Any, Any]) -> None:
-    await posts.delete_post(call.session, call.member, call.path("id"), now=call.now)
+    await writing.delete_post(call.session, call.member, call.path("id"), now=call.now)
 
 
 async def send_support(call: Call[Any, Any]) -> PostOut:
-    view = await posts.set_support(
+    view = await support.set_support(
         call.session, call.member, call.path("id"), on=True, now=call.now
     )
     return post_out(view)
 
 
 async def withdraw_support(call: Call[Any, Any]) -> PostOut:
-    view = await posts.set_support(
+    view = await support.set_support(
         call.session, call.member, call.path("id"), on=False, now=call.now
     )
     return post_out(view)

@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from node import reports, rules
+from node import rules
 from node.handles import HANDLE_MAX
 from node.pagination import Page
-from node.storage.models import ReportState
+from node.reports import filing, report_queue, report_views
+from node.storage.models.moderation import ReportState
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation
 from web.api.schemas import ActorOut, actor_out
@@ -22,7 +23,7 @@ class ReportBody(Body):
     acct: str | None = Field(
         None, max_length=HANDLE_MAX + 256, description="The member reported (name@host); or post_id"
     )
-    reason: str = Field("", max_length=reports.REASON_MAX, description="What is wrong")
+    reason: str = Field("", max_length=filing.REASON_MAX, description="What is wrong")
     group_rule_id: int | None = Field(
         None, ge=1, le=rules.ID_MAX, description="A rule of the post's group it breaks"
     )
@@ -37,7 +38,7 @@ class ReportBody(Body):
 
 
 class NoteBody(Body):
-    note: str = Field("", max_length=reports.NOTE_MAX, description="For the other moderators")
+    note: str = Field("", max_length=report_queue.NOTE_MAX, description="For the other moderators")
 
 
 class StateFilter(enum.StrEnum):
@@ -87,11 +88,11 @@ class ReportPage(BaseModel):
     next_cursor: str | None
 
 
-def _rule(rule: reports.CitedRule | None) -> CitedRuleOut | None:
+def _rule(rule: report_views.CitedRule | None) -> CitedRuleOut | None:
     return None if rule is None else CitedRuleOut(id=rule.id, title=rule.title)
 
 
-def report_out(view: reports.ReportView) -> ReportOut:
+def report_out(view: report_views.ReportView) -> ReportOut:
     def actor(ref: Any) -> ActorOut | None:
         return None if ref is None else actor_out(ref)
 
@@ -116,7 +117,7 @@ def report_out(view: reports.ReportView) -> ReportOut:
     )
 
 
-def report_page(page: Page[reports.ReportView]) -> ReportPage:
+def report_page(page: Page[report_views.ReportView]) -> ReportPage:
     return ReportPage(items=[report_out(v) for v in page.items], next_cursor=page.next_cursor)
 
 
@@ -126,7 +127,7 @@ def _state(query: ReportsQuery) -> ReportState | None:
 
 async def file_report(call: Call[ReportBody, Any]) -> ReportOut:
     body = call.body
-    view = await reports.file_report(
+    view = await filing.file_report(
         call.session,
         call.site,
         call.member,
@@ -142,7 +143,7 @@ async def file_report(call: Call[ReportBody, Any]) -> ReportOut:
 
 
 async def list_reports(call: Call[Any, MyReportsQuery]) -> ReportPage:
-    page = await reports.list_reports(
+    page = await report_queue.list_reports(
         call.session,
         call.member,
         state=_state(call.query),
@@ -154,7 +155,7 @@ async def list_reports(call: Call[Any, MyReportsQuery]) -> ReportPage:
 
 
 async def list_group_reports(call: Call[Any, ReportsQuery]) -> ReportPage:
-    page = await reports.list_group_reports(
+    page = await report_queue.list_group_reports(
         call.session,
         call.site,
         call.member,
@@ -167,11 +168,11 @@ async def list_group_reports(call: Call[Any, ReportsQuery]) -> ReportPage:
 
 
 async def get_report(call: Call[Any, Any]) -> ReportOut:
-    return report_out(await reports.get_report(call.session, call.member, call.path("id")))
+    return report_out(await report_queue.get_report(call.session, call.member, call.path("id")))
 
 
 async def resolve_report(call: Call[NoteBody, Any]) -> ReportOut:
-    view = await reports.close_report(
+    view = await report_queue.close_report(
         call.session,
         call.member,
         call.path("id"),
@@ -183,7 +184,7 @@ async def resolve_report(call: Call[NoteBody, Any]) -> ReportOut:
 
 
 async def dismiss_report(call: Call[NoteBody, Any]) -> ReportOut:
-    view = await reports.close_report(
+    view = await report_queue.close_report(
         call.session,
         call.member,
         call.path("id"),

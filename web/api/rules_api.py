@@ -7,7 +7,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from node import groups, rules
+from node import rules
+from node.groups import limits
 from web.api.operation import Auth, Body, Call, Operation
 
 
@@ -18,13 +19,13 @@ class RuleEntryBody(Body):
         le=rules.ID_MAX,
         description="An existing rule's id to keep it; omit for a new one",
     )
-    title: str = Field(max_length=groups.RULE_TITLE_MAX)
-    description: str = Field("", max_length=groups.RULE_DESCRIPTION_MAX)
+    title: str = Field(max_length=limits.RULE_TITLE_MAX)
+    description: str = Field("", max_length=limits.RULE_DESCRIPTION_MAX)
 
 
 class RuleListBody(Body):
     rules: list[RuleEntryBody] = Field(
-        max_length=groups.RULES_MAX,
+        max_length=limits.RULES_MAX,
         description="The whole list, in order: rules left out are deleted",
     )
 

@@ -3,7 +3,7 @@ suspending accounts, and the federation policy.
 
 For the node's admins (``permissions.require_node_admin``, as the admin API asks);
 a moderator gets the "not allowed" page. A change to the federation policy takes
-effect as the admin API's does (``federation.policy.enforce_change``: ties with
+effect as the admin API's does (``federation.policy_cache.enforce_change``: ties with
 refused domains cut, their queued deliveries dropped, this process's policy
 cache cleared).
 """
@@ -18,11 +18,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.enqueue import drop_deliveries_of
-from federation.policy import enforce_change
-from node import federation_rules, moderation, permissions, rules, site_info, suspensions
+from federation.policy_cache import enforce_change
+from node import moderation, permissions, rules, site_info, suspensions
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from node.federation_policy import Mode, Rule, Severity, rules_from_csv, rules_to_csv
-from node.groups import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
+from node.federation_policy import storage
+from node.federation_policy.decision import Mode, Rule, Severity, rules_from_csv, rules_to_csv
+from node.groups.limits import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
 from node.handles import check_length
 from node.views import Viewer
 from web.api.admin_api import REASON_MAX as POLICY_REASON_MAX
@@ -265,9 +266,7 @@ async def _federation_page(
 ) -> web.Response:
     _ = gettext_for(request, page.locale)
     try:
-        listed = await federation_rules.list_rules_page(
-            session, cursor=request.query.get("cursor") or None
-        )
+        listed = await storage.list_rules_page(session, cursor=request.query.get("cursor") or None)
     except InvalidInput as error:  # a cursor that is not one of ours
         raise NotFound(error.message) from None
     done = done_message(request, _)
@@ -279,8 +278,8 @@ async def _federation_page(
         found = [rule for rule in listed.items if rule.domain == editing]
         rule_form = _rule_form(found[0] if found else None)
     context = {
-        "mode": (await federation_rules.get_mode(session)).value,
-        "publish": await federation_rules.get_publish(session),
+        "mode": (await storage.get_mode(session)).value,
+        "publish": await storage.get_publish(session),
         "modes": [m.value for m in MODES],
         "severities": [s.value for s in SEVERITIES],
         "rules": [(rule, page_link(request, edit=rule.domain)) for rule in listed.items],
@@ -315,7 +314,7 @@ async def save_mode(request: web.Request) -> web.Response:
         _ = gettext_for(request, page.locale)
         try:
             async with session.begin_nested():
-                await federation_rules.set_mode(session, form["mode"], now=now)
+                await storage.set_mode(session, form["mode"], now=now)
                 await _policy_changed(request, session, now)
         except InvalidInput:
             errors = {"mode": _("Please choose one of the modes.")}
@@ -330,7 +329,7 @@ async def save_publish(request: web.Request) -> web.Response:
     publish = form["publish"] == "on"
     async with transaction(request) as session:
         await _admin(request, session)
-        await federation_rules.set_publish(session, publish, now=request.app[CLOCK]())
+        await storage.set_publish(session, publish, now=request.app[CLOCK]())
     done = "policy_published" if publish else "policy_unpublished"
     return back_to(FEDERATION_PAGE, done, FEDERATION_PAGE)
 
@@ -377,7 +376,7 @@ async def save_rule(request: web.Request) -> web.Response:
             )
             try:
                 async with session.begin_nested():
-                    await federation_rules.put_rule(session, rule, now=now)
+                    await storage.put_rule(session, rule, now=now)
                     await _policy_changed(request, session, now)
             except InvalidInput:
                 errors["domain"] = _(
@@ -398,7 +397,7 @@ async def remove_rule(request: web.Request) -> web.Response:
         await _admin(request, session)
         try:
             async with session.begin_nested():
-                await federation_rules.remove_rule(session, form["domain"])
+                await storage.remove_rule(session, form["domain"])
                 await _policy_changed(request, session, now)  # an allowlist may refuse now
         except (NotFound, InvalidInput):
             return back_to(form["back"], "already", FEDERATION_PAGE)
@@ -430,7 +429,7 @@ async def import_rules(request: web.Request) -> web.Response:
             return await _federation_page(
                 request, session, page, import_form=form, errors={"csv": message}, status=422
             )
-        count = await federation_rules.import_rules(session, parsed, now=now)
+        count = await storage.import_rules(session, parsed, now=now)
         await _policy_changed(request, session, now)
     response = back_to(FEDERATION_PAGE, "imported", FEDERATION_PAGE)
     response.headers["Location"] += f"&count={count}"
@@ -441,7 +440,7 @@ async def export_rules(request: web.Request) -> web.Response:
     """The policy as Mastodon's domain-block CSV (no allows, no private reasons)."""
     async with transaction(request) as session:
         await _admin(request, session)
-        text = rules_to_csv(await federation_rules.list_rules(session))
+        text = rules_to_csv(await storage.list_rules(session))
     return web.Response(
         text=text,
         content_type="text/csv",

@@ -21,10 +21,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.remote.groups import find_group
 from federation.remote.http import FetchError, FetchErrorKind
-from node import groups, permissions, posts
+from node import permissions
 from node.actors import actor_ref, find_actor_by_uri, split_acct
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from node.storage.models import ActorKind, JoinPolicy, Visibility
+from node.groups import loading
+from node.groups.directory import list_groups
+from node.groups.membership import join_group, leave_group, member_count, moderators_shown
+from node.posts import reading
+from node.storage.models.actors import ActorKind
+from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import ActorRef, GroupView, PostView, Viewer
 from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.forms import read_form
@@ -96,14 +101,12 @@ async def directory(request: web.Request) -> web.Response:
         viewer = await page_viewer(request, session)
         page = await frame(request, session, viewer)
         try:
-            found = await groups.list_groups(
+            found = await list_groups(
                 session, viewer, query=query or None, cursor=cursor, limit=DIRECTORY_PAGE
             )
         except InvalidInput:  # a cursor we did not issue: start from the beginning
             cursor = None
-            found = await groups.list_groups(
-                session, viewer, query=query or None, limit=DIRECTORY_PAGE
-            )
+            found = await list_groups(session, viewer, query=query or None, limit=DIRECTORY_PAGE)
     next_page = None
     if found.next_cursor:
         next_page = "/groups?" + urlencode(
@@ -171,29 +174,29 @@ async def _group_context(
 ) -> dict[str, Any]:
     """What a group's page shows this viewer: only what the services let them see."""
     site = request.app[SITE]
-    record = await groups.load_group(session, site, viewer, name)
-    view = await groups.view_of(session, record)
+    record = await loading.load_group(session, site, viewer, name)
+    view = await loading.view_of(session, record)
     actor, group, membership = view.actor, record.group, view.membership
     readable = permissions.can_read_content(group.visibility, membership)
     # Who belongs, even how many, is for the members of a support group to know (the
     # member list is theirs alone); a group elsewhere keeps its own count.
     count = None
     if actor.local and readable and permissions.is_approved(membership):
-        count = await groups.member_count(session, group)
+        count = await member_count(session, group)
     # For a group elsewhere, those its node names (read in the background when it was
     # found or joined: federation.remote.backfill).
-    shown = await groups.moderators_shown(session, site, viewer, name) if readable else []
+    shown = await moderators_shown(session, site, viewer, name) if readable else []
     moderators: list[ActorRef] = shown or []
     threads: list[Thread] = []
     next_page = None
     if readable:
         try:
-            listed = await posts.list_threads(
+            listed = await reading.list_threads(
                 session, site, viewer, name, cursor=cursor, limit=THREADS_PAGE
             )
         except InvalidInput:  # a cursor we did not issue
             cursor = None
-            listed = await posts.list_threads(session, site, viewer, name, limit=THREADS_PAGE)
+            listed = await reading.list_threads(session, site, viewer, name, limit=THREADS_PAGE)
         threads = [_thread(post, site.domain) for post in listed.items]
         if listed.next_cursor:
             next_page = "?" + urlencode({"cursor": listed.next_cursor}) + "#threads-title"
@@ -287,7 +290,7 @@ async def join(request: web.Request) -> web.Response:
     async with transaction(request) as session:
         try:
             async with session.begin_nested():
-                joined = await groups.join_group(session, site, viewer, name, now=now)
+                joined = await join_group(session, site, viewer, name, now=now)
         except PermissionDenied:
             joined = None
     if joined is None:
@@ -306,11 +309,11 @@ async def leave(request: web.Request) -> web.Response:
     site, now = request.app[SITE], request.app[CLOCK]()
     refusal: Callable[[Callable[[str], str]], str] | None = None
     async with transaction(request) as session:
-        record = await groups.load_group(session, site, viewer, name)
+        record = await loading.load_group(session, site, viewer, name)
         if record.membership is not None:
             try:
                 async with session.begin_nested():
-                    await groups.leave_group(session, site, viewer, name, now=now)
+                    await leave_group(session, site, viewer, name, now=now)
             except Conflict:
                 refusal = _only_owner
             except PermissionDenied:
@@ -320,7 +323,7 @@ async def leave(request: web.Request) -> web.Response:
     return redirect(group_path(actor_of(record), site.domain) + "#membership-title")
 
 
-def actor_of(record: groups.GroupRecord) -> ActorRef:
+def actor_of(record: loading.GroupRecord) -> ActorRef:
     return actor_ref(record.actor)
 
 
@@ -420,7 +423,7 @@ async def _find(request: web.Request, viewer: Viewer, ref: str) -> str:
         if not domain or domain.lower() == site.domain:
             async with transaction(request) as session:
                 try:
-                    record = await groups.load_group(session, site, viewer, handle)
+                    record = await loading.load_group(session, site, viewer, handle)
                 except NotFound:
                     raise _Failed("unknown") from None
                 return group_path(actor_of(record), site.domain)
@@ -438,7 +441,7 @@ async def _shown(session: AsyncSession, viewer: Viewer, actor: Any, local_domain
     if actor is None or actor.kind is not ActorKind.GROUP:
         raise _Failed("unknown")
     try:
-        record = await groups.group_record(session, viewer, actor)
+        record = await loading.group_record(session, viewer, actor)
     except NotFound:
         raise _Failed("unknown") from None
     return group_path(actor_of(record), local_domain)

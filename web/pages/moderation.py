@@ -19,10 +19,14 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
-from node import groups, held_posts, moderation, posts, reports, suspensions
+from node import held_posts, moderation, suspensions
 from node.errors import Conflict, InvalidInput, NotFound
+from node.groups import membership
 from node.pagination import Page
-from node.storage.models import MembershipState, ModAction, ReportState
+from node.posts import reading, removal
+from node.reports import report_queue, report_views
+from node.storage.models.groups import MembershipState
+from node.storage.models.moderation import ModAction, ReportState
 from node.views import ActorRef, MembershipView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
@@ -41,7 +45,7 @@ STATES = {
 QUEUE = "/moderation"
 # How long a moderator's reason or note may be (the domain checks it too).
 REASON_MAX = moderation.REASON_MAX
-NOTE_MAX = reports.NOTE_MAX
+NOTE_MAX = report_queue.NOTE_MAX
 
 
 # --- confirmations ------------------------------------------------------------------------
@@ -121,7 +125,7 @@ def action_label(action: ModAction, _: Callable[[str], str]) -> str:
 
 @dataclass(frozen=True)
 class ReportItem:
-    report: reports.ReportView
+    report: report_views.ReportView
     # The post reported, as its moderators see it (removed ones too), if we hold it.
     post: PostView | None
     content: Markup | None
@@ -136,14 +140,14 @@ class GroupSection:
 
 
 async def _report_items(
-    session: AsyncSession, viewer: Viewer, page: Page[reports.ReportView]
+    session: AsyncSession, viewer: Viewer, page: Page[report_views.ReportView]
 ) -> list[ReportItem]:
     items = []
     for report in page.items:
         post = None
         if report.post is not None:
             try:
-                post = await posts.get_post(session, viewer, report.post, show_removed=True)
+                post = await reading.get_post(session, viewer, report.post, show_removed=True)
             except NotFound:
                 post = None
         # Sanitised when it was stored (node.content): safe to show as HTML.
@@ -175,7 +179,7 @@ async def queue(request: web.Request) -> web.Response:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
         _ = gettext_for(request, page.locale)
-        moderated = await reports.moderated_groups(session, viewer)
+        moderated = await report_queue.moderated_groups(session, viewer)
         context: dict[str, Any] = {
             "tab": tab,
             "state": state_name,
@@ -194,7 +198,7 @@ async def queue(request: web.Request) -> web.Response:
         }
         try:
             if tab == "reports":
-                found = await reports.list_reports(
+                found = await report_queue.list_reports(
                     session, viewer, state=STATES[state_name], cursor=cursor
                 )
                 context["reports"] = await _report_items(session, viewer, found)
@@ -211,7 +215,7 @@ async def queue(request: web.Request) -> web.Response:
                 for group in shown:
                     at = _paged(cursor, chosen, group.handle)
                     if tab == "joins":
-                        members = await groups.list_members(
+                        members = await membership.list_members(
                             session,
                             site,
                             viewer,
@@ -257,7 +261,7 @@ async def remove_post(request: web.Request) -> web.Response:
     post_id = request.match_info["id"]
 
     async def act(session: AsyncSession, viewer: Viewer, form: dict[str, str], now: Any) -> None:
-        await posts.remove_post(session, viewer, post_id, reason=form["reason"], now=now)
+        await removal.remove_post(session, viewer, post_id, reason=form["reason"], now=now)
 
     return await _act(request, ("reason",), act, "removed")
 
@@ -267,7 +271,7 @@ async def close_report(request: web.Request) -> web.Response:
 
     async def act(session: AsyncSession, viewer: Viewer, form: dict[str, str], now: Any) -> str:
         dismiss = form["action"] == "dismiss"
-        await reports.close_report(
+        await report_queue.close_report(
             session, viewer, report_id, dismiss=dismiss, note=form["note"], now=now
         )
         return "dismissed" if dismiss else "resolved"
@@ -299,7 +303,9 @@ async def decide_member(request: web.Request) -> web.Response:
     site = request.app[SITE]
 
     async def act(session: AsyncSession, viewer: Viewer, form: dict[str, str], now: Any) -> None:
-        await groups.decide_membership(session, site, viewer, group, acct, approve=approve, now=now)
+        await membership.decide_membership(
+            session, site, viewer, group, acct, approve=approve, now=now
+        )
 
     return await _act(request, (), act, "member_approved" if approve else "member_rejected")
 

@@ -18,9 +18,11 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 from yarl import URL
 
-from node import locks, permissions, posts
+from node import locks, permissions
 from node.errors import Conflict, InvalidInput, PermissionDenied
-from node.groups import CONTENT_WARNING_MAX
+from node.groups.limits import CONTENT_WARNING_MAX
+from node.posts import reading, removal, visibility, writing
+from node.posts.support import set_support
 from node.views import PostView, Viewer
 from web.keys import CLOCK
 from web.pages.forms import read_form
@@ -46,12 +48,12 @@ async def _own_post(
     session: AsyncSession, viewer: Viewer, public_id: str, *, to_delete: bool = False
 ) -> PostView:
     """The post, if the viewer may edit it (or delete it): checked as the domain checks."""
-    post, record = await posts.load_post(session, viewer, public_id)
+    post, record = await visibility.load_post(session, viewer, public_id)
     if to_delete:
         permissions.require_can_delete(viewer, post.author_id, record.membership)
     else:
         permissions.require_can_edit(viewer, post.author_id, record.membership)
-    view = await posts.get_post(session, viewer, public_id)
+    view = await reading.get_post(session, viewer, public_id)
     if view.deleted:
         raise Conflict("this post was deleted or removed")
     return view
@@ -69,7 +71,7 @@ def _edit_context(view: PostView, form: dict[str, str], errors: dict[str, str]) 
         "errors": errors,
         "starts_thread": view.thread is None,
         "cw_max": CONTENT_WARNING_MAX,
-        "title_max": posts.TITLE_MAX,
+        "title_max": writing.TITLE_MAX,
         "back": f"/posts/{view.thread or view.public_id}#post-{view.public_id}",
     }
 
@@ -127,7 +129,7 @@ async def edit(request: web.Request) -> web.Response:
         if not errors:
             try:
                 async with session.begin_nested():
-                    view = await posts.edit_post(
+                    view = await writing.edit_post(
                         session,
                         viewer,
                         public_id,
@@ -176,12 +178,12 @@ async def delete(request: web.Request) -> web.Response:
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
-        view = await posts.get_post(session, viewer, public_id)
+        view = await reading.get_post(session, viewer, public_id)
         if view.deleted:
             return redirect(thread_link(view, "already"))
         try:
             async with session.begin_nested():
-                await posts.delete_post(session, viewer, public_id, now=request.app[CLOCK]())
+                await writing.delete_post(session, viewer, public_id, now=request.app[CLOCK]())
         except PermissionDenied as error:
             return _refusal(request, page, error, public_id)
         author = view.author
@@ -203,7 +205,7 @@ async def support(request: web.Request) -> web.Response:
         _ = gettext_for(request, page.locale)
         try:
             async with session.begin_nested():
-                view = await posts.set_support(
+                view = await set_support(
                     session, viewer, public_id, on=on, now=request.app[CLOCK]()
                 )
         except PermissionDenied as error:
@@ -223,7 +225,7 @@ async def _moderate(request: web.Request, act: Any, done: str) -> web.Response:
     public_id = request.match_info["id"]
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
-        view = await posts.get_post(session, viewer, public_id)
+        view = await reading.get_post(session, viewer, public_id)
         try:
             async with session.begin_nested():
                 await act(session, viewer, public_id, form["reason"], request.app[CLOCK]())
@@ -240,7 +242,7 @@ async def restore(request: web.Request) -> web.Response:
     async def act(
         session: AsyncSession, viewer: Viewer, public_id: str, reason: str, now: Any
     ) -> None:
-        await posts.restore_post(session, viewer, public_id, reason=reason, now=now)
+        await removal.restore_post(session, viewer, public_id, reason=reason, now=now)
 
     return await _moderate(request, act, "restored")
 

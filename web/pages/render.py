@@ -20,8 +20,8 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from node import reports
 from node.accounts import get_account
+from node.reports import report_queue
 from node.views import Viewer
 from web.keys import SETTINGS
 from web.pages.i18n import (
@@ -97,7 +97,7 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
     if viewer is not None:
         account = await get_account(session, viewer)
         handle, setting = account.actor.handle, account.locale
-        moderates = await reports.uses_queue(session, viewer)
+        moderates = await report_queue.uses_queue(session, viewer)
     locale = choose_locale(
         setting=setting,
         cookie=request.cookies.get(LANGUAGE_COOKIE),

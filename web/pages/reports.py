@@ -12,9 +12,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import accounts, posts, reports, rules
+from node import accounts, rules
 from node.errors import Conflict, InvalidInput, PermissionDenied
-from node.reports import REASON_MAX
+from node.posts import reading
+from node.reports import filing
+from node.reports.filing import REASON_MAX
 from node.views import ActorRef, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
@@ -48,7 +50,7 @@ class _Target:
 
 
 async def _post_target(request: web.Request, session: AsyncSession, viewer: Viewer) -> _Target:
-    view = await posts.get_post(session, viewer, request.match_info["id"])
+    view = await reading.get_post(session, viewer, request.match_info["id"])
     if view.author is None:  # deleted or removed: there is nothing left to report
         raise Conflict("this post was deleted or removed already")
     return _Target(
@@ -153,7 +155,7 @@ async def _file(request: web.Request, target_of: Any) -> web.Response:
             group_rule, node_rule = chosen
             try:
                 async with session.begin_nested():
-                    await reports.file_report(
+                    await filing.file_report(
                         session,
                         request.app[SITE],
                         viewer,

@@ -18,12 +18,14 @@ from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import groups, permissions, posts
+from node import permissions
 from node.accounts import SUPPORTED_LOCALES
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from node.groups import CONTENT_WARNING_MAX
+from node.groups import loading
+from node.groups.limits import CONTENT_WARNING_MAX
 from node.moderation import REASON_MAX
 from node.pagination import MAX_LIMIT
+from node.posts import reading, writing
 from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
@@ -68,7 +70,7 @@ def refusal_reason(error: DomainError, _: Gettext) -> str:
         return _("This post is waiting for a moderator's approval; it cannot be answered yet.")
     if "waiting for its group" in message:
         return _("This post is waiting for its group to share it; it cannot be answered yet.")
-    if message == posts.DECLINED:
+    if message == writing.DECLINED:
         return _("The group did not accept this post, so it cannot be answered or changed.")
     if isinstance(error, NotFound):
         return _("This group or post is not here (any more), or it is not yours to see.")
@@ -120,7 +122,7 @@ async def _replies(
     found: list[PostView] = []
     cursor = None
     for _page in range(REPLY_PAGES_MAX):
-        batch = await posts.list_replies(session, viewer, root, cursor=cursor, limit=MAX_LIMIT)
+        batch = await reading.list_replies(session, viewer, root, cursor=cursor, limit=MAX_LIMIT)
         found.extend(batch.items)
         cursor = batch.next_cursor
         if cursor is None:
@@ -162,10 +164,10 @@ async def thread_context(
     form: dict[str, str] | None = None,
     open_at: str | None = None,
 ) -> dict[str, Any]:
-    view = await posts.get_post(session, viewer, public_id)
-    root = view if view.thread is None else await posts.get_post(session, viewer, view.thread)
+    view = await reading.get_post(session, viewer, public_id)
+    root = view if view.thread is None else await reading.get_post(session, viewer, view.thread)
     replies, more = await _replies(session, viewer, root.public_id)
-    group = await groups.get_group(session, request.app[SITE], viewer, _group_acct(root))
+    group = await loading.get_group(session, request.app[SITE], viewer, _group_acct(root))
     refusal = _reply_refusal(group, root, viewer)
     _ = gettext_for(request, locale)
     name = root.group.display_name or root.group.handle
@@ -231,7 +233,7 @@ async def reply(request: web.Request) -> web.Response:
         _ = gettext_for(request, page.locale)
         try:
             async with session.begin_nested():
-                view = await posts.reply(
+                view = await writing.reply(
                     session,
                     request.app[SITE],
                     viewer,
@@ -266,7 +268,7 @@ async def reply(request: web.Request) -> web.Response:
 
 
 async def _compose_group(request: web.Request, session: AsyncSession, viewer: Viewer) -> GroupView:
-    return await groups.get_group(session, request.app[SITE], viewer, request.match_info["name"])
+    return await loading.get_group(session, request.app[SITE], viewer, request.match_info["name"])
 
 
 def _compose_context(
@@ -284,7 +286,7 @@ def _compose_context(
         "form": form,
         "errors": errors,
         "cw_max": CONTENT_WARNING_MAX,
-        "title_max": posts.TITLE_MAX,
+        "title_max": writing.TITLE_MAX,
         "post_languages": SUPPORTED_LOCALES,
         "chosen_language": form.get("language") or locale,
         "action": f"{path}/compose",
@@ -331,7 +333,7 @@ async def compose(request: web.Request) -> web.Response:
         if not errors:
             try:
                 async with session.begin_nested():
-                    view = await posts.create_post(
+                    view = await writing.create_post(
                         session,
                         request.app[SITE],
                         viewer,

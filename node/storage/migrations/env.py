@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 import federation.tables  # noqa: F401  (federation's tables are part of the one schema)
 from node.config import load_settings
 from node.storage.engine import create_engine
-from node.storage.models import Base, UTCDateTime
+from node.storage.models.base import Base, UTCDateTime
 
 
 def _render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal[False]:

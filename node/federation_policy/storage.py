@@ -1,9 +1,9 @@
 """Storing the federation policy: the mode, the rules per domain, and what a change cuts.
 
-Design note. ``node.federation_policy`` decides; this module reads and writes
+Design note. ``node.federation_policy.decision`` decides; this module reads and writes
 what it decides from. A running node sees changes within seconds without a
 restart: the web and worker processes reload the policy on a short timer
-(``federation.policy``), and queueing reads the rules for its target hosts in
+(``federation.policy_cache``), and queueing reads the rules for its target hosts in
 its own transaction (``policy_for_hosts``). Suspending a domain (or leaving it
 out of an allowlist) cuts existing ties at once: ``cut_refused_ties`` removes
 its actors' memberships in our groups and follows either way, sending nothing.
@@ -20,7 +20,7 @@ from sqlalchemy import Table, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput, NotFound
-from node.federation_policy import (
+from node.federation_policy.decision import (
     DEFAULT_MODE,
     Mode,
     Policy,
@@ -32,14 +32,9 @@ from node.federation_policy import (
 )
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.storage.engine import upsert_into
-from node.storage.models import (
-    Actor,
-    FederationRule,
-    Follow,
-    Group,
-    Membership,
-    NodeSetting,
-)
+from node.storage.models.actors import Actor, Follow
+from node.storage.models.groups import Group, Membership
+from node.storage.models.node_settings import FederationRule, NodeSetting
 
 MODE_SETTING = "federation_mode"
 # "on": NodeInfo publishes the mode and the domains held off (off unless the admin chooses).

@@ -4,7 +4,7 @@ The inbox, fetches and the delivery worker ask ``refusal(host)`` for every
 request, so the policy is held in memory and reloaded from the database once
 it is older than ``max_age`` seconds: an admin's change (``kinfolk policy``,
 from another process) applies within that, without a restart. Queueing reads
-the rules in its own transaction instead (``node.federation_rules.policy_for_hosts``).
+the rules in its own transaction instead (``node.federation_policy.storage.policy_for_hosts``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.outbox.enqueue import drop_refused_deliveries
-from node.federation_policy import Decision, Policy, decide
-from node.federation_rules import CutTies, cut_refused_ties, load_policy
+from node.federation_policy.decision import Decision, Policy, decide
+from node.federation_policy.storage import CutTies, cut_refused_ties, load_policy
 
 MAX_AGE = 2.0  # seconds
 

@@ -1,6 +1,6 @@
 """What the federation policy hides on this node's pages and API.
 
-Design note. ``node.federation_policy.decide`` alone says what applies to a host,
+Design note. ``node.federation_policy.decision.decide`` alone says what applies to a host,
 and queries ask it through this module only. Two things follow from it:
 
 - ``hidden`` domains (suspended, and in allowlist mode every domain not allowed):
@@ -36,9 +36,9 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from node.federation_policy import Decision, decide
-from node.federation_rules import policy_for_hosts
-from node.storage.models import Actor
+from node.federation_policy.decision import Decision, decide
+from node.federation_policy.storage import policy_for_hosts
+from node.storage.models.actors import Actor
 
 T = TypeVar("T")
 

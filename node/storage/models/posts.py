@@ -1,0 +1,81 @@
+"""Posts (every thread start and reply, local or remote) and the support sent to them."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from node.storage.models.base import Base, UTCDateTime, enum_column
+
+
+class ReactionKind(enum.StrEnum):
+    """Reactions are deliberately few and supportive: no dislikes in peer support."""
+
+    SUPPORT = "support"
+
+
+class Post(Base):
+    """A thread start or a reply, local or remote."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        Index("ix_post_group_threads", "group_id", "in_reply_to_id", "published_at", "id"),
+        Index("ix_post_thread", "thread_id", "published_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    uri: Mapped[str] = mapped_column(String(2048), unique=True)
+    local: Mapped[bool] = mapped_column(Boolean)
+    author_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    thread_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=True
+    )
+    in_reply_to_id: Mapped[int | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=True
+    )
+    title: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    # Markdown as written, for local posts (so edits start from what the author typed).
+    source: Mapped[str | None] = mapped_column(Text, nullable=True)
+    content_html: Mapped[str] = mapped_column(Text)
+    content_warning: Mapped[str] = mapped_column(String(500), default="")
+    language: Mapped[str] = mapped_column(String(16))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Pinned to the top of its group by a moderator: an announcement (``featured`` in AP).
+    pinned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Removed by a moderator: hidden from everyone but moderators, kept so it can be
+    # restored (a deletion by the author wipes; a removal does not).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A locked thread takes no new replies (set on the thread start).
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Waiting for a moderator's approval (pre-moderation): shown to its author and the
+    # group's moderators only, and not sent to other nodes until approved.
+    held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Our member's post in a group on another node, sent there and not yet shared by the
+    # group (its Announce has not arrived): seen by its author only, whatever that group
+    # decides (``node.pending_posts``). Turned down there, it is also ``removed_at``.
+    pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Reaction(Base):
+    """Support sent to a post, by a member of this node or another.
+
+    ``activity_uri`` is the id of the ``Like`` that carried it across nodes (ours once
+    it is sent, or the one that reached us), so an ``Undo`` naming that Like finds it.
+    """
+
+    __tablename__ = "reactions"
+    __table_args__ = (UniqueConstraint("post_id", "actor_id", "kind", name="uq_reaction"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[ReactionKind] = mapped_column(enum_column(ReactionKind, "reaction_kind"))
+    activity_uri: Mapped[str | None] = mapped_column(String(2048), nullable=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
