@@ -29,14 +29,6 @@ from federation.runtime import federation_runtime
 from federation.workers import Queue
 from node import accounts, federation_rules, groups
 from node.base_url import BaseUrlMismatch, check_base_url, remembered_base_url, set_base_url
-from node.config import (
-    CONFIG_FILE_NAME,
-    ConfigError,
-    Settings,
-    describe,
-    load_settings,
-    parse_base_url,
-)
 from node.errors import DomainError
 from node.federation_policy import (
     Mode,
@@ -54,6 +46,14 @@ from node.storage.models import Account, Actor, JoinPolicy, NodeRole, Visibility
 from node.views import Viewer
 from web import event_loop, mod_cli
 from web.app import create_app
+from web.config import (
+    CONFIG_FILE_NAME,
+    ConfigError,
+    Settings,
+    describe,
+    load_settings,
+    parse_base_url,
+)
 from web.logs import configure_logging
 
 log = logging.getLogger("kinfolk.cli")

@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.enqueue import drop_deliveries_of
 from node import posts, reports, suspensions
-from node.config import Settings
 from node.errors import NotFound
 from node.handles import handle_key
 from node.moderation import LogEntryView
@@ -33,6 +32,7 @@ from node.reports import ReportView
 from node.site import Site
 from node.storage.models import Account, Actor, ReportState
 from node.views import Viewer
+from web.config import Settings
 
 LOG_LIMIT = 20
 
