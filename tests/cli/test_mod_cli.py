@@ -7,8 +7,8 @@ import asyncio
 import subprocess
 
 from tests.api_client import Api, Member
+from tests.cli.test_cli import PASSWORD, kinfolk, node_env  # noqa: F401 (the fixture)
 from tests.conftest import AiohttpClient, cheap_passwords
-from tests.web.test_cli import PASSWORD, kinfolk, node_env  # noqa: F401 (the fixture)
 from web.app import create_app
 from web.config import load_settings
 

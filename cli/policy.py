@@ -1,0 +1,200 @@
+"""``kinfolk policy``: which nodes this one talks to.
+
+The mode, a rule per domain, Mastodon's domain-block CSV both ways, and whether
+NodeInfo publishes the policy. A change cuts what it refuses at once (ties and
+queued deliveries, as the admin API and pages do); a running node picks it up
+within seconds (``federation.policy.PolicyCache``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from cli.command import Node, UsageError, open_node
+from federation.policy import enforce_change
+from node import federation_rules
+from node.federation_policy import (
+    Mode,
+    Rule,
+    Severity,
+    normalize_domain,
+    rules_from_csv,
+    rules_to_csv,
+)
+from web.config import Settings
+
+
+async def _after_policy_change(node: Node) -> None:
+    """Cut what a change refuses at once: ties to refused domains, deliveries queued to them."""
+    enforced = await enforce_change(node.session, now=node.now)
+    cut, dropped = enforced.cut, enforced.dropped
+    if cut.memberships or cut.follows:
+        print(
+            f"Cut {cut.memberships} membership(s) and {cut.follows} follow(s) "
+            f"with {', '.join(cut.domains)}"
+        )
+    if dropped:
+        print(f"Dropped queued deliveries to {', '.join(dropped)}")
+
+
+async def cmd_policy_mode(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_node(settings) as node:
+        mode = await federation_rules.set_mode(node.session, args.mode, now=node.now)
+        await _after_policy_change(node)
+    print(f"Federation mode: {mode.value}")
+
+
+async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_node(settings) as node:
+        rule = await federation_rules.set_rule(
+            node.session,
+            args.domain,
+            args.action,
+            reason=args.reason,
+            private_reason=args.private_reason,
+            now=node.now,
+        )
+        mode = await federation_rules.get_mode(node.session)
+        await _after_policy_change(node)
+    print(f"{rule.domain}: {_describe_rule(rule)}")
+    if mode is Mode.OPEN:
+        print("Note: the mode is 'open', so rules are not enforced until it changes.")
+
+
+async def cmd_policy_remove(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_node(settings) as node:
+        await federation_rules.remove_rule(node.session, args.domain)
+        await _after_policy_change(node)  # in allowlist mode, removing an allow refuses
+    print(f"Removed the rule for {normalize_domain(args.domain)}")
+
+
+def _describe_rule(rule: Rule) -> str:
+    words = [rule.severity.value] if rule.severity is not Severity.NOOP else []
+    words += [
+        w
+        for w, on in (
+            ("reject-media", rule.reject_media),
+            ("reject-reports", rule.reject_reports),
+            ("allow", rule.allow),
+        )
+        if on
+    ]
+    text = " ".join(words) or "noop"
+    if rule.public_comment:
+        text += f"  reason: {rule.public_comment}"
+    if rule.private_comment:
+        text += f"  private: {rule.private_comment}"
+    return text
+
+
+async def cmd_policy_list(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_node(settings) as node:
+        mode = await federation_rules.get_mode(node.session)
+        rules = await federation_rules.list_rules(node.session)
+    print(f"mode: {mode.value}")
+    for rule in rules:
+        print(f"{rule.domain}\t{_describe_rule(rule)}")
+
+
+class _ProgressBar:
+    """A progress bar on standard error (scripts read standard output)."""
+
+    def __init__(self, total: int, width: int = 30) -> None:
+        self.total, self.width = total, width
+
+    def __call__(self, done: int) -> None:
+        filled = self.width * done // max(self.total, 1)
+        bar = "#" * filled + "-" * (self.width - filled)
+        sys.stderr.write(f"\rImporting [{bar}] {done}/{self.total} domains")
+        if done >= self.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _read_rules(file: str) -> list[Rule]:
+    """Parse the whole file first, so a bad line changes nothing."""
+    if file == "-":
+        return list(rules_from_csv(sys.stdin))
+    try:
+        with open(file, encoding="utf-8-sig", newline="") as handle:
+            return list(rules_from_csv(handle))
+    except OSError as exc:
+        raise UsageError(f"cannot read {file}: {exc.strerror}") from None
+
+
+async def cmd_policy_import(settings: Settings, args: argparse.Namespace) -> None:
+    rules = _read_rules(args.file)
+    async with open_node(settings) as node:
+        imported = await federation_rules.import_rules(
+            node.session, rules, now=node.now, progress=_ProgressBar(len(rules))
+        )
+        await _after_policy_change(node)
+    print(f"Imported {imported} domain rule(s)")
+
+
+async def cmd_policy_publish(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_node(settings) as node:
+        publish = await federation_rules.set_publish(node.session, args.state == "on", now=node.now)
+    print(f"NodeInfo {'publishes' if publish else 'does not publish'} the federation policy")
+
+
+async def cmd_policy_export(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_node(settings) as node:
+        rules = await federation_rules.list_rules(node.session)
+    sys.stdout.write(rules_to_csv(rules))
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``kinfolk policy``."""
+    policy = commands.add_parser(
+        "policy",
+        help="federation policy: which nodes this one talks to",
+        description="Federation policy. Modes: blocklist (default: everyone but suspended "
+        "domains), allowlist (only domains set to 'allow'), open (everyone; rules kept but not "
+        "enforced). A rule on example.com covers its subdomains; *.example.com only them. "
+        "Changes reach a running node within seconds.",
+    )
+    sub = policy.add_subparsers(dest="policy_command", required=True, metavar="COMMAND")
+    mode = sub.add_parser("mode", help="choose open, blocklist or allowlist")
+    mode.add_argument("mode", choices=[m.value for m in Mode])
+    mode.set_defaults(run=cmd_policy_mode)
+    set_ = sub.add_parser(
+        "set",
+        help="add to a domain's rule",
+        description="suspend: no traffic either way, ties cut; limit: not shown in directories "
+        "or to non-followers; reject-media; reject-reports; allow: listed for allowlist mode.",
+    )
+    set_.add_argument("domain", help="e.g. example.com, *.example.com or host:port")
+    set_.add_argument("action", choices=federation_rules.ACTIONS)
+    set_.add_argument("--reason", metavar="TEXT", help="public reason (shown to others)")
+    set_.add_argument("--private-reason", metavar="TEXT", help="note for admins only")
+    set_.set_defaults(run=cmd_policy_set)
+    remove = sub.add_parser("remove", help="delete a domain's rule")
+    remove.add_argument("domain")
+    remove.set_defaults(run=cmd_policy_remove)
+    list_ = sub.add_parser("list", help="show the mode and every rule")
+    list_.set_defaults(run=cmd_policy_list)
+    import_ = sub.add_parser(
+        "import",
+        help="merge a Mastodon domain-block CSV (progress on standard error)",
+        description="Merge rules from a CSV in Mastodon's domain-block format "
+        "(#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate; "
+        "severity suspend, silence or noop), or one domain per line (suspended).",
+    )
+    import_.add_argument("file", metavar="FILE.csv", help="the CSV file ('-' for standard input)")
+    import_.set_defaults(run=cmd_policy_import)
+    export = sub.add_parser(
+        "export", help="print the blocks as a Mastodon domain-block CSV (allows are left out)"
+    )
+    export.set_defaults(run=cmd_policy_export)
+    publish = sub.add_parser(
+        "publish",
+        help="tell other nodes the policy in NodeInfo (on), or not (off, the default)",
+        description="on: NodeInfo's metadata.federation shows the mode and the domains held "
+        "off with their public reasons (obfuscated ones partly hidden with *), also in "
+        "Pleroma's mrf_simple shape. off (the default): NodeInfo says nothing of the policy.",
+    )
+    publish.add_argument("state", choices=["on", "off"])
+    publish.set_defaults(run=cmd_policy_publish)
