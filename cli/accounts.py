@@ -11,14 +11,13 @@ import getpass
 import sys
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cli.command import UsageError, open_node
 from node import accounts, groups
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models import Account, Actor, JoinPolicy, NodeRole, Visibility
+from node.storage.models import JoinPolicy, NodeRole, Visibility
 from node.views import Viewer
 from web.config import Settings
 
@@ -65,22 +64,17 @@ async def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
 
 
 async def _owner(session: AsyncSession, site: Site, username: str | None) -> Viewer:
-    statement = select(Account, Actor).join(Actor, Account.actor_id == Actor.id)
     if username is None:
-        statement = statement.where(Account.role == NodeRole.ADMIN).order_by(Account.id)
+        owner = await accounts.first_admin(session)
     else:
-        statement = statement.where(
-            Actor.domain == site.domain, Actor.handle_key == username.casefold()
-        )
-    row = (await session.execute(statement.limit(1))).first()
-    if row is None:
+        owner = await accounts.member_by_username(session, site, username)
+    if owner is None:
         raise UsageError(
             f"no member called {username!r} here"
             if username
             else "no admin exists yet to own the group: pass --owner USERNAME"
         )
-    account = row[0]
-    return Viewer(account_id=account.id, actor_id=account.actor_id, role=account.role)
+    return owner
 
 
 async def cmd_group_create(settings: Settings, args: argparse.Namespace) -> None:

@@ -14,16 +14,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sqlalchemy import select
-
 from cli.command import Node, open_node
-from federation.outbox.enqueue import drop_deliveries_of
-from node import posts, reports, suspensions
+from federation.actions.suspension import suspend_account
+from node import accounts, posts, reports, suspensions
 from node.errors import NotFound
-from node.handles import handle_key
 from node.moderation import LogEntryView
 from node.reports import ReportView
-from node.storage.models import Account, Actor, ReportState
+from node.storage.models import ReportState
 from node.views import Viewer
 from web.config import Settings
 
@@ -34,19 +31,15 @@ async def _acting(node: Node, username: str | None) -> Viewer | None:
     """The account ``--by`` names (None: the node's operator, without an account)."""
     if username is None:
         return None
-    account = await node.session.scalar(
-        select(Account)
-        .join(Actor, Account.actor_id == Actor.id)
-        .where(Actor.domain == node.site.domain, Actor.handle_key == handle_key(username))
-    )
-    if account is None:
+    viewer = await accounts.member_by_username(node.session, node.site, username)
+    if viewer is None:
         raise NotFound(f"no account called {username!r} here", field="--by")
-    return Viewer(account_id=account.id, actor_id=account.actor_id, role=account.role)
+    return viewer
 
 
 async def cmd_suspend(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
-        status = await suspensions.suspend_account(
+        suspended = await suspend_account(
             node.session,
             node.site,
             await _acting(node, args.by),
@@ -54,10 +47,9 @@ async def cmd_suspend(settings: Settings, args: argparse.Namespace) -> None:
             reason=args.reason,
             now=node.now,
         )
-        dropped = await drop_deliveries_of(node.session, status.actor.uri, now=node.now)
-    print(f"Suspended @{status.actor.acct}: {args.reason.strip()}")
-    if dropped:
-        print(f"Dropped {dropped} queued deliveries of its activities")
+    print(f"Suspended @{suspended.status.actor.acct}: {args.reason.strip()}")
+    if suspended.dropped:
+        print(f"Dropped {suspended.dropped} queued deliveries of its activities")
 
 
 async def cmd_unsuspend(settings: Settings, args: argparse.Namespace) -> None:

@@ -1,9 +1,9 @@
 """``kinfolk policy``: which nodes this one talks to.
 
 The mode, a rule per domain, Mastodon's domain-block CSV both ways, and whether
-NodeInfo publishes the policy. A change cuts what it refuses at once (ties and
-queued deliveries, as the admin API and pages do); a running node picks it up
-within seconds (``federation.policy.PolicyCache``).
+NodeInfo publishes the policy. A change is made by ``federation.actions.policy_change``,
+as the admin API's and pages' are, cutting what it refuses at once (ties and queued
+deliveries); a running node picks it up within seconds (``federation.policy.PolicyCache``).
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import argparse
 import sys
 from typing import Any
 
-from cli.command import Node, UsageError, open_node
-from federation.policy import enforce_change
+from cli.command import UsageError, open_node
+from federation.actions import policy_change
+from federation.actions.policy_change import Enforced
 from node import federation_rules
 from node.federation_policy import (
     Mode,
@@ -26,9 +27,8 @@ from node.federation_policy import (
 from web.config import Settings
 
 
-async def _after_policy_change(node: Node) -> None:
-    """Cut what a change refuses at once: ties to refused domains, deliveries queued to them."""
-    enforced = await enforce_change(node.session, now=node.now)
+def _say_what_was_cut(enforced: Enforced) -> None:
+    """What a change cut at once: ties to refused domains, deliveries queued to them."""
     cut, dropped = enforced.cut, enforced.dropped
     if cut.memberships or cut.follows:
         print(
@@ -41,14 +41,15 @@ async def _after_policy_change(node: Node) -> None:
 
 async def cmd_policy_mode(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
-        mode = await federation_rules.set_mode(node.session, args.mode, now=node.now)
-        await _after_policy_change(node)
+        changed = await policy_change.set_mode(node.session, args.mode, now=node.now)
+        _say_what_was_cut(changed.enforced)
+    mode = changed.value
     print(f"Federation mode: {mode.value}")
 
 
 async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
-        rule = await federation_rules.set_rule(
+        changed = await policy_change.set_rule(
             node.session,
             args.domain,
             args.action,
@@ -57,7 +58,8 @@ async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
             now=node.now,
         )
         mode = await federation_rules.get_mode(node.session)
-        await _after_policy_change(node)
+        _say_what_was_cut(changed.enforced)
+    rule = changed.value
     print(f"{rule.domain}: {_describe_rule(rule)}")
     if mode is Mode.OPEN:
         print("Note: the mode is 'open', so rules are not enforced until it changes.")
@@ -65,8 +67,8 @@ async def cmd_policy_set(settings: Settings, args: argparse.Namespace) -> None:
 
 async def cmd_policy_remove(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
-        await federation_rules.remove_rule(node.session, args.domain)
-        await _after_policy_change(node)  # in allowlist mode, removing an allow refuses
+        # In allowlist mode, removing an allow refuses: that is cut too.
+        _say_what_was_cut(await policy_change.remove_rule(node.session, args.domain, now=node.now))
     print(f"Removed the rule for {normalize_domain(args.domain)}")
 
 
@@ -127,11 +129,11 @@ def _read_rules(file: str) -> list[Rule]:
 async def cmd_policy_import(settings: Settings, args: argparse.Namespace) -> None:
     rules = _read_rules(args.file)
     async with open_node(settings) as node:
-        imported = await federation_rules.import_rules(
+        imported = await policy_change.import_rules(
             node.session, rules, now=node.now, progress=_ProgressBar(len(rules))
         )
-        await _after_policy_change(node)
-    print(f"Imported {imported} domain rule(s)")
+        _say_what_was_cut(imported.enforced)
+    print(f"Imported {imported.value} domain rule(s)")
 
 
 async def cmd_policy_publish(settings: Settings, args: argparse.Namespace) -> None:

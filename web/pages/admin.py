@@ -2,9 +2,10 @@
 suspending accounts, and the federation policy.
 
 For the node's admins (``permissions.require_node_admin``, as the admin API asks);
-a moderator gets the "not allowed" page. A change to the federation policy takes
-effect as the admin API's does (``federation.policy.enforce_change``: ties with
-refused domains cut, their queued deliveries dropped, this process's policy
+a moderator gets the "not allowed" page. Suspending an account and changing the
+federation policy go through the same services as the admin API and ``kinfolk``
+(``federation.actions``: a suspended account's queued deliveries dropped; ties
+with refused domains cut, their queued deliveries dropped, this process's policy
 cache cleared).
 """
 
@@ -12,13 +13,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.outbox.enqueue import drop_deliveries_of
-from federation.policy import enforce_change
+from federation.actions import policy_change, suspension
 from node import federation_rules, moderation, permissions, rules, site_info, suspensions
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from node.federation_policy import Mode, Rule, Severity, rules_from_csv, rules_to_csv
@@ -204,11 +203,10 @@ async def suspend(request: web.Request) -> web.Response:
                         session, request.app[SITE], viewer, acct, reason=form["reason"], now=now
                     )
                 else:
-                    status = await suspensions.suspend_account(
+                    # Nothing more goes out for it, not even what was queued (as the API does).
+                    await suspension.suspend_account(
                         session, request.app[SITE], viewer, acct, reason=form["reason"], now=now
                     )
-                    # Nothing more goes out for it, not even what was queued (as the API does).
-                    await drop_deliveries_of(session, status.actor.uri, now=now)
         except (InvalidInput, NotFound, Conflict, PermissionDenied) as error:
             errors = {"acct": _suspension_error(error, lift, _)}
             if isinstance(error, InvalidInput) and error.field == "reason":
@@ -302,11 +300,6 @@ async def federation(request: web.Request) -> web.Response:
         return await _federation_page(request, session, page)
 
 
-async def _policy_changed(request: web.Request, session: AsyncSession, now: datetime) -> None:
-    await enforce_change(session, now=now)
-    request.app[FEDERATION].policy.invalidate()  # others reload within seconds
-
-
 async def save_mode(request: web.Request) -> web.Response:
     form = await read_form(request, ("mode",))
     now = request.app[CLOCK]()
@@ -315,8 +308,9 @@ async def save_mode(request: web.Request) -> web.Response:
         _ = gettext_for(request, page.locale)
         try:
             async with session.begin_nested():
-                await federation_rules.set_mode(session, form["mode"], now=now)
-                await _policy_changed(request, session, now)
+                await policy_change.set_mode(
+                    session, form["mode"], now=now, cache=request.app[FEDERATION].policy
+                )
         except InvalidInput:
             errors = {"mode": _("Please choose one of the modes.")}
             return await _federation_page(request, session, page, errors=errors, status=422)
@@ -377,8 +371,9 @@ async def save_rule(request: web.Request) -> web.Response:
             )
             try:
                 async with session.begin_nested():
-                    await federation_rules.put_rule(session, rule, now=now)
-                    await _policy_changed(request, session, now)
+                    await policy_change.put_rule(
+                        session, rule, now=now, cache=request.app[FEDERATION].policy
+                    )
             except InvalidInput:
                 errors["domain"] = _(
                     "This is not a domain. Write it like example.org, "
@@ -398,8 +393,10 @@ async def remove_rule(request: web.Request) -> web.Response:
         await _admin(request, session)
         try:
             async with session.begin_nested():
-                await federation_rules.remove_rule(session, form["domain"])
-                await _policy_changed(request, session, now)  # an allowlist may refuse now
+                # In allowlist mode, removing an allow refuses: that is cut at once too.
+                await policy_change.remove_rule(
+                    session, form["domain"], now=now, cache=request.app[FEDERATION].policy
+                )
         except (NotFound, InvalidInput):
             return back_to(form["back"], "already", FEDERATION_PAGE)
     return back_to(form["back"], "rule_removed", FEDERATION_PAGE)
@@ -430,10 +427,11 @@ async def import_rules(request: web.Request) -> web.Response:
             return await _federation_page(
                 request, session, page, import_form=form, errors={"csv": message}, status=422
             )
-        count = await federation_rules.import_rules(session, parsed, now=now)
-        await _policy_changed(request, session, now)
+        imported = await policy_change.import_rules(
+            session, parsed, now=now, cache=request.app[FEDERATION].policy
+        )
     response = back_to(FEDERATION_PAGE, "imported", FEDERATION_PAGE)
-    response.headers["Location"] += f"&count={count}"
+    response.headers["Location"] += f"&count={imported.value}"
     return response
 
 
