@@ -5,6 +5,7 @@ request, so the policy is held in memory and reloaded from the database once
 it is older than ``max_age`` seconds: an admin's change (``kinfolk policy``,
 from another process) applies within that, without a restart. Queueing reads
 the rules in its own transaction instead (``node.federation_policy.storage.policy_for_hosts``).
+Changes are made, and what they refuse cut, by ``federation.actions.policy_change``.
 """
 
 from __future__ import annotations
@@ -12,31 +13,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.outbox.enqueue import drop_refused_deliveries
 from node.federation_policy.decision import Decision, Policy, decide
-from node.federation_policy.storage import CutTies, cut_refused_ties, load_policy
+from node.federation_policy.storage import load_policy
 
 MAX_AGE = 2.0  # seconds
-
-
-@dataclass(frozen=True)
-class Enforced:
-    """What a policy change cut at once."""
-
-    cut: CutTies
-    dropped: list[str]  # hosts whose queued deliveries were dropped
-
-
-async def enforce_change(session: AsyncSession, *, now: datetime) -> Enforced:
-    """After the admin changes the policy (``kinfolk policy``, the admin API), in the same
-    transaction: cut ties with the domains it now refuses and drop what is queued for them."""
-    cut = await cut_refused_ties(session)
-    return Enforced(cut, await drop_refused_deliveries(session, now=now))
 
 
 class PolicyCache:

@@ -2,6 +2,9 @@
 
 The web application and ``kinfolk worker`` build the same thing the same way:
 one guarded HTTP client, one ``Federation`` context and the workers over it.
+The settings are loaded by the composition roots (``web.config``); this module
+names only the few it reads (``FederationSettings``), so federation never
+imports web.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -19,8 +23,30 @@ from federation.protocol.discovery import software_version
 from federation.remote.http import Egress, client_session
 from federation.signing.policy import TimeWindow
 from federation.workers import NodeWorkers
-from node.config import Settings
 from node.site import Site
+
+
+class FederationSettings(Protocol):
+    """What the federation machinery reads from the node's settings
+    (``web.config.Settings`` is one: the app factory and ``kinfolk worker`` pass it)."""
+
+    @property
+    def base_url(self) -> str: ...
+
+    @property
+    def allow_private_addresses(self) -> bool: ...
+
+    @property
+    def authorized_fetch(self) -> bool: ...
+
+    @property
+    def signature_max_age(self) -> int: ...
+
+    @property
+    def signature_max_future(self) -> int: ...
+
+    @property
+    def delivery_concurrency(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -29,7 +55,7 @@ class Runtime:
     workers: NodeWorkers
 
 
-def delivery_config(settings: Settings) -> DeliveryConfig:
+def delivery_config(settings: FederationSettings) -> DeliveryConfig:
     """The delivery worker's tunables from the node's settings.
 
     ``KINFOLK_DELIVERY_CONCURRENCY`` is the requests one worker process keeps in
@@ -44,7 +70,7 @@ def delivery_config(settings: Settings) -> DeliveryConfig:
 
 @asynccontextmanager
 async def federation_runtime(
-    settings: Settings,
+    settings: FederationSettings,
     sessions: async_sessionmaker[AsyncSession],
     clock: Callable[[], datetime],
     *,

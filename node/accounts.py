@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.actors import actor_ref, create_local_actor, find_actor
 from node.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from node.federation_policy.visibility import decision_for
-from node.handles import check_length, validate_handle
+from node.handles import check_length, handle_key, validate_handle
 from node.passwords import Passwords, validate_password
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ActorKind, ApiToken, NodeRole
@@ -87,19 +87,45 @@ async def register(
     return _account_view(account, actor)
 
 
-async def _account_by_handle(
+async def _local_account(
     session: AsyncSession, site: Site, handle: str
-) -> tuple[Account, Actor]:
+) -> tuple[Account, Actor] | None:
+    """The account of this node with this handle, compared as handles are (``handle_key``)."""
     row = (
         await session.execute(
             select(Account, Actor)
             .join(Actor, Account.actor_id == Actor.id)
-            .where(Actor.domain == site.domain, Actor.handle_key == handle.casefold())
+            .where(Actor.domain == site.domain, Actor.handle_key == handle_key(handle))
         )
     ).first()
-    if row is None:
+    return None if row is None else (row[0], row[1])
+
+
+def _viewer(account: Account) -> Viewer:
+    return Viewer(account_id=account.id, actor_id=account.actor_id, role=account.role)
+
+
+async def member_by_username(session: AsyncSession, site: Site, username: str) -> Viewer | None:
+    """The member of this node called ``username`` (as the command line names one), or None."""
+    found = await _local_account(session, site, username)
+    return None if found is None else _viewer(found[0])
+
+
+async def first_admin(session: AsyncSession) -> Viewer | None:
+    """The node's oldest admin account, or None while there is none."""
+    account = await session.scalar(
+        select(Account).where(Account.role == NodeRole.ADMIN).order_by(Account.id).limit(1)
+    )
+    return None if account is None else _viewer(account)
+
+
+async def _account_by_handle(
+    session: AsyncSession, site: Site, handle: str
+) -> tuple[Account, Actor]:
+    found = await _local_account(session, site, handle)
+    if found is None:
         raise AuthenticationFailed("unknown username or wrong password")
-    return row[0], row[1]
+    return found
 
 
 async def authenticate(
@@ -158,7 +184,7 @@ async def viewer_for_token(session: AsyncSession, token: str, *, now: datetime) 
     if now - api_token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         api_token.last_used_at = now
         api_token.expires_at = now + TOKEN_LIFETIME
-    return Viewer(account_id=account.id, actor_id=account.actor_id, role=account.role)
+    return _viewer(account)
 
 
 async def revoke_token(session: AsyncSession, token: str) -> None:

@@ -20,7 +20,6 @@ from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.config import Settings
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
@@ -33,6 +32,7 @@ from tests.databases import (
     postgres_problem,
 )
 from web.app import create_app
+from web.config import Settings
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BASE_URL = "http://node.test"

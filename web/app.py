@@ -16,7 +16,6 @@ from sqlalchemy import text
 
 from federation.delivery.worker import DeliveryConfig
 from federation.runtime import federation_runtime
-from node.config import Settings
 from node.passwords import Passwords
 from node.sign_in import Throttle
 from node.site import Site
@@ -25,6 +24,7 @@ from web.activitypub import add_activitypub_routes
 from web.api.routes import add_api_routes
 from web.bodies import close_after_unreadable_body
 from web.client_address import client_address_middleware
+from web.config import Settings
 from web.inbox import add_inbox_routes
 from web.keys import (
     CLOCK,

@@ -18,7 +18,7 @@ import ipaddress
 
 from aiohttp import web
 
-from node.config import Network
+from web.config import Network
 from web.keys import SETTINGS
 from web.problems import Handler
 

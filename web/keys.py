@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from federation.context import Federation
 from federation.delivery.worker import DeliveryConfig
 from federation.workers import NodeWorkers
-from node.config import Settings
 from node.passwords import Passwords
 from node.sign_in import Throttle
 from node.site import Site
+from web.config import Settings
 
 Clock = Callable[[], datetime]
 

@@ -22,10 +22,10 @@ import pytest
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from node.config import Settings
 from node.passwords import Passwords
 from tests.databases import SqliteDatabases
 from web.app import create_app
+from web.config import Settings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("KINFOLK_CHROMIUM", "/usr/bin/chromium"))

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import build_parser
 from federation.remote.open_files import SPARE
-from node.config import ENVIRONMENT_VARIABLES, MAX_DELIVERY_CONCURRENCY, load_settings
 from tests.conftest import IN_CI
-from web.cli import build_parser
+from web.config import ENVIRONMENT_VARIABLES, MAX_DELIVERY_CONCURRENCY, load_settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 UNITS = sorted((DEPLOY / "systemd").iterdir())

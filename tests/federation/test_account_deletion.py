@@ -39,7 +39,6 @@ from federation.tables import (
 )
 from node import remote_members
 from node.actors import find_actor_by_uri
-from node.config import Settings
 from node.events import EventKind
 from node.events import record as record_event
 from node.passwords import Passwords
@@ -50,6 +49,7 @@ from node.storage.models.groups import Group, Membership, MembershipState
 from node.storage.models.posts import Post
 from tests.node.factories import Node
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture, extra_fixture
+from web.config import Settings
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]

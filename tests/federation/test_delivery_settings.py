@@ -6,7 +6,7 @@ from pathlib import Path
 
 from federation.delivery.worker import DeliveryConfig
 from federation.runtime import delivery_config
-from node.config import load_settings
+from web.config import load_settings
 
 SECRET = "s" * 40
 

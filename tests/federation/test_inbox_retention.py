@@ -13,7 +13,7 @@ from federation.inbox.writer import InboxRow, InboxWriter
 from federation.runtime import federation_runtime
 from federation.tables import InboxItem, QueueState
 from federation.workers import Queue
-from node.config import Settings
+from web.config import Settings
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 PEER = "https://peer.example/users/pat"

@@ -231,3 +231,19 @@ async def test_a_group_has_no_member_profile(node: Node) -> None:
     await node.group(await node.member("ana"), "grief-circle")
     with pytest.raises(NotFound):
         await node.run(lambda s: accounts.get_profile(s, "grief-circle", node.site.domain))
+
+
+async def test_the_command_line_finds_a_member_by_username_as_handles_compare(
+    node: Node,
+) -> None:
+    assert await node.run(accounts.first_admin) is None
+    member = await node.member("Ana")
+    first = await node.member("Bo", role=NodeRole.ADMIN)
+    await node.member("Cy", role=NodeRole.ADMIN)
+
+    async def lookup(username: str) -> Viewer | None:
+        return await node.run(lambda s: accounts.member_by_username(s, node.site, username))
+
+    assert [await lookup(name) for name in ("Ana", "ana", "ANA")] == [member] * 3
+    assert await lookup("nobody") is None
+    assert await node.run(accounts.first_admin) == first

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.config import Settings
 from node.errors import AuthenticationFailed
 from node.passwords import Passwords
 from node.sign_in import MAX_FAILURES, WINDOW, Refused, SignedIn, Throttle, Throttled, sign_in
@@ -19,6 +18,7 @@ from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.models.actors import SignInFailure
 from tests.node.factories import PASSWORD, Node
+from web.config import Settings
 
 THROTTLE = Throttle(secret="test-secret-" + "x" * 40)
 GUESSER = "203.0.113.5"

@@ -29,12 +29,12 @@ from federation.delivery.worker import DeliveryConfig
 from federation.signing.keystore import LocalKeys, local_keys
 from federation.tables import ActorKey
 from node.actors import find_actor
-from node.config import Settings
 from node.storage.engine import create_engine, create_sessionmaker
 from tests.api_client import Api, Member
 from tests.conftest import cheap_passwords
 from tests.databases import PostgresDatabases, SqliteDatabases
 from web.app import create_app
+from web.config import Settings
 from web.keys import WORKERS
 
 RIG_DELIVERY = DeliveryConfig(

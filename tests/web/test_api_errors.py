@@ -18,11 +18,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 from multidict import CIMultiDictProxy
 
-from node.config import Settings
 from node.passwords import Passwords
 from tests.api_client import Api
 from tests.conftest import AiohttpClient
 from web.app import create_app
+from web.config import Settings
 
 Client = TestClient[web.Request, web.Application]
 JSON = {"Content-Type": "application/json"}

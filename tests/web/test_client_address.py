@@ -8,13 +8,13 @@ from dataclasses import replace
 import pytest
 from pytest_aiohttp import AiohttpClient
 
-from node.config import DEFAULT_TRUSTED_PROXIES, Settings
 from node.passwords import Passwords
 from node.sign_in import MAX_FAILURES
 from tests.conftest import Client
 from tests.web.test_pages import csrf_of, page
 from web.app import create_app
 from web.client_address import client_address
+from web.config import DEFAULT_TRUSTED_PROXIES, Settings
 
 PROXIES = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("::1/128"))
 

@@ -28,7 +28,8 @@ from tests.node.factories import PASSWORD, Node
 from tests.rig.rig import Rig
 from tests.web.test_pages import HTML, csrf_of, page, submit
 from web.keys import FEDERATION
-from web.pages.groups import _FAILURES, DIRECTORY_PAGE, THREADS_PAGE, _fetch_failure
+from web.pages.fetch_failures import FAILURES, fetch_failure
+from web.pages.groups import DIRECTORY_PAGE, THREADS_PAGE
 
 AS2 = {"Accept": "application/activity+json"}
 
@@ -356,7 +357,7 @@ async def test_finding_a_group_says_what_went_wrong_beside_the_field(
 def test_every_kind_of_fetch_failure_is_said_in_words_a_person_can_act_on(
     kind: FetchErrorKind,
 ) -> None:
-    assert _fetch_failure(FetchError("its wording does not matter", kind=kind)) in _FAILURES
+    assert fetch_failure(FetchError("its wording does not matter", kind=kind)) in FAILURES
 
 
 # Two nodes ------------------------------------------------------------------------------

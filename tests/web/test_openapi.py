@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
-from node.config import Settings
 from web.api.openapi import SchemaNameClash, build_document
 from web.api.operation import Body, Call, Operation
+from web.config import Settings
 
 Client = TestClient[web.Request, web.Application]
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}

@@ -7,13 +7,13 @@ from datetime import datetime, timedelta
 
 from aiohttp import ClientResponse
 
-from node.config import Settings
 from node.passwords import Passwords
 from node.sign_in import MAX_FAILURES, WINDOW
 from tests.api_client import Api
 from tests.conftest import AiohttpClient, Client
 from tests.web.test_pages import HTML, csrf_of, page
 from web.app import create_app
+from web.config import Settings
 
 PASSWORD = "correct horse battery"
 

@@ -1,10 +1,11 @@
 """Node administration: suspending accounts, the node's moderation log, federation policy.
 
 Suspensions and the node-level log are for node staff (admins and moderators);
-the federation policy is for admins. Policy changes take effect as the
-``kinfolk policy`` commands' do: ties with refused domains are cut and their
-queued deliveries dropped in the same transaction, this process's policy cache
-is cleared, and other processes reload theirs within seconds.
+the federation policy is for admins. Suspending and changing the policy are the
+services the pages and ``kinfolk`` call too (``federation.actions``): a suspended
+account's queued deliveries are dropped; a policy change cuts ties with refused
+domains and drops their queued deliveries in the same transaction, clears this
+process's policy cache, and other processes reload theirs within seconds.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from federation.outbox.enqueue import drop_deliveries_of
-from federation.policy_cache import enforce_change
+from federation.actions import policy_change, suspension
+from federation.policy_cache import PolicyCache
 from node import moderation, permissions, suspensions
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode, Rule, Severity
@@ -57,7 +58,8 @@ def status_out(status: suspensions.AccountStatus) -> AccountStatusOut:
 
 
 async def suspend_account(call: Call[SuspendBody, Any]) -> AccountStatusOut:
-    status = await suspensions.suspend_account(
+    # Nothing more goes out for it, not even what was queued before.
+    suspended = await suspension.suspend_account(
         call.session,
         call.site,
         call.member,
@@ -65,9 +67,7 @@ async def suspend_account(call: Call[SuspendBody, Any]) -> AccountStatusOut:
         reason=call.body.reason,
         now=call.now,
     )
-    # Nothing more goes out for it, not even what was queued before.
-    await drop_deliveries_of(call.session, status.actor.uri, now=call.now)
-    return status_out(status)
+    return status_out(suspended.status)
 
 
 async def unsuspend_account(call: Call[Any, Any]) -> None:
@@ -145,9 +145,9 @@ def rule_out(rule: Rule) -> FederationRuleOut:
     )
 
 
-async def _policy_changed(call: Call[Any, Any]) -> None:
-    await enforce_change(call.session, now=call.now)
-    call.request.app[FEDERATION].policy.invalidate()  # others reload within seconds
+def _policy_cache(call: Call[Any, Any]) -> PolicyCache:
+    """This process's policy cache, cleared by a change (others reload within seconds)."""
+    return call.request.app[FEDERATION].policy
 
 
 async def get_federation_mode(call: Call[Any, Any]) -> ModeOut:
@@ -157,9 +157,10 @@ async def get_federation_mode(call: Call[Any, Any]) -> ModeOut:
 
 async def set_federation_mode(call: Call[ModeBody, Any]) -> ModeOut:
     permissions.require_node_admin(call.member)
-    mode = await storage.set_mode(call.session, call.body.mode, now=call.now)
-    await _policy_changed(call)
-    return ModeOut(mode=mode)
+    changed = await policy_change.set_mode(
+        call.session, call.body.mode, now=call.now, cache=_policy_cache(call)
+    )
+    return ModeOut(mode=changed.value)
 
 
 async def get_policy_publishing(call: Call[Any, Any]) -> PublishOut:
@@ -194,15 +195,18 @@ async def put_federation_rule(call: Call[FederationRuleBody, Any]) -> Federation
         private_comment=body.private_reason,
         obfuscate=body.obfuscate,
     )
-    stored = await storage.put_rule(call.session, rule, now=call.now)
-    await _policy_changed(call)
-    return rule_out(stored)
+    changed = await policy_change.put_rule(
+        call.session, rule, now=call.now, cache=_policy_cache(call)
+    )
+    return rule_out(changed.value)
 
 
 async def remove_federation_rule(call: Call[Any, Any]) -> None:
     permissions.require_node_admin(call.member)
-    await storage.remove_rule(call.session, call.path("domain"))
-    await _policy_changed(call)  # in allowlist mode, removing an allow refuses
+    # In allowlist mode, removing an allow refuses: that is cut at once too.
+    await policy_change.remove_rule(
+        call.session, call.path("domain"), now=call.now, cache=_policy_cache(call)
+    )
 
 
 A = "/api/v1/admin"

@@ -23,12 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.protocol import wire_json
 from node import accounts
-from node.config import Settings
 from node.errors import AuthenticationFailed
 from node.passwords import Passwords
 from node.site import Site
 from node.views import Viewer
 from web.bodies import read_body
+from web.config import Settings
 from web.keys import CLOCK, PASSWORDS, SESSIONS, SETTINGS, SITE
 from web.problems import Problem, hostile
 

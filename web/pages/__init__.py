@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
-from web.pages import admin, moderation, post_actions
+from web.pages import admin, admin_federation, moderation, post_actions
 from web.pages.auth import (
     choose_language,
     signin,
@@ -25,8 +25,9 @@ from web.pages.auth import (
     signup,
     signup_form,
 )
+from web.pages.find_group import find, find_form
 from web.pages.forms import FormRefused
-from web.pages.groups import directory, find, find_form, group_page, join, leave
+from web.pages.groups import directory, group_page, join, leave
 from web.pages.home import home
 from web.pages.profiles import profile_page
 from web.pages.render import PAGES, build_catalogues, frame, gettext_for, render
@@ -156,13 +157,13 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/site", admin.save_site),
         ("POST", "/admin/rules", admin.save_rules),
         ("POST", "/admin/suspend", admin.suspend),
-        ("GET", "/admin/federation", admin.federation),
-        ("POST", "/admin/federation/mode", admin.save_mode),
-        ("POST", "/admin/federation/publish", admin.save_publish),
-        ("POST", "/admin/federation/rules", admin.save_rule),
-        ("POST", "/admin/federation/remove", admin.remove_rule),
-        ("POST", "/admin/federation/import", admin.import_rules),
-        ("GET", "/admin/federation/export.csv", admin.export_rules),
+        ("GET", "/admin/federation", admin_federation.federation),
+        ("POST", "/admin/federation/mode", admin_federation.save_mode),
+        ("POST", "/admin/federation/publish", admin_federation.save_publish),
+        ("POST", "/admin/federation/rules", admin_federation.save_rule),
+        ("POST", "/admin/federation/remove", admin_federation.remove_rule),
+        ("POST", "/admin/federation/import", admin_federation.import_rules),
+        ("GET", "/admin/federation/export.csv", admin_federation.export_rules),
     ):
         app.router.add_route(method, path, _guarded(handler))
     app.router.add_static("/static", STATIC_DIR)

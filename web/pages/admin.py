@@ -1,53 +1,41 @@
 """Admin pages: the start page's description and crisis resources, the node's rules,
-suspending accounts, and the federation policy.
+and suspending accounts (the federation policy has its own page: ``admin_federation``).
 
 For the node's admins (``permissions.require_node_admin``, as the admin API asks);
-a moderator gets the "not allowed" page. A change to the federation policy takes
-effect as the admin API's does (``federation.policy_cache.enforce_change``: ties with
-refused domains cut, their queued deliveries dropped, this process's policy
-cache cleared).
+a moderator gets the "not allowed" page. Suspending an account goes through the
+same service as the admin API and ``kinfolk mod suspend``
+(``federation.actions.suspension``: its queued deliveries are dropped too).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.outbox.enqueue import drop_deliveries_of
-from federation.policy_cache import enforce_change
+from federation.actions import suspension
 from node import moderation, permissions, rules, site_info, suspensions
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
-from node.federation_policy import storage
-from node.federation_policy.decision import Mode, Rule, Severity, rules_from_csv, rules_to_csv
 from node.groups.limits import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
-from node.handles import check_length
 from node.views import Viewer
-from web.api.admin_api import REASON_MAX as POLICY_REASON_MAX
-from web.keys import CLOCK, FEDERATION, SITE
+from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
-from web.pages.moderation import back_to, done_message, page_link
+from web.pages.moderation import back_to, done_message
 from web.pages.render import Frame, frame, gettext_for, render
 from web.pages.session import signed_in
 from web.pages.transaction import transaction
 
 ADMIN = "/admin"
-FEDERATION_PAGE = "/admin/federation"
-SEVERITIES = (Severity.SUSPEND, Severity.LIMIT, Severity.NOOP)
-MODES = (Mode.OPEN, Mode.BLOCKLIST, Mode.ALLOWLIST)
 _RULE_FIELD = re.compile(r"^rules\[(\d+)\]\.(title|description)$")
 
 
-async def _admin(request: web.Request, session: AsyncSession) -> tuple[Viewer, Frame]:
+async def signed_in_admin(request: web.Request, session: AsyncSession) -> tuple[Viewer, Frame]:
+    """The signed-in admin and the page's frame; anyone else is refused."""
     viewer = await signed_in(request, session)
     permissions.require_node_admin(viewer)
     return viewer, await frame(request, session, viewer)
-
-
-# --- /admin: the start page, the rules, suspensions ---------------------------------------
 
 
 def _rule_rows(current: list[rules.Rule]) -> list[dict[str, str]]:
@@ -91,14 +79,14 @@ async def _settings_page(
 
 async def settings(request: web.Request) -> web.Response:
     async with transaction(request) as session:
-        _, page = await _admin(request, session)
+        _, page = await signed_in_admin(request, session)
         return await _settings_page(request, session, page)
 
 
 async def save_site(request: web.Request) -> web.Response:
     form = await read_form(request, ("description", "crisis_resources"))
     async with transaction(request) as session:
-        viewer, page = await _admin(request, session)
+        viewer, page = await signed_in_admin(request, session)
         _ = gettext_for(request, page.locale)
         try:
             async with session.begin_nested():
@@ -155,7 +143,7 @@ async def save_rules(request: web.Request) -> web.Response:
         if form[f"id_{i}"] or form[f"title_{i}"] or form[f"description_{i}"]
     ]
     async with transaction(request) as session:
-        viewer, page = await _admin(request, session)
+        viewer, page = await signed_in_admin(request, session)
         _ = gettext_for(request, page.locale)
         changes: list[rules.RuleChange] = []
         rows: list[int] = []
@@ -195,7 +183,7 @@ async def suspend(request: web.Request) -> web.Response:
     lift = form["action"] == "unsuspend"
     now = request.app[CLOCK]()
     async with transaction(request) as session:
-        viewer, page = await _admin(request, session)
+        viewer, page = await signed_in_admin(request, session)
         _ = gettext_for(request, page.locale)
         acct = form["acct"].strip().removeprefix("@")
         try:
@@ -205,11 +193,10 @@ async def suspend(request: web.Request) -> web.Response:
                         session, request.app[SITE], viewer, acct, reason=form["reason"], now=now
                     )
                 else:
-                    status = await suspensions.suspend_account(
+                    # Nothing more goes out for it, not even what was queued (as the API does).
+                    await suspension.suspend_account(
                         session, request.app[SITE], viewer, acct, reason=form["reason"], now=now
                     )
-                    # Nothing more goes out for it, not even what was queued (as the API does).
-                    await drop_deliveries_of(session, status.actor.uri, now=now)
         except (InvalidInput, NotFound, Conflict, PermissionDenied) as error:
             errors = {"acct": _suspension_error(error, lift, _)}
             if isinstance(error, InvalidInput) and error.field == "reason":
@@ -234,216 +221,3 @@ def _suspension_error(error: DomainError, lift: bool, _: Callable[[str], str]) -
             "moderator if you are not an admin)."
         )
     return _("Only accounts of this node can be suspended. Write the username, for example ana.")
-
-
-# --- /admin/federation -------------------------------------------------------------------
-
-
-def _rule_form(rule: Rule | None = None) -> dict[str, str]:
-    if rule is None:
-        return {"domain": "", "severity": Severity.SUSPEND.value}
-    return {
-        "domain": rule.domain,
-        "severity": rule.severity.value,
-        "reject_media": "on" if rule.reject_media else "",
-        "reject_reports": "on" if rule.reject_reports else "",
-        "allow": "on" if rule.allow else "",
-        "obfuscate": "on" if rule.obfuscate else "",
-        "public_reason": rule.public_comment,
-        "private_reason": rule.private_comment,
-    }
-
-
-async def _federation_page(
-    request: web.Request,
-    session: AsyncSession,
-    page: Frame,
-    *,
-    rule_form: dict[str, str] | None = None,
-    import_form: dict[str, str] | None = None,
-    errors: dict[str, str] | None = None,
-    status: int = 200,
-) -> web.Response:
-    _ = gettext_for(request, page.locale)
-    try:
-        listed = await storage.list_rules_page(session, cursor=request.query.get("cursor") or None)
-    except InvalidInput as error:  # a cursor that is not one of ours
-        raise NotFound(error.message) from None
-    done = done_message(request, _)
-    count = request.query.get("count", "")
-    if done and count.isdigit():
-        done += " " + _("Domains imported: %(count)s") % {"count": int(count)}
-    editing = request.query.get("edit")
-    if rule_form is None:
-        found = [rule for rule in listed.items if rule.domain == editing]
-        rule_form = _rule_form(found[0] if found else None)
-    context = {
-        "mode": (await storage.get_mode(session)).value,
-        "publish": await storage.get_publish(session),
-        "modes": [m.value for m in MODES],
-        "severities": [s.value for s in SEVERITIES],
-        "rules": [(rule, page_link(request, edit=rule.domain)) for rule in listed.items],
-        "next_link": (
-            page_link(request, cursor=listed.next_cursor, edit=None) if listed.next_cursor else None
-        ),
-        "rule_form": rule_form,
-        "import_form": import_form or {},
-        "errors": errors or {},
-        "done": done,
-        "reason_max": POLICY_REASON_MAX,
-    }
-    return render(request, page, "admin_federation.html", context, status=status)
-
-
-async def federation(request: web.Request) -> web.Response:
-    async with transaction(request) as session:
-        _, page = await _admin(request, session)
-        return await _federation_page(request, session, page)
-
-
-async def _policy_changed(request: web.Request, session: AsyncSession, now: datetime) -> None:
-    await enforce_change(session, now=now)
-    request.app[FEDERATION].policy.invalidate()  # others reload within seconds
-
-
-async def save_mode(request: web.Request) -> web.Response:
-    form = await read_form(request, ("mode",))
-    now = request.app[CLOCK]()
-    async with transaction(request) as session:
-        page = (await _admin(request, session))[1]
-        _ = gettext_for(request, page.locale)
-        try:
-            async with session.begin_nested():
-                await storage.set_mode(session, form["mode"], now=now)
-                await _policy_changed(request, session, now)
-        except InvalidInput:
-            errors = {"mode": _("Please choose one of the modes.")}
-            return await _federation_page(request, session, page, errors=errors, status=422)
-    return back_to(FEDERATION_PAGE, "mode_saved", FEDERATION_PAGE)
-
-
-async def save_publish(request: web.Request) -> web.Response:
-    """Publish the federation policy in NodeInfo, or stop (as ``kinfolk policy publish``
-    and the admin API do); an unticked box sends nothing, so nothing means off."""
-    form = await read_form(request, ("publish",))
-    publish = form["publish"] == "on"
-    async with transaction(request) as session:
-        await _admin(request, session)
-        await storage.set_publish(session, publish, now=request.app[CLOCK]())
-    done = "policy_published" if publish else "policy_unpublished"
-    return back_to(FEDERATION_PAGE, done, FEDERATION_PAGE)
-
-
-RULE_FIELDS = (
-    "domain",
-    "severity",
-    "reject_media",
-    "reject_reports",
-    "allow",
-    "obfuscate",
-    "public_reason",
-    "private_reason",
-)
-
-
-async def save_rule(request: web.Request) -> web.Response:
-    form = await read_form(request, RULE_FIELDS)
-    now = request.app[CLOCK]()
-    async with transaction(request) as session:
-        page = (await _admin(request, session))[1]
-        _ = gettext_for(request, page.locale)
-        errors: dict[str, str] = {}
-        try:
-            severity = Severity(form["severity"])
-        except ValueError:
-            errors["severity"] = _("Please choose what happens to this domain.")
-            severity = Severity.NOOP
-        for field in ("public_reason", "private_reason"):
-            try:
-                check_length(form[field].strip(), POLICY_REASON_MAX, field)
-            except InvalidInput:
-                errors[field] = _("Use at most %(max)s characters.") % {"max": POLICY_REASON_MAX}
-        if not errors:
-            rule = Rule(
-                domain=form["domain"],
-                severity=severity,
-                reject_media=bool(form["reject_media"]),
-                reject_reports=bool(form["reject_reports"]),
-                allow=bool(form["allow"]),
-                obfuscate=bool(form["obfuscate"]),
-                public_comment=form["public_reason"].strip(),
-                private_comment=form["private_reason"].strip(),
-            )
-            try:
-                async with session.begin_nested():
-                    await storage.put_rule(session, rule, now=now)
-                    await _policy_changed(request, session, now)
-            except InvalidInput:
-                errors["domain"] = _(
-                    "This is not a domain. Write it like example.org, "
-                    "*.example.org or example.org:8443."
-                )
-        if errors:
-            return await _federation_page(
-                request, session, page, rule_form=form, errors=errors, status=422
-            )
-    return back_to(FEDERATION_PAGE, "rule_saved", FEDERATION_PAGE)
-
-
-async def remove_rule(request: web.Request) -> web.Response:
-    form = await read_form(request, ("domain", "back"))
-    now = request.app[CLOCK]()
-    async with transaction(request) as session:
-        await _admin(request, session)
-        try:
-            async with session.begin_nested():
-                await storage.remove_rule(session, form["domain"])
-                await _policy_changed(request, session, now)  # an allowlist may refuse now
-        except (NotFound, InvalidInput):
-            return back_to(form["back"], "already", FEDERATION_PAGE)
-    return back_to(form["back"], "rule_removed", FEDERATION_PAGE)
-
-
-async def import_rules(request: web.Request) -> web.Response:
-    """Mastodon's domain-block CSV, pasted: read whole first, so a bad line changes nothing."""
-    form = await read_form(request, ("csv",))
-    now = request.app[CLOCK]()
-    async with transaction(request) as session:
-        page = (await _admin(request, session))[1]
-        _ = gettext_for(request, page.locale)
-        try:
-            parsed = list(rules_from_csv(form["csv"].lstrip("\ufeff").splitlines()))
-        except InvalidInput as error:
-            line = re.match(r"line (\d+)", error.message)
-            message = (
-                _("Line %(line)s could not be read. Nothing was imported.")
-                % {"line": line.group(1)}
-                if line
-                else _("This list could not be read. Nothing was imported.")
-            )
-            return await _federation_page(
-                request, session, page, import_form=form, errors={"csv": message}, status=422
-            )
-        if not parsed:
-            message = _("Paste at least one domain.")
-            return await _federation_page(
-                request, session, page, import_form=form, errors={"csv": message}, status=422
-            )
-        count = await storage.import_rules(session, parsed, now=now)
-        await _policy_changed(request, session, now)
-    response = back_to(FEDERATION_PAGE, "imported", FEDERATION_PAGE)
-    response.headers["Location"] += f"&count={count}"
-    return response
-
-
-async def export_rules(request: web.Request) -> web.Response:
-    """The policy as Mastodon's domain-block CSV (no allows, no private reasons)."""
-    async with transaction(request) as session:
-        await _admin(request, session)
-        text = rules_to_csv(await storage.list_rules(session))
-    return web.Response(
-        text=text,
-        content_type="text/csv",
-        charset="utf-8",
-        headers={"Content-Disposition": 'attachment; filename="domain_blocks.csv"'},
-    )

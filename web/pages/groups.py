@@ -1,5 +1,5 @@
-"""The group pages: the directory, finding a group on another node, a group's own page
-(about, rules, moderators, threads) and joining or leaving it.
+"""The group pages: the directory, a group's own page (about, rules, moderators,
+threads) and joining or leaving it (finding a group elsewhere: ``find_group``).
 
 A group's page lives at its actor URL (``/groups/{name}``; a group elsewhere at
 ``/groups/{name@host}``): ``web.activitypub.group`` answers ActivityPub clients with
@@ -13,28 +13,28 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.remote.groups import find_group
-from federation.remote.http import FetchError, FetchErrorKind
+from federation.remote.http import FetchError
 from node import permissions
-from node.actors import actor_ref, find_actor_by_uri, split_acct
-from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.actors import actor_ref, split_acct
+from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.groups import loading
 from node.groups.directory import list_groups
 from node.groups.membership import join_group, leave_group, member_count, moderators_shown
 from node.posts import reading
-from node.storage.models.actors import ActorKind
 from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import ActorRef, GroupView, PostView, Viewer
 from web.keys import CLOCK, FEDERATION, SITE
+from web.pages.fetch_failures import FAILURES, Message, fetch_failure
 from web.pages.forms import read_form
 from web.pages.render import frame, gettext_for, redirect, render
-from web.pages.session import page_viewer, signed_in
+from web.pages.session import page_viewer
 from web.pages.transaction import transaction
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ DIRECTORY_PAGE = 20
 THREADS_PAGE = 20
 SUMMARY_MAX = 200
 QUERY_MAX = 100
-REF_MAX = 2048
 
 
 def group_path(actor: ActorRef, local_domain: str) -> str:
@@ -247,7 +246,7 @@ async def _page_with_error(
     request: web.Request,
     viewer: Viewer,
     name: str,
-    message: Callable[[Callable[[str], str]], str],
+    message: Message,
     status: int,
 ) -> web.Response:
     """The group's page again, with what went wrong said beside the buttons."""
@@ -285,8 +284,8 @@ async def join(request: web.Request) -> web.Response:
             log.info(
                 "joining %s@%s: the group could not be fetched: %s", handle, domain, error.reason
             )
-            kind = _fetch_failure(error)
-            return await _page_with_error(request, viewer, name, _FAILURES[kind], 502)
+            kind = fetch_failure(error)
+            return await _page_with_error(request, viewer, name, FAILURES[kind], 502)
     async with transaction(request) as session:
         try:
             async with session.begin_nested():
@@ -307,7 +306,7 @@ async def leave(request: web.Request) -> web.Response:
     if isinstance(viewer, web.Response):
         return viewer
     site, now = request.app[SITE], request.app[CLOCK]()
-    refusal: Callable[[Callable[[str], str]], str] | None = None
+    refusal: Message | None = None
     async with transaction(request) as session:
         record = await loading.load_group(session, site, viewer, name)
         if record.membership is not None:
@@ -333,136 +332,3 @@ def _banned(_: Callable[[str], str]) -> str:
 
 def _only_owner(_: Callable[[str], str]) -> str:
     return _("You are this group's only owner. Please make someone else an owner before you leave.")
-
-
-# Finding a group on another node -------------------------------------------------------
-
-
-def _malformed(_: Callable[[str], str]) -> str:
-    return _(
-        "Please enter a group's handle, such as @circle@node.example, or its web "
-        "address, such as https://node.example/groups/circle."
-    )
-
-
-def _unknown(_: Callable[[str], str]) -> str:
-    return _("No group was found at this handle or address. Please check it and try again.")
-
-
-def _unreachable(_: Callable[[str], str]) -> str:
-    return _("That node could not be reached just now. Please try again later.")
-
-
-def _refused(_: Callable[[str], str]) -> str:
-    return _("This node does not connect with that node, so its groups cannot be joined from here.")
-
-
-_FAILURES: dict[str, Callable[[Callable[[str], str]], str]] = {
-    "malformed": _malformed,
-    "unknown": _unknown,
-    "unreachable": _unreachable,
-    "refused": _refused,
-}
-
-# Which of the four things a person can act on each fetch failure is.
-_FAILURE_OF: dict[FetchErrorKind, str] = {
-    FetchErrorKind.INVALID_ADDRESS: "malformed",
-    FetchErrorKind.REFUSED_BY_POLICY: "refused",
-    # Nothing there, or nothing that is a group we can use.
-    FetchErrorKind.NOT_FOUND: "unknown",
-    FetchErrorKind.NOT_A_DOCUMENT: "unknown",
-    FetchErrorKind.WRONG_ID: "unknown",
-    FetchErrorKind.NO_ACTOR: "unknown",
-    FetchErrorKind.NOT_AN_ACTOR: "unknown",
-    FetchErrorKind.NOT_A_GROUP: "unknown",
-    # The node could not (or may not) be asked, or did not answer usefully.
-    FetchErrorKind.PLAIN_HTTP: "unreachable",
-    FetchErrorKind.PRIVATE_ADDRESS: "unreachable",
-    FetchErrorKind.HTTP_ERROR: "unreachable",
-    FetchErrorKind.UNREACHABLE: "unreachable",
-    FetchErrorKind.TIMEOUT: "unreachable",
-    FetchErrorKind.TOO_MANY_REDIRECTS: "unreachable",
-    FetchErrorKind.TOO_LARGE: "unreachable",
-}
-
-
-def _fetch_failure(error: FetchError) -> str:
-    """Which of the four things a person can act on went wrong."""
-    return _FAILURE_OF[error.kind]
-
-
-async def find_form(request: web.Request) -> web.Response:
-    async with transaction(request) as session:
-        viewer = await signed_in(request, session)
-        page = await frame(request, session, viewer)
-    return render(request, page, "find_group.html", {"form": {}, "errors": {}})
-
-
-async def _find(request: web.Request, viewer: Viewer, ref: str) -> str:
-    """The page of the group ``ref`` names, here or elsewhere (fetched and remembered, as
-    ``POST /api/v1/groups/lookup`` does); else which failure it was."""
-    site, fed = request.app[SITE], request.app[FEDERATION]
-    if not ref or len(ref) > REF_MAX or any(c.isspace() for c in ref):
-        raise _Failed("malformed")
-    if ref.startswith(("https://", "http://")):
-        try:
-            host = urlsplit(ref).hostname
-        except ValueError:
-            host = None
-        if not host:
-            raise _Failed("malformed")
-        if ref.startswith(site.base_url + "/"):
-            async with transaction(request) as session:
-                actor = await find_actor_by_uri(session, ref)
-                return await _shown(session, viewer, actor, site.domain)
-        target = ref
-    else:
-        handle, _, domain = ref.lstrip("@!").partition("@")
-        if not handle or "/" in handle or "@" in domain:
-            raise _Failed("malformed")
-        if not domain or domain.lower() == site.domain:
-            async with transaction(request) as session:
-                try:
-                    record = await loading.load_group(session, site, viewer, handle)
-                except NotFound:
-                    raise _Failed("unknown") from None
-                return group_path(actor_of(record), site.domain)
-        target = f"{handle}@{domain.lower()}"
-    try:
-        actor = await find_group(fed, target)
-    except FetchError as error:
-        log.info("looking up the group %s failed: %s", target[:200], error.reason)
-        raise _Failed(_fetch_failure(error)) from None
-    async with transaction(request) as session:
-        return await _shown(session, viewer, actor, site.domain)
-
-
-async def _shown(session: AsyncSession, viewer: Viewer, actor: Any, local_domain: str) -> str:
-    if actor is None or actor.kind is not ActorKind.GROUP:
-        raise _Failed("unknown")
-    try:
-        record = await loading.group_record(session, viewer, actor)
-    except NotFound:
-        raise _Failed("unknown") from None
-    return group_path(actor_of(record), local_domain)
-
-
-class _Failed(Exception):
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-async def find(request: web.Request) -> web.Response:
-    form = await read_form(request, ("ref",))
-    async with transaction(request) as session:
-        viewer = await signed_in(request, session)
-    ref = form["ref"].strip()
-    try:
-        return redirect(await _find(request, viewer, ref))
-    except _Failed as failure:
-        async with transaction(request) as session:
-            page = await frame(request, session, viewer)
-        message = _FAILURES[failure.kind](gettext_for(request, page.locale))
-        context = {"form": {"ref": ref}, "errors": {"ref": message}}
-        return render(request, page, "find_group.html", context, status=422)

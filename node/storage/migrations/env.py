@@ -5,7 +5,7 @@ One migration history covers the whole schema: node's tables and federation's
 place where the layers meet. The node runs migrations in-process (``kinfolk
 migrate``, and ``kinfolk serve`` on SQLite), handing Alembic an open connection
 in ``config.attributes``. Developers who call ``alembic`` directly get a
-connection built from the node's settings.
+connection built from the node's settings (``web.config``, as ``kinfolk`` loads them).
 """
 
 import asyncio
@@ -16,9 +16,9 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy.engine import Connection
 
 import federation.tables  # noqa: F401  (federation's tables are part of the one schema)
-from node.config import load_settings
 from node.storage.engine import create_engine
 from node.storage.models.base import Base, UTCDateTime
+from web.config import load_settings
 
 
 def _render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal[False]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from node.config import SECRET_FILE_NAME, ConfigError, Settings, describe, load_settings
+from web.config import SECRET_FILE_NAME, ConfigError, Settings, describe, load_settings
 
 SECRET = "s" * 40
 

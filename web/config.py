@@ -4,6 +4,12 @@ Every value is validated once, at start-up, and every bad value is reported
 together with the variable that set it, so an admin fixes a broken deployment in
 one round instead of one error at a time. Nothing else in the code base reads
 the environment.
+
+The settings live here, beside the application factory, because they are the
+composition root's: the HTTP server's (host, port, body limit, trusted proxies,
+logging) sit next to federation's, which ``federation.runtime`` reads through
+the few it names (``FederationSettings``), while the domain (``node/``) reads
+none. ``kinfolk`` loads them the same way.
 """
 
 from __future__ import annotations

@@ -19,13 +19,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from node.config import ENVIRONMENT_VARIABLES, load_settings
+from cli.main import build_parser
 from node.storage.engine import create_engine
 from tests.api_client import Api, Member
 from tests.conftest import AiohttpClient, cheap_passwords
 from tests.databases import Database
 from web.app import create_app
-from web.cli import build_parser
+from web.config import ENVIRONMENT_VARIABLES, load_settings
 
 KINFOLK = Path(sys.executable).parent / "kinfolk"
 PASSWORD = "a long enough password"

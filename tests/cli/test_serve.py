@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from node.config import ENVIRONMENT_VARIABLES
+from web.config import ENVIRONMENT_VARIABLES
 
 KINFOLK = Path(sys.executable).parent / "kinfolk"
 START_TIMEOUT = 30.0

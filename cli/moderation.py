@@ -6,68 +6,42 @@ post reported). Suspension and the log act as the node's operator (whoever holds
 shell), unless ``--by`` names the admin or moderator to act as: then that
 account's permissions apply and the log names them. Reports are always worked
 as someone (``--by`` is required): who may see a report, and who is named in
-the group's log, depends on it. ``web.cli`` registers
-these commands (``add_parser``) and hands over how it opens the node, so the
-two modules do not import each other.
+the group's log, depends on it.
 """
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable, Coroutine
-from contextlib import AbstractAsyncContextManager
-from datetime import datetime
-from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from federation.outbox.enqueue import drop_deliveries_of
-from node import suspensions
-from node.config import Settings
+from cli.command import Node, open_node
+from federation.actions.suspension import suspend_account
+from node import accounts, suspensions
 from node.errors import NotFound
-from node.handles import handle_key
 from node.moderation import LogEntryView
 from node.posts import removal
 from node.reports import report_queue
 from node.reports.report_views import ReportView
-from node.site import Site
-from node.storage.models.actors import Account, Actor
 from node.storage.models.moderation import ReportState
 from node.views import Viewer
+from web.config import Settings
 
 LOG_LIMIT = 20
 
 
-class Opened(Protocol):
-    """What a one-shot command gets from ``web.cli``: a transaction and the node's identity."""
-
-    session: AsyncSession
-    site: Site
-    now: datetime
-
-
-OpenNode = Callable[[Settings], AbstractAsyncContextManager[Opened]]
-
-
-async def _acting(node: Opened, username: str | None) -> Viewer | None:
+async def _acting(node: Node, username: str | None) -> Viewer | None:
     """The account ``--by`` names (None: the node's operator, without an account)."""
     if username is None:
         return None
-    account = await node.session.scalar(
-        select(Account)
-        .join(Actor, Account.actor_id == Actor.id)
-        .where(Actor.domain == node.site.domain, Actor.handle_key == handle_key(username))
-    )
-    if account is None:
+    viewer = await accounts.member_by_username(node.session, node.site, username)
+    if viewer is None:
         raise NotFound(f"no account called {username!r} here", field="--by")
-    return Viewer(account_id=account.id, actor_id=account.actor_id, role=account.role)
+    return viewer
 
 
-async def cmd_suspend(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
+async def cmd_suspend(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
-        status = await suspensions.suspend_account(
+        suspended = await suspend_account(
             node.session,
             node.site,
             await _acting(node, args.by),
@@ -75,13 +49,12 @@ async def cmd_suspend(open_node: OpenNode, settings: Settings, args: argparse.Na
             reason=args.reason,
             now=node.now,
         )
-        dropped = await drop_deliveries_of(node.session, status.actor.uri, now=node.now)
-    print(f"Suspended @{status.actor.acct}: {args.reason.strip()}")
-    if dropped:
-        print(f"Dropped {dropped} queued deliveries of its activities")
+    print(f"Suspended @{suspended.status.actor.acct}: {args.reason.strip()}")
+    if suspended.dropped:
+        print(f"Dropped {suspended.dropped} queued deliveries of its activities")
 
 
-async def cmd_unsuspend(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
+async def cmd_unsuspend(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
         status = await suspensions.unsuspend_account(
             node.session,
@@ -101,7 +74,7 @@ def _log_line(entry: LogEntryView) -> str:
     return f"{when}\t{entry.action.value}\t{target}\tby {by}\t{entry.reason}".rstrip()
 
 
-async def cmd_log(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
+async def cmd_log(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
         page = await suspensions.list_node_log(node.session, None, limit=args.limit)
     for entry in page.items:
@@ -122,13 +95,13 @@ def _report_line(report: ReportView) -> str:
     return "\t".join((*fields, reason + cited))
 
 
-async def _worker(node: Opened, username: str) -> Viewer:
+async def _worker(node: Node, username: str) -> Viewer:
     viewer = await _acting(node, username)
     assert viewer is not None  # a name was given
     return viewer
 
 
-async def cmd_reports(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
+async def cmd_reports(settings: Settings, args: argparse.Namespace) -> None:
     state = None if args.state == "all" else ReportState(args.state)
     async with open_node(settings) as node:
         page = await report_queue.list_reports(
@@ -140,7 +113,7 @@ async def cmd_reports(open_node: OpenNode, settings: Settings, args: argparse.Na
         print(f"No {'' if state is None else state.value + ' '}reports for @{args.by}.")
 
 
-async def cmd_close(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
+async def cmd_close(settings: Settings, args: argparse.Namespace) -> None:
     dismiss = args.mod_command == "dismiss"
     async with open_node(settings) as node:
         view = await report_queue.close_report(
@@ -154,7 +127,7 @@ async def cmd_close(open_node: OpenNode, settings: Settings, args: argparse.Name
     print(f"Report {view.public_id} {view.state.value}")
 
 
-async def cmd_remove(open_node: OpenNode, settings: Settings, args: argparse.Namespace) -> None:
+async def cmd_remove(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
         await removal.remove_post(
             node.session,
@@ -184,9 +157,7 @@ def _by_flag(parser: argparse.ArgumentParser, *, required: bool = False) -> None
     )
 
 
-def _report_parsers(
-    sub: Any, run: Callable[[Any], Callable[[Settings, argparse.Namespace], Any]]
-) -> None:
+def _report_parsers(sub: Any) -> None:
     queue = sub.add_parser(
         "reports",
         help="list the reports you work, newest first",
@@ -208,7 +179,7 @@ def _report_parsers(
         help=f"how many, 1 to 100 (default: {LOG_LIMIT})",
     )
     _by_flag(queue, required=True)
-    queue.set_defaults(run=run(cmd_reports))
+    queue.set_defaults(run=cmd_reports)
     for name, state, meaning in (
         ("resolve", "resolved", "acted on (the action itself is in the moderation log)"),
         ("dismiss", "dismissed", "looked at and left alone"),
@@ -224,7 +195,7 @@ def _report_parsers(
             "--note", default="", metavar="TEXT", help="for the other moderators (not published)"
         )
         _by_flag(close, required=True)
-        close.set_defaults(run=run(cmd_close))
+        close.set_defaults(run=cmd_close)
     remove = sub.add_parser(
         "remove",
         help="remove a post or reply, saying why",
@@ -236,17 +207,11 @@ def _report_parsers(
     )
     remove.add_argument("--reason", required=True, metavar="TEXT", help="why (in the log)")
     _by_flag(remove, required=True)
-    remove.set_defaults(run=run(cmd_remove))
+    remove.set_defaults(run=cmd_remove)
 
 
-def add_parser(commands: Any, open_node: OpenNode) -> None:
-    """Register ``kinfolk mod`` on the top-level subcommands of ``kinfolk``."""
-
-    def run(
-        command: Callable[[OpenNode, Settings, argparse.Namespace], Coroutine[Any, Any, None]],
-    ) -> Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, None]]:
-        return partial(command, open_node)
-
+def add_parser(commands: Any) -> None:
+    """Register ``kinfolk mod``."""
     mod = commands.add_parser(
         "mod",
         help="node moderation: reports, removals, suspensions, the node's moderation log",
@@ -268,14 +233,14 @@ def add_parser(commands: Any, open_node: OpenNode) -> None:
         "--reason", metavar="TEXT", required=True, help="why (written to the moderation log)"
     )
     _by_flag(suspend)
-    suspend.set_defaults(run=run(cmd_suspend))
+    suspend.set_defaults(run=cmd_suspend)
     unsuspend = sub.add_parser("unsuspend", help="lift an account's suspension")
     unsuspend.add_argument("user", metavar="USER", help="the account's username")
     unsuspend.add_argument(
         "--reason", metavar="TEXT", default="", help="why (written to the moderation log)"
     )
     _by_flag(unsuspend)
-    unsuspend.set_defaults(run=run(cmd_unsuspend))
+    unsuspend.set_defaults(run=cmd_unsuspend)
     log = sub.add_parser(
         "log",
         help="show the node's moderation log, newest first",
@@ -289,5 +254,5 @@ def add_parser(commands: Any, open_node: OpenNode) -> None:
         metavar="N",
         help=f"how many entries, 1 to 100 (default: {LOG_LIMIT})",
     )
-    log.set_defaults(run=run(cmd_log))
-    _report_parsers(sub, run)
+    log.set_defaults(run=cmd_log)
+    _report_parsers(sub)

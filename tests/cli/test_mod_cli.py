@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 import subprocess
 
-from node.config import load_settings
 from tests.api_client import Api, Member
+from tests.cli.test_cli import PASSWORD, kinfolk, node_env  # noqa: F401 (the fixture)
 from tests.conftest import AiohttpClient, cheap_passwords
-from tests.web.test_cli import PASSWORD, kinfolk, node_env  # noqa: F401 (the fixture)
 from web.app import create_app
+from web.config import load_settings
 
 
 async def test_an_admin_suspends_an_account_and_publishes_the_policy(
