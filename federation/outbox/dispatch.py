@@ -40,8 +40,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation import flags
 from federation.outbox.enqueue import enqueue
 from federation.protocol import urls
-from federation.protocol.objects import object_from_post
-from federation.protocol.vocab import ACTIVITY_CONTEXT, PUBLIC
+from federation.protocol.activities import group_addressing, tombstone
+from federation.protocol.objects import as_from_post
+from federation.protocol.vocab import with_context
 from federation.tables import RemoteActor
 from node import posts
 from node.events import EventKind
@@ -98,14 +99,15 @@ async def _follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
 def _activity(
     site: Site, now: datetime, kind: str, actor: Actor, obj: Any, **extra: Any
 ) -> dict[str, Any]:
-    return {
-        "@context": ACTIVITY_CONTEXT,
-        "id": urls.activity(site.base_url, new_public_id(now)),
-        "type": kind,
-        "actor": actor.uri,
-        "object": obj,
-        **extra,
-    }
+    return with_context(
+        {
+            "id": urls.activity(site.base_url, new_public_id(now)),
+            "type": kind,
+            "actor": actor.uri,
+            "object": obj,
+            **extra,
+        }
+    )
 
 
 async def _follow_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
@@ -187,18 +189,11 @@ _POST_ACTIVITY = {
 
 def _addressing(group: Group, group_actor: Actor) -> dict[str, Any]:
     """A public group's posts are public; a private group's are for its members only."""
-    followers = urls.followers(group_actor.uri)
-    if group.visibility is Visibility.PUBLIC:
-        return {"to": [group_actor.uri, PUBLIC], "cc": [followers]}
-    return {"to": [group_actor.uri], "cc": [followers]}
+    return group_addressing(group_actor.uri, public=group.visibility is Visibility.PUBLIC)
 
 
 def _post_document(view: PostView, kind: str) -> dict[str, Any]:
-    if kind == "Delete":
-        return {"id": view.uri, "type": "Tombstone"}
-    document = object_from_post(view)
-    document.pop("@context", None)
-    return document
+    return tombstone(view.uri) if kind == "Delete" else as_from_post(view)
 
 
 async def _post_activity(session: AsyncSession, site: Site, event: Event, now: datetime) -> None:
@@ -215,15 +210,16 @@ async def _post_activity(session: AsyncSession, site: Site, event: Event, now: d
         activity = _activity(site, now, kind, author, document, audience=group_actor.uri, **address)
     else:  # a remote member's post in our group: its own activity, as it reached us
         given = json.loads(event.data).get("activity")
-        activity = {
-            "@context": ACTIVITY_CONTEXT,
-            "id": given or f"{post.uri}#{kind.lower()}",
-            "type": kind,
-            "actor": author.uri,
-            "object": document,
-            "audience": group_actor.uri,
-            **address,
-        }
+        activity = with_context(
+            {
+                "id": given or f"{post.uri}#{kind.lower()}",
+                "type": kind,
+                "actor": author.uri,
+                "object": document,
+                "audience": group_actor.uri,
+                **address,
+            }
+        )
     followers = []
     if post.pending_at is None:  # a group elsewhere has not shared it yet: for nobody else
         followers = await _followers_of(session, group, author, post)
@@ -301,15 +297,16 @@ async def _declined_activity(
 
 def _like(like_uri: str, actor: Actor, post: Post, group_actor: Actor) -> dict[str, Any]:
     """Support as it travels: Lemmy's and Mastodon's ``Like``, the post by its URI."""
-    return {
-        "@context": ACTIVITY_CONTEXT,
-        "id": like_uri,
-        "type": "Like",
-        "actor": actor.uri,
-        "object": post.uri,
-        "audience": group_actor.uri,
-        "to": [group_actor.uri],
-    }
+    return with_context(
+        {
+            "id": like_uri,
+            "type": "Like",
+            "actor": actor.uri,
+            "object": post.uri,
+            "audience": group_actor.uri,
+            "to": [group_actor.uri],
+        }
+    )
 
 
 async def _announce(
@@ -409,15 +406,16 @@ async def _unreaction_activity(
     )
     like = _like(like_uri, actor, post, group_actor)
     del like["@context"]
-    undo = {
-        "@context": ACTIVITY_CONTEXT,
-        "id": data.get("activity") or urls.activity(site.base_url, new_public_id(now)),
-        "type": "Undo",
-        "actor": actor.uri,
-        "object": like,
-        "audience": group_actor.uri,
-        "to": [group_actor.uri],
-    }
+    undo = with_context(
+        {
+            "id": data.get("activity") or urls.activity(site.base_url, new_public_id(now)),
+            "type": "Undo",
+            "actor": actor.uri,
+            "object": like,
+            "audience": group_actor.uri,
+            "to": [group_actor.uri],
+        }
+    )
     await _share_in_group(session, site, now, actor, post, undo)
 
 
