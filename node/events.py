@@ -1,19 +1,23 @@
 """Recording what must leave the server, in the transaction that caused it.
 
 The domain does not know ActivityPub; it says "this post was created", "this
-member asked to follow that one". A consumer (federation's dispatcher) reads
-undispatched events in order and turns them into deliveries. Because the event
-row commits or rolls back with the change, nothing is sent for a change that
-did not happen, and nothing that happened is forgotten across a crash.
+member asked to follow that one". A consumer (federation's dispatcher) claims
+undispatched events in order, turns them into deliveries and marks them
+dispatched. Because the event row commits or rolls back with the change, nothing
+is sent for a change that did not happen, and nothing that happened is forgotten
+across a crash.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.storage.models.events import Event
@@ -87,3 +91,41 @@ async def record(
             created_at=now,
         )
     )
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event not dispatched yet, as its consumer reads it (``data`` decoded)."""
+
+    id: int
+    kind: EventKind
+    actor_id: int
+    subject_id: int | None
+    data: dict[str, Any]
+
+
+async def claim_undispatched(session: AsyncSession, *, limit: int) -> list[PendingEvent]:
+    """The oldest ``limit`` events not dispatched yet, in order. On PostgreSQL they stay
+    locked until the caller's transaction ends, and other consumers skip them."""
+    statement = (
+        select(Event.id, Event.kind, Event.actor_id, Event.subject_id, Event.data)
+        .where(Event.dispatched_at.is_(None))
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        statement = statement.with_for_update(skip_locked=True)
+    rows = await session.execute(statement)
+    return [
+        PendingEvent(event_id, EventKind(kind), actor_id, subject_id, json.loads(data))
+        for event_id, kind, actor_id, subject_id, data in rows
+    ]
+
+
+async def mark_dispatched(
+    session: AsyncSession, event_ids: Iterable[int], *, now: datetime
+) -> None:
+    """Note that these events were dispatched (in the transaction that dispatched them)."""
+    ids = list(event_ids)
+    if ids:
+        await session.execute(update(Event).where(Event.id.in_(ids)).values(dispatched_at=now))

@@ -27,7 +27,7 @@ from federation.protocol.documents import (
     paged_collection,
     person_document,
 )
-from federation.protocol.objects import announced_post, object_from_post
+from federation.protocol.objects import announced_post, as_from_post, object_from_post
 from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
@@ -284,10 +284,7 @@ async def _group_collection(
 
 
 async def _pinned_objects(session: AsyncSession, group: Group) -> list[Any]:
-    return [
-        {k: v for k, v in object_from_post(post).items() if k != "@context"}
-        for post in await pins.featured(session, group)
-    ]
+    return [as_from_post(post) for post in await pins.featured(session, group)]
 
 
 async def _moderator_uris(session: AsyncSession, group: Group) -> list[Any]:

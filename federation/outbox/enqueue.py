@@ -32,9 +32,9 @@ from federation.delivery.destinations import UNREACHABLE_ERROR, host_of
 from federation.delivery.waits import last_queued, release_stranded
 from federation.retention import past_keeping
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
+from node.actors import find_actor_by_uri
 from node.federation_policy.decision import decide
 from node.federation_policy.storage import policy_for_hosts
-from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.delivery")
 
@@ -135,25 +135,25 @@ async def drop_refused_deliveries(session: AsyncSession, *, now: datetime) -> li
 async def drop_deliveries_of(session: AsyncSession, actor_uri: str, *, now: datetime) -> int:
     """Fail the queued deliveries of one local actor's activities (a suspended account sends
     nothing more); returns how many."""
-    activities = (
-        select(OutgoingActivity.id)
-        .join(Actor, Actor.id == OutgoingActivity.actor_id)
-        .where(Actor.uri == actor_uri)
-    )
-    result = await session.execute(
-        update(Delivery)
-        .where(Delivery.state == QueueState.QUEUED, Delivery.activity_id.in_(activities))
-        .values(
-            state=QueueState.FAILED,
-            last_error=SUSPENDED_ERROR,
-            finished_at=now,
-            claimed_until=None,
+    actor = await find_actor_by_uri(session, actor_uri)
+    dropped = 0
+    if actor is not None:
+        activities = select(OutgoingActivity.id).where(OutgoingActivity.actor_id == actor.id)
+        result = await session.execute(
+            update(Delivery)
+            .where(Delivery.state == QueueState.QUEUED, Delivery.activity_id.in_(activities))
+            .values(
+                state=QueueState.FAILED,
+                last_error=SUSPENDED_ERROR,
+                finished_at=now,
+                claimed_until=None,
+            )
         )
-    )
+        dropped = int(getattr(result, "rowcount", 0) or 0)
     # Others' activities about the same objects (a group's Announce of her post, a
     # moderator's Delete of it) may have been waiting for these rows.
     await release_stranded(session)
-    return int(getattr(result, "rowcount", 0) or 0)
+    return dropped
 
 
 async def drop_deliveries_to(

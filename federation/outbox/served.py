@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.protocol.objects import object_from_post
-from federation.protocol.vocab import ACTIVITY_CONTEXT, id_of
+from federation.protocol.objects import as_from_post
+from federation.protocol.vocab import id_of, with_context
 from federation.tables import OutgoingActivity
 from node.errors import NotFound
 from node.posts import reading
@@ -99,8 +99,7 @@ async def activity_for_node(session: AsyncSession, uri: str, domain: str | None)
         inner is not None and stored.get("actor") != post.group.uri
     ):
         raise NotFound("no such activity")
-    document = {k: v for k, v in object_from_post(post).items() if k != "@context"}
-    activity = _rebuilt(made, post.author.uri, document)
+    activity = _rebuilt(made, post.author.uri, as_from_post(post))
     if inner is not None:
         activity = _rebuilt(stored, post.group.uri, activity)
-    return {"@context": ACTIVITY_CONTEXT, **activity}
+    return with_context(activity)

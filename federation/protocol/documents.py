@@ -18,11 +18,11 @@ from typing import Any
 
 from federation.protocol import urls
 from federation.protocol.group_rules import rules_html
-from federation.protocol.vocab import CONTEXT
+from federation.protocol.vocab import AS_CONTEXT, CONTEXT, with_context
 from federation.signing.capabilities import GENERATOR
 from federation.signing.keys import encode_multikey
 from federation.signing.keystore import LocalKeys
-from node.storage.models.groups import JoinPolicy, Visibility
+from node.storage.models.groups import JoinPolicy, Visibility  # GroupView's enums: no table is read
 from node.views import ActorRef, GroupView, Profile
 
 
@@ -56,23 +56,25 @@ def _iso(moment: datetime) -> str:
 def _actor_base(
     kind: str, actor: ActorRef, keys: PublishedKeys, base_url: str, summary: str
 ) -> dict[str, Any]:
-    return {
-        "@context": CONTEXT,
-        "id": actor.uri,
-        "type": kind,
-        "preferredUsername": actor.handle,
-        "name": actor.display_name,
-        "summary": text_to_html(summary),
-        "url": actor.uri,
-        "inbox": urls.inbox(actor.uri),
-        "outbox": urls.outbox(actor.uri),
-        "followers": urls.followers(actor.uri),
-        "following": urls.following(actor.uri),
-        "endpoints": {"sharedInbox": urls.shared_inbox(base_url)},
-        **_published_keys(actor.uri, keys),
-        # FEP-844e: peers may sign to us with RFC 9421, Ed25519 included.
-        "generator": GENERATOR,
-    }
+    return with_context(
+        {
+            "id": actor.uri,
+            "type": kind,
+            "preferredUsername": actor.handle,
+            "name": actor.display_name,
+            "summary": text_to_html(summary),
+            "url": actor.uri,
+            "inbox": urls.inbox(actor.uri),
+            "outbox": urls.outbox(actor.uri),
+            "followers": urls.followers(actor.uri),
+            "following": urls.following(actor.uri),
+            "endpoints": {"sharedInbox": urls.shared_inbox(base_url)},
+            **_published_keys(actor.uri, keys),
+            # FEP-844e: peers may sign to us with RFC 9421, Ed25519 included.
+            "generator": GENERATOR,
+        },
+        context=CONTEXT,
+    )
 
 
 def _published_keys(actor_uri: str, keys: PublishedKeys) -> dict[str, Any]:
@@ -136,16 +138,18 @@ def group_key_document(actor: ActorRef, keys: PublishedKeys, base_url: str) -> d
     nothing of the group itself (no name, description, counts or collections). Like
     GoToSocial's answer to unsigned fetches of a ``main-key``; the whole actor still needs
     a signed request. Its handle is in its URL and WebFinger already."""
-    return {
-        "@context": CONTEXT,
-        "id": actor.uri,
-        "type": "Group",
-        "preferredUsername": actor.handle,
-        "inbox": urls.inbox(actor.uri),
-        "endpoints": {"sharedInbox": urls.shared_inbox(base_url)},
-        **_published_keys(actor.uri, keys),
-        "discoverable": False,
-    }
+    return with_context(
+        {
+            "id": actor.uri,
+            "type": "Group",
+            "preferredUsername": actor.handle,
+            "inbox": urls.inbox(actor.uri),
+            "endpoints": {"sharedInbox": urls.shared_inbox(base_url)},
+            **_published_keys(actor.uri, keys),
+            "discoverable": False,
+        },
+        context=CONTEXT,
+    )
 
 
 def application_document(actor: ActorRef, keys: PublishedKeys, base_url: str) -> dict[str, Any]:
@@ -157,24 +161,24 @@ def application_document(actor: ActorRef, keys: PublishedKeys, base_url: str) ->
 
 def collection_count(collection_uri: str, total: int) -> dict[str, Any]:
     """A collection published by size only (its members stay private)."""
-    return {
-        "@context": CONTEXT[0],
-        "id": collection_uri,
-        "type": "OrderedCollection",
-        "totalItems": total,
-    }
+    return with_context(
+        {"id": collection_uri, "type": "OrderedCollection", "totalItems": total},
+        context=AS_CONTEXT,
+    )
 
 
 def ordered_collection(collection_uri: str, items: list[Any]) -> dict[str, Any]:
     """A small collection published whole (a group's pinned posts, its moderators), in the
     shape Lemmy and Mastodon read ``featured`` and ``moderators``."""
-    return {
-        "@context": CONTEXT,
-        "id": collection_uri,
-        "type": "OrderedCollection",
-        "totalItems": len(items),
-        "orderedItems": items,
-    }
+    return with_context(
+        {
+            "id": collection_uri,
+            "type": "OrderedCollection",
+            "totalItems": len(items),
+            "orderedItems": items,
+        },
+        context=CONTEXT,
+    )
 
 
 def paged_collection(
@@ -188,14 +192,16 @@ def paged_collection(
         document["first"] = f"{collection_uri}?page=1"
         return document
     start = (page - 1) * page_size
-    document = {
-        "@context": CONTEXT,
-        "id": f"{collection_uri}?page={page}",
-        "type": "OrderedCollectionPage",
-        "partOf": collection_uri,
-        "totalItems": len(items),
-        "orderedItems": items[start : start + page_size],
-    }
+    document = with_context(
+        {
+            "id": f"{collection_uri}?page={page}",
+            "type": "OrderedCollectionPage",
+            "partOf": collection_uri,
+            "totalItems": len(items),
+            "orderedItems": items[start : start + page_size],
+        },
+        context=CONTEXT,
+    )
     if start + page_size < len(items):
         document["next"] = f"{collection_uri}?page={page + 1}"
     return document

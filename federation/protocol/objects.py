@@ -11,24 +11,24 @@ from __future__ import annotations
 from typing import Any
 
 from federation.protocol import urls
-from federation.protocol.vocab import CONTEXT, PUBLIC
+from federation.protocol.activities import announce, group_addressing, post_activity, tombstone
+from federation.protocol.vocab import CONTEXT, with_context
 from node.views import PostView
 
 
-def object_from_post(post: PostView) -> dict[str, Any]:
-    """The AS2 object of a post; a deleted post becomes a Tombstone. A private group's
-    posts are addressed to the group and its followers only, never to as:Public."""
+def as_from_post(post: PostView) -> dict[str, Any]:
+    """The AS2 object of a post, as activities carry it (no ``@context``); a deleted post
+    becomes a Tombstone. A private group's posts are addressed to the group and its
+    followers only, never to as:Public."""
     if post.deleted:
-        return {"@context": CONTEXT, "id": post.uri, "type": "Tombstone"}
+        return tombstone(post.uri)
     group = post.group.uri
     document: dict[str, Any] = {
-        "@context": CONTEXT,
         "id": post.uri,
         "type": "Page" if post.title else "Note",
         "attributedTo": post.author.uri if post.author else group,
         "audience": group,
-        "to": [group, PUBLIC] if post.group_public else [group],
-        "cc": [urls.followers(group)],
+        **group_addressing(group, public=post.group_public),
         "content": post.content_html,
         "mediaType": "text/html",
         "published": post.published_at.isoformat().replace("+00:00", "Z"),
@@ -47,26 +47,23 @@ def object_from_post(post: PostView) -> dict[str, Any]:
     return document
 
 
+def object_from_post(post: PostView) -> dict[str, Any]:
+    """A post as its own document (``/posts/{id}``): its object with our ``@context``."""
+    return with_context(as_from_post(post), context=CONTEXT)
+
+
 def announced_post(post: PostView) -> dict[str, Any]:
     """A post as its group's outbox lists it: the group's ``Announce`` of its author's
     ``Create``, the shape the group sends it in (and Lemmy's outbox shape). Ids are derived
     from the post's, so the same post is the same item on every reading."""
-    document = {k: v for k, v in object_from_post(post).items() if k != "@context"}
-    group = post.group.uri
-    address = {"to": document["to"], "cc": document["cc"]}
-    create = {
-        "id": f"{post.uri}#create",
-        "type": "Create",
-        "actor": document["attributedTo"],
-        "object": document,
-        "audience": group,
-        **address,
-    }
-    return {
-        "id": f"{urls.outbox(group)}#{post.public_id}",
-        "type": "Announce",
-        "actor": group,
-        "object": create,
-        "audience": group,
-        **address,
-    }
+    document = as_from_post(post)
+    group, public = post.group.uri, post.group_public
+    create = post_activity(
+        f"{post.uri}#create",
+        "Create",
+        document["attributedTo"],
+        document,
+        group=group,
+        public=public,
+    )
+    return announce(f"{urls.outbox(group)}#{post.public_id}", group, create, public=public)

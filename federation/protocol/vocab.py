@@ -64,6 +64,12 @@ ACTIVITY_CONTEXT: list[Any] = [
 ]
 
 
+def with_context(document: Mapping[str, Any], *, context: Any = ACTIVITY_CONTEXT) -> dict[str, Any]:
+    """``document`` as it is sent or served, its ``@context`` first: the one place one is
+    added (nested objects and activities carry none)."""
+    return {"@context": context, **document}
+
+
 class Malformed(ValueError):
     """A payload that cannot be read as the ActivityPub we understand."""
 

@@ -23,7 +23,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.delivery import claims
 from federation.delivery.destinations import host_of, learn_standards
 from federation.delivery.worker import DeliveryConfig, DeliveryWorker, mark_host_alive
-from federation.outbox.enqueue import enqueue, purge_finished
+from federation.outbox.enqueue import (
+    SUSPENDED_ERROR,
+    drop_deliveries_of,
+    enqueue,
+    purge_finished,
+)
 from federation.remote.http import Egress, client_session
 from federation.signing.keys import PublicKey
 from federation.signing.keystore import LocalKeys, local_keys
@@ -808,6 +813,45 @@ async def test_a_host_that_never_answers_times_out_and_is_retried(world: World) 
     assert (row.state, row.last_status) == (QueueState.QUEUED, None)
     assert row.last_error is not None
     assert "Timeout" in row.last_error
+
+
+async def test_a_suspended_senders_queued_deliveries_fail_and_nobody_elses(world: World) -> None:
+    inbox = await world.inbox()
+    await world.publish([inbox.url("/sent")])
+    await world.drain(world.worker())
+    await world.publish([inbox.url("/a"), inbox.url("/b")])
+    async with world.sessions.begin() as session:
+        other = Actor(
+            uri="http://node.test/members/bo",
+            kind=ActorKind.PERSON,
+            local=True,
+            handle="bo",
+            handle_key="bo",
+            domain="node.test",
+            created_at=world.clock(),
+            updated_at=world.clock(),
+        )
+        session.add(other)
+        await session.flush()
+        await enqueue(
+            session,
+            actor_id=other.id,
+            activity={"id": "http://node.test/activities/bo", "type": "Create"},
+            inboxes=[inbox.url("/c")],
+            object_uri=None,
+            now=world.clock(),
+        )
+    async with world.sessions.begin() as session:
+        nobody = await drop_deliveries_of(session, "http://node.test/nobody", now=world.clock())
+        dropped = await drop_deliveries_of(session, ACTOR_URI, now=world.clock())
+    assert (nobody, dropped) == (0, 2)
+    rows = await world.deliveries()
+    assert [(r.inbox.rsplit("/", 1)[1], r.state, r.last_error) for r in rows] == [
+        ("sent", QueueState.DONE, None),
+        ("a", QueueState.FAILED, SUSPENDED_ERROR),
+        ("b", QueueState.FAILED, SUSPENDED_ERROR),
+        ("c", QueueState.QUEUED, None),
+    ]
 
 
 async def test_an_activity_of_a_remote_actor_is_failed_not_signed(world: World) -> None:

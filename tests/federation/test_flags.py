@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation import flags
 from federation.context import Federation
 from federation.outbox.dispatch import dispatch_once
+from federation.protocol.activities import reason_with_rule
 from federation.protocol.vocab import AS_CONTEXT
 from federation.remote.http import Egress
 from federation.signing.policy import TimeWindow
@@ -400,9 +401,9 @@ async def test_a_member_elsewhere_is_reported_to_their_node_with_consent(node: N
 
 
 def test_the_reason_names_the_cited_rule() -> None:
-    assert flags.reason_with_rule("spam", None) == "spam"
-    assert flags.reason_with_rule("", "Be kind") == "Rule: Be kind"
-    assert flags.reason_with_rule("rude", "Be kind") == "rude\n\nRule: Be kind"
+    assert reason_with_rule("spam", None) == "spam"
+    assert reason_with_rule("", "Be kind") == "Rule: Be kind"
+    assert reason_with_rule("rude", "Be kind") == "rude\n\nRule: Be kind"
 
 
 async def test_a_report_about_a_group_here_leaves_only_with_consent(node: Node) -> None:
