@@ -183,7 +183,7 @@ async def on_flag(
         _ignored(activity, f"{reading.actor} could not be looked up")
         return
     assert isinstance(reading.object, str)  # Flag's objects are references (inbound)
-    targets = [reading.object, *reading.extras.get("objects", ())]
+    targets = [reading.object, *reading.other_objects]
     made = await reports.receive_flag(
         session,
         uri=reading.id,

@@ -147,7 +147,23 @@ class ActivityReading:
     to: tuple[str, ...] = ()
     cc: tuple[str, ...] = ()
     summary: str = ""  # Flag's reason, Block's reason (plain text)
-    extras: dict[str, Any] = field(default_factory=dict)  # e.g. Block's "expires", "removeData"
+    # The objects named after the first, where the type takes several (Mastodon's Flag
+    # names the account reported, then its posts).
+    other_objects: tuple[str, ...] = ()
+    expires: datetime | None = None  # when a Block (a ban) ends; None: never, or unreadable
+    remove_data: bool | None = None  # Lemmy's removeData on Block and Delete
+    # The embedded post or actor as sent, for what is stored whole (a group's document
+    # carries its rules and settings): passed on, never read from, past this module.
+    document: dict[str, Any] | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def object_id(self) -> str:
+        """The id of what it acts on, embedded or named."""
+        if isinstance(self.object, str):
+            return self.object
+        if isinstance(self.object, ActivityReading):
+            return self.object.id
+        return self.object.uri
 
 
 def read_activity(document: dict[str, Any]) -> ActivityReading:
@@ -204,8 +220,7 @@ def _activity(document: Any, depth: int) -> ActivityReading:
     actor = _first_uri(document.get("actor"), "actor")
     if "object" not in document or document["object"] is None:
         raise Malformed(f"{kind} has no object")
-    obj, extras = _object_of(kind, document["object"], depth)
-    extras.update(_extras(kind, document))
+    obj, others, embedded = _object_of(kind, document["object"], depth)
     return ActivityReading(
         id=uri,
         type=kind,
@@ -216,55 +231,64 @@ def _activity(document: Any, depth: int) -> ActivityReading:
         to=tuple(ids_of(document.get("to"))),
         cc=tuple(ids_of(document.get("cc"))),
         summary=_reason(kind, document),
-        extras=extras,
+        other_objects=others,
+        expires=_ban_end(kind, document),
+        remove_data=_remove_data(kind, document),
+        document=embedded,
     )
+
+
+_Object = PostReading | ActorDocument | ActivityReading | str
 
 
 def _object_of(
     kind: str, value: Any, depth: int
-) -> tuple[PostReading | ActorDocument | ActivityReading | str, dict[str, Any]]:
-    """What the activity acts on: a reference, a full object, or a nested activity."""
+) -> tuple[_Object, tuple[str, ...], dict[str, Any] | None]:
+    """What the activity acts on (a reference, a full object, or a nested activity), the
+    further objects a reference type names, and the object as sent when it is a post or
+    an actor."""
     if kind in _BY_REFERENCE:
         refs = as_list(value)
         if not refs:
             raise Malformed(f"{kind} has no object")
         first = require_uri(refs[0], "object")
-        if len(refs) > 1:
-            # Mastodon's Flag lists the reported account and then the reported posts.
-            return first, {"objects": tuple(require_uri(ref, "object") for ref in refs[1:])}
-        return first, {}
+        # Mastodon's Flag lists the reported account and then the reported posts.
+        return first, tuple(require_uri(ref, "object") for ref in refs[1:]), None
     if isinstance(value, list):
         # Only reference types (above) may carry several objects; elsewhere it is ambiguous.
         if len(value) != 1:
             raise Malformed(f"{kind} has {len(value)} objects; one is expected")
         value = value[0]
     if isinstance(value, str):
-        return require_uri(value, "object"), {}
+        return require_uri(value, "object"), (), None
     if not isinstance(value, dict):
         raise Malformed(f"{kind}'s object is neither a URI nor an object")
     if "type" not in value and kind != "Create":
         # Some servers embed only {"id": …} of the Follow they accept: a reference after all.
-        return require_uri(value, "object"), {}
+        return require_uri(value, "object"), (), None
     if kind in _WRAPPERS:
         inner_kind = type_of(value)
         if not _is_activity(inner_kind):
             raise Unsupported(f"{kind} of a {inner_kind} is not something this node acts on")
-        return _activity(value, depth + 1), {}
+        return _activity(value, depth + 1), (), None
     if kind == "Announce" and _is_activity(type_of(value)):
-        return _activity(value, depth + 1), {}
+        return _activity(value, depth + 1), (), None
     # Create, Update, and Announce of an object carry the whole object.
-    return read_object(value), {}
+    return read_object(value), (), value
 
 
-def _extras(kind: str, document: dict[str, Any]) -> dict[str, Any]:
-    """The few type-specific fields processing needs: a ban's expiry, Lemmy's removeData."""
-    extras: dict[str, Any] = {}
-    if kind == "Block" and ("endTime" in document or "expires" in document):
-        # Lemmy says endTime, Mbin expires. None: permanent (null), or a date we cannot read.
-        extras["expires"] = read_date(document.get("endTime", document.get("expires")))
-    if kind in {"Block", "Delete"} and isinstance(document.get("removeData"), bool):
-        extras["removeData"] = document["removeData"]
-    return extras
+def _ban_end(kind: str, document: dict[str, Any]) -> datetime | None:
+    """When a ban ends: Mbin and Lemmy 0.19 say ``expires``, older Lemmy ``endTime`` (we send
+    both); the first readable wins. None: permanent (null, or absent), or unreadable."""
+    if kind != "Block":
+        return None
+    return read_date(document.get("expires")) or read_date(document.get("endTime"))
+
+
+def _remove_data(kind: str, document: dict[str, Any]) -> bool | None:
+    """Lemmy's ``removeData``: a ban or a removal that also takes the member's content."""
+    value = document.get("removeData")
+    return value if kind in {"Block", "Delete"} and isinstance(value, bool) else None
 
 
 def _reason(kind: str, document: dict[str, Any]) -> str:
