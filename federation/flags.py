@@ -1,4 +1,4 @@
-"""Reports across nodes: the ``Flag`` we send, and the ones we read.
+"""Reports across nodes: the ``Flag`` we send.
 
 Outgoing. A report made here (``node.reports``) about a post in a group hosted
 on another node always goes to that group's inbox: the group is moderated on its
@@ -17,39 +17,23 @@ The reason carries the cited rule's title, since the rule's id means nothing
 elsewhere. It is queued on the durable outbox in the dispatcher's transaction,
 and the report marked ``forwarded_at``.
 
-Incoming. Lemmy and Mbin send a member's Flag (actor: a Person; Lemmy's object
-is the post, Mbin's ``[post, author]``), Mastodon and Kinfolk the node's (actor:
-an Application; Mastodon's object is ``[account, post, …]``); the reason is in
-``summary`` or ``content``. ``node.reports.receive_flag`` makes a report of each
-thing named that is ours to moderate; a Flag about nothing of ours, one already
-received, or one from a domain whose federation rule rejects reports is ignored
-with a log line and no error for the sender. Lemmy's ``Resolve`` of a Flag (a
-moderator closed it there) is not acted on: the report here is worked here.
+The Flags we read are ``federation.inbox.handlers.flags``'.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.context import Federation
 from federation.delivery.destinations import host_of as delivery_host
 from federation.outbox.enqueue import enqueue
-from federation.protocol.readings import Unsupported, read_activity
-from federation.protocol.vocab import AS_CONTEXT, host_of
+from federation.protocol.vocab import AS_CONTEXT
 from federation.signing.instance import instance_actor
 from federation.tables import RemoteActor
-from node import reports
-from node.actors import find_actor_by_uri
-from node.federation_policy import decide
-from node.federation_rules import policy_for_hosts
 from node.site import Site
 from node.storage.models import Actor, Event, Group, GroupRule, NodeRule, Post, Report
-
-log = logging.getLogger("kinfolk.flags")
 
 
 def flag_activity(
@@ -155,49 +139,3 @@ async def send_flag(session: AsyncSession, site: Site, event: Event, now: dateti
         now=now,
     )
     report.forwarded_at = now
-
-
-async def on_flag(
-    fed: Federation, session: AsyncSession, activity: dict[str, Any], via: str | None
-) -> None:
-    """A report from another node (see the module note)."""
-    try:
-        reading = read_activity(activity)
-    except Unsupported as exc:
-        _ignored(activity, str(exc))
-        return
-    # The rules are read in this transaction (as queueing does), not through the policy
-    # cache, which would need a second connection while this one is held.
-    host = host_of(reading.actor)
-    if decide(await policy_for_hosts(session, [host]), host).reject_reports:
-        _ignored(activity, f"{host_of(reading.actor)}: reports are rejected by federation policy")
-        return
-    if via is not None:
-        _ignored(activity, "a report comes from its sender, not announced by a group")
-        return
-    if await reports.known_report(session, reading.id):
-        _ignored(activity, "this report reached us already")
-        return
-    reporter = await find_actor_by_uri(session, reading.actor)
-    if reporter is None or reporter.local:
-        _ignored(activity, f"{reading.actor} could not be looked up")
-        return
-    assert isinstance(reading.object, str)  # Flag's objects are references (inbound)
-    targets = [reading.object, *reading.other_objects]
-    made = await reports.receive_flag(
-        session,
-        uri=reading.id,
-        reporter=reporter,
-        targets=targets,
-        reason=reading.summary,
-        now=fed.clock(),
-    )
-    if not made:
-        _ignored(activity, "it names nothing this node moderates")
-        return
-    log.info("%s reported %s", reporter.uri, ", ".join(r.target_uri for r in made))
-
-
-def _ignored(activity: dict[str, Any], reason: str) -> None:
-    # Said as ``processing`` says it for the activities it ignores (``Ignored``).
-    log.info("ignored %s: %s", activity.get("id"), reason)

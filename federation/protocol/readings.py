@@ -10,8 +10,8 @@ not something a peer-support node stores: a Video, a Question, an Event);
 never half-read. HTML is sanitized here (``node.content.sanitize_html``), so no
 unsanitized remote markup reaches the domain.
 
-Nothing here touches the database or the network; ``federation.inbox.processing``
-decides what a reading means for the node.
+Nothing here touches the database or the network; the inbox's handlers
+(``federation.inbox.handlers``) decide what a reading means for the node.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from federation.remote.actors import ACTOR_TYPES, ActorDocument, parse_actor
 from node.content import render_markdown, sanitize_html
 
 POST_TYPES = frozenset({"Note", "Page", "Article"})
-# What processing acts on. Join/Leave/Invite (Mobilizon), Move (migration), Resolve and Warn
+# What the inbox acts on. Join/Leave/Invite (Mobilizon), Move (migration), Resolve and Warn
 # (Lemmy moderation notes) and EmojiReact are refused by name: nothing here would act on them.
 ACTIVITY_TYPES = frozenset(
     {
