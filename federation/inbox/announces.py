@@ -38,7 +38,8 @@ from federation.inbox.handlers.group_answers import our_post_named, post_named_i
 from federation.inbox.handlers.pins import check_pinned_in
 from federation.inbox.handlers.reactions import NO_DOWNVOTES
 from federation.inbox.prepared import Ignored, Prepared
-from federation.protocol.readings import POST_TYPES, PostReading, Unsupported, read_object
+from federation.protocol.post_readings import POST_TYPES, PostReading
+from federation.protocol.readings import Unsupported, read_object
 from federation.protocol.vocab import (
     PUBLIC_ALIASES,
     Malformed,

@@ -21,7 +21,7 @@ from federation.context import Federation
 from federation.inbox import announces, dispatch
 from federation.inbox.account_deletion import gone_at_origin, is_account_delete
 from federation.inbox.prepared import Ignored, Prepared
-from federation.protocol.readings import POST_TYPES
+from federation.protocol.post_readings import POST_TYPES
 from federation.protocol.vocab import Malformed, id_of, same_origin
 from federation.remote.actors import account_deleted
 from federation.remote.groups import remember_group

@@ -43,7 +43,7 @@ from federation.context import Federation
 from federation.inbox.dispatch import process
 from federation.inbox.prefetch import prefetch
 from federation.inbox.prepared import Ignored
-from federation.protocol.readings import POST_TYPES
+from federation.protocol.post_readings import POST_TYPES
 from federation.protocol.vocab import Malformed, id_of, same_origin, type_of
 from federation.remote import group_sync
 from federation.remote.collections import walk

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
+from federation.protocol.post_readings import SENSITIVE_WARNING, PostReading
 from federation.protocol.readings import (
-    SENSITIVE_WARNING,
     ActivityReading,
-    PostReading,
     Unsupported,
     read_activity,
     read_document,

@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.context import Federation
 from federation.inbox.handlers.lookups import named_actor
 from federation.inbox.prepared import Ignored
-from federation.protocol.readings import POST_TYPES, ActivityReading, PostReading
+from federation.protocol.post_readings import POST_TYPES, PostReading
+from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import id_of, same_origin
 from federation.remote.actors import ActorDocument
 from federation.tables import InboxItem, OutgoingActivity, QueueState

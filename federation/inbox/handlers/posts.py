@@ -25,7 +25,8 @@ from federation.context import Federation
 from federation.inbox.handlers.lookups import named_actor
 from federation.inbox.handlers.moderation import is_removal, on_removal
 from federation.inbox.prepared import Ignored
-from federation.protocol.readings import ActivityReading, PostReading
+from federation.protocol.post_readings import PostReading
+from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import Malformed, same_origin
 from federation.remote import group_sync
 from federation.remote.actors import ActorDocument
