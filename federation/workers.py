@@ -16,7 +16,7 @@ import logging
 
 from federation.context import Federation
 from federation.delivery.worker import DeliveryWorker
-from federation.inbox.processing import process_once
+from federation.inbox.queue import process_once
 from federation.inbox.retention import DEFAULT_RETENTION, InboxRetention, purge_processed
 from federation.outbox.dispatch import dispatch_once
 from federation.remote.backfill import sync_once

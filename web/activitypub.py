@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.inbox.group_answers import shared_while_queued
+from federation.inbox.handlers.group_answers import shared_while_queued
 from federation.inbox.receive import InboxRefusal, verify_fetch
 from federation.outbox.served import activity_for_node
 from federation.protocol import discovery, urls

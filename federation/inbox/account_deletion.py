@@ -11,7 +11,7 @@ by the inbox; the worker believes it only once the account's origin answers 404 
 of every deletion, so the Delete of an account we never knew is dropped quietly. A group
 may pass one on (Mbin's magazines announce their users' deletions): believed when the
 group is on the account's own server, else once its origin confirms it. A Delete of an
-account by anyone else is refused (``processing.on_delete``).
+account by anyone else is refused (``handlers.posts.on_delete``).
 
 What follows, in order:
 
@@ -48,10 +48,9 @@ from federation.protocol.vocab import id_of
 from federation.remote.actors import account_deleted
 from federation.remote.http import FetchError
 from federation.tables import ActorKey, RemoteActor
-from node import remote_accounts
-from node.actors import find_actor_by_uri
+from node import remote_posts, remote_ties
+from node.known_actors import KnownActor, actor_named
 from node.remote_accounts import LetGo
-from node.storage.models.actors import Actor
 
 WIPE_BATCH = 200  # posts wiped per transaction
 GONE_ERROR = "its account was deleted"
@@ -100,7 +99,7 @@ async def _inbox_of_others(session: AsyncSession, remote: RemoteActor) -> bool:
     return bool(await session.scalar(select(others)))
 
 
-async def forget(fed: Federation, session: AsyncSession, actor: Actor) -> Forgotten:
+async def forget(fed: Federation, session: AsyncSession, actor: KnownActor) -> Forgotten:
     """Mark an account elsewhere as deleted and let go of it (step 1 of the module note).
     Idempotent; its posts are wiped afterwards by ``wipe_content``."""
     now = fed.clock()
@@ -109,7 +108,7 @@ async def forget(fed: Federation, session: AsyncSession, actor: Actor) -> Forgot
     if remote.deleted_at is None:
         remote.deleted_at = now
     await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
-    let_go = await remote_accounts.cut_ties(session, actor)
+    let_go = await remote_ties.cut_ties_of(session, actor)
     dropped = 0
     if not await _inbox_of_others(session, remote):
         dropped = await drop_deliveries_to(session, remote.inbox, reason=GONE_ERROR, now=now)
@@ -123,10 +122,10 @@ async def wipe_content(fed: Federation, uri: str) -> int:
     total = 0
     while True:
         async with fed.sessions.begin() as session:
-            actor = await find_actor_by_uri(session, uri)
+            actor = await actor_named(session, uri)
             if actor is None or actor.local or not await account_deleted(session, uri):
                 return total
-            wiped = await remote_accounts.wipe_posts(
+            wiped = await remote_posts.wipe_posts_of(
                 session, actor, limit=WIPE_BATCH, now=fed.clock()
             )
         total += wiped

@@ -63,6 +63,10 @@ class ActorDocument:
     keys: tuple[RemoteKey, ...]
     signature_standard: str | None = None  # the RFC 9421 form its server advertises
 
+    @property
+    def is_group(self) -> bool:
+        return self.kind is ActorKind.GROUP
+
 
 def _keys(document: dict[str, Any], uri: str) -> tuple[RemoteKey, ...]:
     keys: list[RemoteKey] = []

@@ -2,7 +2,7 @@
 
 Design note. Joining a group on another node used to show an empty group: only
 what the group announced from then on arrived. Now, when the group accepts one
-of our members (``processing`` queues it with the ``Accept``, in the same
+of our members (``inbox.handlers.follows`` queues it with the ``Accept``, in the same
 transaction: ``federation.remote.group_sync``), a worker reads the group again:
 
 1. its actor (settings and rules, ``federation.remote.groups``);
@@ -17,7 +17,7 @@ Steps 1 and 2 also run alone, when a look-up reads the group's actor again or th
 group sends an ``Update`` of itself. Every fetch is the signed, guarded one of
 ``Federation.fetch`` (1 MiB per document), collections only from the group's
 own server, and a run stops at ``BUDGET`` whatever it has left. Posts are
-stored exactly as the group's ``Announce`` of them would be (``processing``),
+stored exactly as the group's ``Announce`` of them would be (``inbox.announces``),
 with the same trust: an object from the group's own server as it serves it,
 anyone else's fetched again from its origin, a private group's taken on the
 group's word; a private group's content stays for its members here. Items
@@ -40,8 +40,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
-from federation.inbox import processing
-from federation.protocol.readings import POST_TYPES
+from federation.inbox.dispatch import process
+from federation.inbox.prefetch import prefetch
+from federation.inbox.prepared import Ignored
+from federation.protocol.post_readings import POST_TYPES
 from federation.protocol.vocab import Malformed, id_of, same_origin, type_of
 from federation.remote import group_sync
 from federation.remote.collections import walk
@@ -249,10 +251,10 @@ async def _store(fed: Federation, group_uri: str, item: Any) -> str | None:
     if await _known(fed, uri):
         return uri  # edits and deletions arrive as activities; never brought back here
     try:
-        prepared = await processing.prefetch(fed, announce, signed=False)
+        prepared = await prefetch(fed, announce, signed=False)
         async with fed.sessions.begin() as session:
-            await processing.process(fed, session, prepared)
-    except (processing.Ignored, Malformed, DomainError, FetchError) as exc:
+            await process(fed, session, prepared)
+    except (Ignored, Malformed, DomainError, FetchError) as exc:
         reason = exc.reason if isinstance(exc, FetchError) else exc
         log.info("back-filling %s from %s: skipped: %s", uri, group_uri, reason)
         return None

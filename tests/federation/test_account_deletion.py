@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.context import Federation
 from federation.inbox.account_deletion import is_account_delete
-from federation.inbox.processing import process_once
+from federation.inbox.queue import process_once
 from federation.inbox.receive import InboxRefusal, Incoming, receive
 from federation.inbox.writer import InboxRow
 from federation.outbox.dispatch import dispatch_once

@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation import flags
 from federation.context import Federation
+from federation.inbox.handlers.flags import on_flag
 from federation.outbox.dispatch import dispatch_once
 from federation.protocol.activities import reason_with_rule
+from federation.protocol.readings import read_activity
 from federation.protocol.vocab import AS_CONTEXT
 from federation.remote.http import Egress
 from federation.signing.policy import TimeWindow
@@ -173,7 +174,7 @@ async def take(fed: Federation, node: Node, flag: dict[str, Any], kind: ActorKin
     async with node.sessions.begin() as session:
         await remote(session, node, flag["actor"], kind)
     async with node.sessions.begin() as session:
-        await flags.on_flag(fed, session, flag, None)
+        await on_flag(fed, session, read_activity(flag), None)
 
 
 async def stored(node: Node) -> list[Report]:
@@ -234,7 +235,7 @@ async def test_a_flag_a_group_announces_is_not_taken(fed: Federation, node: Node
     flag = make()
     async with node.sessions.begin() as session:
         await remote(session, node, flag["actor"], kind)
-        await flags.on_flag(fed, session, flag, "http://enterprise.lemmy.ml/c/main")
+        await on_flag(fed, session, read_activity(flag), "http://enterprise.lemmy.ml/c/main")
     assert await stored(node) == []
 
 

@@ -10,10 +10,9 @@ from typing import Any
 
 import pytest
 
+from federation.protocol.post_readings import SENSITIVE_WARNING, PostReading
 from federation.protocol.readings import (
-    SENSITIVE_WARNING,
     ActivityReading,
-    PostReading,
     Unsupported,
     read_activity,
     read_document,
@@ -320,12 +319,12 @@ def test_an_accept_of_a_typeless_embed_keeps_its_id() -> None:
     assert read_activity(document).object == "https://social.example/follows/7"
 
 
-def test_a_mastodon_report_keeps_the_account_first_and_the_posts_in_extras() -> None:
+def test_a_mastodon_report_keeps_the_account_first_and_the_posts_after_it() -> None:
     reading = read_activity(fixture("mastodon/activities/flag.json"))
 
     assert reading.type == "Flag"
     assert reading.object == "https://example.com/users/1"
-    assert reading.extras["objects"] == (
+    assert reading.other_objects == (
         "https://example.com/posts/380590",
         "https://example.com/posts/380591",
     )
@@ -349,10 +348,10 @@ def test_a_community_ban_reads_with_its_reason_expiry_and_data_removal() -> None
     assert reading.object == "http://ds9.lemmy.ml/u/lemmy_alpha"
     assert reading.target == "http://enterprise.lemmy.ml/c/main"
     assert reading.summary == "spam post"
-    assert reading.extras == {
-        "expires": datetime(2021, 11, 1, 12, 23, 50, 151874, tzinfo=UTC),
-        "removeData": True,
-    }
+    assert (reading.expires, reading.remove_data) == (
+        datetime(2021, 11, 1, 12, 23, 50, 151874, tzinfo=UTC),
+        True,
+    )
 
 
 def test_a_delete_with_an_embedded_tombstone_keeps_only_its_id() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from federation.inbox.processing import _is_removal, _is_thread_moderation
+from federation.inbox.announces import _is_removal, _is_thread_moderation
 from federation.protocol.readings import ActivityReading, read_activity
 from federation.protocol.vocab import Malformed
 from tests.shared_fixtures import activitypub_fixture

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from federation.protocol.readings import SENSITIVE_WARNING
+from federation.protocol.post_readings import SENSITIVE_WARNING
 from federation.protocol.vocab import PUBLIC
 from federation.tables import InboxItem, QueueState
 from tests.rig.rig import Rig, RigNode, database_of

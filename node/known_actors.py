@@ -1,0 +1,71 @@
+"""Actors and groups named by URI, as the values federation decides with.
+
+Another node's activity names its actors and groups by URI. Federation asks here
+whether we know them and what they are (a member or a group, here or elsewhere,
+public or private) and passes the answers back to the ``remote_*`` services that act
+on them: it never holds a row, so it can neither load more through one nor change it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.actors import find_actor_by_uri
+from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.groups import Group, Visibility
+
+
+@dataclass(frozen=True)
+class KnownActor:
+    """An actor we hold: one of our members or groups (``local``), or one elsewhere."""
+
+    id: int
+    uri: str
+    kind: ActorKind
+    local: bool
+
+    @property
+    def is_group(self) -> bool:
+        return self.kind is ActorKind.GROUP
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind is ActorKind.PERSON
+
+
+@dataclass(frozen=True)
+class KnownGroup:
+    """A group we hold, hosted here or elsewhere (``actor`` says which)."""
+
+    id: int
+    actor: KnownActor
+    private: bool
+    language: str
+
+
+def known(actor: Actor) -> KnownActor:
+    return KnownActor(id=actor.id, uri=actor.uri, kind=actor.kind, local=actor.local)
+
+
+def known_group(group: Group, actor: Actor | KnownActor) -> KnownGroup:
+    return KnownGroup(
+        id=group.id,
+        actor=actor if isinstance(actor, KnownActor) else known(actor),
+        private=group.visibility is Visibility.PRIVATE,
+        language=group.language,
+    )
+
+
+async def actor_named(session: AsyncSession, uri: str) -> KnownActor | None:
+    """The actor ``uri``, if we hold it."""
+    actor = await find_actor_by_uri(session, uri)
+    return None if actor is None else known(actor)
+
+
+async def group_of(session: AsyncSession, actor: KnownActor) -> KnownGroup | None:
+    """The group whose actor ``actor`` is; None if it is not one we hold as a group."""
+    group = await session.scalar(select(Group).where(Group.actor_id == actor.id))
+    return None if group is None else known_group(group, actor)

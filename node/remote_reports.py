@@ -1,0 +1,38 @@
+"""Reports that another node sends us (its ``Flag``), taken in as values.
+
+Federation checks who sent the report and whether the sender's domain may report
+at all; ``reports.receive_flag`` decides what in it is ours to moderate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.known_actors import KnownActor
+from node.reports import remote_reports
+from node.storage.models.actors import Actor
+
+
+async def reports_from_flag(
+    session: AsyncSession,
+    *,
+    uri: str,
+    reporter: KnownActor,
+    targets: Sequence[str],
+    reason: str,
+    now: datetime,
+) -> list[str]:
+    """A report from another node: a report here of each thing it names that is ours to
+    moderate (``reports.receive_flag``); what each is about, by URI."""
+    made = await remote_reports.receive_flag(
+        session,
+        uri=uri,
+        reporter=await session.get_one(Actor, reporter.id),
+        targets=targets,
+        reason=reason,
+        now=now,
+    )
+    return [report.target_uri for report in made]
