@@ -34,9 +34,10 @@ from federation.delivery.destinations import ED25519, host_of, learn_standards
 from federation.delivery.worker import DeliveryConfig, DeliveryWorker
 from federation.remote.http import Egress, client_session
 from federation.signing.keystore import LocalKeys, local_keys
+from node.kinds import ActorKind
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import upgrade
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 from tests.databases import postgres_problem
 from web import event_loop
 

@@ -25,8 +25,9 @@ from pathlib import Path
 from bench import DEFAULT_POSTGRES_URL, BenchDatabase, each_backend, report
 from node.federation_policy import storage
 from node.federation_policy.decision import rules_from_csv
+from node.kinds import ActorKind
 from node.storage.engine import create_sessionmaker
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 from web import event_loop
 
 KINFOLK = Path(sys.executable).parent / "kinfolk"

@@ -39,18 +39,12 @@ from node.federation_policy import storage
 from node.federation_policy.decision import Decision, Rule, Severity
 from node.federation_policy.visibility import decisions_for
 from node.groups.directory import list_groups
+from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, Visibility
 from node.posts import reading
 from node.site import Site
 from node.storage.engine import create_sessionmaker
-from node.storage.models.actors import Actor, ActorKind
-from node.storage.models.groups import (
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    Visibility,
-)
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, Membership
 from node.storage.models.node_settings import FederationRule
 from node.storage.models.posts import Post
 from web import event_loop

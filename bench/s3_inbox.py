@@ -36,8 +36,8 @@ from federation.remote.actors import ActorDocument, RemoteKey, store_actor
 from federation.signing import signatures
 from federation.signing.keys import generate_rsa_key
 from federation.tables import InboxItem
+from node.kinds import ActorKind
 from node.storage.engine import create_sessionmaker
-from node.storage.models.actors import ActorKind
 from tests.conftest import cheap_passwords
 from web import event_loop
 from web.app import create_app

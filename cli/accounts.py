@@ -16,10 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from cli.command import UsageError, open_node
 from node import accounts
 from node.groups import creation
+from node.kinds import JoinPolicy, NodeRole, Visibility
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import NodeRole
-from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import Viewer
 from web.config import Settings
 

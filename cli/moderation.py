@@ -18,11 +18,11 @@ from cli.command import Node, open_node
 from federation.actions.suspension import suspend_account
 from node import accounts, suspensions
 from node.errors import NotFound
+from node.kinds import ReportState
 from node.moderation import LogEntryView
 from node.posts import removal
 from node.reports import report_queue
 from node.reports.report_views import ReportView
-from node.storage.models.moderation import ReportState
 from node.views import Viewer
 from web.config import Settings
 

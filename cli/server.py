@@ -23,9 +23,9 @@ from cli.accounts import create_user, password_flag, read_password
 from cli.command import UsageError, check_database, refuse_another_base_url
 from federation.runtime import federation_runtime
 from federation.workers import Queue
+from node.kinds import NodeRole
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import pending_revisions, upgrade
-from node.storage.models.actors import NodeRole
 from web.app import create_app
 from web.config import CONFIG_FILE_NAME, Settings, describe
 

@@ -14,9 +14,10 @@ from node.actors import actor_ref, create_local_actor, find_actor
 from node.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
 from node.federation_policy.visibility import decision_for
 from node.handles import check_length, handle_key, validate_handle
+from node.kinds import ActorKind, NodeRole
 from node.passwords import Passwords, validate_password
 from node.site import Site
-from node.storage.models.actors import Account, Actor, ActorKind, ApiToken, NodeRole
+from node.storage.models.actors import Account, Actor, ApiToken
 from node.suspensions import is_suspended
 from node.views import AccountView, Profile, Viewer
 

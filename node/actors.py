@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import Conflict, NotFound
 from node.handles import handle_key
-from node.storage.models.actors import Actor, ActorKind
+from node.kinds import ActorKind
+from node.storage.models.actors import Actor
 from node.views import ActorRef
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.storage.models.actors import Follow, FollowState
-from node.storage.models.groups import Membership, MembershipState
+from node.kinds import FollowState, MembershipState
+from node.storage.models.actors import Follow
+from node.storage.models.groups import Membership
 
 
 async def approved_member_ids(session: AsyncSession, group_id: int) -> list[int]:

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.kinds import MembershipState
 from node.parties import GroupParty, Party, group_party, party
-from node.storage.models.groups import Membership, MembershipState
+from node.storage.models.groups import Membership
 
 
 @dataclass(frozen=True)

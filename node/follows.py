@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.actors import actor_ref
 from node.errors import InvalidInput, NotFound
 from node.events import EventKind, record
-from node.storage.models.actors import Actor, ActorKind, Follow, FollowState
+from node.kinds import ActorKind, FollowState
+from node.storage.models.actors import Actor, Follow
 from node.views import ActorRef
 
 

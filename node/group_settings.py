@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node import permissions
 from node.errors import PermissionDenied
 from node.groups import loading
+from node.kinds import MembershipState
 from node.site import Site
-from node.storage.models.groups import Membership, MembershipState
+from node.storage.models.groups import Membership
 from node.views import GroupView, Viewer
 
 

@@ -26,13 +26,13 @@ from node.errors import Conflict, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
 from node.groups.loading import GroupRecord, load_group
+from node.kinds import MembershipState, ModAction, Visibility
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.pending_posts import tell_author_declined
 from node.posts.visibility import load_post, views_of
 from node.site import Site
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, Membership, MembershipState, Visibility
-from node.storage.models.moderation import ModAction
+from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
 from node.views import ActorRef, PostView, Viewer
 

@@ -14,8 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import find_actor_by_uri
-from node.storage.models.actors import Actor, ActorKind
-from node.storage.models.groups import Group, Visibility
+from node.kinds import ActorKind, Visibility
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group
 
 
 @dataclass(frozen=True)

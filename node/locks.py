@@ -19,10 +19,10 @@ from node import moderation, permissions
 from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
+from node.kinds import ModAction
 from node.posts.reading import get_post
 from node.posts.visibility import load_post
 from node.storage.models.groups import Group
-from node.storage.models.moderation import ModAction
 from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 

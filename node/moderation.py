@@ -28,11 +28,12 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.groups.loading import load_group
 from node.handles import check_length
+from node.kinds import ActorKind, GroupRole, MembershipState, ModAction, Visibility
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
-from node.storage.models.groups import Group, GroupRole, Membership, MembershipState, Visibility
-from node.storage.models.moderation import ModAction, ModerationEntry
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, Membership
+from node.storage.models.moderation import ModerationEntry
 from node.views import ActorRef, MembershipView, Viewer
 
 REASON_MAX = 1000

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.kinds import Visibility
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, Visibility
+from node.storage.models.groups import Group
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from node.errors import NotFound, PermissionDenied
-from node.storage.models.actors import NodeRole
-from node.storage.models.groups import GroupRole, MembershipState, Visibility
+from node.kinds import GroupRole, MembershipState, NodeRole, Visibility
 from node.views import MembershipView, Viewer
 
 _MODERATING = {GroupRole.MODERATOR, GroupRole.OWNER}

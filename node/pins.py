@@ -19,11 +19,11 @@ from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
 from node.groups.loading import load_group
+from node.kinds import ModAction
 from node.posts.reading import get_post
 from node.posts.visibility import load_post, views_of
 from node.site import Site
 from node.storage.models.groups import Group
-from node.storage.models.moderation import ModAction
 from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 

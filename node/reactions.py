@@ -19,10 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import PermissionDenied
 from node.events import EventKind, record
+from node.kinds import MembershipState, ReactionKind
 from node.remote_members import membership_of
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, MembershipState
-from node.storage.models.posts import Post, Reaction, ReactionKind
+from node.storage.models.groups import Group
+from node.storage.models.posts import Post, Reaction
 
 
 async def _group_hosted_here(session: AsyncSession, post: Post) -> Group | None:

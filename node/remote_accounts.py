@@ -29,9 +29,10 @@ from sqlalchemy import Delete, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import PermissionDenied
+from node.kinds import MembershipState
 from node.posts import remote_posts
 from node.storage.models.actors import Actor, Follow
-from node.storage.models.groups import Membership, MembershipState
+from node.storage.models.groups import Membership
 from node.storage.models.posts import Post, Reaction
 
 

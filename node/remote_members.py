@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind, record
+from node.kinds import GroupRole, JoinPolicy, MembershipState
 from node.permissions import ban_has_ended
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
+from node.storage.models.groups import Group, Membership
 
 
 async def membership_of(session: AsyncSession, group: Group, member: Actor) -> Membership | None:

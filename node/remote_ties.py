@@ -17,11 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import follows, reactions, remote_accounts, remote_members
 from node.actors import find_actor_by_uri
+from node.kinds import MembershipState
 from node.known_actors import KnownActor, KnownGroup, known
 from node.remote_accounts import LetGo
 from node.remote_posts import HeldPost
 from node.storage.models.actors import Actor, Follow
-from node.storage.models.groups import Group, Membership, MembershipState
+from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post, Reaction
 
 

@@ -26,11 +26,12 @@ from node import moderation, permissions
 from node.actors import actor_ref, split_acct
 from node.errors import Conflict, InvalidInput, NotFound
 from node.handles import handle_key
+from node.kinds import ModAction, NodeRole
 from node.moderation import LogEntryView, read_log
 from node.pagination import Page
 from node.site import Site
-from node.storage.models.actors import Account, Actor, NodeRole
-from node.storage.models.moderation import ModAction, ModerationEntry
+from node.storage.models.actors import Account, Actor
+from node.storage.models.moderation import ModerationEntry
 from node.views import ActorRef, Viewer
 
 

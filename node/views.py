@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from node.storage.models.actors import ActorKind, NodeRole
-from node.storage.models.groups import GroupRole, JoinPolicy, MembershipState, Visibility
+from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, NodeRole, Visibility
 
 
 @dataclass(frozen=True)

@@ -37,10 +37,10 @@ from node.errors import NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import public_policy
 from node.groups import loading, membership
+from node.kinds import ActorKind, Visibility
 from node.posts import reading
 from node.stats import node_stats
-from node.storage.models.actors import ActorKind
-from node.storage.models.groups import Group, Visibility
+from node.storage.models.groups import Group
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
 from web.pages import browser_group_page, browser_profile_page, browser_thread_page

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from federation.inbox.receive import InboxRefusal, Incoming, receive
 from node.actors import find_actor
-from node.storage.models.actors import ActorKind
+from node.kinds import ActorKind
 from web.bodies import read_body
 from web.keys import FEDERATION, SESSIONS, SETTINGS, SITE
 from web.problems import REQUEST_ID, Problem, hostile

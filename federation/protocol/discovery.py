@@ -13,7 +13,7 @@ from xml.sax.saxutils import quoteattr
 
 from federation.protocol.vocab import ACTIVITY_JSON
 from node.federation_policy.decision import PublicPolicy, PublicRule
-from node.storage.models.actors import ActorKind
+from node.kinds import ActorKind
 from node.views import ActorRef
 
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"

@@ -22,7 +22,7 @@ from federation.protocol.vocab import AS_CONTEXT, CONTEXT, with_context
 from federation.signing.capabilities import GENERATOR
 from federation.signing.keys import encode_multikey
 from federation.signing.keystore import LocalKeys
-from node.storage.models.groups import JoinPolicy, Visibility  # GroupView's enums: no table is read
+from node.kinds import JoinPolicy, Visibility  # GroupView's enums: no table is read
 from node.views import ActorRef, GroupView, Profile
 
 

@@ -30,7 +30,8 @@ from federation.signing.keys import (
 from federation.tables import ActorKey, KeyAlgorithm, RemoteActor
 from node.actors import upsert_remote_actor
 from node.content import sanitize_html
-from node.storage.models.actors import Actor, ActorKind
+from node.kinds import ActorKind
+from node.storage.models.actors import Actor
 
 ACTOR_TYPES = {
     "Person": ActorKind.PERSON,

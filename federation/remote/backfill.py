@@ -53,7 +53,8 @@ from node import pins, remote_members
 from node.actors import find_actor_by_uri
 from node.errors import DomainError
 from node.groups import remote_groups
-from node.storage.models.actors import Actor, ActorKind
+from node.kinds import ActorKind
+from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post
 

@@ -26,8 +26,8 @@ from federation.remote.actors import ActorDocument, parse_actor
 from federation.remote.http import FetchError, FetchErrorKind
 from node import rules
 from node.groups import remote_groups
+from node.kinds import JoinPolicy, Visibility
 from node.storage.models.actors import Actor
-from node.storage.models.groups import JoinPolicy, Visibility
 
 
 def _group_document(document: dict[str, Any]) -> ActorDocument:

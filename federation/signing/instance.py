@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.protocol import urls
 from node.actors import create_local_actor
 from node.errors import Conflict
+from node.kinds import ActorKind
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 
 INSTANCE_HANDLE = "instance"  # reserved: no member or group can take it
 

@@ -21,17 +21,10 @@ from node.groups.limits import (
 )
 from node.groups.loading import GroupRecord, membership_view, view_of
 from node.handles import check_length, validate_handle
+from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, Visibility
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
-from node.storage.models.groups import (
-    Group,
-    GroupRole,
-    GroupRule,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    Visibility,
-)
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, GroupRule, Membership
 from node.views import GroupView, Viewer
 
 

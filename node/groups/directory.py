@@ -11,9 +11,10 @@ from sqlalchemy.orm import aliased
 
 from node.federation_policy.visibility import DomainFilter, without_hidden
 from node.groups.loading import GroupRecord, group_view_with_rules, membership_view, rules_by_group
+from node.kinds import MembershipState, Visibility
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, Membership, MembershipState, Visibility
+from node.storage.models.groups import Group, Membership
 from node.views import GroupView, Viewer
 
 

@@ -16,9 +16,10 @@ from node import permissions
 from node.actors import actor_ref, find_actor, split_acct
 from node.errors import NotFound
 from node.federation_policy.visibility import decision_for
+from node.kinds import ActorKind, MembershipState, Visibility
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
-from node.storage.models.groups import Group, GroupRule, Membership, MembershipState, Visibility
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, GroupRule, Membership
 from node.views import GroupView, MembershipView, RuleView, Viewer
 
 

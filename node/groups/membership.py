@@ -16,19 +16,12 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.federation_policy.visibility import DomainFilter, decisions_for, without_hidden
 from node.groups.loading import load_group, membership_view
+from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, ModAction
 from node.moderation import record_action
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
-from node.storage.models.groups import (
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    RemoteModerator,
-)
-from node.storage.models.moderation import ModAction
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, Membership, RemoteModerator
 from node.views import ActorRef, MembershipView, Viewer
 
 

@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import PermissionDenied
+from node.kinds import JoinPolicy, Visibility
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, JoinPolicy, RemoteModerator, Visibility
+from node.storage.models.groups import Group, RemoteModerator
 
 
 async def upsert_remote_group(

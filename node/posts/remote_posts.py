@@ -16,9 +16,10 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.groups.limits import CONTENT_WARNING_MAX
 from node.ids import new_public_id
+from node.kinds import GroupRole, MembershipState
 from node.posts.writing import TITLE_MAX, wipe
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, GroupRole, Membership, MembershipState
+from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
 
 

@@ -14,10 +14,10 @@ from node.errors import Conflict
 from node.events import EventKind
 from node.events import record as record_event
 from node.groups.loading import GroupRecord
+from node.kinds import ModAction
 from node.pending_posts import tell_author_declined
 from node.posts.visibility import load_post, views_of
 from node.storage.models.groups import Group
-from node.storage.models.moderation import ModAction
 from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node import permissions
 from node.events import EventKind
 from node.events import record as record_event
+from node.kinds import ReactionKind
 from node.posts.visibility import load_post, views_of
 from node.posts.writing import refuse_if_gone
 from node.reactions import add_support
-from node.storage.models.posts import Reaction, ReactionKind
+from node.storage.models.posts import Reaction
 from node.views import PostView, Viewer
 
 

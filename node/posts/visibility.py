@@ -25,8 +25,9 @@ from node.federation_policy.visibility import (
     without_hidden,
 )
 from node.groups.loading import GroupRecord, group_record
+from node.kinds import Visibility
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, Visibility
+from node.storage.models.groups import Group
 from node.storage.models.posts import Post, Reaction
 from node.suspensions import suspended_actors, suspended_among
 from node.views import PostView, Viewer

@@ -14,12 +14,13 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.handles import check_length
 from node.ids import new_public_id
+from node.kinds import ActorKind, ReportState
 from node.posts.visibility import load_post
 from node.reports.report_views import ReportView, views_of
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 from node.storage.models.groups import GroupRule
-from node.storage.models.moderation import Report, ReportState
+from node.storage.models.moderation import Report
 from node.storage.models.posts import Post
 from node.views import Viewer
 

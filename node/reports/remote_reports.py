@@ -10,10 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.ids import new_public_id
+from node.kinds import ActorKind, ReportState
 from node.reports.filing import REASON_MAX
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
-from node.storage.models.moderation import Report, ReportState
+from node.storage.models.moderation import Report
 from node.storage.models.posts import Post
 
 # A Flag names a handful of things; more than this is not a report but a flood.

@@ -13,13 +13,14 @@ from node.actors import actor_ref
 from node.errors import Conflict, NotFound, PermissionDenied
 from node.groups.loading import load_group
 from node.handles import check_length
+from node.kinds import GroupRole, MembershipState, ModAction, ReportState
 from node.moderation import record_action
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.reports.report_views import ReportView, views_of
 from node.site import Site
 from node.storage.models.actors import Actor
-from node.storage.models.groups import Group, GroupRole, Membership, MembershipState
-from node.storage.models.moderation import ModAction, Report, ReportState
+from node.storage.models.groups import Group, Membership
+from node.storage.models.moderation import Report
 from node.views import ActorRef, MembershipView, Viewer
 
 NOTE_MAX = 1000

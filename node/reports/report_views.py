@@ -12,9 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
 from node.actors import actor_ref
+from node.kinds import ReportState
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, GroupRule
-from node.storage.models.moderation import NodeRule, Report, ReportState
+from node.storage.models.moderation import NodeRule, Report
 from node.storage.models.posts import Post
 from node.views import ActorRef, Viewer
 

@@ -27,10 +27,9 @@ from node import accounts
 from node.actors import upsert_remote_actor
 from node.groups import remote_groups
 from node.groups.creation import RuleInput
+from node.kinds import ActorKind, JoinPolicy, NodeRole
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import ActorKind, NodeRole
-from node.storage.models.groups import JoinPolicy
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
 from tests.browser.test_first_visit import WORDS as FIRST_VISIT

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts
 from node.groups import creation, membership
+from node.kinds import NodeRole
 from node.passwords import Passwords
 from node.posts import writing
 from node.reports import filing
 from node.site import Site
-from node.storage.models.actors import Account, NodeRole
+from node.storage.models.actors import Account
 from node.views import Viewer
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE

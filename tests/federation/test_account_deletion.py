@@ -41,11 +41,12 @@ from node import remote_members
 from node.actors import find_actor_by_uri
 from node.events import EventKind
 from node.events import record as record_event
+from node.kinds import ActorKind, MembershipState
 from node.passwords import Passwords
 from node.posts import remote_posts
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
-from node.storage.models.groups import Group, Membership, MembershipState
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
 from tests.node.factories import Node
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture, extra_fixture

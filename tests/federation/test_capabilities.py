@@ -17,7 +17,7 @@ from federation.signing.capabilities import (
     signature_standard_of,
 )
 from federation.tables import Destination
-from node.storage.models.actors import ActorKind
+from node.kinds import ActorKind
 from tests.shared_fixtures import SHARED_FIXTURES
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)

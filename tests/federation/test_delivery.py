@@ -33,7 +33,8 @@ from federation.remote.http import Egress, client_session
 from federation.signing.keys import PublicKey
 from federation.signing.keystore import LocalKeys, local_keys
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
-from node.storage.models.actors import Actor, ActorKind
+from node.kinds import ActorKind
+from node.storage.models.actors import Actor
 from tests.federation.fake_inbox import FakeInbox, Reply
 
 ACTOR_URI = "http://node.test/groups/circle"

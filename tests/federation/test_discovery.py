@@ -17,8 +17,8 @@ from federation.signing.keys import decode_multikey, load_public_key_pem
 from federation.signing.keystore import local_keys
 from federation.signing.policy import Verified
 from node.actors import find_actor
+from node.kinds import ActorKind
 from node.site import Site
-from node.storage.models.actors import ActorKind
 from node.suspensions import suspend_account
 from tests.api_client import Api
 

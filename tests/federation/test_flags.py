@@ -26,13 +26,14 @@ from node import rules
 from node.actors import upsert_remote_actor
 from node.federation_policy import storage
 from node.groups import remote_groups
+from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, NodeRole
 from node.passwords import Passwords
 from node.posts import remote_posts
 from node.reports import filing, report_queue
 from node.rules import RuleChange
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind, NodeRole
-from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group, Membership
 from node.storage.models.moderation import Report
 from node.storage.models.posts import Post
 from node.views import Viewer

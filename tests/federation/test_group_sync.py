@@ -11,7 +11,7 @@ from federation.remote import group_sync
 from federation.remote.group_sync import LEASE, RETRY_DELAYS, STALE_AFTER
 from federation.tables import GroupSync, QueueState
 from node.actors import upsert_remote_actor
-from node.storage.models.actors import ActorKind
+from node.kinds import ActorKind
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
 

@@ -20,7 +20,7 @@ from federation.protocol.readings import (
 )
 from federation.protocol.vocab import Malformed
 from federation.remote.actors import ActorDocument
-from node.storage.models.actors import ActorKind
+from node.kinds import ActorKind
 from tests.shared_fixtures import SHARED_FIXTURES
 
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"

@@ -16,7 +16,7 @@ from federation.runtime import federation_runtime
 from federation.signing import rfc9421, signatures
 from federation.signing.keys import PrivateKey, generate_ed25519_key, generate_rsa_key
 from federation.tables import Destination
-from node.storage.models.actors import ActorKind
+from node.kinds import ActorKind
 from web.config import Settings
 
 PEER = "https://peer.example:443/users/pat"  # a default port spelled out, as some servers do

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts
 from node.groups import creation, membership
+from node.kinds import MembershipState, NodeRole
 from node.passwords import Passwords
 from node.posts import writing
 from node.site import Site
-from node.storage.models.actors import Account, Actor, NodeRole
-from node.storage.models.groups import Group, Membership, MembershipState
+from node.storage.models.actors import Account, Actor
+from node.storage.models.groups import Group, Membership
 from node.views import GroupView, MembershipView, PostView, Viewer
 
 T = TypeVar("T")

@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts
 from node.errors import AuthenticationFailed, Conflict, InvalidInput, NotFound, PermissionDenied
+from node.kinds import NodeRole
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import Account, ApiToken, NodeRole
+from node.storage.models.actors import Account, ApiToken
 from node.views import Viewer
 from tests.node.factories import PASSWORD, Node
 

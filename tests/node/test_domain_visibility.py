@@ -20,11 +20,12 @@ from node.federation_policy.decision import Mode
 from node.federation_policy.visibility import decisions_for
 from node.groups import loading, membership, remote_groups
 from node.groups.directory import list_groups
+from node.kinds import ActorKind, JoinPolicy, MembershipState, NodeRole
 from node.passwords import Passwords
 from node.posts import reading, remote_posts
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind, NodeRole
-from node.storage.models.groups import Group, JoinPolicy, MembershipState
+from node.storage.models.actors import Actor
+from node.storage.models.groups import Group
 from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node

@@ -18,6 +18,7 @@ from node.events import EventKind, PendingEvent, claim_undispatched, mark_dispat
 from node.follow_requests import follow_request, join_request, remember_request_uri
 from node.group_posts import post_in_group, shared_view
 from node.groups import remote_groups
+from node.kinds import ActorKind, JoinPolicy, NodeRole, ReportState, Visibility
 from node.parties import Party, find_group_party_by_actor, find_party, party
 from node.passwords import Passwords
 from node.posts import support, writing
@@ -26,9 +27,8 @@ from node.report_forwarding import mark_forwarded, report_to_forward
 from node.reports import filing
 from node.rules import RuleChange
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind, NodeRole
-from node.storage.models.groups import JoinPolicy, Visibility
-from node.storage.models.moderation import Report, ReportState
+from node.storage.models.actors import Actor
+from node.storage.models.moderation import Report
 from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node

@@ -13,9 +13,10 @@ from node.actors import upsert_remote_actor
 from node.errors import InvalidInput, NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode, Rule, Severity, decide, rules_from_csv
+from node.kinds import ActorKind
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
 from tests.node.factories import Node
 

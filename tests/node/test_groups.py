@@ -11,9 +11,9 @@ from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.groups import loading, membership
 from node.groups.creation import RuleInput
 from node.groups.directory import list_groups
+from node.kinds import GroupRole, JoinPolicy, MembershipState, Visibility
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.groups import GroupRole, JoinPolicy, MembershipState, Visibility
 from node.views import GroupView, MembershipView, Viewer
 from tests.node.factories import Node
 

@@ -11,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import remote_posts, remote_ties
 from node.actors import upsert_remote_actor
+from node.kinds import ActorKind, MembershipState, Visibility
 from node.known_actors import KnownActor, actor_named, group_of
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import ActorKind
-from node.storage.models.groups import MembershipState, Visibility
 from tests.node.factories import Node
 
 PAT = "https://peer.example/users/pat"

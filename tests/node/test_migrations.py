@@ -18,13 +18,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from node import accounts
+from node.kinds import ModAction
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import alembic_config, pending_revisions, upgrade
 from node.storage.models.actors import Account
 from node.storage.models.base import Base
-from node.storage.models.moderation import ModAction
 from tests.databases import POSTGRES_URL, Database, PostgresDatabases, SqliteDatabases
 
 

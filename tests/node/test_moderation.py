@@ -13,13 +13,12 @@ from node import moderation
 from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.groups import membership
+from node.kinds import MembershipState, ModAction, Visibility
 from node.pagination import Page
 from node.passwords import Passwords
 from node.posts import reading, removal, writing
 from node.site import Site
 from node.storage.models.events import Event
-from node.storage.models.groups import MembershipState, Visibility
-from node.storage.models.moderation import ModAction
 from node.views import PostView, Viewer
 from tests.node.factories import Node
 

@@ -14,13 +14,12 @@ from node import group_settings, held_posts, locks, moderation, pins
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.groups.membership import decide_membership
+from node.kinds import JoinPolicy, ModAction, NodeRole, Visibility
 from node.passwords import Passwords
 from node.posts import reading, removal, support, writing
 from node.site import Site
-from node.storage.models.actors import NodeRole
 from node.storage.models.events import Event
-from node.storage.models.groups import JoinPolicy, Membership, Visibility
-from node.storage.models.moderation import ModAction
+from node.storage.models.groups import Membership
 from node.storage.models.posts import Post
 from node.views import GroupView, PostView, Viewer
 from tests.node.factories import Node

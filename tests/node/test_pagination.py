@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.errors import InvalidInput
 from node.groups import directory, membership
+from node.kinds import MembershipState
 from node.pagination import MAX_LIMIT, check_limit, decode_cursor, encode_cursor
 from node.passwords import Passwords
 from node.posts import reading
 from node.site import Site
-from node.storage.models.groups import MembershipState
 from tests.node.factories import Node
 
 

@@ -17,12 +17,12 @@ from node.actors import upsert_remote_actor
 from node.errors import Conflict, NotFound
 from node.events import EventKind
 from node.groups.remote_groups import upsert_remote_group
+from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, NodeRole
 from node.passwords import Passwords
 from node.posts import reading, writing
 from node.site import Site
-from node.storage.models.actors import ActorKind, NodeRole
 from node.storage.models.events import Event
-from node.storage.models.groups import Group, GroupRole, JoinPolicy, Membership, MembershipState
+from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
 from node.views import Viewer
 from tests.node.factories import Node

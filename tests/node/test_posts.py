@@ -9,12 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.kinds import JoinPolicy, MembershipState, NodeRole, Visibility
 from node.passwords import Passwords
 from node.posts import reading, writing
 from node.posts.support import set_support
 from node.site import Site
-from node.storage.models.actors import NodeRole
-from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
 from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 from tests.node.factories import Node

@@ -14,13 +14,14 @@ from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
 from node.groups import remote_groups
+from node.kinds import ActorKind, JoinPolicy, MembershipState, Visibility
 from node.passwords import Passwords
 from node.posts import reading, remote_posts, writing
 from node.posts.support import set_support
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 from node.storage.models.events import Event
-from node.storage.models.groups import Group, JoinPolicy, MembershipState, Visibility
+from node.storage.models.groups import Group
 from node.storage.models.posts import Post, Reaction
 from node.views import Viewer
 from tests.node.factories import Node

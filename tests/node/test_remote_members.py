@@ -12,12 +12,13 @@ from node import remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
+from node.kinds import ActorKind, JoinPolicy, MembershipState
 from node.passwords import Passwords
 from node.posts import remote_posts
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind
+from node.storage.models.actors import Actor
 from node.storage.models.events import Event
-from node.storage.models.groups import Group, JoinPolicy, MembershipState
+from node.storage.models.groups import Group
 from node.storage.models.posts import Post
 from tests.node.factories import Node
 

@@ -14,22 +14,25 @@ from node.actors import upsert_remote_actor
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.groups import creation, remote_groups
+from node.kinds import (
+    ActorKind,
+    GroupRole,
+    JoinPolicy,
+    MembershipState,
+    ModAction,
+    NodeRole,
+    ReportState,
+    Visibility,
+)
 from node.passwords import Passwords
 from node.posts import remote_posts, removal, writing
 from node.reports import filing, remote_reports, report_queue, report_views
 from node.rules import RuleChange
 from node.site import Site
-from node.storage.models.actors import Actor, ActorKind, NodeRole
+from node.storage.models.actors import Actor
 from node.storage.models.events import Event
-from node.storage.models.groups import (
-    Group,
-    GroupRole,
-    JoinPolicy,
-    Membership,
-    MembershipState,
-    Visibility,
-)
-from node.storage.models.moderation import ModAction, ModerationEntry, ReportState
+from node.storage.models.groups import Group, Membership
+from node.storage.models.moderation import ModerationEntry
 from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 from tests.node.factories import Node

@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from node import rules
 from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.groups import creation, loading
+from node.kinds import NodeRole, Visibility
 from node.passwords import Passwords
 from node.rules import Rule, RuleChange
 from node.site import Site
-from node.storage.models.actors import NodeRole
-from node.storage.models.groups import Visibility
 from node.views import Viewer
 from tests.node.factories import Node
 

@@ -10,11 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts, moderation, suspensions
 from node.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from node.kinds import ModAction, NodeRole
 from node.passwords import Passwords
 from node.posts import reading
 from node.site import Site
-from node.storage.models.actors import NodeRole
-from node.storage.models.moderation import ModAction
 from node.views import PostView, Viewer
 from tests.node.factories import PASSWORD, Node
 

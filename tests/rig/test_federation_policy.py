@@ -16,7 +16,8 @@ from federation.remote.http import FetchError
 from federation.signing import signatures
 from federation.tables import Delivery, InboxItem
 from node.federation_policy import storage
-from node.storage.models.actors import Account, Actor, NodeRole
+from node.kinds import NodeRole
+from node.storage.models.actors import Account, Actor
 from node.storage.models.groups import Membership
 from node.storage.models.posts import Post
 from tests.api_client import Answer, Member

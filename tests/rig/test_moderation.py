@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 
 from federation.tables import InboxItem, QueueState
-from node.storage.models.groups import Membership, MembershipState
+from node.kinds import MembershipState
+from node.storage.models.groups import Membership
 from node.storage.models.posts import Post
 from tests.api_client import Member
 from tests.rig.rig import Rig, RigNode, database_of

@@ -10,7 +10,8 @@ from sqlalchemy import select, update
 
 from federation.tables import InboxItem, QueueState
 from node.federation_policy import storage
-from node.storage.models.actors import Account, Actor, NodeRole
+from node.kinds import NodeRole
+from node.storage.models.actors import Account, Actor
 from node.storage.models.moderation import Report
 from node.storage.models.posts import Post
 from tests.api_client import Member

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import remote_members
 from node.actors import upsert_remote_actor
-from node.storage.models.actors import Account, Actor, ActorKind, NodeRole
+from node.kinds import ActorKind, NodeRole
+from node.storage.models.actors import Account, Actor
 from node.storage.models.groups import Group, Membership
 from tests.api_client import Api, Member
 from tests.conftest import Client

@@ -19,9 +19,10 @@ from federation.remote.http import FetchError, FetchErrorKind
 from federation.signing.capabilities import signature_standard_of
 from node.federation_policy import storage
 from node.groups.creation import RuleInput
+from node.kinds import JoinPolicy, Visibility
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.groups import Group, JoinPolicy, Visibility
+from node.storage.models.groups import Group
 from tests.conftest import Client
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.node.factories import PASSWORD, Node

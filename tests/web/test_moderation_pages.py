@@ -16,12 +16,11 @@ from node import group_settings, held_posts
 from node.federation_policy import storage
 from node.federation_policy.decision import Severity
 from node.groups import membership
+from node.kinds import JoinPolicy, MembershipState, NodeRole, ReportState, Visibility
 from node.passwords import Passwords
 from node.reports import filing, report_queue
 from node.site import Site
-from node.storage.models.actors import Account, NodeRole
-from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
-from node.storage.models.moderation import ReportState
+from node.storage.models.actors import Account
 from node.views import Viewer
 from tests.conftest import Client
 from tests.node.factories import PASSWORD, Node

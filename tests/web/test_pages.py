@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import rules
+from node.kinds import NodeRole
 from node.passwords import Passwords
 from node.sign_in import MAX_FAILURES
 from node.site import Site
-from node.storage.models.actors import NodeRole
 from tests.conftest import Client
 from tests.node.factories import Node
 from web.pages.session import CSRF_COOKIE, SESSION_COOKIE

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.storage.models.actors import Account, Actor, NodeRole
+from node.kinds import NodeRole
+from node.storage.models.actors import Account, Actor
 from tests.api_client import Api, Member
 
 REPORTS = "/api/v1/reports"

@@ -25,9 +25,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.protocol.wire_json import MAX_DEPTH
 from federation.tables import InboxItem
+from node.kinds import NodeRole
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import NodeRole
 from node.storage.models.node_settings import FederationRule
 from node.storage.models.posts import Post
 from tests.api_client import Api

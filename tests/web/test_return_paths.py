@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from yarl import URL
 
+from node.kinds import NodeRole
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import NodeRole
 from tests.conftest import Client
 from tests.node.factories import PASSWORD, Node
 from tests.web.test_pages import HTML, csrf_of, page

@@ -14,9 +14,9 @@ import pytest
 from aiohttp import ClientResponse
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from node.kinds import Visibility
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.groups import Visibility
 from tests.api_client import Api
 from tests.conftest import Client
 from tests.node.factories import Node

@@ -11,10 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts, group_settings, locks, rules
 from node.groups.creation import RuleInput
+from node.kinds import NodeRole
 from node.passwords import Passwords
 from node.posts import support
 from node.site import Site
-from node.storage.models.actors import NodeRole
 from node.suspensions import suspend_account
 from node.views import Viewer
 from tests.conftest import Client

@@ -20,7 +20,7 @@ from federation.policy_cache import PolicyCache
 from node import moderation, permissions, suspensions
 from node.federation_policy import storage
 from node.federation_policy.decision import Mode, Rule, Severity
-from node.storage.models.actors import NodeRole
+from node.kinds import NodeRole
 from web.api.groups_api import PageQuery
 from web.api.moderation_api import LogPage, log_page
 from web.api.operation import Auth, Body, Call, Operation

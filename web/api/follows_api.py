@@ -11,7 +11,8 @@ from federation.remote.http import FetchError
 from node import follows
 from node.actors import find_actor, find_actor_by_uri, split_acct
 from node.errors import NotFound
-from node.storage.models.actors import Actor, ActorKind, FollowState
+from node.kinds import ActorKind, FollowState
+from node.storage.models.actors import Actor
 from node.views import Viewer
 from web.api.operation import Auth, Call, Operation
 from web.api.schemas import ActorOut, actor_out

@@ -13,8 +13,8 @@ from node.actors import find_actor_by_uri, split_acct
 from node.errors import NotFound
 from node.groups import creation, directory, limits, loading, membership
 from node.handles import HANDLE_MAX
+from node.kinds import JoinPolicy, MembershipState, Visibility
 from node.pagination import MAX_LIMIT
-from node.storage.models.groups import JoinPolicy, MembershipState, Visibility
 from node.views import Viewer
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import (

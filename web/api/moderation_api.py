@@ -9,9 +9,9 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from node import group_settings, held_posts, locks, moderation
+from node.kinds import ModAction
 from node.pagination import Page
 from node.posts import removal
-from node.storage.models.moderation import ModAction
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import (

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from node import rules
 from node.handles import HANDLE_MAX
+from node.kinds import ReportState
 from node.pagination import Page
 from node.reports import filing, report_queue, report_views
-from node.storage.models.moderation import ReportState
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation
 from web.api.schemas import ActorOut, actor_out

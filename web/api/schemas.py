@@ -7,9 +7,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, NodeRole, Visibility
 from node.pagination import Page
-from node.storage.models.actors import ActorKind, NodeRole
-from node.storage.models.groups import GroupRole, JoinPolicy, MembershipState, Visibility
 from node.views import AccountView, ActorRef, GroupView, MembershipView, PostView, Profile
 
 

@@ -16,7 +16,7 @@ from federation.remote.http import FetchError
 from node.actors import find_actor_by_uri
 from node.errors import NotFound
 from node.groups import loading
-from node.storage.models.actors import ActorKind
+from node.kinds import ActorKind
 from node.views import Viewer
 from web.keys import FEDERATION, SITE
 from web.pages.fetch_failures import FAILURES, fetch_failure

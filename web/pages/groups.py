@@ -27,8 +27,8 @@ from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.groups import loading
 from node.groups.directory import list_groups
 from node.groups.membership import join_group, leave_group, member_count, moderators_shown
+from node.kinds import JoinPolicy, Visibility
 from node.posts import reading
-from node.storage.models.groups import JoinPolicy, Visibility
 from node.views import ActorRef, GroupView, PostView, Viewer
 from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.fetch_failures import FAILURES, Message, fetch_failure

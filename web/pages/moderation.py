@@ -22,11 +22,10 @@ from yarl import URL
 from node import held_posts, moderation, suspensions
 from node.errors import Conflict, InvalidInput, NotFound
 from node.groups import membership
+from node.kinds import MembershipState, ModAction, ReportState
 from node.pagination import Page
 from node.posts import reading, removal
 from node.reports import report_queue, report_views
-from node.storage.models.groups import MembershipState
-from node.storage.models.moderation import ModAction, ReportState
 from node.views import ActorRef, MembershipView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form

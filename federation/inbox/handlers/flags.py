@@ -1,4 +1,5 @@
-"""Reports from other nodes: the ``Flag``s we read (the ones we send: ``federation.outbox.handlers.flags``).
+"""Reports from other nodes: the ``Flag``s we read (the ones we send are
+``federation.outbox.handlers.flags``).
 
 Lemmy and Mbin send a member's Flag (actor: a Person; Lemmy's object is the post,
 Mbin's ``[post, author]``), Mastodon and Kinfolk the node's (actor: an

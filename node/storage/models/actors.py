@@ -4,32 +4,13 @@ sign-ins, and follows between members."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from node.kinds import ActorKind, FollowState, NodeRole
 from node.storage.models.base import Base, UTCDateTime, enum_column
-
-
-class ActorKind(enum.StrEnum):
-    PERSON = "person"
-    GROUP = "group"
-    APPLICATION = "application"
-
-
-class NodeRole(enum.StrEnum):
-    """A member's role on this node (not in a group)."""
-
-    MEMBER = "member"
-    MODERATOR = "moderator"
-    ADMIN = "admin"
-
-
-class FollowState(enum.StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
 
 
 class Actor(Base):

@@ -3,35 +3,13 @@ group hosted elsewhere."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from node.kinds import GroupRole, JoinPolicy, MembershipState, Visibility
 from node.storage.models.base import Base, UTCDateTime, enum_column
-
-
-class Visibility(enum.StrEnum):
-    PUBLIC = "public"
-    PRIVATE = "private"
-
-
-class JoinPolicy(enum.StrEnum):
-    OPEN = "open"
-    APPROVAL = "approval"
-
-
-class MembershipState(enum.StrEnum):
-    PENDING = "pending"
-    APPROVED = "approved"
-    BANNED = "banned"
-
-
-class GroupRole(enum.StrEnum):
-    MEMBER = "member"
-    MODERATOR = "moderator"
-    OWNER = "owner"
 
 
 class Group(Base):

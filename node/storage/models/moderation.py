@@ -3,46 +3,13 @@ reports cite."""
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from node.kinds import ModAction, ReportState
 from node.storage.models.base import Base, UTCDateTime, enum_column
-
-
-class ModAction(enum.StrEnum):
-    """What a moderator did, as the moderation log records it.
-
-    Group actions carry the group; node actions (suspending an account, working a
-    report that concerns no group) carry none.
-    """
-
-    REMOVE_POST = "remove_post"
-    RESTORE_POST = "restore_post"
-    LOCK_THREAD = "lock_thread"
-    UNLOCK_THREAD = "unlock_thread"
-    PIN = "pin"
-    UNPIN = "unpin"
-    BAN = "ban"
-    UNBAN = "unban"
-    APPROVE_MEMBER = "approve_member"
-    REJECT_MEMBER = "reject_member"
-    APPROVE_POST = "approve_post"
-    REJECT_POST = "reject_post"
-    SUSPEND = "suspend"
-    UNSUSPEND = "unsuspend"
-    RESOLVE_REPORT = "resolve_report"
-    DISMISS_REPORT = "dismiss_report"
-
-
-class ReportState(enum.StrEnum):
-    OPEN = "open"
-    # Acted on (the action itself is in the moderation log) ...
-    RESOLVED = "resolved"
-    # ... or looked at and left alone.
-    DISMISSED = "dismissed"
 
 
 class ModerationEntry(Base):

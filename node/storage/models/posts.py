@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from node.kinds import ReactionKind
 from node.storage.models.base import Base, UTCDateTime, enum_column
-
-
-class ReactionKind(enum.StrEnum):
-    """Reactions are deliberately few and supportive: no dislikes in peer support."""
-
-    SUPPORT = "support"
 
 
 class Post(Base):

@@ -1,0 +1,92 @@
+"""The domain's kinds and states, as plain values every layer may name.
+
+What an actor is, a member's role, a group's visibility, where a membership or a
+report stands, what a moderator did: the storage models keep these in columns,
+the services decide by them, and federation and the web read them off the views.
+They live apart from the tables, so that naming a kind never means reaching for a
+table.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ActorKind(enum.StrEnum):
+    PERSON = "person"
+    GROUP = "group"
+    APPLICATION = "application"
+
+
+class NodeRole(enum.StrEnum):
+    """A member's role on this node (not in a group)."""
+
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+class FollowState(enum.StrEnum):
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+
+
+class Visibility(enum.StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"
+
+
+class JoinPolicy(enum.StrEnum):
+    OPEN = "open"
+    APPROVAL = "approval"
+
+
+class MembershipState(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    BANNED = "banned"
+
+
+class GroupRole(enum.StrEnum):
+    MEMBER = "member"
+    MODERATOR = "moderator"
+    OWNER = "owner"
+
+
+class ModAction(enum.StrEnum):
+    """What a moderator did, as the moderation log records it.
+
+    Group actions carry the group; node actions (suspending an account, working a
+    report that concerns no group) carry none.
+    """
+
+    REMOVE_POST = "remove_post"
+    RESTORE_POST = "restore_post"
+    LOCK_THREAD = "lock_thread"
+    UNLOCK_THREAD = "unlock_thread"
+    PIN = "pin"
+    UNPIN = "unpin"
+    BAN = "ban"
+    UNBAN = "unban"
+    APPROVE_MEMBER = "approve_member"
+    REJECT_MEMBER = "reject_member"
+    APPROVE_POST = "approve_post"
+    REJECT_POST = "reject_post"
+    SUSPEND = "suspend"
+    UNSUSPEND = "unsuspend"
+    RESOLVE_REPORT = "resolve_report"
+    DISMISS_REPORT = "dismiss_report"
+
+
+class ReportState(enum.StrEnum):
+    OPEN = "open"
+    # Acted on (the action itself is in the moderation log) ...
+    RESOLVED = "resolved"
+    # ... or looked at and left alone.
+    DISMISSED = "dismissed"
+
+
+class ReactionKind(enum.StrEnum):
+    """Reactions are deliberately few and supportive: no dislikes in peer support."""
+
+    SUPPORT = "support"
