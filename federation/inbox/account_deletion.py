@@ -48,8 +48,8 @@ from federation.protocol.vocab import id_of
 from federation.remote.actors import account_deleted
 from federation.remote.http import FetchError
 from federation.tables import ActorKey, RemoteActor
-from node import remote_posts, remote_ties
-from node.known_actors import KnownActor, actor_named
+from node.federated import incoming_posts, ties
+from node.federated.actors import KnownActor, actor_named
 from node.remote_accounts import LetGo
 
 WIPE_BATCH = 200  # posts wiped per transaction
@@ -108,7 +108,7 @@ async def forget(fed: Federation, session: AsyncSession, actor: KnownActor) -> F
     if remote.deleted_at is None:
         remote.deleted_at = now
     await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
-    let_go = await remote_ties.cut_ties_of(session, actor)
+    let_go = await ties.cut_ties_of(session, actor)
     dropped = 0
     if not await _inbox_of_others(session, remote):
         dropped = await drop_deliveries_to(session, remote.inbox, reason=GONE_ERROR, now=now)
@@ -125,7 +125,7 @@ async def wipe_content(fed: Federation, uri: str) -> int:
             actor = await actor_named(session, uri)
             if actor is None or actor.local or not await account_deleted(session, uri):
                 return total
-            wiped = await remote_posts.wipe_posts_of(
+            wiped = await incoming_posts.wipe_posts_of(
                 session, actor, limit=WIPE_BATCH, now=fed.clock()
             )
         total += wiped

@@ -48,7 +48,7 @@ from federation.protocol.vocab import (
     require_uri,
     same_origin,
 )
-from node.known_actors import actor_named
+from node.federated.actors import actor_named
 
 
 async def unwrap(fed: Federation, announce: dict[str, Any]) -> tuple[Prepared, bool]:

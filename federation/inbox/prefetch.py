@@ -27,8 +27,8 @@ from federation.remote.actors import account_deleted
 from federation.remote.groups import remember_group
 from federation.remote.http import FetchError
 from node.errors import DomainError
-from node.known_actors import actor_named
-from node.remote_posts import post_known
+from node.federated.actors import actor_named
+from node.federated.incoming_posts import post_known
 
 log = logging.getLogger("kinfolk.processing")
 

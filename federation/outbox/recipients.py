@@ -1,7 +1,7 @@
 """Where our activities go: the inboxes of actors on other nodes.
 
 Node says who is to hear of something (a group's members, an actor's followers:
-``node.audiences``) by actor id; federation keeps the endpoints of the actors
+``node.federated.audiences``) by actor id; federation keeps the endpoints of the actors
 elsewhere (``RemoteActor``) and picks theirs out here, one per shared inbox where
 they have one, so a node hears once of what several of its members are to hear.
 """
@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.tables import RemoteActor
-from node.audiences import accepted_follower_ids, approved_member_ids
+from node.federated.audiences import accepted_follower_ids, approved_member_ids
 
 # Actor ids looked up per query: a group's members may be thousands, and SQLite and
 # asyncpg take a few tens of thousands of parameters at most.

@@ -23,9 +23,9 @@ from federation.outbox.enqueue import enqueue
 from federation.outbox.recipients import inbox_of, member_inboxes
 from federation.protocol import activities, urls
 from federation.protocol.vocab import ACTIVITY_CONTEXT, with_context
-from node.group_posts import PostInGroup
+from node.federated.actors import KnownActor, KnownGroup
+from node.federated.outgoing_posts import PostInGroup
 from node.ids import new_public_id
-from node.parties import GroupParty, Party
 from node.site import Site
 
 
@@ -37,7 +37,7 @@ def new_activity_id(site: Site, now: datetime) -> str:
 async def send(
     session: AsyncSession,
     *,
-    actor: Party,
+    actor: KnownActor,
     activity: dict[str, Any],
     inboxes: list[str],
     object_uri: str | None,
@@ -59,7 +59,7 @@ async def announce(
     session: AsyncSession,
     site: Site,
     now: datetime,
-    group: GroupParty,
+    group: KnownGroup,
     activity: dict[str, Any],
     inboxes: list[str],
     object_uri: str,
@@ -79,7 +79,7 @@ async def share_in_group(
     session: AsyncSession,
     site: Site,
     now: datetime,
-    actor: Party,
+    actor: KnownActor,
     post: PostInGroup,
     activity: dict[str, Any],
     *,

@@ -1,5 +1,5 @@
 """What node tells whoever sends its events on: the events in order, and the facts each
-is about, as values (``node.parties``, ``audiences``, ``follow_requests``, ``group_posts``,
+is about, as values (``node.federated.actors``, ``audiences``, ``follow_requests``, ``group_posts``,
 ``reaction_records``, ``ban_records``, ``report_forwarding``), with their write-backs."""
 
 from __future__ import annotations
@@ -12,18 +12,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import follows, moderation, rules
 from node.actors import upsert_remote_actor
-from node.audiences import accepted_follower_ids, approved_member_ids
-from node.ban_records import standing_ban
 from node.events import EventKind, PendingEvent, claim_undispatched, mark_dispatched, record
-from node.follow_requests import follow_request, join_request, remember_request_uri
-from node.group_posts import post_in_group, shared_view
+from node.federated.actors import KnownActor, actor_by_id, find_actor_by_id, find_group_by_actor_id
+from node.federated.audiences import accepted_follower_ids, approved_member_ids
+from node.federated.ban_records import standing_ban
+from node.federated.follow_requests import follow_request, join_request, remember_request_uri
+from node.federated.outgoing_posts import post_in_group, shared_view
+from node.federated.reaction_records import reaction_record, remember_reaction_uri
+from node.federated.report_forwarding import mark_forwarded, report_to_forward
 from node.groups import remote_groups
 from node.kinds import ActorKind, JoinPolicy, NodeRole, ReportState, Visibility
-from node.parties import Party, find_group_party_by_actor, find_party, party
 from node.passwords import Passwords
 from node.posts import support, writing
-from node.reaction_records import reaction_record, remember_reaction_uri
-from node.report_forwarding import mark_forwarded, report_to_forward
 from node.reports import filing
 from node.rules import RuleChange
 from node.site import Site
@@ -68,7 +68,7 @@ async def _the(node: Node, kind: EventKind) -> PendingEvent:
 
 
 async def _uri_of(node: Node, viewer: Viewer) -> str:
-    return (await node.run(lambda s: party(s, viewer.actor_id))).uri
+    return (await node.run(lambda s: actor_by_id(s, viewer.actor_id))).uri
 
 
 async def test_events_are_claimed_oldest_first_until_marked_dispatched(node: Node) -> None:
@@ -106,7 +106,9 @@ async def test_a_follow_of_a_member_elsewhere_keeps_the_id_it_went_out_with(node
     request = await node.run(lambda s: follow_request(s, event.subject_id or 0))
     assert request is not None
     assert not request.joins_group
-    assert request.follower == Party(ana.actor_id, await _uri_of(node, ana), local=True)
+    assert request.follower == KnownActor(
+        ana.actor_id, await _uri_of(node, ana), ActorKind.PERSON, local=True
+    )
     assert (request.followee.uri, request.followee.local, request.uri) == (PAT, False, None)
     await node.run(lambda s: remember_request_uri(s, request, "https://node.test/activities/f"))
     again = await node.run(lambda s: follow_request(s, event.subject_id or 0))
@@ -158,7 +160,9 @@ async def test_a_post_with_its_group_its_author_and_who_hears_of_it(node: Node) 
     post = await node.run(lambda s: post_in_group(s, post_id))
     assert post is not None
     assert (post.uri, post.local, post.pending, post.gone) == (written.uri, True, False, False)
-    assert post.author == Party(ben.actor_id, written.author.uri if written.author else "", True)
+    assert post.author == KnownActor(
+        ben.actor_id, written.author.uri if written.author else "", ActorKind.PERSON, True
+    )
     assert (post.group.id, post.group.actor.uri, post.group.public) == (
         group_id,
         written.group.uri,
@@ -236,11 +240,11 @@ async def test_a_ban_names_its_group_and_member_until_it_is_lifted(node: Node) -
     ban = await node.run(lambda s: standing_ban(s, event.subject_id or 0))
     assert ban is not None
     assert (ban.member.uri, ban.group.actor.local, ban.group.public) == (ben_uri, True, True)
-    group = await node.run(lambda s: find_group_party_by_actor(s, ban.group.actor.id))
+    group = await node.run(lambda s: find_group_by_actor_id(s, ban.group.actor.id))
     assert group == ban.group
-    assert await node.run(lambda s: find_group_party_by_actor(s, ben.actor_id)) is None
-    assert await node.run(lambda s: find_group_party_by_actor(s, None)) is None
-    assert await node.run(lambda s: find_party(s, 10_000)) is None
+    assert await node.run(lambda s: find_group_by_actor_id(s, ben.actor_id)) is None
+    assert await node.run(lambda s: find_group_by_actor_id(s, None)) is None
+    assert await node.run(lambda s: find_actor_by_id(s, 10_000)) is None
     await node.run(
         lambda s: moderation.unban_member(s, node.site, ana, "circle", "ben", now=node.now)
     )

@@ -15,7 +15,7 @@ from federation.context import Federation
 from federation.inbox import account_deletion
 from federation.inbox.prepared import Ignored
 from federation.protocol.readings import ActivityReading
-from node.known_actors import actor_named
+from node.federated.actors import actor_named
 
 log = logging.getLogger("kinfolk.processing")
 

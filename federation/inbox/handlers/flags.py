@@ -20,10 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.context import Federation
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import host_of
-from node import remote_reports
+from node.federated import incoming_reports
+from node.federated.actors import actor_named
 from node.federation_policy.decision import decide
 from node.federation_policy.storage import policy_for_hosts
-from node.known_actors import actor_named
 from node.reports.remote_reports import known_report
 
 log = logging.getLogger("kinfolk.flags")
@@ -49,7 +49,7 @@ async def on_flag(
     if reporter is None or reporter.local:
         _ignored(activity, f"{activity.actor} could not be looked up")
         return
-    made = await remote_reports.reports_from_flag(
+    made = await incoming_reports.reports_from_flag(
         session,
         uri=activity.id,
         reporter=reporter,

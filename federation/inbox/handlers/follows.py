@@ -25,8 +25,8 @@ from federation.inbox.prepared import Ignored
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import Malformed
 from federation.remote import group_sync
-from node import remote_ties
-from node.known_actors import KnownActor, actor_named, group_of
+from node.federated import ties
+from node.federated.actors import KnownActor, actor_named, group_of
 
 log = logging.getLogger("kinfolk.processing")
 
@@ -40,16 +40,14 @@ async def on_follow(
         group = await group_of(session, target)
         if group is None:
             raise Ignored(f"{target.uri} is not a group here")
-        state = await remote_ties.join_asked(
+        state = await ties.join_asked(
             session, group, follower, follow_uri=activity.id, now=fed.clock()
         )
         log.info("%s asked to join %s: %s", follower.uri, target.uri, state.value)
         return
     if not target.is_person:
         raise Ignored(f"{target.uri} cannot be followed")
-    await remote_ties.follow_asked(
-        session, follower, target, activity_uri=activity.id, now=fed.clock()
-    )
+    await ties.follow_asked(session, follower, target, activity_uri=activity.id, now=fed.clock())
 
 
 async def on_answer(
@@ -65,7 +63,7 @@ async def on_answer(
         await _join_answered(fed, session, activity, followee)
         return
     follow = activity.object
-    follower = await remote_ties.follower_in(
+    follower = await ties.follower_in(
         session,
         followee,
         follow_uri=activity.object_id,
@@ -74,9 +72,9 @@ async def on_answer(
     if follower is None:
         raise Ignored("it answers no follow request of ours")
     if activity.type == "Accept":
-        await remote_ties.follow_accepted(session, follower, followee)
+        await ties.follow_accepted(session, follower, followee)
     else:
-        await remote_ties.follow_ended(session, follower, followee, now=fed.clock())
+        await ties.follow_ended(session, follower, followee, now=fed.clock())
 
 
 async def _join_answered(
@@ -88,14 +86,12 @@ async def _join_answered(
     group = await group_of(session, group_actor)
     member = await actor_named(session, member_uri) if member_uri else None
     if member is None and isinstance(follow, str):  # Lemmy-style: the Follow by id only
-        member = await remote_ties.member_asking(session, follow)
+        member = await ties.member_asking(session, follow)
     if group is None or member is None or not member.local:
         raise Ignored("it answers no request of ours to join")
     accepted = activity.type == "Accept"
-    newly = await remote_ties.join_pending(session, group, member)
-    if not await remote_ties.join_answered(
-        session, group, member, accepted=accepted, now=fed.clock()
-    ):
+    newly = await ties.join_pending(session, group, member)
+    if not await ties.join_answered(session, group, member, accepted=accepted, now=fed.clock()):
         raise Ignored("it answers no request of ours to join")
     if accepted and newly:
         await group_sync.request(session, group_actor.id, now=fed.clock(), backfill=True)
@@ -114,7 +110,7 @@ async def on_undo_follow(
         return
     if followee.is_group:
         group = await group_of(session, followee)
-        if group is not None and await remote_ties.left(session, group, follower):
+        if group is not None and await ties.left(session, group, follower):
             log.info("%s left %s", follower.uri, followee.uri)
         return
-    await remote_ties.follow_ended(session, follower, followee, now=fed.clock())
+    await ties.follow_ended(session, follower, followee, now=fed.clock())

@@ -31,8 +31,8 @@ from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import id_of, same_origin
 from federation.remote.actors import ActorDocument
 from federation.tables import InboxItem, OutgoingActivity, QueueState
-from node import remote_groups, remote_posts
-from node.known_actors import KnownActor, group_of
+from node.federated import group_decisions, incoming_posts
+from node.federated.actors import KnownActor, group_of
 
 log = logging.getLogger("kinfolk.processing")
 
@@ -68,7 +68,7 @@ async def our_post_named(session: AsyncSession, base_url: str, uri: str | None) 
     or our ``Create`` or ``Update`` of it."""
     if uri is None or not same_origin(uri, base_url):
         return None
-    if await remote_posts.is_ours(session, uri):
+    if await incoming_posts.is_ours(session, uri):
         return uri
     # One of our activities, by its id: what it was about, if it made or changed a post.
     row = (
@@ -89,7 +89,7 @@ async def on_shared_back(
 ) -> None:
     """A group elsewhere shared our member's post: everyone's to read now."""
     group = await group_of(session, await named_actor(session, group_uri))
-    if group is None or not await remote_groups.post_shared(
+    if group is None or not await group_decisions.post_shared(
         session, group, post_uri, now=fed.clock()
     ):
         raise Ignored("a group shares something of this node's; we hold the original")
@@ -101,7 +101,7 @@ async def on_declined(
 ) -> None:
     """A group elsewhere turned our member's post down before sharing it."""
     group = await group_of(session, group_actor)
-    if group is None or not await remote_groups.post_declined(
+    if group is None or not await group_decisions.post_declined(
         session, group, post_uri, now=fed.clock()
     ):
         raise Ignored("it turns down no post of ours waiting in that group")
@@ -119,7 +119,7 @@ async def shared_while_queued(
     announced post by fetching it from its origin, here, often before our worker has read
     the same ``Announce``: reading it at that moment spares that node a 404 and a retry."""
     async with sessions.begin() as session:
-        waiting = await remote_groups.waiting_post(session, public_id)
+        waiting = await group_decisions.waiting_post(session, public_id)
         if waiting is None:
             return False
         queued = await session.scalars(
@@ -134,5 +134,7 @@ async def shared_while_queued(
                 continue
             named = post_named_in(activity.get("object"))
             if await our_post_named(session, base_url, named) == waiting.uri:
-                return await remote_groups.post_shared(session, waiting.group, waiting.uri, now=now)
+                return await group_decisions.post_shared(
+                    session, waiting.group, waiting.uri, now=now
+                )
     return False

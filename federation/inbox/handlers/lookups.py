@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.inbox.prepared import Ignored
-from node.known_actors import KnownActor, actor_named
+from node.federated.actors import KnownActor, actor_named
 
 
 async def named_actor(session: AsyncSession, uri: str) -> KnownActor:

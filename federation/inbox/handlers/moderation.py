@@ -20,8 +20,8 @@ from federation.inbox.handlers.lookups import local_actor
 from federation.inbox.prepared import Ignored
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import same_origin
-from node import remote_groups
-from node.known_actors import KnownActor, KnownGroup, actor_named, group_of
+from node.federated import group_decisions
+from node.federated.actors import KnownActor, KnownGroup, actor_named, group_of
 
 log = logging.getLogger("kinfolk.processing")
 
@@ -56,7 +56,7 @@ async def on_removal(
         raise Ignored(f"{via} could not be looked up")
     group = await group_of(session, group_actor)
     target = activity.object_id
-    if group is None or not await remote_groups.post_removed(
+    if group is None or not await group_decisions.post_removed(
         session, group, target, now=fed.clock()
     ):
         raise Ignored("we hold no post by that id in that group")
@@ -74,7 +74,7 @@ async def on_undo_removal(
         raise Ignored("a deleted post does not come back (its text was wiped)")
     group = await _moderating_group(session, activity.actor, via)
     target = delete.object_id
-    if not await remote_groups.post_restored(session, group, target):
+    if not await group_decisions.post_restored(session, group, target):
         raise Ignored("we hold no post by that id in that group")
     log.info("%s restored %s in %s", activity.actor, target, via)
 
@@ -91,7 +91,7 @@ async def _set_lock(
     locked: bool,
 ) -> None:
     group = await _moderating_group(session, lock.actor, via)
-    if not await remote_groups.thread_locked(
+    if not await group_decisions.thread_locked(
         session, group, lock.object_id, locked=locked, now=fed.clock()
     ):
         # Lemmy also locks single comments; threads are what lock here.
@@ -138,7 +138,7 @@ async def on_block(
 ) -> None:
     """A group elsewhere banned one of our members (Lemmy's ``Block`` with ``target``)."""
     group, member = await _ban_parts(session, activity, via, activity.actor)
-    await remote_groups.member_banned(
+    await group_decisions.member_banned(
         session, group, member, until=activity.expires, now=fed.clock()
     )
     log.info("%s is banned from %s", member.uri, via or activity.actor)
@@ -150,5 +150,5 @@ async def on_undo_block(
     block = activity.object
     assert isinstance(block, ActivityReading)  # routed here by the Block it undoes
     group, member = await _ban_parts(session, block, via, activity.actor)
-    if not await remote_groups.member_unbanned(session, group, member):
+    if not await group_decisions.member_unbanned(session, group, member):
         raise Ignored("it lifts no ban we know of")

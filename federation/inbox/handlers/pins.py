@@ -13,8 +13,8 @@ from federation.context import Federation
 from federation.inbox.prepared import Ignored
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import Malformed, same_origin
-from node import remote_groups
-from node.known_actors import actor_named, group_of
+from node.federated import group_decisions
+from node.federated.actors import actor_named, group_of
 
 
 def check_pinned_in(target: str | None, group_uri: str) -> None:
@@ -35,7 +35,7 @@ async def on_add_or_remove(
     check_pinned_in(activity.target, group_actor.uri)
     group = await group_of(session, group_actor)
     pinned = activity.type == "Add"
-    if group is None or not await remote_groups.thread_pinned(
+    if group is None or not await group_decisions.thread_pinned(
         session, group, activity.object_id, pinned=pinned, now=fed.clock()
     ):
         raise Ignored("we hold no thread by that id in that group")

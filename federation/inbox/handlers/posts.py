@@ -31,8 +31,8 @@ from federation.protocol.vocab import Malformed, same_origin
 from federation.remote import group_sync
 from federation.remote.actors import ActorDocument
 from federation.remote.groups import group_updated
-from node import remote_groups, remote_posts
-from node.known_actors import KnownGroup, actor_named, group_of
+from node.federated import group_decisions, incoming_posts
+from node.federated.actors import KnownGroup, actor_named, group_of
 
 log = logging.getLogger("kinfolk.processing")
 
@@ -59,9 +59,9 @@ async def on_create_or_update(
     if not note.public and not group.actor.local:
         if via is None:  # its author's followers-only post, say: not for a group's readers
             raise Ignored("a post for a few, in a group elsewhere, comes only through the group")
-        await remote_groups.group_private(session, group)
+        await group_decisions.group_private(session, group)
     now = fed.clock()
-    await remote_posts.store_post(
+    await incoming_posts.store_post(
         session,
         uri=note.uri,
         author=author,
@@ -116,5 +116,5 @@ async def on_delete(
         return
     if target != activity.actor and await actor_named(session, target) is not None:
         raise Ignored(f"{activity.actor} cannot delete another account, {target}")
-    if not await remote_posts.deleted_by_author(session, target, actor, now=fed.clock()):
+    if not await incoming_posts.deleted_by_author(session, target, actor, now=fed.clock()):
         raise Ignored("no post of this actor by that id")

@@ -16,9 +16,9 @@ from federation.inbox.handlers.lookups import named_actor
 from federation.inbox.prepared import Ignored
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import Malformed
-from node import remote_posts, remote_ties
-from node.known_actors import KnownActor
-from node.remote_posts import HeldPost
+from node.federated import incoming_posts, ties
+from node.federated.actors import KnownActor
+from node.federated.incoming_posts import HeldPost
 
 NO_DOWNVOTES = "Dislike: this node has no downvotes, by design"
 
@@ -26,7 +26,7 @@ NO_DOWNVOTES = "Dislike: this node has no downvotes, by design"
 async def _reacted_post(session: AsyncSession, uri: str | None, via: str | None) -> HeldPost:
     """The post a reaction is for: one we hold, in the group that announced it (if one
     did); reactions in a private group elsewhere reach us only through that group."""
-    post = await remote_posts.post_named(session, uri) if uri else None
+    post = await incoming_posts.post_named(session, uri) if uri else None
     if post is None:
         raise Ignored("we hold no post by that id")
     group_actor = post.group.actor
@@ -50,9 +50,7 @@ async def on_like(
     """Support for a post (Mastodon and Lemmy name the post by its URI)."""
     actor = await _reactor(session, activity.actor)
     post = await _reacted_post(session, activity.object_id, via)
-    if not await remote_ties.supported(
-        session, post, actor, activity_uri=activity.id, now=fed.clock()
-    ):
+    if not await ties.supported(session, post, actor, activity_uri=activity.id, now=fed.clock()):
         raise Ignored("the post was deleted")
 
 
@@ -74,12 +72,12 @@ async def on_undo_like(
             raise Malformed("an actor can only take back its own support")
         post_uri: str | None = like.object_id
     else:
-        post_uri = await remote_ties.post_supported_by(session, activity.object_id)
+        post_uri = await ties.post_supported_by(session, activity.object_id)
         if post_uri is None:
             raise Ignored("undoing a referenced activity is not handled yet")
     actor = await _reactor(session, activity.actor)
     post = await _reacted_post(session, post_uri, via)
-    if not await remote_ties.support_withdrawn(
+    if not await ties.support_withdrawn(
         session,
         post,
         actor,

@@ -22,12 +22,12 @@ from federation.protocol.vocab import AS_CONTEXT
 from federation.signing.instance import instance_actor
 from federation.tables import RemoteActor
 from node.events import PendingEvent
-from node.parties import Party, party_of
-from node.report_forwarding import mark_forwarded, report_to_forward
+from node.federated.actors import KnownActor, known
+from node.federated.report_forwarding import mark_forwarded, report_to_forward
 from node.site import Site
 
 
-async def _inbox(session: AsyncSession, actor: Party, *, shared: bool) -> str | None:
+async def _inbox(session: AsyncSession, actor: KnownActor, *, shared: bool) -> str | None:
     remote = await session.get(RemoteActor, actor.id)
     if remote is None:
         return None
@@ -56,7 +56,7 @@ async def send_flag(session: AsyncSession, site: Site, event: PendingEvent, now:
             inboxes.append(own)
     if not inboxes:
         return
-    instance = party_of(await instance_actor(session, site, now=now))
+    instance = known(await instance_actor(session, site, now=now))
     flag = activities.flag(
         report.uri,
         instance.uri,

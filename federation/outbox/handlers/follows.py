@@ -16,8 +16,13 @@ from federation.outbox.recipients import inbox_of
 from federation.outbox.sending import new_activity_id, send
 from federation.protocol import activities
 from node.events import EventKind, PendingEvent
-from node.follow_requests import FollowRequest, follow_request, join_request, remember_request_uri
-from node.parties import Party, find_party, party
+from node.federated.actors import KnownActor, actor_by_id, find_actor_by_id
+from node.federated.follow_requests import (
+    FollowRequest,
+    follow_request,
+    join_request,
+    remember_request_uri,
+)
 from node.site import Site
 
 
@@ -70,8 +75,8 @@ async def send_withdrawal(
     session: AsyncSession, site: Site, event: PendingEvent, now: datetime
 ) -> None:
     """Our member no longer follows someone elsewhere (or left a group there)."""
-    follower = await party(session, event.actor_id)
-    followee = await find_party(session, event.subject_id)
+    follower = await actor_by_id(session, event.actor_id)
+    followee = await find_actor_by_id(session, event.subject_id)
     if followee is not None:
         follow_uri = event.data.get("follow_uri")
         await _about_follow(session, site, now, "Undo", follower, follower, followee, follow_uri)
@@ -81,10 +86,10 @@ async def send_rejection(
     session: AsyncSession, site: Site, event: PendingEvent, now: datetime
 ) -> None:
     """A group here turned down (or, banned, refused) a request to join from elsewhere."""
-    member = await find_party(session, event.subject_id)
+    member = await find_actor_by_id(session, event.subject_id)
     if member is None:
         return
-    group_actor = await party(session, event.actor_id)
+    group_actor = await actor_by_id(session, event.actor_id)
     follow_uri = event.data.get("follow_uri")
     await _about_follow(session, site, now, "Reject", group_actor, member, group_actor, follow_uri)
 
@@ -94,9 +99,9 @@ async def _about_follow(
     site: Site,
     now: datetime,
     kind: str,
-    speaker: Party,
-    follower: Party,
-    followee: Party,
+    speaker: KnownActor,
+    follower: KnownActor,
+    followee: KnownActor,
     follow_uri: str | None,
 ) -> None:
     """``kind`` of a Follow, said by ``speaker`` to the other side."""

@@ -15,22 +15,28 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.outbox.recipients import member_inboxes, node_inbox_of
 from federation.outbox.sending import announce, new_activity_id, share_in_group
 from federation.protocol import activities
-from node.ban_records import standing_ban
 from node.events import EventKind, PendingEvent
-from node.group_posts import PostInGroup, post_in_group
-from node.parties import GroupParty, Party, find_group_party_by_actor, find_party, party
+from node.federated.actors import (
+    KnownActor,
+    KnownGroup,
+    actor_by_id,
+    find_actor_by_id,
+    find_group_by_actor_id,
+)
+from node.federated.ban_records import standing_ban
+from node.federated.outgoing_posts import PostInGroup, post_in_group
 from node.site import Site
 
 
 async def _moderated_post(
     session: AsyncSession, event: PendingEvent
-) -> tuple[PostInGroup, Party] | None:
+) -> tuple[PostInGroup, KnownActor] | None:
     """The post a moderator's act is about, and the moderator."""
     assert event.subject_id is not None
     post = await post_in_group(session, event.subject_id)
     if post is None:
         return None
-    return post, await party(session, event.actor_id)
+    return post, await actor_by_id(session, event.actor_id)
 
 
 async def send_removal(
@@ -67,7 +73,7 @@ async def send_restoring(
 
 
 def _removal(
-    site: Site, now: datetime, post: PostInGroup, moderator: Party, event: PendingEvent
+    site: Site, now: datetime, post: PostInGroup, moderator: KnownActor, event: PendingEvent
 ) -> dict[str, Any]:
     return activities.removal(
         new_activity_id(site, now),
@@ -119,7 +125,7 @@ async def send_ban(session: AsyncSession, site: Site, event: PendingEvent, now: 
         return  # lifted before it was sent
     if not ban.group.actor.local:
         return
-    moderator = await party(session, event.actor_id)
+    moderator = await actor_by_id(session, event.actor_id)
     block = activities.block(
         new_activity_id(site, now),
         moderator.uri,
@@ -132,11 +138,11 @@ async def send_ban(session: AsyncSession, site: Site, event: PendingEvent, now: 
 
 
 async def send_unban(session: AsyncSession, site: Site, event: PendingEvent, now: datetime) -> None:
-    member = await find_party(session, event.subject_id)
-    group = await find_group_party_by_actor(session, event.data.get("group"))
+    member = await find_actor_by_id(session, event.subject_id)
+    group = await find_group_by_actor_id(session, event.data.get("group"))
     if member is None or group is None or not group.actor.local:
         return
-    moderator = await party(session, event.actor_id)
+    moderator = await actor_by_id(session, event.actor_id)
     block = activities.block(
         new_activity_id(site, now), moderator.uri, member.uri, group=group.actor.uri
     )
@@ -155,8 +161,8 @@ async def _announce_ban(
     session: AsyncSession,
     site: Site,
     now: datetime,
-    group: GroupParty,
-    member: Party,
+    group: KnownGroup,
+    member: KnownActor,
     activity: dict[str, Any],
 ) -> None:
     """The group Announces a ban (or its lifting) to its members' nodes and the member's

@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.outbox.sending import new_activity_id, share_in_group
 from federation.protocol import activities
 from node.events import EventKind, PendingEvent
-from node.group_posts import post_in_group
-from node.parties import party
+from node.federated.actors import actor_by_id
+from node.federated.outgoing_posts import post_in_group
 from node.site import Site
 
 
@@ -20,7 +20,7 @@ async def send_pin(session: AsyncSession, site: Site, event: PendingEvent, now: 
     post = await post_in_group(session, event.subject_id)
     if post is None:
         return
-    moderator = await party(session, event.actor_id)
+    moderator = await actor_by_id(session, event.actor_id)
     kind = "Add" if event.kind is EventKind.POST_PINNED else "Remove"
     activity = activities.featuring(
         new_activity_id(site, now), kind, moderator.uri, post.uri, post.group.actor.uri

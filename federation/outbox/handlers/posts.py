@@ -19,7 +19,7 @@ from federation.outbox.sending import new_activity_id, send, share_in_group
 from federation.protocol import activities
 from federation.protocol.objects import as_from_post
 from node.events import EventKind, PendingEvent
-from node.group_posts import PostInGroup, post_in_group, shared_view
+from node.federated.outgoing_posts import PostInGroup, post_in_group, shared_view
 from node.site import Site
 
 _KINDS = {

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.outbox.sending import new_activity_id, share_in_group
 from federation.protocol import activities
 from node.events import PendingEvent
-from node.group_posts import post_in_group
-from node.parties import party
-from node.reaction_records import reaction_record, remember_reaction_uri
+from node.federated.actors import actor_by_id
+from node.federated.outgoing_posts import post_in_group
+from node.federated.reaction_records import reaction_record, remember_reaction_uri
 from node.site import Site
 
 
@@ -45,7 +45,7 @@ async def send_support_taken_back(
     like_uri = event.data.get("like_uri")
     if post is None or not like_uri:
         return  # the Like was never sent: there is nothing to take back
-    actor = await party(session, event.actor_id)
+    actor = await actor_by_id(session, event.actor_id)
     group = post.group.actor.uri
     like = activities.like(like_uri, actor.uri, post.uri, group)
     uri = event.data.get("activity") or new_activity_id(site, now)

@@ -10,15 +10,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.federated.actors import KnownActor, KnownGroup, actor_by_id, group_by_id
 from node.kinds import MembershipState
-from node.parties import GroupParty, Party, group_party, party
 from node.storage.models.groups import Membership
 
 
 @dataclass(frozen=True)
 class Ban:
-    group: GroupParty
-    member: Party
+    group: KnownGroup
+    member: KnownActor
 
 
 async def standing_ban(session: AsyncSession, membership_id: int) -> Ban | None:
@@ -27,6 +27,6 @@ async def standing_ban(session: AsyncSession, membership_id: int) -> Ban | None:
     if membership is None or membership.state is not MembershipState.BANNED:
         return None
     return Ban(
-        group=await group_party(session, membership.group_id),
-        member=await party(session, membership.member_id),
+        group=await group_by_id(session, membership.group_id),
+        member=await actor_by_id(session, membership.member_id),
     )

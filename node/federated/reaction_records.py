@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.group_posts import PostInGroup, post_in_group_of
-from node.parties import Party, party
+from node.federated.actors import KnownActor, actor_by_id
+from node.federated.outgoing_posts import PostInGroup, post_in_group_of
 from node.storage.models.posts import Post, Reaction
 
 
@@ -20,7 +20,7 @@ from node.storage.models.posts import Post, Reaction
 class ReactionRecord:
     id: int
     post: PostInGroup
-    actor: Party
+    actor: KnownActor
     # The id it travels under: None for one of ours not sent yet.
     uri: str | None
 
@@ -33,7 +33,7 @@ async def reaction_record(session: AsyncSession, reaction_id: int) -> ReactionRe
     return ReactionRecord(
         id=reaction.id,
         post=await post_in_group_of(session, await session.get_one(Post, reaction.post_id)),
-        actor=await party(session, reaction.actor_id),
+        actor=await actor_by_id(session, reaction.actor_id),
         uri=reaction.activity_uri,
     )
 

@@ -5,7 +5,7 @@ ours or asks to join one of our groups, a node answers our member's request,
 someone elsewhere supports a post we hold or takes the support back, and an
 account that deleted itself lets go of all of it. The rules are in ``follows``,
 ``remote_members``, ``reactions`` and ``remote_accounts``; federation passes and
-gets back values (``known_actors``, ``remote_posts.HeldPost``), never rows.
+gets back values (``actors``, ``incoming_posts.HeldPost``), never rows.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import follows, reactions, remote_accounts, remote_members
 from node.actors import find_actor_by_uri
+from node.federated.actors import KnownActor, KnownGroup, known
+from node.federated.incoming_posts import HeldPost
 from node.kinds import MembershipState
-from node.known_actors import KnownActor, KnownGroup, known
 from node.remote_accounts import LetGo
-from node.remote_posts import HeldPost
 from node.storage.models.actors import Actor, Follow
 from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post, Reaction

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.parties import GroupParty, Party, group_party, party
+from node.federated.actors import KnownActor, KnownGroup, actor_by_id, group_by_id
 from node.posts import reading
 from node.storage.models.posts import Post
 from node.views import PostView
@@ -22,8 +22,8 @@ from node.views import PostView
 class PostInGroup:
     id: int
     uri: str
-    group: GroupParty
-    author: Party
+    group: KnownGroup
+    author: KnownActor
     # Written here (else it reached us from the author's node).
     local: bool
     # Our member's post in a group elsewhere, which that group has not shared yet.
@@ -42,8 +42,8 @@ async def post_in_group_of(session: AsyncSession, post: Post) -> PostInGroup:
     return PostInGroup(
         id=post.id,
         uri=post.uri,
-        group=await group_party(session, post.group_id),
-        author=await party(session, post.author_id),
+        group=await group_by_id(session, post.group_id),
+        author=await actor_by_id(session, post.author_id),
         local=post.local,
         pending=post.pending_at is not None,
         gone=post.deleted_at is not None or post.removed_at is not None,

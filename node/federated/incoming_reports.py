@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.known_actors import KnownActor
+from node.federated.actors import KnownActor
 from node.reports import remote_reports
 from node.storage.models.actors import Actor
 

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.parties import Party, find_party, group_party
+from node.federated.actors import KnownActor, find_actor_by_id, group_by_id
 from node.storage.models.groups import GroupRule
 from node.storage.models.moderation import NodeRule, Report
 from node.storage.models.posts import Post
@@ -25,10 +25,10 @@ class ReportToForward:
     uri: str
     target_uri: str
     # The member reported, or the author of the post reported.
-    target: Party
+    target: KnownActor
     post_uri: str | None
     # The actor of the group the post is in, if any.
-    group: Party | None
+    group: KnownActor | None
     reason: str
     rule_title: str | None
     # The reporter agreed that it go to the author's (or member's) node too.
@@ -40,10 +40,10 @@ async def report_to_forward(session: AsyncSession, report_id: int) -> ReportToFo
     report = await session.get(Report, report_id)
     if report is None or not report.local:
         return None
-    target = await find_party(session, report.target_actor_id)
+    target = await find_actor_by_id(session, report.target_actor_id)
     if target is None:
         return None
-    group = None if report.group_id is None else await group_party(session, report.group_id)
+    group = None if report.group_id is None else await group_by_id(session, report.group_id)
     post = None if report.target_post_id is None else await session.get(Post, report.target_post_id)
     return ReportToForward(
         id=report.id,

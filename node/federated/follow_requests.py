@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.parties import Party, party
+from node.federated.actors import KnownActor, actor_by_id
 from node.storage.models.actors import Follow
 from node.storage.models.groups import Group, Membership
 
@@ -24,8 +24,8 @@ class FollowRequest:
 
     id: int  # of the follow, or of the membership for a join
     joins_group: bool
-    follower: Party
-    followee: Party
+    follower: KnownActor
+    followee: KnownActor
     uri: str | None
 
 
@@ -37,8 +37,8 @@ async def follow_request(session: AsyncSession, follow_id: int) -> FollowRequest
     return FollowRequest(
         id=follow.id,
         joins_group=False,
-        follower=await party(session, follow.follower_id),
-        followee=await party(session, follow.followee_id),
+        follower=await actor_by_id(session, follow.follower_id),
+        followee=await actor_by_id(session, follow.followee_id),
         uri=follow.activity_uri,
     )
 
@@ -52,8 +52,8 @@ async def join_request(session: AsyncSession, membership_id: int) -> FollowReque
     return FollowRequest(
         id=membership.id,
         joins_group=True,
-        follower=await party(session, membership.member_id),
-        followee=await party(session, group.actor_id),
+        follower=await actor_by_id(session, membership.member_id),
+        followee=await actor_by_id(session, group.actor_id),
         uri=membership.follow_uri,
     )
 

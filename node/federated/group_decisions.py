@@ -5,7 +5,7 @@ pinned or locked a thread, banned or unbanned one of our members, shared or turn
 down our member's post, or that it is private, this node follows its word for what
 we hold of it (the rules are in ``posts``, ``pins``, ``locks``, ``moderation``,
 ``pending_posts`` and ``groups``). Federation checks first that the group said it;
-it passes values (``known_actors``), never rows. Each returns False when we hold
+it passes values (``actors``), never rows. Each returns False when we hold
 nothing the decision is about.
 """
 
@@ -18,8 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import locks, moderation, pending_posts, pins
+from node.federated.actors import KnownActor, KnownGroup, known_group
 from node.groups import remote_groups
-from node.known_actors import KnownActor, KnownGroup, known_group
 from node.posts import removal
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group

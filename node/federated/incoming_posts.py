@@ -3,7 +3,7 @@
 Federation asks whether we hold a post, stores one that arrives (the rules of who
 may write where are ``posts.store_remote_post``'s), and wipes one its author
 deleted, or all of an account that deleted itself (``remote_accounts``). It
-passes and gets back values (``known_actors``), never rows.
+passes and gets back values (``actors``), never rows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import remote_accounts
-from node.known_actors import KnownActor, KnownGroup, known_group
+from node.federated.actors import KnownActor, KnownGroup, known_group
 from node.posts import remote_posts
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group

@@ -1,5 +1,5 @@
 """What federation is told about the actors, groups and posts another node's activity
-names: values (``known_actors``, ``remote_posts``, ``remote_ties``), never rows."""
+names: values (``node.federated``: ``actors``, ``incoming_posts``, ``ties``), never rows."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import remote_posts, remote_ties
 from node.actors import upsert_remote_actor
+from node.federated import incoming_posts, ties
+from node.federated.actors import KnownActor, actor_named, group_of
 from node.kinds import ActorKind, MembershipState, Visibility
-from node.known_actors import KnownActor, actor_named, group_of
 from node.passwords import Passwords
 from node.site import Site
 from tests.node.factories import Node
@@ -81,18 +81,18 @@ async def test_a_post_is_named_with_its_group_and_told_apart_from_ours(node: Nod
     circle = await node.group(ana, "circle")
     post = await node.post(ana, "circle", title="Hi")
 
-    held = await node.run(lambda s: remote_posts.post_named(s, post.uri))
+    held = await node.run(lambda s: incoming_posts.post_named(s, post.uri))
     assert held is not None
     assert (held.uri, held.group.actor.uri, held.group.private) == (
         post.uri,
         circle.actor.uri,
         False,
     )
-    assert await node.run(lambda s: remote_posts.is_ours(s, post.uri))
-    assert await node.run(lambda s: remote_posts.post_known(s, post.uri))
+    assert await node.run(lambda s: incoming_posts.is_ours(s, post.uri))
+    assert await node.run(lambda s: incoming_posts.post_known(s, post.uri))
     elsewhere = f"{PAT}/notes/1"
-    assert await node.run(lambda s: remote_posts.post_named(s, elsewhere)) is None
-    assert not await node.run(lambda s: remote_posts.post_known(s, elsewhere))
+    assert await node.run(lambda s: incoming_posts.post_named(s, elsewhere)) is None
+    assert not await node.run(lambda s: incoming_posts.post_known(s, elsewhere))
 
 
 async def test_a_join_a_follow_and_support_from_elsewhere_are_found_by_their_ids(
@@ -108,32 +108,22 @@ async def test_a_join_a_follow_and_support_from_elsewhere_are_found_by_their_ids
     assert group is not None
     join, follow, like = (f"{PAT}/activities/{n}" for n in ("join", "follow", "like"))
 
-    state = await node.run(
-        lambda s: remote_ties.join_asked(s, group, pat, follow_uri=join, now=node.now)
-    )
+    state = await node.run(lambda s: ties.join_asked(s, group, pat, follow_uri=join, now=node.now))
     assert state is MembershipState.APPROVED
-    assert await node.run(lambda s: remote_ties.member_asking(s, join)) == pat
-    assert not await node.run(lambda s: remote_ties.join_pending(s, group, pat))
+    assert await node.run(lambda s: ties.member_asking(s, join)) == pat
+    assert not await node.run(lambda s: ties.join_pending(s, group, pat))
 
-    await node.run(
-        lambda s: remote_ties.follow_asked(s, pat, me, activity_uri=follow, now=node.now)
-    )
-    by_id = await node.run(
-        lambda s: remote_ties.follower_in(s, me, follow_uri=follow, follower_uri=None)
-    )
-    by_actor = await node.run(
-        lambda s: remote_ties.follower_in(s, me, follow_uri=None, follower_uri=PAT)
-    )
+    await node.run(lambda s: ties.follow_asked(s, pat, me, activity_uri=follow, now=node.now))
+    by_id = await node.run(lambda s: ties.follower_in(s, me, follow_uri=follow, follower_uri=None))
+    by_actor = await node.run(lambda s: ties.follower_in(s, me, follow_uri=None, follower_uri=PAT))
     assert by_id == by_actor == pat
     assert (
-        await node.run(lambda s: remote_ties.follower_in(s, me, follow_uri=None, follower_uri=None))
+        await node.run(lambda s: ties.follower_in(s, me, follow_uri=None, follower_uri=None))
         is None
     )
 
-    held = await node.run(lambda s: remote_posts.post_named(s, post.uri))
+    held = await node.run(lambda s: incoming_posts.post_named(s, post.uri))
     assert held is not None
-    assert await node.run(
-        lambda s: remote_ties.supported(s, held, pat, activity_uri=like, now=node.now)
-    )
-    assert await node.run(lambda s: remote_ties.post_supported_by(s, like)) == post.uri
-    assert await node.run(lambda s: remote_ties.left(s, group, pat))
+    assert await node.run(lambda s: ties.supported(s, held, pat, activity_uri=like, now=node.now))
+    assert await node.run(lambda s: ties.post_supported_by(s, like)) == post.uri
+    assert await node.run(lambda s: ties.left(s, group, pat))
