@@ -46,6 +46,8 @@ from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
 from federation.signing.policy import TimeWindow
 from node.site import Site
+
+# Read-only: the actor rows that resolve/store/lookup hand back to callers.
 from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.federation")

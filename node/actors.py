@@ -125,3 +125,8 @@ async def upsert_remote_actor(
 
 async def find_actor_by_uri(session: AsyncSession, uri: str) -> Actor | None:
     return await session.scalar(select(Actor).where(Actor.uri == uri))
+
+
+async def actor_id_by_uri(session: AsyncSession, uri: str) -> int | None:
+    """The id of the actor at ``uri``, for callers that only name it in their own rows."""
+    return await session.scalar(select(Actor.id).where(Actor.uri == uri))

@@ -53,6 +53,8 @@ from federation.delivery.destinations import UNREACHABLE_ERROR
 from federation.delivery.waits import queued, release_successors
 from federation.signing.keystore import LocalKeys, local_keys
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
+
+# Read-only: which local actor signs a claimed delivery.
 from node.storage.models.actors import Actor
 
 log = logging.getLogger("kinfolk.delivery")

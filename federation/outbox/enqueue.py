@@ -32,7 +32,7 @@ from federation.delivery.destinations import UNREACHABLE_ERROR, host_of
 from federation.delivery.waits import last_queued, release_stranded
 from federation.retention import past_keeping
 from federation.tables import Delivery, Destination, OutgoingActivity, QueueState
-from node.actors import find_actor_by_uri
+from node.actors import actor_id_by_uri
 from node.federation_policy.decision import decide
 from node.federation_policy.storage import policy_for_hosts
 
@@ -135,10 +135,10 @@ async def drop_refused_deliveries(session: AsyncSession, *, now: datetime) -> li
 async def drop_deliveries_of(session: AsyncSession, actor_uri: str, *, now: datetime) -> int:
     """Fail the queued deliveries of one local actor's activities (a suspended account sends
     nothing more); returns how many."""
-    actor = await find_actor_by_uri(session, actor_uri)
+    actor_id = await actor_id_by_uri(session, actor_uri)
     dropped = 0
-    if actor is not None:
-        activities = select(OutgoingActivity.id).where(OutgoingActivity.actor_id == actor.id)
+    if actor_id is not None:
+        activities = select(OutgoingActivity.id).where(OutgoingActivity.actor_id == actor_id)
         result = await session.execute(
             update(Delivery)
             .where(Delivery.state == QueueState.QUEUED, Delivery.activity_id.in_(activities))

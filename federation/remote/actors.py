@@ -31,6 +31,8 @@ from federation.tables import ActorKey, KeyAlgorithm, RemoteActor
 from node.actors import upsert_remote_actor
 from node.content import sanitize_html
 from node.kinds import ActorKind
+
+# Read-only joins and the returned row; node.actors.upsert_remote_actor writes it.
 from node.storage.models.actors import Actor
 
 ACTOR_TYPES = {

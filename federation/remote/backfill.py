@@ -54,6 +54,8 @@ from node.actors import find_actor_by_uri
 from node.errors import DomainError
 from node.groups import remote_groups
 from node.kinds import ActorKind
+
+# Read-only look-ups (is this group, post or actor known?); node/federated writes.
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post

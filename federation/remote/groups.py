@@ -27,6 +27,8 @@ from federation.remote.http import FetchError, FetchErrorKind
 from node import rules
 from node.groups import remote_groups
 from node.kinds import JoinPolicy, Visibility
+
+# Read-only: the stored actor is handed back; node.actors writes it.
 from node.storage.models.actors import Actor
 
 

@@ -17,6 +17,8 @@ from node.actors import create_local_actor
 from node.errors import Conflict
 from node.kinds import ActorKind
 from node.site import Site
+
+# Read-only look-up; the instance actor is created through node.actors.
 from node.storage.models.actors import Actor
 
 INSTANCE_HANDLE = "instance"  # reserved: no member or group can take it

@@ -27,6 +27,8 @@ from federation.signing.keys import (
     public_key_to_pem,
 )
 from federation.tables import ActorKey, KeyAlgorithm
+
+# Read-only: an actor row names whose keys (federation's own table) to load or make.
 from node.storage.models.actors import Actor
 
 RSA_FRAGMENT = "#main-key"
