@@ -42,7 +42,7 @@ async def choose(node: Node, viewer: Viewer, **choices: str) -> None:
 
 async def threads(node: Node, viewer: Viewer | None) -> list[PostView]:
     page = await node.run(lambda s: reading.list_threads(s, node.site, viewer, "circle"))
-    return page.items
+    return list(page.items)
 
 
 def test_topics_are_named_by_stable_identifiers_in_their_order() -> None:
