@@ -138,6 +138,17 @@ _PATTERNS: tuple[tuple[Topic, re.Pattern[str]], ...] = tuple(
 ) + tuple((topic, _pattern(words, 0)) for topic, words in _ABBREVIATIONS.items())
 
 
+# Where there is no warning field (Lemmy, Mbin, PieFed), people put one in the title:
+# "[TW: suicide] …", "CW - SH: …", "(CN: grief)".
+_TITLE_MARKER = re.compile(r"(?<!\w)(?:TW|CW|CN)\b\s*[:\-\u2013]?\s*([^\])]*)", re.IGNORECASE)
+
+
+def topics_in_title(title: str) -> tuple[Topic, ...]:
+    """The topics a warning written into a title names ("[TW: suicide] Tonight")."""
+    marker = _TITLE_MARKER.search(title)
+    return topics_in_warning(marker.group(1)) if marker else ()
+
+
 def topics_in_warning(warning: str) -> tuple[Topic, ...]:
     """The topics a free-text content warning names, in the vocabulary's order."""
     found = {topic for topic, pattern in _PATTERNS if pattern.search(warning)}
