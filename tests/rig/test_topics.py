@@ -10,7 +10,7 @@ from typing import Any
 from tests.api_client import Api, Member
 from tests.rig.crawl import HTML, crawl, member_of
 from tests.rig.rig import Rig, RigNode
-from tests.rig.shaped_peers import MastodonPeer, shared_inbox
+from tests.rig.shaped_peers import LemmyPeer, MastodonPeer, join_lemmy_community, shared_inbox
 
 B_TEXT = "I cannot see a way through tonight"
 FELIX_TEXT = "Some nights the thoughts come back"
@@ -121,3 +121,41 @@ def _activitypub(text: str) -> bool:
     except ValueError:
         return False
     return isinstance(document, dict) and "@context" in document
+
+
+async def test_a_lemmy_community_gets_our_topics_as_its_warning_and_its_title_warnings_filter(
+    rig: Rig, lemmy: LemmyPeer
+) -> None:
+    """Lemmy has no warning field: what we send is NSFW with a summary naming the topics;
+    what it sends is read for a warning written into the title."""
+    a = await rig.add_node("alpha")
+    ana = await a.member("ana")
+    community, picard = lemmy.community("tenforward"), lemmy.person("picard")
+    handle = await join_lemmy_community(rig, lemmy, a, ana, community)
+    await a.api.post(
+        ana, handle, "Three weeks without a drink.", title="Day 21", topics=["substance-use"]
+    )
+    await rig.settle()
+    [sent] = lemmy.received_of("Create")
+    page = sent.activity["object"]
+    assert (page["summary"], page["sensitive"]) == ("Substance use", True)
+
+    marked = lemmy.page(community, picard, "[TW: SH] A bad night", "It happened again.")
+    announce = lemmy.announce(community, lemmy.create(community, picard, marked))
+    assert await lemmy.deliver(community, f"{a.settings.base_url}/inbox", announce) == 202
+    await rig.settle()
+    topics = {p["title"]: p["topics"] for p in (await _threads(a.api, ana, handle))["items"]}
+    assert topics == {"Day 21": ["substance-use"], "[TW: SH] A bad night": ["self-harm"]}
+
+    answer = await a.api.call(
+        "PATCH",
+        "/api/v1/accounts/me/topic-filters",
+        as_=ana,
+        json={"choices": {"self-harm": "hide", "substance-use": "hide"}},
+    )
+    answer.expect(200)
+    listed = await _threads(a.api, ana, handle)
+    assert listed["hidden_by_filters"] == 1  # her own post is never hidden from her
+    html = await _page(a, ana, f"/groups/{handle}")
+    assert "A bad night" not in html
+    assert "Day 21" in html
