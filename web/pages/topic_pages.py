@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import group_settings, permissions
 from node.errors import InvalidInput, PermissionDenied
 from node.groups import loading
 from node.topics import Topic, TopicChoice, filters
+from node.views import GroupView, Viewer
 from web.keys import SITE
 from web.pages.forms import read_form
 from web.pages.groups import group_path
@@ -56,7 +58,8 @@ async def save_filters(request: web.Request) -> web.Response:
     return redirect("/settings/topics?done=saved")
 
 
-async def _moderated_group(request: web.Request, session: Any) -> Any:
+async def _moderated_group(request: web.Request, session: AsyncSession) -> tuple[Viewer, GroupView]:
+    """The signed-in member and the group they moderate here (else a refusal)."""
     viewer = await signed_in(request, session)
     group = await loading.get_group(session, request.app[SITE], viewer, request.match_info["name"])
     if not group.actor.local or not permissions.is_group_moderator(group.membership):
