@@ -1,20 +1,22 @@
 """A group's moderation settings, changed by its moderators.
 
-Both settings are the group's own business and stay on its node: whether its
-public moderation log names who acted (``hide_moderator_names``), and whether
-posts of new members wait for approval (``hold_new_members_posts``, see
-``node.held_posts``). Turning pre-moderation on trusts every member approved
-at that moment: they are not new, and their next posts should not wait.
+The group's default support topics (``node.topics``) are given to its new posts
+whose authors choose none. The other settings are the group's own business and stay
+on its node: whether its public moderation log names who acted
+(``hide_moderator_names``), and whether posts of new members wait for approval
+(``hold_new_members_posts``, see ``node.held_posts``). Turning pre-moderation on
+trusts every member approved at that moment: they are not new, and their next posts should not wait.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import permissions
+from node import permissions, topics
 from node.errors import PermissionDenied
 from node.groups import loading
 from node.kinds import MembershipState
@@ -54,5 +56,19 @@ async def update_settings(
                 .values(trusted_at=now)
             )
         group.hold_new_members_posts = hold_new_members_posts
+    await session.flush()
+    return await loading.view_of(session, record)
+
+
+async def set_default_topics(
+    session: AsyncSession, site: Site, viewer: Viewer, group_acct: str, chosen: Sequence[str]
+) -> GroupView:
+    """The support topics the group's new posts carry unless their authors choose; only a
+    group hosted here, by its moderators."""
+    record = await loading.load_group(session, site, viewer, group_acct)
+    permissions.require_group_moderator(record.membership)
+    if not record.actor.local:
+        raise PermissionDenied("a group on another node is set up there")
+    record.group.default_topics = topics.stored(topics.parse_topics(chosen, "default_topics"))
     await session.flush()
     return await loading.view_of(session, record)

@@ -25,6 +25,7 @@ from node.posts.visibility import load_post, views_of
 from node.site import Site
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post
+from node.topics import filters
 from node.views import PostView, Viewer
 
 PINS_MAX = 5
@@ -85,7 +86,7 @@ async def list_pinned(
     """A group's announcements, most recently pinned first."""
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_content_readable(record.group.visibility, record.membership)
-    return await featured(session, record.group, viewer)
+    return await filters.apply(session, viewer, await featured(session, record.group, viewer))
 
 
 async def featured(

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, NodeRole, Visibility
+from node.topics import Topic, TopicChoice
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,8 @@ class GroupView:
     hide_moderator_names: bool = False
     # Pre-moderation: posts of members not yet trusted wait for a moderator's approval.
     hold_new_members_posts: bool = False
+    # Support topics a new post carries unless its author chooses.
+    default_topics: tuple[Topic, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -131,3 +134,9 @@ class PostView:
     pending: bool = False
     # ... and turned down there (or removed before it was shared): its author's alone.
     declined: bool = False
+    # Support topics (``node.topics``) ...
+    topics: tuple[Topic, ...] = ()
+    # ... and what the viewer chose to see of them (``node.topics.filters``): shown,
+    # collapsed behind its warning, or hidden (then its words are withheld unless the
+    # viewer opens it on purpose).
+    filtered: TopicChoice = TopicChoice.SHOW

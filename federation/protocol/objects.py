@@ -3,7 +3,8 @@
 A thread start with a title is a ``Page`` (Lemmy, Mbin, PieFed show it as a
 post); a reply or an untitled post is a ``Note`` (what Mastodon shows). Both
 carry ``audience`` (FEP-1b12) naming their group and the content warning as
-``summary`` + ``sensitive`` (Mastodon's CW, Lemmy's NSFW).
+``summary`` + ``sensitive`` (Mastodon's CW, Lemmy's NSFW), and its support topics
+as tags (``topic_tags``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 from federation.protocol import urls
 from federation.protocol.activities import announce, group_addressing, post_activity, tombstone
+from federation.protocol.topic_tags import summary_of, topic_tags
 from federation.protocol.vocab import CONTEXT, with_context
 from node.views import PostView
 
@@ -33,13 +35,15 @@ def as_from_post(post: PostView) -> dict[str, Any]:
         "mediaType": "text/html",
         "published": post.published_at.isoformat().replace("+00:00", "Z"),
         "url": post.uri,
-        "sensitive": bool(post.content_warning),
+        "sensitive": bool(post.content_warning or post.topics),
         "contentMap": {post.language: post.content_html},
     }
     if post.title:
         document["name"] = post.title
-    if post.content_warning:
-        document["summary"] = post.content_warning
+    if warning := summary_of(post.content_warning, post.topics, post.language):
+        document["summary"] = warning
+    if post.topics:
+        document["tag"] = topic_tags(post.topics, post.language)
     if post.in_reply_to_uri:
         document["inReplyTo"] = post.in_reply_to_uri
     if post.edited_at:

@@ -18,9 +18,11 @@ from typing import Any
 
 import nh3
 
+from federation.protocol.topic_tags import read_topics
 from federation.protocol.vocab import PUBLIC_ALIASES, Malformed, as_list, ids_of, require_uri
 from federation.remote.actors import ACTOR_TYPES
 from node.content import render_markdown, sanitize_html
+from node.topics import Topic
 
 POST_TYPES = frozenset({"Note", "Page", "Article"})
 SENSITIVE_WARNING = "Sensitive content"  # the CW of a post marked sensitive without one
@@ -59,6 +61,8 @@ class PostReading:
     # shows media first drops it for hosts whose policy says so (``Decision.reject_media``,
     # from ``node.domain_visibility.decision_for`` or ``Federation.policy.decide``).
     attachment_urls: tuple[str, ...] = ()
+    # Support topics: our ``SupportTopic`` tags, and what a free-text warning names.
+    topics: tuple[Topic, ...] = ()
 
     @property
     def public(self) -> bool:
@@ -70,7 +74,9 @@ def read_post(document: dict[str, Any], kind: str) -> PostReading:
     """A Note, Page or Article, whichever server wrote it."""
     title = _title(document)
     sensitive = document.get("sensitive") is True
+    language = _language(document)
     warning = _content_warning(document, kind, title, sensitive)
+    topics, warning = read_topics(document.get("tag"), warning, title)
     return PostReading(
         uri=require_uri(document.get("id"), "id"),
         kind=kind,
@@ -79,8 +85,8 @@ def read_post(document: dict[str, Any], kind: str) -> PostReading:
         content_html=_content(document),
         content_warning=warning,
         # A CW hides the post behind it: Mastodon always sets both, some servers only summary.
-        sensitive=sensitive or bool(warning),
-        language=_language(document),
+        sensitive=sensitive or bool(warning) or bool(topics),
+        language=language,
         in_reply_to_uri=optional_uri(document.get("inReplyTo"), "inReplyTo"),
         audience_uri=optional_uri(document.get("audience"), "audience"),
         to=tuple(ids_of(document.get("to"))),
@@ -91,6 +97,7 @@ def read_post(document: dict[str, Any], kind: str) -> PostReading:
         mentions=_mentions(document.get("tag")),
         hashtags=_hashtags(document.get("tag")),
         attachment_urls=_attachment_urls(document.get("attachment")),
+        topics=topics,
     )
 
 

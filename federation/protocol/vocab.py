@@ -47,9 +47,12 @@ EXTENSIONS: dict[str, Any] = {
     # A group's rules, as HTML: PieFed's term, which PieFed reads (federation.protocol.group_rules).
     "piefed": "https://piefed.social/ns#",
     "rules": "piefed:rules",
+    # A post's support topics, as tags (federation.protocol.topic_tags).
+    "SupportTopic": "https://w3id.org/kinfolk#SupportTopic",
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
-# Activities need less, but every term they use: the posts they embed say ``sensitive``,
+# Activities need less, but every term they use: the posts they embed say ``sensitive``
+# (and tag their support topics),
 # a thread's lock is Lemmy's ``Lock``, and a ban's end is ``expires``, which Lemmy's
 # context maps to ActivityStreams' ``endTime``. Every delivery carries it, so it stays
 # this small.
@@ -60,6 +63,7 @@ ACTIVITY_CONTEXT: list[Any] = [
         "lemmy": EXTENSIONS["lemmy"],
         "Lock": "lemmy:Lock",
         "expires": "as:endTime",
+        "SupportTopic": EXTENSIONS["SupportTopic"],
     },
 ]
 

@@ -8,6 +8,7 @@ passes and gets back values (``actors``), never rows.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -20,6 +21,7 @@ from node.posts import remote_posts
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post
+from node.topics import Topic
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ async def store_post(
     edited_at: datetime | None,
     activity_uri: str,
     now: datetime,
+    topics: Sequence[Topic] = (),
 ) -> None:
     """Store (or update) a post written on another node (``posts.store_remote_post``)."""
     await remote_posts.store_remote_post(
@@ -83,6 +86,7 @@ async def store_post(
         edited_at=edited_at,
         activity_uri=activity_uri,
         now=now,
+        topics=topics,
     )
 
 

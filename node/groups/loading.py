@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import permissions
+from node import permissions, topics
 from node.actors import actor_ref, find_actor, split_acct
 from node.errors import NotFound
 from node.federation_policy.visibility import decision_for
@@ -127,6 +127,7 @@ def group_view_with_rules(record: GroupRecord, rules: tuple[RuleView, ...]) -> G
         membership=record.membership,
         hide_moderator_names=group.hide_moderator_names,
         hold_new_members_posts=group.hold_new_members_posts,
+        default_topics=topics.from_stored(group.default_topics),
     )
 
 

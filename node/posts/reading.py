@@ -27,16 +27,24 @@ from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post
+from node.topics import filters
 from node.views import PostView, Viewer
 
 
 async def get_post(
-    session: AsyncSession, viewer: Viewer | None, public_id: str, *, show_removed: bool = False
+    session: AsyncSession,
+    viewer: Viewer | None,
+    public_id: str,
+    *,
+    show_removed: bool = False,
+    reveal: bool = False,
 ) -> PostView:
-    """A post; a removed one whole only to its group's moderators and staff who ask."""
+    """A post; a removed one whole only to its group's moderators and staff who ask; one
+    the viewer's topic filters hide, whole only when they open it (``reveal``)."""
     post, record = await load_post(session, viewer, public_id)
     show = show_removed and permissions.can_moderate_posts(viewer, record.membership)
-    return (await views_of(session, viewer, [post], show_removed=show))[0]
+    views = await views_of(session, viewer, [post], show_removed=show)
+    return (await filters.apply(session, viewer, views, reveal=reveal or show))[0]
 
 
 async def list_threads(
@@ -48,6 +56,7 @@ async def list_threads(
     cursor: str | None = None,
     limit: int | None = None,
     show_removed: bool = False,
+    reveal: bool = False,
 ) -> Page[PostView]:
     """A group's thread starts, newest first; deleted (or removed) threads with no live reply
     are left out. Held threads are listed for their author and the moderators only."""
@@ -85,6 +94,7 @@ async def list_threads(
         last = posts[limit - 1]
         next_cursor = encode_cursor(last.published_at, last.id)
     items = await views_of(session, viewer, posts[:limit], show_removed=show)
+    items = await filters.apply(session, viewer, items, reveal=reveal or show)
     return Page(items=items, next_cursor=next_cursor)
 
 
@@ -96,6 +106,7 @@ async def list_replies(
     cursor: str | None = None,
     limit: int | None = None,
     show_removed: bool = False,
+    reveal: bool = False,
 ) -> Page[PostView]:
     """Every reply in the thread that ``public_id`` starts, oldest first; each names its
     parent (``in_reply_to``) so clients build the tree. Removed replies are tombstones
@@ -125,6 +136,7 @@ async def list_replies(
         next_cursor = encode_cursor(last.published_at, last.id)
     show = show_removed and moderating
     items = await views_of(session, viewer, posts[:limit], show_removed=show)
+    items = await filters.apply(session, viewer, items, reveal=reveal or show)
     return Page(items=items, next_cursor=next_cursor)
 
 

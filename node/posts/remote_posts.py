@@ -4,6 +4,7 @@ them."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from node.posts.writing import TITLE_MAX, wipe
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
+from node.topics import Topic, stored
 
 
 async def store_remote_post(
@@ -38,6 +40,7 @@ async def store_remote_post(
     edited_at: datetime | None,
     activity_uri: str | None = None,
     now: datetime,
+    topics: Sequence[Topic] = (),
 ) -> Post:
     """Store (or update) a post written on another node. Its HTML is sanitised here.
 
@@ -84,6 +87,7 @@ async def store_remote_post(
     post.title = title[:TITLE_MAX] if title else None
     post.content_html = sanitize_html(content_html)
     post.content_warning = content_warning[:CONTENT_WARNING_MAX]
+    post.topics = stored(topics)
     post.language = language[:16] or "en"
     post.edited_at = edited_at
     if held:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import permissions
+from node import permissions, topics
 from node.actors import actor_ref
 from node.errors import NotFound
 from node.federation_policy.visibility import (
@@ -218,6 +218,7 @@ async def views_of(
                 held=post.held_at is not None,
                 pending=post.pending_at is not None,
                 declined=declined,
+                topics=() if deleted else topics.from_stored(post.topics),
             )
         )
     return views

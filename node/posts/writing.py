@@ -7,6 +7,7 @@ the text at once and leaves a tombstone, so the replies under it keep their plac
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
@@ -27,6 +28,7 @@ from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
+from node.topics import parse_topics, stored
 from node.views import PostView, Viewer
 
 TITLE_MAX = 300
@@ -73,8 +75,10 @@ async def _insert_post(
     language: str | None,
     parent: Post | None,
     now: datetime,
+    topics: Sequence[str] | None = None,
 ) -> Post:
     warning = group.default_content_warning if content_warning is None else content_warning
+    chosen = group.default_topics if topics is None else stored(parse_topics(topics))
     public_id = new_public_id(now)
     post = Post(
         public_id=public_id,
@@ -88,6 +92,7 @@ async def _insert_post(
         source=_clean_body(body),
         content_html=render_markdown(body),
         content_warning=check_length(warning.strip(), CONTENT_WARNING_MAX, "content_warning"),
+        topics=chosen,
         language=validate_language(language or group.language),
         published_at=now,
     )
@@ -127,8 +132,10 @@ async def create_post(
     content_warning: str | None = None,
     language: str | None = None,
     now: datetime,
+    topics: Sequence[str] | None = None,
 ) -> PostView:
-    """Start a thread in a group. Without a content warning the group's default applies."""
+    """Start a thread in a group. Without a content warning (or support topics) the group's
+    default applies."""
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_can_post(record.membership, record.group.posting_restricted_to_moderators)
     post = await _insert_post(
@@ -142,6 +149,7 @@ async def create_post(
         language=language,
         parent=None,
         now=now,
+        topics=topics,
     )
     return (await views_of(session, viewer, [post]))[0]
 
@@ -156,6 +164,7 @@ async def reply(
     content_warning: str | None = None,
     language: str | None = None,
     now: datetime,
+    topics: Sequence[str] | None = None,
 ) -> PostView:
     """Reply to a post or to another reply, at any depth, unless its thread is locked."""
     parent, record = await load_post(session, viewer, parent_id)
@@ -175,6 +184,7 @@ async def reply(
         language=language or parent.language,
         parent=parent,
         now=now,
+        topics=topics,
     )
     return (await views_of(session, viewer, [post]))[0]
 
@@ -188,6 +198,7 @@ async def edit_post(
     title: str | None = None,
     content_warning: str | None = None,
     now: datetime,
+    topics: Sequence[str] | None = None,
 ) -> PostView:
     """The author changes what they wrote; the post is marked as edited."""
     post, group = await load_post(session, viewer, public_id)
@@ -207,6 +218,8 @@ async def edit_post(
         post.content_warning = check_length(
             content_warning.strip(), CONTENT_WARNING_MAX, "content_warning"
         )
+    if topics is not None:
+        post.topics = stored(parse_topics(topics))
     post.edited_at = now
     if post.held_at is None:  # a held post is shared as it is once approved
         await record_event(
@@ -241,3 +254,4 @@ def wipe(post: Post, now: datetime) -> None:
     post.source = None
     post.content_html = ""
     post.content_warning = ""
+    post.topics = ""

@@ -12,6 +12,7 @@ from node import group_settings, held_posts, locks, moderation
 from node.kinds import ModAction
 from node.pagination import Page
 from node.posts import removal
+from node.topics import TOPICS_MAX
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import (
@@ -44,6 +45,11 @@ class SettingsBody(Body):
         None,
         description="Posts of members not yet trusted wait for a moderator's approval; "
         "turning it on trusts every member approved at that moment",
+    )
+    default_topics: list[str] | None = Field(
+        None,
+        max_length=TOPICS_MAX,
+        description="Support topics the group's new posts carry unless their authors choose",
     )
 
 
@@ -170,6 +176,10 @@ async def update_group_settings(call: Call[SettingsBody, Any]) -> GroupOut:
         hold_new_members_posts=body.hold_new_members_posts,
         now=call.now,
     )
+    if body.default_topics is not None:
+        view = await group_settings.set_default_topics(
+            call.session, call.site, call.member, call.path("name"), body.default_topics
+        )
     return group_out(view)
 
 

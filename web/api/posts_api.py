@@ -9,6 +9,7 @@ from pydantic import Field
 from node import pins
 from node.groups import limits
 from node.posts import reading, support, writing
+from node.topics import TOPICS_MAX
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import PinnedPosts, PostOut, PostPage, post_out, post_page
@@ -22,8 +23,27 @@ class RemovedQuery(Query):
     )
 
 
-class RemovedPageQuery(PageQuery, RemovedQuery):
+class RevealQuery(Query):
+    reveal: bool = Field(
+        False,
+        description='Open posts your topic filters hide (they come whole, filtered "collapse")',
+    )
+
+
+class ReadQuery(RemovedQuery, RevealQuery):
     pass
+
+
+class RemovedPageQuery(PageQuery, RemovedQuery, RevealQuery):
+    pass
+
+
+TOPICS_FIELD = Field(
+    None,
+    max_length=TOPICS_MAX,
+    description="Support topics (GET /api/v1/topics); omit for the group's default, "
+    "send [] for none",
+)
 
 
 class CreatePostBody(Body):
@@ -35,18 +55,23 @@ class CreatePostBody(Body):
         description='Omit for the group\'s default; send "" for none',
     )
     language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
+    topics: list[str] | None = TOPICS_FIELD
 
 
 class ReplyBody(Body):
     body: str = Field(max_length=writing.BODY_MAX, description="Markdown")
     content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
     language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
+    topics: list[str] | None = TOPICS_FIELD
 
 
 class EditPostBody(Body):
     body: str | None = Field(None, max_length=writing.BODY_MAX)
     title: str | None = Field(None, max_length=writing.TITLE_MAX)
     content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
+    topics: list[str] | None = Field(
+        None, max_length=TOPICS_MAX, description="Support topics; omit to leave them"
+    )
 
 
 async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:
@@ -58,6 +83,7 @@ async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:
         cursor=call.query.cursor,
         limit=call.query.limit,
         show_removed=call.query.show_removed,
+        reveal=call.query.reveal,
     )
     return post_page(page)
 
@@ -74,13 +100,18 @@ async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
         content_warning=body.content_warning,
         language=body.language,
         now=call.now,
+        topics=body.topics,
     )
     return post_out(view)
 
 
-async def get_post(call: Call[Any, RemovedQuery]) -> PostOut:
+async def get_post(call: Call[Any, ReadQuery]) -> PostOut:
     view = await reading.get_post(
-        call.session, call.viewer, call.path("id"), show_removed=call.query.show_removed
+        call.session,
+        call.viewer,
+        call.path("id"),
+        show_removed=call.query.show_removed,
+        reveal=call.query.reveal,
     )
     return post_out(view)
 
@@ -93,6 +124,7 @@ async def list_replies(call: Call[Any, RemovedPageQuery]) -> PostPage:
         cursor=call.query.cursor,
         limit=call.query.limit,
         show_removed=call.query.show_removed,
+        reveal=call.query.reveal,
     )
     return post_page(page)
 
@@ -108,6 +140,7 @@ async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
         content_warning=body.content_warning,
         language=body.language,
         now=call.now,
+        topics=body.topics,
     )
     return post_out(view)
 
@@ -122,6 +155,7 @@ async def edit_post(call: Call[EditPostBody, Any]) -> PostOut:
         title=body.title,
         content_warning=body.content_warning,
         now=call.now,
+        topics=body.topics,
     )
     return post_out(view)
 
@@ -205,7 +239,7 @@ OPERATIONS = (
         "A post",
         "posts",
         auth=Auth.OPTIONAL,
-        query=RemovedQuery,
+        query=ReadQuery,
         response=PostOut,
         errors=(401, 404, 422),
     ),

@@ -13,6 +13,7 @@ from web.api import (
     posts_api,
     reports_api,
     rules_api,
+    topics_api,
 )
 from web.api.openapi import document_handler
 from web.api.operation import Operation, wrap
@@ -26,6 +27,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + rules_api.OPERATIONS
     + reports_api.OPERATIONS
     + admin_api.OPERATIONS
+    + topics_api.OPERATIONS
 )
 
 

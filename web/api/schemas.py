@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, NodeRole, Visibility
 from node.pagination import Page
+from node.topics import Topic, TopicChoice
 from node.views import AccountView, ActorRef, GroupView, MembershipView, PostView, Profile
 
 
@@ -76,6 +77,10 @@ class GroupOut(BaseModel):
     hold_new_members_posts: bool = Field(
         False, description="Posts of new members wait for a moderator's approval"
     )
+    default_topics: list[Topic] = Field(
+        default_factory=list,
+        description="Support topics the group's new posts carry unless their authors choose",
+    )
 
 
 class PostOut(BaseModel):
@@ -120,6 +125,15 @@ class PostOut(BaseModel):
         description="Turned down by its group on another node before it was shared: "
         "seen by its author only",
     )
+    topics: list[Topic] = Field(
+        default_factory=list, description="Support topics (GET /api/v1/topics)"
+    )
+    filtered: TopicChoice = Field(
+        TopicChoice.SHOW,
+        description="What your topic filters make of it: show; collapse (behind its "
+        'warning); hide ("hidden by your filters": no title or content unless you ask '
+        "with reveal)",
+    )
 
 
 class GroupPage(BaseModel):
@@ -144,6 +158,9 @@ class ModeratorsOut(BaseModel):
 class PostPage(BaseModel):
     items: list[PostOut]
     next_cursor: str | None
+    hidden_by_filters: int = Field(
+        0, description='How many items of this page your topic filters hide (filtered "hide")'
+    )
 
 
 def actor_out(ref: ActorRef) -> ActorOut:
@@ -206,6 +223,7 @@ def group_out(view: GroupView) -> GroupOut:
         membership=membership_out(view.membership) if view.membership else None,
         hide_moderator_names=view.hide_moderator_names,
         hold_new_members_posts=view.hold_new_members_posts,
+        default_topics=list(view.default_topics),
     )
 
 
@@ -234,6 +252,8 @@ def post_out(view: PostView) -> PostOut:
         held=view.held,
         pending=view.pending,
         declined=view.declined,
+        topics=list(view.topics),
+        filtered=view.filtered,
     )
 
 
@@ -252,7 +272,11 @@ class PinnedPosts(BaseModel):
 
 
 def post_page(page: Page[PostView]) -> PostPage:
-    return PostPage(items=[post_out(v) for v in page.items], next_cursor=page.next_cursor)
+    return PostPage(
+        items=[post_out(v) for v in page.items],
+        next_cursor=page.next_cursor,
+        hidden_by_filters=sum(v.filtered is TopicChoice.HIDE for v in page.items),
+    )
 
 
 def moderators_out(shown: list[ActorRef] | None) -> ModeratorsOut:

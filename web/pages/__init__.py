@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
-from web.pages import admin, admin_federation, moderation, post_actions
+from web.pages import admin, admin_federation, moderation, post_actions, topic_pages
 from web.pages.auth import (
     choose_language,
     signin,
@@ -140,6 +140,10 @@ def add_page_routes(app: web.Application) -> None:
         ("GET", "/settings", settings_page),
         ("POST", "/settings", save_settings),
         ("POST", "/settings/password", change_password),
+        ("GET", "/settings/topics", topic_pages.filters_page),
+        ("POST", "/settings/topics", topic_pages.save_filters),
+        ("GET", "/groups/{name}/topics", topic_pages.group_topics_page),
+        ("POST", "/groups/{name}/topics", topic_pages.save_group_topics),
         # Moderation and administration.
         ("GET", "/moderation", moderation.queue),
         ("POST", "/moderation/reports/{id}/close", moderation.close_report),

@@ -29,6 +29,7 @@ from node.groups.directory import list_groups
 from node.groups.membership import join_group, leave_group, member_count, moderators_shown
 from node.kinds import JoinPolicy, Visibility
 from node.posts import reading
+from node.topics import Topic, TopicChoice
 from node.views import ActorRef, GroupView, PostView, Viewer
 from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.fetch_failures import FAILURES, Message, fetch_failure
@@ -141,6 +142,9 @@ class Thread:
     pending: bool
     declined: bool
     replies: int
+    topics: tuple[Topic, ...] = ()
+    # What the reader's topic filters make of it (hidden: no title, a way to open it).
+    filtered: TopicChoice = TopicChoice.SHOW
 
 
 def _thread(post: PostView, local_domain: str) -> Thread:
@@ -161,6 +165,8 @@ def _thread(post: PostView, local_domain: str) -> Thread:
         pending=post.pending and not post.declined,
         declined=post.declined,
         replies=post.reply_count,
+        topics=post.topics,
+        filtered=post.filtered,
     )
 
 
@@ -217,6 +223,7 @@ async def _group_context(
         "moderators_hidden": shown is None,
         "readable": readable,
         "threads": threads,
+        "hidden_count": sum(thread.filtered is TopicChoice.HIDE for thread in threads),
         "next_page": next_page,
         "first_page": "?" if cursor else None,
         "state": state,

@@ -25,13 +25,14 @@ from node.posts import reading, removal, visibility, writing
 from node.posts.support import set_support
 from node.views import PostView, Viewer
 from web.keys import CLOCK
+from web.pages import topic_labels
 from web.pages.forms import read_form
 from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.session import signed_in
 from web.pages.threads import Gettext, field_error, refusal_reason, refused
 from web.pages.transaction import transaction
 
-EDIT_FIELDS = ("title", "body", "content_warning")
+EDIT_FIELDS = ("title", "body", "content_warning", *topic_labels.FIELDS)
 
 
 def thread_link(view: PostView, done: str) -> str:
@@ -105,6 +106,7 @@ async def edit_form(request: web.Request) -> web.Response:
             "body": view.source or "",
             "content_warning": view.content_warning,
         }
+        form |= {f"topic-{topic.value}": "on" for topic in view.topics}
         return render(request, page, "post_edit.html", _edit_context(view, form, {}))
 
 
@@ -137,6 +139,7 @@ async def edit(request: web.Request) -> web.Response:
                         title=form["title"] if starts_thread else None,
                         content_warning=form["content_warning"],
                         now=request.app[CLOCK](),
+                        topics=topic_labels.from_form(form),
                     )
             except InvalidInput as error:
                 name, message = field_error(error, _)

@@ -24,6 +24,7 @@ from node.accounts import get_account
 from node.reports import report_queue
 from node.views import Viewer
 from web.keys import SETTINGS
+from web.pages import topic_labels
 from web.pages.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGES,
@@ -69,6 +70,7 @@ def build_catalogues() -> dict[str, Catalogue]:
         environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         environment.filters["datetime"] = _datetime_filter(code)
         environment.filters["number"] = lambda value, code=code: format_decimal(value, locale=code)
+        environment.globals["topic_labels"] = topic_labels.LABELS  # translated where shown
         catalogues[code] = Catalogue(environment, translations)
     return catalogues
 

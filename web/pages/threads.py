@@ -26,8 +26,10 @@ from node.groups.limits import CONTENT_WARNING_MAX
 from node.moderation import REASON_MAX
 from node.pagination import MAX_LIMIT
 from node.posts import reading, writing
+from node.topics import TopicChoice
 from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
+from web.pages import topic_labels
 from web.pages.forms import read_form
 from web.pages.groups import group_path
 from web.pages.post_notices import thread_notice
@@ -167,12 +169,18 @@ async def thread_context(
     view = await reading.get_post(session, viewer, public_id)
     root = view if view.thread is None else await reading.get_post(session, viewer, view.thread)
     replies, more = await _replies(session, viewer, root.public_id)
+    root, replies = await _revealed(request, session, viewer, root, replies)
     group = await loading.get_group(session, request.app[SITE], viewer, _group_acct(root))
     refusal = _reply_refusal(group, root, viewer)
     _ = gettext_for(request, locale)
     name = root.group.display_name or root.group.handle
+    default_topics = topic_labels.options(_, (topic.value for topic in group.default_topics))
+    form_topics = topic_labels.options(_, topic_labels.from_form(form or {}))
     return {
         "thread_title": root.title or _("A post in %(group)s") % {"group": name},
+        # Support topics: the reply forms' checkboxes, and what the reader's filters hid.
+        "reply_topics_for": lambda pid: form_topics if pid == open_at else default_topics,
+        "hidden_count": sum(p.filtered is TopicChoice.HIDE for p in (root, *replies)),
         "root": root,
         "tree": _tree(root, replies),
         "more_replies": more,
@@ -190,6 +198,24 @@ async def thread_context(
         "reason_max": REASON_MAX,
         "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
     }
+
+
+async def _revealed(
+    request: web.Request,
+    session: AsyncSession,
+    viewer: Viewer | None,
+    root: PostView,
+    replies: list[PostView],
+) -> tuple[PostView, list[PostView]]:
+    """The thread with the one post its reader opened on purpose (``?reveal=``) whole,
+    though their topic filters hide it."""
+    chosen = request.query.get("reveal")
+    if not chosen or chosen not in {p.public_id for p in (root, *replies)}:
+        return root, replies
+    opened = await reading.get_post(session, viewer, chosen, reveal=True)
+    if root.public_id == chosen:
+        return opened, replies
+    return root, [opened if p.public_id == chosen else p for p in replies]
 
 
 def _may_support(group: GroupView, viewer: Viewer | None) -> bool:
@@ -223,7 +249,7 @@ async def thread_page(request: web.Request) -> web.Response:
 
 async def reply(request: web.Request) -> web.Response:
     """POST /posts/{id}/reply: answer a post of a thread."""
-    form = await read_form(request, ("body", "content_warning"))
+    form = await read_form(request, ("body", "content_warning", *topic_labels.FIELDS))
     public_id = request.match_info["id"]
     async with transaction(request) as session:
         viewer = await page_viewer(request, session)
@@ -241,6 +267,7 @@ async def reply(request: web.Request) -> web.Response:
                     body=form["body"],
                     content_warning=form["content_warning"],
                     now=request.app[CLOCK](),
+                    topics=topic_labels.from_form(form),
                 )
         except InvalidInput as error:
             name, message = field_error(error, _)
@@ -290,6 +317,7 @@ def _compose_context(
         "post_languages": SUPPORTED_LOCALES,
         "chosen_language": form.get("language") or locale,
         "action": f"{path}/compose",
+        "topics": topic_labels.options(gettext_for(request, locale), topic_labels.from_form(form)),
     }
 
 
@@ -307,13 +335,16 @@ async def compose_form(request: web.Request) -> web.Response:
             back = group_path(group.actor, request.app[SITE].domain)
             return refused(request, page, 403, refusal_reason(error, _), back)
         form = {"content_warning": group.default_content_warning}
+        form |= {f"topic-{topic.value}": "on" for topic in group.default_topics}
         context = _compose_context(request, group, form, {}, page.locale)
         return render(request, page, "compose.html", context)
 
 
 async def compose(request: web.Request) -> web.Response:
     """POST /groups/{name}/compose: start the thread, then show it."""
-    form = await read_form(request, ("title", "body", "content_warning", "language"))
+    form = await read_form(
+        request, ("title", "body", "content_warning", "language", *topic_labels.FIELDS)
+    )
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
@@ -343,6 +374,7 @@ async def compose(request: web.Request) -> web.Response:
                         content_warning=form["content_warning"],
                         language=form["language"],
                         now=request.app[CLOCK](),
+                        topics=topic_labels.from_form(form),
                     )
             except InvalidInput as error:
                 name, message = field_error(error, _)

@@ -75,6 +75,7 @@ async def on_create_or_update(
         edited_at=note.updated,
         activity_uri=activity.id,
         now=now,
+        topics=note.topics,
     )
 
 

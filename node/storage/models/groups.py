@@ -22,6 +22,8 @@ class Group(Base):
     visibility: Mapped[Visibility] = mapped_column(enum_column(Visibility, "group_visibility"))
     join_policy: Mapped[JoinPolicy] = mapped_column(enum_column(JoinPolicy, "group_join_policy"))
     default_content_warning: Mapped[str] = mapped_column(String(500), default="")
+    # Support topics a new post carries unless its author chooses (``node.topics``).
+    default_topics: Mapped[str] = mapped_column(String(300), default="")
     language: Mapped[str] = mapped_column(String(16), default="en")
     posting_restricted_to_moderators: Mapped[bool] = mapped_column(Boolean, default=False)
     # The public moderation log says "a moderator" instead of who (a group's choice).

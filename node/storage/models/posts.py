@@ -37,6 +37,9 @@ class Post(Base):
     source: Mapped[str | None] = mapped_column(Text, nullable=True)
     content_html: Mapped[str] = mapped_column(Text)
     content_warning: Mapped[str] = mapped_column(String(500), default="")
+    # Support topics (``node.topics``), space-separated identifiers: chosen by a local
+    # author, sent by another Kinfolk node, or read from another server's warning.
+    topics: Mapped[str] = mapped_column(String(300), default="")
     language: Mapped[str] = mapped_column(String(16))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime())
     edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
