@@ -18,7 +18,7 @@ from federation.protocol.vocab import as_list
 from node.topics import Topic, wire_summary
 from node.topics.matching import topics_in_title, topics_in_warning
 
-NAMESPACE = "https://w3id.org/kinfolk#"
+NAMESPACE = "https://w3id.org/kinfolk/ns#"
 TOPIC_TYPE = "SupportTopic"
 # A topic's stable id: this, then its identifier (``…/topics#suicide``).
 TOPICS = "https://w3id.org/kinfolk/topics#"

@@ -48,7 +48,7 @@ EXTENSIONS: dict[str, Any] = {
     "piefed": "https://piefed.social/ns#",
     "rules": "piefed:rules",
     # A post's support topics, as tags (federation.protocol.topic_tags).
-    "SupportTopic": "https://w3id.org/kinfolk#SupportTopic",
+    "SupportTopic": "https://w3id.org/kinfolk/ns#SupportTopic",
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less, but every term they use: the posts they embed say ``sensitive``

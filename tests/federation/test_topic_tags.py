@@ -19,7 +19,7 @@ from node.views import ActorRef, PostView
 from tests.jsonld import expand, undefined_terms
 from tests.shared_fixtures import activitypub_fixture, extra_fixture
 
-KF = "https://w3id.org/kinfolk#"
+KF = "https://w3id.org/kinfolk/ns#"
 AS = "https://www.w3.org/ns/activitystreams#"
 
 

@@ -5,7 +5,7 @@ group may give its new posts default topics (``groups.default_topics``), and eac
 member says per topic whether to show, collapse or hide such posts
 (``topic_filters``, only the choices that differ from collapsing).
 
-Revision ID: 0020
+Revision ID: 0018
 Revises: 0017
 Create Date: 2026-12-06 08:00:00
 """
@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0020"
+revision: str = "0018"
 down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
