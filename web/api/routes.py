@@ -7,6 +7,7 @@ from aiohttp import web
 from web.api import (
     accounts_api,
     admin_api,
+    care_api,
     follows_api,
     groups_api,
     moderation_api,
@@ -25,6 +26,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + moderation_api.OPERATIONS
     + rules_api.OPERATIONS
     + reports_api.OPERATIONS
+    + care_api.OPERATIONS
     + admin_api.OPERATIONS
 )
 
