@@ -51,6 +51,19 @@ class CareReach(enum.StrEnum):
     NOT_SENT = "not_sent"
 
 
+def reach_of(member: Actor) -> CareReach:
+    """Where a care report about ``member`` goes (what the form tells the member filing)."""
+    if member.local:
+        return CareReach.HERE
+    return CareReach.THEIR_NODE if member.reads_care_reports else CareReach.NOT_SENT
+
+
+async def reach_for(session: AsyncSession, member_uri: str) -> CareReach:
+    """``reach_of`` the member at ``member_uri`` (one we know)."""
+    member = await session.scalar(select(Actor).where(Actor.uri == member_uri))
+    return CareReach.NOT_SENT if member is None else reach_of(member)
+
+
 @dataclass(frozen=True)
 class CareFiling:
     report: ReportView
@@ -107,17 +120,14 @@ async def file_care_report(
     )
     session.add(report)
     await session.flush()
-    if target.local:
+    reach = reach_of(target)
+    if reach is CareReach.HERE:
         await send_kind_message(session, member_id=target.id, group_id=group_id, now=now)
-        reach = CareReach.HERE
-    elif target.reads_care_reports:
+    elif reach is CareReach.THEIR_NODE:
         report.forward = True
         await record_event(
             session, EventKind.REPORT_FILED, actor_id=viewer.actor_id, subject_id=report.id, now=now
         )
-        reach = CareReach.THEIR_NODE
-    else:
-        reach = CareReach.NOT_SENT
     view = (await views_of(session, viewer, [report], full=True))[0]
     return CareFiling(report=view, reach=reach)
 

@@ -26,7 +26,7 @@ from node.views import ActorRef, MembershipView, Viewer
 NOTE_MAX = 1000
 
 
-async def _moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[int]:
+async def moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[int]:
     """The groups hosted here that ``viewer`` moderates."""
     return list(await session.scalars(_moderated_group_ids_query(viewer)))
 
@@ -58,7 +58,7 @@ async def moderated_groups(session: AsyncSession, viewer: Viewer) -> list[ActorR
     """The groups hosted here that ``viewer`` moderates, by handle: what the moderation
     queue shows join requests and held posts of. The queue is for node staff and group
     moderators (as ``list_reports`` is): anyone else is refused."""
-    group_ids = await _moderated_group_ids(session, viewer)
+    group_ids = await moderated_group_ids(session, viewer)
     if not group_ids and not viewer.is_node_staff:
         raise PermissionDenied("the moderation queue is for node staff and group moderators")
     actors = await session.scalars(
@@ -118,7 +118,7 @@ async def list_reports(
     elif viewer.is_node_staff:
         condition = true()
     else:
-        group_ids = await _moderated_group_ids(session, viewer)
+        group_ids = await moderated_group_ids(session, viewer)
         if not group_ids:
             raise PermissionDenied(
                 "reports are for node staff and group moderators; see yours with mine=true"
