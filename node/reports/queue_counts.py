@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.errors import PermissionDenied
 from node.kinds import MembershipState, ReportKind, ReportState, Visibility
 from node.reports.report_queue import moderated_group_ids
 from node.storage.models.actors import Actor
@@ -28,6 +29,8 @@ class QueueCounts:
 async def queue_counts(session: AsyncSession, viewer: Viewer) -> QueueCounts:
     """What waits for ``viewer`` (node staff or a group's moderator) in each tab."""
     group_ids = await moderated_group_ids(session, viewer)
+    if not group_ids and not viewer.is_node_staff:
+        raise PermissionDenied("the moderation queue is for node staff and group moderators")
     worked: ColumnElement[bool] = true() if viewer.is_node_staff else Report.group_id.in_(group_ids)
     rows = await session.execute(
         select(Report.kind, func.count(Report.id))

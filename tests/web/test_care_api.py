@@ -16,6 +16,8 @@ from tests.web.test_reports_api import circle, make_role
 CARE = "/api/v1/care-reports"
 MESSAGES = "/api/v1/care-messages"
 REPORTS = "/api/v1/reports"
+COUNTS = "/api/v1/moderation/queue-counts"
+STEPPING_BACK = "/api/v1/moderation/stepping-back"
 LINES = "Samaritans — 116 123\nCrisis chat — https://chat.example/help"
 
 
@@ -111,3 +113,31 @@ async def test_a_care_report_about_a_member_goes_to_node_staff(
     assert [r["kind"] for r in mine] == ["care"]
     messages = (await api.call("GET", MESSAGES, as_=cat)).expect(200)["items"]
     assert messages[0]["group"] is None
+
+
+async def test_a_moderator_steps_back_and_the_counts_say_what_waits(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    ana, ben, _cat, post = await circle(api)
+    (await api.call("POST", CARE, as_=ben, json={"post_id": post["id"]})).expect(201)
+    body = {"post_id": post["id"], "reason": "Unkind"}
+    (await api.call("POST", REPORTS, as_=ben, json=body)).expect(201)
+    counts = (await api.call("GET", COUNTS, as_=ana)).expect(200)
+    assert counts == {"rule_reports": 1, "care_reports": 1, "joins": 0, "held": 0}
+    (await api.call("GET", COUNTS, as_=ben)).expect(403)
+
+    (await api.call("PUT", STEPPING_BACK, as_=ben, json={})).expect(403)
+    past = {"until": "2000-01-01T00:00:00Z"}
+    (await api.call("PUT", STEPPING_BACK, as_=ana, json=past)).expect(422)
+    away = (await api.call("PUT", STEPPING_BACK, as_=ana, json={"until": None})).expect(200)
+    assert (away["moderator"]["handle"], away["until"]) == ("ana", None)
+    # A co-moderator sees her stepping back; she sees herself.
+    dan = await api.register("dan")
+    await api.join(dan, "circle")
+    await make_role(sessions, dan, NodeRole.MODERATOR)
+    state = (await api.call("GET", STEPPING_BACK, as_=dan)).expect(200)
+    assert [m["moderator"]["handle"] for m in state["co_moderators"]] == ["ana"]
+    assert (await api.call("GET", STEPPING_BACK, as_=ana)).expect(200)["me"] is not None
+    (await api.call("DELETE", STEPPING_BACK, as_=ana)).expect(204)
+    state = (await api.call("GET", STEPPING_BACK, as_=ana)).expect(200)
+    assert state == {"me": None, "co_moderators": []}

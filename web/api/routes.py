@@ -14,6 +14,7 @@ from web.api import (
     posts_api,
     reports_api,
     rules_api,
+    stepping_back_api,
 )
 from web.api.openapi import document_handler
 from web.api.operation import Operation, wrap
@@ -27,6 +28,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + rules_api.OPERATIONS
     + reports_api.OPERATIONS
     + care_api.OPERATIONS
+    + stepping_back_api.OPERATIONS
     + admin_api.OPERATIONS
 )
 
