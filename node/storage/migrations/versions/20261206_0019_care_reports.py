@@ -42,12 +42,12 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("reports") as batch:
         batch.alter_column("kind", server_default=None)
-    with op.batch_alter_table("actors") as batch:
-        batch.add_column(
-            sa.Column("reads_care_reports", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("actors") as batch:
-        batch.alter_column("reads_care_reports", server_default=None)
+    # A plain ADD COLUMN, its default kept: on SQLite, altering the default would copy
+    # ``actors`` anew, and dropping the old table would cascade into every row naming it.
+    op.add_column(
+        "actors",
+        sa.Column("reads_care_reports", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
     op.create_table(
         "care_messages",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -85,8 +85,7 @@ def downgrade() -> None:
     op.drop_table("moderators_stepping_back")
     op.drop_index("ix_care_message_member", table_name="care_messages")
     op.drop_table("care_messages")
-    with op.batch_alter_table("actors") as batch:
-        batch.drop_column("reads_care_reports")
+    op.drop_column("actors", "reads_care_reports")  # not batched, for the reason above
     with op.batch_alter_table("reports") as batch:
         batch.drop_constraint(op.f("fk_reports_reaching_out_id_actors"), type_="foreignkey")
         batch.drop_column("reaching_out_id")
