@@ -23,7 +23,7 @@ LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 ACTIVITY_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json"})
 
 # Kinfolk's namespace, for the terms no other vocabulary has.
-KINFOLK_NS = "https://w3id.org/kinfolk/ns#"
+KINFOLK_NS = "https://w3id.org/kinfolk#"
 # A Flag that is a care report ("I'm worried about this person"), not an accusation.
 CARE_TERM = "kinfolk:care"
 
@@ -52,8 +52,6 @@ EXTENSIONS: dict[str, Any] = {
     # A group's rules, as HTML: PieFed's term, which PieFed reads (federation.protocol.group_rules).
     "piefed": "https://piefed.social/ns#",
     "rules": "piefed:rules",
-    # Kinfolk's own terms.
-    "kinfolk": KINFOLK_NS,
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less, but every term they use: the posts they embed say ``sensitive``,

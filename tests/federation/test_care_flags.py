@@ -75,4 +75,4 @@ def test_only_true_itself_marks_care() -> None:
 def test_a_json_ld_processor_reads_care_as_kinfolks_term() -> None:
     expanded = expand(with_context(FLAG, context=CARE_FLAG_CONTEXT))
     assert undefined_terms(expanded) == set()
-    assert expanded["https://w3id.org/kinfolk/ns#care"] == [{"@value": True}]
+    assert expanded["https://w3id.org/kinfolk#care"] == [{"@value": True}]
