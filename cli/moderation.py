@@ -18,7 +18,7 @@ from cli.command import Node, open_node
 from federation.actions.suspension import suspend_account
 from node import accounts, suspensions
 from node.errors import NotFound
-from node.kinds import ReportState
+from node.kinds import ReportKind, ReportState
 from node.moderation import LogEntryView
 from node.posts import removal
 from node.reports import report_queue
@@ -91,6 +91,8 @@ def _report_line(report: ReportView) -> str:
     rule = report.group_rule or report.node_rule
     cited = f" [rule: {rule.title}]" if rule else ""
     reason = " ".join(report.reason.split())
+    if report.kind is ReportKind.CARE:  # someone is worried: nothing to judge
+        reason = f"[care] {reason}".rstrip()
     fields = (report.public_id, when, report.state.value, f"{about} {where}", origin)
     return "\t".join((*fields, reason + cited))
 

@@ -103,9 +103,11 @@ async def upsert_remote_actor(
     domain: str,
     display_name: str,
     summary: str,
+    reads_care_reports: bool = False,
     now: datetime,
 ) -> Actor:
-    """Create or refresh what we know of an actor on another node (keyed by its URI)."""
+    """Create or refresh what we know of an actor on another node (keyed by its URI);
+    ``reads_care_reports``: its node said it reads care reports."""
     actor = await session.scalar(select(Actor).where(Actor.uri == uri))
     if actor is not None and actor.local:
         raise Conflict(f"{uri} is one of ours and cannot be updated from outside")
@@ -118,6 +120,7 @@ async def upsert_remote_actor(
     actor.domain = domain
     actor.display_name = display_name
     actor.summary = summary
+    actor.reads_care_reports = reads_care_reports
     actor.updated_at = now
     await session.flush()
     return actor

@@ -78,6 +78,14 @@ class ModAction(enum.StrEnum):
     DISMISS_REPORT = "dismiss_report"
 
 
+class ReportKind(enum.StrEnum):
+    """A rule report says something is wrong; a care report, "I'm worried about this
+    person", asks the moderators to look after someone (no removal, no ban)."""
+
+    RULE = "rule"
+    CARE = "care"
+
+
 class ReportState(enum.StrEnum):
     OPEN = "open"
     # Acted on (the action itself is in the moderation log) ...

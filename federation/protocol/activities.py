@@ -209,6 +209,16 @@ def flag(
     return report
 
 
+def care_flag(uri: str, actor: str, objects: list[str], *, to: str) -> dict[str, Any]:
+    """The node's care report to the node of the member it is about, which reads it
+    (``federation.outbox.handlers.flags``); no reason, no reporter::
+
+    {"type": "Flag", "id": "{base}/reports/{id}", "actor": "{base}/actor",
+     "object": [post, member] (or [member]), "to": [member], "care": true}
+    """
+    return {"id": uri, "type": "Flag", "actor": actor, "object": objects, "to": [to], "care": True}
+
+
 def reason_with_rule(reason: str, rule_title: str | None) -> str:
     """The reason as another node reads it: with the cited rule's title, if any (a rule's
     id means nothing elsewhere)."""

@@ -113,6 +113,7 @@ class ActivityReading:
     other_objects: tuple[str, ...] = ()
     expires: datetime | None = None  # when a Block (a ban) ends; None: never, or unreadable
     remove_data: bool | None = None  # Lemmy's removeData on Block and Delete
+    care: bool = False  # a Flag marked as a care report (Kinfolk's ``care``)
     # The embedded post or actor as sent, for what is stored whole (a group's document
     # carries its rules and settings): passed on, never read from, past this module.
     document: dict[str, Any] | None = field(default=None, compare=False, repr=False)
@@ -195,6 +196,7 @@ def _activity(document: Any, depth: int) -> ActivityReading:
         other_objects=others,
         expires=_ban_end(kind, document),
         remove_data=_remove_data(kind, document),
+        care=kind == "Flag" and document.get("care") is True,
         document=embedded,
     )
 

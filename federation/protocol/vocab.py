@@ -22,6 +22,11 @@ ACTIVITY_JSON = "application/activity+json"
 LD_JSON = 'application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
 ACTIVITY_MEDIA_TYPES = frozenset({"application/activity+json", "application/ld+json"})
 
+# Kinfolk's namespace, for the terms no other vocabulary has.
+KINFOLK_NS = "https://w3id.org/kinfolk/ns#"
+# A Flag that is a care report ("I'm worried about this person"), not an accusation.
+CARE_TERM = "kinfolk:care"
+
 # Extension terms we emit (and understand) beyond the core vocabulary. JSON-LD peers
 # (Fedify) expand our documents and ignore what is not defined here or in the contexts
 # named before it; tests/federation/test_jsonld.py expands every document we serve.
@@ -66,6 +71,9 @@ ACTIVITY_CONTEXT: list[Any] = [
         "SupportTopic": EXTENSIONS["SupportTopic"],
     },
 ]
+
+# A care Flag carries its one extension term (federation.outbox.handlers.flags).
+CARE_FLAG_CONTEXT: list[Any] = [AS_CONTEXT, {"kinfolk": KINFOLK_NS, "care": CARE_TERM}]
 
 
 def with_context(document: Mapping[str, Any], *, context: Any = ACTIVITY_CONTEXT) -> dict[str, Any]:

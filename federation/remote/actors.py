@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.delivery.destinations import host_of as delivery_host
 from federation.delivery.destinations import learn_standards
 from federation.protocol.vocab import Malformed, as_list, host_of, id_of, require_uri, type_of
-from federation.signing.capabilities import signature_standard_of
+from federation.signing.capabilities import reads_care_reports, signature_standard_of
 from federation.signing.keys import (
     PublicKey,
     decode_multikey,
@@ -65,6 +65,7 @@ class ActorDocument:
     url: str | None
     keys: tuple[RemoteKey, ...]
     signature_standard: str | None = None  # the RFC 9421 form its server advertises
+    care_reports: bool = False  # its server reads care reports (another Kinfolk node)
 
     @property
     def is_group(self) -> bool:
@@ -123,6 +124,7 @@ def parse_actor(document: dict[str, Any]) -> ActorDocument:
         url=id_of(document.get("url")),
         keys=_keys(document, uri),
         signature_standard=signature_standard_of(document),
+        care_reports=reads_care_reports(document),
     )
 
 
@@ -144,6 +146,7 @@ async def store_actor(session: AsyncSession, document: ActorDocument, *, now: da
         domain=host_of(document.uri),
         display_name=document.display_name,
         summary=document.summary,
+        reads_care_reports=document.care_reports,
         now=now,
     )
     remote = await session.get(RemoteActor, actor.id)

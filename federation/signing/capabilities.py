@@ -17,12 +17,16 @@ from __future__ import annotations
 from typing import Any
 
 from federation.delivery.destinations import ED25519, RFC9421
-from federation.protocol.vocab import as_list, id_of
+from federation.protocol.vocab import CARE_TERM, KINFOLK_NS, as_list, id_of
 
 RFC9421_HREF = "https://datatracker.ietf.org/doc/html/rfc9421"
 RFC9421_ED25519_HREF = (
     "https://datatracker.ietf.org/doc/html/rfc9421#name-eddsa-using-curve-edwards25"
 )
+
+# A Kinfolk node reads a care ``Flag`` (one marked ``care``) and looks after its member;
+# only a node that says so is sent one (node.reports.care).
+CARE_REPORTS_HREF = CARE_TERM.replace("kinfolk:", KINFOLK_NS)
 
 GENERATOR: dict[str, Any] = {
     "type": "Application",
@@ -30,17 +34,27 @@ GENERATOR: dict[str, Any] = {
     "implements": [
         {"href": RFC9421_HREF, "name": "RFC-9421: HTTP Message Signatures"},
         {"href": RFC9421_ED25519_HREF, "name": "RFC-9421 signatures using the Ed25519 algorithm"},
+        {"href": CARE_REPORTS_HREF, "name": "Kinfolk care reports"},
     ],
 }
 
 
-def signature_standard_of(actor: dict[str, Any]) -> str | None:
-    """The best RFC 9421 form an actor's document says its server accepts, if any."""
+def _claims(actor: dict[str, Any]) -> set[str | None]:
     generator = actor.get("generator")
     claims = as_list(actor.get("implements"))
     if isinstance(generator, dict):
         claims += as_list(generator.get("implements"))
-    hrefs = {id_of(claim.get("href") if isinstance(claim, dict) else claim) for claim in claims}
+    return {id_of(claim.get("href") if isinstance(claim, dict) else claim) for claim in claims}
+
+
+def reads_care_reports(actor: dict[str, Any]) -> bool:
+    """Whether an actor's document says its server reads care reports (Kinfolk's)."""
+    return CARE_REPORTS_HREF in _claims(actor)
+
+
+def signature_standard_of(actor: dict[str, Any]) -> str | None:
+    """The best RFC 9421 form an actor's document says its server accepts, if any."""
+    hrefs = _claims(actor)
     if RFC9421_ED25519_HREF in hrefs:
         return ED25519
     return RFC9421 if RFC9421_HREF in hrefs else None

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.federated.actors import KnownActor
-from node.reports import remote_reports
+from node.reports import care, remote_reports
 from node.storage.models.actors import Actor
 
 
@@ -33,6 +33,21 @@ async def reports_from_flag(
         reporter=await session.get_one(Actor, reporter.id),
         targets=targets,
         reason=reason,
+        now=now,
+    )
+    return [report.target_uri for report in made]
+
+
+async def care_reports_from_flag(
+    session: AsyncSession, *, uri: str, reporter: KnownActor, targets: Sequence[str], now: datetime
+) -> list[str]:
+    """Another node is worried about members of ours (its care ``Flag``): a care report
+    and a kind message for each (``reports.care.receive_care_flag``); whom, by URI."""
+    made = await care.receive_care_flag(
+        session,
+        uri=uri,
+        reporter=await session.get_one(Actor, reporter.id),
+        targets=targets,
         now=now,
     )
     return [report.target_uri for report in made]

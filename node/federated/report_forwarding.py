@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.federated.actors import KnownActor, find_actor_by_id, group_by_id
+from node.kinds import ReportKind
 from node.storage.models.groups import GroupRule
 from node.storage.models.moderation import NodeRule, Report
 from node.storage.models.posts import Post
@@ -33,6 +34,8 @@ class ReportToForward:
     rule_title: str | None
     # The reporter agreed that it go to the author's (or member's) node too.
     forward: bool
+    # A care report: it goes to the member's node alone, without words (node.reports.care).
+    care: bool
 
 
 async def report_to_forward(session: AsyncSession, report_id: int) -> ReportToForward | None:
@@ -55,6 +58,7 @@ async def report_to_forward(session: AsyncSession, report_id: int) -> ReportToFo
         reason=report.reason,
         rule_title=await _rule_title(session, report),
         forward=report.forward,
+        care=report.kind is ReportKind.CARE,
     )
 
 

@@ -25,5 +25,9 @@ stays with the report; the log, public for a public group, says only what was do
 - ``filing``: a member files a report;
 - ``report_queue``: the reports moderators and staff work, and closing them;
 - ``remote_reports``: reports arriving from other nodes as ``Flag``s;
-- ``report_views``: what each viewer sees of a report.
+- ``report_views``: what each viewer sees of a report;
+- ``care``, ``care_messages``, ``care_resources``: care reports ("I'm worried about
+  this person"), the kind messages they bring the member, and their resources;
+- ``queue_counts``, ``stepping_back``: what waits in each part of the queue, and
+  moderators who step back from it for a while.
 """

@@ -14,7 +14,7 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.handles import check_length
 from node.ids import new_public_id
-from node.kinds import ActorKind, ReportState
+from node.kinds import ActorKind, ReportKind, ReportState
 from node.posts.visibility import load_post
 from node.reports.report_views import ReportView, views_of
 from node.site import Site
@@ -34,11 +34,15 @@ def _clean_reason(reason: str, cites_rule: bool) -> str:
     return reason
 
 
-async def _refuse_repeat(session: AsyncSession, viewer: Viewer, target_uri: str) -> None:
+async def refuse_repeat(
+    session: AsyncSession, viewer: Viewer, target_uri: str, kind: ReportKind = ReportKind.RULE
+) -> None:
+    """Refuse a second open report of this kind by ``viewer`` about the same thing."""
     open_one = await session.scalar(
         select(Report.public_id).where(
             Report.reporter_id == viewer.actor_id,
             Report.target_uri == target_uri,
+            Report.kind == kind,
             Report.state == ReportState.OPEN,
         )
     )
@@ -91,7 +95,7 @@ async def file_report(
         target_uri = target.uri
     travels = travels or (forward and not target.local)
     clean = _clean_reason(reason, group_rule is not None or node_rule is not None)
-    await _refuse_repeat(session, viewer, target_uri)
+    await refuse_repeat(session, viewer, target_uri)
     public_id = new_public_id(now)
     report = Report(
         public_id=public_id,

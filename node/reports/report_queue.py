@@ -13,7 +13,7 @@ from node.actors import actor_ref
 from node.errors import Conflict, NotFound, PermissionDenied
 from node.groups.loading import load_group
 from node.handles import check_length
-from node.kinds import GroupRole, MembershipState, ModAction, ReportState
+from node.kinds import GroupRole, MembershipState, ModAction, ReportKind, ReportState
 from node.moderation import record_action
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.reports.report_views import ReportView, views_of
@@ -26,7 +26,7 @@ from node.views import ActorRef, MembershipView, Viewer
 NOTE_MAX = 1000
 
 
-async def _moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[int]:
+async def moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[int]:
     """The groups hosted here that ``viewer`` moderates."""
     return list(await session.scalars(_moderated_group_ids_query(viewer)))
 
@@ -58,7 +58,7 @@ async def moderated_groups(session: AsyncSession, viewer: Viewer) -> list[ActorR
     """The groups hosted here that ``viewer`` moderates, by handle: what the moderation
     queue shows join requests and held posts of. The queue is for node staff and group
     moderators (as ``list_reports`` is): anyone else is refused."""
-    group_ids = await _moderated_group_ids(session, viewer)
+    group_ids = await moderated_group_ids(session, viewer)
     if not group_ids and not viewer.is_node_staff:
         raise PermissionDenied("the moderation queue is for node staff and group moderators")
     actors = await session.scalars(
@@ -105,24 +105,27 @@ async def list_reports(
     viewer: Viewer,
     *,
     state: ReportState | None = ReportState.OPEN,
+    kind: ReportKind | None = None,
     mine: bool = False,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[ReportView]:
     """The reports ``viewer`` works, newest first: every report on this node for its
-    staff, those about their groups for a group's moderators. ``mine``: the reports the
-    viewer made, with their state."""
+    staff, those about their groups for a group's moderators; of one ``kind`` if given.
+    ``mine``: the reports the viewer made, with their state."""
     if mine:
         condition: ColumnElement[bool] = Report.reporter_id == viewer.actor_id
     elif viewer.is_node_staff:
         condition = true()
     else:
-        group_ids = await _moderated_group_ids(session, viewer)
+        group_ids = await moderated_group_ids(session, viewer)
         if not group_ids:
             raise PermissionDenied(
                 "reports are for node staff and group moderators; see yours with mine=true"
             )
         condition = Report.group_id.in_(group_ids)
+    if kind is not None:
+        condition = and_(condition, Report.kind == kind)
     return await _page(
         session, viewer, condition, state=state, full=not mine, cursor=cursor, limit=limit
     )
@@ -135,6 +138,7 @@ async def list_group_reports(
     group_acct: str,
     *,
     state: ReportState | None = ReportState.OPEN,
+    kind: ReportKind | None = None,
     cursor: str | None = None,
     limit: int | None = None,
 ) -> Page[ReportView]:
@@ -144,10 +148,13 @@ async def list_group_reports(
     moderates = permissions.moderates_here(record.membership, hosted_here=record.actor.local)
     if not permissions.can_work_report(viewer, moderates_group=moderates):
         raise PermissionDenied("only this group's moderators and node staff see its reports")
+    condition = Report.group_id == record.group.id
+    if kind is not None:
+        condition = and_(condition, Report.kind == kind)
     return await _page(
         session,
         viewer,
-        Report.group_id == record.group.id,
+        condition,
         state=state,
         full=True,
         cursor=cursor,
@@ -180,7 +187,7 @@ async def _membership_in(
     return view, group_actor.local
 
 
-async def _load(session: AsyncSession, viewer: Viewer, public_id: str) -> tuple[Report, bool]:
+async def load_report(session: AsyncSession, viewer: Viewer, public_id: str) -> tuple[Report, bool]:
     """A report and whether ``viewer`` works it (else they reported it); a report the viewer
     may not see answers as a missing one."""
     report = await session.scalar(select(Report).where(Report.public_id == public_id))
@@ -198,7 +205,7 @@ async def _load(session: AsyncSession, viewer: Viewer, public_id: str) -> tuple[
 
 
 async def get_report(session: AsyncSession, viewer: Viewer, public_id: str) -> ReportView:
-    report, works = await _load(session, viewer, public_id)
+    report, works = await load_report(session, viewer, public_id)
     return (await views_of(session, viewer, [report], full=works))[0]
 
 
@@ -213,7 +220,7 @@ async def close_report(
 ) -> ReportView:
     """Resolve (acted on) or dismiss (left alone) an open report, with an optional note for
     the other moderators; logged in the group's log (hosted here) or the node's."""
-    report, works = await _load(session, viewer, public_id)
+    report, works = await load_report(session, viewer, public_id)
     if not works:
         raise PermissionDenied("only the moderators who see this report can close it")
     note = check_length(note.strip(), NOTE_MAX, "note")
@@ -226,6 +233,8 @@ async def close_report(
     group = None if report.group_id is None else await session.get_one(Group, report.group_id)
     if group is not None and not (await session.get_one(Actor, group.actor_id)).local:
         group = None  # moderated elsewhere: this node's own act
+    if report.kind is ReportKind.CARE:
+        group = None  # a group's log may be public: who was cared for is not
     await record_action(
         session,
         group,

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
 from node.actors import actor_ref
-from node.kinds import ReportState
+from node.kinds import ReportKind, ReportState
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, GroupRule
 from node.storage.models.moderation import NodeRule, Report
@@ -35,6 +35,7 @@ class ReportView:
     its state (``full`` False: no note, no moderator)."""
 
     public_id: str
+    kind: ReportKind
     state: ReportState
     local: bool
     target_uri: str
@@ -50,6 +51,8 @@ class ReportView:
     reason: str
     forward: bool
     forwarded_at: datetime | None
+    # A care report: the moderator who said they would reach out (for moderators).
+    reaching_out: ActorRef | None
     resolution: str
     resolved_by: ActorRef | None
     resolved_at: datetime | None
@@ -73,6 +76,7 @@ async def views_of(
         *(r.target_actor_id for r in reports),
         *(r.reporter_id for r in reports),
         *(r.resolved_by_id for r in reports),
+        *(r.reaching_out_id for r in reports),
     }
     actor_ids.discard(None)
     actors = {
@@ -92,6 +96,7 @@ async def views_of(
     return [
         ReportView(
             public_id=r.public_id,
+            kind=r.kind,
             state=r.state,
             local=r.local,
             target_uri=r.target_uri,
@@ -104,6 +109,7 @@ async def views_of(
             reason=r.reason,
             forward=r.forward,
             forwarded_at=r.forwarded_at,
+            reaching_out=actor(r.reaching_out_id) if full else None,
             resolution=r.resolution if full else "",
             resolved_by=actor(r.resolved_by_id) if full else None,
             resolved_at=r.resolved_at,

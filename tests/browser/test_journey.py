@@ -241,6 +241,9 @@ async def test_from_sign_up_to_a_removed_post_and_a_blocked_domain(
     await banner.get_by_role("link", name=words["moderation"]).click()
     await expect(moderator.get_by_role("heading", level=1, name=words["queue"])).to_be_visible()
     await expect(moderator.get_by_text("This was cruel.")).to_be_visible()
+    # The reply reported is collapsed until the moderator chooses to read it (issue 21).
+    await expect(moderator.get_by_text(REPLY)).to_be_hidden()
+    await moderator.locator("details.reported-post > summary").click()
     await expect(moderator.get_by_text(REPLY)).to_be_visible()
     await check.page(moderator, "queue")
     await moderator.get_by_label(words["why_remove"]).fill("Unkind to a grieving member")

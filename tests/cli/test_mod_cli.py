@@ -134,3 +134,29 @@ async def test_a_moderator_works_the_report_queue_from_the_shell(
     assert shown.expect(200)["removed"] is True
     actions = [e["action"] for e in await api.items(None, "/api/v1/groups/circle/modlog")]
     assert actions == ["resolve_report", "remove_post"]
+
+
+async def test_a_care_report_is_marked_as_care_in_the_shells_queue(
+    node_env: dict[str, str],  # noqa: F811
+    aiohttp_client: AiohttpClient,
+) -> None:
+    async def run(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+        return await asyncio.to_thread(kinfolk, node_env, *args, stdin=stdin)
+
+    assert (await run("init", "--admin", "ada", "--password-stdin", stdin=PASSWORD)).returncode == 0
+    settings = load_settings(node_env)
+    api = Api(await aiohttp_client(create_app(settings, passwords=cheap_passwords())))
+    login = await api.call(
+        "POST", "/api/v1/auth/token", json={"username": "ada", "password": PASSWORD}
+    )
+    ada = Member("ada", login.expect(200)["token"])
+    bob, cai = await api.register("bob"), await api.register("cai")
+    await api.create_group(ada, "circle")
+    for member in (bob, cai):
+        await api.join(member, "circle")
+    post = await api.post(cai, "circle", "I can't go on like this")
+    care = await api.call("POST", "/api/v1/care-reports", as_=bob, json={"post_id": post["id"]})
+    care.expect(201)
+    queue = await run("mod", "reports", "--by", "ada")
+    [line] = [line.split("\t") for line in queue.stdout.splitlines()]
+    assert line[-1] == "[care]"

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from node import rules
 from node.handles import HANDLE_MAX
-from node.kinds import ReportState
+from node.kinds import ReportKind, ReportState
 from node.pagination import Page
 from node.reports import filing, report_queue, report_views
 from web.api.groups_api import PageQuery
@@ -48,8 +48,17 @@ class StateFilter(enum.StrEnum):
     ALL = "all"
 
 
+class KindFilter(enum.StrEnum):
+    RULE = "rule"
+    CARE = "care"
+    ALL = "all"
+
+
 class ReportsQuery(PageQuery):
     state: StateFilter = Field(StateFilter.OPEN, description="open (the default), or all")
+    kind: KindFilter = Field(
+        KindFilter.ALL, description="rule reports, care reports, or all (the default)"
+    )
 
 
 class MyReportsQuery(ReportsQuery):
@@ -63,6 +72,7 @@ class CitedRuleOut(BaseModel):
 
 class ReportOut(BaseModel):
     id: str
+    kind: ReportKind = Field(description="rule: something is wrong; care: someone is worried")
     state: ReportState
     local: bool = Field(description="Made here (true) or sent by another node")
     target: str = Field(description="The URI of the post or member reported")
@@ -77,6 +87,9 @@ class ReportOut(BaseModel):
     reason: str
     forward: bool
     forwarded_at: datetime | None = Field(description="When it was sent to other nodes")
+    reaching_out: ActorOut | None = Field(
+        description="A care report: the moderator reaching out to the member (for moderators)"
+    )
     resolution: str = Field(description="The moderator's note; for moderators")
     resolved_by: ActorOut | None = Field(description="For moderators")
     resolved_at: datetime | None
@@ -98,6 +111,7 @@ def report_out(view: report_views.ReportView) -> ReportOut:
 
     return ReportOut(
         id=view.public_id,
+        kind=view.kind,
         state=view.state,
         local=view.local,
         target=view.target_uri,
@@ -110,6 +124,7 @@ def report_out(view: report_views.ReportView) -> ReportOut:
         reason=view.reason,
         forward=view.forward,
         forwarded_at=view.forwarded_at,
+        reaching_out=actor(view.reaching_out),
         resolution=view.resolution,
         resolved_by=actor(view.resolved_by),
         resolved_at=view.resolved_at,
@@ -123,6 +138,10 @@ def report_page(page: Page[report_views.ReportView]) -> ReportPage:
 
 def _state(query: ReportsQuery) -> ReportState | None:
     return None if query.state is StateFilter.ALL else ReportState(query.state.value)
+
+
+def _kind(query: ReportsQuery) -> ReportKind | None:
+    return None if query.kind is KindFilter.ALL else ReportKind(query.kind.value)
 
 
 async def file_report(call: Call[ReportBody, Any]) -> ReportOut:
@@ -147,6 +166,7 @@ async def list_reports(call: Call[Any, MyReportsQuery]) -> ReportPage:
         call.session,
         call.member,
         state=_state(call.query),
+        kind=_kind(call.query),
         mine=call.query.mine,
         cursor=call.query.cursor,
         limit=call.query.limit,
@@ -161,6 +181,7 @@ async def list_group_reports(call: Call[Any, ReportsQuery]) -> ReportPage:
         call.member,
         call.path("name"),
         state=_state(call.query),
+        kind=_kind(call.query),
         cursor=call.query.cursor,
         limit=call.query.limit,
     )

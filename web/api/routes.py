@@ -7,12 +7,14 @@ from aiohttp import web
 from web.api import (
     accounts_api,
     admin_api,
+    care_api,
     follows_api,
     groups_api,
     moderation_api,
     posts_api,
     reports_api,
     rules_api,
+    stepping_back_api,
     topics_api,
 )
 from web.api.openapi import document_handler
@@ -26,6 +28,8 @@ OPERATIONS: tuple[Operation, ...] = (
     + moderation_api.OPERATIONS
     + rules_api.OPERATIONS
     + reports_api.OPERATIONS
+    + care_api.OPERATIONS
+    + stepping_back_api.OPERATIONS
     + admin_api.OPERATIONS
     + topics_api.OPERATIONS
 )

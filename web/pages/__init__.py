@@ -16,7 +16,15 @@ from pathlib import Path
 from aiohttp import web
 
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
-from web.pages import admin, admin_federation, moderation, post_actions, topic_pages
+from web.pages import (
+    admin,
+    admin_federation,
+    care,
+    moderation,
+    post_actions,
+    stepping_back,
+    topic_pages,
+)
 from web.pages.auth import (
     choose_language,
     signin,
@@ -137,6 +145,12 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/posts/{id}/report", report_post),
         ("GET", "/members/{name}/report", report_member_form),
         ("POST", "/members/{name}/report", report_member),
+        ("GET", "/posts/{id}/care", care.care_post_form),
+        ("POST", "/posts/{id}/care", care.care_post),
+        ("GET", "/members/{name}/care", care.care_member_form),
+        ("POST", "/members/{name}/care", care.care_member),
+        ("GET", "/care-messages", care.messages),
+        ("POST", "/care-messages/{id}/read", care.read_message),
         ("GET", "/settings", settings_page),
         ("POST", "/settings", save_settings),
         ("POST", "/settings/password", change_password),
@@ -147,6 +161,10 @@ def add_page_routes(app: web.Application) -> None:
         # Moderation and administration.
         ("GET", "/moderation", moderation.queue),
         ("POST", "/moderation/reports/{id}/close", moderation.close_report),
+        ("POST", "/moderation/step-back", stepping_back.step_back),
+        ("POST", "/moderation/come-back", stepping_back.come_back),
+        ("POST", "/moderation/reports/{id}/reach-out", care.reach_out),
+        ("POST", "/moderation/reports/{id}/share-resources", care.share_resources),
         ("POST", "/moderation/posts/{id}/remove", moderation.remove_post),
         ("POST", "/moderation/posts/{id}/approve", moderation.approve_post),
         ("POST", "/moderation/posts/{id}/reject", moderation.reject_post),

@@ -22,10 +22,10 @@ from yarl import URL
 from node import held_posts, moderation, suspensions
 from node.errors import Conflict, InvalidInput, NotFound
 from node.groups import membership
-from node.kinds import MembershipState, ModAction, ReportState
+from node.kinds import MembershipState, ModAction, ReportKind, ReportState
 from node.pagination import Page
 from node.posts import reading, removal
-from node.reports import report_queue, report_views
+from node.reports import queue_counts, report_queue, report_views, stepping_back
 from node.views import ActorRef, MembershipView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages.forms import read_form
@@ -34,7 +34,7 @@ from web.pages.return_path import local_path
 from web.pages.session import page_viewer, signed_in
 from web.pages.transaction import transaction
 
-TABS = ("reports", "joins", "held")
+TABS = ("reports", "care", "joins", "held")
 STATES = {
     "open": ReportState.OPEN,
     "resolved": ReportState.RESOLVED,
@@ -56,6 +56,15 @@ def done_messages(_: Callable[[str], str]) -> dict[str, str]:
         "removed": _("The post was removed."),
         "resolved": _("The report was resolved."),
         "dismissed": _("The report was dismissed."),
+        "closed": _("The care report was closed."),
+        "reaching_out": _("Your co-moderators now see that you are reaching out."),
+        "resources_shared": _("A kind message with the resources was left for the member."),
+        "stepped_back": _("You are stepping back. Take care of yourself."),
+        "came_back": _("Welcome back. The queue is yours again."),
+        "bad_day": _("Choose a day after today, or leave the day empty."),
+        "resources_unread": _(
+            "The member has not read their earlier message yet, so no second one was sent."
+        ),
         "post_approved": _("The post was approved and is now shared."),
         "post_rejected": _("The post was turned down. It will not be shared."),
         "member_approved": _("The request to join was approved."),
@@ -195,10 +204,26 @@ async def queue(request: web.Request) -> web.Response:
             },
             "state_links": {name: page_link(request, state=name, cursor=None) for name in STATES},
         }
+        now = request.app[CLOCK]()
+        away = await stepping_back.stepping_back(session, viewer, now=now)
+        context["stepping_back"] = away
+        context["co_stepping_back"] = await stepping_back.co_moderators_stepping_back(
+            session, viewer, now=now
+        )
+        counts = None if away else await queue_counts.queue_counts(session, viewer)
+        context["counts"] = {
+            "reports": None if counts is None else counts.rule_reports,
+            "care": None if counts is None else counts.care_reports,
+            "joins": None if counts is None else counts.joins,
+            "held": None if counts is None else counts.held,
+        }
+        if away:  # their co-moderators look after the queue meanwhile
+            return render(request, page, "moderation_queue.html", context)
         try:
-            if tab == "reports":
+            if tab in ("reports", "care"):
+                kind = ReportKind.CARE if tab == "care" else ReportKind.RULE
                 found = await report_queue.list_reports(
-                    session, viewer, state=STATES[state_name], cursor=cursor
+                    session, viewer, state=STATES[state_name], kind=kind, cursor=cursor
                 )
                 context["reports"] = await _report_items(session, viewer, found)
                 context["next_link"] = (
@@ -273,6 +298,8 @@ async def close_report(request: web.Request) -> web.Response:
         await report_queue.close_report(
             session, viewer, report_id, dismiss=dismiss, note=form["note"], now=now
         )
+        if form["action"] == "close":  # a care report: nothing to judge, only to close
+            return "closed"
         return "dismissed" if dismiss else "resolved"
 
     return await _act(request, ("note", "action"), act, "resolved")

@@ -21,7 +21,7 @@ from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from node.accounts import get_account
-from node.reports import report_queue
+from node.reports import care_messages, report_queue
 from node.views import Viewer
 from web.keys import SETTINGS
 from web.pages import topic_labels
@@ -55,6 +55,8 @@ class Frame:
     handle: str | None
     # Whether the header links to the moderation queue: node staff and group moderators.
     moderates: bool = False
+    # The member's unread messages from their communities (node.reports.care_messages).
+    care_unread: int = 0
 
 
 def build_catalogues() -> dict[str, Catalogue]:
@@ -96,16 +98,24 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
     handle = None
     setting = None
     moderates = False
+    care_unread = 0
     if viewer is not None:
         account = await get_account(session, viewer)
         handle, setting = account.actor.handle, account.locale
         moderates = await report_queue.uses_queue(session, viewer)
+        care_unread = await care_messages.unread_count(session, viewer)
     locale = choose_locale(
         setting=setting,
         cookie=request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("Accept-Language"),
     )
-    return Frame(locale=locale, viewer=viewer, handle=handle, moderates=moderates)
+    return Frame(
+        locale=locale,
+        viewer=viewer,
+        handle=handle,
+        moderates=moderates,
+        care_unread=care_unread,
+    )
 
 
 def render(
@@ -127,6 +137,7 @@ def render(
             # The viewer's role on this node, for the staff links in the header.
             "role": None if page.viewer is None else page.viewer.role.value,
             "moderates": page.moderates,
+            "care_unread": page.care_unread,
             "node_name": request.app[SETTINGS].node_name,
             "csrf_token": csrf_token(request, seed),
             "path": request.path_qs,

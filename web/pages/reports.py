@@ -28,7 +28,7 @@ from web.pages.transaction import transaction
 FIELDS = ("reason", "rule", "forward")
 
 
-class _Target:
+class Target:
     """What is reported: a post (``post_id``) or a member (``acct``), and where to go back."""
 
     def __init__(
@@ -49,11 +49,11 @@ class _Target:
         return f"{self.back}/report"
 
 
-async def _post_target(request: web.Request, session: AsyncSession, viewer: Viewer) -> _Target:
+async def post_target(request: web.Request, session: AsyncSession, viewer: Viewer) -> Target:
     view = await reading.get_post(session, viewer, request.match_info["id"])
     if view.author is None:  # deleted or removed: there is nothing left to report
         raise Conflict("this post was deleted or removed already")
-    return _Target(
+    return Target(
         author=view.author,
         back=f"/posts/{view.public_id}",
         post_id=view.public_id,
@@ -62,10 +62,10 @@ async def _post_target(request: web.Request, session: AsyncSession, viewer: View
     )
 
 
-async def _member_target(request: web.Request, session: AsyncSession) -> _Target:
+async def member_target(request: web.Request, session: AsyncSession) -> Target:
     name = request.match_info["name"]
     profile = await accounts.get_profile(session, name, request.app[SITE].domain)
-    return _Target(
+    return Target(
         author=profile.actor, back=f"/members/{profile.actor.handle}", acct=profile.actor.acct
     )
 
@@ -74,7 +74,7 @@ async def _context(
     request: web.Request,
     session: AsyncSession,
     viewer: Viewer,
-    target: _Target,
+    target: Target,
     form: dict[str, str],
     errors: dict[str, str],
 ) -> dict[str, Any]:
@@ -180,12 +180,12 @@ async def _file(request: web.Request, target_of: Any) -> web.Response:
         return render(request, page, "report_sent.html", {"target": target})
 
 
-async def _post(request: web.Request, session: AsyncSession, viewer: Viewer) -> _Target:
-    return await _post_target(request, session, viewer)
+async def _post(request: web.Request, session: AsyncSession, viewer: Viewer) -> Target:
+    return await post_target(request, session, viewer)
 
 
-async def _member(request: web.Request, session: AsyncSession, viewer: Viewer) -> _Target:
-    return await _member_target(request, session)
+async def _member(request: web.Request, session: AsyncSession, viewer: Viewer) -> Target:
+    return await member_target(request, session)
 
 
 async def report_post_form(request: web.Request) -> web.Response:

@@ -7,7 +7,9 @@ Application; Mastodon's object is ``[account, post, …]``); the reason is in
 ``summary`` or ``content``. ``node.reports.receive_flag`` makes a report of each
 thing named that is ours to moderate; a Flag about nothing of ours, one already
 received, or one from a domain whose federation rule rejects reports is ignored
-with a log line and no error for the sender. Lemmy's ``Resolve`` of a Flag (a
+with a log line and no error for the sender. A Kinfolk node's care ``Flag`` (``care:
+true``) is about our members only: ``node.reports.care`` makes a care report and sends
+each a kind message; it carries no words. Lemmy's ``Resolve`` of a Flag (a
 moderator closed it there) is not acted on: the report here is worked here.
 """
 
@@ -49,14 +51,20 @@ async def on_flag(
     if reporter is None or reporter.local:
         _ignored(activity, f"{activity.actor} could not be looked up")
         return
-    made = await incoming_reports.reports_from_flag(
-        session,
-        uri=activity.id,
-        reporter=reporter,
-        targets=[activity.object_id, *activity.other_objects],
-        reason=activity.summary,
-        now=fed.clock(),
-    )
+    targets = [activity.object_id, *activity.other_objects]
+    if activity.care:
+        made = await incoming_reports.care_reports_from_flag(
+            session, uri=activity.id, reporter=reporter, targets=targets, now=fed.clock()
+        )
+    else:
+        made = await incoming_reports.reports_from_flag(
+            session,
+            uri=activity.id,
+            reporter=reporter,
+            targets=targets,
+            reason=activity.summary,
+            now=fed.clock(),
+        )
     if not made:
         _ignored(activity, "it names nothing this node moderates")
         return

@@ -7,6 +7,10 @@ of the post's author or of the member reported, when that is yet another node. T
 Flag is the node's own, sent by its instance actor (an ``Application``), so the
 reporter's name never leaves this node (Mastodon's way); its shape is
 ``protocol.activities.flag``. The report notes when it was sent.
+
+A care report ("I'm worried about this person") goes only to the member's own node,
+and only when that node reads care reports (another Kinfolk node): a ``Flag`` with
+``care: true`` and no words (``protocol.activities.care_flag``).
 """
 
 from __future__ import annotations
@@ -18,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.delivery.destinations import host_of
 from federation.outbox.sending import send
 from federation.protocol import activities
-from federation.protocol.vocab import AS_CONTEXT
+from federation.protocol.vocab import AS_CONTEXT, CARE_FLAG_CONTEXT
 from federation.signing.instance import instance_actor
 from federation.tables import RemoteActor
 from node.events import PendingEvent
 from node.federated.actors import KnownActor, known
-from node.federated.report_forwarding import mark_forwarded, report_to_forward
+from node.federated.report_forwarding import ReportToForward, mark_forwarded, report_to_forward
 from node.site import Site
 
 
@@ -40,6 +44,9 @@ async def send_flag(session: AsyncSession, site: Site, event: PendingEvent, now:
     assert event.subject_id is not None
     report = await report_to_forward(session, event.subject_id)
     if report is None:
+        return
+    if report.care:
+        await _send_care_flag(session, site, report, now)
         return
     target, group = report.target, report.group
     # To the group elsewhere (Lemmy, Mbin), else to the member reported (Mastodon).
@@ -74,5 +81,29 @@ async def send_flag(session: AsyncSession, site: Site, event: PendingEvent, now:
         object_uri=report.target_uri,
         now=now,
         context=AS_CONTEXT,
+    )
+    await mark_forwarded(session, report.id, now=now)
+
+
+async def _send_care_flag(
+    session: AsyncSession, site: Site, report: ReportToForward, now: datetime
+) -> None:
+    """A care report, to the member's own node alone (it reads care reports: the domain
+    sends none elsewhere), with no words: its node sends the member a kind message."""
+    inbox = await _inbox(session, report.target, shared=True)
+    if inbox is None:
+        return
+    instance = known(await instance_actor(session, site, now=now))
+    member = report.target.uri
+    objects = [member] if report.post_uri is None else [report.post_uri, member]
+    flag = activities.care_flag(report.uri, instance.uri, objects, to=member)
+    await send(
+        session,
+        actor=instance,
+        activity=flag,
+        inboxes=[inbox],
+        object_uri=report.target_uri,
+        now=now,
+        context=CARE_FLAG_CONTEXT,
     )
     await mark_forwarded(session, report.id, now=now)

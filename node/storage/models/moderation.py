@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from node.kinds import ModAction, ReportState
+from node.kinds import ModAction, ReportKind, ReportState
 from node.storage.models.base import Base, UTCDateTime, enum_column
 
 
@@ -73,6 +73,9 @@ class Report(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[ReportKind] = mapped_column(
+        enum_column(ReportKind, "report_kind"), default=ReportKind.RULE
+    )
     # The Flag's id: ours when the report was made here, the sender's otherwise.
     uri: Mapped[str] = mapped_column(String(2048), unique=True)
     local: Mapped[bool] = mapped_column(Boolean)
@@ -101,6 +104,10 @@ class Report(Base):
     forward: Mapped[bool] = mapped_column(Boolean, default=False)
     forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     state: Mapped[ReportState] = mapped_column(enum_column(ReportState, "report_state"))
+    # A care report: the moderator who said they would reach out to the member.
+    reaching_out_id: Mapped[int | None] = mapped_column(
+        ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
+    )
     resolution: Mapped[str] = mapped_column(Text, default="")
     resolved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("actors.id", ondelete="SET NULL"), nullable=True
