@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
-from web.pages import admin, admin_federation, moderation, post_actions
+from web.pages import admin, admin_federation, crisis_editor, moderation, post_actions
 from web.pages.auth import (
     choose_language,
     signin,
@@ -156,6 +156,10 @@ def add_page_routes(app: web.Application) -> None:
         ("GET", "/admin", admin.settings),
         ("POST", "/admin/site", admin.save_site),
         ("POST", "/admin/rules", admin.save_rules),
+        ("GET", "/admin/crisis", crisis_editor.node_form),
+        ("POST", "/admin/crisis", crisis_editor.save_node),
+        ("GET", "/groups/{name}/crisis", crisis_editor.group_form),
+        ("POST", "/groups/{name}/crisis", crisis_editor.save_group),
         ("POST", "/admin/suspend", admin.suspend),
         ("GET", "/admin/federation", admin_federation.federation),
         ("POST", "/admin/federation/mode", admin_federation.save_mode),

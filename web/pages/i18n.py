@@ -73,6 +73,11 @@ def _accepted(accept_language: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
+def accepted_languages(accept_language: str) -> list[str]:
+    """The language tags of an ``Accept-Language`` header, most wanted first (``de-AT``)."""
+    return [tag.replace("_", "-") for tag in _accepted(accept_language) if tag != "*"]
+
+
 def choose_locale(
     *, setting: str | None = None, cookie: str | None = None, accept_language: str | None = None
 ) -> str:

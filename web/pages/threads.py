@@ -28,6 +28,7 @@ from node.pagination import MAX_LIMIT
 from node.posts import reading, writing
 from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
+from web.pages.crisis import crisis_resources
 from web.pages.forms import read_form
 from web.pages.groups import group_path
 from web.pages.post_notices import thread_notice
@@ -158,7 +159,7 @@ async def thread_context(
     session: AsyncSession,
     viewer: Viewer | None,
     public_id: str,
-    locale: str,
+    page: Frame,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
@@ -169,7 +170,7 @@ async def thread_context(
     replies, more = await _replies(session, viewer, root.public_id)
     group = await loading.get_group(session, request.app[SITE], viewer, _group_acct(root))
     refusal = _reply_refusal(group, root, viewer)
-    _ = gettext_for(request, locale)
+    _ = gettext_for(request, page.locale)
     name = root.group.display_name or root.group.handle
     return {
         "thread_title": root.title or _("A post in %(group)s") % {"group": name},
@@ -189,6 +190,7 @@ async def thread_context(
         "can_support": _may_support(group, viewer),
         "reason_max": REASON_MAX,
         "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
+        "crisis": await crisis_resources(request, session, page, group.actor.uri),
     }
 
 
@@ -214,9 +216,7 @@ async def thread_page(request: web.Request) -> web.Response:
     async with transaction(request) as session:
         viewer = await page_viewer(request, session)
         page = await frame(request, session, viewer)
-        context = await thread_context(
-            request, session, viewer, request.match_info["id"], page.locale
-        )
+        context = await thread_context(request, session, viewer, request.match_info["id"], page)
         context["done"] = thread_notice(request, gettext_for(request, page.locale))
         return _page_response(render(request, page, "thread.html", context))
 
@@ -250,7 +250,7 @@ async def reply(request: web.Request) -> web.Response:
                 session,
                 viewer,
                 public_id,
-                page.locale,
+                page,
                 errors={key: message},
                 form=form,
                 open_at=public_id,
@@ -271,12 +271,13 @@ async def _compose_group(request: web.Request, session: AsyncSession, viewer: Vi
     return await loading.get_group(session, request.app[SITE], viewer, request.match_info["name"])
 
 
-def _compose_context(
+async def _compose_context(
     request: web.Request,
+    session: AsyncSession,
     group: GroupView,
     form: dict[str, str],
     errors: dict[str, str],
-    locale: str,
+    page: Frame,
 ) -> dict[str, Any]:
     # A group elsewhere is named with its host, so a post never lands in a group of the
     # same name on this node.
@@ -288,8 +289,9 @@ def _compose_context(
         "cw_max": CONTENT_WARNING_MAX,
         "title_max": writing.TITLE_MAX,
         "post_languages": SUPPORTED_LOCALES,
-        "chosen_language": form.get("language") or locale,
+        "chosen_language": form.get("language") or page.locale,
         "action": f"{path}/compose",
+        "crisis": await crisis_resources(request, session, page, group.actor.uri),
     }
 
 
@@ -307,7 +309,7 @@ async def compose_form(request: web.Request) -> web.Response:
             back = group_path(group.actor, request.app[SITE].domain)
             return refused(request, page, 403, refusal_reason(error, _), back)
         form = {"content_warning": group.default_content_warning}
-        context = _compose_context(request, group, form, {}, page.locale)
+        context = await _compose_context(request, session, group, form, {}, page)
         return render(request, page, "compose.html", context)
 
 
@@ -352,7 +354,7 @@ async def compose(request: web.Request) -> web.Response:
                 message = refusal_reason(error, _)
                 return refused(request, page, status, message, back, kept=_kept(form))
         if errors:
-            context = _compose_context(request, group, form, errors, page.locale)
+            context = await _compose_context(request, session, group, form, errors, page)
             return render(request, page, "compose.html", context, status=422)
     return redirect(f"/posts/{view.public_id}")
 

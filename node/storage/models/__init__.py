@@ -24,4 +24,12 @@ table: Alembic compares the migrations against it (``migrations/env.py``), the
 tests truncate by it, and foreign keys between areas resolve in it.
 """
 
-from node.storage.models import actors, events, groups, moderation, node_settings, posts  # noqa: F401
+from node.storage.models import (  # noqa: F401
+    actors,
+    crisis,
+    events,
+    groups,
+    moderation,
+    node_settings,
+    posts,
+)
