@@ -7,6 +7,7 @@ from aiohttp import web
 from web.api import (
     accounts_api,
     admin_api,
+    crisis_api,
     follows_api,
     groups_api,
     moderation_api,
@@ -24,6 +25,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + posts_api.OPERATIONS
     + moderation_api.OPERATIONS
     + rules_api.OPERATIONS
+    + crisis_api.OPERATIONS
     + reports_api.OPERATIONS
     + admin_api.OPERATIONS
 )
