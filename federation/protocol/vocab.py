@@ -16,6 +16,8 @@ AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
 MULTIKEY_CONTEXT = "https://w3id.org/security/multikey/v1"
 PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
+# Our own terms' namespace.
+KINFOLK_NS = "https://kinfolk.example/ns#"
 PUBLIC_ALIASES = frozenset({PUBLIC, "as:Public", "Public"})
 
 ACTIVITY_JSON = "application/activity+json"
@@ -47,6 +49,18 @@ EXTENSIONS: dict[str, Any] = {
     # A group's rules, as HTML: PieFed's term, which PieFed reads (federation.protocol.group_rules).
     "piefed": "https://piefed.social/ns#",
     "rules": "piefed:rules",
+    # A group's crisis resources (federation.protocol.crisis_resources), in order.
+    "kinfolk": KINFOLK_NS,
+    "crisisResources": {"@id": "kinfolk:crisisResources", "@container": "@list"},
+    "CrisisResource": "kinfolk:CrisisResource",
+    "contactKind": "kinfolk:contactKind",
+    "contact": "kinfolk:contact",
+    "country": "kinfolk:country",
+    "languages": "kinfolk:languages",
+    "hours": "kinfolk:hours",
+    "hoursMap": {"@id": "kinfolk:hours", "@container": "@language"},
+    "note": "kinfolk:note",
+    "noteMap": {"@id": "kinfolk:note", "@container": "@language"},
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less, but every term they use: the posts they embed say ``sensitive``,
