@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from node import accounts
-from node.crisis import editing
+from node import accounts, permissions
+from node.crisis import drafts, editing
 from node.crisis.choosing import CrisisResource, group_id_of, member_country, resources_for
 from node.crisis.resources import (
     HOURS_MAX,
@@ -199,6 +199,34 @@ async def shown_resources(call: Call[Any, ShownQuery]) -> ShownList:
     return shown_out(shown)
 
 
+class PhraseLists(BaseModel):
+    lists: dict[str, list[str]] = Field(
+        description="Per language code, the phrases that offer the crisis resources to the "
+        "author of a draft holding one (the admins' list where they wrote one, else ours)"
+    )
+
+
+class PhrasesBody(Body):
+    phrases: list[str] | None = Field(
+        max_length=drafts.PHRASES_MAX,
+        description="The whole list for this language; [] turns the check off for it; "
+        "null goes back to the list Kinfolk ships",
+    )
+
+
+async def phrase_lists(call: Call[Any, Any]) -> PhraseLists:
+    permissions.require_node_admin(call.member)
+    lists = await drafts.phrase_lists(call.session)
+    return PhraseLists(lists={tag: list(phrases) for tag, phrases in lists.items()})
+
+
+async def set_phrases(call: Call[PhrasesBody, Any]) -> PhraseLists:
+    await drafts.set_phrases(
+        call.session, call.member, call.path("language"), call.body.phrases, now=call.now
+    )
+    return await phrase_lists(call)
+
+
 OPERATIONS = (
     Operation(
         "GET",
@@ -211,6 +239,27 @@ OPERATIONS = (
         query=ShownQuery,
         response=ShownList,
         errors=(401, 404),
+    ),
+    Operation(
+        "GET",
+        "/api/v1/node/crisis-phrases",
+        phrase_lists,
+        "Admins: the phrase lists that offer crisis resources beside a draft",
+        "crisis",
+        auth=Auth.REQUIRED,
+        response=PhraseLists,
+        errors=(401, 403),
+    ),
+    Operation(
+        "PUT",
+        "/api/v1/node/crisis-phrases/{language}",
+        set_phrases,
+        "Admins: replace one language's phrase list (null: back to Kinfolk's own)",
+        "crisis",
+        auth=Auth.REQUIRED,
+        body=PhrasesBody,
+        response=PhraseLists,
+        errors=(401, 403, 422),
     ),
     Operation(
         "GET",

@@ -158,6 +158,7 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/rules", admin.save_rules),
         ("GET", "/admin/crisis", crisis_editor.node_form),
         ("POST", "/admin/crisis", crisis_editor.save_node),
+        ("POST", "/admin/crisis/phrases", crisis_editor.save_phrases),
         ("GET", "/groups/{name}/crisis", crisis_editor.group_form),
         ("POST", "/groups/{name}/crisis", crisis_editor.save_group),
         ("POST", "/admin/suspend", admin.suspend),

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
 from node.actors import actor_ref
-from node.crisis import editing
+from node.crisis import drafts, editing
 from node.crisis.resources import (
     HOURS_MAX,
     NAME_MAX,
@@ -151,21 +151,73 @@ async def _show(
     title: str,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    *,
+    phrases: list[dict[str, str]] | None = None,
 ) -> web.Response:
     context = _context(rows, action, title, errors or {})
+    context["phrase_rows"] = phrases
     context["done"] = done_message(request, gettext_for(request, page.locale))
     return render(request, page, "crisis_editor.html", context, status=status)
 
 
+async def _phrase_rows(session: AsyncSession) -> list[dict[str, str]]:
+    lists = await drafts.phrase_lists(session)
+    rows = [{"language": tag, "phrases": "\n".join(lists[tag])} for tag in sorted(lists)]
+    return [*rows, {"language": "", "phrases": ""}]
+
+
 async def node_form(request: web.Request) -> web.Response:
-    """GET /admin/crisis"""
+    """GET /admin/crisis: the node's resources, and the phrases that offer them."""
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         permissions.require_node_admin(viewer)
         page = await frame(request, session, viewer)
         _ = gettext_for(request, page.locale)
         rows = rows_of(await editing.node_resources(session))
-        return await _show(request, page, rows, "/admin/crisis", _("The node's crisis resources"))
+        title = _("The node's crisis resources")
+        return await _show(
+            request, page, rows, "/admin/crisis", title, phrases=await _phrase_rows(session)
+        )
+
+
+async def save_phrases(request: web.Request) -> web.Response:
+    """POST /admin/crisis/phrases: one language's list (a new language: the last row)."""
+    form = await read_form(request, ("language", "phrases", "reset"))
+    async with transaction(request) as session:
+        viewer = await signed_in(request, session)
+        permissions.require_node_admin(viewer)
+        page = await frame(request, session, viewer)
+        _ = gettext_for(request, page.locale)
+        phrases = None if form["reset"] else form["phrases"].splitlines()
+        try:
+            async with session.begin_nested():
+                await drafts.set_phrases(
+                    session, viewer, form["language"], phrases, now=request.app[CLOCK]()
+                )
+        except InvalidInput as error:
+            message = (
+                _("Write a language code such as en, de or fr.")
+                if error.field == "language"
+                else _("Use at most %(count)s phrases of at most %(max)s characters each.")
+                % {"count": drafts.PHRASES_MAX, "max": drafts.PHRASE_MAX}
+            )
+            known = await drafts.phrase_lists(session)
+            tag = form["language"].strip().lower()
+            key = f"phrases-{tag}" if tag in known else "phrases-new"
+            key = "phrases-new-language" if error.field == "language" else key
+            rows = rows_of(await editing.node_resources(session))
+            title = _("The node's crisis resources")
+            return await _show(
+                request,
+                page,
+                rows,
+                "/admin/crisis",
+                title,
+                {key: message},
+                422,
+                phrases=await _phrase_rows(session),
+            )
+    return back_to("/admin/crisis", "phrases_saved", "/admin/crisis")
 
 
 async def save_node(request: web.Request) -> web.Response:
@@ -184,7 +236,16 @@ async def save_node(request: web.Request) -> web.Response:
             shown = [*rows, {name: "" for name in FIELDS}][: RESOURCES_MAX + 1]
             title = _("The node's crisis resources")
             errors = _error(error, numbers, _)
-            return await _show(request, page, shown, "/admin/crisis", title, errors, 422)
+            return await _show(
+                request,
+                page,
+                shown,
+                "/admin/crisis",
+                title,
+                errors,
+                422,
+                phrases=await _phrase_rows(session),
+            )
     return back_to("/admin/crisis", "crisis_saved", "/admin/crisis")
 
 

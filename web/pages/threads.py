@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
 from node.accounts import SUPPORTED_LOCALES
+from node.crisis.drafts import draft_looks_like_crisis
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from node.groups import loading
 from node.groups.limits import CONTENT_WARNING_MAX
@@ -223,7 +224,7 @@ async def thread_page(request: web.Request) -> web.Response:
 
 async def reply(request: web.Request) -> web.Response:
     """POST /posts/{id}/reply: answer a post of a thread."""
-    form = await read_form(request, ("body", "content_warning"))
+    form = await read_form(request, ("body", "content_warning", "crisis"))
     public_id = request.match_info["id"]
     async with transaction(request) as session:
         viewer = await page_viewer(request, session)
@@ -231,6 +232,13 @@ async def reply(request: web.Request) -> web.Response:
             return redirect(f"/signin?next={quote(f'/posts/{public_id}', safe='')}")
         page = await frame(request, session, viewer)
         _ = gettext_for(request, page.locale)
+        offer = await _crisis_offer(session, form, form["body"])
+        if offer is not None:
+            context = await thread_context(
+                request, session, viewer, public_id, page, form=form, open_at=public_id
+            )
+            context[offer] = True
+            return render(request, page, "thread.html", context)
         try:
             async with session.begin_nested():
                 view = await writing.reply(
@@ -262,6 +270,18 @@ async def reply(request: web.Request) -> web.Response:
             message = refusal_reason(error, _)
             return refused(request, page, status, message, back, kept=form["body"])
     return redirect(f"/posts/{view.thread or view.public_id}#post-{view.public_id}")
+
+
+async def _crisis_offer(session: AsyncSession, form: dict[str, str], *texts: str) -> str | None:
+    """What to show before posting, if anything: the resources beside a draft that sounds
+    like a crisis (``crisis_offered``), or, after "Not now", the form again with the words
+    kept and no more asking (``crisis_seen``). None: post it. The words are only compared
+    (``node.crisis.drafts``): never logged, stored or sent."""
+    if form["crisis"] in ("post", "seen"):
+        return None
+    if form["crisis"] == "later":
+        return "crisis_seen"
+    return "crisis_offered" if await draft_looks_like_crisis(session, *texts) else None
 
 
 # --- starting a thread ------------------------------------------------------------------
@@ -315,7 +335,7 @@ async def compose_form(request: web.Request) -> web.Response:
 
 async def compose(request: web.Request) -> web.Response:
     """POST /groups/{name}/compose: start the thread, then show it."""
-    form = await read_form(request, ("title", "body", "content_warning", "language"))
+    form = await read_form(request, ("title", "body", "content_warning", "language", "crisis"))
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
@@ -332,6 +352,11 @@ async def compose(request: web.Request) -> web.Response:
             errors["body"] = _("Write something before posting.")
         if form["language"] not in SUPPORTED_LOCALES:
             errors["language"] = _("Choose one of the languages in the list.")
+        offer = None if errors else await _crisis_offer(session, form, form["title"], form["body"])
+        if offer is not None:
+            context = await _compose_context(request, session, group, form, {}, page)
+            context[offer] = True
+            return render(request, page, "compose.html", context)
         if not errors:
             try:
                 async with session.begin_nested():
