@@ -4,10 +4,15 @@ group's ``summary`` for Lemmy-shaped software; a private group's only where it i
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+from sqlalchemy import select
+
+from federation.tables import OutgoingActivity
+from tests.jsonld import expand_all, undefined_terms
 from tests.rig.crawl import ANONYMOUS, crawl, member_of, node_signing
-from tests.rig.rig import Rig
+from tests.rig.rig import Rig, rows_of
 from tests.rig.shaped_peers import LemmyPeer
 from tests.rig.test_compose_pages import Browser
 
@@ -76,6 +81,19 @@ async def test_a_group_s_resources_reach_the_nodes_of_its_members(
         '"https://befrienders.example/c">https://befrienders.example/c</a></li></ul>'
     )
     assert [r["name"] for r in group["crisisResources"]] == ["Grief line", "Befrienders chat"]
+    # A JSON-LD processor (Fedify) finds every term defined, the list in its order; the
+    # Update sent to beta too.
+    (expanded,) = expand_all(group)
+    assert undefined_terms(expanded) == set()
+    crisis_list = expanded["https://kinfolk.example/ns#crisisResources"][0]["@list"]
+    assert [r["https://www.w3.org/ns/activitystreams#name"][0]["@value"] for r in crisis_list][
+        :2
+    ] == ["Grief line", "Befrienders chat"]
+    payloads = [json.loads(p) for (p,) in await rows_of(a, select(OutgoingActivity.payload))]
+    [update] = [p for p in payloads if p["type"] == "Update"]
+    assert update["actor"] == update["object"]["id"] == group["id"]
+    assert update["to"] == [group["id"], "https://www.w3.org/ns/activitystreams#Public"]
+    assert undefined_terms(expand_all(update)) == set()
 
     # Emptied: beta drops them with the next Update.
     (
@@ -119,3 +137,34 @@ async def test_a_private_group_s_resources_stay_with_the_nodes_that_read_it(rig:
     # The member's node sees it on the group's page.
     _, html = await Browser(b, bea).get(f"/groups/{hidden}")
     assert SECRET in html
+
+
+async def test_a_crisis_like_draft_on_another_node_is_offered_the_group_s_lines_and_goes_through(
+    rig: Rig,
+) -> None:
+    """Beta's member writes in alpha's group: beta offers alpha's group's resources (as it
+    holds them) and beta's own, and the post reaches alpha as written."""
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    mo, bea = await a.member("mo"), await b.member("bea")
+    await a.api.create_group(mo, "circle")
+    circle = f"circle@{a.domain}"
+    (await b.api.call("POST", f"/api/v1/groups/{circle}/join", as_=bea)).expect(200)
+    await rig.settle()
+    (
+        await a.api.call(
+            "PUT", "/api/v1/groups/circle/crisis-resources", as_=mo, json={"resources": [GRIEF]}
+        )
+    ).expect(200)
+    await rig.settle()
+    browser = Browser(b, bea)
+    draft = {"title": "Tonight", "body": "I want to die, and nobody knows.", "language": "en"}
+    status, _, html = await browser.submit(f"/groups/{circle}/compose", draft)
+    assert status == 200
+    prompt = html[html.index('class="crisis crisis-prompt"') :]
+    assert '<a href="tel:0800123456">0800 123 456</a>' in prompt
+    assert "I want to die, and nobody knows." in html
+    status, _, _ = await browser.submit(f"/groups/{circle}/compose", {**draft, "crisis": "post"})
+    assert status == 303
+    await rig.settle()
+    [thread] = (await a.api.call("GET", "/api/v1/groups/circle/posts", as_=mo)).expect(200)["items"]
+    assert thread["content_html"] == "<p>I want to die, and nobody knows.</p>"
