@@ -34,6 +34,10 @@ SEELSORGE = {
 }
 
 
+def _names(items: list[Any]) -> list[str]:
+    return [item["name"] for item in items]
+
+
 async def test_admins_and_group_moderators_edit_and_anyone_reads(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
@@ -70,6 +74,10 @@ async def test_admins_and_group_moderators_edit_and_anyone_reads(
         ("TelefonSeelsorge", "Anonym"),
         ("Samaritans", ""),
     ]
+    # A browser's region orders (never filters) when no language decides.
+    async with api.client.get(SHOWN, headers={"Accept-Language": "it-DE"}) as response:
+        items = (await response.json())["items"]
+    assert _names(items) == ["TelefonSeelsorge", "Samaritans"]
     # A member who set their country is not shown another country's line.
     answer = await api.call("PATCH", "/api/v1/accounts/me", as_=mia, json={"crisis_country": "de"})
     assert answer.expect(200)["crisis_country"] == "DE"

@@ -24,7 +24,7 @@ from node.crisis.resources import (
 from node.groups.loading import load_group
 from node.kinds import ContactKind
 from web.api.operation import Auth, Body, Call, Operation, Query
-from web.pages.i18n import accepted_languages
+from web.pages.i18n import accepted_languages, accepted_region
 
 
 class TranslationBody(Body):
@@ -183,7 +183,8 @@ async def set_group_resources(call: Call[ResourceListBody, Any]) -> ResourceList
 
 async def shown_resources(call: Call[Any, ShownQuery]) -> ShownList:
     """What this viewer is shown: by ``Accept-Language`` and the member's own settings."""
-    languages = accepted_languages(call.request.headers.get("Accept-Language", ""))
+    header = call.request.headers.get("Accept-Language", "")
+    languages = accepted_languages(header)
     country = ""
     if call.viewer is not None:
         account = await accounts.get_account(call.session, call.viewer)
@@ -194,7 +195,11 @@ async def shown_resources(call: Call[Any, ShownQuery]) -> ShownList:
         record = await load_group(call.session, call.site, call.viewer, call.query.group)
         group_id = await group_id_of(call.session, record.actor.uri)
     shown = await resources_for(
-        call.session, group_id=group_id, languages=languages, country=country
+        call.session,
+        group_id=group_id,
+        languages=languages,
+        country=country,
+        hinted_country=accepted_region(header),
     )
     return shown_out(shown)
 

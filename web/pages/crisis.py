@@ -13,7 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.crisis.choosing import CrisisResource, group_id_of, member_country, resources_for
-from web.pages.i18n import accepted_languages
+from web.pages.i18n import accepted_languages, accepted_region
 from web.pages.render import Frame
 
 
@@ -21,16 +21,6 @@ def visitor_languages(request: web.Request, page: Frame) -> list[str]:
     """The page's language first, then the browser's, most wanted first."""
     accepted = accepted_languages(request.headers.get("Accept-Language", ""))
     return list(dict.fromkeys([page.locale, *accepted]))
-
-
-def _hinted_country(request: web.Request) -> str:
-    """The region of the browser's first language (``de-AT``: AT), if it names one."""
-    for tag in accepted_languages(request.headers.get("Accept-Language", "")):
-        region = tag.split("-")[1:2]
-        if region and len(region[0]) == 2 and region[0].isalpha():
-            return region[0].upper()
-        return ""
-    return ""
 
 
 async def crisis_resources(
@@ -44,5 +34,5 @@ async def crisis_resources(
         group_id=group_id,
         languages=visitor_languages(request, page),
         country=country,
-        hinted_country=_hinted_country(request),
+        hinted_country=accepted_region(request.headers.get("Accept-Language", "")),
     )
