@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import accounts, base_url, moderation, policy, server
+from cli import accounts, base_url, crisis, moderation, policy, server
 from cli.command import Command, UsageError
 from node.errors import DomainError
 from web import event_loop
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     accounts.add_parsers(commands)
     policy.add_parser(commands)
     moderation.add_parser(commands)
+    crisis.add_parser(commands)
     return parser
 
 

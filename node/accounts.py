@@ -37,6 +37,7 @@ def _account_view(account: Account, actor: Actor) -> AccountView:
         role=account.role,
         locale=account.locale,
         created_at=account.created_at,
+        crisis_country=account.crisis_country,
     )
 
 
@@ -217,9 +218,18 @@ async def update_account(
     display_name: str | None = None,
     bio: str | None = None,
     locale: str | None = None,
+    crisis_country: str | None = None,
     now: datetime,
 ) -> AccountView:
     account = await session.get_one(Account, viewer.account_id)
+    if crisis_country is not None:
+        # Their own word only: crisis resources are never chosen from an address.
+        country = crisis_country.strip().upper()
+        if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+            raise InvalidInput(
+                "a two-letter country code (ISO 3166), or empty", field="crisis_country"
+            )
+        account.crisis_country = country
     actor = await session.get_one(Actor, account.actor_id)
     if display_name is not None:
         actor.display_name = check_length(display_name, DISPLAY_NAME_MAX, "display_name").strip()

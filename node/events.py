@@ -70,6 +70,9 @@ class EventKind(enum.StrEnum):
     JOIN_REJECTED = "group.join_rejected"
     # A member reported a post or a member (subject: the report): sent on as a ``Flag``.
     REPORT_FILED = "report.filed"
+    # A group hosted here changed what its actor says of it (its crisis resources), so
+    # its followers' nodes are sent the actor again (subject: the group's ``groups`` row).
+    GROUP_UPDATED = "group.updated"
 
 
 async def record(

@@ -98,3 +98,13 @@ class ReactionKind(enum.StrEnum):
     """Reactions are deliberately few and supportive: no dislikes in peer support."""
 
     SUPPORT = "support"
+
+
+class ContactKind(enum.StrEnum):
+    """How a crisis resource is reached: a number to call or to text, or an address on
+    the web (a chat, or a page)."""
+
+    PHONE = "phone"
+    TEXT = "text"
+    CHAT = "chat"
+    WEB = "web"

@@ -58,6 +58,8 @@ class AccountView:
     role: NodeRole
     locale: str
     created_at: datetime
+    # The country the member wants crisis resources for (empty: not said).
+    crisis_country: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.inbox.handlers.group_answers import shared_while_queued
 from federation.inbox.receive import InboxRefusal, verify_fetch
+from federation.outbox.handlers.groups import group_actor
 from federation.outbox.served import activity_for_node
 from federation.protocol import discovery, urls
 from federation.protocol.documents import (
     PublishedKeys,
     application_document,
     collection_count,
-    group_document,
     group_key_document,
     ordered_collection,
     paged_collection,
@@ -173,9 +173,7 @@ async def group(request: web.Request) -> web.Response:
     async def read(domain: str | None) -> dict[str, object]:
         async with request.app[SESSIONS].begin() as session:
             record = await loading.group_for_node(session, site, name, domain)
-            view = await loading.view_of(session, record)
-            keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
-        return group_document(view, keys, site.base_url)
+            return await group_actor(session, site, record, now=now, domain=domain)
 
     try:
         return activity_json(await as_node(request, read))

@@ -17,7 +17,15 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federation.outbox.handlers import flags, follows, moderation, pins, posts, reactions
+from federation.outbox.handlers import (
+    flags,
+    follows,
+    groups,
+    moderation,
+    pins,
+    posts,
+    reactions,
+)
 from node.events import EventKind, PendingEvent, claim_undispatched, mark_dispatched
 from node.site import Site
 from node.suspensions import suspended_among
@@ -50,6 +58,7 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.MEMBER_BANNED: moderation.send_ban,
     EventKind.MEMBER_UNBANNED: moderation.send_unban,
     EventKind.REPORT_FILED: flags.send_flag,
+    EventKind.GROUP_UPDATED: groups.send_group_update,
 }
 
 

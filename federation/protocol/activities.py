@@ -31,6 +31,12 @@ def _activity(uri: str, kind: str, actor: str, obj: Any, **extra: Any) -> dict[s
     return {"id": uri, "type": kind, "actor": actor, "object": obj, **extra}
 
 
+def group_update(uri: str, group: str, document: dict[str, Any], *, public: bool) -> dict[str, Any]:
+    """A group's ``Update`` of itself, its actor embedded as it is now. It goes with the
+    actors' context (the document's extension terms), not the activities' small one."""
+    return _activity(uri, "Update", group, document, **group_addressing(group, public=public))
+
+
 # --- follows and joins --------------------------------------------------------------------
 
 

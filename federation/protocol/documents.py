@@ -3,7 +3,8 @@
 Shapes follow what Mastodon, Lemmy, Mbin and PieFed read: a ``publicKey`` with
 an RSA PEM (``#main-key``), a shared inbox under ``endpoints``, and for groups
 Lemmy's ``attributedTo`` moderators collection and ``postingRestrictedToMods``, and
-the group's rules in PieFed's ``rules`` (``federation.protocol.group_rules``).
+the group's rules in PieFed's ``rules`` (``federation.protocol.group_rules``), and its
+crisis resources (``federation.protocol.crisis_resources``).
 The Ed25519 key is published as a FEP-521a ``Multikey`` in ``assertionMethod``.
 Collections of people are published as counts only: in peer support, who
 belongs to which group or follows whom is itself confidential.
@@ -12,16 +13,19 @@ belongs to which group or follows whom is itself confidential.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from federation.protocol import urls
+from federation.protocol.crisis_resources import resources_json, summary_list
 from federation.protocol.group_rules import rules_html
 from federation.protocol.vocab import AS_CONTEXT, CONTEXT, with_context
 from federation.signing.capabilities import GENERATOR
 from federation.signing.keys import encode_multikey
 from federation.signing.keystore import LocalKeys
+from node.crisis.resources import ResourceEntry
 from node.kinds import JoinPolicy, Visibility  # GroupView's enums: no table is read
 from node.views import ActorRef, GroupView, Profile
 
@@ -107,9 +111,22 @@ def person_document(profile: Profile, keys: PublishedKeys, base_url: str) -> dic
     return document
 
 
-def group_document(group: GroupView, keys: PublishedKeys, base_url: str) -> dict[str, Any]:
+def group_document(
+    group: GroupView,
+    keys: PublishedKeys,
+    base_url: str,
+    resources: Sequence[ResourceEntry] | None = None,
+) -> dict[str, Any]:
+    """``resources`` None: not for this reader (a private group's, to a node without
+    members), so the property is left out and the reader keeps what it holds."""
     uri = group.actor.uri
     document = _actor_base("Group", group.actor, keys, base_url, group.description)
+    if resources is not None:
+        # Ours for Kinfolk nodes (an empty list says "none any more"), and a readable list
+        # at the end of the description for Lemmy, Mbin and PieFed
+        # (federation.protocol.crisis_resources).
+        document["crisisResources"] = resources_json(resources)
+        document["summary"] += summary_list(resources)
     document.update(
         {
             "published": _iso(group.created_at),

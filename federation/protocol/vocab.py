@@ -54,6 +54,18 @@ EXTENSIONS: dict[str, Any] = {
     "rules": "piefed:rules",
     # A post's support topics, as tags (federation.protocol.topic_tags).
     "SupportTopic": "https://w3id.org/kinfolk/ns#SupportTopic",
+    # A group's crisis resources (federation.protocol.crisis_resources), in order.
+    "kinfolk": KINFOLK_NS,
+    "crisisResources": {"@id": "kinfolk:crisisResources", "@container": "@list"},
+    "CrisisResource": "kinfolk:CrisisResource",
+    "contactKind": "kinfolk:contactKind",
+    "contact": "kinfolk:contact",
+    "country": "kinfolk:country",
+    "languages": "kinfolk:languages",
+    "hours": "kinfolk:hours",
+    "hoursMap": {"@id": "kinfolk:hours", "@container": "@language"},
+    "note": "kinfolk:note",
+    "noteMap": {"@id": "kinfolk:note", "@container": "@language"},
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less, but every term they use: the posts they embed say ``sensitive``

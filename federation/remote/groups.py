@@ -5,26 +5,30 @@ group all publish a ``Group`` actor; what we keep of it besides the actor is
 how it admits members (``manuallyApprovesFollowers``), whether only its
 moderators start threads (Lemmy's ``postingRestrictedToMods``), whether it is
 private (it keeps out of directories: ``discoverable: false``) and its rules
-(``federation.protocol.group_rules``), all read from the actor itself, so a group's page
-shows them before anyone joins. Who moderates it takes more requests (its
-``moderators`` collection and each moderator's actor), so every time the actor
-is read a background reading of them is asked for (``federation.remote.group_sync``),
-done by ``federation.remote.backfill``.
+(``federation.protocol.group_rules``) and its crisis resources
+(``federation.protocol.crisis_resources``: a Kinfolk group's ``crisisResources``), all
+read from the actor itself, so a group's page shows them before anyone joins. Who
+moderates it takes more requests (its ``moderators`` collection and each moderator's
+actor), so every time the actor is read a background reading of them is asked for
+(``federation.remote.group_sync``), done by ``federation.remote.backfill``.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
+from federation.protocol.crisis_resources import resources_of, without_summary_list
 from federation.protocol.group_rules import rules_of
 from federation.protocol.vocab import Malformed, id_of, same_origin, type_of
 from federation.remote import group_sync
 from federation.remote.actors import ActorDocument, parse_actor
 from federation.remote.http import FetchError, FetchErrorKind
 from node import rules
+from node.crisis import editing
 from node.groups import remote_groups
 from node.kinds import JoinPolicy, Visibility
 
@@ -49,11 +53,15 @@ def _group_document(document: dict[str, Any]) -> ActorDocument:
 async def store_group(
     fed: Federation, session: AsyncSession, document: dict[str, Any], actor: ActorDocument
 ) -> Actor:
-    """Store a group's actor, what it tells about joining, and its rules."""
+    """Store a group's actor, what it tells about joining, its rules and crisis resources."""
     manual = document.get("manuallyApprovesFollowers") is True
     # A group that keeps out of directories is treated as private: wrong that way, we only
     # show less of it to people here who are not its members.
     hidden = document.get("discoverable") is False
+    resources = resources_of(document)
+    if resources is not None:
+        # A Kinfolk group: its description without the list added for other software.
+        actor = replace(actor, summary=without_summary_list(actor.summary))
     stored = await fed.store(session, actor)
     group = await remote_groups.upsert_remote_group(
         session,
@@ -63,6 +71,8 @@ async def store_group(
         visibility=Visibility.PRIVATE if hidden else Visibility.PUBLIC,
     )
     await rules.mirror_group_rules(session, group, rules_of(document))
+    if resources is not None:
+        await editing.mirror_group_resources(session, group, resources, local=stored.local)
     return stored
 
 

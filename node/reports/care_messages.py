@@ -17,10 +17,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import actor_ref
+from node.crisis.choosing import CrisisResource
 from node.errors import NotFound
 from node.ids import new_public_id
 from node.reports.care_resources import resources_for_member
-from node.site_info import CrisisLine
 from node.storage.models.actors import Actor
 from node.storage.models.care import CareMessage
 from node.storage.models.groups import Group
@@ -35,7 +35,7 @@ class CareMessageView:
     public_id: str
     # The group whose community sent it; None: this node's.
     group: ActorRef | None
-    resources: list[CrisisLine]
+    resources: tuple[CrisisResource, ...]
     created_at: datetime
     read_at: datetime | None
 

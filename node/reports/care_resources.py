@@ -1,22 +1,27 @@
 """The resources a kind message offers a member: the group's, then the node's.
 
-One function, so that when groups and nodes keep richer crisis resources (per language
-and country) only this changes. Today the node's crisis lines (``node.site_info``) are
-all there is; a group has none of its own yet.
+The same choice as every page makes (``node.crisis.choosing.resources_for``), for the
+member the message is for: in their language, and for their country if they said one.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.site_info import CrisisLine, get_site_info
+from node import accounts
+from node.crisis.choosing import CrisisResource, member_country, resources_for
 from node.views import Viewer
 
 
 async def resources_for_member(
     session: AsyncSession, *, group_id: int | None, viewer: Viewer
-) -> list[CrisisLine]:
+) -> tuple[CrisisResource, ...]:
     """The resources for ``viewer`` about group ``group_id`` (None: the node's alone),
     the group's first."""
-    del group_id, viewer  # neither narrows the node's lines yet (see the module note)
-    return (await get_site_info(session)).crisis_lines
+    account = await accounts.get_account(session, viewer)
+    return await resources_for(
+        session,
+        group_id=group_id,
+        languages=[account.locale],
+        country=await member_country(session, viewer.account_id),
+    )

@@ -14,13 +14,14 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from node.crisis.editing import set_node_resources
+from node.crisis.resources import ResourceEntry
 from node.groups import creation, membership
-from node.kinds import NodeRole
+from node.kinds import ContactKind, NodeRole
 from node.passwords import Passwords
 from node.posts import writing
 from node.reports import filing
 from node.site import Site
-from node.site_info import set_site_info
 from node.views import Viewer
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
@@ -83,8 +84,8 @@ async def _seed(
     now = datetime.now().astimezone()
     async with sessions.begin() as session:
         admin = Viewer(account_id=0, actor_id=0, role=NodeRole.ADMIN)
-        lines = "Samaritans — 116 123"
-        await set_site_info(session, admin, description="", crisis_resources=lines, now=now)
+        samaritans = ResourceEntry("Samaritans", ContactKind.PHONE, "116 123")
+        await set_node_resources(session, admin, [samaritans])
         owner = await _member(session, site, passwords, "olga", language, now)
         author = await _member(session, site, passwords, "mia", language, now)
         worried = await _member(session, site, passwords, "wren", language, now)

@@ -3,12 +3,11 @@ a kind message with resources, never the reporter's name or words, and its own q
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.kinds import NodeRole
-from node.site_info import set_site_info
+from node.crisis.editing import set_node_resources
+from node.crisis.resources import ResourceEntry
+from node.kinds import ContactKind, NodeRole
 from node.views import Viewer
 from tests.api_client import Api
 from tests.web.test_reports_api import circle, make_role
@@ -18,21 +17,27 @@ MESSAGES = "/api/v1/care-messages"
 REPORTS = "/api/v1/reports"
 COUNTS = "/api/v1/moderation/queue-counts"
 STEPPING_BACK = "/api/v1/moderation/stepping-back"
-LINES = "Samaritans — 116 123\nCrisis chat — https://chat.example/help"
+LINES = (
+    ResourceEntry("Samaritans", ContactKind.PHONE, "116 123"),
+    ResourceEntry("Crisis chat", ContactKind.WEB, "https://chat.example/help"),
+)
+GRIEF_LINE = {"name": "Grief line", "kind": "phone", "value": "0800 123 456"}
 
 
 async def _crisis_lines(sessions: async_sessionmaker[AsyncSession]) -> None:
     async with sessions.begin() as session:
         admin = Viewer(account_id=0, actor_id=0, role=NodeRole.ADMIN)
-        now = datetime(2026, 12, 6, tzinfo=UTC)
-        await set_site_info(session, admin, description="", crisis_resources=LINES, now=now)
+        await set_node_resources(session, admin, LINES)
 
 
 async def test_a_care_report_leaves_the_author_a_kind_message_without_the_reporter(
     api: Api, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     await _crisis_lines(sessions)
-    _ana, ben, cat, post = await circle(api)
+    ana, ben, cat, post = await circle(api)
+    group_lines = {"resources": [GRIEF_LINE]}
+    put = await api.call("PUT", "/api/v1/groups/circle/crisis-resources", as_=ana, json=group_lines)
+    put.expect(200)
     body = {"post_id": post["id"], "reason": "Ben's words: she sounds so alone"}
     (await api.call("POST", CARE, json=body)).expect(401)
     filed = (await api.call("POST", CARE, as_=ben, json=body)).expect(201)
@@ -48,7 +53,9 @@ async def test_a_care_report_leaves_the_author_a_kind_message_without_the_report
     assert len(messages) == 1
     message = messages[0]
     assert message["group"]["handle"] == "circle"
+    # The group's own line first, then the node's.
     assert [(r["name"], r["href"]) for r in message["resources"]] == [
+        ("Grief line", "tel:0800123456"),
         ("Samaritans", "tel:116123"),
         ("Crisis chat", "https://chat.example/help"),
     ]

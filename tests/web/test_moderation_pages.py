@@ -361,28 +361,37 @@ async def test_reports_come_a_page_at_a_time(client: Client, world: World) -> No
 async def test_the_admin_sets_what_the_start_page_says(client: Client, world: World) -> None:
     await sign_in(client, "ada")
     description = "We are a circle of carers.\n\nWe meet <online>."
-    crisis = "Samaritans — 116 123\nCrisis text — https://help.example/chat\nYour GP"
     status, location, _ = await post_form(
-        client,
-        "/admin",
-        "/admin/site",
-        {"description": description, "crisis_resources": crisis},
+        client, "/admin", "/admin/site", {"description": description}
     )
     assert (status, location) == (303, "/admin?done=site_saved")
     _, html = await page(client, location)
     assert "The start page was updated." in html
+    assert 'href="/admin/crisis"' in html
+    # The crisis resources have their own editor (tests/web/test_crisis_pages.py).
+    status, location, _ = await post_form(
+        client,
+        "/admin/crisis",
+        "/admin/crisis",
+        {
+            "name_0": "Samaritans",
+            "kind_0": "phone",
+            "value_0": "116 123",
+            "name_1": "Crisis text",
+            "kind_1": "web",
+            "value_1": "https://help.example/chat",
+        },
+    )
+    assert (status, location) == (303, "/admin/crisis?done=crisis_saved")
     client.session.cookie_jar.clear()
     _, html = await page(client, "/")
     assert '<p class="site-description">We are a circle of carers.</p>' in html
     assert "We meet &lt;online&gt;." in html
     assert '<a href="tel:116123">116 123</a>' in html
     assert '<a href="https://help.example/chat">https://help.example/chat</a>' in html
-    assert "<li>Your GP</li>" in html
     # Too long: said beside the field, and nothing is lost.
     await sign_in(client, "ada")
-    status, _, html = await post_form(
-        client, "/admin", "/admin/site", {"description": "x" * 2001, "crisis_resources": ""}
-    )
+    status, _, html = await post_form(client, "/admin", "/admin/site", {"description": "x" * 2001})
     assert status == 422
     assert 'aria-invalid="true"' in html
     assert "Use at most 2000 characters." in html

@@ -34,6 +34,12 @@ class AccountUpdateBody(Body):
     display_name: str | None = Field(None, max_length=accounts.DISPLAY_NAME_MAX)
     bio: str | None = Field(None, max_length=accounts.BIO_MAX)
     locale: str | None = None
+    crisis_country: str | None = Field(
+        None,
+        max_length=2,
+        description="The country to show crisis resources for first (ISO 3166 alpha-2; "
+        '"" to unset). Never guessed from the address.',
+    )
 
 
 async def register(call: Call[RegisterBody, Any]) -> TokenOut:
@@ -97,6 +103,7 @@ async def update_own_account(call: Call[AccountUpdateBody, Any]) -> AccountOut:
         display_name=body.display_name,
         bio=body.bio,
         locale=body.locale,
+        crisis_country=body.crisis_country,
         now=call.now,
     )
     return account_out(view)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from node.handles import HANDLE_MAX
 from node.reports import care, care_messages, filing
 from node.reports.care import CareReach
+from web.api.crisis_api import ShownResource, shown_out
 from web.api.operation import Auth, Body, Call, Operation
 from web.api.reports_api import ReportOut, report_out
 from web.api.schemas import ActorOut, actor_out
@@ -52,16 +53,10 @@ class SharedOut(BaseModel):
     sent: bool = Field(description="False: an earlier kind message is still unread")
 
 
-class ResourceOut(BaseModel):
-    name: str
-    contact: str
-    href: str | None
-
-
 class CareMessageOut(BaseModel):
     id: str
     group: ActorOut | None = Field(description="The group whose community cares; or none")
-    resources: list[ResourceOut] = Field(description="The group's, then the node's")
+    resources: list[ShownResource] = Field(description="The group's, then the node's")
     created_at: datetime
     read_at: datetime | None
 
@@ -74,9 +69,7 @@ def message_out(view: care_messages.CareMessageView) -> CareMessageOut:
     return CareMessageOut(
         id=view.public_id,
         group=None if view.group is None else actor_out(view.group),
-        resources=[
-            ResourceOut(name=r.name, contact=r.contact, href=r.href) for r in view.resources
-        ],
+        resources=shown_out(view.resources).items,
         created_at=view.created_at,
         read_at=view.read_at,
     )

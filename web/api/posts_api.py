@@ -7,9 +7,11 @@ from typing import Any
 from pydantic import Field
 
 from node import pins
+from node.crisis.drafts import draft_looks_like_crisis
 from node.groups import limits
 from node.posts import reading, support, writing
 from node.topics import TOPICS_MAX
+from node.views import PostView
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import PinnedPosts, PostOut, PostPage, post_out, post_page
@@ -88,7 +90,21 @@ async def list_threads(call: Call[Any, RemovedPageQuery]) -> PostPage:
     return post_page(page)
 
 
-async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
+class NewPostOut(PostOut):
+    crisis_prompt: bool = Field(
+        False,
+        description="The text sounded like a crisis (node.crisis.drafts): the post went "
+        "through as written; a client may gently offer GET /api/v1/crisis-resources?group=… "
+        "beside it. Only this yes or no is kept from the check: the text is never logged.",
+    )
+
+
+async def _new_post_out(call: Call[Any, Any], view: PostView, *texts: str | None) -> NewPostOut:
+    prompt = await draft_looks_like_crisis(call.session, *(t for t in texts if t))
+    return NewPostOut(**post_out(view).model_dump(), crisis_prompt=prompt)
+
+
+async def create_post(call: Call[CreatePostBody, Any]) -> NewPostOut:
     body = call.body
     view = await writing.create_post(
         call.session,
@@ -102,7 +118,7 @@ async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
         now=call.now,
         topics=body.topics,
     )
-    return post_out(view)
+    return await _new_post_out(call, view, body.title, body.body)
 
 
 async def get_post(call: Call[Any, ReadQuery]) -> PostOut:
@@ -129,7 +145,7 @@ async def list_replies(call: Call[Any, RemovedPageQuery]) -> PostPage:
     return post_page(page)
 
 
-async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
+async def reply_to_post(call: Call[ReplyBody, Any]) -> NewPostOut:
     body = call.body
     view = await writing.reply(
         call.session,
@@ -142,7 +158,7 @@ async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
         now=call.now,
         topics=body.topics,
     )
-    return post_out(view)
+    return await _new_post_out(call, view, body.body)
 
 
 async def edit_post(call: Call[EditPostBody, Any]) -> PostOut:
@@ -228,7 +244,7 @@ OPERATIONS = (
         "posts",
         auth=Auth.REQUIRED,
         body=CreatePostBody,
-        response=PostOut,
+        response=NewPostOut,
         status=201,
         errors=(401, 403, 404, 422),
     ),
@@ -263,7 +279,7 @@ OPERATIONS = (
         "posts",
         auth=Auth.REQUIRED,
         body=ReplyBody,
-        response=PostOut,
+        response=NewPostOut,
         status=201,
         errors=(401, 403, 404, 409, 422),
     ),

@@ -8,6 +8,7 @@ from web.api import (
     accounts_api,
     admin_api,
     care_api,
+    crisis_api,
     follows_api,
     groups_api,
     moderation_api,
@@ -27,6 +28,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + posts_api.OPERATIONS
     + moderation_api.OPERATIONS
     + rules_api.OPERATIONS
+    + crisis_api.OPERATIONS
     + reports_api.OPERATIONS
     + care_api.OPERATIONS
     + stepping_back_api.OPERATIONS

@@ -29,6 +29,11 @@ class AccountOut(BaseModel):
     role: NodeRole
     locale: str
     created_at: datetime
+    crisis_country: str = Field(
+        "",
+        description="Where the member wants crisis resources for (ISO 3166 alpha-2; "
+        "empty: not said)",
+    )
 
 
 class TokenOut(BaseModel):
@@ -182,6 +187,7 @@ def account_out(view: AccountView) -> AccountOut:
         role=view.role,
         locale=view.locale,
         created_at=view.created_at,
+        crisis_country=view.crisis_country,
     )
 
 

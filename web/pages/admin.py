@@ -1,4 +1,5 @@
-"""Admin pages: the start page's description and crisis resources, the node's rules,
+"""Admin pages: the start page's description, the node's rules (its crisis resources:
+``crisis_editor``),
 and suspending accounts (the federation policy has its own page: ``admin_federation``).
 
 For the node's admins (``permissions.require_node_admin``, as the admin API asks);
@@ -59,17 +60,12 @@ async def _settings_page(
     _ = gettext_for(request, page.locale)
     info = await site_info.get_site_info(session)
     context = {
-        "site_form": site_form
-        or {
-            "description": info.description,
-            "crisis_resources": info.crisis_resources,
-        },
+        "site_form": site_form or {"description": info.description},
         "rule_rows": rule_rows or _rule_rows(await rules.list_node_rules(session)),
         "suspend_form": suspend_form or {},
         "errors": errors or {},
         "done": done_message(request, _),
         "description_max": site_info.DESCRIPTION_MAX,
-        "crisis_max": site_info.CRISIS_MAX,
         "title_max": RULE_TITLE_MAX,
         "rule_description_max": RULE_DESCRIPTION_MAX,
         "reason_max": moderation.REASON_MAX,
@@ -84,7 +80,7 @@ async def settings(request: web.Request) -> web.Response:
 
 
 async def save_site(request: web.Request) -> web.Response:
-    form = await read_form(request, ("description", "crisis_resources"))
+    form = await read_form(request, ("description",))
     async with transaction(request) as session:
         viewer, page = await signed_in_admin(request, session)
         _ = gettext_for(request, page.locale)
@@ -94,18 +90,12 @@ async def save_site(request: web.Request) -> web.Response:
                     session,
                     viewer,
                     description=form["description"],
-                    crisis_resources=form["crisis_resources"],
                     now=request.app[CLOCK](),
                 )
-        except InvalidInput as error:
-            limit = {
-                "description": site_info.DESCRIPTION_MAX,
-                "crisis_resources": site_info.CRISIS_MAX,
-            }
-            field = error.field if error.field in limit else "description"
-            message = _("Use at most %(max)s characters.") % {"max": limit[field]}
+        except InvalidInput:
+            message = _("Use at most %(max)s characters.") % {"max": site_info.DESCRIPTION_MAX}
             return await _settings_page(
-                request, session, page, site_form=form, errors={field: message}, status=422
+                request, session, page, site_form=form, errors={"description": message}, status=422
             )
     return back_to(ADMIN, "site_saved", ADMIN)
 

@@ -23,9 +23,10 @@ from node.passwords import PASSWORD_MIN
 from node.rules import list_node_rules
 from node.sign_in import Refused, Throttled, sign_in
 from web.keys import CLOCK, PASSWORDS, SITE, THROTTLE
+from web.pages.crisis import crisis_resources
 from web.pages.forms import read_form
 from web.pages.i18n import LANGUAGE_COOKIE
-from web.pages.render import frame, gettext_for, redirect, render
+from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.return_path import local_path
 from web.pages.session import SESSION_COOKIE, page_viewer, set_cookie
 from web.pages.transaction import transaction
@@ -37,13 +38,19 @@ log = logging.getLogger(__name__)
 async def signup_form(request: web.Request) -> web.Response:
     async with transaction(request) as session:
         page = await frame(request, session, await page_viewer(request, session))
-        return render(request, page, "signup.html", await _signup_context(session, {}, {}))
+        context = await _signup_context(request, session, page, {}, {})
+        return render(request, page, "signup.html", context)
 
 
 async def _signup_context(
-    session: AsyncSession, form: dict[str, str], errors: dict[str, str]
+    request: web.Request,
+    session: AsyncSession,
+    page: Frame,
+    form: dict[str, str],
+    errors: dict[str, str],
 ) -> dict[str, Any]:
     return {
+        "crisis": await crisis_resources(request, session, page),
         "form": form,
         "errors": errors,
         "rules": await list_node_rules(session),
@@ -94,7 +101,7 @@ async def signup(request: web.Request) -> web.Response:
         except (InvalidInput, Conflict) as error:
             log.info("sign-up refused: %s (%s)", error.code, error.field)
             errors = _signup_error(error, form["username"].strip(), _)
-            context = await _signup_context(session, form, errors)
+            context = await _signup_context(request, session, page, form, errors)
             return render(request, page, "signup.html", context, status=422)
         token = await accounts.issue_token(session, account.id, now=now)
     log.info("new member @%s signed up through the pages", account.actor.handle)

@@ -23,6 +23,7 @@ from federation.remote.groups import find_group
 from federation.remote.http import FetchError
 from node import permissions
 from node.actors import actor_ref, split_acct
+from node.crisis.choosing import CrisisResource
 from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.groups import loading
 from node.groups.directory import list_groups
@@ -32,9 +33,10 @@ from node.posts import reading
 from node.topics import Topic, TopicChoice
 from node.views import ActorRef, GroupView, PostView, Viewer
 from web.keys import CLOCK, FEDERATION, SITE
+from web.pages.crisis import crisis_resources
 from web.pages.fetch_failures import FAILURES, Message, fetch_failure
 from web.pages.forms import read_form
-from web.pages.render import frame, gettext_for, redirect, render
+from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.session import page_viewer
 from web.pages.transaction import transaction
 
@@ -244,9 +246,18 @@ async def group_page(request: web.Request) -> web.Response:
         viewer = await page_viewer(request, session)
         page = await frame(request, session, viewer)
         context = await _group_context(request, session, viewer, name, cursor)
+        context["crisis"] = await _crisis(request, session, page, context)
     response = render(request, page, "group.html", context)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response
+
+
+async def _crisis(
+    request: web.Request, session: AsyncSession, page: Frame, context: dict[str, Any]
+) -> tuple[CrisisResource, ...]:
+    """The group's crisis resources for those who may read it, then the node's."""
+    group_uri = context["actor"].uri if context["readable"] else None
+    return await crisis_resources(request, session, page, group_uri)
 
 
 async def _page_with_error(
@@ -260,6 +271,7 @@ async def _page_with_error(
     async with transaction(request) as session:
         page = await frame(request, session, viewer)
         context = await _group_context(request, session, viewer, name)
+        context["crisis"] = await _crisis(request, session, page, context)
     context["errors"] = {"membership": message(gettext_for(request, page.locale))}
     return render(request, page, "group.html", context, status=status)
 

@@ -7,6 +7,7 @@ from aiohttp import web
 from node.rules import list_node_rules
 from node.site_info import get_site_info
 from web.keys import SETTINGS
+from web.pages.crisis import crisis_resources
 from web.pages.render import frame, render
 from web.pages.session import page_viewer
 from web.pages.transaction import transaction
@@ -30,5 +31,9 @@ async def home(request: web.Request) -> web.Response:
         )
     async with transaction(request) as session:
         page = await frame(request, session, await page_viewer(request, session))
-        context = {"rules": await list_node_rules(session), "site": await get_site_info(session)}
+        context = {
+            "rules": await list_node_rules(session),
+            "site": await get_site_info(session),
+            "crisis": await crisis_resources(request, session, page),
+        }
         return render(request, page, "home.html", context)

@@ -73,6 +73,19 @@ def _accepted(accept_language: str) -> list[str]:
     return [tag for _, _, tag in sorted(weighted)]
 
 
+def accepted_languages(accept_language: str) -> list[str]:
+    """The language tags of an ``Accept-Language`` header, most wanted first (``de-AT``)."""
+    return [tag.replace("_", "-") for tag in _accepted(accept_language) if tag != "*"]
+
+
+def accepted_region(accept_language: str) -> str:
+    """The region of the browser's first language (``de-AT``: ``AT``), if it names one."""
+    for tag in accepted_languages(accept_language):
+        region = tag.split("-")[1:2]
+        return region[0].upper() if region and len(region[0]) == 2 and region[0].isalpha() else ""
+    return ""
+
+
 def choose_locale(
     *, setting: str | None = None, cookie: str | None = None, accept_language: str | None = None
 ) -> str:

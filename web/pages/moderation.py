@@ -73,6 +73,8 @@ def done_messages(_: Callable[[str], str]) -> dict[str, str]:
         "too_long": _("That text is too long. Please shorten it and try again."),
         "site_saved": _("The start page was updated."),
         "rules_saved": _("The node's rules were saved."),
+        "crisis_saved": _("The crisis resources were saved."),
+        "phrases_saved": _("The phrases were saved."),
         "suspended": _("The account was suspended."),
         "unsuspended": _("The suspension was lifted."),
         "mode_saved": _("The federation mode was saved."),

@@ -31,6 +31,7 @@ def _context(
         "display_name": account.actor.display_name,
         "bio": account.bio,
         "locale": account.locale,
+        "crisis_country": account.crisis_country,
     }
     return {
         "account": account,
@@ -63,12 +64,18 @@ def _profile_error(error: InvalidInput, page: Frame, request: web.Request) -> di
         }
     if error.field == "bio":
         return {"bio": _("This is too long: use at most %(max)s characters.") % {"max": BIO_MAX}}
+    if error.field == "crisis_country":
+        return {
+            "crisis_country": _(
+                "Write a two-letter country code, such as GB or DE, or leave it empty."
+            )
+        }
     return {"locale": _("Choose one of the languages in the list.")}
 
 
 async def save_settings(request: web.Request) -> web.Response:
     """POST /settings: the profile and the language; the next page is in the new language."""
-    form = await read_form(request, ("display_name", "bio", "locale"))
+    form = await read_form(request, ("display_name", "bio", "locale", "crisis_country"))
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         try:
@@ -79,6 +86,7 @@ async def save_settings(request: web.Request) -> web.Response:
                     display_name=form["display_name"],
                     bio=form["bio"],
                     locale=form["locale"] if form["locale"] in SUPPORTED_LOCALES else "-",
+                    crisis_country=form["crisis_country"],
                     now=request.app[CLOCK](),
                 )
         except InvalidInput as error:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
 from node.accounts import SUPPORTED_LOCALES
+from node.crisis.drafts import draft_looks_like_crisis
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from node.groups import loading
 from node.groups.limits import CONTENT_WARNING_MAX
@@ -30,6 +31,7 @@ from node.topics import TopicChoice
 from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages import topic_labels
+from web.pages.crisis import crisis_resources
 from web.pages.forms import read_form
 from web.pages.groups import group_path
 from web.pages.post_notices import thread_notice
@@ -160,7 +162,7 @@ async def thread_context(
     session: AsyncSession,
     viewer: Viewer | None,
     public_id: str,
-    locale: str,
+    page: Frame,
     *,
     errors: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
@@ -172,7 +174,7 @@ async def thread_context(
     root, replies = await _revealed(request, session, viewer, root, replies)
     group = await loading.get_group(session, request.app[SITE], viewer, _group_acct(root))
     refusal = _reply_refusal(group, root, viewer)
-    _ = gettext_for(request, locale)
+    _ = gettext_for(request, page.locale)
     name = root.group.display_name or root.group.handle
     default_topics = topic_labels.options(_, (topic.value for topic in group.default_topics))
     form_topics = topic_labels.options(_, topic_labels.from_form(form or {}))
@@ -197,6 +199,7 @@ async def thread_context(
         "can_support": _may_support(group, viewer),
         "reason_max": REASON_MAX,
         "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
+        "crisis": await crisis_resources(request, session, page, group.actor.uri),
     }
 
 
@@ -240,16 +243,14 @@ async def thread_page(request: web.Request) -> web.Response:
     async with transaction(request) as session:
         viewer = await page_viewer(request, session)
         page = await frame(request, session, viewer)
-        context = await thread_context(
-            request, session, viewer, request.match_info["id"], page.locale
-        )
+        context = await thread_context(request, session, viewer, request.match_info["id"], page)
         context["done"] = thread_notice(request, gettext_for(request, page.locale))
         return _page_response(render(request, page, "thread.html", context))
 
 
 async def reply(request: web.Request) -> web.Response:
     """POST /posts/{id}/reply: answer a post of a thread."""
-    form = await read_form(request, ("body", "content_warning", *topic_labels.FIELDS))
+    form = await read_form(request, ("body", "content_warning", "crisis", *topic_labels.FIELDS))
     public_id = request.match_info["id"]
     async with transaction(request) as session:
         viewer = await page_viewer(request, session)
@@ -257,6 +258,13 @@ async def reply(request: web.Request) -> web.Response:
             return redirect(f"/signin?next={quote(f'/posts/{public_id}', safe='')}")
         page = await frame(request, session, viewer)
         _ = gettext_for(request, page.locale)
+        offer = await _crisis_offer(session, form, form["body"])
+        if offer is not None:
+            context = await thread_context(
+                request, session, viewer, public_id, page, form=form, open_at=public_id
+            )
+            context[offer] = True
+            return render(request, page, "thread.html", context)
         try:
             async with session.begin_nested():
                 view = await writing.reply(
@@ -277,7 +285,7 @@ async def reply(request: web.Request) -> web.Response:
                 session,
                 viewer,
                 public_id,
-                page.locale,
+                page,
                 errors={key: message},
                 form=form,
                 open_at=public_id,
@@ -291,6 +299,18 @@ async def reply(request: web.Request) -> web.Response:
     return redirect(f"/posts/{view.thread or view.public_id}#post-{view.public_id}")
 
 
+async def _crisis_offer(session: AsyncSession, form: dict[str, str], *texts: str) -> str | None:
+    """What to show before posting, if anything: the resources beside a draft that sounds
+    like a crisis (``crisis_offered``), or, after "Not now", the form again with the words
+    kept and no more asking (``crisis_seen``). None: post it. The words are only compared
+    (``node.crisis.drafts``): never logged, stored or sent."""
+    if form["crisis"] in ("post", "seen"):
+        return None
+    if form["crisis"] == "later":
+        return "crisis_seen"
+    return "crisis_offered" if await draft_looks_like_crisis(session, *texts) else None
+
+
 # --- starting a thread ------------------------------------------------------------------
 
 
@@ -298,12 +318,13 @@ async def _compose_group(request: web.Request, session: AsyncSession, viewer: Vi
     return await loading.get_group(session, request.app[SITE], viewer, request.match_info["name"])
 
 
-def _compose_context(
+async def _compose_context(
     request: web.Request,
+    session: AsyncSession,
     group: GroupView,
     form: dict[str, str],
     errors: dict[str, str],
-    locale: str,
+    page: Frame,
 ) -> dict[str, Any]:
     # A group elsewhere is named with its host, so a post never lands in a group of the
     # same name on this node.
@@ -315,9 +336,12 @@ def _compose_context(
         "cw_max": CONTENT_WARNING_MAX,
         "title_max": writing.TITLE_MAX,
         "post_languages": SUPPORTED_LOCALES,
-        "chosen_language": form.get("language") or locale,
+        "chosen_language": form.get("language") or page.locale,
         "action": f"{path}/compose",
-        "topics": topic_labels.options(gettext_for(request, locale), topic_labels.from_form(form)),
+        "topics": topic_labels.options(
+            gettext_for(request, page.locale), topic_labels.from_form(form)
+        ),
+        "crisis": await crisis_resources(request, session, page, group.actor.uri),
     }
 
 
@@ -336,14 +360,14 @@ async def compose_form(request: web.Request) -> web.Response:
             return refused(request, page, 403, refusal_reason(error, _), back)
         form = {"content_warning": group.default_content_warning}
         form |= {f"topic-{topic.value}": "on" for topic in group.default_topics}
-        context = _compose_context(request, group, form, {}, page.locale)
+        context = await _compose_context(request, session, group, form, {}, page)
         return render(request, page, "compose.html", context)
 
 
 async def compose(request: web.Request) -> web.Response:
     """POST /groups/{name}/compose: start the thread, then show it."""
     form = await read_form(
-        request, ("title", "body", "content_warning", "language", *topic_labels.FIELDS)
+        request, ("title", "body", "content_warning", "language", "crisis", *topic_labels.FIELDS)
     )
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
@@ -361,6 +385,11 @@ async def compose(request: web.Request) -> web.Response:
             errors["body"] = _("Write something before posting.")
         if form["language"] not in SUPPORTED_LOCALES:
             errors["language"] = _("Choose one of the languages in the list.")
+        offer = None if errors else await _crisis_offer(session, form, form["title"], form["body"])
+        if offer is not None:
+            context = await _compose_context(request, session, group, form, {}, page)
+            context[offer] = True
+            return render(request, page, "compose.html", context)
         if not errors:
             try:
                 async with session.begin_nested():
@@ -384,7 +413,7 @@ async def compose(request: web.Request) -> web.Response:
                 message = refusal_reason(error, _)
                 return refused(request, page, status, message, back, kept=_kept(form))
         if errors:
-            context = _compose_context(request, group, form, errors, page.locale)
+            context = await _compose_context(request, session, group, form, errors, page)
             return render(request, page, "compose.html", context, status=422)
     return redirect(f"/posts/{view.public_id}")
 

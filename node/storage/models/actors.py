@@ -69,6 +69,9 @@ class Account(Base):
         enum_column(NodeRole, "node_role"), default=NodeRole.MEMBER
     )
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    # Where the member wants crisis resources for (ISO 3166 alpha-2; empty: not said).
+    # Their own choice, never guessed from their address.
+    crisis_country: Mapped[str] = mapped_column(String(2), default="")
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
