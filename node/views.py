@@ -92,6 +92,8 @@ class GroupView:
     hide_moderator_names: bool = False
     # Pre-moderation: posts of members not yet trusted wait for a moderator's approval.
     hold_new_members_posts: bool = False
+    # Members may post as "Anonymous member" (``node.posts.anonymity``).
+    allow_anonymous_posts: bool = False
 
 
 @dataclass(frozen=True)
@@ -131,3 +133,7 @@ class PostView:
     pending: bool = False
     # ... and turned down there (or removed before it was shared): its author's alone.
     declined: bool = False
+    # Shown as its group's "Anonymous member" (``author`` is then the group, but for its
+    # own author); ``anonymous_label`` numbers its writer within the thread.
+    anonymous: bool = False
+    anonymous_label: int | None = None

@@ -127,6 +127,7 @@ def group_view_with_rules(record: GroupRecord, rules: tuple[RuleView, ...]) -> G
         membership=record.membership,
         hide_moderator_names=group.hide_moderator_names,
         hold_new_members_posts=group.hold_new_members_posts,
+        allow_anonymous_posts=group.allow_anonymous_posts,
     )
 
 

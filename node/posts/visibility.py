@@ -26,6 +26,7 @@ from node.federation_policy.visibility import (
 )
 from node.groups.loading import GroupRecord, group_record
 from node.kinds import Visibility
+from node.posts import anonymity
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post, Reaction
@@ -191,12 +192,14 @@ async def views_of(
         # its author keeps their words.
         shown_whole = show_removed or (declined and is_author)
         deleted = post.deleted_at is not None or (hidden and not shown_whole)
+        group_ref = actor_ref(actors[groups[post.group_id].actor_id])
+        author = anonymity.shown_author(post, viewer, actor_ref(actors[post.author_id]), group_ref)
         views.append(
             PostView(
                 public_id=post.public_id,
                 uri=post.uri,
-                group=actor_ref(actors[groups[post.group_id].actor_id]),
-                author=None if deleted else actor_ref(actors[post.author_id]),
+                group=group_ref,
+                author=None if deleted else author,
                 title=None if deleted else post.title,
                 content_html="" if deleted else post.content_html,
                 source=post.source if is_author and not deleted else None,
@@ -218,6 +221,9 @@ async def views_of(
                 held=post.held_at is not None,
                 pending=post.pending_at is not None,
                 declined=declined,
+                # A group elsewhere's anonymous post reaches us as the group's own.
+                anonymous=post.anonymous or post.author_id == groups[post.group_id].actor_id,
+                anonymous_label=post.anonymous_label if post.anonymous else None,
             )
         )
     return views

@@ -45,6 +45,11 @@ class SettingsBody(Body):
         description="Posts of members not yet trusted wait for a moderator's approval; "
         "turning it on trusts every member approved at that moment",
     )
+    allow_anonymous_posts: bool | None = Field(
+        None,
+        description='Members may post and reply as "Anonymous member": nobody but the '
+        "author and the node's admins can tell who wrote it (off by default)",
+    )
 
 
 class BanBody(ReasonBody):
@@ -168,6 +173,7 @@ async def update_group_settings(call: Call[SettingsBody, Any]) -> GroupOut:
         call.path("name"),
         hide_moderator_names=body.hide_moderator_names,
         hold_new_members_posts=body.hold_new_members_posts,
+        allow_anonymous_posts=body.allow_anonymous_posts,
         now=call.now,
     )
     return group_out(view)

@@ -26,6 +26,12 @@ class RemovedPageQuery(PageQuery, RemovedQuery):
     pass
 
 
+ANONYMOUS = (
+    'Post as "Anonymous member": others see the group, not you (only in a group on this '
+    "node that allows it; 422 otherwise)"
+)
+
+
 class CreatePostBody(Body):
     body: str = Field(max_length=writing.BODY_MAX, description="Markdown")
     title: str | None = Field(None, max_length=writing.TITLE_MAX)
@@ -35,12 +41,14 @@ class CreatePostBody(Body):
         description='Omit for the group\'s default; send "" for none',
     )
     language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
+    anonymous: bool = Field(False, description=ANONYMOUS)
 
 
 class ReplyBody(Body):
     body: str = Field(max_length=writing.BODY_MAX, description="Markdown")
     content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
     language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
+    anonymous: bool = Field(False, description=ANONYMOUS)
 
 
 class EditPostBody(Body):
@@ -73,6 +81,7 @@ async def create_post(call: Call[CreatePostBody, Any]) -> PostOut:
         title=body.title,
         content_warning=body.content_warning,
         language=body.language,
+        anonymous=body.anonymous,
         now=call.now,
     )
     return post_out(view)
@@ -107,6 +116,7 @@ async def reply_to_post(call: Call[ReplyBody, Any]) -> PostOut:
         body=body.body,
         content_warning=body.content_warning,
         language=body.language,
+        anonymous=body.anonymous,
         now=call.now,
     )
     return post_out(view)

@@ -7,6 +7,7 @@ from aiohttp import web
 from web.api import (
     accounts_api,
     admin_api,
+    anonymous_api,
     follows_api,
     groups_api,
     moderation_api,
@@ -26,6 +27,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + rules_api.OPERATIONS
     + reports_api.OPERATIONS
     + admin_api.OPERATIONS
+    + anonymous_api.OPERATIONS
 )
 
 

@@ -76,6 +76,9 @@ class GroupOut(BaseModel):
     hold_new_members_posts: bool = Field(
         False, description="Posts of new members wait for a moderator's approval"
     )
+    allow_anonymous_posts: bool = Field(
+        False, description='Members may post as "Anonymous member" (groups on this node only)'
+    )
 
 
 class PostOut(BaseModel):
@@ -119,6 +122,14 @@ class PostOut(BaseModel):
         False,
         description="Turned down by its group on another node before it was shared: "
         "seen by its author only",
+    )
+    anonymous: bool = Field(
+        False,
+        description='Posted as "Anonymous member": author is then the group, except for '
+        "the post's own author, who sees themselves",
+    )
+    anonymous_label: str | None = Field(
+        None, description='How its writer is named within the thread, e.g. "Anonymous 2"'
     )
 
 
@@ -206,6 +217,7 @@ def group_out(view: GroupView) -> GroupOut:
         membership=membership_out(view.membership) if view.membership else None,
         hide_moderator_names=view.hide_moderator_names,
         hold_new_members_posts=view.hold_new_members_posts,
+        allow_anonymous_posts=view.allow_anonymous_posts,
     )
 
 
@@ -234,6 +246,10 @@ def post_out(view: PostView) -> PostOut:
         held=view.held,
         pending=view.pending,
         declined=view.declined,
+        anonymous=view.anonymous,
+        anonymous_label=(
+            None if view.anonymous_label is None else f"Anonymous {view.anonymous_label}"
+        ),
     )
 
 
