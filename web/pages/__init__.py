@@ -16,7 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from node.errors import AuthenticationFailed, NotFound, PermissionDenied
-from web.pages import admin, admin_federation, moderation, post_actions
+from web.pages import admin, admin_federation, anonymous, moderation, post_actions
 from web.pages.auth import (
     choose_language,
     signin,
@@ -119,6 +119,7 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/find-group", find),
         ("POST", "/groups/{name}/join", join),
         ("POST", "/groups/{name}/leave", leave),
+        ("POST", "/groups/{name}/settings", anonymous.save_group_settings),
         # Threads, reports, settings (threads and profiles answer at their actor and
         # object URLs: web.activitypub).
         ("POST", "/posts/{id}/reply", reply),
@@ -144,6 +145,7 @@ def add_page_routes(app: web.Application) -> None:
         ("GET", "/moderation", moderation.queue),
         ("POST", "/moderation/reports/{id}/close", moderation.close_report),
         ("POST", "/moderation/posts/{id}/remove", moderation.remove_post),
+        ("POST", "/moderation/posts/{id}/ban-writer", anonymous.ban_writer),
         ("POST", "/moderation/posts/{id}/approve", moderation.approve_post),
         ("POST", "/moderation/posts/{id}/reject", moderation.reject_post),
         (

@@ -33,6 +33,7 @@ from node.views import ActorRef, GroupView, PostView, Viewer
 from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.fetch_failures import FAILURES, Message, fetch_failure
 from web.pages.forms import read_form
+from web.pages.moderation import done_message
 from web.pages.render import frame, gettext_for, redirect, render
 from web.pages.session import page_viewer
 from web.pages.transaction import transaction
@@ -141,6 +142,9 @@ class Thread:
     pending: bool
     declined: bool
     replies: int
+    # Shown as "Anonymous 1" (the author, when it is the reader, sees that it is theirs).
+    anonymous: bool = False
+    anonymous_label: int | None = None
 
 
 def _thread(post: PostView, local_domain: str) -> Thread:
@@ -161,6 +165,8 @@ def _thread(post: PostView, local_domain: str) -> Thread:
         pending=post.pending and not post.declined,
         declined=post.declined,
         replies=post.reply_count,
+        anonymous=post.anonymous,
+        anonymous_label=post.anonymous_label,
     )
 
 
@@ -237,6 +243,7 @@ async def group_page(request: web.Request) -> web.Response:
         viewer = await page_viewer(request, session)
         page = await frame(request, session, viewer)
         context = await _group_context(request, session, viewer, name, cursor)
+        context["done"] = done_message(request, gettext_for(request, page.locale))
     response = render(request, page, "group.html", context)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response

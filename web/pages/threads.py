@@ -108,6 +108,11 @@ def field_error(error: InvalidInput, _: Gettext) -> tuple[str, str]:
         return name, _("Give your post a title.")
     if name == "language":
         return name, _("Choose one of the languages in the list.")
+    if name == "anonymous":
+        return "form", _(
+            "This group does not take anonymous posts (only groups on this node that allow "
+            "them do). Untick “Post anonymously” to post under your name."
+        )
     return "form", _("Something in the form could not be accepted. Please check it.")
 
 
@@ -189,6 +194,7 @@ async def thread_context(
         "can_support": _may_support(group, viewer),
         "reason_max": REASON_MAX,
         "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
+        "anonymous_offered": group.allow_anonymous_posts and group.actor.local,
     }
 
 
@@ -223,7 +229,7 @@ async def thread_page(request: web.Request) -> web.Response:
 
 async def reply(request: web.Request) -> web.Response:
     """POST /posts/{id}/reply: answer a post of a thread."""
-    form = await read_form(request, ("body", "content_warning"))
+    form = await read_form(request, ("body", "content_warning", "anonymous"))
     public_id = request.match_info["id"]
     async with transaction(request) as session:
         viewer = await page_viewer(request, session)
@@ -240,6 +246,7 @@ async def reply(request: web.Request) -> web.Response:
                     public_id,
                     body=form["body"],
                     content_warning=form["content_warning"],
+                    anonymous=form["anonymous"] == "yes",
                     now=request.app[CLOCK](),
                 )
         except InvalidInput as error:
@@ -313,7 +320,7 @@ async def compose_form(request: web.Request) -> web.Response:
 
 async def compose(request: web.Request) -> web.Response:
     """POST /groups/{name}/compose: start the thread, then show it."""
-    form = await read_form(request, ("title", "body", "content_warning", "language"))
+    form = await read_form(request, ("title", "body", "content_warning", "language", "anonymous"))
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
@@ -342,6 +349,7 @@ async def compose(request: web.Request) -> web.Response:
                         body=form["body"],
                         content_warning=form["content_warning"],
                         language=form["language"],
+                        anonymous=form["anonymous"] == "yes",
                         now=request.app[CLOCK](),
                     )
             except InvalidInput as error:
