@@ -7,7 +7,7 @@ group has shared it: until then a post in a group elsewhere is for nobody else. 
 post held for approval has no event until it is approved, so it reaches no other
 node before. An anonymous post (``node.posts.anonymity``) is the group's own: its
 ``Create``, ``Update`` and ``Delete`` are the group's, announced by it, and never go to
-its author's followers (``speaker_of``, ``_followers_of``).
+its author's followers (``speaker_of``, ``reaches_followers``).
 """
 
 from __future__ import annotations
@@ -114,9 +114,14 @@ async def send_declined(
     await send(session, actor=group, activity=reject, inboxes=[inbox], object_uri=post.uri, now=now)
 
 
+def reaches_followers(post: PostInGroup) -> bool:
+    """Whether those who follow its author see a post: our members' public posts, but not
+    their anonymous ones (that alone would say who wrote them)."""
+    return post.local and post.group.public and not post.anonymous
+
+
 async def _followers_of(session: AsyncSession, post: PostInGroup) -> list[str]:
-    """Those who follow the author (on Mastodon, say) see their public posts too, but for
-    their anonymous ones."""
-    if not post.local or not post.group.public or post.anonymous:
+    """Those who follow the author (on Mastodon, say) see their public posts too."""
+    if not reaches_followers(post):
         return []
     return await follower_inboxes(session, post.author.id)
