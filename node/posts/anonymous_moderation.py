@@ -43,31 +43,63 @@ async def _anonymous_post(
     return post, record
 
 
-async def ban_writer(
-    session: AsyncSession, viewer: Viewer, public_id: str, *, reason: str, now: datetime
-) -> None:
-    """Ban the writer of the anonymous post ``public_id`` from posting in its group, as one
-    of the group's moderators (or node staff), without being told who it is."""
+async def _writer_membership(
+    session: AsyncSession, viewer: Viewer, public_id: str
+) -> tuple[Post, GroupRecord, Membership]:
+    """An anonymous post here, checked for the viewer's right to act on its writer, and the
+    writer's membership of its group (never shown to the viewer)."""
     post, record = await _anonymous_post(session, viewer, public_id)
     permissions.require_can_moderate_posts(viewer, record.membership)
     if not record.actor.local:
         raise PermissionDenied("a group on another node bans its members there")
-    reason = clean_reason(reason)
     membership = await session.scalar(
         select(Membership).where(
             Membership.group_id == post.group_id, Membership.member_id == post.author_id
         )
     )
-    if post.author_id == viewer.actor_id or membership is None:
-        # Not said apart from any other refusal: a moderator may not learn it was theirs.
+    if (
+        membership is None
+        or post.author_id == viewer.actor_id
+        or membership.role is GroupRole.OWNER
+    ):
+        # Said as any other refusal: a moderator may not learn that it was theirs.
         raise InvalidInput("this post's writer cannot be banned", field="post")
-    if membership.role is GroupRole.OWNER:
-        raise InvalidInput("this post's writer cannot be banned", field="post")
+    return post, record, membership
+
+
+async def ban_writer(
+    session: AsyncSession, viewer: Viewer, public_id: str, *, reason: str, now: datetime
+) -> None:
+    """Ban the writer of the anonymous post ``public_id`` from posting in its group, as one
+    of the group's moderators (or node staff), without being told who it is."""
+    post, record, membership = await _writer_membership(session, viewer, public_id)
+    reason = clean_reason(reason)
     membership.posting_banned_at = now
     await record_action(
         session,
         record.group,
         ModAction.BAN,
+        moderator_id=viewer.actor_id,
+        target_uri=post.uri,
+        target_post_id=post.id,
+        reason=reason,
+        now=now,
+    )
+
+
+async def lift_writer_ban(
+    session: AsyncSession, viewer: Viewer, public_id: str, *, reason: str, now: datetime
+) -> None:
+    """Lift a ban made through the anonymous post ``public_id``, as unseen as it was made."""
+    post, record, membership = await _writer_membership(session, viewer, public_id)
+    reason = clean_reason(reason)
+    if membership.posting_banned_at is None:
+        raise NotFound("the writer of this post is not banned")
+    membership.posting_banned_at = None
+    await record_action(
+        session,
+        record.group,
+        ModAction.UNBAN,
         moderator_id=viewer.actor_id,
         target_uri=post.uri,
         target_post_id=post.id,

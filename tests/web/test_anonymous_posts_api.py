@@ -122,9 +122,16 @@ async def test_moderators_remove_and_ban_the_writer_without_learning_who(api: Ap
     assert sorted(m["member"]["handle"] for m in members) == ["ana", "cy", "mo"]
     assert {m["state"] for m in members} == {"approved"}
     await api.post(cy, "circle", "Still here", title="Cy")
+    # The ban is lifted the same way, still unseen.
+    lift = await api.call("DELETE", f"{path}/ban-writer", as_=mo, json={"reason": "appeal"})
+    lift.expect(204)
+    again = await api.call("DELETE", f"{path}/ban-writer", as_=mo, json={})
+    assert again.status == 404
+    await api.post(ana, "circle", "Sorry", title="Sorry")
     # The log names the post, not who wrote it.
     log = await api.items(mo, "/api/v1/groups/circle/modlog")
     assert [(e["action"], e["target"], e["target_actor"]) for e in log] == [
+        ("unban", thread["uri"], None),
         ("ban", thread["uri"], None),
         ("remove_post", thread["uri"], None),
     ]

@@ -20,6 +20,12 @@ async def ban_writer(call: Call[ReasonBody, Any]) -> None:
     )
 
 
+async def lift_writer_ban(call: Call[ReasonBody, Any]) -> None:
+    await anonymous_moderation.lift_writer_ban(
+        call.session, call.member, call.path("id"), reason=call.body.reason, now=call.now
+    )
+
+
 async def reveal_author(call: Call[Any, Any]) -> ActorOut:
     author = await anonymous_moderation.reveal_author(
         call.session, call.member, call.path("id"), now=call.now
@@ -34,6 +40,17 @@ OPERATIONS: tuple[Operation, ...] = (
         ban_writer,
         "Moderators: ban the writer of an anonymous post from posting in its group, "
         "without being told who it is (logged against the post, naming nobody)",
+        "moderation",
+        auth=Auth.REQUIRED,
+        body=ReasonBody,
+        errors=(401, 403, 404, 422),
+    ),
+    Operation(
+        "DELETE",
+        "/api/v1/posts/{id}/ban-writer",
+        lift_writer_ban,
+        "Moderators: lift a ban made through an anonymous post, still without being told "
+        "who its writer is",
         "moderation",
         auth=Auth.REQUIRED,
         body=ReasonBody,
