@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from node.posts import anonymous_moderation
-from web.api.moderation_api import ReasonBody
+from web.api.moderation_api import ReasonBody, ReasonQuery
 from web.api.operation import Auth, Call, Operation
 from web.api.schemas import ActorOut, actor_out
 
@@ -20,9 +20,9 @@ async def ban_writer(call: Call[ReasonBody, Any]) -> None:
     )
 
 
-async def lift_writer_ban(call: Call[ReasonBody, Any]) -> None:
+async def lift_writer_ban(call: Call[Any, ReasonQuery]) -> None:
     await anonymous_moderation.lift_writer_ban(
-        call.session, call.member, call.path("id"), reason=call.body.reason, now=call.now
+        call.session, call.member, call.path("id"), reason=call.query.reason, now=call.now
     )
 
 
@@ -53,7 +53,7 @@ OPERATIONS: tuple[Operation, ...] = (
         "who its writer is",
         "moderation",
         auth=Auth.REQUIRED,
-        body=ReasonBody,
+        query=ReasonQuery,
         errors=(401, 403, 404, 422),
     ),
     Operation(
