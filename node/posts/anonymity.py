@@ -63,6 +63,13 @@ def logged_author_id(post: Post) -> int | None:
     return None if post.anonymous else post.author_id
 
 
+def hidden_with_author(row: type[Post]) -> ColumnElement[bool]:
+    """Which posts disappear when their author's account is suspended: not anonymous ones.
+    A suspended account's actor says so in public, and its anonymous posts vanishing at
+    that moment would name their writer; moderators remove them like any post."""
+    return row.anonymous.is_(False)
+
+
 def counted_as_activity() -> ColumnElement[bool]:
     """Which local posts tell NodeInfo that their author is active: not anonymous ones (a
     small node's count going up would say who just wrote)."""

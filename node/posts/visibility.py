@@ -53,8 +53,9 @@ def readable_by_anyone(row: type[Post]) -> ColumnElement[bool]:
 
 
 def by_active_account(row: type[Post]) -> ColumnElement[bool]:
-    """Not by a suspended account: those posts are hidden like removed ones."""
-    return row.author_id.not_in(suspended_actors())
+    """Not by a suspended account: those posts are hidden like removed ones. Anonymous
+    posts stay (``anonymity.hidden_with_author``)."""
+    return or_(~anonymity.hidden_with_author(row), row.author_id.not_in(suspended_actors()))
 
 
 def unshared_visible(viewer: Viewer | None, moderating: bool) -> ColumnElement[bool]:
@@ -185,7 +186,8 @@ async def views_of(
     views = []
     for post in posts:
         removed = post.removed_at is not None
-        hidden = removed or post.author_id in suspended  # a suspended account's: alike
+        suspended_author = post.author_id in suspended and not post.anonymous
+        hidden = removed or suspended_author  # a suspended account's: alike
         is_author = viewer is not None and viewer.actor_id == post.author_id
         declined = removed and post.pending_at is not None
         # Turned down before its group shared it, it never left that group's moderators:

@@ -159,3 +159,22 @@ async def test_only_admins_find_out_who_wrote_one_and_each_look_is_logged(
         None,
     )
     assert entry["moderator"]["handle"] == "ada"
+
+
+async def test_a_suspension_leaves_the_members_anonymous_posts_up(
+    api: Api, sessions: Sessions
+) -> None:
+    """A suspended account's actor says so in public; its anonymous posts vanishing at
+    that moment would say who wrote them. Moderators remove them like any post."""
+    admin = await staff(api, sessions, "ada", NodeRole.ADMIN)
+    _, ana, cy = await _circle(api)
+    hidden = await api.post(ana, "circle", "Signed", title="Signed")
+    kept = await api.post(ana, "circle", "Unsigned", title="Unsigned", anonymous=True)
+    suspend = {"reason": "spam"}
+    path = "/api/v1/admin/accounts/ana/suspend"
+    assert (await api.call("POST", path, as_=admin, json=suspend)).expect(200)["suspended"]
+    assert (await _seen(api, cy, hidden["id"]))["deleted"] is True
+    shown = await _seen(api, cy, kept["id"])
+    assert (shown["deleted"], shown["content_html"]) == (False, "<p>Unsigned</p>")
+    listed = await api.items(None, "/api/v1/groups/circle/posts")
+    assert [p["id"] for p in listed] == [kept["id"]]
