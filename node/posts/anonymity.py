@@ -5,8 +5,9 @@ the author edits and deletes it, a ban holds, an admin can find out), but every 
 of it for anyone else names the group instead, with a number stable within the thread
 ("Anonymous 2") and nothing shared with the author's anonymous posts elsewhere: the
 label is counted per thread, the post's id is a fresh random one, and what the node
-logs, reports or counts of it names no member. Each function here is one such defence
-(the anonymity crawl in ``tests/rig/test_anonymous_posts.py`` switches each off).
+logs, reports or counts of it names no member, and a suspension does not make it vanish
+with its author's other posts. Each defence is one function here, so that the anonymity
+crawl (``tests/rig/test_anonymous_posts.py``) can switch them off in turn.
 """
 
 from __future__ import annotations
