@@ -3,9 +3,11 @@
 The group's default support topics (``node.topics``) are given to its new posts
 whose authors choose none. The other settings are the group's own business and stay
 on its node: whether its public moderation log names who acted
-(``hide_moderator_names``), and whether posts of new members wait for approval
-(``hold_new_members_posts``, see ``node.held_posts``). Turning pre-moderation on
-trusts every member approved at that moment: they are not new, and their next posts should not wait.
+(``hide_moderator_names``), whether posts of new members wait for approval
+(``hold_new_members_posts``, see ``node.held_posts``), and whether members may post
+anonymously (``allow_anonymous_posts``, see ``node.posts.anonymity``). Turning
+pre-moderation on trusts every member approved at that moment: they are not new, and
+their next posts should not wait.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ async def update_settings(
     *,
     hide_moderator_names: bool | None = None,
     hold_new_members_posts: bool | None = None,
+    allow_anonymous_posts: bool | None = None,
     now: datetime,
 ) -> GroupView:
     """Change what is given (None: leave as it is); only a group hosted here, by its
@@ -56,6 +59,8 @@ async def update_settings(
                 .values(trusted_at=now)
             )
         group.hold_new_members_posts = hold_new_members_posts
+    if allow_anonymous_posts is not None:
+        group.allow_anonymous_posts = allow_anonymous_posts
     await session.flush()
     return await loading.view_of(session, record)
 

@@ -29,6 +29,7 @@ from node.groups.loading import GroupRecord, load_group
 from node.kinds import MembershipState, ModAction, Visibility
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.pending_posts import tell_author_declined
+from node.posts import anonymity
 from node.posts.visibility import load_post, views_of
 from node.site import Site
 from node.storage.models.actors import Actor
@@ -143,7 +144,7 @@ async def approve_post(
         moderator_id=viewer.actor_id,
         target_uri=post.uri,
         target_post_id=post.id,
-        target_actor_id=post.author_id,
+        target_actor_id=anonymity.logged_author_id(post),
         now=now,
     )
     return (await views_of(session, viewer, [post]))[0]
@@ -164,7 +165,7 @@ async def reject_post(
         moderator_id=viewer.actor_id,
         target_uri=post.uri,
         target_post_id=post.id,
-        target_actor_id=post.author_id,
+        target_actor_id=anonymity.logged_author_id(post),
         reason=reason,
         now=now,
     )

@@ -76,6 +76,8 @@ class ModAction(enum.StrEnum):
     UNSUSPEND = "unsuspend"
     RESOLVE_REPORT = "resolve_report"
     DISMISS_REPORT = "dismiss_report"
+    # A node admin looked up who wrote an anonymous post (node log only).
+    REVEAL_AUTHOR = "reveal_author"
 
 
 class ReportKind(enum.StrEnum):

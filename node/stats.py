@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.posts import anonymity
 from node.posts.reading import count_public_local_posts
 from node.storage.models.actors import Account
 from node.storage.models.posts import Post
@@ -32,7 +33,7 @@ async def node_stats(session: AsyncSession, *, now: datetime) -> NodeStats:
 
     async def active_since(since: datetime) -> int:
         statement = select(func.count(func.distinct(Post.author_id))).where(
-            Post.local.is_(True), Post.published_at >= since
+            Post.local.is_(True), Post.published_at >= since, anonymity.counted_as_activity()
         )
         return await session.scalar(statement) or 0
 

@@ -97,6 +97,8 @@ class GroupView:
     hold_new_members_posts: bool = False
     # Support topics a new post carries unless its author chooses.
     default_topics: tuple[Topic, ...] = ()
+    # Members may post as "Anonymous member" (``node.posts.anonymity``).
+    allow_anonymous_posts: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,3 +144,7 @@ class PostView:
     # collapsed behind its warning, or hidden (then its words are withheld unless the
     # viewer opens it on purpose).
     filtered: TopicChoice = TopicChoice.SHOW
+    # Shown as its group's "Anonymous member" (``author`` is then the group, but for its
+    # own author); ``anonymous_label`` numbers its writer within the thread.
+    anonymous: bool = False
+    anonymous_label: int | None = None

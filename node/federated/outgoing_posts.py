@@ -30,6 +30,8 @@ class PostInGroup:
     pending: bool
     # Deleted by its author or removed by a moderator.
     gone: bool
+    # Shown as the group's "Anonymous member": it travels as the group's, never its author's.
+    anonymous: bool = False
 
 
 async def post_in_group(session: AsyncSession, post_id: int) -> PostInGroup | None:
@@ -47,6 +49,7 @@ async def post_in_group_of(session: AsyncSession, post: Post) -> PostInGroup:
         local=post.local,
         pending=post.pending_at is not None,
         gone=post.deleted_at is not None or post.removed_at is not None,
+        anonymous=post.anonymous,
     )
 
 

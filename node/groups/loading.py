@@ -128,6 +128,7 @@ def group_view_with_rules(record: GroupRecord, rules: tuple[RuleView, ...]) -> G
         hide_moderator_names=group.hide_moderator_names,
         hold_new_members_posts=group.hold_new_members_posts,
         default_topics=topics.from_stored(group.default_topics),
+        allow_anonymous_posts=group.allow_anonymous_posts,
     )
 
 

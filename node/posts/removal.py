@@ -16,6 +16,7 @@ from node.events import record as record_event
 from node.groups.loading import GroupRecord
 from node.kinds import ModAction
 from node.pending_posts import tell_author_declined
+from node.posts import anonymity
 from node.posts.visibility import load_post, views_of
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post
@@ -88,7 +89,7 @@ async def _moderated(
             moderator_id=viewer.actor_id,
             target_uri=post.uri,
             target_post_id=post.id,
-            target_actor_id=post.author_id,
+            target_actor_id=anonymity.logged_author_id(post),
             reason=reason,
             now=now,
         )

@@ -26,6 +26,7 @@ from node.federation_policy.visibility import (
 )
 from node.groups.loading import GroupRecord, group_record
 from node.kinds import Visibility
+from node.posts import anonymity
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post, Reaction
@@ -52,8 +53,9 @@ def readable_by_anyone(row: type[Post]) -> ColumnElement[bool]:
 
 
 def by_active_account(row: type[Post]) -> ColumnElement[bool]:
-    """Not by a suspended account: those posts are hidden like removed ones."""
-    return row.author_id.not_in(suspended_actors())
+    """Not by a suspended account: those posts are hidden like removed ones. Anonymous
+    posts stay (``anonymity.hidden_with_author``)."""
+    return or_(~anonymity.hidden_with_author(row), row.author_id.not_in(suspended_actors()))
 
 
 def unshared_visible(viewer: Viewer | None, moderating: bool) -> ColumnElement[bool]:
@@ -184,19 +186,22 @@ async def views_of(
     views = []
     for post in posts:
         removed = post.removed_at is not None
-        hidden = removed or post.author_id in suspended  # a suspended account's: alike
+        suspended_author = post.author_id in suspended and not post.anonymous
+        hidden = removed or suspended_author  # a suspended account's: alike
         is_author = viewer is not None and viewer.actor_id == post.author_id
         declined = removed and post.pending_at is not None
         # Turned down before its group shared it, it never left that group's moderators:
         # its author keeps their words.
         shown_whole = show_removed or (declined and is_author)
         deleted = post.deleted_at is not None or (hidden and not shown_whole)
+        group_ref = actor_ref(actors[groups[post.group_id].actor_id])
+        author = anonymity.shown_author(post, viewer, actor_ref(actors[post.author_id]), group_ref)
         views.append(
             PostView(
                 public_id=post.public_id,
                 uri=post.uri,
-                group=actor_ref(actors[groups[post.group_id].actor_id]),
-                author=None if deleted else actor_ref(actors[post.author_id]),
+                group=group_ref,
+                author=None if deleted else author,
                 title=None if deleted else post.title,
                 content_html="" if deleted else post.content_html,
                 source=post.source if is_author and not deleted else None,
@@ -219,6 +224,9 @@ async def views_of(
                 pending=post.pending_at is not None,
                 declined=declined,
                 topics=() if deleted else topics.from_stored(post.topics),
+                # A group elsewhere's anonymous post reaches us as the group's own.
+                anonymous=post.anonymous or post.author_id == groups[post.group_id].actor_id,
+                anonymous_label=post.anonymous_label if post.anonymous else None,
             )
         )
     return views

@@ -22,6 +22,7 @@ from node.groups.limits import CONTENT_WARNING_MAX, validate_language
 from node.groups.loading import load_group
 from node.handles import check_length
 from node.ids import new_public_id
+from node.posts import anonymity, anonymous_moderation
 from node.posts.removal import remove
 from node.posts.visibility import load_post, views_of
 from node.site import Site
@@ -74,6 +75,7 @@ async def _insert_post(
     content_warning: str | None,
     language: str | None,
     parent: Post | None,
+    anonymous: bool = False,
     now: datetime,
     topics: Sequence[str] | None = None,
 ) -> Post:
@@ -96,7 +98,13 @@ async def _insert_post(
         language=validate_language(language or group.language),
         published_at=now,
     )
-    if not (await session.get_one(Actor, group.actor_id)).local:
+    group_is_local = (await session.get_one(Actor, group.actor_id)).local
+    await anonymous_moderation.require_not_banned(session, group.id, viewer.actor_id)
+    if anonymous:
+        anonymity.require_allowed(group, group_is_local=group_is_local)
+        post.anonymous = True
+        post.anonymous_label = await anonymity.label_in_thread(session, viewer.actor_id, parent)
+    if not group_is_local:
         post.pending_at = now  # sent to its group, seen by its author only until shared
     elif await _needs_approval(session, group, viewer.actor_id):
         post.held_at = now  # not shared (no event) until a moderator approves it
@@ -131,11 +139,13 @@ async def create_post(
     title: str | None = None,
     content_warning: str | None = None,
     language: str | None = None,
+    anonymous: bool = False,
     now: datetime,
     topics: Sequence[str] | None = None,
 ) -> PostView:
     """Start a thread in a group. Without a content warning (or support topics) the group's
-    default applies."""
+    default applies; ``anonymous``: shown as the group's "Anonymous member"
+    (``node.posts.anonymity``)."""
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_can_post(record.membership, record.group.posting_restricted_to_moderators)
     post = await _insert_post(
@@ -148,6 +158,7 @@ async def create_post(
         content_warning=content_warning,
         language=language,
         parent=None,
+        anonymous=anonymous,
         now=now,
         topics=topics,
     )
@@ -163,6 +174,7 @@ async def reply(
     body: str,
     content_warning: str | None = None,
     language: str | None = None,
+    anonymous: bool = False,
     now: datetime,
     topics: Sequence[str] | None = None,
 ) -> PostView:
@@ -183,6 +195,7 @@ async def reply(
         content_warning=content_warning,
         language=language or parent.language,
         parent=parent,
+        anonymous=anonymous,
         now=now,
         topics=topics,
     )

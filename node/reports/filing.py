@@ -15,6 +15,7 @@ from node.events import record as record_event
 from node.handles import check_length
 from node.ids import new_public_id
 from node.kinds import ActorKind, ReportKind, ReportState
+from node.posts import anonymity
 from node.posts.visibility import load_post
 from node.reports.report_views import ReportView, views_of
 from node.site import Site
@@ -105,7 +106,8 @@ async def file_report(
         group_id=group_id,
         target_uri=target_uri,
         target_post_id=None if post is None else post.id,
-        target_actor_id=target.id,
+        # An anonymous post's author stays unnamed to the moderators who read reports.
+        target_actor_id=target.id if post is None else anonymity.logged_author_id(post),
         group_rule_id=None if group_rule is None else group_rule.id,
         node_rule_id=None if node_rule is None else node_rule.id,
         reason=clean,

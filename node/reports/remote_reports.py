@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.ids import new_public_id
 from node.kinds import ActorKind, ReportState
+from node.posts import anonymity
 from node.reports.filing import REASON_MAX
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group
@@ -46,7 +47,9 @@ async def receive_flag(
     made: list[Report] = []
     covered: set[int] = set()  # members whose posts are reported already
 
-    def add(target_uri: str, author_id: int, post: Post | None, group_id: int | None) -> None:
+    def add(
+        target_uri: str, author_id: int | None, post: Post | None, group_id: int | None
+    ) -> None:
         index = len(made)
         made.append(
             Report(
@@ -74,8 +77,11 @@ async def receive_flag(
         group_actor = await session.get_one(Actor, group.actor_id)
         author = await session.get_one(Actor, post.author_id)
         if group_actor.local or author.local:
-            add(post.uri, author.id, post, group.id)
-            covered.add(author.id)
+            # An anonymous post's report names no author, and covers nobody: a Flag naming
+            # the post and a member must read the same whoever wrote it.
+            add(post.uri, anonymity.logged_author_id(post), post, group.id)
+            if not post.anonymous:
+                covered.add(author.id)
     for target_uri in wanted:
         member = actors.get(target_uri)
         if (

@@ -51,6 +51,11 @@ class SettingsBody(Body):
         max_length=TOPICS_MAX,
         description="Support topics the group's new posts carry unless their authors choose",
     )
+    allow_anonymous_posts: bool | None = Field(
+        None,
+        description='Members may post and reply as "Anonymous member": nobody but the '
+        "author and the node's admins can tell who wrote it (off by default)",
+    )
 
 
 class BanBody(ReasonBody):
@@ -174,6 +179,7 @@ async def update_group_settings(call: Call[SettingsBody, Any]) -> GroupOut:
         call.path("name"),
         hide_moderator_names=body.hide_moderator_names,
         hold_new_members_posts=body.hold_new_members_posts,
+        allow_anonymous_posts=body.allow_anonymous_posts,
         now=call.now,
     )
     if body.default_topics is not None:

@@ -48,6 +48,12 @@ TOPICS_FIELD = Field(
 )
 
 
+ANONYMOUS = (
+    'Post as "Anonymous member": others see the group, not you (only in a group on this '
+    "node that allows it; 422 otherwise)"
+)
+
+
 class CreatePostBody(Body):
     body: str = Field(max_length=writing.BODY_MAX, description="Markdown")
     title: str | None = Field(None, max_length=writing.TITLE_MAX)
@@ -58,6 +64,7 @@ class CreatePostBody(Body):
     )
     language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
     topics: list[str] | None = TOPICS_FIELD
+    anonymous: bool = Field(False, description=ANONYMOUS)
 
 
 class ReplyBody(Body):
@@ -65,6 +72,7 @@ class ReplyBody(Body):
     content_warning: str | None = Field(None, max_length=limits.CONTENT_WARNING_MAX)
     language: str | None = Field(None, max_length=limits.LANGUAGE_MAX)
     topics: list[str] | None = TOPICS_FIELD
+    anonymous: bool = Field(False, description=ANONYMOUS)
 
 
 class EditPostBody(Body):
@@ -115,6 +123,7 @@ async def create_post(call: Call[CreatePostBody, Any]) -> NewPostOut:
         title=body.title,
         content_warning=body.content_warning,
         language=body.language,
+        anonymous=body.anonymous,
         now=call.now,
         topics=body.topics,
     )
@@ -155,6 +164,7 @@ async def reply_to_post(call: Call[ReplyBody, Any]) -> NewPostOut:
         body=body.body,
         content_warning=body.content_warning,
         language=body.language,
+        anonymous=body.anonymous,
         now=call.now,
         topics=body.topics,
     )

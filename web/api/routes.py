@@ -7,6 +7,7 @@ from aiohttp import web
 from web.api import (
     accounts_api,
     admin_api,
+    anonymous_api,
     care_api,
     crisis_api,
     follows_api,
@@ -34,6 +35,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + stepping_back_api.OPERATIONS
     + admin_api.OPERATIONS
     + topics_api.OPERATIONS
+    + anonymous_api.OPERATIONS
 )
 
 

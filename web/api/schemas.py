@@ -86,6 +86,9 @@ class GroupOut(BaseModel):
         default_factory=list,
         description="Support topics the group's new posts carry unless their authors choose",
     )
+    allow_anonymous_posts: bool = Field(
+        False, description='Members may post as "Anonymous member" (groups on this node only)'
+    )
 
 
 class PostOut(BaseModel):
@@ -138,6 +141,14 @@ class PostOut(BaseModel):
         description="What your topic filters make of it: show; collapse (behind its "
         'warning); hide ("hidden by your filters": no title or content unless you ask '
         "with reveal)",
+    )
+    anonymous: bool = Field(
+        False,
+        description='Posted as "Anonymous member": author is then the group, except for '
+        "the post's own author, who sees themselves",
+    )
+    anonymous_label: str | None = Field(
+        None, description='How its writer is named within the thread, e.g. "Anonymous 2"'
     )
 
 
@@ -230,6 +241,7 @@ def group_out(view: GroupView) -> GroupOut:
         hide_moderator_names=view.hide_moderator_names,
         hold_new_members_posts=view.hold_new_members_posts,
         default_topics=list(view.default_topics),
+        allow_anonymous_posts=view.allow_anonymous_posts,
     )
 
 
@@ -260,6 +272,10 @@ def post_out(view: PostView) -> PostOut:
         declined=view.declined,
         topics=list(view.topics),
         filtered=view.filtered,
+        anonymous=view.anonymous,
+        anonymous_label=(
+            None if view.anonymous_label is None else f"Anonymous {view.anonymous_label}"
+        ),
     )
 
 

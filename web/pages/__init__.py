@@ -19,6 +19,7 @@ from node.errors import AuthenticationFailed, NotFound, PermissionDenied
 from web.pages import (
     admin,
     admin_federation,
+    anonymous,
     care,
     crisis_editor,
     moderation,
@@ -128,6 +129,7 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/find-group", find),
         ("POST", "/groups/{name}/join", join),
         ("POST", "/groups/{name}/leave", leave),
+        ("POST", "/groups/{name}/settings", anonymous.save_group_settings),
         # Threads, reports, settings (threads and profiles answer at their actor and
         # object URLs: web.activitypub).
         ("POST", "/posts/{id}/reply", reply),
@@ -167,6 +169,7 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/moderation/reports/{id}/reach-out", care.reach_out),
         ("POST", "/moderation/reports/{id}/share-resources", care.share_resources),
         ("POST", "/moderation/posts/{id}/remove", moderation.remove_post),
+        ("POST", "/moderation/posts/{id}/ban-writer", anonymous.ban_writer),
         ("POST", "/moderation/posts/{id}/approve", moderation.approve_post),
         ("POST", "/moderation/posts/{id}/reject", moderation.reject_post),
         (

@@ -36,6 +36,7 @@ from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.crisis import crisis_resources
 from web.pages.fetch_failures import FAILURES, Message, fetch_failure
 from web.pages.forms import read_form
+from web.pages.moderation import done_message
 from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.session import page_viewer
 from web.pages.transaction import transaction
@@ -147,6 +148,9 @@ class Thread:
     topics: tuple[Topic, ...] = ()
     # What the reader's topic filters make of it (hidden: no title, a way to open it).
     filtered: TopicChoice = TopicChoice.SHOW
+    # Shown as "Anonymous 1" (the author, when it is the reader, sees that it is theirs).
+    anonymous: bool = False
+    anonymous_label: int | None = None
 
 
 def _thread(post: PostView, local_domain: str) -> Thread:
@@ -169,6 +173,8 @@ def _thread(post: PostView, local_domain: str) -> Thread:
         replies=post.reply_count,
         topics=post.topics,
         filtered=post.filtered,
+        anonymous=post.anonymous,
+        anonymous_label=post.anonymous_label,
     )
 
 
@@ -247,6 +253,7 @@ async def group_page(request: web.Request) -> web.Response:
         page = await frame(request, session, viewer)
         context = await _group_context(request, session, viewer, name, cursor)
         context["crisis"] = await _crisis(request, session, page, context)
+        context["done"] = done_message(request, gettext_for(request, page.locale))
     response = render(request, page, "group.html", context)
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"
     return response

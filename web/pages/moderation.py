@@ -83,6 +83,11 @@ def done_messages(_: Callable[[str], str]) -> dict[str, str]:
         "rule_saved": _("The domain rule was saved."),
         "rule_removed": _("The domain rule was removed."),
         "imported": _("The domain rules were imported."),
+        "writer_banned": _(
+            "The writer of that post can no longer post in this group. You were not told "
+            "who it is, and neither was anyone else."
+        ),
+        "settings_saved": _("The group's settings were saved."),
     }
 
 
@@ -127,6 +132,7 @@ def action_label(action: ModAction, _: Callable[[str], str]) -> str:
         ModAction.UNSUSPEND: _("Lifted a suspension"),
         ModAction.RESOLVE_REPORT: _("Resolved a report"),
         ModAction.DISMISS_REPORT: _("Dismissed a report"),
+        ModAction.REVEAL_AUTHOR: _("Looked up who wrote an anonymous post"),
     }[action]
 
 

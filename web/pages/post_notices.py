@@ -15,7 +15,7 @@ from web.pages.moderation import done_messages
 
 Gettext = Callable[[str], str]
 # The moderation queue's own codes that its forms on the thread page send back.
-FROM_MODERATION = ("removed", "already", "too_long")
+FROM_MODERATION = ("removed", "already", "too_long", "writer_banned")
 
 
 def thread_messages(_: Gettext) -> dict[str, str]:

@@ -112,6 +112,11 @@ def field_error(error: InvalidInput, _: Gettext) -> tuple[str, str]:
         return name, _("Give your post a title.")
     if name == "language":
         return name, _("Choose one of the languages in the list.")
+    if name == "anonymous":
+        return "form", _(
+            "This group does not take anonymous posts (only groups on this node that allow "
+            "them do). Untick “Post anonymously” to post under your name."
+        )
     return "form", _("Something in the form could not be accepted. Please check it.")
 
 
@@ -200,6 +205,7 @@ async def thread_context(
         "reason_max": REASON_MAX,
         "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
         "crisis": await crisis_resources(request, session, page, group.actor.uri),
+        "anonymous_offered": group.allow_anonymous_posts and group.actor.local,
     }
 
 
@@ -250,7 +256,9 @@ async def thread_page(request: web.Request) -> web.Response:
 
 async def reply(request: web.Request) -> web.Response:
     """POST /posts/{id}/reply: answer a post of a thread."""
-    form = await read_form(request, ("body", "content_warning", "crisis", *topic_labels.FIELDS))
+    form = await read_form(
+        request, ("body", "content_warning", "crisis", "anonymous", *topic_labels.FIELDS)
+    )
     public_id = request.match_info["id"]
     async with transaction(request) as session:
         viewer = await page_viewer(request, session)
@@ -274,6 +282,7 @@ async def reply(request: web.Request) -> web.Response:
                     public_id,
                     body=form["body"],
                     content_warning=form["content_warning"],
+                    anonymous=form["anonymous"] == "yes",
                     now=request.app[CLOCK](),
                     topics=topic_labels.from_form(form),
                 )
@@ -367,7 +376,16 @@ async def compose_form(request: web.Request) -> web.Response:
 async def compose(request: web.Request) -> web.Response:
     """POST /groups/{name}/compose: start the thread, then show it."""
     form = await read_form(
-        request, ("title", "body", "content_warning", "language", "crisis", *topic_labels.FIELDS)
+        request,
+        (
+            "title",
+            "body",
+            "content_warning",
+            "language",
+            "crisis",
+            "anonymous",
+            *topic_labels.FIELDS,
+        ),
     )
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
@@ -402,6 +420,7 @@ async def compose(request: web.Request) -> web.Response:
                         body=form["body"],
                         content_warning=form["content_warning"],
                         language=form["language"],
+                        anonymous=form["anonymous"] == "yes",
                         now=request.app[CLOCK](),
                         topics=topic_labels.from_form(form),
                     )

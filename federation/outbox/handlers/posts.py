@@ -5,7 +5,9 @@ A post travels through its group (``federation.outbox.sending``); those who foll
 its author (on Mastodon, say) get our member's public posts too, but only once the
 group has shared it: until then a post in a group elsewhere is for nobody else. A
 post held for approval has no event until it is approved, so it reaches no other
-node before.
+node before. An anonymous post (``node.posts.anonymity``) is the group's own: its
+``Create``, ``Update`` and ``Delete`` are the group's, announced by it, and never go to
+its author's followers (``speaker_of``, ``reaches_followers``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from federation.outbox.sending import new_activity_id, send, share_in_group
 from federation.protocol import activities
 from federation.protocol.objects import as_from_post
 from node.events import EventKind, PendingEvent
+from node.federated.actors import KnownActor
 from node.federated.outgoing_posts import PostInGroup, post_in_group, shared_view
 from node.site import Site
 
@@ -49,11 +52,18 @@ async def send_post(session: AsyncSession, site: Site, event: PendingEvent, now:
         uri = new_activity_id(site, now)
     else:
         uri = event.data.get("activity") or f"{post.uri}#{kind.lower()}"
+    speaker = speaker_of(post)
     activity = activities.post_activity(
-        uri, kind, post.author.uri, document, group=post.group.actor.uri, public=post.group.public
+        uri, kind, speaker.uri, document, group=post.group.actor.uri, public=post.group.public
     )
     followers = [] if post.pending else await _followers_of(session, post)
-    await share_in_group(session, site, now, post.author, post, activity, also=followers)
+    await share_in_group(session, site, now, speaker, post, activity, also=followers)
+
+
+def speaker_of(post: PostInGroup) -> KnownActor:
+    """Whose act a post's ``Create``/``Update``/``Delete`` is: its author's, or for an
+    anonymous post its group's (the author's actor never appears beside it)."""
+    return post.group.actor if post.anonymous else post.author
 
 
 async def send_shared(
@@ -104,8 +114,14 @@ async def send_declined(
     await send(session, actor=group, activity=reject, inboxes=[inbox], object_uri=post.uri, now=now)
 
 
+def reaches_followers(post: PostInGroup) -> bool:
+    """Whether those who follow its author see a post: our members' public posts, but not
+    their anonymous ones (that alone would say who wrote them)."""
+    return post.local and post.group.public and not post.anonymous
+
+
 async def _followers_of(session: AsyncSession, post: PostInGroup) -> list[str]:
     """Those who follow the author (on Mastodon, say) see their public posts too."""
-    if not post.local or not post.group.public:
+    if not reaches_followers(post):
         return []
     return await follower_inboxes(session, post.author.id)

@@ -30,6 +30,8 @@ class Group(Base):
     hide_moderator_names: Mapped[bool] = mapped_column(Boolean, default=False)
     # Pre-moderation: posts of members not yet trusted wait for a moderator's approval.
     hold_new_members_posts: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Members may post as "Anonymous member" (``node.posts.anonymity``): off by default.
+    allow_anonymous_posts: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class GroupRule(Base):
@@ -78,5 +80,9 @@ class Membership(Base):
     # When a moderator first approved one of this member's held posts: from then on, in a
     # pre-moderated group, their posts go out at once.
     trusted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Banned from posting here as the writer of an anonymous post, by moderators who were
+    # not told who (``node.posts.anonymous_moderation``): the membership looks unchanged to
+    # them, so the ban names nobody.
+    posting_banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -58,6 +58,11 @@ class Post(Base):
     # group (its Announce has not arrived): seen by its author only, whatever that group
     # decides (``node.pending_posts``). Turned down there, it is also ``removed_at``.
     pending_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Shown as its group's "Anonymous member" to everyone but its author and the node's
+    # admins (``node.posts.anonymity``); ``anonymous_label`` numbers its author within the
+    # thread ("Anonymous 2"), so a conversation can be followed and nothing more.
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    anonymous_label: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Reaction(Base):
