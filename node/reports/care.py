@@ -27,6 +27,7 @@ from node.events import record as record_event
 from node.handles import check_length
 from node.ids import new_public_id
 from node.kinds import ActorKind, ReportKind, ReportState
+from node.posts import anonymity
 from node.posts.visibility import load_post
 from node.reports.care_messages import send_kind_message
 from node.reports.filing import REASON_MAX, refuse_repeat
@@ -111,7 +112,8 @@ async def file_care_report(
         group_id=group_id,
         target_uri=target_uri,
         target_post_id=None if post is None else post.id,
-        target_actor_id=target.id,
+        # An anonymous post's writer is named to nobody, its moderators included.
+        target_actor_id=target.id if post is None else anonymity.logged_author_id(post),
         reason=reason,
         forward=False,
         state=ReportState.OPEN,
@@ -152,8 +154,10 @@ async def receive_care_flag(
             member_id, group_id, post_row_id = post.author_id, post.group_id, post.id
             if not (await session.get_one(Actor, member_id)).local:
                 continue
+            named_id = anonymity.logged_author_id(post)
         elif member is not None and member.local and member.kind is ActorKind.PERSON:
             member_id, group_id, post_row_id = member.id, None, None
+            named_id = member_id
         else:
             continue
         if member_id in cared_for:
@@ -169,7 +173,7 @@ async def receive_care_flag(
                 group_id=group_id,
                 target_uri=target_uri,
                 target_post_id=post_row_id,
-                target_actor_id=member_id,
+                target_actor_id=named_id,
                 reason="",
                 forward=False,
                 state=ReportState.OPEN,
@@ -181,6 +185,17 @@ async def receive_care_flag(
     session.add_all(made)
     await session.flush()
     return made
+
+
+async def _cared_for(session: AsyncSession, report: Report) -> Actor | None:
+    """The member a care report is about: named, or (an anonymous post's writer, whom the
+    report does not name) found through the post, never shown to whoever asks."""
+    if report.target_actor_id is not None:
+        return await session.get(Actor, report.target_actor_id)
+    if report.target_post_id is None:
+        return None
+    post = await session.get(Post, report.target_post_id)
+    return None if post is None else await session.get(Actor, post.author_id)
 
 
 async def _open_care_report(session: AsyncSession, viewer: Viewer, public_id: str) -> Report:
@@ -196,6 +211,8 @@ async def reach_out(session: AsyncSession, viewer: Viewer, public_id: str) -> Re
     """A moderator says they will reach out to the member themselves (the other
     moderators see who, so the member hears from one person, not several)."""
     report = await _open_care_report(session, viewer, public_id)
+    if report.target_actor_id is None:
+        raise Conflict("this post is anonymous: share resources instead, nobody may learn who")
     report.reaching_out_id = viewer.actor_id
     await session.flush()
     return (await views_of(session, viewer, [report], full=True))[0]
@@ -207,9 +224,7 @@ async def share_resources(
     """Send the member (of this node) a kind message with the resources again; False when
     one is still unread. A member elsewhere is their own node's to write to."""
     report = await _open_care_report(session, viewer, public_id)
-    member = (
-        None if report.target_actor_id is None else await session.get(Actor, report.target_actor_id)
-    )
+    member = await _cared_for(session, report)
     if member is None or not member.local:
         raise Conflict("this member is on another node: only their own node can write to them")
     return await send_kind_message(session, member_id=member.id, group_id=report.group_id, now=now)

@@ -178,3 +178,30 @@ async def test_a_suspension_leaves_the_members_anonymous_posts_up(
     assert (shown["deleted"], shown["content_html"]) == (False, "<p>Unsigned</p>")
     listed = await api.items(None, "/api/v1/groups/circle/posts")
     assert [p["id"] for p in listed] == [kept["id"]]
+
+
+async def test_a_care_report_about_an_anonymous_post_reaches_its_writer_unnamed(
+    api: Api,
+) -> None:
+    """Someone worried about an anonymous writer: the writer gets the kind message, and
+    the group's moderators, working the care queue, still cannot tell who it is."""
+    mo, ana, cy = await _circle(api)
+    post = await api.post(
+        ana, "circle", "I can't see a way through", title="Tonight", anonymous=True
+    )
+    filed = await api.call("POST", "/api/v1/care-reports", as_=cy, json={"post_id": post["id"]})
+    assert filed.expect(201)["reach"] == "here"
+    assert len((await api.call("GET", "/api/v1/care-messages", as_=ana)).expect(200)["items"]) == 1
+
+    queue = (await api.call("GET", "/api/v1/reports?kind=care", as_=mo)).expect(200)["items"]
+    assert len(queue) == 1
+    assert "ana" not in str(queue)
+    report_id = queue[0]["id"]
+    # Reaching out in person would need a name; sharing resources again needs none.
+    reach = await api.call("POST", f"/api/v1/reports/{report_id}/reach-out", as_=mo)
+    assert reach.status == 409
+    first = (await api.call("GET", "/api/v1/care-messages", as_=ana)).expect(200)["items"][0]
+    (await api.call("POST", f"/api/v1/care-messages/{first['id']}/read", as_=ana)).expect(200)
+    shared = await api.call("POST", f"/api/v1/reports/{report_id}/share-resources", as_=mo)
+    assert shared.expect(200) == {"sent": True}
+    assert len((await api.call("GET", "/api/v1/care-messages", as_=ana)).expect(200)["items"]) == 2

@@ -96,3 +96,23 @@ async def test_a_moderator_allows_anonymous_posts_and_members_post_so(
         "POST", "/api/v1/groups/circle/posts", as_=ana, json={"body": "x", "title": "x"}
     )
     assert refused.status == 403
+
+
+async def test_the_care_queue_names_no_anonymous_writer_and_offers_resources(
+    client: Client, api: Api
+) -> None:
+    mo, ana, cy = await api.register("mo"), await api.register("ana"), await api.register("cy")
+    await api.create_group(mo, "circle", display_name="Circle")
+    settings = {"allow_anonymous_posts": True}
+    await api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=settings)
+    await api.join(ana, "circle")
+    await api.join(cy, "circle")
+    post = await api.post(ana, "circle", "Nothing helps", title="Tonight", anonymous=True)
+    await api.call("POST", "/api/v1/care-reports", as_=cy, json={"post_id": post["id"]})
+
+    queue = await _page(client, mo, "/moderation?tab=care")
+    assert "Someone is worried about the anonymous writer of this post" in queue
+    assert "@ana" not in queue
+    assert "/users/ana" not in queue
+    assert "/reach-out" not in queue  # reaching out in person would need a name
+    assert "/share-resources" in queue
