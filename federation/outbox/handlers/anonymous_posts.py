@@ -28,7 +28,7 @@ from federation.signing.instance import instance_actor
 from federation.signing.keystore import local_keys
 from node.events import PendingEvent
 from node.federated import anonymous_writers
-from node.federated.actors import known
+from node.federated.actors import KnownActor, known
 from node.federated.outgoing_posts import PostInGroup, shared_view
 from node.site import Site
 
@@ -59,24 +59,31 @@ async def send_on_behalf(
     else:
         view = as_from_post(await shared_view(session, post))
         document = anonymous_posts.with_token(view, token)
-    instance = known(await instance_actor(session, site, now=now))
+    sender = sender_of(post, known(await instance_actor(session, site, now=now)))
     activity = activities.post_activity(
         new_activity_id(site, now),
         kind,
-        instance.uri,
+        sender.uri,
         document,
         group=post.group.actor.uri,
         public=post.group.public,
     )
     await send(
         session,
-        actor=instance,
+        actor=sender,
         activity=activity,
         inboxes=[inbox],
         object_uri=post.uri,
         now=now,
         context=ANONYMOUS_CONTEXT,
     )
+
+
+def sender_of(post: PostInGroup, instance: KnownActor) -> KnownActor:
+    """Who sends and signs our member's anonymous post to a group elsewhere: this node's
+    instance actor, never the member (one function, so the anonymity crawl can switch
+    this defence off)."""
+    return instance
 
 
 async def send_writer_ban(
