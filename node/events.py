@@ -76,6 +76,8 @@ class EventKind(enum.StrEnum):
     # A group hosted here banned the writer of an anonymous post sent by another node
     # (subject: the post): that node is told, by the writer's token only.
     ANONYMOUS_WRITER_BANNED = "group.anonymous_writer_banned"
+    # ... or lifted that ban (subject: the post).
+    ANONYMOUS_WRITER_UNBANNED = "group.anonymous_writer_unbanned"
 
 
 async def record(

@@ -61,6 +61,7 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.REPORT_FILED: flags.send_flag,
     EventKind.GROUP_UPDATED: groups.send_group_update,
     EventKind.ANONYMOUS_WRITER_BANNED: anonymous_posts.send_writer_ban,
+    EventKind.ANONYMOUS_WRITER_UNBANNED: anonymous_posts.send_writer_unban,
 }
 
 

@@ -56,3 +56,15 @@ def writer_ban(uri: str, group: str, token: str, node_actor: str) -> dict[str, A
         "to": [node_actor],
         "audience": group,
     }
+
+
+def undo(uri: str, group: str, block: dict[str, Any], node_actor: str) -> dict[str, Any]:
+    """A group's ``Undo`` of its ``Block`` of a writer's token: the ban is lifted."""
+    return {
+        "id": uri,
+        "type": "Undo",
+        "actor": group,
+        "object": block,
+        "to": [node_actor],
+        "audience": group,
+    }

@@ -31,11 +31,10 @@ async def remember_token(session: AsyncSession, post_id: int, token: str) -> Non
 
 
 async def writer_ban_of(session: AsyncSession, post_id: int) -> WriterBan | None:
-    """The ban made through the anonymous post ``post_id`` from another node, if it holds."""
+    """The writer of the anonymous post ``post_id`` from another node, known by token, for
+    a ban made or lifted through it (None for any other post)."""
     post = await session.get(Post, post_id)
     if post is None or post.local or post.anonymous_token is None:
-        return None
-    if not await anonymous_elsewhere.token_banned(session, post.group_id, post.anonymous_token):
         return None
     return WriterBan(
         group=await group_by_id(session, post.group_id),
@@ -88,3 +87,8 @@ async def banned_by_group(
     """A group elsewhere banned the writer of our anonymous posts sent there with
     ``token``; False if we sent none with it there."""
     return await anonymous_elsewhere.ban_from_group(session, group.id, token, now=now)
+
+
+async def unbanned_by_group(session: AsyncSession, group: KnownGroup, token: str) -> bool:
+    """A group elsewhere lifted its ban of ``token``; False if we knew of none."""
+    return await anonymous_elsewhere.lift_token_ban(session, group.id, token)

@@ -127,6 +127,13 @@ async def lift_writer_ban(
         reason = clean_reason(reason)
         if not await anonymous_elsewhere.lift_token_ban(session, post.group_id, token):
             raise NotFound("the writer of this post is not banned")
+        await record_event(
+            session,
+            EventKind.ANONYMOUS_WRITER_UNBANNED,
+            actor_id=record.actor.id,
+            subject_id=post.id,
+            now=now,
+        )
     else:
         post, record, membership = await _writer_membership(session, viewer, public_id)
         reason = clean_reason(reason)

@@ -335,7 +335,8 @@ async def test_a_ban_by_token_stops_her_next_anonymous_post_on_both_nodes(
 ) -> None:
     """Alpha's moderator bans the writer of an anonymous post from beta without being told
     who: beta refuses her next anonymous post into the group (not Bea's, not hers under
-    her name), and alpha refuses one that beta lets through all the same."""
+    her name), and alpha refuses one that beta lets through all the same, until the ban
+    is lifted."""
     a, b = await rig.add_node("alpha"), await rig.add_node("beta")
     mo = await a.member("mo")
     wren, bea = await b.member(WREN), await b.member("bea")
@@ -372,6 +373,14 @@ async def test_a_ban_by_token_stops_her_next_anonymous_post_on_both_nodes(
     assert await _copy(a, mo, "circle", slipped["uri"]) is None
     mine = (await b.api.call("GET", f"/api/v1/posts/{slipped['id']}", as_=wren)).expect(200)
     assert mine["pending"] is True
+    monkeypatch.undo()
+
+    # The moderator lifts the ban: both nodes let her write anonymously there again.
+    (await a.api.call("DELETE", path, as_=mo, json={"reason": "talked it over"})).expect(204)
+    await rig.settle()
+    back = await b.api.post(wren, circle, "Thank you", title="Thank you", anonymous=True)
+    await rig.settle()
+    assert await _copy(a, mo, "circle", back["uri"]) is not None
 
 
 async def _not_checked(session: Any, group_id: int, author_id: int) -> None:

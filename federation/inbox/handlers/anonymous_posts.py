@@ -10,7 +10,8 @@ That node's ``Delete`` of it is an author's deletion (``handlers.posts``), the i
 actor being its author here.
 
 A group elsewhere's ``Block`` whose object is a token bans the writer of the anonymous
-posts we sent it with that token: we refuse that member's next ones into the group.
+posts we sent it with that token: we refuse that member's next ones into the group,
+until the group's ``Undo`` of that ``Block``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from federation.protocol.post_readings import PostReading
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import Malformed
 from node.federated import anonymous_writers
-from node.federated.actors import actor_named, group_of
+from node.federated.actors import KnownGroup, actor_named, group_of
 from node.kinds import ActorKind
 
 
@@ -73,17 +74,38 @@ async def on_anonymous_post(
     )
 
 
+async def _banning_group(
+    session: AsyncSession, block: ActivityReading, actor: str, via: str | None
+) -> KnownGroup:
+    group_actor = await named_actor(session, actor)
+    if via is not None or block.actor != actor or not group_actor.is_group or group_actor.local:
+        raise Malformed("a writer is banned by token, and let back, by the group itself")
+    if block.target not in {None, group_actor.uri}:
+        raise Malformed("a group bans writers from itself only")
+    group = await group_of(session, group_actor)
+    if group is None:
+        raise Ignored(f"{actor} is not a group we know")
+    return group
+
+
 async def on_writer_ban(
     fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
 ) -> None:
     """A group elsewhere banned the writer of our anonymous posts sent with the token."""
-    group_actor = await named_actor(session, activity.actor)
-    if via is not None or not group_actor.is_group or group_actor.local:
-        raise Malformed("a writer is banned by token by the group itself")
-    if activity.target not in {None, group_actor.uri}:
-        raise Malformed("a group bans writers from itself only")
-    group = await group_of(session, group_actor)
-    if group is None or not await anonymous_writers.banned_by_group(
+    group = await _banning_group(session, activity, activity.actor, via)
+    if not await anonymous_writers.banned_by_group(
         session, group, activity.object_id, now=fed.clock()
     ):
         raise Ignored("we sent no anonymous post with that token to this group")
+
+
+async def on_writer_unban(
+    fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
+) -> None:
+    """A group elsewhere lifted its ban of the writer known by the token (``Undo`` of the
+    ``Block``)."""
+    block = activity.object
+    assert isinstance(block, ActivityReading)  # routed here by the Block it undoes
+    group = await _banning_group(session, block, activity.actor, via)
+    if not await anonymous_writers.unbanned_by_group(session, group, block.object_id):
+        raise Ignored("it lifts no ban we know of")

@@ -155,6 +155,9 @@ async def on_undo_block(
 ) -> None:
     block = activity.object
     assert isinstance(block, ActivityReading)  # routed here by the Block it undoes
+    if is_token(block.object_id):
+        await anonymous_posts.on_writer_unban(fed, session, activity, via)
+        return
     group, member = await _ban_parts(session, block, via, activity.actor)
     if not await group_decisions.member_unbanned(session, group, member):
         raise Ignored("it lifts no ban we know of")

@@ -91,6 +91,19 @@ async def send_writer_ban(
 ) -> None:
     """A group hosted here banned the writer of an anonymous post from another node: its
     ``Block`` of the token, to that node's instance actor."""
+    await _send_ban(session, site, event, now, lifted=False)
+
+
+async def send_writer_unban(
+    session: AsyncSession, site: Site, event: PendingEvent, now: datetime
+) -> None:
+    """... or lifted that ban: its ``Undo`` of a ``Block`` of the token."""
+    await _send_ban(session, site, event, now, lifted=True)
+
+
+async def _send_ban(
+    session: AsyncSession, site: Site, event: PendingEvent, now: datetime, *, lifted: bool
+) -> None:
     assert event.subject_id is not None
     ban = await anonymous_writers.writer_ban_of(session, event.subject_id)
     if ban is None:
@@ -98,13 +111,14 @@ async def send_writer_ban(
     inbox = await inbox_of(session, ban.node_actor.id)
     if inbox is None:
         return
-    block = anonymous_posts.writer_ban(
-        new_activity_id(site, now), ban.group.actor.uri, ban.token, ban.node_actor.uri
-    )
+    group, node = ban.group.actor.uri, ban.node_actor.uri
+    activity = anonymous_posts.writer_ban(new_activity_id(site, now), group, ban.token, node)
+    if lifted:
+        activity = anonymous_posts.undo(new_activity_id(site, now), group, activity, node)
     await send(
         session,
         actor=ban.group.actor,
-        activity=block,
+        activity=activity,
         inboxes=[inbox],
         object_uri=None,
         now=now,
