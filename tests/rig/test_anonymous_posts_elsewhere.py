@@ -6,13 +6,13 @@ posts. Wren, on beta, writes anonymously in all three: a thread in each group, a
 in a thread of alpha's moderator, an edit, a deletion, a post the moderator removes.
 Bea and Pip, also on beta, write anonymously in circle and vigil too (the controls:
 other writers of the same node). Gamma and a Lemmy-shaped peer hold members of alpha's
-groups. Then:
+groups; Gus, on gamma, follows Wren herself. Then:
 
 - nothing alpha, gamma or the Lemmy-shaped peer received, and nothing anyone can fetch
   or read on any node (crawled as a visitor, a member, alpha's moderator and other
   nodes), holds Wren's actor id, username or display name;
-- what beta sent about her posts is signed by beta's instance actor alone, and alpha
-  passes her token on to nobody;
+- what beta sent about her posts is signed by beta's instance actor alone and went to
+  alpha alone (not to her follower), and alpha passes her token on to nobody;
 - no value ties her posts in two groups together beyond what two other writers of beta
   share (the node they write from): her token differs from group to group;
 - a ban of her by token, by alpha's moderator, stops her next anonymous post into that
@@ -125,6 +125,9 @@ async def _world(rig: Rig, lemmy: LemmyPeer) -> World:
     await b.api.create_group(bo, "porch")
     (await b.api.call("PATCH", "/api/v1/groups/porch/settings", as_=bo, json=ALLOW)).expect(200)
     await b.api.join(wren, "porch")
+    # Gus, on gamma, follows Wren herself.
+    follow = f"/api/v1/members/{WREN}@{b.domain}/follow"
+    (await c.api.call("POST", follow, as_=gus)).expect(200)
     await rig.settle()
     circle, vigil = f"circle@{a.domain}", f"vigil@{a.domain}"
 
@@ -224,6 +227,8 @@ async def findings(world: World) -> list[str]:
                 # Being a member is not writing anonymously: her node, and the groups'
                 # moderator, rightly see whom she joined.
                 continue
+            if result.visitor.member is world.gus and path.endswith("/following"):
+                continue  # he follows her, and sees so
             found += [
                 f"{s!r} in {where} ({result.visitor.label})" for s in world.secrets if s in text
             ]
@@ -238,6 +243,8 @@ async def findings(world: World) -> list[str]:
         found += [f"{s!r} sent by beta: {text[:300]}" for s in world.secrets if s in text]
         if entry["signer"] != instance:
             found.append(f"beta's {entry['activity']['type']} is signed by {entry['signer']}")
+        if entry["to"] != a.domain:  # her follower on gamma, say
+            found.append(f"beta sent {entry['activity']['type']} of hers to {entry['to']}")
     for entry in from_a:
         text = json.dumps(entry["activity"])
         if any(post["uri"] in text for post in world.hers.values()):  # not her joining
@@ -385,3 +392,43 @@ async def test_a_ban_by_token_stops_her_next_anonymous_post_on_both_nodes(
 
 async def _not_checked(session: Any, group_id: int, author_id: int) -> None:
     return None
+
+
+async def test_only_a_kinfolk_node_itself_sends_anonymous_posts_into_a_group(
+    rig: Rig, lemmy: LemmyPeer
+) -> None:
+    """A writer's token is believed only from the instance actor of the post's own origin,
+    sent straight to the group's node: a person (on Lemmy, say) cannot slip a post in as
+    the group's anonymous member."""
+    a = await rig.add_node("alpha")
+    mo = await a.member("mo")
+    await a.api.create_group(mo, "circle")
+    (await a.api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=ALLOW)).expect(200)
+    picard = lemmy.person("picard")
+    group = await lemmy.resolve(f"circle@{a.domain}")
+    assert group["anonymousPosts"] is True
+    await _lemmy_member(lemmy, picard, group)
+    await rig.settle()
+    post = {
+        "id": f"{lemmy.origin}/post/1",
+        "type": "Page",
+        "name": "Not me",
+        "content": "<p>Words put in the group's mouth</p>",
+        "attributedTo": group["id"],
+        "audience": group["id"],
+        "to": [group["id"], "https://www.w3.org/ns/activitystreams#Public"],
+        "anonymousToken": anonymous_posts.URN_PREFIX + "00" * 32,
+    }
+    create = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{lemmy.origin}/activities/create/1",
+        "type": "Create",
+        "actor": picard.uri,
+        "to": post["to"],
+        "audience": group["id"],
+        "object": post,
+    }
+    assert await lemmy.deliver(picard, group["inbox"], create) == 202
+    await rig.settle()
+    listed = await a.api.items(mo, "/api/v1/groups/circle/posts")
+    assert [p for p in listed if p["uri"] == post["id"]] == []
