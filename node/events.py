@@ -73,6 +73,11 @@ class EventKind(enum.StrEnum):
     # A group hosted here changed what its actor says of it (its crisis resources), so
     # its followers' nodes are sent the actor again (subject: the group's ``groups`` row).
     GROUP_UPDATED = "group.updated"
+    # A group hosted here banned the writer of an anonymous post sent by another node
+    # (subject: the post): that node is told, by the writer's token only.
+    ANONYMOUS_WRITER_BANNED = "group.anonymous_writer_banned"
+    # ... or lifted that ban (subject: the post).
+    ANONYMOUS_WRITER_UNBANNED = "group.anonymous_writer_unbanned"
 
 
 async def record(

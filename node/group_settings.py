@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node import permissions, topics
+from node import events, permissions, topics
 from node.errors import PermissionDenied
 from node.groups import loading
 from node.kinds import MembershipState
@@ -59,8 +59,17 @@ async def update_settings(
                 .values(trusted_at=now)
             )
         group.hold_new_members_posts = hold_new_members_posts
-    if allow_anonymous_posts is not None:
+    if allow_anonymous_posts is not None and allow_anonymous_posts != group.allow_anonymous_posts:
         group.allow_anonymous_posts = allow_anonymous_posts
+        # Its actor says so to other Kinfolk nodes, whose members may then post anonymously
+        # in it from there (``kinfolk:anonymousPosts``): sent again.
+        await events.record(
+            session,
+            events.EventKind.GROUP_UPDATED,
+            actor_id=record.actor.id,
+            subject_id=group.id,
+            now=now,
+        )
     await session.flush()
     return await loading.view_of(session, record)
 

@@ -98,7 +98,8 @@ async def unwrap(fed: Federation, announce: dict[str, Any]) -> tuple[Prepared, b
             kind = inner.get("type") if isinstance(inner, dict) else "an unreadable object"
             raise Ignored(f"announced {kind} is not handled yet")
         _not_ours(fed, id_of(inner.get("object")))
-        inner = await _checked_at_origin(fed, source, inner)
+        if not _groups_own(inner, group_uri):
+            inner = await _checked_at_origin(fed, source, inner)
     return Prepared(inner, via=group_uri), True
 
 
@@ -115,6 +116,18 @@ def as_create(post: dict[str, Any]) -> dict[str, Any]:
         "actor": reading.author_uri,
         "object": post,
     }
+
+
+def _groups_own(inner: dict[str, Any], group_uri: str) -> bool:
+    """The group's own ``Create``, ``Update`` or ``Delete`` of a post attributed to it (an
+    anonymous post; its id may be on the writer's node): its word is the trust, and it
+    speaks only for itself. Embedded, unless deleted."""
+    if inner.get("actor") != group_uri:
+        return False
+    post = inner.get("object")
+    if inner.get("type") == "Delete":
+        return True
+    return isinstance(post, dict) and id_of(post.get("attributedTo")) == group_uri
 
 
 def _updates_group(inner: dict[str, Any], group_uri: str) -> bool:

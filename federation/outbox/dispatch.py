@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.handlers import (
+    anonymous_posts,
     flags,
     follows,
     groups,
@@ -59,6 +60,8 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.MEMBER_UNBANNED: moderation.send_unban,
     EventKind.REPORT_FILED: flags.send_flag,
     EventKind.GROUP_UPDATED: groups.send_group_update,
+    EventKind.ANONYMOUS_WRITER_BANNED: anonymous_posts.send_writer_ban,
+    EventKind.ANONYMOUS_WRITER_UNBANNED: anonymous_posts.send_writer_unban,
 }
 
 

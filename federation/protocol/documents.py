@@ -143,6 +143,10 @@ def group_document(
     )
     if group.language:
         document["contentMap"] = {group.language: document["summary"]}
+    if group.allow_anonymous_posts:
+        # Ours: members of other Kinfolk nodes may post anonymously in it through their
+        # node (federation.protocol.anonymous_posts). Other software ignores it.
+        document["anonymousPosts"] = True
     if group.rules:
         # PieFed's property (``piefed:rules``, HTML): PieFed shows them, and so do we.
         document["rules"] = rules_html(group.rules)

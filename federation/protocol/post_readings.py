@@ -18,8 +18,9 @@ from typing import Any
 
 import nh3
 
+from federation.protocol.anonymous_posts import is_token
 from federation.protocol.topic_tags import read_topics
-from federation.protocol.vocab import PUBLIC_ALIASES, Malformed, as_list, ids_of, require_uri
+from federation.protocol.vocab import PUBLIC_ALIASES, Malformed, as_list, id_of, ids_of, require_uri
 from federation.remote.actors import ACTOR_TYPES
 from node.content import render_markdown, sanitize_html
 from node.topics import Topic
@@ -63,6 +64,9 @@ class PostReading:
     attachment_urls: tuple[str, ...] = ()
     # Support topics: our ``SupportTopic`` tags, and what a free-text warning names.
     topics: tuple[Topic, ...] = ()
+    # Kinfolk's ``anonymousToken``: an anonymous post sent by its writer's node on their
+    # behalf (federation.protocol.anonymous_posts); None for any other post.
+    anonymous_token: str | None = None
 
     @property
     def public(self) -> bool:
@@ -98,7 +102,15 @@ def read_post(document: dict[str, Any], kind: str) -> PostReading:
         hashtags=_hashtags(document.get("tag")),
         attachment_urls=_attachment_urls(document.get("attachment")),
         topics=topics,
+        anonymous_token=_anonymous_token(document.get("anonymousToken")),
     )
+
+
+def _anonymous_token(value: Any) -> str | None:
+    token = id_of(value)
+    if value is not None and not is_token(token):
+        raise Malformed("anonymousToken is not a Kinfolk writer's token")
+    return token
 
 
 def _author(value: Any) -> str:

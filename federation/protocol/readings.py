@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from federation.protocol.anonymous_posts import is_token
 from federation.protocol.post_readings import (
     POST_TYPES,
     PostReading,
@@ -214,7 +215,10 @@ def _object_of(
         refs = as_list(value)
         if not refs:
             raise Malformed(f"{kind} has no object")
-        first = require_uri(refs[0], "object")
+        # A group's ban of an anonymous writer from another node names the writer's token
+        # (federation.protocol.anonymous_posts), a URN.
+        token = kind == "Block" and isinstance(refs[0], str) and is_token(refs[0])
+        first = refs[0] if token else require_uri(refs[0], "object")
         # Mastodon's Flag lists the reported account and then the reported posts.
         return first, tuple(require_uri(ref, "object") for ref in refs[1:]), None
     if isinstance(value, list):
@@ -223,6 +227,8 @@ def _object_of(
             raise Malformed(f"{kind} has {len(value)} objects; one is expected")
         value = value[0]
     if isinstance(value, str):
+        if kind == "Block" and is_token(value):  # as above
+            return value, (), None
         return require_uri(value, "object"), (), None
     if not isinstance(value, dict):
         raise Malformed(f"{kind}'s object is neither a URI nor an object")

@@ -66,6 +66,10 @@ EXTENSIONS: dict[str, Any] = {
     "hoursMap": {"@id": "kinfolk:hours", "@container": "@language"},
     "note": "kinfolk:note",
     "noteMap": {"@id": "kinfolk:note", "@container": "@language"},
+    # A group that takes anonymous posts from members of other Kinfolk nodes, and the
+    # opaque token of such a post's writer (federation.protocol.anonymous_posts).
+    "anonymousPosts": "kinfolk:anonymousPosts",
+    "anonymousToken": {"@id": "kinfolk:anonymousToken", "@type": "@id"},
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less, but every term they use: the posts they embed say ``sensitive``
@@ -81,6 +85,17 @@ ACTIVITY_CONTEXT: list[Any] = [
         "Lock": "lemmy:Lock",
         "expires": "as:endTime",
         "SupportTopic": EXTENSIONS["SupportTopic"],
+    },
+]
+
+# An anonymous post sent to a group elsewhere, and a ban of its writer, carry the token
+# (federation.protocol.anonymous_posts).
+ANONYMOUS_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {
+        **ACTIVITY_CONTEXT[1],
+        "kinfolk": KINFOLK_NS,
+        "anonymousToken": EXTENSIONS["anonymousToken"],
     },
 ]
 

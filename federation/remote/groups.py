@@ -69,6 +69,8 @@ async def store_group(
         join_policy=JoinPolicy.APPROVAL if manual else JoinPolicy.OPEN,
         posting_restricted_to_moderators=document.get("postingRestrictedToMods") is True,
         visibility=Visibility.PRIVATE if hidden else Visibility.PUBLIC,
+        # A Kinfolk group that takes anonymous posts from other nodes' members says so.
+        allow_anonymous_posts=document.get("anonymousPosts") is True,
     )
     await rules.mirror_group_rules(session, group, rules_of(document))
     if resources is not None:

@@ -21,6 +21,7 @@ async def upsert_remote_group(
     posting_restricted_to_moderators: bool,
     visibility: Visibility = Visibility.PUBLIC,
     language: str | None = None,
+    allow_anonymous_posts: bool = False,
 ) -> Group:
     """What we know of a group hosted elsewhere (its actor is already stored).
 
@@ -35,6 +36,7 @@ async def upsert_remote_group(
         group.visibility = visibility
     group.join_policy = join_policy
     group.posting_restricted_to_moderators = posting_restricted_to_moderators
+    group.allow_anonymous_posts = allow_anonymous_posts
     group.language = language or group.language or "en"
     group.default_content_warning = group.default_content_warning or ""
     await session.flush()

@@ -21,27 +21,36 @@ from node.storage.models.posts import Post
 from node.views import ActorRef, Viewer
 
 REFUSED = "this group does not take anonymous posts"
-ELSEWHERE = "anonymous posts are only possible in groups hosted on this node"
+ELSEWHERE = (
+    "anonymous posts are only possible in groups hosted on this node, "
+    "or on another Kinfolk node that takes them"
+)
 
 
 def require_allowed(group: Group, *, group_is_local: bool) -> None:
-    """An anonymous post needs a group here that allows them (a group elsewhere could not
-    be trusted to keep the author unnamed: see FEDERATION.md)."""
-    if not group_is_local:
-        raise InvalidInput(ELSEWHERE, field="anonymous")
+    """An anonymous post needs a group that allows them: here, or a Kinfolk group elsewhere
+    whose actor says it takes them (``kinfolk:anonymousPosts``; no other software says so,
+    and none could be trusted to keep the author unnamed: see FEDERATION.md)."""
     if not group.allow_anonymous_posts:
-        raise InvalidInput(REFUSED, field="anonymous")
+        raise InvalidInput(REFUSED if group_is_local else ELSEWHERE, field="anonymous")
 
 
-async def label_in_thread(session: AsyncSession, author_id: int, parent: Post | None) -> int:
+async def label_in_thread(
+    session: AsyncSession, author_id: int, parent: Post | None, *, token: str | None = None
+) -> int:
     """The author's number among the anonymous writers of the thread ``parent`` is in (a
-    new thread: 1): the one they have there already, else the next free one."""
+    new thread: 1): the one they have there already, else the next free one. A writer
+    from another node is known by ``token`` (their node is the author of all of its
+    members' anonymous posts here)."""
     if parent is None:
         return 1
     root = parent.thread_id or parent.id
     in_thread = (Post.thread_id == root) | (Post.id == root)
     anonymous = select(Post.anonymous_label).where(in_thread, Post.anonymous.is_(True))
-    own = await session.scalar(anonymous.where(Post.author_id == author_id).limit(1))
+    own_posts = anonymous.where(Post.author_id == author_id)
+    if token is not None:
+        own_posts = own_posts.where(Post.anonymous_token == token)
+    own = await session.scalar(own_posts.limit(1))
     if own is not None:
         return own
     highest = await session.scalar(

@@ -102,6 +102,7 @@ async def _insert_post(
     await anonymous_moderation.require_not_banned(session, group.id, viewer.actor_id)
     if anonymous:
         anonymity.require_allowed(group, group_is_local=group_is_local)
+        await anonymous_moderation.require_own_not_banned(session, group.id, viewer.actor_id)
         post.anonymous = True
         post.anonymous_label = await anonymity.label_in_thread(session, viewer.actor_id, parent)
     if not group_is_local:

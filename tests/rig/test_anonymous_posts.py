@@ -40,7 +40,7 @@ from node.storage.models.actors import Actor
 from tests.api_client import Member
 from tests.rig.crawl import ANONYMOUS, Crawl, Visitor, crawl, member_of, node_signing
 from tests.rig.rig import Rig, RigNode, rows_of
-from tests.rig.shaped_peers import LemmyPeer, MastodonPeer, PeerActor
+from tests.rig.shaped_peers import LemmyPeer, MastodonPeer, PeerActor, join_lemmy_community
 from web.keys import FEDERATION
 from web.pages.session import SESSION_COOKIE
 
@@ -333,28 +333,34 @@ async def test_the_crawl_finds_each_defence_switched_off(
     assert found != [], f"with {defence!r} off, the crawl found nothing"
 
 
-async def test_groups_elsewhere_take_no_anonymous_posts(rig: Rig) -> None:
-    """A group on another node could not be trusted to keep its writer unnamed: the API
-    refuses, and the form says why instead of offering the choice."""
+async def test_groups_elsewhere_that_do_not_take_them_get_no_anonymous_posts(
+    rig: Rig, lemmy: LemmyPeer
+) -> None:
+    """Only a Kinfolk group whose actor says it takes anonymous posts gets them from
+    another node (tests/rig/test_anonymous_posts_elsewhere.py): one that does not, and a
+    group on other software (which could not be trusted to keep the writer unnamed),
+    never do. The API refuses, and the form says why instead of offering the choice."""
     a, b = await rig.add_node("alpha"), await rig.add_node("beta")
     mo, bea = await a.member("mo"), await b.member("bea")
     await a.api.create_group(mo, "circle")
-    (await a.api.call("PATCH", "/api/v1/groups/circle/settings", as_=mo, json=ALLOW)).expect(200)
     circle = f"circle@{a.domain}"
     await b.api.join(bea, circle)
     await rig.settle()
-    refused = await b.api.call(
-        "POST",
-        f"/api/v1/groups/{circle}/posts",
-        as_=bea,
-        json={"body": "Hard night", "title": "Tonight", "anonymous": True},
-    )
-    assert refused.status == 422
-    assert refused.json["errors"][0]["field"] == "anonymous"
-    assert "hosted on this node" in refused.json["detail"]
-    assert b.client is not None
-    cookie = {"Cookie": f"{SESSION_COOKIE}={bea.token}"}
-    async with b.client.get(f"/groups/{circle}/compose", headers=cookie) as page:
-        text = await page.text()
-    assert "Anonymous posts are possible only in groups hosted on this node." in text
-    assert 'name="anonymous"' not in text
+    tenforward = await join_lemmy_community(rig, lemmy, b, bea, lemmy.community("tenforward"))
+    for group in (circle, tenforward):
+        refused = await b.api.call(
+            "POST",
+            f"/api/v1/groups/{group}/posts",
+            as_=bea,
+            json={"body": "Hard night", "title": "Tonight", "anonymous": True},
+        )
+        assert refused.status == 422
+        assert refused.json["errors"][0]["field"] == "anonymous"
+        assert "other Kinfolk node that takes them" in refused.json["detail"]
+        assert b.client is not None
+        cookie = {"Cookie": f"{SESSION_COOKIE}={bea.token}"}
+        async with b.client.get(f"/groups/{group}/compose", headers=cookie) as page:
+            text = await page.text()
+        assert "This group does not take anonymous posts" in text
+        assert 'name="anonymous"' not in text
+    assert not lemmy.received_of("Create")

@@ -114,8 +114,9 @@ def field_error(error: InvalidInput, _: Gettext) -> tuple[str, str]:
         return name, _("Choose one of the languages in the list.")
     if name == "anonymous":
         return "form", _(
-            "This group does not take anonymous posts (only groups on this node that allow "
-            "them do). Untick “Post anonymously” to post under your name."
+            "This group does not take anonymous posts (only groups that allow them do, on "
+            "this node or on other Kinfolk nodes). Untick “Post anonymously” to post under "
+            "your name."
         )
     return "form", _("Something in the form could not be accepted. Please check it.")
 
@@ -205,7 +206,7 @@ async def thread_context(
         "reason_max": REASON_MAX,
         "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
         "crisis": await crisis_resources(request, session, page, group.actor.uri),
-        "anonymous_offered": group.allow_anonymous_posts and group.actor.local,
+        "anonymous_offered": group.allow_anonymous_posts,
     }
 
 

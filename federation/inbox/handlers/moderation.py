@@ -16,8 +16,10 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
+from federation.inbox.handlers import anonymous_posts
 from federation.inbox.handlers.lookups import local_actor
 from federation.inbox.prepared import Ignored
+from federation.protocol.anonymous_posts import is_token
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import same_origin
 from node.federated import group_decisions
@@ -136,7 +138,11 @@ async def _ban_parts(
 async def on_block(
     fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
 ) -> None:
-    """A group elsewhere banned one of our members (Lemmy's ``Block`` with ``target``)."""
+    """A group elsewhere banned one of our members (Lemmy's ``Block`` with ``target``), or
+    the writer of our anonymous posts sent to it with a token (``handlers.anonymous_posts``)."""
+    if is_token(activity.object_id):
+        await anonymous_posts.on_writer_ban(fed, session, activity, via)
+        return
     group, member = await _ban_parts(session, activity, via, activity.actor)
     await group_decisions.member_banned(
         session, group, member, until=activity.expires, now=fed.clock()
@@ -149,6 +155,9 @@ async def on_undo_block(
 ) -> None:
     block = activity.object
     assert isinstance(block, ActivityReading)  # routed here by the Block it undoes
+    if is_token(block.object_id):
+        await anonymous_posts.on_writer_unban(fed, session, activity, via)
+        return
     group, member = await _ban_parts(session, block, via, activity.actor)
     if not await group_decisions.member_unbanned(session, group, member):
         raise Ignored("it lifts no ban we know of")

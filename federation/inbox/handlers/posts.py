@@ -22,6 +22,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
+from federation.inbox.handlers.anonymous_posts import on_anonymous_post
 from federation.inbox.handlers.lookups import named_actor
 from federation.inbox.handlers.moderation import is_removal, on_removal
 from federation.inbox.prepared import Ignored
@@ -52,7 +53,12 @@ async def on_create_or_update(
         return
     if not isinstance(note, PostReading):
         raise Ignored(NOT_EMBEDDED)
-    if note.author_uri != activity.actor or not same_origin(note.uri, activity.actor):
+    if note.anonymous_token is not None:
+        await on_anonymous_post(fed, session, activity, note, via)
+        return
+    if note.author_uri != activity.actor or not (
+        same_origin(note.uri, activity.actor) or _groups_own(activity, via)
+    ):
         raise Malformed("the object is not attributed to the activity's actor")
     author = await named_actor(session, activity.actor)
     group = await _group_of(session, note, via)
@@ -77,6 +83,13 @@ async def on_create_or_update(
         now=now,
         topics=note.topics,
     )
+
+
+def _groups_own(activity: ActivityReading, via: str | None) -> bool:
+    """A group's own post, announced by itself, whose id is on another node: an anonymous
+    post sent to it by its writer's node (``handlers.anonymous_posts``). The group vouches
+    for it, and puts words in no one's mouth but its own."""
+    return via is not None and activity.actor == via
 
 
 async def _actor_updated(
@@ -113,7 +126,11 @@ async def on_delete(
     if actor is None:
         raise Ignored("we hold nothing of this actor")
     if via is not None and is_removal(activity):
-        await on_removal(fed, session, activity, via)
+        own = activity.actor == via  # the group's own anonymous post, whatever its id
+        if not (
+            own and await incoming_posts.deleted_by_author(session, target, actor, now=fed.clock())
+        ):
+            await on_removal(fed, session, activity, via)
         return
     if target != activity.actor and await actor_named(session, target) is not None:
         raise Ignored(f"{activity.actor} cannot delete another account, {target}")

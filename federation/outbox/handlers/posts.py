@@ -7,7 +7,10 @@ group has shared it: until then a post in a group elsewhere is for nobody else. 
 post held for approval has no event until it is approved, so it reaches no other
 node before. An anonymous post (``node.posts.anonymity``) is the group's own: its
 ``Create``, ``Update`` and ``Delete`` are the group's, announced by it, and never go to
-its author's followers (``speaker_of``, ``reaches_followers``).
+its author's followers (``speaker_of``, ``reaches_followers``). Our member's anonymous
+post in a Kinfolk group elsewhere goes as this node's (``handlers.anonymous_posts``); one
+such post from another node, in a group hosted here, the group shares as its own, under
+an activity id of ours.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.outbox.handlers.anonymous_posts import send_on_behalf
 from federation.outbox.recipients import follower_inboxes, inbox_of
 from federation.outbox.sending import new_activity_id, send, share_in_group
 from federation.protocol import activities
@@ -44,11 +48,14 @@ async def send_post(session: AsyncSession, site: Site, event: PendingEvent, now:
     if post is None:
         return
     kind = _KINDS[event.kind]
+    if post.anonymous and post.local and not post.group.actor.local:
+        await send_on_behalf(session, site, post, kind, now)
+        return
     if kind == "Delete":
         document = activities.tombstone(post.uri)
     else:
         document = as_from_post(await shared_view(session, post))
-    if post.local:
+    if post.local or post.anonymous:  # an anonymous post is the group's own act
         uri = new_activity_id(site, now)
     else:
         uri = event.data.get("activity") or f"{post.uri}#{kind.lower()}"

@@ -86,3 +86,18 @@ class Membership(Base):
     posting_banned_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AnonymousWriterBan(Base):
+    """A ban of an anonymous post's writer from a group hosted here, when the writer is a
+    member of another node: known here only by the token that node sent with the post
+    (``node.federated.anonymous_posts``), so the ban is kept by token, and that node is
+    told to enforce it too."""
+
+    __tablename__ = "anonymous_writer_bans"
+    __table_args__ = (UniqueConstraint("group_id", "token", name="uq_anonymous_writer_ban"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("groups.id", ondelete="CASCADE"))
+    token: Mapped[str] = mapped_column(String(128))
+    banned_at: Mapped[datetime] = mapped_column(UTCDateTime())

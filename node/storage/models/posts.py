@@ -63,6 +63,11 @@ class Post(Base):
     # thread ("Anonymous 2"), so a conversation can be followed and nothing more.
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     anonymous_label: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # An anonymous post in a Kinfolk group on another node carries an opaque token per
+    # writer and group (``federation.outbox.handlers.anonymous_posts``): on the writer's
+    # node, the token sent; on the group's node, the one received, which numbers its
+    # writer in the thread and which the group's moderators can ban. None otherwise.
+    anonymous_token: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
 
 
 class Reaction(Base):
