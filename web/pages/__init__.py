@@ -35,6 +35,7 @@ from web.pages.auth import (
     signup,
     signup_form,
 )
+from web.pages.compose import compose, compose_form
 from web.pages.find_group import find, find_form
 from web.pages.forms import FormRefused
 from web.pages.groups import directory, group_page, join, leave
@@ -44,7 +45,7 @@ from web.pages.render import PAGES, build_catalogues, frame, gettext_for, render
 from web.pages.reports import report_member, report_member_form, report_post, report_post_form
 from web.pages.session import CsrfRefused, page_viewer
 from web.pages.settings import change_password, save_settings, settings_page
-from web.pages.threads import compose, compose_form, reply, thread_page
+from web.pages.threads import reply, thread_page
 from web.pages.transaction import transaction
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
