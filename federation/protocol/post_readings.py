@@ -31,6 +31,10 @@ _AUTHOR_TYPES = frozenset(ACTOR_TYPES) - {"Group"}  # who writes, beside where i
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 
 
+# More anonymous writers than this in one thread is not a number a group would give.
+ANONYMOUS_LABEL_MAX = 100_000
+
+
 @dataclass(frozen=True)
 class Mention:
     href: str  # the mentioned actor's URI
@@ -67,6 +71,9 @@ class PostReading:
     # Kinfolk's ``anonymousToken``: an anonymous post sent by its writer's node on their
     # behalf (federation.protocol.anonymous_posts); None for any other post.
     anonymous_token: str | None = None
+    # Kinfolk's ``anonymousLabel``: the writer's number among a thread's anonymous writers,
+    # as the group numbers them ("Anonymous 2"); None when not given or not a small number.
+    anonymous_label: int | None = None
 
     @property
     def public(self) -> bool:
@@ -103,7 +110,15 @@ def read_post(document: dict[str, Any], kind: str) -> PostReading:
         attachment_urls=_attachment_urls(document.get("attachment")),
         topics=topics,
         anonymous_token=_anonymous_token(document.get("anonymousToken")),
+        anonymous_label=_anonymous_label(document.get("anonymousLabel")),
     )
+
+
+def _anonymous_label(value: Any) -> int | None:
+    """Only a label, never a reason to refuse the post: anything odd is left out."""
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= ANONYMOUS_LABEL_MAX:
+        return value
+    return None
 
 
 def _anonymous_token(value: Any) -> str | None:

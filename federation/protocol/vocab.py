@@ -70,6 +70,8 @@ EXTENSIONS: dict[str, Any] = {
     # opaque token of such a post's writer (federation.protocol.anonymous_posts).
     "anonymousPosts": "kinfolk:anonymousPosts",
     "anonymousToken": {"@id": "kinfolk:anonymousToken", "@type": "@id"},
+    # An anonymous writer's number within a thread ("Anonymous 2"), as the group gives it.
+    "anonymousLabel": "https://w3id.org/kinfolk/ns#anonymousLabel",
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less, but every term they use: the posts they embed say ``sensitive``
@@ -85,6 +87,7 @@ ACTIVITY_CONTEXT: list[Any] = [
         "Lock": "lemmy:Lock",
         "expires": "as:endTime",
         "SupportTopic": EXTENSIONS["SupportTopic"],
+        "anonymousLabel": EXTENSIONS["anonymousLabel"],
     },
 ]
 

@@ -70,6 +70,7 @@ async def store_post(
     activity_uri: str,
     now: datetime,
     topics: Sequence[Topic] = (),
+    anonymous_label: int | None = None,
 ) -> None:
     """Store (or update) a post written on another node (``posts.store_remote_post``)."""
     await remote_posts.store_remote_post(
@@ -87,6 +88,7 @@ async def store_post(
         activity_uri=activity_uri,
         now=now,
         topics=topics,
+        anonymous_label=anonymous_label,
     )
 
 

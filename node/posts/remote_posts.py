@@ -41,6 +41,7 @@ async def store_remote_post(
     activity_uri: str | None = None,
     now: datetime,
     topics: Sequence[Topic] = (),
+    anonymous_label: int | None = None,
 ) -> Post:
     """Store (or update) a post written on another node. Its HTML is sanitised here.
 
@@ -88,6 +89,9 @@ async def store_remote_post(
     post.content_html = sanitize_html(content_html)
     post.content_warning = content_warning[:CONTENT_WARNING_MAX]
     post.topics = stored(topics)
+    if not hosted_here and author.id == group.actor_id:
+        # A group elsewhere's anonymous post: its writer's number there, to follow the thread.
+        post.anonymous_label = anonymous_label
     post.language = language[:16] or "en"
     post.edited_at = edited_at
     if held:

@@ -226,7 +226,11 @@ async def views_of(
                 topics=() if deleted else topics.from_stored(post.topics),
                 # A group elsewhere's anonymous post reaches us as the group's own.
                 anonymous=post.anonymous or post.author_id == groups[post.group_id].actor_id,
-                anonymous_label=post.anonymous_label if post.anonymous else None,
+                anonymous_label=(
+                    post.anonymous_label
+                    if post.anonymous or post.author_id == groups[post.group_id].actor_id
+                    else None
+                ),
             )
         )
     return views

@@ -311,6 +311,12 @@ async def test_anonymous_posts_in_groups_elsewhere_tell_nobody_who_wrote_them(
         ).expect(200)["items"]
     ]
     assert sorted(labels) == ["Anonymous 1", "Anonymous 2"]
+    # A third node shows the group's numbers, so the conversation can be followed there too.
+    on_c = await _copy(c, world.gus, circle, world.hers["reply in circle"]["uri"])
+    assert on_c is not None
+    replies_on_c = await c.api.call("GET", f"/api/v1/posts/{on_c['thread']}/replies", as_=world.gus)
+    labels_on_c = [p["anonymous_label"] for p in replies_on_c.expect(200)["items"]]
+    assert sorted(labels_on_c) == ["Anonymous 1", "Anonymous 2"]
     # She sees them as hers, on her own node, shared and no longer waiting.
     for post in (nights, world.hers["thread in vigil"], world.hers["thread in porch"]):
         mine = (await b.api.call("GET", f"/api/v1/posts/{post['id']}", as_=world.wren)).expect(200)

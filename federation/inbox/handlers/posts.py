@@ -82,6 +82,7 @@ async def on_create_or_update(
         activity_uri=activity.id,
         now=now,
         topics=note.topics,
+        anonymous_label=note.anonymous_label,
     )
 
 
