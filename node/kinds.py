@@ -110,3 +110,17 @@ class ContactKind(enum.StrEnum):
     TEXT = "text"
     CHAT = "chat"
     WEB = "web"
+
+
+class ContactPolicy(enum.StrEnum):
+    """Who may ask a member for a conversation: the member's own boundary.
+
+    A ladder, each step wider than the one before: nobody; people who share an approved
+    membership in a group with them (the default); those and anyone with an account on
+    this node; anyone at all. A block either way refuses whatever the step.
+    """
+
+    NOBODY = "nobody"
+    SHARED_GROUPS = "shared_groups"
+    THIS_NODE = "this_node"
+    ANYONE = "anyone"
