@@ -78,6 +78,11 @@ class EventKind(enum.StrEnum):
     ANONYMOUS_WRITER_BANNED = "group.anonymous_writer_banned"
     # ... or lifted that ban (subject: the post).
     ANONYMOUS_WRITER_UNBANNED = "group.anonymous_writer_unbanned"
+    # A member blocked someone on another node (subject: the blocked actor): that
+    # person's server is sent the member's ``Block``, as Mastodon does ...
+    ACTOR_BLOCKED = "boundary.actor_blocked"
+    # ... or unblocked them (subject: the actor; data: ``block_uri``, the Block's id).
+    ACTOR_UNBLOCKED = "boundary.actor_unblocked"
 
 
 async def record(
