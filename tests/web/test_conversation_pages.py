@@ -123,6 +123,14 @@ async def test_a_decline_reads_not_available_and_a_block_keeps_it_so(
     _, html = await page(client, talk)
     assert "ben is not available to talk." in html
     assert "declined" not in html
+    # Ana asks again; Ben declines and blocks: the same answer as for a stranger.
+    _, location, _ = await ask_ben(client, "Sorry to ask again")
+    talk = f"/conversations/{conversation_id(location)}"
+    await sign_in(client, "ben")
+    await post_form(client, talk, f"{talk}/decline", {"block": "1"})
+    status, _, html = await ask_ben(client, "Please?")
+    assert status == 403
+    assert "This person is not available to talk." in html
 
 
 async def test_asking_refused_says_only_not_available(client: Client, friends: Friends) -> None:
