@@ -23,6 +23,7 @@ from federation.outbox.handlers import (
     follows,
     groups,
     moderation,
+    person_blocks,
     pins,
     posts,
     reactions,
@@ -62,6 +63,8 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.GROUP_UPDATED: groups.send_group_update,
     EventKind.ANONYMOUS_WRITER_BANNED: anonymous_posts.send_writer_ban,
     EventKind.ANONYMOUS_WRITER_UNBANNED: anonymous_posts.send_writer_unban,
+    EventKind.ACTOR_BLOCKED: person_blocks.send_block,
+    EventKind.ACTOR_UNBLOCKED: person_blocks.send_unblock,
 }
 
 
