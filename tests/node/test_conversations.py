@@ -3,6 +3,7 @@ the end; what a third member, a boundary and a member of another node meet."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -265,9 +266,24 @@ async def test_an_open_request_or_conversation_is_named_not_doubled(node: Node) 
     assert (await node.run(lambda s: conversations.requests_for(s, ana.actor_id))).items == []
 
 
+async def test_a_request_sent_twice_at_once_opens_one_conversation(node: Node) -> None:
+    ana, ben, _cat = await friends(node)
+    results = await asyncio.gather(
+        ask(node, ana, ben, "Could we talk?"),
+        ask(node, ana, ben, "Could we talk?"),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == [
+        "AlreadyOpen",
+        "ConversationView",
+    ]
+    requests = await node.run(lambda s: conversations.requests_for(s, ben.actor_id))
+    assert len(requests.items) == 1
+
+
 async def test_a_message_holds_some_words_and_not_a_book(node: Node) -> None:
     ana, ben, _cat = await friends(node)
-    for text in ("", "   ", "x" * 5001):
+    for text in ("", "   ", "a\x00b", "x" * 5001):
         with pytest.raises(InvalidInput) as refused:
             await ask(node, ana, ben, text)
         assert refused.value.field == "text"
