@@ -104,6 +104,10 @@ async def test_a_request_becomes_a_conversation_only_when_accepted(node: Node) -
     assert [r.asker.handle for r in requests.items] == ["ana"]
     assert (await node.run(lambda s: conversations.unread_count(s, ben.actor_id))).requests == 1
     assert await texts(node, asked.id, ben.actor_id) == ["Hi Ben, could we talk about last week?"]
+    # Ana finds hers among the requests she sent, until Ben answers.
+    sent = await node.run(lambda s: conversations.requests_for(s, ana.actor_id, sent=True))
+    assert [r.recipient.handle for r in sent.items] == ["ben"]
+    assert (await node.run(lambda s: conversations.requests_for(s, ana.actor_id))).items == []
     # Nothing flows before he answers, and only he can answer.
     with pytest.raises(ConversationClosed):
         await say(node, asked.id, ana.actor_id, "Hello?")
@@ -113,6 +117,8 @@ async def test_a_request_becomes_a_conversation_only_when_accepted(node: Node) -
 
     accepted = await node.run(lambda s: conversations.accept(s, asked.id, ben.actor_id, node.now))
     assert accepted.state == ConversationState.ACCEPTED
+    sent = await node.run(lambda s: conversations.requests_for(s, ana.actor_id, sent=True))
+    assert sent.items == []
     with pytest.raises(ConversationClosed):
         await node.run(lambda s: conversations.accept(s, asked.id, ben.actor_id, node.now))
     await say(node, asked.id, ben.actor_id, "Of course.", later=1)
