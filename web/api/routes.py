@@ -8,6 +8,7 @@ from web.api import (
     accounts_api,
     admin_api,
     anonymous_api,
+    boundaries_api,
     care_api,
     crisis_api,
     follows_api,
@@ -36,6 +37,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + admin_api.OPERATIONS
     + topics_api.OPERATIONS
     + anonymous_api.OPERATIONS
+    + boundaries_api.OPERATIONS
 )
 
 
