@@ -102,6 +102,16 @@ class ReactionKind(enum.StrEnum):
     SUPPORT = "support"
 
 
+class ConversationState(enum.StrEnum):
+    """Where a one-on-one conversation stands: asked, then accepted or declined; an
+    accepted one is ended by either member, for good (a new request starts anew)."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
 class ContactKind(enum.StrEnum):
     """How a crisis resource is reached: a number to call or to text, or an address on
     the web (a chat, or a page)."""

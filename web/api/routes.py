@@ -10,6 +10,7 @@ from web.api import (
     anonymous_api,
     boundaries_api,
     care_api,
+    conversations_api,
     crisis_api,
     follows_api,
     groups_api,
@@ -37,6 +38,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + admin_api.OPERATIONS
     + topics_api.OPERATIONS
     + anonymous_api.OPERATIONS
+    + conversations_api.OPERATIONS
     + boundaries_api.OPERATIONS
 )
 
