@@ -1,15 +1,16 @@
 """Blocking: a member stops someone (or everyone on a node) from reaching them.
 
 A blocked person's posts and replies are hidden from the member, and the person may
-not reply to the member's posts, mention them or ask them for a conversation
-(``checks``). Blocking someone on another node records an event: federation sends the
-member's ``Block`` to that person's server, as Mastodon does, so it can stop them there
-too and tell them if it wishes; unblocking sends its ``Undo``. A node block stays here:
-it is the member's own, not the node's federation policy, and nothing is sent.
+not reply to the member's posts, mention them, follow them or ask them for a
+conversation (``checks``); follows between the two end, as on Mastodon. Blocking
+someone on another node records an event: federation sends the member's ``Block`` to
+that person's server, as Mastodon does, so it can stop them there too and tell them if
+it wishes; unblocking sends its ``Undo``. A node block stays here: it is the member's
+own, not the node's federation policy, and nothing is sent.
 
 Blocks also arrive: another server's user blocked one of our members. That is kept
 (``blocked_by_remote``) with the ``Block``'s id, so we stop sending them our member's
-requests and messages and the ``Undo`` finds it.
+requests and messages and the ``Undo`` finds it; follows between the two end here too.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from node.boundaries.entries import NodeEntry, PersonEntry
 from node.boundaries.muting import check_person
 from node.errors import InvalidInput
 from node.events import EventKind, record
+from node.follows import remove_follow
 from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.boundaries import ActorBlock, NodeBlock
@@ -49,6 +51,7 @@ async def block(
         row = ActorBlock(owner_id=viewer.actor_id, actor_id=target.id, created_at=now)
         session.add(row)
         await session.flush()
+        await _end_follows(session, await session.get_one(Actor, viewer.actor_id), target, now)
         if not target.local:
             await record(
                 session,
@@ -58,6 +61,14 @@ async def block(
                 now=now,
             )
     return PersonEntry(actor_ref(target), row.created_at)
+
+
+async def _end_follows(session: AsyncSession, one: Actor, other: Actor, now: datetime) -> None:
+    """Neither follows the other any more. Our member's follow of someone elsewhere is
+    withdrawn there too (``follows.remove_follow``); theirs of ours ends here, and their
+    server learns of it from the Block."""
+    await remove_follow(session, one, other, now=now)
+    await remove_follow(session, other, one, now=now)
 
 
 async def unblock(session: AsyncSession, viewer: Viewer, target: Actor, *, now: datetime) -> None:
@@ -137,7 +148,8 @@ async def blocked_by_remote(
     """Someone on another server blocked our member (their server's ``Block``): kept, so
     neither may ask the other and we send them nothing of our member's. False when it
     does not name one of our people."""
-    if await _remote_and_ours(session, owner_id, member_id) is None:
+    parties = await _remote_and_ours(session, owner_id, member_id)
+    if parties is None:
         return False
     row = await _block_row(session, owner_id, member_id)
     if row is None:
@@ -146,6 +158,7 @@ async def blocked_by_remote(
                 owner_id=owner_id, actor_id=member_id, activity_uri=activity_uri, created_at=now
             )
         )
+        await _end_follows(session, *parties, now)
     else:
         row.activity_uri = activity_uri
     return True

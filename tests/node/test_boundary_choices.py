@@ -21,7 +21,7 @@ from node.kinds import ActorKind, ContactPolicy
 from node.passwords import Passwords
 from node.posts import remote_posts
 from node.site import Site
-from node.storage.models.actors import Account, Actor
+from node.storage.models.actors import Account, Actor, Follow
 from node.storage.models.events import Event
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post
@@ -270,3 +270,39 @@ async def test_no_follow_across_a_block_either_way_or_a_blocked_node(node: Node)
         await node.run(lambda s: follows.request_follow(s, pat, ana_actor, now=node.now))
     # Ben may still follow someone else, and Pat someone who did not block Pat's node.
     await node.run(lambda s: follows.request_follow(s, pat, ben_actor, now=node.now))
+
+
+async def test_a_block_ends_follows_both_ways_and_withdraws_ours_elsewhere(node: Node) -> None:
+    ana, ben = await node.member("ana"), await node.member("ben")
+    async with node.sessions.begin() as session:
+        pat = await _pat(session, node.now)
+    ana_actor, ben_actor = await _actor(node, ana), await _actor(node, ben)
+    for follower, followee in ((ben_actor, ana_actor), (ana_actor, ben_actor), (ana_actor, pat)):
+        await _follow(node, follower, followee)
+    await node.run(lambda s: follows.request_follow(s, pat, ana_actor, now=node.now))
+
+    await _block(node, ana, ben_actor)
+    await _block(node, ana, pat)
+
+    async with node.sessions() as session:
+        left = (await session.execute(select(Follow.follower_id, Follow.followee_id))).all()
+    assert left == []
+    kinds = [kind for kind, _subject, _data in await _events(node)]
+    # Ana's follow of Pat is withdrawn on Pat's server; then the Block goes.
+    assert kinds[-2:] == [EventKind.FOLLOW_WITHDRAWN, EventKind.ACTOR_BLOCKED]
+
+
+async def test_a_block_from_elsewhere_ends_follows_between_the_two(node: Node) -> None:
+    ana = await node.member("ana")
+    async with node.sessions.begin() as session:
+        pat = await _pat(session, node.now)
+    ana_actor = await _actor(node, ana)
+    await _follow(node, pat, ana_actor)
+    await _follow(node, ana_actor, pat)
+    await node.run(
+        lambda s: blocking.blocked_by_remote(
+            s, pat.id, ana.actor_id, activity_uri=f"{PEER}#blocks/1", now=node.now
+        )
+    )
+    async with node.sessions() as session:
+        assert (await session.execute(select(Follow.id))).all() == []

@@ -4,6 +4,12 @@ listed to them, and whom they blocked cannot reply to them."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from node.actors import upsert_remote_actor
+from node.kinds import ActorKind
 from tests.api_client import Api
 from tests.web.test_reports_api import circle
 
@@ -93,3 +99,25 @@ async def test_lists_are_paged_and_node_blocks_lifted(api: Api) -> None:
     assert listed["next_cursor"] is None
     (await api.call("DELETE", f"{NODES}/far.example", as_=ana)).expect(204)
     assert (await api.call("GET", NODES, as_=ana)).expect(200)["items"] == []
+
+
+async def test_someone_elsewhere_we_hold_is_blocked_though_their_server_does_not_answer(
+    api: Api, sessions: async_sessionmaker[AsyncSession], now: datetime
+) -> None:
+    ana = await api.register("ana")
+    async with sessions.begin() as session:
+        await upsert_remote_actor(
+            session,
+            uri="https://peer.invalid/users/pat",
+            kind=ActorKind.PERSON,
+            handle="pat",
+            domain="peer.invalid",
+            display_name="Pat",
+            summary="",
+            now=now,
+        )
+    blocked = await api.call("POST", BLOCKS, as_=ana, json={"acct": "pat@peer.invalid"})
+    assert blocked.expect(201)["actor"]["id"] == "https://peer.invalid/users/pat"
+    unknown = await api.call("POST", BLOCKS, as_=ana, json={"acct": "kim@peer.invalid"})
+    unknown.expect(404)
+    (await api.call("DELETE", f"{BLOCKS}/pat@peer.invalid", as_=ana)).expect(204)

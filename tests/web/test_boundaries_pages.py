@@ -116,3 +116,15 @@ async def test_the_buttons_are_for_signed_in_members_and_never_on_anonymous_post
     hidden = await world.node.post(world.member, "circle", "Unnamed", anonymous=True)
     _, html = await page(client, f"/posts/{hidden.public_id}")
     assert "Mute or block" not in html
+
+
+async def test_oneself_or_a_group_cannot_be_muted_and_the_page_says_so(
+    client: Client, world: World
+) -> None:
+    await sign_in(client, "rita")
+    for acct, expected in (("rita", 422), ("circle", 404)):  # a group is no person here
+        status, _, html = await post_form(client, B, f"{B}/mute", {"acct": acct})
+        assert status == expected, acct
+    status, _, html = await post_form(client, B, f"{B}/block", {"acct": "rita"})
+    assert status == 422
+    assert "Only people can be muted or blocked, and never yourself." in html

@@ -76,15 +76,16 @@ def _people(page: Page[PersonEntry]) -> PersonPage:
 
 
 async def _looked_up(request: web.Request, viewer: Viewer | None, body: Any) -> str:
-    """Someone elsewhere we do not hold yet is looked up by WebFinger (outside the
-    transaction); a person here, or one we hold, is found inside it."""
+    """Someone elsewhere is looked up by WebFinger (outside the transaction). When their
+    server does not answer, one we already hold is found inside it all the same: a
+    block must not wait for the blocked person's server."""
     handle, domain = split_acct(body.acct, request.app[SITE].domain)
     if domain == request.app[SITE].domain:
         return ""
     try:
         actor = await request.app[FEDERATION].lookup(f"{handle}@{domain}")
-    except FetchError as exc:
-        raise NotFound(f"cannot find {handle}@{domain}: {exc.reason}") from None
+    except FetchError:
+        return ""
     return actor.uri
 
 

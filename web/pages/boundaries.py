@@ -27,7 +27,7 @@ from web.pages.forms import read_form
 from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.return_path import local_path
 from web.pages.session import signed_in
-from web.pages.threads import Gettext
+from web.pages.threads import Gettext, refused
 from web.pages.transaction import transaction
 
 PATH = "/settings/boundaries"
@@ -115,18 +115,25 @@ async def _person(session: AsyncSession, request: web.Request, acct: str) -> Act
 
 async def _about_person(request: web.Request, code: str) -> web.Response:
     form = await read_form(request, ("acct", "back"))
-    async with transaction(request) as session:
-        viewer = await signed_in(request, session)
-        target = await _person(session, request, form["acct"])
-        now = request.app[CLOCK]()
-        if code == "muted":
-            await muting.mute(session, viewer, target, now=now)
-        elif code == "unmuted":
-            await muting.unmute(session, viewer, target)
-        elif code == "blocked":
-            await blocking.block(session, viewer, target, now=now)
-        else:
-            await blocking.unblock(session, viewer, target, now=now)
+    try:
+        async with transaction(request) as session:
+            viewer = await signed_in(request, session)
+            target = await _person(session, request, form["acct"])
+            now = request.app[CLOCK]()
+            if code == "muted":
+                await muting.mute(session, viewer, target, now=now)
+            elif code == "unmuted":
+                await muting.unmute(session, viewer, target)
+            elif code == "blocked":
+                await blocking.block(session, viewer, target, now=now)
+            else:
+                await blocking.unblock(session, viewer, target, now=now)
+    except InvalidInput:  # oneself, or a group: no button offers it, a crafted form may
+        async with transaction(request) as session:
+            page = await frame(request, session, await signed_in(request, session))
+        _ = gettext_for(request, page.locale)
+        message = _("Only people can be muted or blocked, and never yourself.")
+        return refused(request, page, 422, message, PATH)
     return redirect(_back(form, code))
 
 
