@@ -11,6 +11,7 @@ own, not the node's federation policy, and nothing is sent.
 Blocks also arrive: another server's user blocked one of our members. That is kept
 (``blocked_by_remote``) with the ``Block``'s id, so we stop sending them our member's
 requests and messages and the ``Undo`` finds it; follows between the two end here too.
+Either way an open request or conversation between the two closes (``closing``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import actor_ref
+from node.boundaries.closing import close_between, close_with_node
 from node.boundaries.entries import NodeEntry, PersonEntry
 from node.boundaries.muting import check_person
 from node.errors import InvalidInput
@@ -52,6 +54,7 @@ async def block(
         session.add(row)
         await session.flush()
         await _end_follows(session, await session.get_one(Actor, viewer.actor_id), target, now)
+        await close_between(session, viewer.actor_id, target.id, now)
         if not target.local:
             await record(
                 session,
@@ -121,6 +124,7 @@ async def block_node(
     if row is None:
         row = NodeBlock(owner_id=viewer.actor_id, domain=domain, created_at=now)
         session.add(row)
+        await close_with_node(session, viewer.actor_id, domain, now)
     return NodeEntry(domain, row.created_at)
 
 
@@ -159,6 +163,7 @@ async def blocked_by_remote(
             )
         )
         await _end_follows(session, *parties, now)
+        await close_between(session, owner_id, member_id, now)
     else:
         row.activity_uri = activity_uri
     return True

@@ -180,16 +180,19 @@ async def test_a_block_since_closes_the_conversation_on_its_page(
     talk = f"/conversations/{conversation_id(location)}"
     await sign_in(client, "ben")
     await post_form(client, talk, f"{talk}/accept", {})
-    # Ana blocks Ben from his profile (node.boundaries): nothing more is written.
+    # Ana blocks Ben from his profile (node.boundaries): the block ends the conversation.
     await sign_in(client, "ana")
     status, _, _ = await post_form(
         client, "/members/ben", "/settings/boundaries/block", {"acct": "ben"}
     )
     assert status == 303
-    for member in ("ana", "ben"):
+    for member, notice in (
+        ("ana", "You ended this conversation."),
+        ("ben", "This conversation has ended."),
+    ):
         await sign_in(client, member)
         _, html = await page(client, talk)
-        assert "Nothing more can be written in this conversation." in html
+        assert notice in html
         assert "Your message" not in html
         status, _, _ = await post_form(client, talk, f"{talk}/messages", {"text": "Hello?"})
         assert status == 409
