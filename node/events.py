@@ -78,6 +78,18 @@ class EventKind(enum.StrEnum):
     ANONYMOUS_WRITER_BANNED = "group.anonymous_writer_banned"
     # ... or lifted that ban (subject: the post).
     ANONYMOUS_WRITER_UNBANNED = "group.anonymous_writer_unbanned"
+    # A one-on-one conversation with a member of another node (``node.conversations``),
+    # recorded only when the other member is remote. Our member asked (subject: the
+    # conversation; its first message travels with the request) ...
+    CONVERSATION_REQUESTED = "conversation.requested"
+    # ... our member accepted or declined a request from there (subject: the
+    # conversation; a decline says only "not available") ...
+    CONVERSATION_ACCEPTED = "conversation.accepted"
+    CONVERSATION_DECLINED = "conversation.declined"
+    # ... wrote in an accepted one (subject: the message, not message #1) ...
+    CONVERSATION_MESSAGE = "conversation.message"
+    # ... or ended it (subject: the conversation).
+    CONVERSATION_ENDED = "conversation.ended"
 
 
 async def record(

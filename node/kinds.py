@@ -102,6 +102,16 @@ class ReactionKind(enum.StrEnum):
     SUPPORT = "support"
 
 
+class ConversationState(enum.StrEnum):
+    """Where a one-on-one conversation stands: asked, then accepted or declined; an
+    accepted one is ended by either member, for good (a new request starts anew)."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
 class ContactKind(enum.StrEnum):
     """How a crisis resource is reached: a number to call or to text, or an address on
     the web (a chat, or a page)."""
@@ -110,3 +120,17 @@ class ContactKind(enum.StrEnum):
     TEXT = "text"
     CHAT = "chat"
     WEB = "web"
+
+
+class ContactPolicy(enum.StrEnum):
+    """Who may ask a member for a conversation: the member's own boundary.
+
+    A ladder, each step wider than the one before: nobody; people who share an approved
+    membership in a group with them (the default); those and anyone with an account on
+    this node; anyone at all. A block either way refuses whatever the step.
+    """
+
+    NOBODY = "nobody"
+    SHARED_GROUPS = "shared_groups"
+    THIS_NODE = "this_node"
+    ANYONE = "anyone"

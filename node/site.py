@@ -31,3 +31,11 @@ class Site:
     def report_uri(self, public_id: str) -> str:
         """A report made here: the id of the ``Flag`` that carries it to other nodes."""
         return f"{self.base_url}/reports/{public_id}"
+
+    def conversation_uri(self, public_id: str) -> str:
+        """A conversation our member asked for: its id wherever it travels."""
+        return f"{self.base_url}/conversations/{public_id}"
+
+    def conversation_message_uri(self, public_id: str) -> str:
+        """A message written here in a conversation (never served to anyone else)."""
+        return f"{self.base_url}/conversations/messages/{public_id}"

@@ -26,7 +26,9 @@ tests truncate by it, and foreign keys between areas resolve in it.
 
 from node.storage.models import (  # noqa: F401
     actors,
+    boundaries,
     care,
+    conversations,
     crisis,
     events,
     groups,

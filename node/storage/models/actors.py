@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from node.kinds import ActorKind, FollowState, NodeRole
+from node.kinds import ActorKind, ContactPolicy, FollowState, NodeRole
 from node.storage.models.base import Base, UTCDateTime, enum_column
 
 
@@ -72,6 +72,12 @@ class Account(Base):
     # Where the member wants crisis resources for (ISO 3166 alpha-2; empty: not said).
     # Their own choice, never guessed from their address.
     crisis_country: Mapped[str] = mapped_column(String(2), default="")
+    # Who may ask this member for a conversation (``node.boundaries.checks.may_ask``).
+    contact_policy: Mapped[ContactPolicy] = mapped_column(
+        enum_column(ContactPolicy, "contact_policy"),
+        default=ContactPolicy.SHARED_GROUPS,
+        server_default=ContactPolicy.SHARED_GROUPS.value,
+    )
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -1,0 +1,82 @@
+"""The questions other parts ask about a member's boundaries: may this actor ask them
+for a conversation, has one blocked the other, whom does a viewer not want to see.
+
+Ids are ``actors.id``, local members and remote actors alike. Every answer is read
+fresh from the database inside the caller's transaction, so a block made a moment ago
+already refuses.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import exists, select, union
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from node.kinds import ContactPolicy, MembershipState
+from node.storage.models.actors import Account, Actor
+from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
+from node.storage.models.groups import Membership
+
+
+async def blocks(session: AsyncSession, owner_id: int, other_id: int) -> bool:
+    """owner has blocked other, or other's node (domain), for themselves."""
+    by_actor = exists().where(ActorBlock.owner_id == owner_id, ActorBlock.actor_id == other_id)
+    by_node = (
+        select(NodeBlock.id)
+        .join(Actor, Actor.domain == NodeBlock.domain)
+        .where(NodeBlock.owner_id == owner_id, Actor.id == other_id)
+        .exists()
+    )
+    return bool(await session.scalar(select(by_actor | by_node)))
+
+
+async def share_a_group(session: AsyncSession, one_id: int, other_id: int) -> bool:
+    """Both hold an approved membership in one group whose members this node knows."""
+    mine, theirs = aliased(Membership), aliased(Membership)
+    shared = (
+        select(mine.id)
+        .join(theirs, theirs.group_id == mine.group_id)
+        .where(
+            mine.member_id == one_id,
+            mine.state == MembershipState.APPROVED,
+            theirs.member_id == other_id,
+            theirs.state == MembershipState.APPROVED,
+        )
+        .exists()
+    )
+    return bool(await session.scalar(select(shared)))
+
+
+async def may_ask(session: AsyncSession, recipient_id: int, asker_id: int) -> bool:
+    """May actor asker_id send a contact request to local member recipient_id: the
+    recipient's ContactPolicy, and no block either way (actor or the asker's domain)."""
+    if recipient_id == asker_id:
+        return False
+    policy = await session.scalar(
+        select(Account.contact_policy).where(Account.actor_id == recipient_id)
+    )
+    asker_local = await session.scalar(select(Actor.local).where(Actor.id == asker_id))
+    if policy is None or asker_local is None or policy == ContactPolicy.NOBODY:
+        return False
+    if await blocks(session, recipient_id, asker_id) or await blocks(
+        session, asker_id, recipient_id
+    ):
+        return False
+    if policy == ContactPolicy.ANYONE:
+        return True
+    if policy == ContactPolicy.THIS_NODE and asker_local:
+        return True
+    return await share_a_group(session, recipient_id, asker_id)
+
+
+async def hidden_from(session: AsyncSession, viewer_id: int) -> frozenset[int]:
+    """actor ids the viewer muted or blocked: not shown to the viewer anywhere."""
+    muted = select(Mute.actor_id).where(Mute.owner_id == viewer_id)
+    blocked = select(ActorBlock.actor_id).where(ActorBlock.owner_id == viewer_id)
+    on_blocked_nodes = (
+        select(Actor.id)
+        .join(NodeBlock, NodeBlock.domain == Actor.domain)
+        .where(NodeBlock.owner_id == viewer_id, Actor.id != viewer_id)
+    )
+    rows = await session.scalars(union(muted, blocked, on_blocked_nodes))
+    return frozenset(rows)

@@ -1,0 +1,159 @@
+"""What a member sees of their conversations: requests, conversations, messages, and
+how many wait unread. Each list is one member's own; messages only the two members'."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from node.conversations.lookups import party_row
+from node.conversations.views import (
+    ConversationView,
+    MessageView,
+    UnreadCount,
+    conversation_views,
+    message_views,
+)
+from node.kinds import ConversationState
+from node.pagination import Page, check_limit, decode_cursor, encode_cursor
+from node.storage.models.conversations import Conversation, ConversationMessage
+
+TALKED_STATES = (ConversationState.ACCEPTED, ConversationState.ENDED)
+
+
+def _unread_condition(viewer: int) -> ColumnElement[bool]:
+    """A message of a conversation ``viewer`` is in, by the other, past their mark."""
+    return and_(
+        ConversationMessage.author_id != viewer,
+        or_(
+            and_(
+                Conversation.asker_id == viewer,
+                ConversationMessage.id > func.coalesce(Conversation.asker_read_id, 0),
+            ),
+            and_(
+                Conversation.recipient_id == viewer,
+                ConversationMessage.id > func.coalesce(Conversation.recipient_read_id, 0),
+            ),
+        ),
+    )
+
+
+async def _unread_by_conversation(
+    session: AsyncSession, viewer: int, conversation_ids: list[int]
+) -> dict[int, int]:
+    if not conversation_ids:
+        return {}
+    rows = await session.execute(
+        select(Conversation.id, func.count(ConversationMessage.id))
+        .join(ConversationMessage, ConversationMessage.conversation_id == Conversation.id)
+        .where(Conversation.id.in_(conversation_ids), _unread_condition(viewer))
+        .group_by(Conversation.id)
+    )
+    return {conversation_id: count for conversation_id, count in rows}
+
+
+async def requests_for(
+    session: AsyncSession, viewer: int, cursor: str | None = None, *, limit: int | None = None
+) -> Page[ConversationView]:
+    """The requests waiting for ``viewer``'s answer, newest first (who asks, not what)."""
+    limit = check_limit(limit)
+    statement = select(Conversation).where(
+        Conversation.recipient_id == viewer, Conversation.state == ConversationState.REQUESTED
+    )
+    if cursor:
+        at, row_id = decode_cursor(cursor, datetime, int)
+        statement = statement.where(
+            or_(
+                Conversation.created_at < at,
+                and_(Conversation.created_at == at, Conversation.id < row_id),
+            )
+        )
+    rows = list(
+        await session.scalars(
+            statement.order_by(Conversation.created_at.desc(), Conversation.id.desc()).limit(
+                limit + 1
+            )
+        )
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(last.created_at, last.id)
+    return Page(items=await conversation_views(session, rows[:limit]), next_cursor=next_cursor)
+
+
+async def conversations_of(
+    session: AsyncSession, viewer: int, cursor: str | None = None, *, limit: int | None = None
+) -> Page[ConversationView]:
+    """``viewer``'s accepted and ended conversations, the newest activity first."""
+    limit = check_limit(limit)
+    statement = select(Conversation).where(
+        or_(Conversation.asker_id == viewer, Conversation.recipient_id == viewer),
+        Conversation.state.in_(TALKED_STATES),
+    )
+    if cursor:
+        at, row_id = decode_cursor(cursor, datetime, int)
+        statement = statement.where(
+            or_(
+                Conversation.last_activity_at < at,
+                and_(Conversation.last_activity_at == at, Conversation.id < row_id),
+            )
+        )
+    rows = list(
+        await session.scalars(
+            statement.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
+                limit + 1
+            )
+        )
+    )
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor(last.last_activity_at, last.id)
+    rows = rows[:limit]
+    unread = await _unread_by_conversation(session, viewer, [row.id for row in rows])
+    return Page(items=await conversation_views(session, rows, unread), next_cursor=next_cursor)
+
+
+async def messages(
+    session: AsyncSession,
+    conversation_id: int,
+    viewer: int,
+    cursor: str | None = None,
+    *,
+    limit: int | None = None,
+) -> Page[MessageView]:
+    """The messages of a conversation, newest first, for its two members only (anyone
+    else: ``NotFound``). The recipient of a request reads message #1 here."""
+    row = await party_row(session, conversation_id, viewer)
+    limit = check_limit(limit)
+    statement = select(ConversationMessage).where(ConversationMessage.conversation_id == row.id)
+    if cursor:
+        (before,) = decode_cursor(cursor, int)
+        statement = statement.where(ConversationMessage.id < before)
+    found = list(
+        await session.scalars(statement.order_by(ConversationMessage.id.desc()).limit(limit + 1))
+    )
+    next_cursor = encode_cursor(found[limit - 1].id) if len(found) > limit else None
+    return Page(items=await message_views(session, row, found[:limit]), next_cursor=next_cursor)
+
+
+async def unread_count(session: AsyncSession, viewer: int) -> UnreadCount:
+    """New messages in ``viewer``'s conversations, and requests waiting for an answer."""
+    unread_messages = await session.scalar(
+        select(func.count(ConversationMessage.id))
+        .join(Conversation, ConversationMessage.conversation_id == Conversation.id)
+        .where(
+            or_(Conversation.asker_id == viewer, Conversation.recipient_id == viewer),
+            Conversation.state.in_(TALKED_STATES),
+            _unread_condition(viewer),
+        )
+    )
+    requests = await session.scalar(
+        select(func.count(Conversation.id)).where(
+            Conversation.recipient_id == viewer, Conversation.state == ConversationState.REQUESTED
+        )
+    )
+    return UnreadCount(messages=unread_messages or 0, requests=requests or 0)
