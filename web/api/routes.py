@@ -9,6 +9,7 @@ from web.api import (
     admin_api,
     anonymous_api,
     care_api,
+    conversations_api,
     crisis_api,
     follows_api,
     groups_api,
@@ -36,6 +37,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + admin_api.OPERATIONS
     + topics_api.OPERATIONS
     + anonymous_api.OPERATIONS
+    + conversations_api.OPERATIONS
 )
 
 
