@@ -90,6 +90,11 @@ class EventKind(enum.StrEnum):
     CONVERSATION_MESSAGE = "conversation.message"
     # ... or ended it (subject: the conversation).
     CONVERSATION_ENDED = "conversation.ended"
+    # A member blocked someone on another node (subject: the blocked actor): that
+    # person's server is sent the member's ``Block``, as Mastodon does ...
+    ACTOR_BLOCKED = "boundary.actor_blocked"
+    # ... or unblocked them (subject: the actor; data: ``block_uri``, the Block's id).
+    ACTOR_UNBLOCKED = "boundary.actor_unblocked"
 
 
 async def record(

@@ -8,10 +8,11 @@ already refuses.
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select, union
+from sqlalchemy import CompoundSelect, exists, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from node.errors import PermissionDenied
 from node.kinds import ContactPolicy, MembershipState
 from node.storage.models.actors import Account, Actor
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
@@ -69,8 +70,8 @@ async def may_ask(session: AsyncSession, recipient_id: int, asker_id: int) -> bo
     return await share_a_group(session, recipient_id, asker_id)
 
 
-async def hidden_from(session: AsyncSession, viewer_id: int) -> frozenset[int]:
-    """actor ids the viewer muted or blocked: not shown to the viewer anywhere."""
+def hidden_actors(viewer_id: int) -> CompoundSelect[int]:
+    """The ids ``hidden_from`` answers, as a query: lists filter by it in the database."""
     muted = select(Mute.actor_id).where(Mute.owner_id == viewer_id)
     blocked = select(ActorBlock.actor_id).where(ActorBlock.owner_id == viewer_id)
     on_blocked_nodes = (
@@ -78,5 +79,24 @@ async def hidden_from(session: AsyncSession, viewer_id: int) -> frozenset[int]:
         .join(NodeBlock, NodeBlock.domain == Actor.domain)
         .where(NodeBlock.owner_id == viewer_id, Actor.id != viewer_id)
     )
-    rows = await session.scalars(union(muted, blocked, on_blocked_nodes))
-    return frozenset(rows)
+    return union(muted, blocked, on_blocked_nodes)
+
+
+async def hidden_from(session: AsyncSession, viewer_id: int) -> frozenset[int]:
+    """actor ids the viewer muted or blocked: not shown to the viewer anywhere."""
+    return frozenset(await session.scalars(hidden_actors(viewer_id)))
+
+
+# Said when a blocked person's reply is refused (the pages say it in the reader's words).
+REPLY_REFUSED = "the person you are answering does not take replies from you"
+
+
+async def require_may_reply(
+    session: AsyncSession, *, parent_author_id: int, parent_anonymous: bool, author_id: int
+) -> None:
+    """A reply to a post whose author blocked the one replying is refused. Not to an
+    anonymous post: refusing would tell the blocked person who wrote it."""
+    if parent_anonymous:
+        return
+    if await blocks(session, parent_author_id, author_id):
+        raise PermissionDenied(REPLY_REFUSED)

@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.boundaries.blocking import block as block_actor
 from node.boundaries.checks import blocks, may_ask
 from node.conversations.errors import AlreadyOpen, ConversationClosed, NotAvailable
 from node.conversations.lookups import open_between, party_row
@@ -30,6 +31,7 @@ from node.kinds import ActorKind, ConversationState
 from node.site import Site
 from node.storage.models.actors import Account, Actor
 from node.storage.models.conversations import Conversation, ConversationMessage
+from node.views import Viewer
 
 
 def new_id() -> str:
@@ -170,11 +172,18 @@ async def accept(
 async def decline(
     session: AsyncSession, conversation_id: int, by: int, now: datetime, *, block: bool = False
 ) -> ConversationView:
-    """The person asked says no (``block``: and never again from this asker)."""
+    """The person asked says no (``block``: and never again from this asker, through
+    ``node.boundaries``, which tells the asker's server when it is another)."""
     row, asker = await _request_for(session, conversation_id, by)
     row.state = ConversationState.DECLINED
     row.answered_at = now
     row.recipient_read_id = await _newest_message_id(session, row.id)
+    if block:
+        account = await session.scalar(select(Account).where(Account.actor_id == by))
+        if account is None:  # only our members answer here
+            raise PermissionDenied("Only a member of this node can block from here.")
+        viewer = Viewer(account_id=account.id, actor_id=by, role=account.role)
+        await block_actor(session, viewer, asker, now=now)
     if not asker.local:
         await record_event(
             session, EventKind.CONVERSATION_DECLINED, actor_id=by, subject_id=row.id, now=now

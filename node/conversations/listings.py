@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.boundaries.checks import hidden_from
 from node.conversations.lookups import party_row
 from node.conversations.views import (
     ConversationView,
@@ -54,14 +55,22 @@ async def _unread_by_conversation(
     return {conversation_id: count for conversation_id, count in rows}
 
 
+async def _waiting_for(session: AsyncSession, viewer: int) -> ColumnElement[bool]:
+    """Requests for ``viewer`` to answer, but for those of people they muted or blocked."""
+    condition = and_(
+        Conversation.recipient_id == viewer, Conversation.state == ConversationState.REQUESTED
+    )
+    hidden = await hidden_from(session, viewer)
+    return and_(condition, Conversation.asker_id.not_in(hidden)) if hidden else condition
+
+
 async def requests_for(
     session: AsyncSession, viewer: int, cursor: str | None = None, *, limit: int | None = None
 ) -> Page[ConversationView]:
-    """The requests waiting for ``viewer``'s answer, newest first (who asks, not what)."""
+    """The requests waiting for ``viewer``'s answer, newest first (who asks, not what);
+    none from people the viewer muted or blocked."""
     limit = check_limit(limit)
-    statement = select(Conversation).where(
-        Conversation.recipient_id == viewer, Conversation.state == ConversationState.REQUESTED
-    )
+    statement = select(Conversation).where(await _waiting_for(session, viewer))
     if cursor:
         at, row_id = decode_cursor(cursor, datetime, int)
         statement = statement.where(
@@ -152,8 +161,6 @@ async def unread_count(session: AsyncSession, viewer: int) -> UnreadCount:
         )
     )
     requests = await session.scalar(
-        select(func.count(Conversation.id)).where(
-            Conversation.recipient_id == viewer, Conversation.state == ConversationState.REQUESTED
-        )
+        select(func.count(Conversation.id)).where(await _waiting_for(session, viewer))
     )
     return UnreadCount(messages=unread_messages or 0, requests=requests or 0)

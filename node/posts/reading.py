@@ -18,6 +18,7 @@ from node.posts.visibility import (
     by_active_account,
     live,
     load_post,
+    not_hidden_from,
     readable_by_anyone,
     shown_posts,
     unshared_visible,
@@ -79,6 +80,7 @@ async def list_threads(
             Post.in_reply_to_id.is_(None),
             or_(whole, has_replies.exists()),
             unshared_visible(viewer, moderating),
+            not_hidden_from(viewer),
         )
         .order_by(Post.published_at.desc(), Post.id.desc())
         .limit(limit + 1)
@@ -120,6 +122,7 @@ async def list_replies(
         .where(
             Post.thread_id == root_id,
             unshared_visible(viewer, moderating),
+            not_hidden_from(viewer),
         )
         .order_by(Post.published_at, Post.id)
         .limit(limit + 1)

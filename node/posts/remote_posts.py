@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
+from node.boundaries.checks import require_may_reply
 from node.content import sanitize_html
 from node.errors import PermissionDenied
 from node.events import EventKind
@@ -71,6 +72,13 @@ async def store_remote_post(
         )
     if parent is not None and parent.group_id != group.id:
         raise PermissionDenied("a reply belongs to the group of the post it answers")
+    if created and parent is not None:
+        await require_may_reply(
+            session,
+            parent_author_id=parent.author_id,
+            parent_anonymous=parent.anonymous,
+            author_id=author.id,
+        )
     if post is None:
         post = Post(
             public_id=new_public_id(published_at),

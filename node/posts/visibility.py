@@ -4,7 +4,8 @@ Everyone who may read a group sees its live posts whole (``live``); a removed po
 or one by a suspended account, is a tombstone but for those who may see it whole;
 a held post is for its author and the group's moderators, a pending one for its
 author alone (``unshared_visible``); a post by an actor of a domain the federation
-policy hides is not there at all (``load_post``, ``shown_posts``). Every service
+policy hides is not there at all (``load_post``, ``shown_posts``); in lists, neither
+is a post by someone the viewer muted or blocked (``not_hidden_from``). Every service
 that hands out posts goes through ``load_post`` and ``views_of``.
 """
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions, topics
 from node.actors import actor_ref
+from node.boundaries.checks import hidden_actors
 from node.errors import NotFound
 from node.federation_policy.visibility import (
     DomainFilter,
@@ -66,6 +68,18 @@ def unshared_visible(viewer: Viewer | None, moderating: bool) -> ColumnElement[b
     mine = Post.author_id == viewer.actor_id
     held = true() if moderating else or_(Post.held_at.is_(None), mine)
     return and_(held, or_(Post.pending_at.is_(None), mine))
+
+
+def not_hidden_from(viewer: Viewer | None) -> ColumnElement[bool]:
+    """Posts a list shows the viewer: none by people they muted or blocked (or on a node
+    they blocked). Those people are not told. Anonymous posts stay: leaving them out
+    would tell the viewer that someone they muted wrote them."""
+    if viewer is None:
+        return true()
+    return or_(
+        ~anonymity.hidden_with_author(Post),
+        Post.author_id.not_in(hidden_actors(viewer.actor_id)),
+    )
 
 
 async def load_post(

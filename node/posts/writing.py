@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
+from node.boundaries.checks import require_may_reply
 from node.content import render_markdown
 from node.errors import Conflict, InvalidInput
 from node.events import EventKind
@@ -186,6 +187,12 @@ async def reply(
     if parent.deleted_at is not None:
         raise Conflict("this post was deleted; it can no longer be answered")
     refuse_if_gone(parent)
+    await require_may_reply(
+        session,
+        parent_author_id=parent.author_id,
+        parent_anonymous=parent.anonymous,
+        author_id=viewer.actor_id,
+    )
     post = await _insert_post(
         session,
         site,

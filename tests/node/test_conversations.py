@@ -6,18 +6,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import conversations
 from node.actors import upsert_remote_actor
+from node.boundaries.muting import mute
+from node.boundaries.settings import set_contact_policy
 from node.conversations import AlreadyOpen, ConversationClosed, NotAvailable
 from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind
 from node.kinds import ActorKind, ContactPolicy, ConversationState
 from node.passwords import Passwords
 from node.site import Site
-from node.storage.models.actors import Account, Actor
+from node.storage.models.actors import Actor
 from node.storage.models.events import Event
 from node.views import Viewer
 from tests.node.factories import Node
@@ -38,13 +40,7 @@ async def actor(session: AsyncSession, viewer: Viewer) -> Actor:
 
 async def allow_anyone(node: Node, viewer: Viewer) -> None:
     """The member's boundary lets anyone ask them."""
-    await node.run(
-        lambda s: s.execute(
-            update(Account)
-            .where(Account.actor_id == viewer.actor_id)
-            .values(contact_policy=ContactPolicy.ANYONE)
-        )
-    )
+    await node.run(lambda s: set_contact_policy(s, viewer, ContactPolicy.ANYONE))
 
 
 async def friends(node: Node) -> tuple[Viewer, Viewer, Viewer]:
@@ -188,7 +184,7 @@ async def test_a_third_member_finds_no_conversation_at_all(node: Node) -> None:
     assert (await node.run(lambda s: conversations.unread_count(s, cat.actor_id))).total == 0
 
 
-async def test_a_declined_request_takes_no_messages(node: Node) -> None:
+async def test_a_decline_says_only_not_available_and_a_block_keeps_it_so(node: Node) -> None:
     ana, ben, _cat = await friends(node)
     first = await ask(node, ana, ben)
     declined = await node.run(lambda s: conversations.decline(s, first.id, ben.actor_id, node.now))
@@ -196,9 +192,31 @@ async def test_a_declined_request_takes_no_messages(node: Node) -> None:
     with pytest.raises(ConversationClosed):
         await say(node, first.id, ana.actor_id, "Why?")
     assert (await node.run(lambda s: conversations.requests_for(s, ben.actor_id))).items == []
-    # A decline is not a block: Ana may ask again one day.
+    # A decline is not a block: Ana may ask again one day, and Ben may say no for good.
     second = await ask(node, ana, ben, "Sorry to ask again")
-    assert second.state == ConversationState.REQUESTED
+    await node.run(
+        lambda s: conversations.decline(s, second.id, ben.actor_id, node.now, block=True)
+    )
+    with pytest.raises(NotAvailable) as refused:
+        await ask(node, ana, ben, "Please?")
+    assert refused.value.message == "This person is not available to talk."
+    # Ben blocked Ana: he may not ask her either.
+    with pytest.raises(NotAvailable):
+        await ask(node, ben, ana, "Hello")
+
+
+async def test_requests_from_muted_people_wait_out_of_sight(node: Node) -> None:
+    ana, ben, cat = await friends(node)
+    await ask(node, ben, ana)
+    await ask(node, cat, ana)
+
+    async def ana_mutes_cat(session: AsyncSession) -> None:
+        await mute(session, ana, await actor(session, cat), now=node.now)
+
+    await node.run(ana_mutes_cat)
+    requests = await node.run(lambda s: conversations.requests_for(s, ana.actor_id))
+    assert [r.asker.handle for r in requests.items] == ["ben"]
+    assert (await node.run(lambda s: conversations.unread_count(s, ana.actor_id))).requests == 1
 
 
 async def test_boundaries_and_strangers_refuse_alike(node: Node) -> None:

@@ -118,7 +118,11 @@ async def test_a_refusal_says_only_not_available(api: Api) -> None:
     again = await ask(api, ana, "ben")
     twice = (await api.call("POST", BASE, as_=ana, json={"to": "ben", "text": "Hi"})).expect(403)
     assert twice["code"] == "already_open"
-    assert again["state"] == "requested"
+    # Declined with a block: from now on, the same answer as a stranger's.
+    path = f"{BASE}/{again['id']}/decline"
+    (await api.call("POST", path, as_=ben, json={"block": True})).expect(200)
+    blocked = await api.call("POST", BASE, as_=ana, json={"to": "ben", "text": "Hi"})
+    assert (blocked.status, blocked.json["detail"]) == (403, NOT_AVAILABLE)
 
 
 async def test_messages_hold_some_words_and_not_a_book(api: Api) -> None:

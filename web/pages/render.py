@@ -20,6 +20,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from node import conversations
 from node.accounts import get_account
 from node.reports import care_messages, report_queue
 from node.views import Viewer
@@ -57,6 +58,8 @@ class Frame:
     moderates: bool = False
     # The member's unread messages from their communities (node.reports.care_messages).
     care_unread: int = 0
+    # New messages in the member's conversations, and requests to talk waiting for them.
+    conversations_unread: int = 0
 
 
 def build_catalogues() -> dict[str, Catalogue]:
@@ -99,11 +102,13 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
     setting = None
     moderates = False
     care_unread = 0
+    conversations_unread = 0
     if viewer is not None:
         account = await get_account(session, viewer)
         handle, setting = account.actor.handle, account.locale
         moderates = await report_queue.uses_queue(session, viewer)
         care_unread = await care_messages.unread_count(session, viewer)
+        conversations_unread = (await conversations.unread_count(session, viewer.actor_id)).total
     locale = choose_locale(
         setting=setting,
         cookie=request.cookies.get(LANGUAGE_COOKIE),
@@ -115,6 +120,7 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
         handle=handle,
         moderates=moderates,
         care_unread=care_unread,
+        conversations_unread=conversations_unread,
     )
 
 
@@ -138,6 +144,7 @@ def render(
             "role": None if page.viewer is None else page.viewer.role.value,
             "moderates": page.moderates,
             "care_unread": page.care_unread,
+            "conversations_unread": page.conversations_unread,
             "node_name": request.app[SETTINGS].node_name,
             "csrf_token": csrf_token(request, seed),
             "path": request.path_qs,
