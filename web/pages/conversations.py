@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.protocol.vocab import ACTIVITY_MEDIA_TYPES
 from node import conversations
 from node.actors import find_actor, split_acct
 from node.conversations import AlreadyOpen, ConversationClosed, ConversationView, NotAvailable
@@ -108,8 +109,17 @@ async def _show(
     return render(request, page, "conversation.html", context, status=status)
 
 
+def _asks_for_activitypub(request: web.Request) -> bool:
+    accepted = request.headers.get("Accept", "").split(",")
+    return any(part.split(";", 1)[0].strip().lower() in ACTIVITY_MEDIA_TYPES for part in accepted)
+
+
 async def conversation_page(request: web.Request) -> web.Response:
-    """GET /conversations/{id}: one conversation (or request), for its two members."""
+    """GET /conversations/{id}: one conversation (or request), for its two members. Its
+    address is also the conversation's id where it travels, and no server is served
+    anything there, the other member's included (FEDERATION.md): not found."""
+    if _asks_for_activitypub(request):
+        raise NotFound("there is no such conversation")
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
