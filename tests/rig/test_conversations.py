@@ -18,6 +18,7 @@ from node.kinds import ContactPolicy
 from node.storage.models.actors import Account, Actor
 from node.storage.models.boundaries import NodeBlock
 from tests.api_client import Member
+from tests.jsonld import expand_all, undefined_terms
 from tests.rig.rig import Rig, RigNode, database_of, keys_of
 
 API = "/api/v1/conversations"
@@ -136,6 +137,8 @@ async def test_two_members_of_two_nodes_talk_only_once_asked_and_accepted(rig: R
     assert request["object"]["cc"] == []
     assert PUBLIC not in json.dumps(request)
     conversation = request["object"]["context"]
+    # Beta's inbox took in the request alone (beside Ana's joining the circle).
+    assert [act["type"] for act, *_ in await received(b) if act["type"] != "Follow"] == ["Create"]
     # Bea sees who asks among her requests, and the words once she opens it.
     [waiting] = await items(b, bea, f"{API}/requests")
     assert waiting["other"]["acct"] == f"ana@{a.domain}"
@@ -197,6 +200,9 @@ async def test_two_members_of_two_nodes_talk_only_once_asked_and_accepted(rig: R
     assert error is not None
     assert "ended" in error
     assert len(await items(b, bea, f"{API}/{waiting['id']}/messages")) == 3
+    # Everything the two nodes sent reads whole to a JSON-LD processor.
+    for activity, _ in [*await sent(a), *await sent(b)]:
+        assert undefined_terms(expand_all(activity)) == set(), activity["type"]
 
 
 async def test_a_declined_request_reads_not_available_to_the_asker(rig: Rig) -> None:
