@@ -20,6 +20,7 @@ from node.storage.models.boundaries import NodeBlock
 from tests.api_client import Member
 from tests.jsonld import expand_all, undefined_terms
 from tests.rig.rig import Rig, RigNode, database_of, keys_of
+from web.keys import FEDERATION
 
 API = "/api/v1/conversations"
 ASKING = "Hi Bea, I read what you wrote about Sundays. Could we talk?"
@@ -276,3 +277,45 @@ async def test_a_request_from_a_node_the_member_blocked_is_refused(rig: Rig) -> 
     *_, (request, state, _error) = await received(b)
     assert request["contactRequest"] is True
     assert state is QueueState.FAILED
+
+
+async def test_nobody_else_speaks_for_a_conversation(rig: Rig) -> None:
+    """A member of a third node cannot write in it, answer the request or end it: each
+    try is refused on the node that holds it, and the two see nothing of it."""
+    a, b, ana, bea = await two_nodes_sharing_a_group(rig)
+    c = await rig.add_node("gamma")
+    await c.member("cal")
+    asked = await a.api.call("POST", API, as_=ana, json={"to": f"bea@{b.domain}", "text": ASKING})
+    on_a = asked.expect(201)
+    await rig.settle()
+    [request] = [act for act, _ in await sent(a) if act["type"] == "Create"]
+    conversation = request["object"]["context"]
+    cal_uri = f"{c.settings.base_url}/members/cal"
+    ana_uri = f"{a.settings.base_url}/members/ana"
+    bea_uri = f"{b.settings.base_url}/members/bea"
+    # Cal knows both, as anyone may (their actors are public).
+    for uri in (ana_uri, bea_uri):
+        assert c.server is not None
+        await c.server.app[FEDERATION].resolve_actor(uri)
+
+    # Cal says yes to Ana's request, on alpha, in Bea's place.
+    accept = {"id": f"{cal_uri}/forged/accept", "type": "Accept", "actor": cal_uri}
+    await deliver(c, "cal", a, {**accept, "object": request["id"], "to": [ana_uri]})
+    # Cal ends the conversation.
+    leave = {"id": f"{cal_uri}/forged/leave", "type": "Leave", "actor": cal_uri}
+    await deliver(c, "cal", a, {**leave, "object": conversation, "to": [ana_uri]})
+    # Cal writes in it, to Bea, naming it.
+    await deliver(c, "cal", b, forged_message(cal_uri, bea_uri, conversation, "psst", 3))
+    await rig.settle()
+
+    for node, forged in ((a, "/forged/accept"), (a, "/forged/leave"), (b, "/forged/3/create")):
+        [(state, error)] = [
+            (s, e) for act, s, e in await received(node) if act["id"].endswith(forged)
+        ]
+        assert state is QueueState.FAILED, forged
+        assert error is not None
+        assert cal_uri in error
+    shown = (await a.api.call("GET", f"{API}/{on_a['id']}", as_=ana)).expect(200)
+    assert shown["state"] == "requested"
+    [waiting] = await items(b, bea, f"{API}/requests")
+    assert [m["text"] for m in await items(b, bea, f"{API}/{waiting['id']}/messages")] == [ASKING]
