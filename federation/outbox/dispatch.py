@@ -24,6 +24,7 @@ from federation.outbox.handlers import (
     follows,
     groups,
     moderation,
+    person_blocks,
     pins,
     posts,
     reactions,
@@ -68,6 +69,8 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.CONVERSATION_DECLINED: conversations.send_answer,
     EventKind.CONVERSATION_MESSAGE: conversations.send_message,
     EventKind.CONVERSATION_ENDED: conversations.send_end,
+    EventKind.ACTOR_BLOCKED: person_blocks.send_block,
+    EventKind.ACTOR_UNBLOCKED: person_blocks.send_unblock,
 }
 
 

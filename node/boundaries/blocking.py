@@ -121,19 +121,29 @@ async def unblock_node(session: AsyncSession, site: Site, viewer: Viewer, domain
     )
 
 
+async def _remote_and_ours(
+    session: AsyncSession, owner_id: int, member_id: int
+) -> tuple[Actor, Actor] | None:
+    owner = await session.get(Actor, owner_id)
+    member = await session.get(Actor, member_id)
+    if owner is None or member is None or owner.local or not member.local:
+        return None
+    return owner, member
+
+
 async def blocked_by_remote(
-    session: AsyncSession, owner: Actor, member: Actor, *, activity_uri: str, now: datetime
+    session: AsyncSession, owner_id: int, member_id: int, *, activity_uri: str, now: datetime
 ) -> bool:
     """Someone on another server blocked our member (their server's ``Block``): kept, so
     neither may ask the other and we send them nothing of our member's. False when it
     does not name one of our people."""
-    if owner.local or not member.local or owner.id == member.id:
+    if await _remote_and_ours(session, owner_id, member_id) is None:
         return False
-    row = await _block_row(session, owner.id, member.id)
+    row = await _block_row(session, owner_id, member_id)
     if row is None:
         session.add(
             ActorBlock(
-                owner_id=owner.id, actor_id=member.id, activity_uri=activity_uri, created_at=now
+                owner_id=owner_id, actor_id=member_id, activity_uri=activity_uri, created_at=now
             )
         )
     else:
@@ -141,11 +151,13 @@ async def blocked_by_remote(
     return True
 
 
-async def unblocked_by_remote(session: AsyncSession, owner: Actor, member: Actor) -> bool:
+async def unblocked_by_remote(session: AsyncSession, owner_id: int, member_id: int) -> bool:
     """That server's ``Undo`` of the ``Block`` (matched by who blocked whom, as one
     person blocks another once): False when it lifts none we hold."""
-    row = await _block_row(session, owner.id, member.id)
-    if row is None or owner.local:
+    if await _remote_and_ours(session, owner_id, member_id) is None:
+        return False
+    row = await _block_row(session, owner_id, member_id)
+    if row is None:
         return False
     await session.delete(row)
     return True

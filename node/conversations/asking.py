@@ -16,12 +16,13 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.boundaries.blocking import block as block_actor
 from node.boundaries.checks import blocks, may_ask
 from node.conversations.errors import AlreadyOpen, ConversationClosed, NotAvailable
-from node.conversations.lookups import open_between, party_row
+from node.conversations.lookups import open_between, pair_key, party_row
 from node.conversations.text import check_text
 from node.conversations.views import ConversationView, conversation_view
 from node.errors import Conflict, PermissionDenied
@@ -59,6 +60,17 @@ async def _may_ask(session: AsyncSession, asker: Actor, recipient: Actor) -> boo
     )
 
 
+def _already_open(existing: ConversationView, asker_id: int) -> AlreadyOpen:
+    """Both know of the open one, so the asker is told where it stands."""
+    if existing.state == ConversationState.ACCEPTED:
+        message = "You already have a conversation with this person."
+    elif existing.asker_id == asker_id:
+        message = "You have already asked this person; they have not answered yet."
+    else:
+        message = "This person has asked to talk with you: you will find it in your requests."
+    return AlreadyOpen(message, public_id=existing.public_id)
+
+
 async def ask(
     session: AsyncSession,
     site: Site,
@@ -85,13 +97,7 @@ async def ask(
         raise NotAvailable()
     existing = await open_between(session, asker.id, recipient.id)
     if existing is not None:
-        if existing.state == ConversationState.ACCEPTED:
-            message = "You already have a conversation with this person."
-        elif existing.asker_id == asker.id:
-            message = "You have already asked this person; they have not answered yet."
-        else:
-            message = "This person has asked to talk with you: you will find it in your requests."
-        raise AlreadyOpen(message, public_id=existing.public_id)
+        raise _already_open(existing, asker.id)
     taken = [value for value in (uri, request_uri) if value is not None]
     if taken and await session.scalar(
         select(Conversation.id).where(
@@ -107,11 +113,20 @@ async def ask(
         recipient_id=recipient.id,
         state=ConversationState.REQUESTED,
         request_uri=request_uri,
+        open_pair=pair_key(asker.id, recipient.id),
         created_at=now,
         last_activity_at=now,
     )
-    session.add(row)
-    await session.flush()
+    try:
+        # Added inside a savepoint: a request sent twice at once loses here, cleanly.
+        async with session.begin_nested():
+            session.add(row)
+            await session.flush()
+    except IntegrityError:
+        existing = await open_between(session, asker.id, recipient.id)
+        if existing is not None:
+            raise _already_open(existing, asker.id) from None
+        raise Conflict("this conversation is already known here") from None
     message_id = new_id()
     first = ConversationMessage(
         public_id=message_id,
@@ -176,6 +191,7 @@ async def decline(
     ``node.boundaries``, which tells the asker's server when it is another)."""
     row, asker = await _request_for(session, conversation_id, by)
     row.state = ConversationState.DECLINED
+    row.open_pair = None
     row.answered_at = now
     row.recipient_read_id = await _newest_message_id(session, row.id)
     if block:

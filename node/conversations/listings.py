@@ -65,12 +65,24 @@ async def _waiting_for(session: AsyncSession, viewer: int) -> ColumnElement[bool
 
 
 async def requests_for(
-    session: AsyncSession, viewer: int, cursor: str | None = None, *, limit: int | None = None
+    session: AsyncSession,
+    viewer: int,
+    cursor: str | None = None,
+    *,
+    limit: int | None = None,
+    sent: bool = False,
 ) -> Page[ConversationView]:
     """The requests waiting for ``viewer``'s answer, newest first (who asks, not what);
-    none from people the viewer muted or blocked."""
+    none from people the viewer muted or blocked. ``sent``: instead, those the viewer
+    sent that wait for an answer (so they can find one again, or withdraw it)."""
     limit = check_limit(limit)
-    statement = select(Conversation).where(await _waiting_for(session, viewer))
+    if sent:
+        condition = and_(
+            Conversation.asker_id == viewer, Conversation.state == ConversationState.REQUESTED
+        )
+    else:
+        condition = await _waiting_for(session, viewer)
+    statement = select(Conversation).where(condition)
     if cursor:
         at, row_id = decode_cursor(cursor, datetime, int)
         statement = statement.where(

@@ -6,15 +6,17 @@ does not exist: its address says nothing about whether it is there.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.conversations.views import ConversationView, conversation_view
 from node.errors import NotFound
-from node.kinds import ConversationState
 from node.storage.models.conversations import Conversation, ConversationMessage
 
-OPEN_STATES = (ConversationState.REQUESTED, ConversationState.ACCEPTED)
+
+def pair_key(a_id: int, b_id: int) -> str:
+    """The same for both orders of the two: what keeps one open conversation per pair."""
+    return f"{min(a_id, b_id)}:{max(a_id, b_id)}"
 
 
 def _missing() -> NotFound:
@@ -67,16 +69,7 @@ async def conversation_of_message_uri(
 async def open_between(session: AsyncSession, a_id: int, b_id: int) -> ConversationView | None:
     """The request or accepted conversation between the two, whoever asked."""
     row = await session.scalar(
-        select(Conversation)
-        .where(
-            or_(
-                and_(Conversation.asker_id == a_id, Conversation.recipient_id == b_id),
-                and_(Conversation.asker_id == b_id, Conversation.recipient_id == a_id),
-            ),
-            Conversation.state.in_(OPEN_STATES),
-        )
-        .order_by(Conversation.id.desc())
-        .limit(1)
+        select(Conversation).where(Conversation.open_pair == pair_key(a_id, b_id))
     )
     return None if row is None else await conversation_view(session, row)
 

@@ -83,6 +83,7 @@ async def end(
     if row.state != ConversationState.ACCEPTED and not withdrawing:
         raise ConversationClosed("This conversation is not open.")
     row.state = ConversationState.ENDED
+    row.open_pair = None
     row.ended_at = row.last_activity_at = now
     row.ended_by_id = by
     if not (await session.get_one(Actor, other_id(row, by))).local:

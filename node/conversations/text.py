@@ -9,6 +9,8 @@ TEXT_MAX = 5000
 
 def check_text(text: str) -> str:
     """``text`` trimmed, or ``InvalidInput`` said kindly when it is empty or too long."""
+    if "\x00" in text:  # PostgreSQL cannot store it, and no message needs it
+        raise InvalidInput("A message cannot hold NUL characters.", field="text")
     text = text.strip()
     if not text:
         raise InvalidInput("Please write a few words first.", field="text")

@@ -201,18 +201,18 @@ async def test_a_block_from_another_servers_user_is_kept_and_refuses_both_ways(
         pat = await _pat(session, node.now)
         member = await session.get_one(Actor, mo.actor_id)
         assert await blocking.blocked_by_remote(
-            session, pat, member, activity_uri="https://peer.example/blocks/1", now=node.now
+            session, pat.id, member.id, activity_uri="https://peer.example/blocks/1", now=node.now
         )
         # It names one of ours, never one of theirs.
         assert not await blocking.blocked_by_remote(
-            session, member, pat, activity_uri="https://peer.example/blocks/2", now=node.now
+            session, member.id, pat.id, activity_uri="https://peer.example/blocks/2", now=node.now
         )
     assert not await node.run(lambda s: may_ask(s, mo.actor_id, pat.id))
     async with node.sessions.begin() as session:
         pat = await _pat(session, node.now)
         member = await session.get_one(Actor, mo.actor_id)
-        assert await blocking.unblocked_by_remote(session, pat, member)
-        assert not await blocking.unblocked_by_remote(session, pat, member)
+        assert await blocking.unblocked_by_remote(session, pat.id, member.id)
+        assert not await blocking.unblocked_by_remote(session, pat.id, member.id)
     assert await node.run(lambda s: may_ask(s, mo.actor_id, pat.id))
 
 

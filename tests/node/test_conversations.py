@@ -3,6 +3,7 @@ the end; what a third member, a boundary and a member of another node meet."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 
 import pytest
@@ -103,6 +104,10 @@ async def test_a_request_becomes_a_conversation_only_when_accepted(node: Node) -
     assert [r.asker.handle for r in requests.items] == ["ana"]
     assert (await node.run(lambda s: conversations.unread_count(s, ben.actor_id))).requests == 1
     assert await texts(node, asked.id, ben.actor_id) == ["Hi Ben, could we talk about last week?"]
+    # Ana finds hers among the requests she sent, until Ben answers.
+    sent = await node.run(lambda s: conversations.requests_for(s, ana.actor_id, sent=True))
+    assert [r.recipient.handle for r in sent.items] == ["ben"]
+    assert (await node.run(lambda s: conversations.requests_for(s, ana.actor_id))).items == []
     # Nothing flows before he answers, and only he can answer.
     with pytest.raises(ConversationClosed):
         await say(node, asked.id, ana.actor_id, "Hello?")
@@ -112,6 +117,8 @@ async def test_a_request_becomes_a_conversation_only_when_accepted(node: Node) -
 
     accepted = await node.run(lambda s: conversations.accept(s, asked.id, ben.actor_id, node.now))
     assert accepted.state == ConversationState.ACCEPTED
+    sent = await node.run(lambda s: conversations.requests_for(s, ana.actor_id, sent=True))
+    assert sent.items == []
     with pytest.raises(ConversationClosed):
         await node.run(lambda s: conversations.accept(s, asked.id, ben.actor_id, node.now))
     await say(node, asked.id, ben.actor_id, "Of course.", later=1)
@@ -265,9 +272,24 @@ async def test_an_open_request_or_conversation_is_named_not_doubled(node: Node) 
     assert (await node.run(lambda s: conversations.requests_for(s, ana.actor_id))).items == []
 
 
+async def test_a_request_sent_twice_at_once_opens_one_conversation(node: Node) -> None:
+    ana, ben, _cat = await friends(node)
+    results = await asyncio.gather(
+        ask(node, ana, ben, "Could we talk?"),
+        ask(node, ana, ben, "Could we talk?"),
+        return_exceptions=True,
+    )
+    assert sorted(type(result).__name__ for result in results) == [
+        "AlreadyOpen",
+        "ConversationView",
+    ]
+    requests = await node.run(lambda s: conversations.requests_for(s, ben.actor_id))
+    assert len(requests.items) == 1
+
+
 async def test_a_message_holds_some_words_and_not_a_book(node: Node) -> None:
     ana, ben, _cat = await friends(node)
-    for text in ("", "   ", "x" * 5001):
+    for text in ("", "   ", "a\x00b", "x" * 5001):
         with pytest.raises(InvalidInput) as refused:
             await ask(node, ana, ben, text)
         assert refused.value.field == "text"

@@ -64,6 +64,8 @@ async def test_request_accept_talk_and_end(client: Client, friends: Friends) -> 
     assert "Your request is waiting for ben to answer." in html
     assert WORDS in html
     assert "Your message" not in html  # nothing to write before the answer
+    _, html = await page(client, "/conversations/requests")
+    assert f'<a href="{talk}">To ben</a>' in html  # hers, waiting for his answer
 
     await sign_in(client, "ben")
     _, html = await page(client, "/groups")

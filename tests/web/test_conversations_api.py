@@ -42,6 +42,11 @@ async def test_ask_accept_talk_and_end(api: Api) -> None:
     requests = await api.items(ben, f"{BASE}/requests")
     assert [(r["id"], r["other"]["handle"]) for r in requests] == [(asked["id"], "ana")]
     assert "text" not in requests[0]  # who asks, not what: that is in its messages
+    sent = await api.items(ana, f"{BASE}/requests?sent=true")
+    assert [(r["id"], r["other"]["handle"], r["asked_by_me"]) for r in sent] == [
+        (asked["id"], "ben", True)
+    ]
+    assert await api.items(ben, f"{BASE}/requests?sent=true") == []
     first = await api.items(ben, f"{talk}/messages")
     assert [(m["text"], m["mine"]) for m in first] == [("Hi Ben, could we talk?", False)]
     # Nothing flows before the answer, and only Ben answers.

@@ -149,10 +149,14 @@ async def list_conversations(call: Call[Any, PageQuery]) -> ConversationPage:
     return _page(page, me)
 
 
-async def list_requests(call: Call[Any, PageQuery]) -> ConversationPage:
+class RequestsQuery(PageQuery):
+    sent: bool = Field(False, description="true: the requests you sent, still unanswered")
+
+
+async def list_requests(call: Call[Any, RequestsQuery]) -> ConversationPage:
     me = call.member.actor_id
     page = await conversations.requests_for(
-        call.session, me, call.query.cursor, limit=call.query.limit
+        call.session, me, call.query.cursor, limit=call.query.limit, sent=call.query.sent
     )
     return _page(page, me)
 
@@ -255,8 +259,8 @@ OPERATIONS = (
         "/requests",
         list_requests,
         "Requests to talk waiting for your answer, newest first (who asks; the words are "
-        "in its messages)",
-        query=PageQuery,
+        "in its messages); sent=true: those you sent, waiting for theirs",
+        query=RequestsQuery,
         response=ConversationPage,
         errors=(401, 422),
     ),

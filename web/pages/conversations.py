@@ -73,7 +73,13 @@ async def request_list(request: web.Request) -> web.Response:
         found = await conversations.requests_for(
             session, viewer.actor_id, request.query.get("cursor") or None
         )
-        context = {"requests": found.items, "next_cursor": found.next_cursor}
+        # The member's own, still unanswered: the newest few, each a link away.
+        sent = await conversations.requests_for(session, viewer.actor_id, sent=True)
+        context = {
+            "requests": found.items,
+            "next_cursor": found.next_cursor,
+            "sent": sent.items,
+        }
         return render(request, page, "conversation_requests.html", context)
 
 

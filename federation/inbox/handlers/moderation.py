@@ -16,7 +16,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
-from federation.inbox.handlers import anonymous_posts
+from federation.inbox.handlers import anonymous_posts, person_blocks
 from federation.inbox.handlers.lookups import local_actor
 from federation.inbox.prepared import Ignored
 from federation.protocol.anonymous_posts import is_token
@@ -139,9 +139,14 @@ async def on_block(
     fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
 ) -> None:
     """A group elsewhere banned one of our members (Lemmy's ``Block`` with ``target``), or
-    the writer of our anonymous posts sent to it with a token (``handlers.anonymous_posts``)."""
+    the writer of our anonymous posts sent to it with a token (``handlers.anonymous_posts``);
+    without ``target``, someone elsewhere blocked one of our members
+    (``handlers.person_blocks``)."""
     if is_token(activity.object_id):
         await anonymous_posts.on_writer_ban(fed, session, activity, via)
+        return
+    if person_blocks.is_person_block(activity, via):
+        await person_blocks.on_block(fed, session, activity, via)
         return
     group, member = await _ban_parts(session, activity, via, activity.actor)
     await group_decisions.member_banned(
@@ -157,6 +162,9 @@ async def on_undo_block(
     assert isinstance(block, ActivityReading)  # routed here by the Block it undoes
     if is_token(block.object_id):
         await anonymous_posts.on_writer_unban(fed, session, activity, via)
+        return
+    if person_blocks.is_person_block(block, via):
+        await person_blocks.on_undo_block(fed, session, activity, via)
         return
     group, member = await _ban_parts(session, block, via, activity.actor)
     if not await group_decisions.member_unbanned(session, group, member):

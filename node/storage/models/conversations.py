@@ -36,6 +36,10 @@ class Conversation(Base):
     state: Mapped[ConversationState] = mapped_column(
         enum_column(ConversationState, "conversation_state")
     )
+    # "smaller id:larger id" of the two while the request or conversation is open, and
+    # None once declined or ended: unique, so two members never have two open at once,
+    # even when a request is sent twice at the same moment (a double click).
+    open_pair: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     # The id of the activity that asked (from another node, or once federation named it).
     request_uri: Mapped[str | None] = mapped_column(String(2048), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,7 +1,8 @@
 """one-on-one conversations by consent, and their messages
 
 ``conversations``: a request between two actors (at least one of them ours), its answer,
-its end, and each member's read mark. ``conversation_messages``: what the two wrote, as
+its end, each member's read mark, and the pair's key while it is open (unique: never two
+open between the same two). ``conversation_messages``: what the two wrote, as
 plain text; message #1 came with the request.
 
 Revision ID: 0024
@@ -34,6 +35,7 @@ def upgrade() -> None:
                     native_enum=False, create_constraint=True, length=16),
             nullable=False,
         ),
+        sa.Column("open_pair", sa.String(length=64), nullable=True),
         sa.Column("request_uri", sa.String(length=2048), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("answered_at", sa.DateTime(timezone=True), nullable=True),
@@ -57,6 +59,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
         sa.UniqueConstraint("public_id", name=op.f("uq_conversations_public_id")),
         sa.UniqueConstraint("uri", name=op.f("uq_conversations_uri")),
+        sa.UniqueConstraint("open_pair", name=op.f("uq_conversations_open_pair")),
         sa.UniqueConstraint("request_uri", name=op.f("uq_conversations_request_uri")),
     )
     op.create_index(
