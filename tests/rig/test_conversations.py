@@ -242,6 +242,9 @@ async def test_a_request_from_outside_the_members_groups_is_refused_on_their_nod
     a, b = await rig.add_node("alpha"), await rig.add_node("beta")
     ana, bea = await a.member("ana"), await b.member("bea")
 
+    # Someone beta does not have reads as any other refusal.
+    nobody = await a.api.call("POST", API, as_=ana, json={"to": f"nobody@{b.domain}", "text": "Hi"})
+    assert nobody.expect(403)["code"] == "not_available"
     asked = await a.api.call("POST", API, as_=ana, json={"to": f"bea@{b.domain}", "text": ASKING})
     asked.expect(201)  # alpha cannot know beta's boundaries; beta decides
     await rig.settle()
