@@ -1,8 +1,9 @@
 """Members following members, here or on other nodes.
 
 A follow starts ``pending`` and becomes ``accepted`` when the followed member's
-node agrees (at once, today; by consent once members can set boundaries). Who
-follows whom is never published, only counts.
+node agrees (at once, today; by consent once members can set boundaries). A block
+either way refuses the request (``node.boundaries``). Who follows whom is never
+published, only counts.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import actor_ref
-from node.errors import InvalidInput, NotFound
+from node.boundaries.checks import blocks
+from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.events import EventKind, record
 from node.kinds import ActorKind, FollowState
 from node.storage.models.actors import Actor, Follow
 from node.views import ActorRef
+
+FOLLOW_REFUSED = "this member cannot be followed by you"
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,12 @@ async def request_follow(
         raise InvalidInput("only members can be followed; join a group instead", field="acct")
     if follower.id == followee.id:
         raise InvalidInput("you cannot follow yourself", field="acct")
+    if await blocks(session, followee.id, follower.id) or await blocks(
+        session, follower.id, followee.id
+    ):
+        # A block either way (of the person, or of their node) refuses the request, from
+        # here or from elsewhere (then it is dropped at processing, with a log line).
+        raise PermissionDenied(FOLLOW_REFUSED)
     follow = await _find(session, follower.id, followee.id)
     if follow is None:
         follow = Follow(

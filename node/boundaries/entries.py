@@ -96,3 +96,23 @@ async def blocked_nodes(
     items = [NodeEntry(domain, since) for _, domain, since in rows[:size]]
     more = len(rows) > size
     return Page(items, encode_cursor(rows[size - 1][0]) if more else None)
+
+
+@dataclass(frozen=True)
+class Stance:
+    """Whether the member muted or blocked one person (for the buttons beside them)."""
+
+    muted: bool
+    blocked: bool
+
+
+async def stance(session: AsyncSession, viewer: Viewer, actor_id: int) -> Stance:
+    muted = await session.scalar(
+        select(Mute.id).where(Mute.owner_id == viewer.actor_id, Mute.actor_id == actor_id)
+    )
+    blocked = await session.scalar(
+        select(ActorBlock.id).where(
+            ActorBlock.owner_id == viewer.actor_id, ActorBlock.actor_id == actor_id
+        )
+    )
+    return Stance(muted is not None, blocked is not None)

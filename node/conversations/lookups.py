@@ -6,9 +6,12 @@ does not exist: its address says nothing about whether it is there.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.boundaries.checks import blocks
 from node.conversations.views import ConversationView, conversation_view
 from node.errors import NotFound
 from node.storage.models.conversations import Conversation, ConversationMessage
@@ -34,11 +37,16 @@ async def party_row(session: AsyncSession, conversation_id: int, actor_id: int) 
 async def conversation_for(
     session: AsyncSession, public_id: str, viewer_id: int
 ) -> ConversationView:
-    """The conversation the API and pages name ``public_id``, for one of its members."""
+    """The conversation the API and pages name ``public_id``, for one of its members,
+    saying whether a block between the two has closed it since."""
     row = await session.scalar(select(Conversation).where(Conversation.public_id == public_id))
     if row is None or viewer_id not in {row.asker_id, row.recipient_id}:
         raise _missing()
-    return await conversation_view(session, row)
+    view = await conversation_view(session, row)
+    blocked = await blocks(session, row.asker_id, row.recipient_id) or await blocks(
+        session, row.recipient_id, row.asker_id
+    )
+    return replace(view, blocked=blocked)
 
 
 async def conversation_by_uri(session: AsyncSession, uri: str) -> ConversationView | None:

@@ -34,6 +34,13 @@ class ConversationView:
     last_activity_at: datetime
     # Messages the viewer has not seen yet (0 when listed for no one in particular).
     unread: int = 0
+    # One of the two has blocked the other since (``node.boundaries``): nothing more can
+    # be written, whatever the state says (as a member sees it: ``conversation_for``).
+    blocked: bool = False
+
+    @property
+    def can_write(self) -> bool:
+        return self.state == ConversationState.ACCEPTED and not self.blocked
 
     def other(self, actor_id: int) -> ActorRef:
         """The other member, seen from ``actor_id`` (one of the two)."""

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import remote_members
+from node import follows, remote_members
 from node.actors import upsert_remote_actor
 from node.boundaries import blocking, entries, muting
 from node.boundaries.checks import REPLY_REFUSED, may_ask
@@ -250,3 +250,23 @@ async def test_a_reply_from_another_node_by_someone_the_author_blocked_is_refuse
                 edited_at=None,
                 now=node.now,
             )
+
+
+async def _follow(node: Node, follower: Actor, followee: Actor) -> None:
+    await node.run(lambda s: follows.request_follow(s, follower, followee, now=node.now))
+
+
+async def test_no_follow_across_a_block_either_way_or_a_blocked_node(node: Node) -> None:
+    ana, ben = await node.member("ana"), await node.member("ben")
+    async with node.sessions.begin() as session:
+        pat = await _pat(session, node.now)
+    ana_actor, ben_actor = await _actor(node, ana), await _actor(node, ben)
+    await _block(node, ana, ben_actor)
+    for follower, followee in ((ben_actor, ana_actor), (ana_actor, ben_actor)):
+        with pytest.raises(PermissionDenied, match=follows.FOLLOW_REFUSED):
+            await _follow(node, follower, followee)
+    await _block_node(node, ana, "peer.example")
+    with pytest.raises(PermissionDenied, match=follows.FOLLOW_REFUSED):
+        await node.run(lambda s: follows.request_follow(s, pat, ana_actor, now=node.now))
+    # Ben may still follow someone else, and Pat someone who did not block Pat's node.
+    await node.run(lambda s: follows.request_follow(s, pat, ben_actor, now=node.now))

@@ -171,3 +171,25 @@ async def test_a_stranger_and_a_visitor_find_nothing(client: Client, friends: Fr
     response = await client.get(talk, allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"].startswith("/signin")
+
+
+async def test_a_block_since_closes_the_conversation_on_its_page(
+    client: Client, friends: Friends
+) -> None:
+    _, location, _ = await ask_ben(client)
+    talk = f"/conversations/{conversation_id(location)}"
+    await sign_in(client, "ben")
+    await post_form(client, talk, f"{talk}/accept", {})
+    # Ana blocks Ben from his profile (node.boundaries): nothing more is written.
+    await sign_in(client, "ana")
+    status, _, _ = await post_form(
+        client, "/members/ben", "/settings/boundaries/block", {"acct": "ben"}
+    )
+    assert status == 303
+    for member in ("ana", "ben"):
+        await sign_in(client, member)
+        _, html = await page(client, talk)
+        assert "Nothing more can be written in this conversation." in html
+        assert "Your message" not in html
+        status, _, _ = await post_form(client, talk, f"{talk}/messages", {"text": "Hello?"})
+        assert status == 409

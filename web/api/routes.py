@@ -8,6 +8,7 @@ from web.api import (
     accounts_api,
     admin_api,
     anonymous_api,
+    boundaries_api,
     care_api,
     conversations_api,
     crisis_api,
@@ -38,6 +39,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + topics_api.OPERATIONS
     + anonymous_api.OPERATIONS
     + conversations_api.OPERATIONS
+    + boundaries_api.OPERATIONS
 )
 
 

@@ -30,6 +30,15 @@ def thread_messages(_: Gettext) -> dict[str, str]:
         "restored": _("The post was restored."),
         "locked": _("The thread was locked: it takes no new replies."),
         "unlocked": _("The thread was unlocked: members can reply again."),
+        # From the mute and block buttons beside a post (web.pages.boundaries).
+        "muted": _(
+            "Muted. Their posts are no longer shown to you; they are not told. You can undo "
+            "this in your boundaries."
+        ),
+        "blocked": _(
+            "Blocked. Their posts are no longer shown to you, and they cannot reply to you. "
+            "You can undo this in your boundaries."
+        ),
     }
 
 

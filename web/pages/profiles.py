@@ -6,6 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from node import accounts
+from node.actors import find_actor
+from node.boundaries import entries
 from web.keys import SITE
 from web.pages.render import frame, render
 from web.pages.session import page_viewer
@@ -20,7 +22,12 @@ async def profile_page(request: web.Request) -> web.Response:
         profile = await accounts.get_profile(
             session, request.match_info["name"], request.app[SITE].domain
         )
-        context = {"profile": profile, "own": page.handle == profile.actor.handle}
+        own = page.handle == profile.actor.handle
+        stance = None
+        if viewer is not None and not own:
+            actor = await find_actor(session, profile.actor.handle, profile.actor.domain)
+            stance = await entries.stance(session, viewer, actor.id)
+        context = {"profile": profile, "own": own, "stance": stance}
         response = render(request, page, "profile.html", context)
     # The same URL answers ActivityPub clients with JSON.
     response.headers["Vary"] = "Accept, Accept-Language, Cookie"

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import permissions
+from node.boundaries.checks import REPLY_REFUSED
 from node.crisis.drafts import draft_looks_like_crisis
 from node.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from node.groups import loading
@@ -72,6 +73,8 @@ def refusal_reason(error: DomainError, _: Gettext) -> str:
         return _("This post is waiting for a moderator's approval; it cannot be answered yet.")
     if "waiting for its group" in message:
         return _("This post is waiting for its group to share it; it cannot be answered yet.")
+    if message == REPLY_REFUSED:
+        return _("The person who wrote this has chosen not to receive replies from you.")
     if message == writing.DECLINED:
         return _("The group did not accept this post, so it cannot be answered or changed.")
     if isinstance(error, NotFound):
