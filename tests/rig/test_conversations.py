@@ -6,17 +6,15 @@ holds its member's boundaries: a request from outside them is refused there, qui
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from federation.protocol.vocab import CONVERSATION_CONTEXT, PUBLIC, with_context
 from federation.signing import signatures
 from federation.tables import Delivery, InboxItem, OutgoingActivity, QueueState
 from node.kinds import ContactPolicy
-from node.storage.models.actors import Account, Actor
-from node.storage.models.boundaries import NodeBlock
 from tests.api_client import Member
 from tests.jsonld import expand_all, undefined_terms
 from tests.rig.rig import Rig, RigNode, database_of, keys_of
@@ -46,24 +44,20 @@ async def sent(node: RigNode) -> list[tuple[dict[str, Any], str]]:
         return [(json.loads(payload), inbox) for payload, inbox in rows]
 
 
-async def set_contact_policy(node: RigNode, username: str, policy: ContactPolicy) -> None:
-    async with database_of(node) as session:
-        actor_id = select(Actor.id).where(Actor.local.is_(True), Actor.handle == username)
-        await session.execute(
-            update(Account)
-            .where(Account.actor_id == actor_id.scalar_subquery())
-            .values(contact_policy=policy)
-        )
+async def set_contact_policy(node: RigNode, member: Member, policy: ContactPolicy) -> None:
+    """The member chooses who may ask them (their boundaries)."""
+    chosen = await node.api.call(
+        "PUT", "/api/v1/boundaries", as_=member, json={"contact_policy": policy.value}
+    )
+    chosen.expect(200)
 
 
-async def block_node(node: RigNode, username: str, domain: str) -> None:
-    """``username`` blocks a whole node for themselves."""
-    async with database_of(node) as session:
-        owner = await session.scalar(
-            select(Actor.id).where(Actor.local.is_(True), Actor.handle == username)
-        )
-        assert owner is not None
-        session.add(NodeBlock(owner_id=owner, domain=domain, created_at=datetime.now(UTC)))
+async def block_node(node: RigNode, member: Member, domain: str) -> None:
+    """The member blocks a whole node for themselves."""
+    blocked = await node.api.call(
+        "POST", "/api/v1/node_blocks", as_=member, json={"domain": domain}
+    )
+    assert blocked.status in {200, 201}, blocked.json
 
 
 async def deliver(signer: RigNode, handle: str, target: RigNode, activity: dict[str, Any]) -> None:
@@ -259,7 +253,7 @@ async def test_a_request_from_outside_the_members_groups_is_refused_on_their_nod
     assert [act["type"] for act, _ in await sent(b)] == []
 
     # Once Bea lets anyone ask, a new request reaches her.
-    await set_contact_policy(b, "bea", ContactPolicy.ANYONE)
+    await set_contact_policy(b, bea, ContactPolicy.ANYONE)
     (await a.api.call("POST", f"{API}/{asked.json['id']}/end", as_=ana)).expect(200)
     again = await a.api.call("POST", API, as_=ana, json={"to": f"bea@{b.domain}", "text": "Hi?"})
     again.expect(201)
@@ -270,7 +264,7 @@ async def test_a_request_from_outside_the_members_groups_is_refused_on_their_nod
 
 async def test_a_request_from_a_node_the_member_blocked_is_refused(rig: Rig) -> None:
     a, b, ana, bea = await two_nodes_sharing_a_group(rig)
-    await block_node(b, "bea", a.domain)
+    await block_node(b, bea, a.domain)
 
     asked = await a.api.call("POST", API, as_=ana, json={"to": f"bea@{b.domain}", "text": ASKING})
     asked.expect(201)

@@ -45,7 +45,7 @@ async def test_a_private_mention_from_mastodon_is_a_request_and_the_talk_threads
 ) -> None:
     b = await rig.add_node("beta")
     bea = await b.member("bea")
-    await set_contact_policy(b, "bea", ContactPolicy.ANYONE)  # Mastodon shares no group
+    await set_contact_policy(b, bea, ContactPolicy.ANYONE)  # Mastodon shares no group
     bea_doc = await mastodon.resolve(f"bea@{b.domain}")
     ro = mastodon.person("ro")
 
