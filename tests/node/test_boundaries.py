@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.actors import upsert_remote_actor
@@ -163,3 +164,15 @@ async def test_a_viewer_does_not_see_whom_they_muted_or_blocked(node: Node) -> N
     # A mute hides; it does not block.
     assert not await node.run(lambda s: blocks(s, ana.actor_id, ben.actor_id))
     assert await node.run(lambda s: hidden_from(s, ben.actor_id)) == frozenset()
+
+
+async def test_the_database_refuses_a_policy_that_is_not_one(node: Node) -> None:
+    """0023 adds the column with its CHECK on both backends (on SQLite inline, which the
+    schema comparison cannot see)."""
+    ana = await node.member("ana")
+    statement = text("UPDATE accounts SET contact_policy = :policy WHERE actor_id = :actor")
+    await node.run(lambda s: s.execute(statement, {"policy": "anyone", "actor": ana.actor_id}))
+    with pytest.raises(IntegrityError):
+        await node.run(
+            lambda s: s.execute(statement, {"policy": "everyone", "actor": ana.actor_id})
+        )
