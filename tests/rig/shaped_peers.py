@@ -103,6 +103,7 @@ class ShapedPeer:
         self.actors: dict[str, PeerActor] = {}
         self._documents: dict[str, dict[str, Any]] = {}  # what GET serves, by path
         self.gone: set[str] = set()  # paths that answer 410 Gone (deleted)
+        self.asked_for: list[str] = []  # the paths of every GET, in order
         self.down = False  # the inbox answers 503, as a server in trouble does
         self._keys: dict[str, PublicKey] = {}  # senders' keys, by keyId
         self._serial = itertools.count(1)
@@ -194,6 +195,7 @@ class ShapedPeer:
         return web.json_response(jrd, content_type="application/jrd+json")
 
     async def _document(self, request: web.Request) -> web.Response:
+        self.asked_for.append(request.path)
         if request.path in self.gone:
             raise web.HTTPGone()
         document = self._documents.get(request.path)

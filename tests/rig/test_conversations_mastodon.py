@@ -6,6 +6,7 @@ no way to say yes but to reply, so its reply to our member's request is the yes.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
@@ -99,12 +100,15 @@ async def test_a_private_mention_from_mastodon_is_a_request_and_the_talk_threads
     assert error is not None
     assert "ended" in error
     assert len(await items(b, bea, f"{API}/{waiting['id']}/messages")) == 3
-    # A fresh private mention later is a new request.
-    fresh = mastodon.direct_note(ro, bea_doc, "Hi again, could we talk?")
+    # A fresh private mention later is a new request, even one answering another of
+    # ro's statuses, which beta does not fetch: a private message's thread is not ours.
+    earlier = f"{ro.uri}/statuses/1"
+    fresh = mastodon.direct_note(ro, bea_doc, "Hi again, could we talk?", in_reply_to=earlier)
     assert await mastodon.deliver(ro, shared_inbox(bea_doc), fresh) == 202
     await rig.settle()
     [again] = await items(b, bea, f"{API}/requests")
     assert again["id"] != waiting["id"]
+    assert urlsplit(earlier).path not in mastodon.asked_for
 
 
 async def test_a_private_mention_from_outside_the_members_boundaries_is_dropped(
