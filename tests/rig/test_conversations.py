@@ -9,6 +9,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 from sqlalchemy import select
 
 from federation.protocol.vocab import CONVERSATION_CONTEXT, PUBLIC, with_context
@@ -18,7 +19,9 @@ from node.kinds import ContactPolicy
 from tests.api_client import Member
 from tests.jsonld import expand_all, undefined_terms
 from tests.rig.rig import Rig, RigNode, database_of, keys_of
+from tests.web.test_pages import HTML, csrf_of
 from web.keys import FEDERATION
+from web.pages.session import SESSION_COOKIE
 
 API = "/api/v1/conversations"
 ASKING = "Hi Bea, I read what you wrote about Sundays. Could we talk?"
@@ -316,3 +319,27 @@ async def test_nobody_else_speaks_for_a_conversation(rig: Rig) -> None:
     assert shown["state"] == "requested"
     [waiting] = await items(b, bea, f"{API}/requests")
     assert [m["text"] for m in await items(b, bea, f"{API}/{waiting['id']}/messages")] == [ASKING]
+
+
+async def test_a_member_of_another_node_is_asked_from_the_pages_by_handle(rig: Rig) -> None:
+    """Alpha has never heard of Bea: the "Ask to talk" form finds her on beta."""
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    ana, bea = await a.member("ana"), await b.member("bea")
+    await set_contact_policy(b, bea, ContactPolicy.ANYONE)
+    jar = aiohttp.CookieJar(unsafe=True)  # cookies for an IP address
+    jar.update_cookies({SESSION_COOKIE: ana.token})
+    async with aiohttp.ClientSession(cookie_jar=jar) as http:
+        async with http.get(f"{a.settings.base_url}/conversations/new", headers=HTML) as page:
+            form = await page.text()
+        asked = {"csrf_token": csrf_of(form), "to": f"@bea@{b.domain}", "text": ASKING}
+        async with http.post(
+            f"{a.settings.base_url}/conversations/new",
+            data=asked,
+            headers=HTML,
+            allow_redirects=False,
+        ) as response:
+            assert response.status == 303, await response.text()
+    await rig.settle()
+
+    [waiting] = await items(b, bea, f"{API}/requests")
+    assert waiting["other"]["acct"] == f"ana@{a.domain}"
