@@ -33,10 +33,6 @@ class Parties:
     other: KnownActor
     other_acct: str  # ``name@domain``, for the mention
 
-    @property
-    def asker_is_speaker(self) -> bool:
-        return self.speaker.id == self.conversation.asker_id
-
 
 @dataclass(frozen=True)
 class OutgoingMessage:
