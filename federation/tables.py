@@ -13,7 +13,17 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.storage.models.base import Base, UTCDateTime, enum_column
@@ -55,6 +65,11 @@ class RemoteActor(Base):
     # The account deleted itself (federation.inbox.account_deletion): the row stays as a
     # tombstone, so nothing more from it is accepted and nothing is sent to it.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Its server holds conversations by consent (FEP-844e ``implements``): it is sent their
+    # Accept, Reject and Leave (federation.outbox.handlers.conversations).
+    holds_conversations: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class QueueState(enum.StrEnum):

@@ -22,6 +22,7 @@ from federation.context import Federation
 from federation.inbox.account_deletion import is_account_delete
 from federation.inbox.handlers import (
     accounts,
+    conversations,
     flags,
     follows,
     group_answers,
@@ -54,10 +55,20 @@ async def on_undo(
     await handler(fed, session, activity, via)
 
 
+async def on_answer(
+    fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
+) -> None:
+    """An ``Accept`` or ``Reject``: of our member's request to talk, or of a follow or join."""
+    if await conversations.answered_request(session, activity):
+        await conversations.on_answer(fed, session, activity, via)
+        return
+    await follows.on_answer(fed, session, activity, via)
+
+
 HANDLERS: dict[str, Handler] = {
     "Follow": follows.on_follow,
-    "Accept": follows.on_answer,
-    "Reject": follows.on_answer,
+    "Accept": on_answer,
+    "Reject": on_answer,
     "Undo": on_undo,
     "Create": posts.on_create_or_update,
     "Update": posts.on_create_or_update,
@@ -69,6 +80,7 @@ HANDLERS: dict[str, Handler] = {
     "Remove": pins.on_add_or_remove,
     "Flag": flags.on_flag,
     "Lock": moderation.on_lock,
+    "Leave": conversations.on_leave,
 }
 
 # By the type of the activity undone.

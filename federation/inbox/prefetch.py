@@ -21,6 +21,7 @@ from federation.context import Federation
 from federation.inbox import announces, dispatch
 from federation.inbox.account_deletion import gone_at_origin, is_account_delete
 from federation.inbox.prepared import Ignored, Prepared
+from federation.protocol.conversations import looks_direct
 from federation.protocol.post_readings import POST_TYPES
 from federation.protocol.vocab import Malformed, id_of, same_origin
 from federation.remote.actors import account_deleted
@@ -54,7 +55,11 @@ async def prefetch(fed: Federation, activity: dict[str, Any], *, signed: bool) -
         return Prepared(activity)  # refused by name; nothing to fetch for that
     await _ensure_actor(fed, activity["actor"])
     note = activity.get("object")
+    # A direct note is a conversation's message: what it answers is ours, or not ours to
+    # fetch (federation.inbox.handlers.conversations).
     if activity.get("type") in {"Create", "Update"} and isinstance(note, dict):
+        if looks_direct(note):
+            return Prepared(activity)
         await _ensure_group(fed, note)
         await _ensure_parent(fed, note)
     return Prepared(activity)

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.handlers import (
     anonymous_posts,
+    conversations,
     flags,
     follows,
     groups,
@@ -63,6 +64,11 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.GROUP_UPDATED: groups.send_group_update,
     EventKind.ANONYMOUS_WRITER_BANNED: anonymous_posts.send_writer_ban,
     EventKind.ANONYMOUS_WRITER_UNBANNED: anonymous_posts.send_writer_unban,
+    EventKind.CONVERSATION_REQUESTED: conversations.send_request,
+    EventKind.CONVERSATION_ACCEPTED: conversations.send_answer,
+    EventKind.CONVERSATION_DECLINED: conversations.send_answer,
+    EventKind.CONVERSATION_MESSAGE: conversations.send_message,
+    EventKind.CONVERSATION_ENDED: conversations.send_end,
     EventKind.ACTOR_BLOCKED: person_blocks.send_block,
     EventKind.ACTOR_UNBLOCKED: person_blocks.send_unblock,
 }

@@ -15,7 +15,9 @@ Every other kind answers as a missing one: a ``Delete`` would name the author of
 deleted post or the moderator who removed one (a group may hide its moderators'
 names), a ``Like`` who supported what (nobody is shown that), a ``Follow``,
 ``Accept`` or ``Block`` who belongs to which group, and a ``Flag`` is the node's word
-to another node's moderators alone. Activities are kept while their deliveries are
+to another node's moderators alone. A conversation's ``Create`` carries a message,
+which is no post (``node.conversations``), so it answers as missing too, to everyone,
+the other member's node included. Activities are kept while their deliveries are
 (``federation.outbox.enqueue.purge_finished``), so an id answers for about a week after its
 last delivery, and then 404.
 """

@@ -74,6 +74,9 @@ class PostReading:
     # Kinfolk's ``anonymousLabel``: the writer's number among a thread's anonymous writers,
     # as the group numbers them ("Anonymous 2"); None when not given or not a small number.
     anonymous_label: int | None = None
+    # FEP-7888 ``context``: what the post belongs to; a conversation's id on a direct
+    # message (``federation.protocol.conversations``). None when absent or not a URI.
+    context: str | None = None
 
     @property
     def public(self) -> bool:
@@ -111,6 +114,7 @@ def read_post(document: dict[str, Any], kind: str) -> PostReading:
         topics=topics,
         anonymous_token=_anonymous_token(document.get("anonymousToken")),
         anonymous_label=_anonymous_label(document.get("anonymousLabel")),
+        context=_http_uri(document.get("context")),
     )
 
 

@@ -39,8 +39,10 @@ from federation.protocol.vocab import (
 )
 from federation.remote.actors import ACTOR_TYPES, ActorDocument, parse_actor
 
-# What the inbox acts on. Join/Leave/Invite (Mobilizon), Move (migration), Resolve and Warn
-# (Lemmy moderation notes) and EmojiReact are refused by name: nothing here would act on them.
+# What the inbox acts on. Join/Invite (Mobilizon), Move (migration), Resolve and Warn (Lemmy
+# moderation notes) and EmojiReact are refused by name: nothing here would act on them.
+# ``Leave`` ends a conversation (``federation.protocol.conversations``); any other Leave
+# (Mobilizon's, of an event or a group) is read and then ignored by its handler.
 ACTIVITY_TYPES = frozenset(
     {
         "Create",
@@ -58,6 +60,7 @@ ACTIVITY_TYPES = frozenset(
         "Add",
         "Remove",
         "Lock",
+        "Leave",
     }
 )
 # Known to be activities although we do not act on them, so that the refusal says "activity".
@@ -68,7 +71,6 @@ OTHER_ACTIVITY_TYPES = frozenset(
         "Ignore",
         "Invite",
         "Join",
-        "Leave",
         "Listen",
         "Move",
         "Offer",
@@ -84,7 +86,7 @@ OTHER_ACTIVITY_TYPES = frozenset(
 # The object is a reference: the target is looked up (or fetched) by its id, never trusted
 # from an embedded copy (Mastodon embeds a Tombstone in Delete; Lemmy may embed the actor).
 _BY_REFERENCE = frozenset(
-    {"Follow", "Like", "Dislike", "Delete", "Flag", "Block", "Add", "Remove", "Lock"}
+    {"Follow", "Like", "Dislike", "Delete", "Flag", "Block", "Add", "Remove", "Lock", "Leave"}
 )
 _WRAPPERS = frozenset({"Undo", "Accept", "Reject"})  # the object is another activity
 _MAX_NESTING = 4  # Announce(Undo(Like)) is 3 deep; anything deeper is not a real server
@@ -115,6 +117,9 @@ class ActivityReading:
     expires: datetime | None = None  # when a Block (a ban) ends; None: never, or unreadable
     remove_data: bool | None = None  # Lemmy's removeData on Block and Delete
     care: bool = False  # a Flag marked as a care report (Kinfolk's ``care``)
+    # A Create that asks to talk (Kinfolk's ``contactRequest``): its note is the first
+    # message of a conversation by consent (``federation.protocol.conversations``).
+    contact_request: bool = False
     # The embedded post or actor as sent, for what is stored whole (a group's document
     # carries its rules and settings): passed on, never read from, past this module.
     document: dict[str, Any] | None = field(default=None, compare=False, repr=False)
@@ -198,6 +203,7 @@ def _activity(document: Any, depth: int) -> ActivityReading:
         expires=_ban_end(kind, document),
         remove_data=_remove_data(kind, document),
         care=kind == "Flag" and document.get("care") is True,
+        contact_request=kind == "Create" and document.get("contactRequest") is True,
         document=embedded,
     )
 

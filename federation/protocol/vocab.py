@@ -105,6 +105,13 @@ ANONYMOUS_CONTEXT: list[Any] = [
 # A care Flag carries its one extension term (federation.outbox.handlers.flags).
 CARE_FLAG_CONTEXT: list[Any] = [AS_CONTEXT, {"kinfolk": KINFOLK_NS, "care": CARE_TERM}]
 
+# The Create of a conversation's first message asks to talk (federation.protocol.conversations).
+CONTACT_REQUEST_TERM = "kinfolk:contactRequest"
+CONVERSATION_CONTEXT: list[Any] = [
+    AS_CONTEXT,
+    {"kinfolk": KINFOLK_NS, "contactRequest": CONTACT_REQUEST_TERM},
+]
+
 
 def with_context(document: Mapping[str, Any], *, context: Any = ACTIVITY_CONTEXT) -> dict[str, Any]:
     """``document`` as it is sent or served, its ``@context`` first: the one place one is

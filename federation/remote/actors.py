@@ -20,7 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federation.delivery.destinations import host_of as delivery_host
 from federation.delivery.destinations import learn_standards
 from federation.protocol.vocab import Malformed, as_list, host_of, id_of, require_uri, type_of
-from federation.signing.capabilities import reads_care_reports, signature_standard_of
+from federation.signing.capabilities import (
+    holds_conversations,
+    reads_care_reports,
+    signature_standard_of,
+)
 from federation.signing.keys import (
     PublicKey,
     decode_multikey,
@@ -66,6 +70,7 @@ class ActorDocument:
     keys: tuple[RemoteKey, ...]
     signature_standard: str | None = None  # the RFC 9421 form its server advertises
     care_reports: bool = False  # its server reads care reports (another Kinfolk node)
+    conversations: bool = False  # its server holds conversations by consent (Kinfolk)
 
     @property
     def is_group(self) -> bool:
@@ -125,6 +130,7 @@ def parse_actor(document: dict[str, Any]) -> ActorDocument:
         keys=_keys(document, uri),
         signature_standard=signature_standard_of(document),
         care_reports=reads_care_reports(document),
+        conversations=holds_conversations(document),
     )
 
 
@@ -159,6 +165,7 @@ async def store_actor(session: AsyncSession, document: ActorDocument, *, now: da
     remote.followers = document.followers
     remote.url = document.url
     remote.fetched_at = now
+    remote.holds_conversations = document.conversations
     # Keys are replaced wholesale: a rotated key must stop verifying at once.
     await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
     for key in document.keys:

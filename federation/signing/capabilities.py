@@ -27,6 +27,11 @@ RFC9421_ED25519_HREF = (
 # A Kinfolk node reads a care ``Flag`` (one marked ``care``) and looks after its member;
 # only a node that says so is sent one (node.reports.care).
 CARE_REPORTS_HREF = CARE_TERM.replace("kinfolk:", KINFOLK_NS)
+# A Kinfolk node holds conversations by consent: it answers a request with ``Accept`` or
+# ``Reject`` and ends a conversation with ``Leave``. Only a node that says so is sent
+# those; to any other server a conversation is its direct Notes alone
+# (federation.protocol.conversations).
+CONVERSATIONS_HREF = KINFOLK_NS + "conversations"
 
 GENERATOR: dict[str, Any] = {
     "type": "Application",
@@ -35,6 +40,7 @@ GENERATOR: dict[str, Any] = {
         {"href": RFC9421_HREF, "name": "RFC-9421: HTTP Message Signatures"},
         {"href": RFC9421_ED25519_HREF, "name": "RFC-9421 signatures using the Ed25519 algorithm"},
         {"href": CARE_REPORTS_HREF, "name": "Kinfolk care reports"},
+        {"href": CONVERSATIONS_HREF, "name": "Kinfolk conversations by consent"},
     ],
 }
 
@@ -50,6 +56,11 @@ def _claims(actor: dict[str, Any]) -> set[str | None]:
 def reads_care_reports(actor: dict[str, Any]) -> bool:
     """Whether an actor's document says its server reads care reports (Kinfolk's)."""
     return CARE_REPORTS_HREF in _claims(actor)
+
+
+def holds_conversations(actor: dict[str, Any]) -> bool:
+    """Whether an actor's document says its server holds conversations by consent."""
+    return CONVERSATIONS_HREF in _claims(actor)
 
 
 def signature_standard_of(actor: dict[str, Any]) -> str | None:

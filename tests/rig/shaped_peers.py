@@ -103,6 +103,7 @@ class ShapedPeer:
         self.actors: dict[str, PeerActor] = {}
         self._documents: dict[str, dict[str, Any]] = {}  # what GET serves, by path
         self.gone: set[str] = set()  # paths that answer 410 Gone (deleted)
+        self.asked_for: list[str] = []  # the paths of every GET, in order
         self.down = False  # the inbox answers 503, as a server in trouble does
         self._keys: dict[str, PublicKey] = {}  # senders' keys, by keyId
         self._serial = itertools.count(1)
@@ -194,6 +195,7 @@ class ShapedPeer:
         return web.json_response(jrd, content_type="application/jrd+json")
 
     async def _document(self, request: web.Request) -> web.Response:
+        self.asked_for.append(request.path)
         if request.path in self.gone:
             raise web.HTTPGone()
         document = self._documents.get(request.path)
@@ -337,6 +339,53 @@ class MastodonPeer(ShapedPeer):
             }
         )
         self.publish({"@context": create["@context"], **note})
+        return create
+
+    def direct_note(
+        self,
+        person: PeerActor,
+        recipient: dict[str, Any],
+        text: str,
+        *,
+        in_reply_to: str | None = None,
+    ) -> dict[str, Any]:
+        """A private mention of ``recipient`` (an actor document): the Note of
+        ``mastodon/activities/private_message.json`` (to the one person, cc nobody, a
+        Mention tag, the mention first in its content) in the Create of
+        ``mastodon/activities/create_note.json``, addressed as the Note. Never published:
+        Mastodon serves a direct status to nobody but the people it mentions."""
+        captured = activitypub_fixture("mastodon/activities/private_message.json")
+        status = str(int(_MASTO_STATUS) + self.serial())
+        note = rewrite(
+            captured,
+            {
+                captured["id"]: f"{person.uri}/statuses/{status}",
+                captured["url"]: f"{self.origin}/@{person.handle}/{status}",
+                "https://mastodon.world/users/nutomic": person.uri,
+                "https://ds9.lemmy.ml/u/nutomic": recipient["id"],
+                "nutomic@ds9.lemmy.ml": handle_of(recipient),
+            },
+        )
+        content = note["content"].replace(" 444</p>", f" {html.escape(text)}</p>")
+        note.update(
+            content=content,
+            contentMap={"en": content},
+            inReplyTo=in_reply_to,
+            inReplyToAtomUri=in_reply_to,
+            published=_iso(self.clock()),
+        )
+        create = activitypub_fixture("mastodon/activities/create_note.json")
+        create.update(
+            {
+                "@context": note.pop("@context"),
+                "id": f"{note['id']}/activity",
+                "actor": person.uri,
+                "published": note["published"],
+                "to": note["to"],
+                "cc": note["cc"],
+                "object": note,
+            }
+        )
         return create
 
 

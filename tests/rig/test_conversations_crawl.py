@@ -1,62 +1,80 @@
-"""A conversation on one node, crawled: its words are in the two members' views and
-nowhere else, not for a third member of their group, an anonymous visitor, or another
-node fetching as servers do (pages, API, ActivityPub, collections, WebFinger)."""
+"""Nobody but the two members reads a conversation across nodes: a crawl of the asker's
+node, the recipient's node and a third node, as an anonymous visitor, a signed-in member
+who is not one of the two, and another node signing its fetches (the partner's node
+too: the ids of conversations, messages and their activities are served to no one),
+finds the words nowhere: pages, API, ActivityPub documents, collections, WebFinger,
+NodeInfo."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import pytest
 
-from node.storage.models.conversations import Conversation, ConversationMessage
+from federation.remote.http import FetchError, FetchErrorKind
 from tests.rig.crawl import ANONYMOUS, crawl, member_of, node_signing
-from tests.rig.rig import Rig, database_of
+from tests.rig.rig import Rig
+from tests.rig.test_conversations import API, items, sent, two_nodes_sharing_a_group
+from web.keys import FEDERATION
 
-BASE = "/api/v1/conversations"
-ASKED = "Could we talk about the nights, just us two?"
-ANSWERED = "Yes. The nights have been so long lately."
-THANKED = "Thank you for saying yes, it means a lot."
+ASKING = "I keep thinking about the lake house and what happened there"
+ANSWER = "You can tell me about the lake house whenever you are ready"
+MORE = "My brother Tomas still does not know what I saw"
 
 
-async def test_the_words_are_nowhere_but_in_the_two_members_views(rig: Rig) -> None:
-    alpha, beta = await rig.add_node("alpha"), await rig.add_node("beta")
-    ana, ben, cat = [await alpha.member(name) for name in ("ana", "ben", "cat")]
-    await alpha.api.create_group(ana, "circle")
-    for member in (ben, cat):
-        await alpha.api.join(member, "circle")
-    await alpha.api.post(cat, "circle", "Hello, circle")
-    asked = await alpha.api.call("POST", BASE, as_=ana, json={"to": "ben", "text": ASKED})
-    talk = f"{BASE}/{asked.expect(201)['id']}"
-    (await alpha.api.call("POST", f"{talk}/accept", as_=ben)).expect(200)
-    for member, text in ((ben, ANSWERED), (ana, THANKED)):
-        said = await alpha.api.call("POST", f"{talk}/messages", as_=member, json={"text": text})
-        said.expect(201)
+async def test_a_conversation_is_read_by_its_two_members_alone_on_every_node(rig: Rig) -> None:
+    a, b, ana, bea = await two_nodes_sharing_a_group(rig)
+    c = await rig.add_node("gamma")
+    cal = await c.member("cal")
+    al, ben = await a.member("al"), await b.member("ben")  # members of the two nodes
+    await c.api.join(cal, f"circle@{b.domain}")  # in the group the two share, even
+    asked = await a.api.call("POST", API, as_=ana, json={"to": f"bea@{b.domain}", "text": ASKING})
+    on_a = asked.expect(201)["id"]
+    await rig.settle()
+    [waiting] = await items(b, bea, f"{API}/requests")
+    on_b = waiting["id"]
+    (await b.api.call("POST", f"{API}/{on_b}/accept", as_=bea)).expect(200)
+    await rig.settle()
+    (await b.api.call("POST", f"{API}/{on_b}/messages", as_=bea, json={"text": ANSWER})).expect(201)
+    await rig.settle()
+    (await a.api.call("POST", f"{API}/{on_a}/messages", as_=ana, json={"text": MORE})).expect(201)
     await rig.settle()
 
-    async with database_of(alpha) as session:
-        uri = await session.scalar(select(Conversation.uri))
-        message_uris = list(await session.scalars(select(ConversationMessage.uri)))
-    assert uri is not None
-    page = f"/conversations/{talk.rsplit('/', 1)[1]}"
-    seeds = [
-        "/conversations",
-        "/conversations/requests",
-        page,
-        f"{page}/end",
-        uri,
-        *message_uris,
-        talk,
-        f"{talk}/messages",
-        BASE,
-        f"{BASE}/requests",
-    ]
-    handles = [f"{name}@{alpha.domain}" for name in ("ana", "ben", "cat")]
-    secrets = [ASKED, ANSWERED, THANKED]
-    for visitor in (ANONYMOUS, member_of(cat), node_signing(beta)):
-        found = await crawl(alpha, visitor, seeds=seeds, handles=handles)
-        assert found.leaks(secrets) == []
-    # Nothing of it went to beta either.
-    on_beta = await crawl(beta, ANONYMOUS, seeds=[uri], handles=handles)
-    assert on_beta.leaks(secrets) == []
-    # The crawl reaches the words where they belong: both members' own views.
-    for member in (ana, ben):
-        own = await crawl(alpha, member_of(member), seeds=seeds, handles=handles)
-        assert {secret for secret in secrets if own.leaks([secret])} == set(secrets)
+    # Every id the conversation travelled under, and every page and API path it has.
+    ids: set[str] = set()
+    for node in (a, b):
+        for activity, _ in await sent(node):
+            named = activity["object"]
+            if activity["type"] == "Create":  # the request and the messages
+                ids |= {activity["id"], named["id"], named["context"]}
+            elif activity["type"] == "Accept" and isinstance(named, str):  # of the request
+                ids |= {activity["id"], named}
+    assert len(ids) == 8  # three Creates and their Notes, the Accept, the conversation
+    pages = [f"/conversations/{on_a}", f"/conversations/{on_b}", "/conversations"]
+    api = [f"{API}/{on_a}", f"{API}/{on_a}/messages", f"{API}/{on_b}/messages", API]
+    seeds = [*ids, *pages, *api, "/conversations/requests"]
+    handles = [f"ana@{a.domain}", f"bea@{b.domain}", f"cal@{c.domain}", f"circle@{b.domain}"]
+    secrets = [ASKING, ANSWER, MORE, "lake house", "Tomas"]
+
+    for node, visitors in (
+        (a, [ANONYMOUS, member_of(al), node_signing(b), node_signing(c)]),
+        (b, [ANONYMOUS, member_of(ben), node_signing(a), node_signing(c)]),
+        (c, [ANONYMOUS, member_of(cal), node_signing(a), node_signing(b)]),
+    ):
+        for visitor in visitors:
+            found = await crawl(node, visitor, seeds=seeds, handles=handles)
+            assert found.leaks(secrets) == []
+            if visitor.node is None:  # a node's fetch that fails is not an answer
+                asked_for = " ".join(found.answers)
+                assert all(u in asked_for for u in ids if u.startswith(node.settings.base_url))
+
+    # Not even the partner's node may fetch them: each answers as one that does not exist.
+    for node, partner in ((a, b), (b, a)):
+        assert partner.server is not None
+        for uri in sorted(u for u in ids if u.startswith(node.settings.base_url)):
+            with pytest.raises(FetchError) as refused:
+                await partner.server.app[FEDERATION].fetch(uri)
+            assert refused.value.kind is FetchErrorKind.NOT_FOUND, (uri, refused.value.reason)
+
+    # The same crawl finds the words where they belong: with the two members.
+    for node, member in ((a, ana), (b, bea)):
+        theirs = await crawl(node, member_of(member), seeds=seeds, handles=handles)
+        assert theirs.leaks([ASKING, ANSWER, MORE]) != []

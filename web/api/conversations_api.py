@@ -13,8 +13,10 @@ import enum
 from datetime import datetime
 from typing import Any
 
+from aiohttp import web
 from pydantic import BaseModel, Field
 
+from federation.remote.http import FetchError
 from node import conversations
 from node.actors import find_actor, split_acct
 from node.conversations import NotAvailable
@@ -23,9 +25,11 @@ from node.handles import HANDLE_MAX
 from node.kinds import ActorKind
 from node.pagination import Page
 from node.storage.models.actors import Actor
+from node.views import Viewer
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation
 from web.api.schemas import ActorOut, actor_out
+from web.keys import FEDERATION, SITE
 
 BASE = "/api/v1/conversations"
 # Far above the domain's limit, which then says kindly how long a message may be.
@@ -162,6 +166,18 @@ async def unread(call: Call[Any, Any]) -> UnreadOut:
     return UnreadOut(messages=count.messages, requests=count.requests, total=count.total)
 
 
+async def _look_up(request: web.Request, viewer: Viewer | None, body: Any) -> str | None:
+    """Someone on another node, looked up by WebFinger before the transaction (their
+    actor's URI; None when they cannot be found, which reads as any other refusal)."""
+    handle, domain = split_acct(body.to.strip(), request.app[SITE].domain)
+    if domain == request.app[SITE].domain:
+        return None  # ours: found inside the transaction
+    try:
+        return (await request.app[FEDERATION].lookup(f"{handle}@{domain}")).uri
+    except FetchError:
+        return None
+
+
 async def ask(call: Call[AskBody, Any]) -> ConversationOut:
     me = call.member.actor_id
     handle, domain = split_acct(call.body.to.strip(), call.site.domain)
@@ -265,6 +281,7 @@ OPERATIONS = (
         body=AskBody,
         response=ConversationOut,
         status=201,
+        prepare=_look_up,
         errors=(401, 403, 422),
     ),
     _operation(

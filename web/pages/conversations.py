@@ -10,11 +10,14 @@ messages read. A refusal to ask says only that the person is not available.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federation.protocol.vocab import ACTIVITY_MEDIA_TYPES
+from federation.remote.http import FetchError
 from node import conversations
 from node.actors import find_actor, split_acct
 from node.conversations import AlreadyOpen, ConversationClosed, ConversationView, NotAvailable
@@ -22,7 +25,7 @@ from node.errors import InvalidInput, NotFound
 from node.kinds import ActorKind
 from node.storage.models.actors import Actor
 from node.views import Viewer
-from web.keys import CLOCK, SITE
+from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.forms import read_form
 from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.session import signed_in
@@ -114,8 +117,17 @@ async def _show(
     return render(request, page, "conversation.html", context, status=status)
 
 
+def _asks_for_activitypub(request: web.Request) -> bool:
+    accepted = request.headers.get("Accept", "").split(",")
+    return any(part.split(";", 1)[0].strip().lower() in ACTIVITY_MEDIA_TYPES for part in accepted)
+
+
 async def conversation_page(request: web.Request) -> web.Response:
-    """GET /conversations/{id}: one conversation (or request), for its two members."""
+    """GET /conversations/{id}: one conversation (or request), for its two members. Its
+    address is also the conversation's id where it travels, and no server is served
+    anything there, the other member's included (FEDERATION.md): not found."""
+    if _asks_for_activitypub(request):
+        raise NotFound("there is no such conversation")
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)
@@ -254,10 +266,24 @@ async def ask_form(request: web.Request) -> web.Response:
         return _ask_page(request, page, {"to": request.query.get("to", "")[:600], "text": ""})
 
 
+async def _look_up_elsewhere(request: web.Request, to: str) -> None:
+    """Someone on another node is looked up by WebFinger (and kept) before the
+    transaction, so that they can be asked from here; one that cannot be found is then
+    not available, as any other refusal."""
+    site = request.app[SITE]
+    handle, domain = split_acct(to.strip(), site.domain)
+    if handle and domain != site.domain:
+        with suppress(FetchError):
+            await request.app[FEDERATION].lookup(f"{handle}@{domain}")
+
+
 async def ask(request: web.Request) -> web.Response:
     """POST /conversations/new"""
     form = await read_form(request, ("to", "text"))
     site = request.app[SITE]
+    async with transaction(request) as session:
+        await signed_in(request, session)  # a visitor signed in, before any lookup
+    await _look_up_elsewhere(request, form["to"])
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         page = await frame(request, session, viewer)

@@ -6,6 +6,9 @@ itself, and a ``Delete`` touches only its actor's posts (an account's ``Delete``
 itself is ``handlers.accounts``'; a moderator's ``Delete`` of someone else's post,
 announced by its group, is a removal: ``handlers.moderation``).
 
+A ``Create`` of a Note to one of our members alone is a conversation's message, or a
+request to start one (``handlers.conversations``), never a post.
+
 A post is stored in the group it is addressed to (its ``audience``, or a group in
 ``to``/``cc``), which must be the group that announced it, if one did. Content of a
 group elsewhere that reaches us addressed to its members only marks that group
@@ -22,10 +25,12 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
+from federation.inbox.handlers import conversations
 from federation.inbox.handlers.anonymous_posts import on_anonymous_post
 from federation.inbox.handlers.lookups import named_actor
 from federation.inbox.handlers.moderation import is_removal, on_removal
 from federation.inbox.prepared import Ignored
+from federation.protocol.conversations import direct_message
 from federation.protocol.post_readings import PostReading
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import Malformed, same_origin
@@ -53,6 +58,11 @@ async def on_create_or_update(
         return
     if not isinstance(note, PostReading):
         raise Ignored(NOT_EMBEDDED)
+    direct = direct_message(activity) if via is None else None
+    member = None if direct is None else await conversations.member_addressed(session, direct)
+    if direct is not None and member is not None:  # to one member of ours alone
+        await conversations.on_direct_message(fed, session, direct, member)
+        return
     if note.anonymous_token is not None:
         await on_anonymous_post(fed, session, activity, note, via)
         return
