@@ -343,3 +343,26 @@ async def test_a_member_of_another_node_is_asked_from_the_pages_by_handle(rig: R
 
     [waiting] = await items(b, bea, f"{API}/requests")
     assert waiting["other"]["acct"] == f"ana@{a.domain}"
+
+
+async def test_a_block_closes_the_conversation_on_both_nodes(rig: Rig) -> None:
+    a, b, ana, bea = await two_nodes_sharing_a_group(rig)
+    asked = await a.api.call("POST", API, as_=ana, json={"to": f"bea@{b.domain}", "text": ASKING})
+    on_a = asked.expect(201)
+    await rig.settle()
+    [waiting] = await items(b, bea, f"{API}/requests")
+    (await b.api.call("POST", f"{API}/{waiting['id']}/accept", as_=bea)).expect(200)
+    await rig.settle()
+
+    # Bea blocks Ana: the Block reaches alpha, and the conversation is over on both
+    # nodes (no Leave of its own is sent: the Block says more).
+    blocked = await b.api.call("POST", "/api/v1/blocks", as_=bea, json={"acct": f"ana@{a.domain}"})
+    assert blocked.status in {200, 201}, blocked.json
+    await rig.settle()
+    on_b = (await b.api.call("GET", f"{API}/{waiting['id']}", as_=bea)).expect(200)
+    assert (on_b["state"], on_b["ended_by_me"]) == ("ended", True)
+    ended = (await a.api.call("GET", f"{API}/{on_a['id']}", as_=ana)).expect(200)
+    assert (ended["state"], ended["ended_by_me"]) == ("ended", False)
+    assert "Leave" not in [act["type"] for act, _ in await sent(b)]
+    late = await a.api.call("POST", f"{API}/{on_a['id']}/messages", as_=ana, json={"text": "?"})
+    late.expect(403)
