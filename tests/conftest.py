@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.signing import keystore
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
@@ -31,6 +32,7 @@ from tests.databases import (
     SqliteDatabases,
     postgres_problem,
 )
+from tests.key_pool import RSA_KEYS, RsaKeyPool, load_private_key_pem_once
 from web.app import create_app
 from web.config import Settings
 
@@ -44,6 +46,16 @@ AiohttpClient = Callable[..., Awaitable[Client]]
 def cheap_passwords() -> Passwords:
     """Argon2 at its minimum cost: the algorithm is the same, tests stay fast."""
     return Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
+def rsa_keys(monkeypatch: pytest.MonkeyPatch) -> RsaKeyPool:
+    """Local actors' RSA keys come from the process's pool, and a key read back from a
+    database is parsed and checked once per process (tests/key_pool.py says why)."""
+    RSA_KEYS.new_test()
+    monkeypatch.setattr(keystore, "generate_rsa_key", RSA_KEYS.draw)
+    monkeypatch.setattr(keystore, "load_private_key_pem", load_private_key_pem_once)
+    return RSA_KEYS
 
 
 @pytest.fixture(scope="session")
