@@ -9,6 +9,7 @@ PostgreSQL the second half is skipped with the reason shown, except in CI
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -33,8 +34,10 @@ from tests.databases import (
     postgres_problem,
 )
 from tests.key_pool import RSA_KEYS, RsaKeyPool, load_private_key_pem_once
+from web import pages as web_pages
 from web.app import create_app
 from web.config import Settings
+from web.pages.render import build_catalogues
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BASE_URL = "http://node.test"
@@ -56,6 +59,18 @@ def rsa_keys(monkeypatch: pytest.MonkeyPatch) -> RsaKeyPool:
     monkeypatch.setattr(keystore, "generate_rsa_key", RSA_KEYS.draw)
     monkeypatch.setattr(keystore, "load_private_key_pem", load_private_key_pem_once)
     return RSA_KEYS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def page_catalogues() -> Iterator[None]:
+    """Every app a test process starts shares one set of page catalogues, as the one app of
+    a node's process does: each language's Jinja environment is built, and each template
+    compiled, once per process rather than once per app (some 30 ms a template, and the
+    web, rig and browser tests start thousands of apps). The catalogues come only from
+    files in the repository, so every app would build the same ones."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(web_pages, "build_catalogues", functools.cache(build_catalogues))
+        yield
 
 
 @pytest.fixture(scope="session")
