@@ -152,3 +152,21 @@ async def client(settings: Settings, aiohttp_client: AiohttpClient, passwords: P
 @pytest.fixture
 def api(client: Client) -> Api:
     return Api(client)
+
+
+# The slowest kinds of test run first (xdist hands tests out in this order): the
+# multi-node rig (a crawl takes a minute or two), the commands run as subprocesses,
+# then the browser, leaving the many short tests to fill both processes to the end.
+# Otherwise one long rig test dealt out last keeps one process busy for minutes after
+# the other has finished. The order within each kind stays as collected.
+_FIRST = ("rig", "cli", "browser", "deploy", "web")
+
+
+def _weight(item: pytest.Item) -> int:
+    tests = Path(__file__).parent
+    parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
+    return _FIRST.index(parts[0]) if len(parts) > 1 and parts[0] in _FIRST else len(_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_weight)  # stable: each kind keeps its own order
