@@ -154,11 +154,12 @@ def api(client: Client) -> Api:
     return Api(client)
 
 
-# The slowest kinds of test run first (xdist hands tests out in this order): the
-# multi-node rig (a crawl takes a minute or two), the commands run as subprocesses,
-# then the browser, leaving the many short tests to fill both processes to the end.
-# Otherwise one long rig test dealt out last keeps one process busy for minutes after
-# the other has finished. The order within each kind stays as collected.
+# The slowest kinds of test run first: the multi-node rig (a crawl takes a minute or
+# two), the commands run as subprocesses, then the browser, leaving the many short
+# tests to fill both xdist processes to the end (with ``--dist worksteal``, set in
+# pyproject.toml, a process that runs dry takes half of the other's queue). Otherwise
+# one long rig test dealt out last keeps one process busy for minutes after the other
+# has finished. The order within each kind stays as collected.
 _FIRST = ("rig", "cli", "browser", "deploy", "web")
 
 
