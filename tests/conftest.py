@@ -9,6 +9,7 @@ PostgreSQL the second half is skipped with the reason shown, except in CI
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -20,6 +21,7 @@ from aiohttp.test_utils import TestClient
 from argon2 import PasswordHasher
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.signing import keystore
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
@@ -31,8 +33,11 @@ from tests.databases import (
     SqliteDatabases,
     postgres_problem,
 )
+from tests.key_pool import RSA_KEYS, RsaKeyPool, load_private_key_pem_once
+from web import pages as web_pages
 from web.app import create_app
 from web.config import Settings
+from web.pages.render import build_catalogues
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 BASE_URL = "http://node.test"
@@ -44,6 +49,28 @@ AiohttpClient = Callable[..., Awaitable[Client]]
 def cheap_passwords() -> Passwords:
     """Argon2 at its minimum cost: the algorithm is the same, tests stay fast."""
     return Passwords(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture(autouse=True)
+def rsa_keys(monkeypatch: pytest.MonkeyPatch) -> RsaKeyPool:
+    """Local actors' RSA keys come from the process's pool, and a key read back from a
+    database is parsed and checked once per process (tests/key_pool.py says why)."""
+    RSA_KEYS.new_test()
+    monkeypatch.setattr(keystore, "generate_rsa_key", RSA_KEYS.draw)
+    monkeypatch.setattr(keystore, "load_private_key_pem", load_private_key_pem_once)
+    return RSA_KEYS
+
+
+@pytest.fixture(scope="session", autouse=True)
+def page_catalogues() -> Iterator[None]:
+    """Every app a test process starts shares one set of page catalogues, as the one app of
+    a node's process does: each language's Jinja environment is built, and each template
+    compiled, once per process rather than once per app (some 30 ms a template, and the
+    web, rig and browser tests start thousands of apps). The catalogues come only from
+    files in the repository, so every app would build the same ones."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(web_pages, "build_catalogues", functools.cache(build_catalogues))
+        yield
 
 
 @pytest.fixture(scope="session")
@@ -125,3 +152,22 @@ async def client(settings: Settings, aiohttp_client: AiohttpClient, passwords: P
 @pytest.fixture
 def api(client: Client) -> Api:
     return Api(client)
+
+
+# The slowest kinds of test run first: the multi-node rig (a crawl takes a minute or
+# two), the commands run as subprocesses, then the browser, leaving the many short
+# tests to fill both xdist processes to the end (with ``--dist worksteal``, set in
+# pyproject.toml, a process that runs dry takes half of the other's queue). Otherwise
+# one long rig test dealt out last keeps one process busy for minutes after the other
+# has finished. The order within each kind stays as collected.
+_FIRST = ("rig", "cli", "browser", "deploy", "web")
+
+
+def _weight(item: pytest.Item) -> int:
+    tests = Path(__file__).parent
+    parts = item.path.relative_to(tests).parts if item.path.is_relative_to(tests) else ()
+    return _FIRST.index(parts[0]) if len(parts) > 1 and parts[0] in _FIRST else len(_FIRST)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_weight)  # stable: each kind keeps its own order

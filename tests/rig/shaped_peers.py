@@ -35,9 +35,10 @@ from federation.delivery.sender import CONTENT_TYPE
 from federation.protocol.vocab import ACTIVITY_JSON
 from federation.remote.actors import parse_actor
 from federation.signing import signatures
-from federation.signing.keys import PublicKey, generate_rsa_key, public_key_to_pem
+from federation.signing.keys import PublicKey, public_key_to_pem
 from tests.api_client import Member
 from tests.federation.fake_inbox import Received, signed_key_id, verify_signed
+from tests.key_pool import RSA_KEYS
 from tests.rig.rig import Rig, RigNode, _free_port
 from tests.shared_fixtures import activitypub_fixture, extra_fixture
 
@@ -140,8 +141,8 @@ class ShapedPeer:
         return document
 
     def add_actor(self, handle: str, document: dict[str, Any]) -> PeerActor:
-        """Publish an actor document with a fresh RSA key of its own."""
-        key = generate_rsa_key()
+        """Publish an actor document with an RSA key of its own (from the tests' pool)."""
+        key = RSA_KEYS.draw()
         document["publicKey"]["publicKeyPem"] = public_key_to_pem(key.public_key())
         self.actors[handle] = PeerActor(handle, self.publish(document), key)
         return self.actors[handle]
