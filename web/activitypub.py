@@ -30,7 +30,7 @@ from federation.protocol.documents import (
 from federation.protocol.objects import announced_post, as_from_post, object_from_post
 from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
 from federation.signing.instance import instance_actor
-from federation.signing.keystore import local_keys
+from federation.signing.keystore import public_keys
 from node import accounts, follows, pins
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
 from node.errors import NotFound
@@ -160,7 +160,7 @@ async def member(request: web.Request) -> web.Response:
     async with request.app[SESSIONS].begin() as session:
         profile = await accounts.get_profile(session, request.match_info["name"], site.domain)
         actor = await find_actor(session, profile.actor.handle, site.domain, ActorKind.PERSON)
-        keys = PublishedKeys.of(await local_keys(session, actor, now=now))
+        keys = PublishedKeys.of(await public_keys(session, actor, now=now))
     return activity_json(person_document(profile, keys, site.base_url))
 
 
@@ -183,7 +183,7 @@ async def group(request: web.Request) -> web.Response:
     # A private group, unsigned: its keys only, for servers that fetch keys unsigned.
     async with request.app[SESSIONS].begin() as session:
         actor = await find_actor(session, name, site.domain, ActorKind.GROUP)
-        keys = PublishedKeys.of(await local_keys(session, actor, now=now))
+        keys = PublishedKeys.of(await public_keys(session, actor, now=now))
     return activity_json(group_key_document(actor_ref(actor), keys, site.base_url))
 
 
@@ -191,7 +191,7 @@ async def instance(request: web.Request) -> web.Response:
     site, now = request.app[SITE], request.app[CLOCK]()
     async with request.app[SESSIONS].begin() as session:
         actor = await instance_actor(session, site, now=now)
-        keys = PublishedKeys.of(await local_keys(session, actor, now=now))
+        keys = PublishedKeys.of(await public_keys(session, actor, now=now))
         document = application_document(actor_ref(actor), keys, site.base_url)
     return activity_json(document)
 

@@ -24,7 +24,7 @@ from federation.protocol.group_rules import rules_html
 from federation.protocol.vocab import AS_CONTEXT, CONTEXT, with_context
 from federation.signing.capabilities import GENERATOR
 from federation.signing.keys import encode_multikey
-from federation.signing.keystore import LocalKeys
+from federation.signing.keystore import PublicKeys
 from node.crisis.resources import ResourceEntry
 from node.kinds import JoinPolicy, Visibility  # GroupView's enums: no table is read
 from node.views import ActorRef, GroupView, Profile
@@ -38,12 +38,12 @@ class PublishedKeys:
     ed25519_multibase: str
 
     @classmethod
-    def of(cls, keys: LocalKeys) -> PublishedKeys:
+    def of(cls, keys: PublicKeys) -> PublishedKeys:
         return cls(
             rsa_key_id=keys.rsa_key_id,
             rsa_public_pem=keys.rsa_public_pem,
             ed25519_key_id=keys.ed25519_key_id,
-            ed25519_multibase=encode_multikey(keys.ed25519.public_key()),
+            ed25519_multibase=encode_multikey(keys.ed25519),
         )
 
 

@@ -23,6 +23,7 @@ from federation.signing.keys import (
     generate_ed25519_key,
     generate_rsa_key,
     load_private_key_pem,
+    load_public_key_pem,
     private_key_to_pem,
     public_key_to_pem,
 )
@@ -49,15 +50,19 @@ class LocalKeys:
         return public_key_to_pem(self.rsa.public_key())
 
 
+@dataclass(frozen=True)
+class PublicKeys:
+    """Both public keys of one local actor, as its documents publish them."""
+
+    rsa_key_id: str
+    rsa_public_pem: str
+    ed25519_key_id: str
+    ed25519: ed25519.Ed25519PublicKey
+
+
 async def local_keys(session: AsyncSession, actor: Actor, *, now: datetime) -> LocalKeys:
     """The actor's keys, generating and storing them if it has none yet."""
-    if not actor.local:
-        raise ValueError(f"{actor.uri} is not a local actor; it has no private keys here")
-    rows = await _rows(session, actor.id)
-    if len(rows) < 2:
-        await _generate(session, actor, rows, now)
-        rows = await _rows(session, actor.id)
-    rsa_row, ed_row = rows[KeyAlgorithm.RSA], rows[KeyAlgorithm.ED25519]
+    rsa_row, ed_row = await _key_rows(session, actor, now)
     assert rsa_row.private_pem is not None
     assert ed_row.private_pem is not None
     rsa_key = load_private_key_pem(rsa_row.private_pem)
@@ -65,6 +70,28 @@ async def local_keys(session: AsyncSession, actor: Actor, *, now: datetime) -> L
     assert isinstance(rsa_key, rsa.RSAPrivateKey)
     assert isinstance(ed_key, ed25519.Ed25519PrivateKey)
     return LocalKeys(rsa_row.key_uri, rsa_key, ed_row.key_uri, ed_key)
+
+
+async def public_keys(session: AsyncSession, actor: Actor, *, now: datetime) -> PublicKeys:
+    """The actor's public keys, generating the pairs if it has none yet. Publishing an
+    actor (every fetch of its document) reads the stored public keys and never parses
+    the private RSA key, which costs 30-45 ms each time."""
+    rsa_row, ed_row = await _key_rows(session, actor, now)
+    ed_key = load_public_key_pem(ed_row.public_pem)
+    assert isinstance(ed_key, ed25519.Ed25519PublicKey)
+    return PublicKeys(rsa_row.key_uri, rsa_row.public_pem, ed_row.key_uri, ed_key)
+
+
+async def _key_rows(
+    session: AsyncSession, actor: Actor, now: datetime
+) -> tuple[ActorKey, ActorKey]:
+    if not actor.local:
+        raise ValueError(f"{actor.uri} is not a local actor; it has no private keys here")
+    rows = await _rows(session, actor.id)
+    if len(rows) < 2:
+        await _generate(session, actor, rows, now)
+        rows = await _rows(session, actor.id)
+    return rows[KeyAlgorithm.RSA], rows[KeyAlgorithm.ED25519]
 
 
 async def _rows(session: AsyncSession, actor_id: int) -> dict[KeyAlgorithm, ActorKey]:

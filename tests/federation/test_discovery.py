@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.remote.actors import parse_actor
-from federation.signing import rfc9421, signatures
+from federation.signing import keystore, rfc9421, signatures
 from federation.signing.instance import instance_actor
 from federation.signing.keys import decode_multikey, load_public_key_pem
 from federation.signing.keystore import local_keys
@@ -149,6 +149,31 @@ async def test_member_is_a_person_with_both_keys(api: Api, accept: dict[str, str
     # The keys are made once and kept.
     again = await _get(api, "/members/ana", accept)
     assert again["publicKey"] == person["publicKey"]
+
+
+async def test_serving_an_actor_never_parses_a_private_key(
+    api: Api,
+    monkeypatch: pytest.MonkeyPatch,
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+) -> None:
+    """Every fetch of an actor publishes its public keys as stored: parsing the private
+    RSA key (30-45 ms) has no place in answering one, however often peers ask."""
+    await api.register("ana")
+    await _get(api, "/members/ana", AS2)  # the keys are made on first use
+
+    def refuse(pem: str | bytes) -> None:
+        raise AssertionError("a private key was parsed to publish an actor")
+
+    monkeypatch.setattr(keystore, "load_private_key_pem", refuse)
+    person = await _get(api, "/members/ana", AS2)
+    monkeypatch.undo()
+    async with sessions.begin() as session:
+        ana = await find_actor(session, "ana", "node.test", ActorKind.PERSON)
+        keys = await local_keys(session, ana, now=now)
+    assert person["publicKey"]["publicKeyPem"] == keys.rsa_public_pem
+    (method,) = person["assertionMethod"]
+    assert decode_multikey(method["publicKeyMultibase"]) == keys.ed25519.public_key()
 
 
 async def test_browsers_get_html(api: Api) -> None:

@@ -20,7 +20,7 @@ from federation.outbox.sending import new_activity_id, send
 from federation.protocol import activities
 from federation.protocol.documents import PublishedKeys, group_document
 from federation.protocol.vocab import CONTEXT
-from federation.signing.keystore import local_keys
+from federation.signing.keystore import public_keys
 from node.crisis.resources import stored_list
 from node.events import PendingEvent
 from node.federated.actors import group_by_id
@@ -44,7 +44,7 @@ async def group_actor(
     the node at ``domain`` may read it: a private group's crisis resources (which say
     much of what it is about) only for the nodes of its members, as its content."""
     view = await loading.view_of(session, record)
-    keys = PublishedKeys.of(await local_keys(session, record.actor, now=now))
+    keys = PublishedKeys.of(await public_keys(session, record.actor, now=now))
     readable = await loading.readable_by_node(session, record.group, record.actor, domain)
     resources = await stored_list(session, record.group.id) if readable else None
     return group_document(view, keys, site.base_url, resources)
