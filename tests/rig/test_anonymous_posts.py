@@ -196,10 +196,12 @@ async def _crawls(world: World) -> list[Crawl]:
     ]
 
 
-def _member_list(path: str) -> bool:
+def _member_list(path: str, query: str) -> bool:
     """Where a group's members (its moderator among them) rightly see who belongs to it,
-    and go on to a member's profile: being a member is not writing anonymously."""
-    return path.endswith("/members") or f"/members/{WREN}" in path
+    and go on to a member's profile and its "Ask to talk" form, which names her: being a
+    member is not writing anonymously."""
+    asking_her = path == "/conversations/new" and f"to={WREN}" in query
+    return path.endswith("/members") or f"/members/{WREN}" in path or asking_her
 
 
 async def _received(world: World) -> dict[str, list[dict[str, Any]]]:
@@ -254,8 +256,8 @@ async def findings(world: World) -> list[str]:
     for result in await _crawls(world):
         moderating = result.visitor.member is world.mo and result.node is world.a
         for where, text in result.answers.items():
-            path = urlsplit(where.rsplit(" ", 1)[-1]).path
-            if moderating and _member_list(path):
+            url = urlsplit(where.rsplit(" ", 1)[-1])
+            if moderating and _member_list(url.path, url.query):
                 continue
             found += [
                 f"{s!r} in {where} ({result.visitor.label})" for s in world.secrets if s in text

@@ -220,12 +220,15 @@ async def findings(world: World) -> list[str]:
     found: list[str] = []
     for result in await _crawls(world):
         for where, text in result.answers.items():
-            path = urlsplit(where.rsplit(" ", 1)[-1]).path
+            url = urlsplit(where.rsplit(" ", 1)[-1])
+            path = url.path
+            asking_her = path == "/conversations/new" and f"to={WREN}" in url.query
             if (result.node is world.b or result.visitor.member is world.mo) and (
-                path.endswith("/members") or f"/{WREN}" in path
+                path.endswith("/members") or f"/{WREN}" in path or asking_her
             ):
                 # Being a member is not writing anonymously: her node, and the groups'
-                # moderator, rightly see whom she joined.
+                # moderator, rightly see whom she joined, her profile and its "Ask to
+                # talk" form, which names her.
                 continue
             if result.visitor.member is world.gus and path.endswith("/following"):
                 continue  # he follows her, and sees so
