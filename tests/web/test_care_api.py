@@ -148,3 +148,29 @@ async def test_a_moderator_steps_back_and_the_counts_say_what_waits(
     (await api.call("DELETE", STEPPING_BACK, as_=ana)).expect(204)
     state = (await api.call("GET", STEPPING_BACK, as_=ana)).expect(200)
     assert state == {"me": None, "co_moderators": []}
+
+
+async def test_a_moderator_stepping_back_finds_the_queue_quiet_in_the_api_too(
+    api: Api, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Stepping back is the same through an app as on the pages: the reports they work
+    and the counts are empty for them until they come back; their own reports stay."""
+    ana, ben, _cat, post = await circle(api)
+    (await api.call("POST", CARE, as_=ben, json={"post_id": post["id"]})).expect(201)
+    body = {"post_id": post["id"], "reason": "Unkind"}
+    (await api.call("POST", REPORTS, as_=ben, json=body)).expect(201)
+    (await api.call("POST", REPORTS, as_=ana, json=body)).expect(201)
+    working = f"{REPORTS}?kind=all"
+    assert len((await api.call("GET", working, as_=ana)).expect(200)["items"]) == 3
+
+    (await api.call("PUT", STEPPING_BACK, as_=ana, json={"until": None})).expect(200)
+    assert (await api.call("GET", working, as_=ana)).expect(200)["items"] == []
+    group_queue = (await api.call("GET", "/api/v1/groups/circle/reports", as_=ana)).expect(200)
+    assert group_queue["items"] == []
+    counts = (await api.call("GET", COUNTS, as_=ana)).expect(200)
+    assert counts == {"rule_reports": 0, "care_reports": 0, "joins": 0, "held": 0}
+    mine = (await api.call("GET", f"{REPORTS}?mine=true", as_=ana)).expect(200)
+    assert len(mine["items"]) == 1
+
+    (await api.call("DELETE", STEPPING_BACK, as_=ana)).expect(204)
+    assert len((await api.call("GET", working, as_=ana)).expect(200)["items"]) == 3

@@ -12,7 +12,7 @@ from node import rules
 from node.handles import HANDLE_MAX
 from node.kinds import ReportKind, ReportState
 from node.pagination import Page
-from node.reports import filing, report_queue, report_views
+from node.reports import filing, report_queue, report_views, stepping_back
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation
 from web.api.schemas import ActorOut, actor_out
@@ -161,6 +161,12 @@ async def file_report(call: Call[ReportBody, Any]) -> ReportOut:
     return report_out(view)
 
 
+async def _stepping_back(call: Call[Any, Any]) -> bool:
+    """A moderator stepping back finds the queue they work empty, here as on its page
+    (asked after the listing, so who may not see a queue is still told so)."""
+    return await stepping_back.stepping_back(call.session, call.member, now=call.now) is not None
+
+
 async def list_reports(call: Call[Any, MyReportsQuery]) -> ReportPage:
     page = await report_queue.list_reports(
         call.session,
@@ -171,6 +177,8 @@ async def list_reports(call: Call[Any, MyReportsQuery]) -> ReportPage:
         cursor=call.query.cursor,
         limit=call.query.limit,
     )
+    if not call.query.mine and await _stepping_back(call):
+        return ReportPage(items=[], next_cursor=None)
     return report_page(page)
 
 
@@ -185,6 +193,8 @@ async def list_group_reports(call: Call[Any, ReportsQuery]) -> ReportPage:
         cursor=call.query.cursor,
         limit=call.query.limit,
     )
+    if await _stepping_back(call):
+        return ReportPage(items=[], next_cursor=None)
     return report_page(page)
 
 

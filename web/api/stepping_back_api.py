@@ -67,6 +67,8 @@ async def come_back(call: Call[Any, Any]) -> None:
 
 
 async def queue_counts_of(call: Call[Any, Any]) -> QueueCountsOut:
+    if await stepping_back.stepping_back(call.session, call.member, now=call.now):
+        return QueueCountsOut(rule_reports=0, care_reports=0, joins=0, held=0)  # theirs rests
     counts = await queue_counts.queue_counts(call.session, call.member)
     return QueueCountsOut(
         rule_reports=counts.rule_reports,
