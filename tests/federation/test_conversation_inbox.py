@@ -5,57 +5,26 @@ server that holds conversations and to one that does not."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.context import Federation
 from federation.inbox.dispatch import process
 from federation.inbox.prepared import Ignored, Prepared
 from federation.outbox.dispatch import dispatch_once
 from federation.protocol.vocab import Malformed
-from federation.remote.http import Egress
-from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
 from node import conversations
 from node.actors import upsert_remote_actor
 from node.kinds import ActorKind, ContactPolicy, ConversationState
-from node.passwords import Passwords
-from node.site import Site
 from node.storage.models.actors import Account
 from node.views import Viewer
 from tests.node.factories import Node
 from tests.shared_fixtures import activitypub_fixture, extra_fixture
 
 RO = "https://mastodon.world/users/nutomic"  # the captured private message's author
-
-
-@pytest.fixture
-def node(
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime
-) -> Node:
-    return Node(sessions, site, passwords, now)
-
-
-@pytest.fixture
-async def fed(
-    sessions: async_sessionmaker[AsyncSession], site: Site, now: datetime
-) -> AsyncIterator[Federation]:
-    """The federation context the handlers run in (nothing here touches the network)."""
-    async with aiohttp.ClientSession() as http:
-        yield Federation(
-            site=site,
-            sessions=sessions,
-            http=http,
-            egress=Egress(allow_private_addresses=False, allow_http=True),
-            clock=lambda: now,
-            window=TimeWindow(),
-        )
 
 
 async def _bea_and_ro(node: Node, *, holds_conversations: bool = False) -> Viewer:

@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
-from datetime import datetime
+from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
 from federation.inbox.handlers.flags import on_flag
@@ -19,19 +17,15 @@ from federation.outbox.dispatch import dispatch_once
 from federation.protocol.activities import reason_with_rule
 from federation.protocol.readings import read_activity
 from federation.protocol.vocab import AS_CONTEXT
-from federation.remote.http import Egress
-from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
 from node import rules
 from node.actors import upsert_remote_actor
 from node.federation_policy import storage
 from node.groups import remote_groups
 from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, NodeRole
-from node.passwords import Passwords
 from node.posts import remote_posts
 from node.reports import filing, report_queue
 from node.rules import RuleChange
-from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
 from node.storage.models.moderation import Report
@@ -45,29 +39,6 @@ MBIN_FLAG_SNAPSHOT = (
     / "activitypub-extra/MbinOrg+mbin/tests/Unit/ActivityPub/Outbox/JsonSnapshots"
     / "FlagTest__testFlagPost__1.json"
 )
-
-
-@pytest.fixture
-def node(
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime
-) -> Node:
-    return Node(sessions, site, passwords, now)
-
-
-@pytest.fixture
-async def fed(
-    sessions: async_sessionmaker[AsyncSession], site: Site, now: datetime
-) -> AsyncIterator[Federation]:
-    """The federation context ``on_flag`` runs in (nothing here touches the network)."""
-    async with aiohttp.ClientSession() as http:
-        yield Federation(
-            site=site,
-            sessions=sessions,
-            http=http,
-            egress=Egress(allow_private_addresses=False, allow_http=True),
-            clock=lambda: now,
-            window=TimeWindow(),
-        )
 
 
 def mbin_snapshot() -> dict[str, Any]:

@@ -6,28 +6,21 @@ that person's inbox, and its lifting as the ``Undo`` of that Block."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Any
 
-import aiohttp
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
 from federation.inbox.dispatch import process
 from federation.inbox.prepared import Ignored, Prepared
 from federation.outbox.dispatch import dispatch_once
-from federation.remote.http import Egress
-from federation.signing.policy import TimeWindow
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
 from node.actors import upsert_remote_actor
 from node.boundaries import blocking
 from node.boundaries.checks import blocks
 from node.kinds import ActorKind
-from node.passwords import Passwords
-from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.boundaries import ActorBlock
 from tests.node.factories import Node
@@ -35,29 +28,6 @@ from tests.shared_fixtures import SHARED_FIXTURES
 
 PLEROMA = SHARED_FIXTURES / "activitypub-extra/pleroma-social+pleroma/test/fixtures"
 ADMIN = "http://mastodon.example.org/users/admin"
-
-
-@pytest.fixture
-def node(
-    sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, now: datetime
-) -> Node:
-    return Node(sessions, site, passwords, now)
-
-
-@pytest.fixture
-async def fed(
-    sessions: async_sessionmaker[AsyncSession], site: Site, now: datetime
-) -> AsyncIterator[Federation]:
-    """The federation context the handlers run in (nothing here touches the network)."""
-    async with aiohttp.ClientSession() as http:
-        yield Federation(
-            site=site,
-            sessions=sessions,
-            http=http,
-            egress=Egress(allow_private_addresses=False, allow_http=True),
-            clock=lambda: now,
-            window=TimeWindow(),
-        )
 
 
 def captured(name: str, member_uri: str) -> dict[str, Any]:
