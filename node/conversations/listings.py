@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from node.boundaries.checks import hidden_from
 from node.conversations.lookups import party_row
@@ -64,6 +65,26 @@ async def _waiting_for(session: AsyncSession, viewer: int) -> ColumnElement[bool
     return and_(condition, Conversation.asker_id.not_in(hidden)) if hidden else condition
 
 
+async def _newest_first(
+    session: AsyncSession,
+    statement: Select[Conversation],
+    moment: InstrumentedAttribute[datetime],
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[Conversation], str | None]:
+    """One page of ``statement``'s conversations, newest ``moment`` first (the row id
+    breaking ties), and the cursor for the next page."""
+    if cursor:
+        at, row_id = decode_cursor(cursor, datetime, int)
+        statement = statement.where(or_(moment < at, and_(moment == at, Conversation.id < row_id)))
+    ordered = statement.order_by(moment.desc(), Conversation.id.desc()).limit(limit + 1)
+    rows = list(await session.scalars(ordered))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_cursor(getattr(last, moment.key), last.id)
+
+
 async def requests_for(
     session: AsyncSession,
     viewer: int,
@@ -82,27 +103,10 @@ async def requests_for(
         )
     else:
         condition = await _waiting_for(session, viewer)
-    statement = select(Conversation).where(condition)
-    if cursor:
-        at, row_id = decode_cursor(cursor, datetime, int)
-        statement = statement.where(
-            or_(
-                Conversation.created_at < at,
-                and_(Conversation.created_at == at, Conversation.id < row_id),
-            )
-        )
-    rows = list(
-        await session.scalars(
-            statement.order_by(Conversation.created_at.desc(), Conversation.id.desc()).limit(
-                limit + 1
-            )
-        )
+    rows, next_cursor = await _newest_first(
+        session, select(Conversation).where(condition), Conversation.created_at, cursor, limit
     )
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(last.created_at, last.id)
-    return Page(items=await conversation_views(session, rows[:limit]), next_cursor=next_cursor)
+    return Page(items=await conversation_views(session, rows), next_cursor=next_cursor)
 
 
 async def conversations_of(
@@ -114,26 +118,9 @@ async def conversations_of(
         or_(Conversation.asker_id == viewer, Conversation.recipient_id == viewer),
         Conversation.state.in_(TALKED_STATES),
     )
-    if cursor:
-        at, row_id = decode_cursor(cursor, datetime, int)
-        statement = statement.where(
-            or_(
-                Conversation.last_activity_at < at,
-                and_(Conversation.last_activity_at == at, Conversation.id < row_id),
-            )
-        )
-    rows = list(
-        await session.scalars(
-            statement.order_by(Conversation.last_activity_at.desc(), Conversation.id.desc()).limit(
-                limit + 1
-            )
-        )
+    rows, next_cursor = await _newest_first(
+        session, statement, Conversation.last_activity_at, cursor, limit
     )
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(last.last_activity_at, last.id)
-    rows = rows[:limit]
     unread = await _unread_by_conversation(session, viewer, [row.id for row in rows])
     return Page(items=await conversation_views(session, rows, unread), next_cursor=next_cursor)
 
