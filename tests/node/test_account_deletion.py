@@ -86,7 +86,8 @@ async def test_a_wrong_password_changes_nothing(node: Node) -> None:
 
     await sign_in(node, "cat")
     seen = await node.run(lambda s: reading.get_post(s, None, post.public_id))
-    assert seen.content_html and not seen.deleted
+    assert seen.content_html
+    assert not seen.deleted
     assert await events(node, EventKind.ACCOUNT_DELETED) == 0
 
 
@@ -127,10 +128,12 @@ async def test_a_deleted_account_is_gone_and_its_words_wiped(node: Node) -> None
     async with node.sessions.begin() as session:
         for public_id in (thread.public_id, echo.public_id, hidden.public_id):
             post = await session.scalar(select(Post).where(Post.public_id == public_id))
-            assert post is not None and post.deleted_at is not None
+            assert post is not None
+            assert post.deleted_at is not None
             assert (post.source, post.title, post.content_html) == (None, None, "")
         row = await session.get_one(Conversation, conversation.id)
-        assert row.state == ConversationState.DECLINED and row.open_pair is None
+        assert row.state == ConversationState.DECLINED
+        assert row.open_pair is None
         assert (
             await session.scalar(
                 select(func.count())
@@ -143,7 +146,8 @@ async def test_a_deleted_account_is_gone_and_its_words_wiped(node: Node) -> None
         assert await session.scalar(select(func.count()).select_from(ApiToken)) == 0
     replies = await node.run(lambda s: reading.list_replies(s, mo, thread.public_id))
     shown = {r.public_id: r for r in replies.items}
-    assert shown[answer.public_id].content_html and shown[echo.public_id].deleted
+    assert shown[answer.public_id].content_html
+    assert shown[echo.public_id].deleted
     assert await events(node, EventKind.ACCOUNT_DELETED) == 1
     assert await events(node, EventKind.POST_DELETED) == 3
     assert await wipe_all(node) == 0  # nothing is wiped, or announced, twice
@@ -189,7 +193,8 @@ async def test_a_conversation_with_someone_elsewhere_ends_and_they_are_told(node
     async with node.sessions.begin() as session:
         assert (await session.get_one(Conversation, talk.id)).state == ConversationState.ENDED
         event = await session.scalar(select(Event).where(Event.kind == EventKind.ACCOUNT_DELETED))
-        assert event is not None and f'"audience":[{pat.id}]' in event.data
+        assert event is not None
+        assert f'"audience":[{pat.id}]' in event.data
     assert await events(node, EventKind.CONVERSATION_ENDED) == 1
 
 
