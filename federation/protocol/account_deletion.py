@@ -12,6 +12,11 @@ from typing import Any
 from federation.protocol.vocab import PUBLIC
 
 
+def actor_tombstone(actor_uri: str) -> dict[str, Any]:
+    """What a deleted member's actor URL answers, with 410 (as Mastodon's and Lemmy's do)."""
+    return {"id": actor_uri, "type": "Tombstone", "formerType": "Person"}
+
+
 def actor_deletion(actor_uri: str) -> dict[str, Any]:
     """``actor_uri`` deletes itself (signed with its own key, sent before it is dropped)."""
     return {

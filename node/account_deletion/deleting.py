@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.account_deletion.audience import holders_of
 from node.actors import actor_ref
-from node.errors import AuthenticationFailed, Conflict, NotFound
+from node.errors import Conflict, InvalidInput, NotFound
 from node.events import EventKind
 from node.events import record as record_event
 from node.handles import handle_key
@@ -127,7 +127,7 @@ async def delete_own_account(
     if account.deleted_at is not None or not await passwords.verify(
         account.password_hash, password
     ):
-        raise AuthenticationFailed("that is not your password", field="password")
+        raise InvalidInput("that is not your password", field="password")
     return await _delete(session, account, now)
 
 
