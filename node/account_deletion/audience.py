@@ -2,14 +2,15 @@
 
 Computed when the account is deleted, before its ties are cut: federation sends the
 ``Delete`` of the actor to these actors' nodes, one per shared inbox. It is generous on
-purpose: a node told of a deletion it had nothing of loses nothing.
+purpose (a node told of a deletion it had nothing of loses nothing), except where only
+anonymous posts went: there the actor's Delete would say who wrote them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Select, select, union
+from sqlalchemy import Select, and_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.kinds import MembershipState
@@ -21,7 +22,10 @@ from node.storage.models.posts import Post, Reaction
 
 
 def _sources(actor_id: int) -> list[Select[Any]]:
-    groups_posted_in = select(Post.group_id).where(Post.author_id == actor_id)
+    # Anonymous posts name no one: where only those went, the actor's Delete is not sent
+    # (it would hint who wrote them); they are deleted as the group's or this node's act.
+    named = and_(Post.author_id == actor_id, Post.anonymous.is_(False))
+    groups_posted_in = select(Post.group_id).where(named)
     groups_supported = select(Post.group_id).where(
         Post.id.in_(select(Reaction.post_id).where(Reaction.actor_id == actor_id))
     )
@@ -38,7 +42,7 @@ def _sources(actor_id: int) -> list[Select[Any]]:
         select(Group.actor_id).where(Group.id.in_(select(group_ids))),
         # ... and a group here announced their posts to its members' nodes.
         select(Membership.member_id).where(
-            Membership.group_id.in_(select(Post.group_id).where(Post.author_id == actor_id)),
+            Membership.group_id.in_(select(Post.group_id).where(named)),
             Membership.state == MembershipState.APPROVED,
         ),
         # Conversation partners, whichever asked.

@@ -12,12 +12,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import accounts, conversations
-from node.account_deletion import deleting, wiping
+from node.account_deletion import audience, deleting, wiping
 from node.actors import upsert_remote_actor
 from node.errors import AuthenticationFailed, Conflict, Gone, InvalidInput
 from node.events import EventKind
 from node.follows import request_follow
-from node.kinds import ActorKind, ConversationState, NodeRole
+from node.kinds import ActorKind, ConversationState, GroupRole, MembershipState, NodeRole
 from node.passwords import Passwords
 from node.posts import reading
 from node.site import Site
@@ -207,3 +207,34 @@ async def test_the_last_admin_is_not_deleted(node: Node) -> None:
     await delete_own(node, ada)
     with pytest.raises(Conflict, match="only admin"):
         await delete_own(node, other)
+
+
+async def test_where_only_anonymous_posts_went_the_actor_is_not_named(node: Node) -> None:
+    _, cat = await circle(node)
+    async with node.sessions.begin() as session:
+        lem = await upsert_remote_actor(
+            session,
+            uri="https://lemmy.example/u/lem",
+            kind=ActorKind.PERSON,
+            handle="lem",
+            domain="lemmy.example",
+            display_name="",
+            summary="",
+            now=node.now,
+        )
+        group_id = await session.scalar(select(Group.id))
+        assert group_id is not None
+        session.add(
+            Membership(
+                group_id=group_id,
+                member_id=lem.id,
+                state=MembershipState.APPROVED,
+                role=GroupRole.MEMBER,
+                created_at=node.now,
+                updated_at=node.now,
+            )
+        )
+    await node.post(cat, "circle", "Said without my name", title="anon", anonymous=True)
+    assert await node.run(lambda s: audience.holders_of(s, cat.actor_id)) == []
+    await node.post(cat, "circle", "Said with my name", title="named")
+    assert await node.run(lambda s: audience.holders_of(s, cat.actor_id)) == [lem.id]

@@ -13,11 +13,13 @@ from tests.api_client import Member
 from tests.rig.crawl import ANONYMOUS, crawl, member_of, node_signing
 from tests.rig.rig import Rig, RigNode
 from tests.rig.shaped_peers import MastodonPeer
+from tests.rig.test_conversations import received
 
 HERE = "Ana's note about the night shift at the bakery"
 THERE = "Ana's story of the blue kettle, told on beta"
 REPLY = "Ana's answer about her sister Marguerite, on gamma"
-SECRETS = [HERE, THERE, REPLY, "blue kettle", "Marguerite", "bakery"]
+ANON = "Written without a name: the winter I stopped eating"
+SECRETS = [HERE, THERE, REPLY, ANON, "blue kettle", "Marguerite", "bakery", "stopped eating"]
 AS2 = {"Accept": "application/activity+json"}
 
 
@@ -37,6 +39,8 @@ async def test_a_member_who_leaves_is_wiped_on_every_node(rig: Rig, mastodon: Ma
     here, there, third = f"here@{a.domain}", f"there@{b.domain}", f"third@{c.domain}"
     await a.api.create_group(mo, "here")
     await b.api.create_group(bo, "there")
+    allow = {"allow_anonymous_posts": True}
+    (await b.api.call("PATCH", "/api/v1/groups/there/settings", as_=bo, json=allow)).expect(200)
     await c.api.create_group(cy, "third")
     await a.api.join(ana, "here")
     for node, member, group in ((b, bo, here), (c, cy, here), (a, ana, there), (a, ana, third)):
@@ -46,6 +50,7 @@ async def test_a_member_who_leaves_is_wiped_on_every_node(rig: Rig, mastodon: Ma
     await rig.settle()
     await a.api.post(ana, "here", HERE)
     await a.api.post(ana, there, THERE)
+    anonymous = await a.api.post(ana, there, ANON, anonymous=True)
     await rig.settle()
     [seen_on_a] = [t for t in await a.api.items(ana, f"/api/v1/groups/{third}/posts")]
     await a.api.reply(ana, seen_on_a["id"], REPLY)
@@ -61,6 +66,7 @@ async def test_a_member_who_leaves_is_wiped_on_every_node(rig: Rig, mastodon: Ma
     assert HERE in await everything(b, bo, here)
     assert HERE in await everything(c, cy, here)
     assert THERE in await everything(b, bo, "there")
+    assert ANON in await everything(b, bo, "there")
     assert REPLY in await everything(c, cy, "third")
 
     gone = await a.api.call(
@@ -80,6 +86,11 @@ async def test_a_member_who_leaves_is_wiped_on_every_node(rig: Rig, mastodon: Ma
         shown = await everything(node, member, group)
         assert not [s for s in SECRETS if s in shown], (node.name, group)
     assert "How was everyone's week?" in await everything(c, cy, "third")
+    # Beta deleted the anonymous post on this node's word alone: nothing it received names
+    # both her actor and that post.
+    for activity, _, _ in await received(b):
+        text = json.dumps(activity)
+        assert not (ana_actor["id"] in text and anonymous["uri"] in text), activity
     assert cys["id"]
     # Her Mastodon follower got the Delete of her actor, verified with the key it held.
     [delete] = [r for r in mastodon.received if r.activity.get("type") == "Delete"]
