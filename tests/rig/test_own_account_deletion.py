@@ -70,7 +70,7 @@ async def test_a_member_who_leaves_is_wiped_on_every_node(rig: Rig, mastodon: Ma
     assert REPLY in await everything(c, cy, "third")
 
     gone = await a.api.call(
-        "DELETE", "/api/v1/accounts/me", as_=ana, json={"password": "correct horse battery"}
+        "POST", "/api/v1/accounts/me/deletion", as_=ana, json={"password": "correct horse battery"}
     )
     gone.expect(202)
     await rig.settle()

@@ -74,10 +74,12 @@ async def test_the_member_leaves_and_is_gone(client: Client, world: World) -> No
 
 async def test_the_api_deletes_with_the_password_and_the_name_stays_taken(api: Api) -> None:
     ana = await api.register("ana")
-    answer = await api.call("DELETE", "/api/v1/accounts/me", as_=ana, json={"password": "nope"})
+    answer = await api.call(
+        "POST", "/api/v1/accounts/me/deletion", as_=ana, json={"password": "nope"}
+    )
     assert answer.expect(422)["errors"][0]["field"] == "password"
     answer = await api.call(
-        "DELETE", "/api/v1/accounts/me", as_=ana, json={"password": "correct horse battery"}
+        "POST", "/api/v1/accounts/me/deletion", as_=ana, json={"password": "correct horse battery"}
     )
     assert answer.expect(202)["status"] == "deleted"
     (await api.call("GET", "/api/v1/accounts/me", as_=ana)).expect(401)
@@ -95,5 +97,5 @@ async def test_the_api_deletes_with_the_password_and_the_name_stays_taken(api: A
 
 async def test_the_api_documents_the_deletion(api: Api) -> None:
     document = (await api.call("GET", "/api/openapi.json")).expect(200)
-    operation = document["paths"]["/api/v1/accounts/me"]["delete"]
+    operation = document["paths"]["/api/v1/accounts/me/deletion"]["post"]
     assert "202" in operation["responses"]

@@ -1,4 +1,8 @@
-"""Deleting your own account from the API: the same service as the settings page."""
+"""Deleting your own account from the API: the same service as the settings page.
+
+A ``POST`` to ``/api/v1/accounts/me/deletion`` rather than a ``DELETE`` of the account:
+it carries the password, and a body on ``DELETE`` has no defined meaning (this API
+takes bodies on ``POST``, ``PUT`` and ``PATCH`` only)."""
 
 from __future__ import annotations
 
@@ -33,8 +37,8 @@ async def delete_own_account(call: Call[AccountDeletionBody, Any]) -> AccountDel
 
 OPERATIONS = (
     Operation(
-        "DELETE",
-        "/api/v1/accounts/me",
+        "POST",
+        "/api/v1/accounts/me/deletion",
         delete_own_account,
         "Delete your account, for good (confirm with your password); its posts are wiped "
         "in the background and other servers are asked to delete their copies",

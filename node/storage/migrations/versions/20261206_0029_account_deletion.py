@@ -21,9 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # A plain ADD COLUMN (nullable, no default), as 0025 adds its column: no copy of the
+    # table on SQLite.
     op.add_column("accounts", sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("accounts") as batch:
-        batch.drop_column("deleted_at")
+    op.drop_column("accounts", "deleted_at")
