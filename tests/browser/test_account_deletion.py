@@ -19,8 +19,7 @@ from node.passwords import Passwords
 from node.site import Site
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
-from tests.browser.test_moderation_pages import _member, _sign_in
-from tests.node.factories import PASSWORD
+from tests.browser.test_moderation_pages import PASSWORD, _member, _sign_in
 
 WORDS = {
     "en": {
