@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.account_deletion.audience import holders_of
 from node.actors import actor_ref
+from node.boundaries import closing
 from node.errors import Conflict, InvalidInput, NotFound
 from node.events import EventKind
 from node.events import record as record_event
@@ -23,7 +24,6 @@ from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ApiToken, Follow
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
-from node.storage.models.conversations import Conversation
 from node.storage.models.groups import Membership
 from node.storage.models.posts import Reaction
 from node.views import ActorRef, Viewer
@@ -40,28 +40,14 @@ async def _bulk(session: AsyncSession, statement: Delete) -> None:
 
 async def _end_conversations(session: AsyncSession, actor: Actor, now: datetime) -> None:
     """Close every open request and conversation of ``actor``: a request they were asked
-    is declined, anything else ended; a partner elsewhere is told, as when they end one."""
-    rows = await session.scalars(
-        select(Conversation).where(
-            Conversation.open_pair.is_not(None),
-            or_(Conversation.asker_id == actor.id, Conversation.recipient_id == actor.id),
-        )
-    )
-    for row in rows:
-        asked = row.state == ConversationState.REQUESTED and row.recipient_id == actor.id
-        row.state = ConversationState.DECLINED if asked else ConversationState.ENDED
-        if asked:
-            row.answered_at = now
-        else:
-            row.ended_at = now
-            row.ended_by_id = actor.id
-        row.open_pair = None
-        row.last_activity_at = now
+    is declined, anything else ended; a partner elsewhere is told, as when they end one
+    (and their Kinfolk node closes it on the actor's Delete anyway)."""
+    for row in await closing.close_all_of(session, actor.id, now):
         partner_id = row.recipient_id if row.asker_id == actor.id else row.asker_id
         if not (await session.get_one(Actor, partner_id)).local:
-            kind = EventKind.CONVERSATION_DECLINED if asked else EventKind.CONVERSATION_ENDED
+            declined = row.state == ConversationState.DECLINED
+            kind = EventKind.CONVERSATION_DECLINED if declined else EventKind.CONVERSATION_ENDED
             await record_event(session, kind, actor_id=actor.id, subject_id=row.id, now=now)
-    await session.flush()
 
 
 async def _cut_ties(session: AsyncSession, actor: Actor) -> None:

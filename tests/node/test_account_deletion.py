@@ -16,6 +16,8 @@ from node.account_deletion import audience, deleting, wiping
 from node.actors import upsert_remote_actor
 from node.errors import AuthenticationFailed, Conflict, Gone, InvalidInput
 from node.events import EventKind
+from node.federated import ties
+from node.federated.actors import known
 from node.follows import request_follow
 from node.kinds import ActorKind, ConversationState, GroupRole, MembershipState, NodeRole
 from node.passwords import Passwords
@@ -238,3 +240,29 @@ async def test_where_only_anonymous_posts_went_the_actor_is_not_named(node: Node
     assert await node.run(lambda s: audience.holders_of(s, cat.actor_id)) == []
     await node.post(cat, "circle", "Said with my name", title="named")
     assert await node.run(lambda s: audience.holders_of(s, cat.actor_id)) == [lem.id]
+
+
+async def test_an_account_elsewhere_that_deleted_itself_ends_its_conversations_here(
+    node: Node,
+) -> None:
+    _, cat = await circle(node)
+    async with node.sessions.begin() as session:
+        pat = await upsert_remote_actor(
+            session,
+            uri=PAT,
+            kind=ActorKind.PERSON,
+            handle="pat",
+            domain="peer.example",
+            display_name="Pat",
+            summary="",
+            now=node.now,
+        )
+        talk = await conversations.ask(
+            session, node.site, await session.get_one(Actor, cat.actor_id), pat, "Hi", node.now
+        )
+        await conversations.accept(session, talk.id, pat.id, node.now)
+        assert await ties.close_conversations_of(session, known(pat), node.now) == 1
+    async with node.sessions.begin() as session:
+        row = await session.get_one(Conversation, talk.id)
+        assert row.state == ConversationState.ENDED
+        assert row.ended_by_id == pat.id

@@ -63,6 +63,16 @@ async def test_a_member_who_leaves_is_wiped_on_every_node(rig: Rig, mastodon: Ma
     )
     await rig.settle()
     assert any(r.activity.get("type") == "Accept" and r.verified for r in mastodon.received)
+    # She and bo talk one-on-one.
+    asked = await a.api.call(
+        "POST", "/api/v1/conversations", as_=ana, json={"to": f"bo@{b.domain}", "text": "Hi bo"}
+    )
+    asked.expect(201)
+    await rig.settle()
+    [request] = await b.api.items(bo, "/api/v1/conversations/requests")
+    talk = f"/api/v1/conversations/{request['id']}"
+    (await b.api.call("POST", f"{talk}/accept", as_=bo)).expect(200)
+    await rig.settle()
     assert HERE in await everything(b, bo, here)
     assert HERE in await everything(c, cy, here)
     assert THERE in await everything(b, bo, "there")
@@ -86,6 +96,8 @@ async def test_a_member_who_leaves_is_wiped_on_every_node(rig: Rig, mastodon: Ma
         shown = await everything(node, member, group)
         assert not [s for s in SECRETS if s in shown], (node.name, group)
     assert "How was everyone's week?" in await everything(c, cy, "third")
+    # Bo sees their conversation has ended.
+    assert (await b.api.call("GET", talk, as_=bo)).expect(200)["state"] == "ended"
     # Beta deleted the anonymous post on this node's word alone: nothing it received names
     # both her actor and that post.
     for activity, _, _ in await received(b):
