@@ -73,6 +73,17 @@ async def silenced_among(session: AsyncSession, actor_ids: Iterable[int]) -> set
     return set(await session.scalars(statement))
 
 
+async def deleted_among(session: AsyncSession, actor_ids: Iterable[int | None]) -> set[int]:
+    """Those of ``actor_ids`` that are accounts of this node their members deleted."""
+    ids = {i for i in actor_ids if i is not None}
+    if not ids:
+        return set()
+    statement = select(Account.actor_id).where(
+        Account.actor_id.in_(ids), Account.deleted_at.is_not(None)
+    )
+    return set(await session.scalars(statement))
+
+
 async def is_deleted(session: AsyncSession, actor: Actor) -> bool:
     """Whether ``actor`` is an account of this node its member deleted."""
     if not actor.local:

@@ -22,6 +22,7 @@ from node.follows import request_follow
 from node.kinds import ActorKind, ConversationState, GroupRole, MembershipState, NodeRole
 from node.passwords import Passwords
 from node.posts import reading
+from node.reports import filing, report_queue
 from node.site import Site
 from node.storage.models.actors import Actor, ApiToken, Follow
 from node.storage.models.conversations import Conversation
@@ -266,3 +267,21 @@ async def test_an_account_elsewhere_that_deleted_itself_ends_its_conversations_h
         row = await session.get_one(Conversation, talk.id)
         assert row.state == ConversationState.ENDED
         assert row.ended_by_id == pat.id
+
+
+async def test_reports_they_filed_stay_and_say_the_account_was_deleted(node: Node) -> None:
+    mo, cat = await circle(node)
+    staff = await node.member("sam", role=NodeRole.ADMIN)
+    post = await node.post(mo, "circle", "Something unkind", title="mo's")
+    await node.run(
+        lambda s: filing.file_report(
+            s, node.site, cat, post_id=post.public_id, reason="Unkind", now=node.now
+        )
+    )
+    await delete_own(node, cat)
+    page = await node.run(lambda s: report_queue.list_reports(s, staff))
+    [report] = page.items
+    assert report.reason == "Unkind"
+    assert report.reporter is not None
+    assert report.reporter.handle == "cat"
+    assert report.reporter_deleted

@@ -5,9 +5,10 @@ WebFinger too, and no one may register the name again."""
 from __future__ import annotations
 
 from federation.protocol.vocab import host_of
+from node.crisis import editing
 from tests.api_client import Api
 from tests.conftest import Client
-from tests.web import test_moderation_pages
+from tests.web import test_crisis_pages, test_moderation_pages
 from tests.web.test_moderation_pages import World, post_form, sign_in
 from tests.web.test_pages import page
 
@@ -99,3 +100,18 @@ async def test_the_api_documents_the_deletion(api: Api) -> None:
     document = (await api.call("GET", "/api/openapi.json")).expect(200)
     operation = document["paths"]["/api/v1/accounts/me/deletion"]["post"]
     assert "202" in operation["responses"]
+
+
+async def test_the_goodbye_shows_where_to_find_help_when_the_node_has_it(
+    client: Client, world: World
+) -> None:
+    await world.node.run(
+        lambda s: editing.set_node_resources(s, world.admin, [test_crisis_pages.SAMARITANS])
+    )
+    await sign_in(client, "rita")
+    form = {"password": "correct horse battery", "confirm": "yes"}
+    _, location, _ = await post_form(client, D, D, form)
+    status, html = await page(client, location)
+    assert status == 200
+    assert "If you need help now" in html
+    assert "Samaritans" in html
