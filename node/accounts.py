@@ -110,13 +110,16 @@ def _viewer(account: Account) -> Viewer:
 async def member_by_username(session: AsyncSession, site: Site, username: str) -> Viewer | None:
     """The member of this node called ``username`` (as the command line names one), or None."""
     found = await _local_account(session, site, username)
-    return None if found is None else _viewer(found[0])
+    return None if found is None or found[0].deleted_at is not None else _viewer(found[0])
 
 
 async def first_admin(session: AsyncSession) -> Viewer | None:
     """The node's oldest admin account, or None while there is none."""
     account = await session.scalar(
-        select(Account).where(Account.role == NodeRole.ADMIN).order_by(Account.id).limit(1)
+        select(Account)
+        .where(Account.role == NodeRole.ADMIN, Account.deleted_at.is_(None))
+        .order_by(Account.id)
+        .limit(1)
     )
     return None if account is None else _viewer(account)
 

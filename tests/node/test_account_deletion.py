@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, conversations
+from node import accounts, conversations, stats
 from node.account_deletion import audience, deleting, wiping
 from node.actors import upsert_remote_actor
 from node.errors import AuthenticationFailed, Conflict, Gone, InvalidInput
@@ -285,3 +285,11 @@ async def test_reports_they_filed_stay_and_say_the_account_was_deleted(node: Nod
     assert report.reporter is not None
     assert report.reporter.handle == "cat"
     assert report.reporter_deleted
+
+
+async def test_a_deleted_account_is_no_longer_counted_as_a_member(node: Node) -> None:
+    _, cat = await circle(node)
+    before = await node.run(lambda s: stats.node_stats(s, now=node.now))
+    await delete_own(node, cat)
+    after = await node.run(lambda s: stats.node_stats(s, now=node.now))
+    assert after.members == before.members - 1
