@@ -2,7 +2,9 @@
 
 The member confirms with their password (``delete_own_account``); node staff acting on a
 member's request from the command line need none (``delete_account``). Either way the
-node's last admin is never deleted: the node would have no one left to run it.
+node's last admin is never deleted (the node would have no one left to run it), nor a
+group's only owner (as leaving it, it would leave the group ownerless): they hand on
+those first.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import Delete, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from node.account_deletion.audience import holders_of
 from node.actors import actor_ref
@@ -19,19 +22,35 @@ from node.errors import Conflict, InvalidInput, NotFound
 from node.events import EventKind
 from node.events import record as record_event
 from node.handles import handle_key
-from node.kinds import ConversationState, MembershipState, NodeRole
+from node.kinds import ConversationState, GroupRole, MembershipState, NodeRole
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ApiToken, Follow
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
-from node.storage.models.groups import Membership
+from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Reaction
 from node.views import ActorRef, Viewer
 
-LAST_ADMIN = (
-    "this is the node's only admin account: make another member an admin first, "
-    "so that someone can still run the node"
-)
+
+class LastAdmin(Conflict):
+    """The node's only admin asked to be deleted."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "this is the node's only admin account: make another member an admin first, "
+            "so that someone can still run the node"
+        )
+
+
+class SoleOwner(Conflict):
+    """The member is the only owner of groups here, which would be left ownerless."""
+
+    def __init__(self, groups: list[str]) -> None:
+        super().__init__(
+            f"this account is the only owner of {', '.join(groups)}: make someone else an "
+            "owner first"
+        )
+        self.groups = groups
 
 
 async def _bulk(session: AsyncSession, statement: Delete) -> None:
@@ -78,7 +97,30 @@ async def _require_not_last_admin(session: AsyncSession, account: Account) -> No
         .where(Account.role == NodeRole.ADMIN, Account.deleted_at.is_(None))
     )
     if (admins or 0) <= 1:
-        raise Conflict(LAST_ADMIN)
+        raise LastAdmin()
+
+
+async def _require_no_sole_ownership(session: AsyncSession, actor: Actor) -> None:
+    owners = aliased(Membership)
+    others = (
+        select(owners.id)
+        .where(
+            owners.group_id == Membership.group_id,
+            owners.role == GroupRole.OWNER,
+            owners.member_id != actor.id,
+        )
+        .exists()
+    )
+    owned = await session.scalars(
+        select(Actor.handle)
+        .join(Group, Group.actor_id == Actor.id)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(Membership.member_id == actor.id, Membership.role == GroupRole.OWNER, ~others)
+        .order_by(Actor.handle)
+    )
+    groups = list(owned)
+    if groups:
+        raise SoleOwner(groups)
 
 
 async def _delete(session: AsyncSession, account: Account, now: datetime) -> ActorRef:
@@ -86,6 +128,7 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
         raise NotFound("this account was deleted already")
     await _require_not_last_admin(session, account)
     actor = await session.get_one(Actor, account.actor_id)
+    await _require_no_sole_ownership(session, actor)
     audience = await holders_of(session, actor.id)  # before the ties that say so are cut
     await _end_conversations(session, actor, now)
     await _cut_ties(session, actor)

@@ -293,3 +293,12 @@ async def test_a_deleted_account_is_no_longer_counted_as_a_member(node: Node) ->
     await delete_own(node, cat)
     after = await node.run(lambda s: stats.node_stats(s, now=node.now))
     assert after.members == before.members - 1
+
+
+async def test_a_groups_only_owner_hands_it_on_first(node: Node) -> None:
+    mo, _ = await circle(node)
+    with pytest.raises(deleting.SoleOwner, match="only owner of circle") as refused:
+        await delete_own(node, mo)
+    assert refused.value.groups == ["circle"]
+    await sign_in(node, "mo")
+    assert await events(node, EventKind.ACCOUNT_DELETED) == 0

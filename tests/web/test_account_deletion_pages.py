@@ -115,3 +115,11 @@ async def test_the_goodbye_shows_where_to_find_help_when_the_node_has_it(
     assert status == 200
     assert "If you need help now" in html
     assert "Samaritans" in html
+
+
+async def test_a_groups_only_owner_is_asked_to_hand_it_on(client: Client, world: World) -> None:
+    await sign_in(client, "olga")
+    form = {"password": "correct horse battery", "confirm": "yes"}
+    status, _, html = await post_form(client, D, D, form)
+    assert status == 422
+    assert "You are the only owner of circle." in html

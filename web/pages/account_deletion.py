@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from node.account_deletion import deleting
-from node.errors import Conflict, InvalidInput
+from node.errors import InvalidInput
 from web.keys import CLOCK, PASSWORDS
 from web.pages.crisis import crisis_resources
 from web.pages.forms import read_form
@@ -50,11 +50,16 @@ async def delete_account(request: web.Request) -> web.Response:
                     )
             except InvalidInput:
                 errors["password"] = _("This is not your password.")
-            except Conflict:
+            except deleting.LastAdmin:
                 errors["form"] = _(
                     "You are the only admin of this node. Make another member an admin "
                     "first, so that someone can still look after it."
                 )
+            except deleting.SoleOwner as owner:
+                errors["form"] = _(
+                    "You are the only owner of %(groups)s. Please make someone else an owner "
+                    "first, so that the group is looked after."
+                ) % {"groups": ", ".join(owner.groups)}
         if errors:
             context: dict[str, Any] = {"errors": errors}
             return render(request, page, "account_delete.html", context, status=422)
