@@ -27,8 +27,10 @@ from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ApiToken, Follow
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
+from node.storage.models.care import CareMessage, SteppingBack
 from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Reaction
+from node.storage.models.topic_filters import TopicFilter
 from node.views import ActorRef, Viewer
 
 
@@ -133,6 +135,11 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
     await _end_conversations(session, actor, now)
     await _cut_ties(session, actor)
     await _bulk(session, delete(ApiToken).where(ApiToken.account_id == account.id))
+    # What was theirs alone: their topic choices, the kind messages they were sent, and
+    # a moderator's stepping back.
+    await _bulk(session, delete(TopicFilter).where(TopicFilter.account_id == account.id))
+    await _bulk(session, delete(CareMessage).where(CareMessage.member_id == actor.id))
+    await _bulk(session, delete(SteppingBack).where(SteppingBack.actor_id == actor.id))
     account.deleted_at = now
     account.password_hash = ""  # nothing signs in as it again, even with the old password
     account.crisis_country = ""

@@ -29,6 +29,8 @@ from node.storage.models.conversations import Conversation
 from node.storage.models.events import Event
 from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
+from node.storage.models.topic_filters import TopicFilter
+from node.topics import filters
 from node.views import Viewer
 from tests.node.factories import PASSWORD, Node
 
@@ -101,6 +103,7 @@ async def test_a_deleted_account_is_gone_and_its_words_wiped(node: Node) -> None
     echo = await node.reply(cat, thread.public_id, "Thank you")
     hidden = await node.post(cat, "circle", "Nobody knows this", title="anon", anonymous=True)
     token = await node.run(lambda s: accounts.issue_token(s, cat.account_id, now=node.now))
+    await node.run(lambda s: filters.set_choices(s, cat, {"self-harm": "hide"}))
     async with node.sessions.begin() as session:
         cat_actor = await session.get_one(Actor, cat.actor_id)
         await request_follow(
@@ -147,6 +150,7 @@ async def test_a_deleted_account_is_gone_and_its_words_wiped(node: Node) -> None
         )
         assert await session.scalar(select(func.count()).select_from(Follow)) == 0
         assert await session.scalar(select(func.count()).select_from(ApiToken)) == 0
+        assert await session.scalar(select(func.count()).select_from(TopicFilter)) == 0
     replies = await node.run(lambda s: reading.list_replies(s, mo, thread.public_id))
     shown = {r.public_id: r for r in replies.items}
     assert shown[answer.public_id].content_html
