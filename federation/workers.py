@@ -21,6 +21,7 @@ from federation.inbox.retention import DEFAULT_RETENTION, InboxRetention, purge_
 from federation.outbox.dispatch import dispatch_once
 from federation.remote.backfill import sync_once
 from federation.retention import next_purge
+from node.account_deletion.wiping import wipe_batch
 
 log = logging.getLogger("kinfolk.workers")
 
@@ -48,10 +49,14 @@ class NodeWorkers:
     async def dispatch_and_process(self) -> int:
         fed = self._federation
         async with fed.sessions.begin() as session:
+            # A batch of a deleted account's posts, wiped before the dispatch that sends
+            # their deletions (``node.account_deletion``).
+            wiped = await wipe_batch(session, now=fed.clock())
+        async with fed.sessions.begin() as session:
             dispatched = await dispatch_once(session, fed.site, now=fed.clock())
         if dispatched:
             self._delivery.notify()
-        return dispatched + await process_once(fed)
+        return wiped + dispatched + await process_once(fed)
 
     async def run_once(self) -> int:
         """One pass over every queue; the amount of work done (0: all queues idle)."""

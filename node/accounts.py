@@ -11,14 +11,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import actor_ref, create_local_actor, find_actor
-from node.errors import AuthenticationFailed, InvalidInput, NotFound, PermissionDenied
+from node.errors import AuthenticationFailed, Gone, InvalidInput, NotFound, PermissionDenied
 from node.federation_policy.visibility import decision_for
 from node.handles import check_length, handle_key, validate_handle
 from node.kinds import ActorKind, NodeRole
 from node.passwords import Passwords, validate_password
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ApiToken
-from node.suspensions import is_suspended
+from node.suspensions import is_deleted, is_suspended
 from node.views import AccountView, Profile, Viewer
 
 DISPLAY_NAME_MAX = 100
@@ -110,13 +110,16 @@ def _viewer(account: Account) -> Viewer:
 async def member_by_username(session: AsyncSession, site: Site, username: str) -> Viewer | None:
     """The member of this node called ``username`` (as the command line names one), or None."""
     found = await _local_account(session, site, username)
-    return None if found is None else _viewer(found[0])
+    return None if found is None or found[0].deleted_at is not None else _viewer(found[0])
 
 
 async def first_admin(session: AsyncSession) -> Viewer | None:
     """The node's oldest admin account, or None while there is none."""
     account = await session.scalar(
-        select(Account).where(Account.role == NodeRole.ADMIN).order_by(Account.id).limit(1)
+        select(Account)
+        .where(Account.role == NodeRole.ADMIN, Account.deleted_at.is_(None))
+        .order_by(Account.id)
+        .limit(1)
     )
     return None if account is None else _viewer(account)
 
@@ -137,6 +140,8 @@ async def authenticate(
     the answer does not tell an attacker which members exist."""
     try:
         account, actor = await _account_by_handle(session, site, handle)
+        if account.deleted_at is not None:  # its name stays taken; it is not an account
+            raise AuthenticationFailed("unknown username or wrong password")
     except AuthenticationFailed:
         await passwords.hash(password)  # spend the same time as a real check
         raise
@@ -181,6 +186,8 @@ async def viewer_for_token(session: AsyncSession, token: str, *, now: datetime) 
     if row is None or row[0].expires_at <= now:
         raise AuthenticationFailed("this token is unknown or has expired; log in again")
     api_token, account = row[0], row[1]
+    if account.deleted_at is not None:  # its tokens went with it; this is belt and braces
+        raise AuthenticationFailed("this token is unknown or has expired; log in again")
     if account.suspended_at is not None:
         raise PermissionDenied("this account is suspended")
     if now - api_token.last_used_at >= TOKEN_TOUCH_INTERVAL:
@@ -201,10 +208,12 @@ async def get_account(session: AsyncSession, viewer: Viewer) -> AccountView:
 
 async def get_profile(session: AsyncSession, handle: str, domain: str) -> Profile:
     """A member's profile; a suspended one's says so and shows nothing but the handle, and
-    one on a domain the federation policy hides is not found."""
+    one on a domain the federation policy hides is not found; a deleted one is gone."""
     actor = await find_actor(session, handle, domain, ActorKind.PERSON)
     if not (await decision_for(session, actor)).federates:
         raise NotFound(f"no person called {handle!r} here")
+    if await is_deleted(session, actor):
+        raise Gone(f"@{actor.handle} deleted their account")
     if await is_suspended(session, actor):
         ref = replace(actor_ref(actor), display_name=actor.handle)
         return Profile(actor=ref, bio="", created_at=actor.created_at, suspended=True)

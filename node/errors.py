@@ -23,6 +23,12 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class Gone(NotFound):
+    """Not here any more, for good: a member of this node deleted their account."""
+
+    code = "gone"
+
+
 class PermissionDenied(DomainError):
     code = "forbidden"
 

@@ -95,6 +95,9 @@ class EventKind(enum.StrEnum):
     ACTOR_BLOCKED = "boundary.actor_blocked"
     # ... or unblocked them (subject: the actor; data: ``block_uri``, the Block's id).
     ACTOR_UNBLOCKED = "boundary.actor_unblocked"
+    # A member of this node deleted their account (``node.account_deletion``; data:
+    # ``audience``, the ids of the actors elsewhere whose nodes may hold its words).
+    ACCOUNT_DELETED = "account.deleted"
 
 
 async def record(

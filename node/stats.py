@@ -29,7 +29,9 @@ class NodeStats:
 
 
 async def node_stats(session: AsyncSession, *, now: datetime) -> NodeStats:
-    members = await session.scalar(select(func.count()).select_from(Account)) or 0
+    # A deleted account is no member any more (its row stays only to keep its name).
+    counted = select(func.count()).select_from(Account).where(Account.deleted_at.is_(None))
+    members = await session.scalar(counted) or 0
 
     async def active_since(since: datetime) -> int:
         statement = select(func.count(func.distinct(Post.author_id))).where(

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import moderation, permissions
@@ -43,16 +43,55 @@ class AccountStatus:
 
 
 def suspended_actors() -> Select[int]:
-    """The actor ids of suspended accounts, for queries to leave their content out."""
-    return select(Account.actor_id).where(Account.suspended_at.is_not(None))
+    """The actor ids of suspended accounts, for queries to leave their content out; and
+    of deleted ones (``node.account_deletion``), whose content is hidden alike until it
+    is wiped."""
+    return select(Account.actor_id).where(
+        or_(Account.suspended_at.is_not(None), Account.deleted_at.is_not(None))
+    )
 
 
 async def suspended_among(session: AsyncSession, actor_ids: Iterable[int]) -> set[int]:
-    """Those of ``actor_ids`` that are suspended accounts of this node."""
+    """Those of ``actor_ids`` that are suspended (or deleted) accounts of this node."""
     ids = set(actor_ids)
     if not ids:
         return set()
     return set(await session.scalars(suspended_actors().where(Account.actor_id.in_(ids))))
+
+
+async def silenced_among(session: AsyncSession, actor_ids: Iterable[int]) -> set[int]:
+    """Those of ``actor_ids`` that are suspended and not deleted: nothing goes out for
+    them. A deleted account's ``Delete``s still go, suspended or not."""
+    ids = set(actor_ids)
+    if not ids:
+        return set()
+    statement = select(Account.actor_id).where(
+        Account.actor_id.in_(ids),
+        Account.suspended_at.is_not(None),
+        Account.deleted_at.is_(None),
+    )
+    return set(await session.scalars(statement))
+
+
+async def deleted_among(session: AsyncSession, actor_ids: Iterable[int | None]) -> set[int]:
+    """Those of ``actor_ids`` that are accounts of this node their members deleted."""
+    ids = {i for i in actor_ids if i is not None}
+    if not ids:
+        return set()
+    statement = select(Account.actor_id).where(
+        Account.actor_id.in_(ids), Account.deleted_at.is_not(None)
+    )
+    return set(await session.scalars(statement))
+
+
+async def is_deleted(session: AsyncSession, actor: Actor) -> bool:
+    """Whether ``actor`` is an account of this node its member deleted."""
+    if not actor.local:
+        return False
+    deleted_at = await session.scalar(
+        select(Account.deleted_at).where(Account.actor_id == actor.id)
+    )
+    return deleted_at is not None
 
 
 async def is_suspended(session: AsyncSession, actor: Actor) -> bool:

@@ -18,6 +18,7 @@ from federation.inbox.receive import InboxRefusal, verify_fetch
 from federation.outbox.handlers.groups import group_actor
 from federation.outbox.served import activity_for_node
 from federation.protocol import discovery, urls
+from federation.protocol.account_deletion import actor_tombstone
 from federation.protocol.documents import (
     PublishedKeys,
     application_document,
@@ -28,12 +29,12 @@ from federation.protocol.documents import (
     person_document,
 )
 from federation.protocol.objects import announced_post, as_from_post, object_from_post
-from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of
+from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of, with_context
 from federation.signing.instance import instance_actor
 from federation.signing.keystore import public_keys
 from node import accounts, follows, pins
 from node.actors import actor_ref, find_actor, find_local_actor_by_uri
-from node.errors import NotFound
+from node.errors import Gone, NotFound
 from node.federation_policy import storage
 from node.federation_policy.decision import public_policy
 from node.groups import loading, membership
@@ -41,6 +42,7 @@ from node.kinds import ActorKind, Visibility
 from node.posts import reading
 from node.stats import node_stats
 from node.storage.models.groups import Group
+from node.suspensions import is_deleted
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
 from web.pages import browser_group_page, browser_profile_page, browser_thread_page
@@ -117,6 +119,8 @@ async def webfinger(request: web.Request) -> web.Response:
             if domain != site.domain:
                 raise NotFound(f"{domain} is not this node ({site.domain})")
             actor = await find_actor(session, name, domain)
+        if await is_deleted(session, actor):  # 410, as the actor itself answers
+            raise Gone(f"@{actor.handle} deleted their account")
         document = discovery.webfinger_document(actor_ref(actor))
     return web.json_response(document, content_type="application/jrd+json")
 
@@ -158,7 +162,12 @@ async def member(request: web.Request) -> web.Response:
         return await browser_profile_page(request)  # the member's profile page
     site, now = request.app[SITE], request.app[CLOCK]()
     async with request.app[SESSIONS].begin() as session:
-        profile = await accounts.get_profile(session, request.match_info["name"], site.domain)
+        try:
+            profile = await accounts.get_profile(session, request.match_info["name"], site.domain)
+        except Gone:
+            # Its Delete went out signed with the key receivers hold; nothing more to fetch.
+            gone = await find_actor(session, request.match_info["name"], site.domain)
+            return activity_json(with_context(actor_tombstone(gone.uri)), status=410)
         actor = await find_actor(session, profile.actor.handle, site.domain, ActorKind.PERSON)
         keys = PublishedKeys.of(await public_keys(session, actor, now=now))
     return activity_json(person_document(profile, keys, site.base_url))

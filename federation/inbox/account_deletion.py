@@ -17,9 +17,9 @@ What follows, in order:
 
 1. One transaction (``forget``): the account is marked deleted
    (``remote_actors.deleted_at``), its keys go, ``node.remote_accounts.cut_ties`` ends
-   its memberships, join requests, follows and support without a word to anyone, and
-   what is queued for its own inbox fails — never its server's shared inbox, which the
-   server's other accounts use.
+   its memberships, join requests, follows and support without a word to anyone, its
+   open conversations with our members end, and what is queued for its own inbox
+   fails — never its server's shared inbox, which the server's other accounts use.
 2. Its posts and replies, wherever we hold them, are wiped a batch per transaction
    (``wipe_content``): a group hosted here announces each deletion to its members'
    nodes, as when an author deletes a post, so they wipe their copies too. If the
@@ -109,6 +109,7 @@ async def forget(fed: Federation, session: AsyncSession, actor: KnownActor) -> F
         remote.deleted_at = now
     await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
     let_go = await ties.cut_ties_of(session, actor)
+    await ties.close_conversations_of(session, actor, now)
     dropped = 0
     if not await _inbox_of_others(session, remote):
         dropped = await drop_deliveries_to(session, remote.inbox, reason=GONE_ERROR, now=now)

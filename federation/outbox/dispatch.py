@@ -7,7 +7,8 @@ delivery per remote inbox, and marks the events dispatched, all in one
 transaction, so an event is dispatched exactly once even with several workers
 (each claims a batch with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL).
 
-Nothing goes out for a suspended account, not even what it did just before.
+Nothing goes out for a suspended account, not even what it did just before; a deleted
+one's deletions still go (``node.account_deletion``).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.handlers import (
+    accounts,
     anonymous_posts,
     conversations,
     flags,
@@ -31,7 +33,7 @@ from federation.outbox.handlers import (
 )
 from node.events import EventKind, PendingEvent, claim_undispatched, mark_dispatched
 from node.site import Site
-from node.suspensions import suspended_among
+from node.suspensions import silenced_among
 
 BATCH = 100
 
@@ -71,13 +73,14 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.CONVERSATION_ENDED: conversations.send_end,
     EventKind.ACTOR_BLOCKED: person_blocks.send_block,
     EventKind.ACTOR_UNBLOCKED: person_blocks.send_unblock,
+    EventKind.ACCOUNT_DELETED: accounts.send_account_deletion,
 }
 
 
 async def dispatch_once(session: AsyncSession, site: Site, *, now: datetime) -> int:
     """Dispatch one batch of events in the caller's transaction; return how many."""
     events = await claim_undispatched(session, limit=BATCH)
-    suspended = await suspended_among(session, {event.actor_id for event in events})
+    suspended = await silenced_among(session, {event.actor_id for event in events})
     for event in events:
         handler = HANDLERS.get(event.kind)
         if handler is not None and event.actor_id not in suspended:

@@ -45,6 +45,11 @@ async def follower_inboxes(session: AsyncSession, actor_id: int) -> list[str]:
     return await _inboxes(session, await accepted_follower_ids(session, actor_id))
 
 
+async def inboxes_of(session: AsyncSession, actor_ids: list[int]) -> list[str]:
+    """The inboxes of those of ``actor_ids`` on other nodes, one per shared inbox."""
+    return await _inboxes(session, actor_ids)
+
+
 async def _inboxes(session: AsyncSession, actor_ids: list[int]) -> list[str]:
     """The inboxes of those of ``actor_ids`` on other nodes, in their order."""
     found: dict[int, str] = {}

@@ -1,4 +1,5 @@
-"""A block closes the conversations it stands between, as it ends follows.
+"""A block closes the conversations it stands between, as it ends follows; a deleted
+account closes all of its own.
 
 A block means no more messages either way; leaving the conversation open would only
 show a form whose every message is refused. So the moment a block is made (here, by
@@ -58,6 +59,21 @@ async def close_between(
         )
     )
     await _close(session, list(rows), blocker_id, now)
+
+
+async def close_all_of(session: AsyncSession, gone_id: int, now: datetime) -> list[Conversation]:
+    """``gone_id`` deleted their account (here or elsewhere): every open request and
+    conversation of theirs closes, as their block would close it; the rows closed."""
+    rows = list(
+        await session.scalars(
+            select(Conversation).where(
+                Conversation.open_pair.is_not(None),
+                or_(Conversation.asker_id == gone_id, Conversation.recipient_id == gone_id),
+            )
+        )
+    )
+    await _close(session, rows, gone_id, now)
+    return rows
 
 
 async def close_with_node(

@@ -40,13 +40,13 @@ def new_id() -> str:
 
 
 async def _can_talk(session: AsyncSession, actor: Actor) -> bool:
-    """A person: on another node, or a member of this one who is not suspended."""
+    """A person: on another node, or a member of this one not suspended or deleted."""
     if actor.kind != ActorKind.PERSON:
         return False
     if not actor.local:
         return True
     account = await session.scalar(select(Account).where(Account.actor_id == actor.id))
-    return account is not None and account.suspended_at is None
+    return account is not None and account.suspended_at is None and account.deleted_at is None
 
 
 async def _may_ask(session: AsyncSession, asker: Actor, recipient: Actor) -> bool:

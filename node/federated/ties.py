@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import follows, reactions, remote_accounts, remote_members
 from node.actors import find_actor_by_uri
+from node.boundaries import closing
 from node.federated.actors import KnownActor, KnownGroup, known
 from node.federated.incoming_posts import HeldPost
 from node.kinds import MembershipState
@@ -200,3 +201,10 @@ async def support_withdrawn(
 async def cut_ties_of(session: AsyncSession, account: KnownActor) -> LetGo:
     """An account elsewhere deleted itself: its ties end (``remote_accounts.cut_ties``)."""
     return await remote_accounts.cut_ties(session, await _actor(session, account))
+
+
+async def close_conversations_of(session: AsyncSession, account: KnownActor, now: datetime) -> int:
+    """An account elsewhere deleted itself: its open requests and conversations with our
+    members close, as if it had ended each (its node's ``Leave`` may never get here:
+    after its actor's ``Delete``, nothing more from it is taken). How many."""
+    return len(await closing.close_all_of(session, account.id, now))

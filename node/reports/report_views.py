@@ -17,6 +17,7 @@ from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, GroupRule
 from node.storage.models.moderation import NodeRule, Report
 from node.storage.models.posts import Post
+from node.suspensions import deleted_among
 from node.views import ActorRef, Viewer
 
 
@@ -58,6 +59,8 @@ class ReportView:
     resolved_at: datetime | None
     created_at: datetime
     full: bool
+    # The reporter deleted their account since: the report stays, for moderators to finish.
+    reporter_deleted: bool = False
 
 
 async def views_of(
@@ -89,6 +92,7 @@ async def views_of(
     group_rules = await _titles(session, GroupRule, {r.group_rule_id for r in reports})
     node_rules = await _titles(session, NodeRule, {r.node_rule_id for r in reports})
     show_reporter = full and permissions.can_see_reporter(viewer)
+    gone = await deleted_among(session, (r.reporter_id for r in reports))
 
     def actor(actor_id: int | None) -> ActorRef | None:
         return None if actor_id is None else actors.get(actor_id)
@@ -115,6 +119,7 @@ async def views_of(
             resolved_at=r.resolved_at,
             created_at=r.created_at,
             full=full,
+            reporter_deleted=show_reporter and r.reporter_id in gone,
         )
         for r in reports
     ]

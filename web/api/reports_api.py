@@ -94,6 +94,9 @@ class ReportOut(BaseModel):
     resolved_by: ActorOut | None = Field(description="For moderators")
     resolved_at: datetime | None
     created_at: datetime
+    reporter_deleted: bool = Field(
+        False, description="The reporter has deleted their account since (node staff only)"
+    )
 
 
 class ReportPage(BaseModel):
@@ -129,6 +132,7 @@ def report_out(view: report_views.ReportView) -> ReportOut:
         resolved_by=actor(view.resolved_by),
         resolved_at=view.resolved_at,
         created_at=view.created_at,
+        reporter_deleted=view.reporter_deleted,
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from web.api import (
+    account_deletion_api,
     accounts_api,
     admin_api,
     anonymous_api,
@@ -40,6 +41,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + anonymous_api.OPERATIONS
     + conversations_api.OPERATIONS
     + boundaries_api.OPERATIONS
+    + account_deletion_api.OPERATIONS
 )
 
 

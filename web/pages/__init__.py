@@ -15,8 +15,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from node.errors import AuthenticationFailed, NotFound, PermissionDenied
+from node.errors import AuthenticationFailed, Gone, NotFound, PermissionDenied
 from web.pages import (
+    account_deletion,
     admin,
     admin_federation,
     anonymous,
@@ -72,6 +73,12 @@ def _refusal(refusal: Refusal, _: Callable[[str], str]) -> tuple[int, str, str]:
         )
     if isinstance(refusal, FormRefused):
         return refusal.status, _("Form not accepted"), _("This form could not be read.")
+    if isinstance(refusal, Gone):
+        return (
+            410,
+            _("This account was deleted"),
+            _("The person who had this account deleted it. What they wrote is gone from here too."),
+        )
     if isinstance(refusal, NotFound):
         return 404, _("Not found"), _("This page does not exist, or it is not visible to you.")
     return 403, _("Not allowed"), _("You are not allowed to do this.")
@@ -217,6 +224,10 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/federation/remove", admin_federation.remove_rule),
         ("POST", "/admin/federation/import", admin_federation.import_rules),
         ("GET", "/admin/federation/export.csv", admin_federation.export_rules),
+        # Deleting one's own account, and the goodbye after it.
+        ("GET", "/settings/delete", account_deletion.deletion_form),
+        ("POST", "/settings/delete", account_deletion.delete_account),
+        ("GET", "/goodbye", account_deletion.goodbye),
     ):
         app.router.add_route(method, path, _guarded(handler))
     app.router.add_static("/static", STATIC_DIR)

@@ -80,6 +80,9 @@ class Account(Base):
     )
     suspended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The member deleted their account (``node.account_deletion``): the row stays, so
+    # the name is never reused and tombstones, reports and the log still name it.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class ApiToken(Base):
