@@ -58,15 +58,16 @@ async def _talk(node: Node, asker: Viewer, recipient: Viewer) -> None:
 
     conversation = await node.run(ask)
     await node.run(lambda s: conversations.accept(s, conversation, recipient.actor_id, node.now))
-    for author, text in (
-        (recipient.actor_id, "Ben answers: yes"),
-        (asker.actor_id, "Ana's secret"),
-    ):
-        await node.run(
-            lambda s, a=author, t=text: conversations.send_message(
-                s, node.site, conversation, a, t, node.now
-            )
+    await node.run(
+        lambda s: conversations.send_message(
+            s, node.site, conversation, recipient.actor_id, "Ben answers: yes", node.now
         )
+    )
+    await node.run(
+        lambda s: conversations.send_message(
+            s, node.site, conversation, asker.actor_id, "Ana's secret", node.now
+        )
+    )
 
 
 async def _private_circle(node: Node) -> tuple[Viewer, Viewer, Viewer]:
