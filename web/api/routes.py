@@ -12,6 +12,7 @@ from web.api import (
     care_api,
     conversations_api,
     crisis_api,
+    export_api,
     follows_api,
     groups_api,
     moderation_api,
@@ -40,6 +41,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + anonymous_api.OPERATIONS
     + conversations_api.OPERATIONS
     + boundaries_api.OPERATIONS
+    + export_api.OPERATIONS
 )
 
 
