@@ -1,9 +1,10 @@
 """A member's data on the pages: from their settings they ask for an archive, wait while
-a large one is prepared (the page looks again by itself, unless they stop it), and download it; nobody else,
-staff included, gets anything at its address."""
+a large one is prepared (the page looks again by itself, unless they stop it), and
+download it; nobody else, staff included, gets anything at its address."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -14,11 +15,20 @@ from tests.node.export_helpers import archive_files
 from tests.web import test_moderation_pages
 from tests.web.test_moderation_pages import World, post_form, sign_in
 from tests.web.test_pages import page
+from web.config import Settings
 from web.keys import WORKERS
 
 # The moderation pages' world: olga's group "circle", mia's post in it, rita a member,
 # ada the node's admin, nodemod its moderator.
 world = test_moderation_pages.world
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """No worker inside the node: the test says when the archive is built."""
+    return dataclasses.replace(settings, embedded_worker=False)
+
+
 D = "/settings/data"
 
 
