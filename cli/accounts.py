@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from cli import exports
 from cli.command import UsageError, open_node
 from node import accounts
 from node.groups import creation
@@ -111,6 +112,7 @@ def add_parsers(commands: Any) -> None:
     roles.add_argument("--moderator", action="store_true", help="make the account a node moderator")
     password_flag(user_create)
     user_create.set_defaults(run=cmd_user_create)
+    exports.add_parser(user_commands)
 
     group = commands.add_parser("group", help="manage groups")
     group_commands = group.add_subparsers(dest="group_command", required=True, metavar="COMMAND")
