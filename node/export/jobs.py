@@ -143,7 +143,7 @@ async def open_archive(
     if (
         row is None
         or row.state is not ExportState.READY
-        or (token is not None and not secrets.compare_digest(row.token, token))
+        or (token is not None and not secrets.compare_digest(row.token.encode(), token.encode()))
     ):
         raise NotFound("there is no archive of yours here")
     return ArchiveRef(row.id, row.size, f"kinfolk-export-{row.requested_at:%Y-%m-%d}.zip")
