@@ -151,15 +151,18 @@ async def conversations(session: AsyncSession, actor_id: int) -> AsyncIterator[J
         ended_by = None
         if row.ended_at is not None:
             ended_by = "you" if row.ended_by_id == actor_id else "them"
+        with_whom = _acct(row.handle, row.domain)
         yield {
             "id": row.public_id,
-            "with": _acct(row.handle, row.domain),
+            "with": with_whom,
             "you_asked": row.asker_id == actor_id,
             "state": row.state.value,
             "started_at": iso(row.created_at),
             "answered_at": iso(row.answered_at),
             "ended_at": iso(row.ended_at),
             "ended_by": ended_by,
+            "not_included": f"Messages from {with_whom} are not included: "
+            f"they are {with_whom}'s words.",
         }
 
 

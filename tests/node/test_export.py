@@ -139,6 +139,12 @@ async def test_the_archive_holds_the_members_words_and_nothing_of_others(node: N
         "accepted",
     )
     assert [m["text"] for m in exported["messages"]] == ["Ben answers: yes"]
+    ana_acct = f"ana@{node.site.domain}"
+    assert (
+        talk["not_included"]
+        == f"Messages from {ana_acct} are not included: they are {ana_acct}'s words."
+    )
+    assert "they are ana@" in page
 
     # Reports Ben made, his words; not the one Cat made about him.
     assert sorted((r["kind"], r["your_words"]) for r in exported["reports"]) == [
