@@ -130,8 +130,16 @@ class NodeWorkers:
         while. Cancelled half-way when the worker stops, its lease runs out and the next
         worker starts it again."""
         while not stop.is_set():
+            build = asyncio.create_task(self.build_archive())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({build, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not build.done():
+                build.cancel()
+                await asyncio.wait({build})  # its cancellation, not ours: nothing to re-raise
+                return
             try:
-                busy = await self.build_archive()
+                busy = build.result()
             except Exception:
                 log.exception("building a member's archive failed; retrying shortly")
                 busy = 0

@@ -3,8 +3,12 @@ ZIP only they can get (another member, staff, anyone signed out: nothing)."""
 
 from __future__ import annotations
 
+import asyncio
+
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from node.export import jobs
 from node.kinds import NodeRole
 from tests.api_client import Api, Member
 from tests.conftest import Client
@@ -71,3 +75,21 @@ async def test_the_document_describes_the_export(client: Client) -> None:
     archive = document["paths"][ARCHIVE]["get"]
     assert "application/zip" in archive["responses"]["200"]["content"]
     assert set(document["paths"][EXPORT]) == {"get", "post"}
+
+
+async def test_the_nodes_worker_prepares_a_large_archive_by_itself(
+    api: Api, client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jobs, "SMALL_ACCOUNT_ROWS", 0)  # every account counts as large
+    ana = await api.register("ana")
+    asked = (await api.call("POST", EXPORT, as_=ana)).expect(202)
+    assert (asked["state"], asked["archive"], asked["size"]) == ("requested", None, 0)
+    for _ in range(100):  # the worker inside the node looks every second
+        status = (await api.call("GET", EXPORT, as_=ana)).expect(200)
+        if status["state"] != "requested":
+            break
+        await asyncio.sleep(0.1)
+    assert status["state"] == "ready"
+    code, _headers, body = await _archive(client, ana)
+    assert code == 200
+    assert archive_files(body)[0]["profile"]["handle"].startswith("ana@")
