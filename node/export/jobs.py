@@ -103,11 +103,17 @@ async def _store(
     row.expires_at = now + KEPT_FOR
 
 
+async def delete_archive_of(session: AsyncSession, account_id: int) -> None:
+    """The member's archive goes, if they have one: replaced by a new one, or their
+    account deleted (it holds their words, which deletion wipes)."""
+    await _drop(session, DataExport.account_id == account_id)
+
+
 async def request_export(
     session: AsyncSession, site: Site, viewer: Viewer, *, now: datetime
 ) -> ExportStatus:
     """The member asks for their archive: built now for a small account, else queued."""
-    await _drop(session, DataExport.account_id == viewer.account_id)
+    await delete_archive_of(session, viewer.account_id)
     row = DataExport(
         token=secrets.token_urlsafe(32),
         account_id=viewer.account_id,

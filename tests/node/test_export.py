@@ -207,6 +207,12 @@ async def test_only_the_member_opens_their_archive_and_asking_again_replaces_it(
         await download(node.sessions, ben, node.now, first.token)
     assert await download(node.sessions, ben, node.now, again.token)
 
+    # Deleting the account takes the archive with it (node.account_deletion calls this).
+    await node.run(lambda s: jobs.delete_archive_of(s, ben.account_id))
+    with pytest.raises(NotFound):
+        await node.run(lambda s: jobs.export_status(s, ben, now=node.now))
+    again = await node.run(lambda s: jobs.request_export(s, node.site, ben, now=node.now))
+
     # A week later it is gone.
     later = node.now + jobs.KEPT_FOR
     assert await jobs.build_next(node.sessions, node.site, now=later) == 0
