@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cli import account_deletion
+from cli import account_deletion, exports
 from cli.command import UsageError, open_node
 from node import accounts
 from node.groups import creation
@@ -113,6 +113,7 @@ def add_parsers(commands: Any) -> None:
     password_flag(user_create)
     user_create.set_defaults(run=cmd_user_create)
     account_deletion.add_parser(user_commands)
+    exports.add_parser(user_commands)
 
     group = commands.add_parser("group", help="manage groups")
     group_commands = group.add_subparsers(dest="group_command", required=True, metavar="COMMAND")

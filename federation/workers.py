@@ -22,6 +22,7 @@ from federation.outbox.dispatch import dispatch_once
 from federation.remote.backfill import sync_once
 from federation.retention import next_purge
 from node.account_deletion.wiping import wipe_batch
+from node.export.jobs import build_next as build_archive
 
 log = logging.getLogger("kinfolk.workers")
 
@@ -61,7 +62,7 @@ class NodeWorkers:
     async def run_once(self) -> int:
         """One pass over every queue; the amount of work done (0: all queues idle)."""
         done = await self.dispatch_and_process() + await self._delivery.run_once()
-        return done + await sync_once(self._federation)
+        return done + await sync_once(self._federation) + await self.build_archive()
 
     async def run(self, stop: asyncio.Event, queue: Queue = Queue.ALL) -> None:
         tasks = []
@@ -69,6 +70,7 @@ class NodeWorkers:
             tasks.append(asyncio.create_task(self._inbox_loop(stop)))
             # Apart from the inbox loop: a slow group elsewhere never holds up the inbox.
             tasks.append(asyncio.create_task(self._sync_loop(stop)))
+            tasks.append(asyncio.create_task(self._archive_loop(stop)))
         if queue in {Queue.DELIVERY, Queue.ALL}:
             tasks.append(asyncio.create_task(self._delivery.run(stop)))
         await asyncio.gather(*tasks)
@@ -122,3 +124,30 @@ class NodeWorkers:
             log.info(
                 "purged %d processed inbox items past keeping", purged, extra={"purged": purged}
             )
+
+    async def build_archive(self) -> int:
+        """Build one member's archive waiting for the worker (``node.export.jobs``)."""
+        fed = self._federation
+        return await build_archive(fed.sessions, fed.site, now=fed.clock())
+
+    async def _archive_loop(self, stop: asyncio.Event) -> None:
+        """Members' archives, one at a time, apart from the inbox: a large one takes a
+        while. Cancelled half-way when the worker stops, its lease runs out and the next
+        worker starts it again."""
+        while not stop.is_set():
+            build = asyncio.create_task(self.build_archive())
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({build, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not build.done():
+                build.cancel()
+                await asyncio.wait({build})  # its cancellation, not ours: nothing to re-raise
+                return
+            try:
+                busy = build.result()
+            except Exception:
+                log.exception("building a member's archive failed; retrying shortly")
+                busy = 0
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), IDLE_SLEEP * 5)

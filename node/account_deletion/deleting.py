@@ -21,6 +21,7 @@ from node.boundaries import closing
 from node.errors import Conflict, InvalidInput, NotFound
 from node.events import EventKind
 from node.events import record as record_event
+from node.export.jobs import delete_archive_of
 from node.handles import handle_key
 from node.kinds import ConversationState, GroupRole, MembershipState, NodeRole
 from node.passwords import Passwords
@@ -135,11 +136,12 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
     await _end_conversations(session, actor, now)
     await _cut_ties(session, actor)
     await _bulk(session, delete(ApiToken).where(ApiToken.account_id == account.id))
-    # What was theirs alone: their topic choices, the kind messages they were sent, and
-    # a moderator's stepping back.
+    # What was theirs alone: their topic choices, the kind messages they were sent,
+    # a moderator's stepping back, and their archive.
     await _bulk(session, delete(TopicFilter).where(TopicFilter.account_id == account.id))
     await _bulk(session, delete(CareMessage).where(CareMessage.member_id == actor.id))
     await _bulk(session, delete(SteppingBack).where(SteppingBack.actor_id == actor.id))
+    await delete_archive_of(session, account.id)
     account.deleted_at = now
     account.password_hash = ""  # nothing signs in as it again, even with the old password
     account.crisis_country = ""

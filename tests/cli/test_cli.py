@@ -41,8 +41,9 @@ HELP = {
     ("base-url",): ["show", "set"],
     ("base-url", "show"): [],
     ("base-url", "set"): ["URL", "--i-know"],
-    ("user",): ["create"],
+    ("user",): ["create", "export"],
     ("user", "create"): ["username", "--admin", "--moderator", "--password-stdin"],
+    ("user", "export"): ["username", "--output"],
     ("group",): ["create"],
     ("group", "create"): [
         "name",

@@ -16,6 +16,7 @@ from node.account_deletion import audience, deleting, wiping
 from node.actors import upsert_remote_actor
 from node.errors import AuthenticationFailed, Conflict, Gone, InvalidInput
 from node.events import EventKind
+from node.export import jobs
 from node.federated import ties
 from node.federated.actors import known
 from node.follows import request_follow
@@ -26,6 +27,7 @@ from node.reports import filing, report_queue
 from node.site import Site
 from node.storage.models.actors import Actor, ApiToken, Follow
 from node.storage.models.conversations import Conversation
+from node.storage.models.data_exports import DataExport
 from node.storage.models.events import Event
 from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
@@ -306,3 +308,20 @@ async def test_a_groups_only_owner_hands_it_on_first(node: Node) -> None:
     assert refused.value.groups == ["circle"]
     await sign_in(node, "mo")
     assert await events(node, EventKind.ACCOUNT_DELETED) == 0
+
+
+async def test_a_deleted_members_archive_goes_with_their_words(node: Node) -> None:
+    _, cat = await circle(node)
+    await node.post(cat, "circle", "Only mine to take", title="mine")
+    await node.run(lambda s: jobs.request_export(s, node.site, cat, now=node.now))
+
+    await delete_own(node, cat)
+
+    archives = await node.run(
+        lambda s: s.scalar(
+            select(func.count())
+            .select_from(DataExport)
+            .where(DataExport.account_id == cat.account_id)
+        )
+    )
+    assert archives == 0

@@ -92,6 +92,11 @@ def _operation(operation: Operation, components: dict[str, Any]) -> dict[str, An
     responses: dict[str, Any] = {}
     if operation.response is None:
         responses["204"] = {"description": "Done"}
+    elif operation.respond is not None:
+        responses[str(operation.status)] = {
+            "description": HTTPStatus(operation.status).phrase,
+            "content": {operation.media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
     else:
         responses[str(operation.status)] = {
             "description": HTTPStatus(operation.status).phrase,

@@ -121,6 +121,10 @@ class Operation:
     prepare: Prepare | None = None
     # Domain errors this operation can answer with, for the document.
     errors: tuple[int, ...] = ()
+    # An answer that is not JSON (a file): ``respond`` turns the handler's result into it
+    # once the transaction is over, and the document names ``media_type``.
+    respond: Callable[[web.Request, Any], web.StreamResponse] | None = None
+    media_type: str = "application/json"
 
     @property
     def operation_id(self) -> str:
@@ -226,6 +230,8 @@ def wrap(operation: Operation) -> Callable[[web.Request], Awaitable[web.StreamRe
                 prepared=prepared,
             )
             result = await operation.handler(call)
+        if operation.respond is not None:
+            return operation.respond(request, result)
         if result is None:
             return web.Response(status=204)
         return web.Response(

@@ -13,6 +13,7 @@ from web.api import (
     care_api,
     conversations_api,
     crisis_api,
+    export_api,
     follows_api,
     groups_api,
     moderation_api,
@@ -42,6 +43,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + conversations_api.OPERATIONS
     + boundaries_api.OPERATIONS
     + account_deletion_api.OPERATIONS
+    + export_api.OPERATIONS
 )
 
 

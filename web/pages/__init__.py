@@ -29,6 +29,7 @@ from web.pages import (
     post_actions,
     stepping_back,
     topic_pages,
+    your_data,
 )
 from web.pages.auth import (
     choose_language,
@@ -188,6 +189,9 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/settings/boundaries/unblock", boundaries.unblock),
         ("POST", "/settings/boundaries/nodes/block", boundaries.block_node),
         ("POST", "/settings/boundaries/nodes/unblock", boundaries.unblock_node),
+        ("GET", "/settings/data", your_data.data_page),
+        ("POST", "/settings/data/export", your_data.request_export),
+        ("GET", "/settings/data/archive/{token}", your_data.download),
         ("GET", "/groups/{name}/topics", topic_pages.group_topics_page),
         ("POST", "/groups/{name}/topics", topic_pages.save_group_topics),
         # Moderation and administration.

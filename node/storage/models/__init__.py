@@ -30,6 +30,7 @@ from node.storage.models import (  # noqa: F401
     care,
     conversations,
     crisis,
+    data_exports,
     events,
     groups,
     moderation,
