@@ -194,17 +194,15 @@ async def _entries(session: AsyncSession, rows: list[_Row]) -> list[Notification
             select(Actor).where(Actor.id.in_({row.actor_id for row in rows if row.actor_id}))
         )
     }
-    conversations = dict(
-        (
-            await session.execute(
-                select(Conversation.id, Conversation.public_id).where(
-                    Conversation.id.in_(
-                        {row.conversation_id for row in rows if row.conversation_id}
-                    )
-                )
+    conversation_ids = {row.conversation_id for row in rows if row.conversation_id}
+    conversations: dict[int, str] = {
+        conversation_id: public_id
+        for conversation_id, public_id in await session.execute(
+            select(Conversation.id, Conversation.public_id).where(
+                Conversation.id.in_(conversation_ids)
             )
-        ).tuples()
-    )
+        )
+    }
     entries = []
     for row in rows:
         post = posts.get(row.post_id) if row.post_id else None

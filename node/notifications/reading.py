@@ -76,5 +76,12 @@ async def mark_entries_read(
     )
 
 
+async def mark_conversation_read(
+    session: AsyncSession, recipient_id: int, conversation_id: int, *, now: datetime
+) -> int:
+    """The member read the conversation: what told them of it is read too."""
+    return await _mark(session, recipient_id, Notification.conversation_id == conversation_id, now)
+
+
 def _same(column: InstrumentedAttribute[int | None], value: int | None) -> ColumnElement[bool]:
     return column.is_(None) if value is None else column == value

@@ -28,8 +28,8 @@ from tests.node.factories import Node
 BERLIN_NIGHTS = QuietHours("Europe/Berlin", time(22, 0), time(7, 0))
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -131,18 +131,21 @@ async def test_settings_default_to_utc_without_a_window_and_are_checked(node: No
     )
     assert saved == BERLIN_NIGHTS
     assert await node.run(lambda s: quiet_hours_of(s, ana.account_id)) == BERLIN_NIGHTS
-    for zone, start, end in [
+    refused = [
         ("Mars/Olympus", None, None),
         ("", None, None),
         ("UTC", time(22, 0), None),
         ("UTC", time(22, 0), time(22, 0)),
-    ]:
+    ]
+    for zone, start, end in refused:
+
+        async def change(
+            session: AsyncSession, z: str = zone, a: time | None = start, b: time | None = end
+        ) -> QuietHours:
+            return await set_quiet_hours(session, ana.account_id, time_zone=z, start=a, end=b)
+
         with pytest.raises(InvalidInput):
-            await node.run(
-                lambda s, z=zone, a=start, b=end: set_quiet_hours(
-                    s, ana.account_id, time_zone=z, start=a, end=b
-                )
-            )
+            await node.run(change)
     assert await node.run(lambda s: quiet_hours_of(s, ana.account_id)) == BERLIN_NIGHTS
 
 
