@@ -15,6 +15,7 @@ from web.api import (
     follows_api,
     groups_api,
     moderation_api,
+    notifications_api,
     posts_api,
     reports_api,
     rules_api,
@@ -40,6 +41,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + anonymous_api.OPERATIONS
     + conversations_api.OPERATIONS
     + boundaries_api.OPERATIONS
+    + notifications_api.OPERATIONS
 )
 
 
