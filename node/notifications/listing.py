@@ -68,6 +68,7 @@ async def _unread_groups(
             func.count(Notification.id).label("size"),
             func.max(Notification.created_at).label("newest_at"),
             func.max(Notification.actor_id).label("actor_id"),
+            func.min(Notification.actor_id).label("first_actor_id"),
             func.max(Notification.reason).label("reason"),
             Notification.anonymous,
             Notification.post_id,
@@ -95,7 +96,8 @@ async def _unread_groups(
             size=row.size,
             newest_at=row.newest_at,
             read=False,
-            actor_id=row.actor_id if row.size == 1 else None,
+            # Named only when one person did all of it (messages in one conversation).
+            actor_id=row.actor_id if row.actor_id == row.first_actor_id else None,
             anonymous=row.anonymous,
             post_id=row.post_id,
             group_id=row.group_id,

@@ -30,7 +30,7 @@ class NotificationEntry:
     count: int
     newest_at: datetime
     read: bool
-    # Who caused it, when there is one who may be named and the entry holds one thing.
+    # Who caused it, when one person who may be named did all the entry holds.
     actor: ActorRef | None
     # Caused by an anonymous writer: shown as the group's anonymous member.
     anonymous: bool
