@@ -161,10 +161,20 @@ async def notifications_of(
     if len(rows) > limit:
         rows = rows[:limit]
         next_cursor = encode_cursor(rows[-1].newest_at, rows[-1].id)
-    return Page(items=await _entries(session, rows), next_cursor=next_cursor)
+    return Page(items=await _entries(session, viewer, rows), next_cursor=next_cursor)
 
 
-async def _entries(session: AsyncSession, rows: list[_Row]) -> list[NotificationEntry]:
+def _shown_title(post: Post, viewer: Viewer) -> str | None:
+    """A thread's title, unless moderators removed the thread since (then only its author
+    still reads it, as on its page)."""
+    if post.removed_at is not None and post.author_id != viewer.actor_id:
+        return None
+    return post.title
+
+
+async def _entries(
+    session: AsyncSession, viewer: Viewer, rows: list[_Row]
+) -> list[NotificationEntry]:
     posts = {
         post.id: post
         for post in await session.scalars(
@@ -172,7 +182,7 @@ async def _entries(session: AsyncSession, rows: list[_Row]) -> list[Notification
         )
     }
     threads = {
-        post.id: post.title
+        post.id: _shown_title(post, viewer)
         for post in await session.scalars(
             select(Post).where(
                 Post.id.in_({post.thread_id for post in posts.values() if post.thread_id})
@@ -210,7 +220,11 @@ async def _entries(session: AsyncSession, rows: list[_Row]) -> list[Notification
         post = posts.get(row.post_id) if row.post_id else None
         subject = None
         if post is not None:
-            title = post.title if post.thread_id is None else threads.get(post.thread_id)
+            title = (
+                _shown_title(post, viewer)
+                if post.thread_id is None
+                else threads.get(post.thread_id)
+            )
             subject = PostSubject(post.public_id, title, actor_ref(groups[post.group_id]))
         actor = actors.get(row.actor_id) if row.actor_id else None
         entries.append(

@@ -373,3 +373,19 @@ async def test_pages_newest_first_with_a_cursor_across_read_and_unread(node: Nod
     titles = [entry.post.thread_title if entry.post else None for entry in seen]
     assert titles == [f"T{n}" for n in reversed(range(7))]
     assert [entry.read for entry in seen] == [False, True, False, False, True, False, False]
+
+
+async def test_a_removed_threads_title_is_no_longer_shown_to_those_it_named(node: Node) -> None:
+    ana, ben = await node.member("ana"), await node.member("ben")
+    await node.group(ana, "walkers")
+    await node.join(ben, "walkers")
+    post = await node.post(ben, "walkers", "Hello @ana.", title="Something unkind")
+    await node.run(
+        lambda s: removal.remove_post(s, ana, post.public_id, reason="Unkind", now=node.now)
+    )
+    (mention,) = await _entries(node, ana)
+    assert mention.post is not None
+    assert mention.post.thread_title is None
+    removed = next(e for e in await _entries(node, ben) if e.kind is K.CONTENT_REMOVED)
+    assert removed.post is not None
+    assert removed.post.thread_title == "Something unkind"  # the author still reads it
