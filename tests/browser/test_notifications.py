@@ -38,7 +38,7 @@ WORDS = {
     "de": {
         "header": "Benachrichtigungen (1 neu)",
         "plain": "Benachrichtigungen",
-        "said": "ben hat auf deinen Beitrag in “Long nights” geantwortet",
+        "said": "ben hat auf deinen Beitrag in „Long nights“ geantwortet",
         "all_read": "Alle als gelesen markieren",
         "quiet_link": "Ruhezeiten und Zeitzone",
         "zone": "Deine Zeitzone",
@@ -50,7 +50,7 @@ WORDS = {
     "fr": {
         "header": "Notifications (nouveautés : 1)",
         "plain": "Notifications",
-        "said": "ben a répondu à votre publication dans “Long nights”",
+        "said": "ben a répondu à votre publication dans «\u00a0Long nights\u00a0»",
         "all_read": "Tout marquer comme lu",
         "quiet_link": "Heures calmes et fuseau horaire",
         "zone": "Votre fuseau horaire",

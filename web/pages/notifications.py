@@ -44,7 +44,7 @@ def describe(entry: NotificationEntry, _: Gettext, ngettext: Ngettext) -> str:
     group = entry.group or (entry.post.group if entry.post else None)
     group_name = "" if group is None else group.display_name or group.handle
     title = entry.post.thread_title if entry.post and entry.post.thread_title else None
-    subject = f"“{title}”" if title else group_name
+    subject = _("“%(title)s”") % {"title": title} if title else group_name
     many = entry.count > 1
     sentences = {
         K.REPLY: ngettext(
