@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +33,9 @@ _MENTION = re.compile(
 _TAG = re.compile(r"<[^>]*>")
 # Enough for any real post; a post naming more is not a way to reach the whole node.
 MENTIONS_MAX = 20
+# A post from elsewhere older than this when it first reaches us (a group's history read
+# again, a back-fill) tells no one: it is old news, not something that just happened.
+STALE_AFTER = timedelta(days=7)
 
 
 def mentioned_names(text: str) -> list[tuple[str, str | None]]:

@@ -5,18 +5,19 @@ no moderator named."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node import locks, moderation, pending_posts, remote_members
-from node.kinds import MembershipState
+from node.actors import upsert_remote_actor
+from node.kinds import ActorKind, MembershipState
 from node.kinds import NotificationKind as K
 from node.notifications import NotificationEntry, notifications_of
 from node.passwords import Passwords
-from node.posts import removal
+from node.posts import remote_posts, removal
 from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Membership
@@ -102,3 +103,43 @@ async def test_an_answer_to_a_request_to_join_elsewhere(node: Node) -> None:
     assert refused.kind is K.JOIN_REJECTED
     assert refused.group is not None
     assert refused.group.acct == ELSEWHERE
+
+
+async def test_a_reply_from_elsewhere_tells_unless_it_is_old_news(node: Node) -> None:
+    bea = await node.member("bea")
+    group = await _group_elsewhere(node, bea)
+    thread = await node.post(bea, ELSEWHERE, "Words.", title="Mine")
+    await node.run(lambda s: pending_posts.shared_elsewhere(s, group, thread.uri, now=node.now))
+
+    async def reply_from_far(session: AsyncSession, n: int, age: timedelta) -> None:
+        far = await upsert_remote_actor(
+            session,
+            uri="https://peer.example/u/kim",
+            kind=ActorKind.PERSON,
+            handle="kim",
+            domain="peer.example",
+            display_name="Kim",
+            summary="",
+            now=node.now,
+        )
+        await remote_posts.store_remote_post(
+            session,
+            uri=f"https://peer.example/comment/{n}",
+            author=far,
+            group=group,
+            in_reply_to_uri=thread.uri,
+            title=None,
+            content_html="<p>Hello</p>",
+            content_warning="",
+            language="en",
+            published_at=node.now - age,
+            edited_at=None,
+            now=node.now,
+        )
+
+    await node.run(lambda s: reply_from_far(s, 1, timedelta(days=30)))  # read from history
+    assert await _entries(node, bea) == []
+    await node.run(lambda s: reply_from_far(s, 2, timedelta(minutes=5)))
+    (told,) = await _entries(node, bea)
+    assert told.actor is not None
+    assert told.actor.acct == "kim@peer.example"
