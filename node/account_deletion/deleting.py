@@ -30,6 +30,7 @@ from node.storage.models.actors import Account, Actor, ApiToken, Follow
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
 from node.storage.models.care import CareMessage, SteppingBack
 from node.storage.models.groups import Group, Membership
+from node.storage.models.notifications import Notification, NotificationSettings
 from node.storage.models.posts import Reaction
 from node.storage.models.topic_filters import TopicFilter
 from node.views import ActorRef, Viewer
@@ -142,6 +143,17 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
     await _bulk(session, delete(CareMessage).where(CareMessage.member_id == actor.id))
     await _bulk(session, delete(SteppingBack).where(SteppingBack.actor_id == actor.id))
     await delete_archive_of(session, account.id)
+    # Their notifications, and those that named them to others: the name stays, its
+    # news goes.
+    await _bulk(
+        session,
+        delete(Notification).where(
+            or_(Notification.recipient_id == actor.id, Notification.actor_id == actor.id)
+        ),
+    )
+    await _bulk(
+        session, delete(NotificationSettings).where(NotificationSettings.account_id == account.id)
+    )
     account.deleted_at = now
     account.password_hash = ""  # nothing signs in as it again, even with the old password
     account.crisis_country = ""

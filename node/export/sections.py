@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.notifications.quiet import quiet_hours_of
 from node.storage.models.actors import Account, Actor
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
 from node.topics.filters import choices_of
@@ -79,9 +80,19 @@ async def topic_filters(session: AsyncSession, owner: Viewer) -> Json:
     return {topic.value: choice.value for topic, choice in choices.items()}
 
 
+async def notifications(session: AsyncSession, owner: Viewer) -> Json:
+    hours = await quiet_hours_of(session, owner.account_id)
+    return {
+        "time_zone": hours.time_zone,
+        "quiet_start": hours.start.strftime("%H:%M") if hours.start else None,
+        "quiet_end": hours.end.strftime("%H:%M") if hours.end else None,
+    }
+
+
 SETTINGS_SECTIONS: list[SettingsSection] = [
     SettingsSection("boundaries", boundaries),
     SettingsSection("topic_filters", topic_filters),
+    SettingsSection("notifications", notifications),
 ]
 
 

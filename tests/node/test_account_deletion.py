@@ -5,13 +5,13 @@ take their name."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node import accounts, conversations, stats
+from node import accounts, conversations, notifications, stats
 from node.account_deletion import audience, deleting, wiping
 from node.actors import upsert_remote_actor
 from node.errors import AuthenticationFailed, Conflict, Gone, InvalidInput
@@ -20,7 +20,14 @@ from node.export import jobs
 from node.federated import ties
 from node.federated.actors import known
 from node.follows import request_follow
-from node.kinds import ActorKind, ConversationState, GroupRole, MembershipState, NodeRole
+from node.kinds import (
+    ActorKind,
+    ConversationState,
+    GroupRole,
+    MembershipState,
+    NodeRole,
+    NotificationKind,
+)
 from node.passwords import Passwords
 from node.posts import reading
 from node.reports import filing, report_queue
@@ -30,6 +37,7 @@ from node.storage.models.conversations import Conversation
 from node.storage.models.data_exports import DataExport
 from node.storage.models.events import Event
 from node.storage.models.groups import Group, Membership
+from node.storage.models.notifications import Notification, NotificationSettings
 from node.storage.models.posts import Post
 from node.storage.models.topic_filters import TopicFilter
 from node.topics import filters
@@ -325,3 +333,34 @@ async def test_a_deleted_members_archive_goes_with_their_words(node: Node) -> No
         )
     )
     assert archives == 0
+
+
+async def test_a_deleted_member_is_told_nothing_and_their_notifications_go(node: Node) -> None:
+    mo, cat = await circle(node)
+    thread = await node.post(cat, "circle", "My hard week", title="cat's week")
+    mine = await node.post(mo, "circle", "Mo's news", title="mo's week")
+    await node.reply(mo, thread.public_id, "I hear you")  # cat is told
+    await node.reply(cat, mine.public_id, "Same here")  # mo is told, naming cat
+    await node.run(
+        lambda s: notifications.set_quiet_hours(
+            s, cat.account_id, time_zone="Europe/Berlin", start=time(22), end=time(7)
+        )
+    )
+
+    await delete_own(node, cat)
+
+    async with node.sessions.begin() as session:
+        for where in (
+            Notification.recipient_id == cat.actor_id,
+            Notification.actor_id == cat.actor_id,
+        ):
+            count = await session.scalar(
+                select(func.count()).select_from(Notification).where(where)
+            )
+            assert count == 0
+        settings = await session.get(NotificationSettings, cat.account_id)
+        assert settings is None
+        told = await notifications.notify(
+            session, cat.actor_id, NotificationKind.REPLY, now=node.now, actor_id=mo.actor_id
+        )
+        assert not told

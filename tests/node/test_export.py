@@ -3,7 +3,7 @@ and nothing of other members' private words, reports about them, or moderators' 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +19,7 @@ from node.export import jobs, records
 from node.export.archive import FORMAT, VERSION
 from node.ids import new_public_id
 from node.kinds import JoinPolicy, Visibility
+from node.notifications import set_quiet_hours
 from node.passwords import Passwords
 from node.posts.removal import remove_post
 from node.reports.care import file_care_report
@@ -183,12 +184,22 @@ async def test_settings_sections_hold_every_choice(node: Node) -> None:
     ben = await node.member("ben")
     await node.run(lambda s: block_node(s, node.site, ben, "loud.example", now=node.now))
     await node.run(lambda s: set_choices(s, ben, {"grief-and-loss": "hide"}))
+    await node.run(
+        lambda s: set_quiet_hours(
+            s, ben.account_id, time_zone="Europe/Berlin", start=time(22), end=time(7)
+        )
+    )
     exported, page = await _export(node, ben)
     settings = exported["settings"]
     assert settings["boundaries"]["blocked_nodes"] == ["loud.example"]
     assert settings["boundaries"]["contact_policy"] == "shared_groups"
     assert settings["topic_filters"]["grief-and-loss"] == "hide"
     assert "loud.example" in page
+    assert settings["notifications"] == {
+        "time_zone": "Europe/Berlin",
+        "quiet_start": "22:00",
+        "quiet_end": "07:00",
+    }
 
 
 async def test_only_the_member_opens_their_archive_and_asking_again_replaces_it(

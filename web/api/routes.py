@@ -17,6 +17,7 @@ from web.api import (
     follows_api,
     groups_api,
     moderation_api,
+    notifications_api,
     posts_api,
     reports_api,
     rules_api,
@@ -44,6 +45,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + boundaries_api.OPERATIONS
     + account_deletion_api.OPERATIONS
     + export_api.OPERATIONS
+    + notifications_api.OPERATIONS
 )
 
 

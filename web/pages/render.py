@@ -20,11 +20,11 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from node import conversations
+from node import conversations, notifications
 from node.accounts import get_account
 from node.reports import care_messages, report_queue
 from node.views import Viewer
-from web.keys import SETTINGS
+from web.keys import CLOCK, SETTINGS
 from web.pages import topic_labels
 from web.pages.i18n import (
     LANGUAGE_COOKIE,
@@ -60,6 +60,8 @@ class Frame:
     care_unread: int = 0
     # New messages in the member's conversations, and requests to talk waiting for them.
     conversations_unread: int = 0
+    # New notifications (none during the member's quiet hours).
+    notifications_unread: int = 0
 
 
 def build_catalogues() -> dict[str, Catalogue]:
@@ -103,12 +105,18 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
     moderates = False
     care_unread = 0
     conversations_unread = 0
+    notifications_unread = 0
     if viewer is not None:
         account = await get_account(session, viewer)
         handle, setting = account.actor.handle, account.locale
         moderates = await report_queue.uses_queue(session, viewer)
         care_unread = await care_messages.unread_count(session, viewer)
         conversations_unread = (await conversations.unread_count(session, viewer.actor_id)).total
+        notifications_unread = (
+            await notifications.unread_count(
+                session, viewer.account_id, viewer.actor_id, now=request.app[CLOCK]()
+            )
+        ).count
     locale = choose_locale(
         setting=setting,
         cookie=request.cookies.get(LANGUAGE_COOKIE),
@@ -121,6 +129,7 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
         moderates=moderates,
         care_unread=care_unread,
         conversations_unread=conversations_unread,
+        notifications_unread=notifications_unread,
     )
 
 
@@ -145,6 +154,7 @@ def render(
             "moderates": page.moderates,
             "care_unread": page.care_unread,
             "conversations_unread": page.conversations_unread,
+            "notifications_unread": page.notifications_unread,
             "node_name": request.app[SETTINGS].node_name,
             "csrf_token": csrf_token(request, seed),
             "path": request.path_qs,
