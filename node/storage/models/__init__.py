@@ -32,6 +32,7 @@ from node.storage.models import (  # noqa: F401
     crisis,
     events,
     groups,
+    mail,
     moderation,
     node_settings,
     posts,
