@@ -1,5 +1,6 @@
 """The background work of a node: dispatching events, processing the inbox, delivering,
-and reading groups elsewhere again (``federation.remote.backfill``).
+reading groups elsewhere again (``federation.remote.backfill``), and sending mail
+(``node.mail.sender``, with the inbox queue, when the node has an SMTP server).
 
 ``kinfolk serve`` runs them all embedded, so the one-command start federates;
 ``kinfolk worker`` runs them as separate processes (several may share one
@@ -21,6 +22,7 @@ from federation.inbox.retention import DEFAULT_RETENTION, InboxRetention, purge_
 from federation.outbox.dispatch import dispatch_once
 from federation.remote.backfill import sync_once
 from federation.retention import next_purge
+from node.mail.sender import MailSender
 
 log = logging.getLogger("kinfolk.workers")
 
@@ -39,8 +41,10 @@ class NodeWorkers:
         federation: Federation,
         delivery: DeliveryWorker,
         retention: InboxRetention = DEFAULT_RETENTION,
+        mail: MailSender | None = None,
     ) -> None:
         self._federation = federation
+        self._mail = mail  # None: the node has no SMTP server
         self._delivery = delivery
         self._retention = retention
         self._purge_at = 0.0  # loop time of the next purge of processed inbox items
@@ -56,6 +60,8 @@ class NodeWorkers:
     async def run_once(self) -> int:
         """One pass over every queue; the amount of work done (0: all queues idle)."""
         done = await self.dispatch_and_process() + await self._delivery.run_once()
+        if self._mail is not None:
+            done += await self._mail.run_once()
         return done + await sync_once(self._federation)
 
     async def run(self, stop: asyncio.Event, queue: Queue = Queue.ALL) -> None:
@@ -64,6 +70,8 @@ class NodeWorkers:
             tasks.append(asyncio.create_task(self._inbox_loop(stop)))
             # Apart from the inbox loop: a slow group elsewhere never holds up the inbox.
             tasks.append(asyncio.create_task(self._sync_loop(stop)))
+            if self._mail is not None:
+                tasks.append(asyncio.create_task(self._mail.run(stop)))
         if queue in {Queue.DELIVERY, Queue.ALL}:
             tasks.append(asyncio.create_task(self._delivery.run(stop)))
         await asyncio.gather(*tasks)

@@ -13,7 +13,7 @@ class MailKind(enum.StrEnum):
 
 class LinkPurpose(enum.StrEnum):
     VERIFY_EMAIL = "verify_email"
-    RESET_PASSWORD = "reset_password"
+    RESET_PASSWORD = "reset_password"  # noqa: S105 (a purpose, not a password)
     UNSUBSCRIBE = "unsubscribe"
 
 
