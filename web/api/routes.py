@@ -14,6 +14,7 @@ from web.api import (
     crisis_api,
     follows_api,
     groups_api,
+    mail_api,
     moderation_api,
     posts_api,
     reports_api,
@@ -40,6 +41,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + anonymous_api.OPERATIONS
     + conversations_api.OPERATIONS
     + boundaries_api.OPERATIONS
+    + mail_api.OPERATIONS
 )
 
 
