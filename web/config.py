@@ -289,8 +289,7 @@ def load_settings(
         sqlite_path = (settings.data_dir / "kinfolk.sqlite3").resolve()
         settings = replace(settings, database_url=f"sqlite+aiosqlite:///{sqlite_path}")
     if not settings.mail_from:
-        host = urlsplit(settings.base_url).hostname or "localhost"
-        settings = replace(settings, mail_from=formataddr((settings.node_name, f"noreply@{host}")))
+        settings = replace(settings, mail_from=default_mail_from(settings))
     if settings.database_schema and settings.is_sqlite:
         problems.append("KINFOLK_DATABASE_SCHEMA: schemas exist only on PostgreSQL")
     if problems:
@@ -298,6 +297,12 @@ def load_settings(
     if not settings.secret_key:
         settings = replace(settings, secret_key=_stored_secret(settings.data_dir, create_secret))
     return settings
+
+
+def default_mail_from(settings: Settings) -> str:
+    """``Node name <noreply@host>``: the sender when ``KINFOLK_MAIL_FROM`` is not set."""
+    host = urlsplit(settings.base_url).hostname or "localhost"
+    return formataddr((settings.node_name, f"noreply@{host}"))
 
 
 def _stored_secret(data_dir: Path, create: bool) -> str:

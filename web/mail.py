@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from node.mail.links import MailContext
 from node.mail.sender import MailSender
 from node.site import Site
-from web.config import Settings
+from web.config import Settings, default_mail_from
 
 
 def mail_context(settings: Settings) -> MailContext:
@@ -31,6 +31,6 @@ def mail_sender(
         sessions,
         clock,
         settings.smtp_url,
-        sender=settings.mail_from,
+        sender=settings.mail_from or default_mail_from(settings),
         context=mail_context(settings),
     )

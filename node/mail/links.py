@@ -108,14 +108,14 @@ async def valid_link(
 async def links_since(
     session: AsyncSession, account_id: int, purpose: LinkPurpose, *, since: datetime
 ) -> int:
-    """How many links of ``purpose`` the account was given since ``since`` (rate limits)."""
+    """How many links of ``purpose`` the account was given after ``since`` (rate limits)."""
     count = await session.scalar(
         select(func.count())
         .select_from(MailLink)
         .where(
             MailLink.account_id == account_id,
             MailLink.purpose == purpose,
-            MailLink.created_at >= since,
+            MailLink.created_at > since,
         )
     )
     return int(count or 0)

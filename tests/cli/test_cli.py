@@ -41,8 +41,9 @@ HELP = {
     ("base-url",): ["show", "set"],
     ("base-url", "show"): [],
     ("base-url", "set"): ["URL", "--i-know"],
-    ("user",): ["create"],
+    ("user",): ["create", "reset-link"],
     ("user", "create"): ["username", "--admin", "--moderator", "--password-stdin"],
+    ("user", "reset-link"): ["username"],
     ("group",): ["create"],
     ("group", "create"): [
         "name",

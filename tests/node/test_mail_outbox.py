@@ -78,12 +78,15 @@ async def test_a_mail_is_queued_only_if_the_action_commits(
     class Abandoned(Exception):
         pass
 
-    with pytest.raises(Abandoned):
+    async def abandon() -> None:
         async with sessions.begin() as session:
             await outbox.queue_mail(
                 session, recipient=TO, subject="No", body="never", kind=MailKind.RESET, now=clock()
             )
             raise Abandoned
+
+    with pytest.raises(Abandoned):
+        await abandon()
     await queue(sessions, clock, "the link is https://node.test/password/reset/abc")
     assert await sender_for(sessions, clock, mailbox).send_due() == 1
 
@@ -163,7 +166,7 @@ async def test_a_sent_mail_is_forgotten_after_a_day_and_a_failing_one_is_given_u
     for _ in range(outbox.MAX_ATTEMPTS):
         await sender.send_due()
         clock.advance(outbox.LONGEST_RETRY)
-    sent, abandoned = await rows(sessions)
+    _sent, abandoned = await rows(sessions)
     assert abandoned.attempts == outbox.MAX_ATTEMPTS
     assert (abandoned.next_attempt_at, abandoned.body) == (None, "")
 
