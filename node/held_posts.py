@@ -26,7 +26,9 @@ from node.errors import Conflict, NotFound, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
 from node.groups.loading import GroupRecord, load_group
-from node.kinds import MembershipState, ModAction, Visibility
+from node.kinds import MembershipState, ModAction, NotificationKind, Visibility
+from node.notifications.about_posts import notify_about_post
+from node.notifications.recording import notify
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.pending_posts import tell_author_declined
 from node.posts import anonymity
@@ -137,6 +139,16 @@ async def approve_post(
     await record_event(
         session, EventKind.POST_CREATED, actor_id=post.author_id, subject_id=post.id, now=now
     )
+    await notify(
+        session,
+        post.author_id,
+        NotificationKind.POST_APPROVED,
+        actor_id=viewer.actor_id,
+        named=False,
+        post_id=post.id,
+        now=now,
+    )
+    await notify_about_post(session, post, now=now)
     await moderation.record_action(
         session,
         record.group,
@@ -158,6 +170,16 @@ async def reject_post(
     reason = moderation.clean_reason(reason)
     post.removed_at = now  # still held too: it stays out of every listing
     await tell_author_declined(session, post, viewer.actor_id, now=now)
+    await notify(
+        session,
+        post.author_id,
+        NotificationKind.POST_DECLINED,
+        actor_id=viewer.actor_id,
+        named=False,
+        post_id=post.id,
+        reason=reason,
+        now=now,
+    )
     await moderation.record_action(
         session,
         record.group,

@@ -134,3 +134,24 @@ class ContactPolicy(enum.StrEnum):
     SHARED_GROUPS = "shared_groups"
     THIS_NODE = "this_node"
     ANYONE = "anyone"
+
+
+class NotificationKind(enum.StrEnum):
+    """What a notification tells a member (``node.notifications``): something happened
+    to their post, their request, their conversation or their place in a group. Never
+    how many people liked something: no popularity in peer support."""
+
+    REPLY = "reply"
+    MENTION = "mention"
+    JOIN_APPROVED = "join_approved"
+    JOIN_REJECTED = "join_rejected"
+    POST_APPROVED = "post_approved"
+    POST_DECLINED = "post_declined"
+    CONTENT_REMOVED = "content_removed"
+    CONTENT_RESTORED = "content_restored"
+    THREAD_LOCKED = "thread_locked"
+    MEMBER_BANNED = "member_banned"
+    CONTACT_REQUEST = "contact_request"
+    CONVERSATION_MESSAGE = "conversation_message"
+    CONVERSATION_ACCEPTED = "conversation_accepted"
+    CARE_MESSAGE = "care_message"

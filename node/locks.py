@@ -19,7 +19,8 @@ from node import moderation, permissions
 from node.errors import Conflict, InvalidInput, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.kinds import ModAction
+from node.kinds import ModAction, NotificationKind
+from node.notifications.recording import notify
 from node.posts.reading import get_post
 from node.posts.visibility import load_post
 from node.storage.models.groups import Group
@@ -63,11 +64,28 @@ async def set_locked(
             reason=reason,
             now=now,
         )
+        if locked:
+            await notify(
+                session,
+                post.author_id,
+                NotificationKind.THREAD_LOCKED,
+                actor_id=viewer.actor_id,
+                named=False,
+                post_id=post.id,
+                reason=reason,
+                now=now,
+            )
     return await get_post(session, viewer, public_id)
 
 
 async def locked_elsewhere(
-    session: AsyncSession, group: Group, post_uri: str, *, locked: bool, now: datetime
+    session: AsyncSession,
+    group: Group,
+    post_uri: str,
+    *,
+    locked: bool,
+    reason: str = "",
+    now: datetime,
 ) -> bool:
     """A group hosted elsewhere locked (or unlocked) one of its threads; False if we do not
     hold that thread in that group."""
@@ -81,4 +99,14 @@ async def locked_elsewhere(
     if locked != (post.locked_at is not None):
         post.locked_at = now if locked else None
         await session.flush()
+        if locked:
+            await notify(
+                session,
+                post.author_id,
+                NotificationKind.THREAD_LOCKED,
+                named=False,
+                post_id=post.id,
+                reason=reason.strip(),
+                now=now,
+            )
     return True

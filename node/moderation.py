@@ -28,7 +28,15 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.groups.loading import load_group
 from node.handles import check_length
-from node.kinds import ActorKind, GroupRole, MembershipState, ModAction, Visibility
+from node.kinds import (
+    ActorKind,
+    GroupRole,
+    MembershipState,
+    ModAction,
+    NotificationKind,
+    Visibility,
+)
+from node.notifications.recording import notify
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
 from node.storage.models.actors import Actor
@@ -227,6 +235,16 @@ async def ban_member(
         expires_at=until,
         now=now,
     )
+    await notify(
+        session,
+        member.id,
+        NotificationKind.MEMBER_BANNED,
+        actor_id=moderator.actor_id,
+        named=False,
+        group_id=group.id,
+        reason=reason,
+        now=now,
+    )
     return MembershipView(
         group=actor_ref(group_actor),
         member=actor_ref(member),
@@ -279,9 +297,16 @@ async def unban_member(
 
 
 async def banned_elsewhere(
-    session: AsyncSession, group: Group, member: Actor, *, until: datetime | None, now: datetime
+    session: AsyncSession,
+    group: Group,
+    member: Actor,
+    *,
+    until: datetime | None,
+    reason: str = "",
+    now: datetime,
 ) -> None:
-    """A group elsewhere banned one of our members: this node refuses their posts to it."""
+    """A group elsewhere banned one of our members: this node refuses their posts to it, and
+    the member is told why."""
     membership = await session.scalar(
         select(Membership).where(Membership.group_id == group.id, Membership.member_id == member.id)
     )
@@ -290,10 +315,21 @@ async def banned_elsewhere(
             group_id=group.id, member_id=member.id, role=GroupRole.MEMBER, created_at=now
         )
         session.add(membership)
+    was_banned = membership.state is MembershipState.BANNED
     membership.state = MembershipState.BANNED
     membership.banned_until = until
     membership.updated_at = now
     await session.flush()
+    if not was_banned:
+        await notify(
+            session,
+            member.id,
+            NotificationKind.MEMBER_BANNED,
+            named=False,
+            group_id=group.id,
+            reason=reason.strip(),
+            now=now,
+        )
 
 
 async def unbanned_elsewhere(session: AsyncSession, group: Group, member: Actor) -> bool:

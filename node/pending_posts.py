@@ -28,6 +28,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind
 from node.events import record as record_event
+from node.kinds import NotificationKind
+from node.notifications.about_posts import notify_about_post
+from node.notifications.recording import notify
 from node.storage.models.groups import Group
 from node.storage.models.posts import Post
 
@@ -52,6 +55,7 @@ async def shared_elsewhere(session: AsyncSession, group: Group, uri: str, *, now
         await record_event(
             session, EventKind.POST_SHARED, actor_id=post.author_id, subject_id=post.id, now=now
         )
+        await notify_about_post(session, post, now=now)
     return True
 
 
@@ -65,6 +69,14 @@ async def declined_elsewhere(
         return False
     if post.removed_at is None:
         post.removed_at = now
+        await notify(
+            session,
+            post.author_id,
+            NotificationKind.POST_DECLINED,
+            named=False,
+            post_id=post.id,
+            now=now,
+        )
     return True
 
 

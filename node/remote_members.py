@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind, record
-from node.kinds import GroupRole, JoinPolicy, MembershipState
+from node.kinds import GroupRole, JoinPolicy, MembershipState, NotificationKind
+from node.notifications.recording import notify
 from node.permissions import ban_has_ended
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
@@ -105,6 +106,15 @@ async def answered(
     membership = await membership_of(session, group, member)
     if membership is None or membership.state is MembershipState.BANNED:
         return False
+    if membership.state is MembershipState.PENDING:
+        await notify(
+            session,
+            member.id,
+            NotificationKind.JOIN_APPROVED if accepted else NotificationKind.JOIN_REJECTED,
+            named=False,
+            group_id=group.id,
+            now=now,
+        )
     if not accepted:
         await session.delete(membership)
         return True

@@ -28,7 +28,8 @@ from node.conversations.views import ConversationView, conversation_view
 from node.errors import Conflict, PermissionDenied
 from node.events import EventKind
 from node.events import record as record_event
-from node.kinds import ActorKind, ConversationState
+from node.kinds import ActorKind, ConversationState, NotificationKind
+from node.notifications.recording import notify
 from node.site import Site
 from node.storage.models.actors import Account, Actor
 from node.storage.models.conversations import Conversation, ConversationMessage
@@ -139,6 +140,14 @@ async def ask(
     session.add(first)
     await session.flush()
     row.asker_read_id = first.id
+    await notify(
+        session,
+        recipient.id,
+        NotificationKind.CONTACT_REQUEST,
+        actor_id=asker.id,
+        conversation_id=row.id,
+        now=now,
+    )
     if not recipient.local:
         await record_event(
             session, EventKind.CONVERSATION_REQUESTED, actor_id=asker.id, subject_id=row.id, now=now
@@ -176,6 +185,14 @@ async def accept(
     row.state = ConversationState.ACCEPTED
     row.answered_at = row.last_activity_at = now
     row.recipient_read_id = await _newest_message_id(session, row.id)
+    await notify(
+        session,
+        asker.id,
+        NotificationKind.CONVERSATION_ACCEPTED,
+        actor_id=by,
+        conversation_id=row.id,
+        now=now,
+    )
     if not asker.local:
         await record_event(
             session, EventKind.CONVERSATION_ACCEPTED, actor_id=by, subject_id=row.id, now=now

@@ -21,7 +21,9 @@ from node.conversations.text import check_text
 from node.conversations.views import ConversationView, MessageView, conversation_view, message_views
 from node.events import EventKind
 from node.events import record as record_event
-from node.kinds import ConversationState
+from node.kinds import ConversationState, NotificationKind
+from node.notifications.reading import mark_conversation_read
+from node.notifications.recording import notify
 from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.conversations import Conversation, ConversationMessage
@@ -64,6 +66,14 @@ async def send_message(
     await session.flush()
     row.last_activity_at = now
     _set_read_mark(row, author, message.id)
+    await notify(
+        session,
+        other,
+        NotificationKind.CONVERSATION_MESSAGE,
+        actor_id=author,
+        conversation_id=row.id,
+        now=now,
+    )
     if not (await session.get_one(Actor, other)).local:
         await record_event(
             session, EventKind.CONVERSATION_MESSAGE, actor_id=author, subject_id=message.id, now=now
@@ -113,4 +123,5 @@ async def mark_read(
         .limit(1)
     )
     _set_read_mark(row, viewer, newest)
+    await mark_conversation_read(session, viewer, row.id, now=now)
     await session.flush()

@@ -36,15 +36,19 @@ async def group_private(session: AsyncSession, group: KnownGroup) -> None:
 
 
 async def post_removed(
-    session: AsyncSession, group: KnownGroup, uri: str, *, now: datetime
+    session: AsyncSession, group: KnownGroup, uri: str, *, reason: str = "", now: datetime
 ) -> bool:
-    """Its moderators removed one of its posts (``posts.removed_elsewhere``)."""
-    return await removal.removed_elsewhere(session, await _row(session, group), uri, now=now)
+    """Its moderators removed one of its posts, saying why (``posts.removed_elsewhere``)."""
+    row = await _row(session, group)
+    return await removal.removed_elsewhere(session, row, uri, reason=reason, now=now)
 
 
-async def post_restored(session: AsyncSession, group: KnownGroup, uri: str) -> bool:
+async def post_restored(
+    session: AsyncSession, group: KnownGroup, uri: str, *, reason: str = "", now: datetime
+) -> bool:
     """Its moderators restored a post they had removed (``posts.restored_elsewhere``)."""
-    return await removal.restored_elsewhere(session, await _row(session, group), uri)
+    row = await _row(session, group)
+    return await removal.restored_elsewhere(session, row, uri, reason=reason, now=now)
 
 
 async def thread_pinned(
@@ -56,11 +60,17 @@ async def thread_pinned(
 
 
 async def thread_locked(
-    session: AsyncSession, group: KnownGroup, uri: str, *, locked: bool, now: datetime
+    session: AsyncSession,
+    group: KnownGroup,
+    uri: str,
+    *,
+    locked: bool,
+    reason: str = "",
+    now: datetime,
 ) -> bool:
     """It locked (or unlocked) one of its threads (``locks.locked_elsewhere``)."""
     row = await _row(session, group)
-    return await locks.locked_elsewhere(session, row, uri, locked=locked, now=now)
+    return await locks.locked_elsewhere(session, row, uri, locked=locked, reason=reason, now=now)
 
 
 async def member_banned(
@@ -69,12 +79,13 @@ async def member_banned(
     member: KnownActor,
     *,
     until: datetime | None,
+    reason: str = "",
     now: datetime,
 ) -> None:
     """It banned one of our members (``moderation.banned_elsewhere``)."""
     actor = await session.get_one(Actor, member.id)
     await moderation.banned_elsewhere(
-        session, await _row(session, group), actor, until=until, now=now
+        session, await _row(session, group), actor, until=until, reason=reason, now=now
     )
 
 

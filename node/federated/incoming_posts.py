@@ -71,6 +71,7 @@ async def store_post(
     now: datetime,
     topics: Sequence[Topic] = (),
     anonymous_label: int | None = None,
+    mentioned_uris: Sequence[str] = (),
 ) -> None:
     """Store (or update) a post written on another node (``posts.store_remote_post``)."""
     await remote_posts.store_remote_post(
@@ -89,6 +90,7 @@ async def store_post(
         now=now,
         topics=topics,
         anonymous_label=anonymous_label,
+        mentioned_uris=mentioned_uris,
     )
 
 

@@ -16,8 +16,16 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.federation_policy.visibility import DomainFilter, decisions_for, without_hidden
 from node.groups.loading import load_group, membership_view
-from node.kinds import ActorKind, GroupRole, JoinPolicy, MembershipState, ModAction
+from node.kinds import (
+    ActorKind,
+    GroupRole,
+    JoinPolicy,
+    MembershipState,
+    ModAction,
+    NotificationKind,
+)
 from node.moderation import record_action
+from node.notifications.recording import notify
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
 from node.storage.models.actors import Actor
@@ -138,6 +146,15 @@ async def decide_membership(
             target_actor_id=member.id,
             now=now,
         )
+    await notify(
+        session,
+        member.id,
+        NotificationKind.JOIN_APPROVED if approve else NotificationKind.JOIN_REJECTED,
+        actor_id=moderator.actor_id,
+        named=False,
+        group_id=record.group.id,
+        now=now,
+    )
     if not approve:
         if not member.local:
             await record_event(

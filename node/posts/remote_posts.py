@@ -19,6 +19,7 @@ from node.events import record as record_event
 from node.groups.limits import CONTENT_WARNING_MAX
 from node.ids import new_public_id
 from node.kinds import GroupRole, MembershipState
+from node.notifications.about_posts import notify_about_post
 from node.posts.writing import TITLE_MAX, wipe
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
@@ -43,6 +44,7 @@ async def store_remote_post(
     now: datetime,
     topics: Sequence[Topic] = (),
     anonymous_label: int | None = None,
+    mentioned_uris: Sequence[str] = (),
 ) -> Post:
     """Store (or update) a post written on another node. Its HTML is sanitised here.
 
@@ -51,7 +53,8 @@ async def store_remote_post(
     threads); the post is then recorded for the group to share with its members
     on every node, under the id of the activity that brought it
     (``activity_uri``), unless it waits for a moderator's approval (then it is
-    shared when approved).
+    shared when approved). A new post tells our members it answers or names
+    (``mentioned_uris``: its ``Mention`` tags).
     """
     post = await session.scalar(select(Post).where(Post.uri == uri))
     created = post is None
@@ -110,6 +113,8 @@ async def store_remote_post(
         await record_event(
             session, kind, actor_id=author.id, subject_id=post.id, now=now, activity=activity_uri
         )
+    if created:
+        await notify_about_post(session, post, now=now, mentioned_uris=mentioned_uris)
     return post
 
 

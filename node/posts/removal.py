@@ -14,7 +14,8 @@ from node.errors import Conflict
 from node.events import EventKind
 from node.events import record as record_event
 from node.groups.loading import GroupRecord
-from node.kinds import ModAction
+from node.kinds import ModAction, NotificationKind
+from node.notifications.recording import notify
 from node.pending_posts import tell_author_declined
 from node.posts import anonymity
 from node.posts.visibility import load_post, views_of
@@ -55,6 +56,10 @@ _EVENT_OF = {
     ModAction.REMOVE_POST: EventKind.POST_REMOVED,
     ModAction.RESTORE_POST: EventKind.POST_RESTORED,
 }
+_NOTICE_OF = {
+    ModAction.REMOVE_POST: NotificationKind.CONTENT_REMOVED,
+    ModAction.RESTORE_POST: NotificationKind.CONTENT_RESTORED,
+}
 
 
 async def _moderated(
@@ -81,6 +86,16 @@ async def _moderated(
         )
     elif action is ModAction.REMOVE_POST:
         await tell_author_declined(session, post, viewer.actor_id, now=now)
+    await notify(
+        session,
+        post.author_id,
+        _NOTICE_OF[action],
+        actor_id=viewer.actor_id,
+        named=False,
+        post_id=post.id,
+        reason=reason,
+        now=now,
+    )
     if group.actor.local:
         await moderation.record_action(
             session,
@@ -96,17 +111,34 @@ async def _moderated(
 
 
 async def removed_elsewhere(
-    session: AsyncSession, group: Group, uri: str, *, now: datetime
+    session: AsyncSession, group: Group, uri: str, *, reason: str = "", now: datetime
 ) -> bool:
     """A group elsewhere removed one of its posts (its node moderates it): hidden here too,
-    ours or not, and kept in case it restores it. False if we hold no such post in that
-    group."""
+    ours or not, and kept in case it restores it; our member who wrote it is told why.
+    False if we hold no such post in that group."""
     post = await _post_in(session, group, uri)
     if post is None:
         return False
     if post.deleted_at is None and post.removed_at is None:
         post.removed_at = now
+        await _tell_author(session, post, NotificationKind.CONTENT_REMOVED, reason, now)
     return True
+
+
+async def _tell_author(
+    session: AsyncSession, post: Post, kind: NotificationKind, reason: str, now: datetime
+) -> None:
+    """A group elsewhere's moderators acted on our member's post (``notify`` tells only
+    members of this node)."""
+    await notify(
+        session,
+        post.author_id,
+        kind,
+        named=False,
+        post_id=post.id,
+        reason=reason.strip(),
+        now=now,
+    )
 
 
 async def restore_post(
@@ -128,12 +160,16 @@ async def restore_post(
     return (await views_of(session, viewer, [post]))[0]
 
 
-async def restored_elsewhere(session: AsyncSession, group: Group, uri: str) -> bool:
+async def restored_elsewhere(
+    session: AsyncSession, group: Group, uri: str, *, reason: str = "", now: datetime
+) -> bool:
     """A group elsewhere restored a post it had removed: shown here again (unless its author
     deleted it meanwhile). False if we hold no such post in that group."""
     post = await _post_in(session, group, uri)
     if post is None:
         return False
+    if post.removed_at is not None and post.deleted_at is None:
+        await _tell_author(session, post, NotificationKind.CONTENT_RESTORED, reason, now)
     post.removed_at = None
     return True
 

@@ -23,6 +23,7 @@ from node.groups.limits import CONTENT_WARNING_MAX, validate_language
 from node.groups.loading import load_group
 from node.handles import check_length
 from node.ids import new_public_id
+from node.notifications.about_posts import notify_about_post
 from node.posts import anonymity, anonymous_moderation
 from node.posts.removal import remove
 from node.posts.visibility import load_post, views_of
@@ -116,6 +117,7 @@ async def _insert_post(
         await record_event(
             session, EventKind.POST_CREATED, actor_id=viewer.actor_id, subject_id=post.id, now=now
         )
+    await notify_about_post(session, post, now=now)
     return post
 
 

@@ -2,8 +2,9 @@
 
 A message names the group it came from (if any) and offers the resources of the group
 and the node; it never says who was worried, nor what they wrote (the row holds
-neither). There are no notifications: the member reads their messages on a page of
-their own and in the API, and a calm notice on their pages says when one is unread.
+neither). The member reads their messages on a page of their own and in the API; a calm
+notice on their pages says when one is unread, and a notification (naming no one) that
+one came.
 While one about a group is still unread, another about it adds nothing: a member many
 people are worried about is not sent a pile of messages.
 """
@@ -20,6 +21,8 @@ from node.actors import actor_ref
 from node.crisis.choosing import CrisisResource
 from node.errors import NotFound
 from node.ids import new_public_id
+from node.kinds import NotificationKind
+from node.notifications.recording import notify
 from node.reports.care_resources import resources_for_member
 from node.storage.models.actors import Actor
 from node.storage.models.care import CareMessage
@@ -62,6 +65,9 @@ async def send_kind_message(
         )
     )
     await session.flush()
+    await notify(
+        session, member_id, NotificationKind.CARE_MESSAGE, named=False, group_id=group_id, now=now
+    )
     return True
 
 

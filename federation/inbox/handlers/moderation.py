@@ -59,7 +59,7 @@ async def on_removal(
     group = await group_of(session, group_actor)
     target = activity.object_id
     if group is None or not await group_decisions.post_removed(
-        session, group, target, now=fed.clock()
+        session, group, target, reason=activity.summary, now=fed.clock()
     ):
         raise Ignored("we hold no post by that id in that group")
     log.info("%s removed %s from %s", activity.actor, target, via)
@@ -76,7 +76,9 @@ async def on_undo_removal(
         raise Ignored("a deleted post does not come back (its text was wiped)")
     group = await _moderating_group(session, activity.actor, via)
     target = delete.object_id
-    if not await group_decisions.post_restored(session, group, target):
+    if not await group_decisions.post_restored(
+        session, group, target, reason=activity.summary, now=fed.clock()
+    ):
         raise Ignored("we hold no post by that id in that group")
     log.info("%s restored %s in %s", activity.actor, target, via)
 
@@ -94,7 +96,7 @@ async def _set_lock(
 ) -> None:
     group = await _moderating_group(session, lock.actor, via)
     if not await group_decisions.thread_locked(
-        session, group, lock.object_id, locked=locked, now=fed.clock()
+        session, group, lock.object_id, locked=locked, reason=lock.summary, now=fed.clock()
     ):
         # Lemmy also locks single comments; threads are what lock here.
         raise Ignored("we hold no thread by that id in that group")
@@ -150,7 +152,7 @@ async def on_block(
         return
     group, member = await _ban_parts(session, activity, via, activity.actor)
     await group_decisions.member_banned(
-        session, group, member, until=activity.expires, now=fed.clock()
+        session, group, member, until=activity.expires, reason=activity.summary, now=fed.clock()
     )
     log.info("%s is banned from %s", member.uri, via or activity.actor)
 

@@ -93,6 +93,7 @@ async def on_create_or_update(
         now=now,
         topics=note.topics,
         anonymous_label=note.anonymous_label,
+        mentioned_uris=[mention.href for mention in note.mentions],
     )
 
 

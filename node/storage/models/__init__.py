@@ -35,6 +35,7 @@ from node.storage.models import (  # noqa: F401
     mail,
     moderation,
     node_settings,
+    notifications,
     posts,
     topic_filters,
 )
