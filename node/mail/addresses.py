@@ -125,16 +125,15 @@ async def remove_email(session: AsyncSession, viewer: Viewer, *, now: datetime) 
 
 
 async def set_digest(
-    session: AsyncSession, viewer: Viewer, frequency: DigestFrequency, *, now: datetime
+    session: AsyncSession, viewer: Viewer, frequency: DigestFrequency
 ) -> EmailView:
-    """Choose the digest; only a verified address can receive one. It counts from now."""
+    """Choose the digest; only a verified address can receive one. The first counts every
+    unread notification, the next ones what came after the one before."""
     row = await session.get(MemberEmail, viewer.account_id)
     if frequency is not DigestFrequency.OFF and (row is None or row.verified_at is None):
         raise InvalidInput("a digest needs a verified email address first", field="digest")
     if row is None:
         raise InvalidInput("there is no email address to stop mail to", field="digest")
-    if row.digest is DigestFrequency.OFF and frequency is not DigestFrequency.OFF:
-        row.last_digest_at = now
     row.digest = frequency
     return _view(row)
 

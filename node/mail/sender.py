@@ -19,6 +19,7 @@ from email.utils import format_datetime, make_msgid
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.mail import links, outbox, smtp
+from node.mail.digest import queue_digests
 from node.mail.links import MailContext
 from node.mail.smtp import SendFailed, SmtpServer
 
@@ -93,7 +94,8 @@ class MailSender:
             await outbox.mark_sent(session, mail.id, now=self._clock())
 
     async def queue_digests(self) -> int:
-        return 0
+        async with self._sessions.begin() as session:
+            return await queue_digests(session, self._context, now=self._clock())
 
     async def purge(self) -> int:
         now = self._clock()

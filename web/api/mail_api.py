@@ -93,7 +93,7 @@ async def verify_email(call: Call[TokenBody, Any]) -> EmailOut:
 
 
 async def set_digest(call: Call[DigestBody, Any]) -> EmailOut:
-    view = await addresses.set_digest(call.session, call.member, call.body.digest, now=call.now)
+    view = await addresses.set_digest(call.session, call.member, call.body.digest)
     return _email_out(call, view)
 
 

@@ -117,9 +117,7 @@ async def save_digest(request: web.Request) -> web.Response:
         _ = gettext_for(request, page.locale)
         try:
             async with session.begin_nested():
-                await addresses.set_digest(
-                    session, viewer, DigestFrequency(form["digest"]), now=request.app[CLOCK]()
-                )
+                await addresses.set_digest(session, viewer, DigestFrequency(form["digest"]))
         except (InvalidInput, ValueError):
             errors = {"digest": _("A summary can only go to a verified email address.")}
             return await _email_page(request, session, viewer, page, errors=errors, status=422)
