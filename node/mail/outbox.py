@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.mail.kinds import MailKind
 from node.storage.models.mail import OutgoingMail
 
-MAX_ATTEMPTS = 8  # about a day of trying: 1, 2, 4, … 64 minutes, then 2 h, 4 h
+MAX_ATTEMPTS = 12  # most of a day: after 1, 2, 4, … 128 minutes, then every 4 hours
 FIRST_RETRY = timedelta(minutes=1)
 LONGEST_RETRY = timedelta(hours=4)
 # How long a claimed row is left to its sender before another may take it up.

@@ -183,6 +183,7 @@ async def test_a_sent_mail_is_forgotten_after_a_day_and_a_failing_one_is_given_u
         (2, timedelta(minutes=2)),
         (5, timedelta(minutes=16)),
         (7, timedelta(minutes=64)),
+        (9, timedelta(hours=4)),
         (outbox.MAX_ATTEMPTS, None),
     ],
 )
