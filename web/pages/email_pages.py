@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput, TooManyAttempts
 from node.mail import addresses
@@ -33,7 +34,7 @@ DONE = ("sent", "removed", "digest")
 
 async def _email_page(
     request: web.Request,
-    session: Any,
+    session: AsyncSession,
     viewer: Viewer,
     page: Frame,
     *,
@@ -50,10 +51,8 @@ async def _email_page(
         "errors": errors or {},
         "done": done if done in DONE else None,
         "address_max": ADDRESS_MAX,
-        "frequencies": [f.value for f in DigestFrequency],
     }
-    response = render(request, page, "email_settings.html", context, status=status)
-    return response
+    return render(request, page, "email_settings.html", context, status=status)
 
 
 async def email_page(request: web.Request) -> web.Response:
