@@ -1,4 +1,5 @@
-"""``kinfolk user`` and ``kinfolk group``: creating accounts and groups on this node.
+"""``kinfolk user`` and ``kinfolk group``: creating accounts and groups on this node, and
+a one-time link for a member who cannot sign in (``kinfolk user reset-link``).
 
 Passwords are asked twice on a terminal, or read from the first line of standard
 input with ``--password-stdin`` (scripts); nothing prompts without a terminal.
@@ -18,6 +19,7 @@ from cli.command import UsageError, open_node
 from node import accounts
 from node.groups import creation
 from node.kinds import JoinPolicy, NodeRole, Visibility
+from node.mail.password_reset import ADMIN_LINK_LIFETIME, admin_reset_link
 from node.passwords import Passwords
 from node.site import Site
 from node.views import Viewer
@@ -63,6 +65,17 @@ async def create_user(settings: Settings, username: str, password: str, role: No
 async def cmd_user_create(settings: Settings, args: argparse.Namespace) -> None:
     role = NodeRole.ADMIN if args.admin else NodeRole.MODERATOR if args.moderator else None
     await create_user(settings, args.username, read_password(args), role or NodeRole.MEMBER)
+
+
+async def cmd_user_reset_link(settings: Settings, args: argparse.Namespace) -> None:
+    async with open_node(settings) as node:
+        member = await accounts.member_by_username(node.session, node.site, args.username)
+        if member is None:
+            raise UsageError(f"no member called {args.username!r} here")
+        link = await admin_reset_link(node.session, node.site, member, now=node.now)
+    hours = int(ADMIN_LINK_LIFETIME.total_seconds() // 3600)
+    print(f"A one-time link for @{args.username} to choose a new password ({hours} hours):")
+    print(link)
 
 
 async def _owner(session: AsyncSession, site: Site, username: str | None) -> Viewer:
@@ -114,6 +127,15 @@ def add_parsers(commands: Any) -> None:
     user_create.set_defaults(run=cmd_user_create)
     account_deletion.add_parser(user_commands)
     exports.add_parser(user_commands)
+    reset_link = user_commands.add_parser(
+        "reset-link",
+        help="print a one-time link with which a member chooses a new password",
+        description="Print a one-time link with which the member chooses a new password. "
+        "It works once, for 24 hours, and needs no mail server: hand it to the member "
+        "yourself, in a way you trust. Using it signs them out everywhere.",
+    )
+    reset_link.add_argument("username", help="the member's username on this node")
+    reset_link.set_defaults(run=cmd_user_reset_link)
 
     group = commands.add_parser("group", help="manage groups")
     group_commands = group.add_subparsers(dest="group_command", required=True, metavar="COMMAND")

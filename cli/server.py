@@ -28,6 +28,7 @@ from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.migrate import pending_revisions, upgrade
 from web.app import create_app
 from web.config import CONFIG_FILE_NAME, Settings, describe
+from web.mail import mail_sender
 
 log = logging.getLogger("kinfolk.cli")
 
@@ -114,7 +115,9 @@ async def cmd_worker(settings: Settings, args: argparse.Namespace) -> None:
             asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
             asyncio.get_running_loop().add_signal_handler(signal.SIGINT, stop.set)
         clock: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
-        async with federation_runtime(settings, create_sessionmaker(engine), clock) as runtime:
+        sessions = create_sessionmaker(engine)
+        mail = mail_sender(settings, sessions, clock)
+        async with federation_runtime(settings, sessions, clock, mail=mail) as runtime:
             print(f"Kinfolk worker running the {args.queue} queue(s); Ctrl+C to stop.", flush=True)
             await runtime.workers.run(stop, Queue(args.queue))
     finally:

@@ -23,6 +23,7 @@ from federation.protocol.discovery import software_version
 from federation.remote.http import Egress, client_session
 from federation.signing.policy import TimeWindow
 from federation.workers import NodeWorkers
+from node.mail.sender import MailSender
 from node.site import Site
 
 
@@ -75,6 +76,7 @@ async def federation_runtime(
     clock: Callable[[], datetime],
     *,
     delivery: DeliveryConfig | None = None,
+    mail: MailSender | None = None,
 ) -> AsyncIterator[Runtime]:
     egress = Egress(
         allow_private_addresses=settings.allow_private_addresses,
@@ -98,6 +100,6 @@ async def federation_runtime(
         )
         worker = DeliveryWorker(sessions, http, clock, config)
         try:
-            yield Runtime(federation, NodeWorkers(federation, worker))
+            yield Runtime(federation, NodeWorkers(federation, worker, mail=mail))
         finally:
             await federation.inbox_writer.close()

@@ -1,5 +1,6 @@
 """The background work of a node: dispatching events, processing the inbox, delivering,
-and reading groups elsewhere again (``federation.remote.backfill``).
+reading groups elsewhere again (``federation.remote.backfill``), and sending mail
+(``node.mail.sender``, with the inbox queue, when the node has an SMTP server).
 
 ``kinfolk serve`` runs them all embedded, so the one-command start federates;
 ``kinfolk worker`` runs them as separate processes (several may share one
@@ -23,6 +24,7 @@ from federation.remote.backfill import sync_once
 from federation.retention import next_purge
 from node.account_deletion.wiping import wipe_batch
 from node.export.jobs import build_next as build_archive
+from node.mail.sender import MailSender
 
 log = logging.getLogger("kinfolk.workers")
 
@@ -41,8 +43,10 @@ class NodeWorkers:
         federation: Federation,
         delivery: DeliveryWorker,
         retention: InboxRetention = DEFAULT_RETENTION,
+        mail: MailSender | None = None,
     ) -> None:
         self._federation = federation
+        self._mail = mail  # None: the node has no SMTP server
         self._delivery = delivery
         self._retention = retention
         self._purge_at = 0.0  # loop time of the next purge of processed inbox items
@@ -62,6 +66,8 @@ class NodeWorkers:
     async def run_once(self) -> int:
         """One pass over every queue; the amount of work done (0: all queues idle)."""
         done = await self.dispatch_and_process() + await self._delivery.run_once()
+        if self._mail is not None:
+            done += await self._mail.run_once()
         return done + await sync_once(self._federation) + await self.build_archive()
 
     async def run(self, stop: asyncio.Event, queue: Queue = Queue.ALL) -> None:
@@ -71,6 +77,8 @@ class NodeWorkers:
             # Apart from the inbox loop: a slow group elsewhere never holds up the inbox.
             tasks.append(asyncio.create_task(self._sync_loop(stop)))
             tasks.append(asyncio.create_task(self._archive_loop(stop)))
+            if self._mail is not None:
+                tasks.append(asyncio.create_task(self._mail.run(stop)))
         if queue in {Queue.DELIVERY, Queue.ALL}:
             tasks.append(asyncio.create_task(self._delivery.run(stop)))
         await asyncio.gather(*tasks)

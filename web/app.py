@@ -39,6 +39,7 @@ from web.keys import (
     WORKERS,
     Clock,
 )
+from web.mail import mail_sender
 from web.pages import add_page_routes
 from web.problems import problems_middleware
 from web.security_headers import security_headers_middleware
@@ -97,7 +98,11 @@ async def _database(app: web.Application) -> AsyncIterator[None]:
 async def _federation(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with federation_runtime(
-        settings, app[SESSIONS], app[CLOCK], delivery=app.get(DELIVERY_CONFIG)
+        settings,
+        app[SESSIONS],
+        app[CLOCK],
+        delivery=app.get(DELIVERY_CONFIG),
+        mail=mail_sender(settings, app[SESSIONS], app[CLOCK]),
     ) as runtime:
         app[FEDERATION] = runtime.federation
         app[WORKERS] = runtime.workers

@@ -20,9 +20,14 @@ import secrets
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields, replace
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+
+from node.errors import InvalidInput
+from node.mail.addresses import check_address
+from node.mail.smtp import SmtpServer, parse_smtp_url
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 DEFAULT_DATA_DIR = "data"
@@ -72,6 +77,9 @@ class Settings:
     embedded_worker: bool = True
     delivery_concurrency: int = 128
     trusted_proxies: tuple[Network, ...] = DEFAULT_TRUSTED_PROXIES
+    # Outgoing mail (node.mail): none without an SMTP server; the sender's address.
+    smtp_url: SmtpServer | None = None
+    mail_from: str = ""
 
     @property
     def domain(self) -> str:
@@ -176,6 +184,18 @@ def _parse_secret(raw: str) -> str:
     return raw
 
 
+def _parse_mail_from(raw: str) -> str:
+    """``Name <address>`` or a bare address, as the From of every mail."""
+    name, address = parseaddr(raw.strip())
+    try:
+        check_address(address)
+    except InvalidInput:
+        raise ValueError(
+            f"expected an address such as Kinfolk <noreply@example.org>, got {raw!r}"
+        ) from None
+    return formataddr((name, address)) if name else address
+
+
 def _parse_schema(raw: str) -> str:
     if not raw.replace("_", "").isalnum() or not raw[0].isalpha():
         raise ValueError(f"expected a plain schema name (letters, digits, _), got {raw!r}")
@@ -202,6 +222,8 @@ _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
     ("embedded_worker", "KINFOLK_EMBEDDED_WORKER", _parse_bool),
     ("delivery_concurrency", "KINFOLK_DELIVERY_CONCURRENCY", _parse_concurrency),
     ("trusted_proxies", "KINFOLK_TRUSTED_PROXIES", _parse_networks),
+    ("smtp_url", "KINFOLK_SMTP_URL", parse_smtp_url),
+    ("mail_from", "KINFOLK_MAIL_FROM", _parse_mail_from),
 )
 
 ENVIRONMENT_VARIABLES: tuple[str, ...] = tuple(env for _, env, _ in _SOURCES)
@@ -266,6 +288,8 @@ def load_settings(
     if not settings.database_url:
         sqlite_path = (settings.data_dir / "kinfolk.sqlite3").resolve()
         settings = replace(settings, database_url=f"sqlite+aiosqlite:///{sqlite_path}")
+    if not settings.mail_from:
+        settings = replace(settings, mail_from=default_mail_from(settings))
     if settings.database_schema and settings.is_sqlite:
         problems.append("KINFOLK_DATABASE_SCHEMA: schemas exist only on PostgreSQL")
     if problems:
@@ -273,6 +297,12 @@ def load_settings(
     if not settings.secret_key:
         settings = replace(settings, secret_key=_stored_secret(settings.data_dir, create_secret))
     return settings
+
+
+def default_mail_from(settings: Settings) -> str:
+    """``Node name <noreply@host>``: the sender when ``KINFOLK_MAIL_FROM`` is not set."""
+    host = urlsplit(settings.base_url).hostname or "localhost"
+    return formataddr((settings.node_name, f"noreply@{host}"))
 
 
 def _stored_secret(data_dir: Path, create: bool) -> str:
@@ -311,6 +341,8 @@ def describe(settings: Settings) -> dict[str, str]:
         value = getattr(settings, item.name)
         if item.name == "secret_key":
             shown[item.name] = "********"
+        elif item.name == "smtp_url":
+            shown[item.name] = value.describe() if value else "(none: no mail is sent)"
         elif item.name == "trusted_proxies":
             shown[item.name] = ", ".join(str(network) for network in value) or "(none)"
         else:

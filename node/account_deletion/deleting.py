@@ -30,6 +30,7 @@ from node.storage.models.actors import Account, Actor, ApiToken, Follow
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
 from node.storage.models.care import CareMessage, SteppingBack
 from node.storage.models.groups import Group, Membership
+from node.storage.models.mail import MailLink, MemberEmail, OutgoingMail
 from node.storage.models.notifications import Notification, NotificationSettings
 from node.storage.models.posts import Reaction
 from node.storage.models.topic_filters import TopicFilter
@@ -154,6 +155,20 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
     await _bulk(
         session, delete(NotificationSettings).where(NotificationSettings.account_id == account.id)
     )
+    # Their address, shown to no one, goes with the mail still waiting for it and their
+    # links (a reset link used afterwards finds nothing).
+    address = await session.scalar(
+        select(MemberEmail.address).where(MemberEmail.account_id == account.id)
+    )
+    if address is not None:
+        await _bulk(
+            session,
+            delete(OutgoingMail).where(
+                OutgoingMail.recipient == address, OutgoingMail.sent_at.is_(None)
+            ),
+        )
+    await _bulk(session, delete(MemberEmail).where(MemberEmail.account_id == account.id))
+    await _bulk(session, delete(MailLink).where(MailLink.account_id == account.id))
     account.deleted_at = now
     account.password_hash = ""  # nothing signs in as it again, even with the old password
     account.crisis_country = ""

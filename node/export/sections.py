@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from node.mail.addresses import get_email
 from node.notifications.quiet import quiet_hours_of
 from node.storage.models.actors import Account, Actor
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
@@ -89,10 +90,19 @@ async def notifications(session: AsyncSession, owner: Viewer) -> Json:
     }
 
 
+async def email(session: AsyncSession, owner: Viewer) -> Json:
+    # The member's own address: in their archive, and nowhere else.
+    own = await get_email(session, owner)
+    if own is None:
+        return {"address": None}
+    return {"address": own.address, "verified": own.verified, "digest": own.digest.value}
+
+
 SETTINGS_SECTIONS: list[SettingsSection] = [
     SettingsSection("boundaries", boundaries),
     SettingsSection("topic_filters", topic_filters),
     SettingsSection("notifications", notifications),
+    SettingsSection("email", email),
 ]
 
 

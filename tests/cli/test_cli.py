@@ -41,9 +41,10 @@ HELP = {
     ("base-url",): ["show", "set"],
     ("base-url", "show"): [],
     ("base-url", "set"): ["URL", "--i-know"],
-    ("user",): ["create", "export"],
+    ("user",): ["create", "export", "reset-link"],
     ("user", "create"): ["username", "--admin", "--moderator", "--password-stdin"],
     ("user", "export"): ["username", "--output"],
+    ("user", "reset-link"): ["username"],
     ("group",): ["create"],
     ("group", "create"): [
         "name",

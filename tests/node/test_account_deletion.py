@@ -28,6 +28,8 @@ from node.kinds import (
     NodeRole,
     NotificationKind,
 )
+from node.mail import addresses, password_reset
+from node.mail.links import LinkNotValid, MailContext
 from node.passwords import Passwords
 from node.posts import reading
 from node.reports import filing, report_queue
@@ -37,6 +39,7 @@ from node.storage.models.conversations import Conversation
 from node.storage.models.data_exports import DataExport
 from node.storage.models.events import Event
 from node.storage.models.groups import Group, Membership
+from node.storage.models.mail import MailLink, MemberEmail, OutgoingMail
 from node.storage.models.notifications import Notification, NotificationSettings
 from node.storage.models.posts import Post
 from node.storage.models.topic_filters import TopicFilter
@@ -364,3 +367,28 @@ async def test_a_deleted_member_is_told_nothing_and_their_notifications_go(node:
             session, cat.actor_id, NotificationKind.REPLY, now=node.now, actor_id=mo.actor_id
         )
         assert not told
+
+
+async def test_a_deleted_members_address_links_and_waiting_mail_go(node: Node) -> None:
+    _, cat = await circle(node)
+    context = MailContext(node.site, "Circle Node")
+    await node.run(lambda s: addresses.set_email(s, context, cat, "cat@mail.test", now=node.now))
+    reset = await node.run(
+        lambda s: password_reset.admin_reset_link(s, node.site, cat, now=node.now)
+    )
+
+    await delete_own(node, cat)
+
+    async with node.sessions.begin() as session:
+        for model, where in (
+            (MemberEmail, MemberEmail.account_id == cat.account_id),
+            (MailLink, MailLink.account_id == cat.account_id),
+            (OutgoingMail, OutgoingMail.recipient == "cat@mail.test"),
+        ):
+            assert await session.scalar(select(func.count()).select_from(model).where(where)) == 0
+    with pytest.raises(LinkNotValid):
+        await node.run(
+            lambda s: password_reset.reset_password(
+                s, node.passwords, reset.rsplit("/", 1)[1], "a new long password", now=node.now
+            )
+        )

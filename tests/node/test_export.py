@@ -19,6 +19,8 @@ from node.export import jobs, records
 from node.export.archive import FORMAT, VERSION
 from node.ids import new_public_id
 from node.kinds import JoinPolicy, Visibility
+from node.mail.addresses import set_email
+from node.mail.links import MailContext
 from node.notifications import set_quiet_hours
 from node.passwords import Passwords
 from node.posts.removal import remove_post
@@ -189,8 +191,14 @@ async def test_settings_sections_hold_every_choice(node: Node) -> None:
             s, ben.account_id, time_zone="Europe/Berlin", start=time(22), end=time(7)
         )
     )
+    mail = MailContext(node.site, "Kinfolk")
+    await node.run(lambda s: set_email(s, mail, ben, "ben@mail.test", now=node.now))
+    cat = await node.member("cat")
+    await node.run(lambda s: set_email(s, mail, cat, "cat@mail.test", now=node.now))
     exported, page = await _export(node, ben)
     settings = exported["settings"]
+    assert settings["email"] == {"address": "ben@mail.test", "verified": False, "digest": "off"}
+    assert "cat@mail.test" not in str(exported) + page
     assert settings["boundaries"]["blocked_nodes"] == ["loud.example"]
     assert settings["boundaries"]["contact_policy"] == "shared_groups"
     assert settings["topic_filters"]["grief-and-loss"] == "hide"

@@ -16,6 +16,7 @@ from web.api import (
     export_api,
     follows_api,
     groups_api,
+    mail_api,
     moderation_api,
     notifications_api,
     posts_api,
@@ -46,6 +47,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + account_deletion_api.OPERATIONS
     + export_api.OPERATIONS
     + notifications_api.OPERATIONS
+    + mail_api.OPERATIONS
 )
 
 

@@ -33,6 +33,7 @@ from node.storage.models import (  # noqa: F401
     data_exports,
     events,
     groups,
+    mail,
     moderation,
     node_settings,
     notifications,
