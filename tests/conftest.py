@@ -12,6 +12,7 @@ import asyncio
 import functools
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from node.passwords import Passwords
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from tests.api_client import Api
+from tests.clocks import ManualClock
 from tests.databases import (
     POSTGRES_URL,
     Database,
@@ -34,6 +36,7 @@ from tests.databases import (
     postgres_problem,
 )
 from tests.key_pool import RSA_KEYS, RsaKeyPool, load_private_key_pem_once
+from tests.mailbox import Mailbox
 from web import pages as web_pages
 from web.app import create_app
 from web.config import Settings
@@ -120,6 +123,35 @@ def settings(database: Database, tmp_path: Path) -> Settings:
         database_schema=database.schema,
         secret_key="test-secret-" + "x" * 40,
     )
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives."""
+    box = Mailbox()
+    box.start()
+    yield box
+    box.stop()
+
+
+@pytest.fixture
+def clock(now: datetime) -> ManualClock:
+    """A clock the test moves by hand, starting at ``now``."""
+    return ManualClock(now)
+
+
+@pytest.fixture
+async def mail_client(
+    settings: Settings,
+    mailbox: Mailbox,
+    clock: ManualClock,
+    aiohttp_client: AiohttpClient,
+    passwords: Passwords,
+) -> Client:
+    """A node whose mail goes to ``mailbox``, on ``clock``; the test runs its workers
+    itself (``tests.web.mail_helpers.deliver``)."""
+    mailing = replace(settings, smtp_url=mailbox.server, embedded_worker=False)
+    return await aiohttp_client(create_app(mailing, passwords=passwords, clock=clock))
 
 
 @pytest.fixture

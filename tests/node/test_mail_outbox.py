@@ -4,8 +4,7 @@ server is down, sent by whichever sender runs after a restart, and not kept once
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -18,38 +17,15 @@ from node.mail.sender import MailSender
 from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from node.storage.models.mail import OutgoingMail
+from tests.clocks import ManualClock
 from tests.mailbox import Mailbox
 from web.config import Settings
 
 TO = "ana@example.org"
 
 
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
-def clock(now: datetime) -> Clock:
-    return Clock(now)
-
-
 def sender_for(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, mailbox: Mailbox
+    sessions: async_sessionmaker[AsyncSession], clock: ManualClock, mailbox: Mailbox
 ) -> MailSender:
     return MailSender(
         sessions,
@@ -60,7 +36,7 @@ def sender_for(
     )
 
 
-async def queue(sessions: async_sessionmaker[AsyncSession], clock: Clock, body: str) -> None:
+async def queue(sessions: async_sessionmaker[AsyncSession], clock: ManualClock, body: str) -> None:
     async with sessions.begin() as session:
         await outbox.queue_mail(
             session, recipient=TO, subject="Hello", body=body, kind=MailKind.RESET, now=clock()
@@ -73,7 +49,7 @@ async def rows(sessions: async_sessionmaker[AsyncSession]) -> list[OutgoingMail]
 
 
 async def test_a_mail_is_queued_only_if_the_action_commits(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, mailbox: Mailbox
+    sessions: async_sessionmaker[AsyncSession], clock: ManualClock, mailbox: Mailbox
 ) -> None:
     class Abandoned(Exception):
         pass
@@ -101,7 +77,7 @@ async def test_a_mail_is_queued_only_if_the_action_commits(
 
 async def test_a_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(
     sessions: async_sessionmaker[AsyncSession],
-    clock: Clock,
+    clock: ManualClock,
     mailbox: Mailbox,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -128,7 +104,7 @@ async def test_a_mail_waits_while_the_server_is_down_and_goes_when_it_is_back(
 
 
 async def test_a_mail_not_sent_before_a_restart_is_sent_after_it(
-    settings: Settings, clock: Clock, mailbox: Mailbox
+    settings: Settings, clock: ManualClock, mailbox: Mailbox
 ) -> None:
     first = create_engine(settings.database_url, schema=settings.database_schema)
     await queue(create_sessionmaker(first), clock, "queued before the restart")
@@ -144,7 +120,7 @@ async def test_a_mail_not_sent_before_a_restart_is_sent_after_it(
 
 
 async def test_a_mail_claimed_by_one_sender_is_not_sent_by_another(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock
+    sessions: async_sessionmaker[AsyncSession], clock: ManualClock
 ) -> None:
     await queue(sessions, clock, "once")
     async with sessions.begin() as session:
@@ -156,7 +132,7 @@ async def test_a_mail_claimed_by_one_sender_is_not_sent_by_another(
 
 
 async def test_a_sent_mail_is_forgotten_after_a_day_and_a_failing_one_is_given_up(
-    sessions: async_sessionmaker[AsyncSession], clock: Clock, mailbox: Mailbox
+    sessions: async_sessionmaker[AsyncSession], clock: ManualClock, mailbox: Mailbox
 ) -> None:
     sender = sender_for(sessions, clock, mailbox)
     await queue(sessions, clock, "sent")

@@ -6,23 +6,12 @@ collections, WebFinger, NodeInfo); the member finds it on their own settings."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-
-import pytest
 
 from tests.mailbox import Mailbox
 from tests.rig.crawl import ANONYMOUS, crawl, member_of, node_signing
 from tests.rig.rig import Rig
 
 ADDRESS = "ana.hidden.mailbox@example.org"
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
 
 
 async def test_an_email_address_is_read_by_its_member_alone_on_every_node(

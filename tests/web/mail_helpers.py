@@ -4,32 +4,11 @@ on loopback, a clock the test moves, and reading links out of the mails."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
-from datetime import datetime, timedelta
 
 from tests.api_client import Api, Member
 from tests.conftest import Client
 from tests.mailbox import Mailbox
-from web.config import Settings
 from web.keys import WORKERS
-
-
-class Clock:
-    """A clock the test moves by hand."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, delta: timedelta) -> None:
-        self.now += delta
-
-
-def mailing(settings: Settings, mailbox: Mailbox) -> Settings:
-    """The node's settings with the loopback server; the test runs the workers itself."""
-    return replace(settings, smtp_url=mailbox.server, embedded_worker=False)
 
 
 async def deliver(client: Client) -> None:

@@ -4,49 +4,26 @@ with the link in the mail, without signing in."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, time, timedelta
+from datetime import time, timedelta
 
 import pytest
 
 from node import accounts
 from node.notifications.quiet import set_quiet_hours
-from node.passwords import Passwords
 from tests.api_client import Api
-from tests.conftest import AiohttpClient, Client
+from tests.clocks import ManualClock
+from tests.conftest import Client
 from tests.mailbox import Mailbox
-from tests.web.mail_helpers import Clock, deliver, last_link, mailing, verified_member
+from tests.web.mail_helpers import deliver, last_link, verified_member
 from tests.web.test_pages import page, submit
-from web.app import create_app
-from web.config import Settings
 from web.keys import SESSIONS, SITE
 
 MARKER = "quokkamarmalade"
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
-def clock(now: datetime) -> Clock:
-    return Clock(now)
-
-
-@pytest.fixture
-async def client(
-    settings: Settings,
-    mailbox: Mailbox,
-    clock: Clock,
-    aiohttp_client: AiohttpClient,
-    passwords: Passwords,
-) -> Client:
-    app = create_app(mailing(settings, mailbox), passwords=passwords, clock=clock)
-    return await aiohttp_client(app)
+def client(mail_client: Client) -> Client:
+    return mail_client
 
 
 def digests(mailbox: Mailbox) -> list[str]:
@@ -54,7 +31,7 @@ def digests(mailbox: Mailbox) -> list[str]:
 
 
 async def test_a_digest_after_quiet_hours_with_counts_only_and_a_working_unsubscribe(
-    client: Client, mailbox: Mailbox, clock: Clock
+    client: Client, mailbox: Mailbox, clock: ManualClock
 ) -> None:
     api = Api(client)
     ana = await verified_member(api, client, mailbox, "ana")

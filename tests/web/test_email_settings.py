@@ -4,16 +4,13 @@ click; the same through the API."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
-
 import pytest
 
 from node.passwords import Passwords
 from tests.api_client import Api
 from tests.conftest import AiohttpClient, Client
 from tests.mailbox import Mailbox
-from tests.web.mail_helpers import Clock, deliver, last_link, mailing, verified_member
+from tests.web.mail_helpers import deliver, last_link, verified_member
 from tests.web.test_pages import csrf_of, page, submit
 from web.app import create_app
 from web.config import Settings
@@ -22,23 +19,8 @@ ADDRESS = "ana.private@example.org"
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
-async def client(
-    settings: Settings,
-    mailbox: Mailbox,
-    now: datetime,
-    aiohttp_client: AiohttpClient,
-    passwords: Passwords,
-) -> Client:
-    app = create_app(mailing(settings, mailbox), passwords=passwords, clock=Clock(now))
-    return await aiohttp_client(app)
+def client(mail_client: Client) -> Client:
+    return mail_client
 
 
 async def sign_up(client: Client, username: str) -> None:

@@ -4,17 +4,17 @@ them out everywhere. The answer to asking never tells who is a member."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from node.mail.password_reset import MAX_RESETS_PER_HOUR, RESET_LIFETIME
 from node.passwords import Passwords
 from tests.api_client import Api
+from tests.clocks import ManualClock
 from tests.conftest import AiohttpClient, Client
 from tests.mailbox import Mailbox
-from tests.web.mail_helpers import Clock, deliver, last_link, mailing, verified_member
+from tests.web.mail_helpers import deliver, last_link, verified_member
 from tests.web.test_pages import HTML, csrf_of, page, submit
 from web.app import create_app
 from web.config import Settings
@@ -23,28 +23,8 @@ NEW_PASSWORD = "a new and longer passphrase"
 
 
 @pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
-def clock(now: datetime) -> Clock:
-    return Clock(now)
-
-
-@pytest.fixture
-async def client(
-    settings: Settings,
-    mailbox: Mailbox,
-    clock: Clock,
-    aiohttp_client: AiohttpClient,
-    passwords: Passwords,
-) -> Client:
-    app = create_app(mailing(settings, mailbox), passwords=passwords, clock=clock)
-    return await aiohttp_client(app)
+def client(mail_client: Client) -> Client:
+    return mail_client
 
 
 async def forgot_on_the_page(client: Client, name: str) -> str:
@@ -98,7 +78,9 @@ async def test_the_mailed_link_sets_a_new_password_once_and_signs_out_everywhere
     assert again.expect(422)["code"] == "link_not_valid"
 
 
-async def test_an_expired_link_is_refused(client: Client, mailbox: Mailbox, clock: Clock) -> None:
+async def test_an_expired_link_is_refused(
+    client: Client, mailbox: Mailbox, clock: ManualClock
+) -> None:
     api = Api(client)
     await verified_member(api, client, mailbox, "ana")
     asked = await api.call(
@@ -146,7 +128,9 @@ async def test_an_unverified_address_gets_no_reset_link(client: Client, mailbox:
     ]
 
 
-async def test_a_few_links_an_hour_at_most(client: Client, mailbox: Mailbox, clock: Clock) -> None:
+async def test_a_few_links_an_hour_at_most(
+    client: Client, mailbox: Mailbox, clock: ManualClock
+) -> None:
     api = Api(client)
     await verified_member(api, client, mailbox, "ana")
     for _ in range(MAX_RESETS_PER_HOUR + 3):
