@@ -1,6 +1,8 @@
 """The background work of a node: dispatching events, processing the inbox, delivering,
-reading groups elsewhere again (``federation.remote.backfill``), and sending mail
-(``node.mail.sender``, with the inbox queue, when the node has an SMTP server).
+reading groups elsewhere again (``federation.remote.backfill``), wiping a deleted
+account's posts (``node.account_deletion``), building members' archives
+(``node.export``) and sending mail (``node.mail.sender``, with the inbox queue, when
+the node has an SMTP server).
 
 ``kinfolk serve`` runs them all embedded, so the one-command start federates;
 ``kinfolk worker`` runs them as separate processes (several may share one
@@ -14,6 +16,8 @@ import asyncio
 import contextlib
 import enum
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from federation.context import Federation
 from federation.delivery.worker import DeliveryWorker
@@ -75,8 +79,21 @@ class NodeWorkers:
         if queue in {Queue.INBOX, Queue.ALL}:
             tasks.append(asyncio.create_task(self._inbox_loop(stop)))
             # Apart from the inbox loop: a slow group elsewhere never holds up the inbox.
-            tasks.append(asyncio.create_task(self._sync_loop(stop)))
-            tasks.append(asyncio.create_task(self._archive_loop(stop)))
+            tasks.append(
+                asyncio.create_task(
+                    self._long_runs(
+                        stop, lambda: sync_once(self._federation), "reading a group elsewhere"
+                    )
+                )
+            )
+            # Members' archives, apart too: a large one takes a while.
+            tasks.append(
+                asyncio.create_task(
+                    self._long_runs(
+                        stop, self.build_archive, "building a member's archive", IDLE_SLEEP * 5
+                    )
+                )
+            )
             if self._mail is not None:
                 tasks.append(asyncio.create_task(self._mail.run(stop)))
         if queue in {Queue.DELIVERY, Queue.ALL}:
@@ -97,11 +114,18 @@ class NodeWorkers:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), IDLE_SLEEP)
 
-    async def _sync_loop(self, stop: asyncio.Event) -> None:
-        """Read groups elsewhere one at a time. A run may take minutes (a slow node): when
-        the worker stops it is cancelled, and its lease runs out for another to take it up."""
+    async def _long_runs(
+        self,
+        stop: asyncio.Event,
+        work: Callable[[], Coroutine[Any, Any, int]],
+        failing: str,
+        idle: float = IDLE_SLEEP,
+    ) -> None:
+        """Run ``work`` one run at a time, apart from the inbox loop: a run may take
+        minutes (a slow node, a large archive). When the worker stops, the run is
+        cancelled half-way, and its lease runs out for another worker to take it up."""
         while not stop.is_set():
-            run = asyncio.create_task(sync_once(self._federation))
+            run = asyncio.create_task(work())
             stopping = asyncio.create_task(stop.wait())
             await asyncio.wait({run, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
@@ -112,11 +136,11 @@ class NodeWorkers:
             try:
                 busy = run.result()
             except Exception:
-                log.exception("reading a group elsewhere failed; retrying shortly")
+                log.exception("%s failed; retrying shortly", failing)
                 busy = 0
             if not busy:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), IDLE_SLEEP)
+                    await asyncio.wait_for(stop.wait(), idle)
 
     async def _purge_batch(self) -> None:
         """Delete one batch of processed items past keeping; the next follows on the
@@ -137,25 +161,3 @@ class NodeWorkers:
         """Build one member's archive waiting for the worker (``node.export.jobs``)."""
         fed = self._federation
         return await build_archive(fed.sessions, fed.site, now=fed.clock())
-
-    async def _archive_loop(self, stop: asyncio.Event) -> None:
-        """Members' archives, one at a time, apart from the inbox: a large one takes a
-        while. Cancelled half-way when the worker stops, its lease runs out and the next
-        worker starts it again."""
-        while not stop.is_set():
-            build = asyncio.create_task(self.build_archive())
-            stopping = asyncio.create_task(stop.wait())
-            await asyncio.wait({build, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            stopping.cancel()
-            if not build.done():
-                build.cancel()
-                await asyncio.wait({build})  # its cancellation, not ours: nothing to re-raise
-                return
-            try:
-                busy = build.result()
-            except Exception:
-                log.exception("building a member's archive failed; retrying shortly")
-                busy = 0
-            if not busy:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), IDLE_SLEEP * 5)
