@@ -11,29 +11,25 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Delete, delete, func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from node.account_deletion.audience import holders_of
+from node.account_deletion.own_data import bulk, forget_own_data
 from node.actors import actor_ref
 from node.boundaries import closing
 from node.errors import Conflict, InvalidInput, NotFound
 from node.events import EventKind
 from node.events import record as record_event
-from node.export.jobs import delete_archive_of
 from node.handles import handle_key
 from node.kinds import ConversationState, GroupRole, MembershipState, NodeRole
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ApiToken, Follow
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
-from node.storage.models.care import CareMessage, SteppingBack
 from node.storage.models.groups import Group, Membership
-from node.storage.models.mail import MailLink, MemberEmail, OutgoingMail
-from node.storage.models.notifications import Notification, NotificationSettings
 from node.storage.models.posts import Reaction
-from node.storage.models.topic_filters import TopicFilter
 from node.views import ActorRef, Viewer
 
 
@@ -58,10 +54,6 @@ class SoleOwner(Conflict):
         self.groups = groups
 
 
-async def _bulk(session: AsyncSession, statement: Delete) -> None:
-    await session.execute(statement.execution_options(synchronize_session=False))
-
-
 async def _end_conversations(session: AsyncSession, actor: Actor, now: datetime) -> None:
     """Close every open request and conversation of ``actor``: a request they were asked
     is declined, anything else ended; a partner elsewhere is told, as when they end one
@@ -77,20 +69,20 @@ async def _end_conversations(session: AsyncSession, actor: Actor, now: datetime)
 async def _cut_ties(session: AsyncSession, actor: Actor) -> None:
     """Memberships (a ban stays, as the moderators' record) and requests to join, follows
     either way, support given, and the member's own mutes and blocks."""
-    await _bulk(
+    await bulk(
         session,
         delete(Membership).where(
             Membership.member_id == actor.id, Membership.state != MembershipState.BANNED
         ),
     )
-    await _bulk(
+    await bulk(
         session,
         delete(Follow).where(or_(Follow.follower_id == actor.id, Follow.followee_id == actor.id)),
     )
-    await _bulk(session, delete(Reaction).where(Reaction.actor_id == actor.id))
-    await _bulk(session, delete(Mute).where(Mute.owner_id == actor.id))
-    await _bulk(session, delete(ActorBlock).where(ActorBlock.owner_id == actor.id))
-    await _bulk(session, delete(NodeBlock).where(NodeBlock.owner_id == actor.id))
+    await bulk(session, delete(Reaction).where(Reaction.actor_id == actor.id))
+    await bulk(session, delete(Mute).where(Mute.owner_id == actor.id))
+    await bulk(session, delete(ActorBlock).where(ActorBlock.owner_id == actor.id))
+    await bulk(session, delete(NodeBlock).where(NodeBlock.owner_id == actor.id))
 
 
 async def _require_not_last_admin(session: AsyncSession, account: Account) -> None:
@@ -137,38 +129,8 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
     audience = await holders_of(session, actor.id)  # before the ties that say so are cut
     await _end_conversations(session, actor, now)
     await _cut_ties(session, actor)
-    await _bulk(session, delete(ApiToken).where(ApiToken.account_id == account.id))
-    # What was theirs alone: their topic choices, the kind messages they were sent,
-    # a moderator's stepping back, and their archive.
-    await _bulk(session, delete(TopicFilter).where(TopicFilter.account_id == account.id))
-    await _bulk(session, delete(CareMessage).where(CareMessage.member_id == actor.id))
-    await _bulk(session, delete(SteppingBack).where(SteppingBack.actor_id == actor.id))
-    await delete_archive_of(session, account.id)
-    # Their notifications, and those that named them to others: the name stays, its
-    # news goes.
-    await _bulk(
-        session,
-        delete(Notification).where(
-            or_(Notification.recipient_id == actor.id, Notification.actor_id == actor.id)
-        ),
-    )
-    await _bulk(
-        session, delete(NotificationSettings).where(NotificationSettings.account_id == account.id)
-    )
-    # Their address, shown to no one, goes with the mail still waiting for it and their
-    # links (a reset link used afterwards finds nothing).
-    address = await session.scalar(
-        select(MemberEmail.address).where(MemberEmail.account_id == account.id)
-    )
-    if address is not None:
-        await _bulk(
-            session,
-            delete(OutgoingMail).where(
-                OutgoingMail.recipient == address, OutgoingMail.sent_at.is_(None)
-            ),
-        )
-    await _bulk(session, delete(MemberEmail).where(MemberEmail.account_id == account.id))
-    await _bulk(session, delete(MailLink).where(MailLink.account_id == account.id))
+    await bulk(session, delete(ApiToken).where(ApiToken.account_id == account.id))
+    await forget_own_data(session, account, actor)
     account.deleted_at = now
     account.password_hash = ""  # nothing signs in as it again, even with the old password
     account.crisis_country = ""

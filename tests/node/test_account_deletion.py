@@ -392,3 +392,22 @@ async def test_a_deleted_members_address_links_and_waiting_mail_go(node: Node) -
                 s, node.passwords, reset.rsplit("/", 1)[1], "a new long password", now=node.now
             )
         )
+
+
+async def test_mail_waiting_for_someone_else_at_the_same_address_still_goes(node: Node) -> None:
+    mo, cat = await circle(node)
+    context = MailContext(node.site, "Circle Node")
+    for member in (mo, cat):
+        await node.run(
+            lambda s, m=member: addresses.set_email(s, context, m, "home@mail.test", now=node.now)
+        )
+
+    await delete_own(node, cat)
+
+    async with node.sessions.begin() as session:
+        waiting = await session.scalar(
+            select(func.count())
+            .select_from(OutgoingMail)
+            .where(OutgoingMail.recipient == "home@mail.test")
+        )
+        assert waiting == 2  # mo's link still reaches the address; cat's link is dead
