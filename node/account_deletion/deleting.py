@@ -17,6 +17,7 @@ from sqlalchemy.orm import aliased
 
 from node.account_deletion.audience import holders_of
 from node.account_deletion.own_data import bulk, forget_own_data
+from node.meetings.attending import forget_participations
 from node.actors import actor_ref
 from node.boundaries import closing
 from node.errors import Conflict, InvalidInput, NotFound
@@ -130,6 +131,7 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
     await _end_conversations(session, actor, now)
     await _cut_ties(session, actor)
     await bulk(session, delete(ApiToken).where(ApiToken.account_id == account.id))
+    await forget_participations(session, actor.id, now=now)  # their places go to the next
     await forget_own_data(session, account, actor)
     account.deleted_at = now
     account.password_hash = ""  # nothing signs in as it again, even with the old password

@@ -81,25 +81,25 @@ class MeetingInput:
     topics: tuple[Topic, ...] = field(default_factory=tuple)
 
 
-def input_of(view: MeetingView, meeting: Meeting) -> MeetingInput:
-    """The meeting as it stands, to change a part of it (an API PATCH)."""
+def input_of(view: MeetingView) -> MeetingInput:
+    """The meeting as its manager sees it, to change a part of it (an API PATCH)."""
     return MeetingInput(
-        title=meeting.title,
-        starts_local=meeting.starts_local,
-        time_zone=meeting.time_zone,
-        duration_minutes=meeting.duration_minutes,
-        description=meeting.description,
-        recurrence=meeting.recurrence,
-        interval=meeting.interval,
-        until_date=meeting.until_date,
-        count=meeting.count,
-        place=meeting.place,
-        online_url=meeting.online_url,
-        details_for_attendees=meeting.details_for_attendees,
-        capacity=meeting.capacity,
-        join_mode=meeting.join_mode,
-        anonymous_attendance=meeting.anonymous_attendance,
-        content_warning=meeting.content_warning,
+        title=view.title,
+        starts_local=view.starts_local,
+        time_zone=view.time_zone,
+        duration_minutes=view.duration_minutes,
+        description=view.description,
+        recurrence=view.recurrence,
+        interval=view.interval,
+        until_date=view.until_date,
+        count=view.count,
+        place=view.place or "",
+        online_url=view.online_url or "",
+        details_for_attendees=view.details_for_attendees,
+        capacity=view.capacity,
+        join_mode=view.join_mode,
+        anonymous_attendance=view.anonymous_attendance,
+        content_warning=view.content_warning,
         topics=view.topics,
     )
 
