@@ -6,6 +6,7 @@ Field names follow the meeting as Mobilizon publishes an Event where they can
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 
 from pydantic import BaseModel, Field
@@ -19,7 +20,7 @@ from web.api.schemas import ActorOut, actor_out
 
 
 class ExceptionOut(BaseModel):
-    date: date = Field(description="The occurrence's original local date")
+    date: dt.date = Field(description="The occurrence's original local date")
     cancelled: bool
     moved_to: datetime | None = Field(description="Its new local start (no offset)")
 
@@ -60,7 +61,7 @@ class MeetingOut(BaseModel):
 
 
 class OccurrenceOut(BaseModel):
-    date: date = Field(description="Its original local date: what cancel and move take")
+    date: dt.date = Field(description="Its original local date: what cancel and move take")
     starts_at: datetime
     ends_at: datetime
     starts_local: datetime
