@@ -54,7 +54,6 @@ async def _tell(
         now=now,
         group_id=meeting.group_id,
         named=False,
-        reason=meeting.title,
     )
 
 

@@ -79,7 +79,6 @@ async def due_reminders(session: AsyncSession, now: datetime) -> int:
                     now=now,
                     group_id=meeting.group_id,
                     named=False,
-                    reason=meeting.title,
                 )
     await session.flush()
     return told

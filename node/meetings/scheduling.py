@@ -225,7 +225,6 @@ async def _tell_those_going(session: AsyncSession, meeting: Meeting, *, now: dat
             now=now,
             group_id=meeting.group_id,
             named=False,
-            reason=meeting.title,
         )
 
 

@@ -4,9 +4,16 @@ participants, facilitators, cancelling and moving, and precise refusals."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from node.kinds import ActorKind, NotificationKind
+from node.notifications import NotificationEntry
+from node.views import ActorRef
 from tests.api_client import Api, Member
+from web.notification_paths import subject_path
+from web.pages.i18n import load_translations
+from web.pages.notifications import describe
 
 GROUP = "/api/v1/groups/circle/meetings"
 BASE = "/api/v1/meetings"
@@ -180,3 +187,55 @@ async def test_the_api_document_names_the_meeting_endpoints(api: Api) -> None:
     assert "/api/v1/meetings/{id}/participation" in paths
     assert set(paths["/api/v1/groups/{name}/meetings"]) >= {"get", "post"}
     assert "/api/v1/calendar" in paths
+
+
+def test_every_meeting_notification_has_its_sentence_in_each_language() -> None:
+    translations = load_translations()
+    group = ActorRef("https://x.example/g/circle", ActorKind.GROUP, "circle", "x.example", "", True)
+    kinds = [kind for kind in NotificationKind if kind.value.startswith("meeting_")]
+    assert len(kinds) == 5
+    for code in ("en", "de", "fr"):
+        gettext, ngettext = translations[code].gettext, translations[code].ngettext
+        sentences = set()
+        for kind in kinds:
+            entry = NotificationEntry(
+                id=1,
+                kind=kind,
+                count=1,
+                newest_at=datetime(2027, 3, 18, tzinfo=UTC),
+                read=False,
+                actor=None,
+                anonymous=False,
+                post=None,
+                group=group,
+                conversation_id=None,
+                reason="",
+            )
+            sentence = describe(entry, gettext, ngettext)
+            assert "circle" in sentence
+            sentences.add(sentence)
+        assert len(sentences) == 5
+    assert (
+        describe_in("de", NotificationKind.MEETING_CANCELLED, group, translations)
+        == "Ein Treffen von circle, zu dem du kommen wolltest, wurde abgesagt."
+    )
+    assert subject_path(entry, "x.example") == "/groups/circle"
+
+
+def describe_in(
+    code: str, kind: NotificationKind, group: ActorRef, translations: dict[str, Any]
+) -> str:
+    entry = NotificationEntry(
+        id=1,
+        kind=kind,
+        count=1,
+        newest_at=datetime(2027, 3, 18, tzinfo=UTC),
+        read=False,
+        actor=None,
+        anonymous=False,
+        post=None,
+        group=group,
+        conversation_id=None,
+        reason="",
+    )
+    return describe(entry, translations[code].gettext, translations[code].ngettext)
