@@ -17,7 +17,6 @@ from sqlalchemy.orm import aliased
 
 from node.account_deletion.audience import holders_of
 from node.account_deletion.own_data import bulk, forget_own_data
-from node.meetings.attending import forget_participations
 from node.actors import actor_ref
 from node.boundaries import closing
 from node.errors import Conflict, InvalidInput, NotFound
@@ -25,6 +24,7 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.handles import handle_key
 from node.kinds import ConversationState, GroupRole, MembershipState, NodeRole
+from node.meetings.attending import forget_participations
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ApiToken, Follow
