@@ -159,8 +159,8 @@ def occurrences(
 
 
 def series_bounds(rule: Rule) -> tuple[datetime, datetime | None]:
-    """The first start and the last end (UTC) of the series, ignoring exceptions; no
-    last end for a series without one."""
+    """The first start and the last end (UTC) of the series, the end with room for a
+    last occurrence moved later; no last end for a series without one."""
     first = to_utc(rule.starts_local, rule.time_zone)
     if rule.recurrence is not Recurrence.NONE and rule.until_date is None and rule.count is None:
         return first, None
@@ -169,7 +169,7 @@ def series_bounds(rule: Rule) -> tuple[datetime, datetime | None]:
         last = to_utc(local, rule.time_zone)
         if index >= MAX_OCCURRENCES * 10:
             return first, None
-    return first, last + rule.duration
+    return first, last + rule.duration + MAX_MOVE
 
 
 def occurrence_on(rule: Rule, original_date: date) -> datetime | None:

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.kinds import Attendance, NotificationKind
 from node.meetings.reading import changes_of, rule_of
-from node.meetings.recurrence import occurrences
+from node.meetings.recurrence import MAX_MOVE, occurrences
 from node.notifications.recording import notify
 from node.storage.models.meetings import Meeting, MeetingParticipation, SentReminder
 
@@ -38,7 +38,8 @@ async def due_reminders(session: AsyncSession, now: datetime) -> int:
         select(Meeting)
         .where(
             Meeting.cancelled_at.is_(None),
-            Meeting.first_start_at <= now + _AHEAD,
+            # A first occurrence may have moved up to MAX_MOVE earlier.
+            Meeting.first_start_at <= now + _AHEAD + MAX_MOVE,
             or_(Meeting.last_end_at.is_(None), Meeting.last_end_at > now),
         )
         .order_by(Meeting.id)

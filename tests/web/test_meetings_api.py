@@ -179,6 +179,10 @@ async def test_refusals_are_precise(api: Api) -> None:
     (await api.call("POST", GROUP, as_=mod, json={**WEEKLY, "duration_minutes": 0})).expect(422)
     (await api.call("POST", GROUP, as_=mod, json={**WEEKLY, "extra": 1})).expect(422)
     (await api.call("GET", f"{BASE}/mine")).expect(401)
+    nulled = await api.call("PATCH", one, as_=mod, json={"recurrence": None})
+    assert nulled.expect(422)["errors"][0]["field"] == "recurrence"
+    cleared = (await api.call("PATCH", one, as_=mod, json={"capacity": None})).expect(200)
+    assert cleared["capacity"] is None
 
 
 async def test_the_api_document_names_the_meeting_endpoints(api: Api) -> None:

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from pydantic import BaseModel, Field
 
+from node.errors import InvalidInput
 from node.kinds import Attendance, MeetingJoinMode, Recurrence
 from node.meetings import scheduling
 from node.meetings.views import MeetingView, OccurrenceView, Participant, ParticipantsView
@@ -139,9 +140,27 @@ class MoveBody(Body):
     starts_local: datetime = Field(description="The new local start (same zone and length)")
 
 
+# What an explicit null clears; any other field refuses one.
+_CLEARABLE = frozenset(
+    {
+        "until",
+        "count",
+        "capacity",
+        "topics",
+        "description",
+        "place",
+        "online_url",
+        "content_warning",
+    }
+)
+
+
 def input_from(body: MeetingPatch, current: scheduling.MeetingInput) -> scheduling.MeetingInput:
     """``current`` with what the body gives (explicit nulls clear until/count/capacity)."""
     given = body.model_dump(exclude_unset=True)
+    for key, value in given.items():
+        if value is None and key not in _CLEARABLE:
+            raise InvalidInput(f"{key} cannot be null", field=key)
     renamed = {"until": "until_date"}
     changes = {renamed.get(key, key): value for key, value in given.items()}
     if "topics" in changes:

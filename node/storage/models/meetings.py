@@ -5,7 +5,8 @@ A meeting keeps its start as the local wall time and an IANA zone, so a weekly 1
 Berlin meeting stays 19:00 across daylight-saving changes; occurrences in UTC are worked
 out from that (``node.meetings.recurrence``). ``first_start_at`` and ``last_end_at`` are
 that work, stored so "what is coming up in this group" is one index range
-(``last_end_at`` is None for a series without end). RSVP is per series, not per
+(``last_end_at`` leaves room for a last occurrence moved later, and is None for a
+series without end). RSVP is per series, not per
 occurrence: a support group's regulars come each week, and a place is a place in the
 circle.
 """
