@@ -11,6 +11,9 @@ from node.kinds import ActorKind, NotificationKind
 from node.notifications import NotificationEntry
 from node.views import ActorRef
 from tests.api_client import Api, Member
+from tests.clocks import ManualClock
+from tests.conftest import Client
+from web.keys import WORKERS
 from web.notification_paths import subject_path
 from web.pages.i18n import load_translations
 from web.pages.notifications import describe
@@ -243,3 +246,20 @@ def describe_in(
         reason="",
     )
     return describe(entry, translations[code].gettext, translations[code].ngettext)
+
+
+async def test_the_nodes_workers_send_the_reminders(
+    mail_client: Client, clock: ManualClock
+) -> None:
+    api = Api(mail_client)
+    mod, (ana,) = await circle(api, "ana")
+    tomorrow = {"recurrence": "none", "starts_local": "2026-11-22T19:00:00"}  # 18:00 UTC
+    meeting = await schedule(api, mod, **tomorrow)
+    await answer(api, ana, meeting["id"])
+    await mail_client.app[WORKERS].run_once()
+    assert await api.items(ana, "/api/v1/notifications") == []
+    clock.now = datetime(2026, 11, 21, 19, 0, tzinfo=UTC)  # 23 hours before
+    await mail_client.app[WORKERS].run_once()
+    await mail_client.app[WORKERS].run_once()
+    told = await api.items(ana, "/api/v1/notifications")
+    assert [(n["kind"], n["group"]["handle"]) for n in told] == [("meeting_reminder", "circle")]
