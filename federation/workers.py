@@ -1,7 +1,8 @@
 """The background work of a node: dispatching events, processing the inbox, delivering,
 reading groups elsewhere again (``federation.remote.backfill``), wiping a deleted
 account's posts (``node.account_deletion``), building members' archives
-(``node.export``) and sending mail (``node.mail.sender``, with the inbox queue, when
+(``node.export``), reminding members of their meetings (``node.meetings.reminders``)
+and sending mail (``node.mail.sender``, with the inbox queue, when
 the node has an SMTP server).
 
 ``kinfolk serve`` runs them all embedded, so the one-command start federates;
@@ -29,10 +30,12 @@ from federation.retention import next_purge
 from node.account_deletion.wiping import wipe_batch
 from node.export.jobs import build_next as build_archive
 from node.mail.sender import MailSender
+from node.meetings.reminders import due_reminders
 
 log = logging.getLogger("kinfolk.workers")
 
 IDLE_SLEEP = 0.2  # seconds between polls when a queue is empty
+REMIND_EVERY = 30.0  # seconds between looks for meeting reminders due
 
 
 class Queue(enum.StrEnum):
@@ -72,6 +75,7 @@ class NodeWorkers:
         done = await self.dispatch_and_process() + await self._delivery.run_once()
         if self._mail is not None:
             done += await self._mail.run_once()
+        done += await self.remind()
         return done + await sync_once(self._federation) + await self.build_archive()
 
     async def run(self, stop: asyncio.Event, queue: Queue = Queue.ALL) -> None:
@@ -92,6 +96,11 @@ class NodeWorkers:
                     self._long_runs(
                         stop, self.build_archive, "building a member's archive", IDLE_SLEEP * 5
                     )
+                )
+            )
+            tasks.append(
+                asyncio.create_task(
+                    self._long_runs(stop, self.remind, "reminding of meetings", REMIND_EVERY)
                 )
             )
             if self._mail is not None:
@@ -156,6 +165,11 @@ class NodeWorkers:
             log.info(
                 "purged %d processed inbox items past keeping", purged, extra={"purged": purged}
             )
+
+    async def remind(self) -> int:
+        """Tell those going of their meetings a day and an hour before (once each)."""
+        async with self._federation.sessions.begin() as session:
+            return await due_reminders(session, self._federation.clock())
 
     async def build_archive(self) -> int:
         """Build one member's archive waiting for the worker (``node.export.jobs``)."""

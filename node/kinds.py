@@ -155,3 +155,39 @@ class NotificationKind(enum.StrEnum):
     CONVERSATION_MESSAGE = "conversation_message"
     CONVERSATION_ACCEPTED = "conversation_accepted"
     CARE_MESSAGE = "care_message"
+    MEETING_PROMOTED = "meeting_promoted"
+    MEETING_ACCEPTED = "meeting_accepted"
+    MEETING_DECLINED = "meeting_declined"
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_REMINDER = "meeting_reminder"
+
+
+class Recurrence(enum.StrEnum):
+    """How a meeting repeats: not at all, every N weeks on its weekday, every N months on
+    the same weekday of the month ("first Saturday"), or on the same date."""
+
+    NONE = "none"
+    WEEKLY = "weekly"
+    MONTHLY_WEEKDAY = "monthly_weekday"
+    MONTHLY_DATE = "monthly_date"
+
+
+class MeetingJoinMode(enum.StrEnum):
+    """Open: saying "going" is a place (while there is room). Approval: a facilitator
+    accepts or declines first (Mobilizon's ``free`` and ``restricted``)."""
+
+    OPEN = "open"
+    APPROVAL = "approval"
+
+
+class Attendance(enum.StrEnum):
+    """Where a member stands with a meeting series. ``going`` alone holds a place (and
+    counts against the capacity); ``waiting`` is in line for one, ``pending`` waits for a
+    facilitator, ``declined`` was turned down by one."""
+
+    GOING = "going"
+    MAYBE = "maybe"
+    NOT_GOING = "not_going"
+    WAITING = "waiting"
+    PENDING = "pending"
+    DECLINED = "declined"

@@ -23,6 +23,7 @@ from node.storage.engine import create_engine, create_sessionmaker
 from web.activitypub import add_activitypub_routes
 from web.api.routes import add_api_routes
 from web.bodies import close_after_unreadable_body
+from web.calendar_feeds import add_calendar_routes
 from web.client_address import client_address_middleware
 from web.config import Settings
 from web.inbox import add_inbox_routes
@@ -82,6 +83,7 @@ def create_app(
     add_activitypub_routes(app)
     add_inbox_routes(app)
     add_page_routes(app)
+    add_calendar_routes(app)
     app.router.add_get("/healthz", health)
     return app
 

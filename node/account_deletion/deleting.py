@@ -24,6 +24,7 @@ from node.events import EventKind
 from node.events import record as record_event
 from node.handles import handle_key
 from node.kinds import ConversationState, GroupRole, MembershipState, NodeRole
+from node.meetings.attending import forget_participations
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Account, Actor, ApiToken, Follow
@@ -130,6 +131,7 @@ async def _delete(session: AsyncSession, account: Account, now: datetime) -> Act
     await _end_conversations(session, actor, now)
     await _cut_ties(session, actor)
     await bulk(session, delete(ApiToken).where(ApiToken.account_id == account.id))
+    await forget_participations(session, actor.id, now=now)  # their places go to the next
     await forget_own_data(session, account, actor)
     account.deleted_at = now
     account.password_hash = ""  # nothing signs in as it again, even with the old password

@@ -40,6 +40,7 @@ HEADINGS: dict[str, tuple[str, str]] = {
     ),
     "memberships": ("Your groups", "The groups you belong to, here and on other nodes."),
     "follows": ("People you follow", ""),
+    "meetings": ("Your meetings", "The meetings you answered, and your answer."),
 }
 
 

@@ -11,7 +11,8 @@ out on purpose:
   messages. The other person's messages are their words, not the member's: left out;
 - reports and care reports the member filed here: what they wrote, what it was about,
   its state; not what moderators wrote, nor anyone else's reports;
-- memberships of groups here and elsewhere, and whom the member follows.
+- memberships of groups here and elsewhere, and whom the member follows;
+- the member's answers to meetings (going, maybe, waiting, ...): not who else comes.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from node.kinds import ModAction
 from node.storage.models.actors import Actor, Follow
 from node.storage.models.conversations import Conversation, ConversationMessage
 from node.storage.models.groups import Group, GroupRule, Membership
+from node.storage.models.meetings import Meeting, MeetingParticipation
 from node.storage.models.moderation import ModerationEntry, NodeRule, Report
 from node.storage.models.posts import Post
 
@@ -289,6 +291,32 @@ async def follows(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
             "address": row.uri,
             "state": row.state.value,
             "since": iso(row.created_at),
+        }
+
+
+async def meetings(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
+    query = (
+        select(
+            MeetingParticipation.id,
+            MeetingParticipation.state,
+            MeetingParticipation.since,
+            Meeting.public_id,
+            Meeting.title,
+            Actor.handle,
+            Actor.domain,
+        )
+        .join(Meeting, Meeting.id == MeetingParticipation.meeting_id)
+        .join(Group, Group.id == Meeting.group_id)
+        .join(Actor, Actor.id == Group.actor_id)
+        .where(MeetingParticipation.actor_id == actor_id)
+    )
+    async for row in _by_id(session, query, MeetingParticipation.id):
+        yield {
+            "meeting": row.public_id,
+            "title": row.title,
+            "group": _acct(row.handle, row.domain),
+            "answer": row.state.value,
+            "since": iso(row.since),
         }
 
 

@@ -10,6 +10,7 @@ from web.api import (
     admin_api,
     anonymous_api,
     boundaries_api,
+    calendar_api,
     care_api,
     conversations_api,
     crisis_api,
@@ -17,6 +18,7 @@ from web.api import (
     follows_api,
     groups_api,
     mail_api,
+    meetings_api,
     moderation_api,
     notifications_api,
     posts_api,
@@ -48,6 +50,8 @@ OPERATIONS: tuple[Operation, ...] = (
     + export_api.OPERATIONS
     + notifications_api.OPERATIONS
     + mail_api.OPERATIONS
+    + meetings_api.OPERATIONS
+    + calendar_api.OPERATIONS
 )
 
 

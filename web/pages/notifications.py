@@ -77,6 +77,13 @@ def describe(entry: NotificationEntry, _: Gettext, ngettext: Ngettext) -> str:
         else _("%(name)s wrote to you."),
         K.CONVERSATION_ACCEPTED: _("%(name)s accepted your request to talk."),
         K.CARE_MESSAGE: _("Someone in your community is thinking of you."),
+        K.MEETING_PROMOTED: _("A place opened up at a meeting of %(group)s, and it is yours."),
+        K.MEETING_ACCEPTED: _("Your request to come to a meeting of %(group)s was accepted."),
+        K.MEETING_DECLINED: _(
+            "Your request to come to a meeting of %(group)s was not accepted this time."
+        ),
+        K.MEETING_CANCELLED: _("A meeting of %(group)s you were going to was cancelled."),
+        K.MEETING_REMINDER: _("A meeting of %(group)s you are going to is coming up soon."),
     }
     values = {"num": entry.count, "name": name, "group": group_name, "subject": subject}
     return sentences[entry.kind] % values

@@ -34,6 +34,7 @@ from node.storage.models import (  # noqa: F401
     events,
     groups,
     mail,
+    meetings,
     moderation,
     node_settings,
     notifications,

@@ -1,0 +1,15 @@
+"""A group's meetings: scheduling, recurrence, who is coming, reminders and calendars.
+
+- ``recurrence``: the occurrences of a series, worked out from its local wall time
+  (pure; a weekly 19:00 Berlin meeting stays 19:00 across daylight-saving changes).
+- ``access``: who may see a meeting, run it, and say they are coming.
+- ``scheduling``: schedule, edit, cancel a series or an occurrence, move an
+  occurrence, appoint facilitators.
+- ``attending``: RSVP (going / maybe / not going, leave), the waiting list and the
+  facilitator's acceptance in approval mode.
+- ``reading``: one meeting, a group's coming occurrences, a member's meetings.
+- ``reminders``: a day and an hour before each occurrence, once each.
+- ``calendar_feeds`` and ``ical``: the public and private iCalendar feeds.
+
+Only the group's own node runs its meetings (federation comes later).
+"""
