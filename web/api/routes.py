@@ -11,6 +11,7 @@ from web.api import (
     anonymous_api,
     boundaries_api,
     care_api,
+    checkins_api,
     conversations_api,
     crisis_api,
     export_api,
@@ -48,6 +49,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + export_api.OPERATIONS
     + notifications_api.OPERATIONS
     + mail_api.OPERATIONS
+    + checkins_api.OPERATIONS
 )
 
 
