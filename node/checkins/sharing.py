@@ -21,9 +21,11 @@ from node.checkins.recording import load_own, words_of
 from node.checkins.scale import share_text
 from node.crisis.drafts import draft_looks_like_crisis
 from node.errors import Conflict
+from node.kinds import GroupRole, MembershipState
 from node.posts import writing
 from node.site import Site
-from node.storage.models.actors import Account
+from node.storage.models.actors import Account, Actor
+from node.storage.models.groups import Group, Membership
 from node.storage.models.posts import Post
 from node.views import PostView, Viewer
 
@@ -71,3 +73,30 @@ async def share_check_in(
     check_in.shared_post_id = post.id
     prompt = await draft_looks_like_crisis(session, *words, check_in.note)
     return Shared(post=view, crisis_prompt=prompt)
+
+
+@dataclass(frozen=True)
+class ShareableGroup:
+    acct: str
+    name: str
+
+
+async def groups_to_share_with(session: AsyncSession, viewer: Viewer) -> list[ShareableGroup]:
+    """The groups, here and elsewhere, where the viewer may start a thread: where a
+    check-in may be shared (by name)."""
+    rows = await session.execute(
+        select(Actor.handle, Actor.domain, Actor.display_name)
+        .join(Group, Group.actor_id == Actor.id)
+        .join(Membership, Membership.group_id == Group.id)
+        .where(
+            Membership.member_id == viewer.actor_id,
+            Membership.state == MembershipState.APPROVED,
+            Group.posting_restricted_to_moderators.is_(False)
+            | (Membership.role != GroupRole.MEMBER),
+        )
+        .order_by(Actor.handle_key, Actor.domain)
+    )
+    return [
+        ShareableGroup(acct=f"{handle}@{domain}", name=display_name or handle)
+        for handle, domain, display_name in rows
+    ]
