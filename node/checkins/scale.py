@@ -46,7 +46,7 @@ WORDS: dict[str, dict[Scale, str]] = {
     },
 }
 
-_LEAD = {"en": "Check-in", "de": "Check-in", "fr": "Check-in"}
+_LINE = {"en": "Check-in: {scale}", "de": "Check-in: {scale}", "fr": "Check-in : {scale}"}
 
 
 def parse_scale(value: int) -> Scale:
@@ -74,8 +74,8 @@ def _plain(text: str) -> str:
 def share_text(scale: int, words: tuple[str, ...], note: str, language: str) -> str:
     """A shared check-in as Markdown that reads well anywhere: "Check-in: okay — tired,
     hopeful", then the note, its line breaks kept."""
-    lead = _LEAD.get(language.split("-", 1)[0], _LEAD["en"])
-    line = f"{lead}: {scale_words(scale, language)}"
+    line = _LINE.get(language.split("-", 1)[0], _LINE["en"])
+    line = line.format(scale=scale_words(scale, language))
     if words:
         line += " — " + ", ".join(words)
     paragraphs = [_plain(line)]

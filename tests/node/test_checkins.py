@@ -193,7 +193,7 @@ async def test_crisis_words_bring_the_crisis_offer(node: Node) -> None:
 
 def test_the_shared_text_reads_well_in_the_members_language() -> None:
     assert share_text(1, ("müde",), "", "de") == "Check\\-in: sehr schwer — müde"
-    assert share_text(5, (), "", "fr") == "Check\\-in: très bien"
+    assert share_text(5, (), "", "fr") == "Check\\-in : très bien"
     assert share_text(3, ("a_b",), "one\ntwo\n\nthree", "en") == (
         "Check\\-in: okay — a\\_b\n\none\\\ntwo\n\nthree"
     )
