@@ -61,9 +61,9 @@ async def test_private_check_ins_reach_nobody_and_a_shared_one_reaches_its_group
     for node, member in ((a, ana), (b, bea), (c, cal)):
         group = "circle" if node is b else circle
         threads = await group_threads(node, member, group)
-        found = [t for t in threads if SHARED_WORDS[0] in t["content_html"]]
-        assert [t["check_in_scale"] for t in found] == [2], node.name
-        assert "Check-in: low" in found[0]["content_html"]
+        posted = [t for t in threads if SHARED_WORDS[0] in t["content_html"]]
+        assert [t["check_in_scale"] for t in posted] == [2], node.name
+        assert "Check-in: low" in posted[0]["content_html"]
 
     seeds = [f"{API}/{private['id']}", API, "/checkins", f"/posts/{post['id']}"]
     handles = [f"ana@{a.domain}", f"bea@{b.domain}", f"cal@{c.domain}", circle]
