@@ -148,3 +148,5 @@ class PostView:
     # own author); ``anonymous_label`` numbers its writer within the thread.
     anonymous: bool = False
     anonymous_label: int | None = None
+    # A member's check-in shared with the group (``node.checkins``): its scale, 1 to 5.
+    check_in_scale: int | None = None

@@ -46,6 +46,8 @@ def as_from_post(post: PostView) -> dict[str, Any]:
         document["tag"] = topic_tags(post.topics, post.language)
     if post.anonymous and post.anonymous_label:
         document["anonymousLabel"] = post.anonymous_label
+    if post.check_in_scale is not None:
+        document["checkIn"] = post.check_in_scale
     if post.in_reply_to_uri:
         document["inReplyTo"] = post.in_reply_to_uri
     if post.edited_at:

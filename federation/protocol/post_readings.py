@@ -77,6 +77,9 @@ class PostReading:
     # FEP-7888 ``context``: what the post belongs to; a conversation's id on a direct
     # message (``federation.protocol.conversations``). None when absent or not a URI.
     context: str | None = None
+    # Kinfolk's ``checkIn``: a member's check-in shared with the group, its scale 1 to 5
+    # (``node.checkins``); None for any other post, or anything else sent.
+    check_in_scale: int | None = None
 
     @property
     def public(self) -> bool:
@@ -115,7 +118,15 @@ def read_post(document: dict[str, Any], kind: str) -> PostReading:
         anonymous_token=_anonymous_token(document.get("anonymousToken")),
         anonymous_label=_anonymous_label(document.get("anonymousLabel")),
         context=_http_uri(document.get("context")),
+        check_in_scale=_check_in_scale(document.get("checkIn")),
     )
+
+
+def _check_in_scale(value: Any) -> int | None:
+    """Only a look, never a reason to refuse the post: anything odd is left out."""
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 5:
+        return value
+    return None
 
 
 def _anonymous_label(value: Any) -> int | None:

@@ -72,6 +72,8 @@ EXTENSIONS: dict[str, Any] = {
     "anonymousToken": {"@id": "kinfolk:anonymousToken", "@type": "@id"},
     # An anonymous writer's number within a thread ("Anonymous 2"), as the group gives it.
     "anonymousLabel": "https://w3id.org/kinfolk/ns#anonymousLabel",
+    # A member's check-in shared with a group: its scale, 1 to 5 (node.checkins).
+    "checkIn": "https://w3id.org/kinfolk/ns#checkIn",
 }
 CONTEXT: list[Any] = [AS_CONTEXT, SECURITY_CONTEXT, MULTIKEY_CONTEXT, EXTENSIONS]
 # Activities need less, but every term they use: the posts they embed say ``sensitive``
@@ -88,6 +90,7 @@ ACTIVITY_CONTEXT: list[Any] = [
         "expires": "as:endTime",
         "SupportTopic": EXTENSIONS["SupportTopic"],
         "anonymousLabel": EXTENSIONS["anonymousLabel"],
+        "checkIn": EXTENSIONS["checkIn"],
     },
 ]
 

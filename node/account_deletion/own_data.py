@@ -1,7 +1,8 @@
 """What was a deleted member's alone, and goes with the account at once: their topic
 choices, the kind messages they were sent, a moderator's stepping back, their archive,
 their notifications (and others' that named them: the name stays, its news goes),
-their quiet hours, their address with its links and the mail still waiting for it."""
+their quiet hours, their check-ins, their address with its links and the mail still
+waiting for it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.export.jobs import delete_archive_of
 from node.storage.models.actors import Account, Actor
 from node.storage.models.care import CareMessage, SteppingBack
+from node.storage.models.checkins import CheckIn
 from node.storage.models.mail import MailLink, MemberEmail, OutgoingMail
 from node.storage.models.notifications import Notification, NotificationSettings
 from node.storage.models.topic_filters import TopicFilter
@@ -58,4 +60,5 @@ async def forget_own_data(session: AsyncSession, account: Account, actor: Actor)
     await bulk(
         session, delete(NotificationSettings).where(NotificationSettings.account_id == account.id)
     )
+    await bulk(session, delete(CheckIn).where(CheckIn.owner_id == actor.id))
     await _forget_address(session, account)

@@ -5,7 +5,8 @@ The JSON's shape (``FORMAT``, ``VERSION`` 1; the README describes it)::
     {"format": "kinfolk-export", "version": 1, "node": <base URL>, "created_at": <ISO>,
      "not_included": [<sentences>], "profile": {...}, "settings": {<section>: {...}},
      "posts": [...], "conversations": [...], "messages": [...], "reports": [...],
-     "memberships": [...], "follows": [...], "meetings": [...]}
+     "memberships": [...], "follows": [...], "meetings": [...],
+     "check_ins": [...]}
 
 Both files are written as the rows come, a batch at a time (``node.export.records``):
 the JSON first, then the page, each list read again for the page rather than held.
@@ -49,6 +50,7 @@ LISTS: tuple[tuple[str, Reader], ...] = (
     ("memberships", records.memberships),
     ("follows", records.follows),
     ("meetings", records.meetings),
+    ("check_ins", records.check_ins),
 )
 
 # Called now and then while writing: the list being written and its rows so far.

@@ -41,6 +41,10 @@ HEADINGS: dict[str, tuple[str, str]] = {
     "memberships": ("Your groups", "The groups you belong to, here and on other nodes."),
     "follows": ("People you follow", ""),
     "meetings": ("Your meetings", "The meetings you answered, and your answer."),
+    "check_ins": (
+        "Your check-ins",
+        "How you were, in your own words: private unless you shared one with a group.",
+    ),
 }
 
 

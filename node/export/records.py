@@ -13,6 +13,7 @@ out on purpose:
   its state; not what moderators wrote, nor anyone else's reports;
 - memberships of groups here and elsewhere, and whom the member follows;
 - the member's answers to meetings (going, maybe, waiting, ...): not who else comes.
+- the member's check-ins, private and shared.
 """
 
 from __future__ import annotations
@@ -24,9 +25,11 @@ from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from node.checkins.scale import scale_words
 from node.export.sections import Json, iso
 from node.kinds import ModAction
 from node.storage.models.actors import Actor, Follow
+from node.storage.models.checkins import CheckIn
 from node.storage.models.conversations import Conversation, ConversationMessage
 from node.storage.models.groups import Group, GroupRule, Membership
 from node.storage.models.meetings import Meeting, MeetingParticipation
@@ -330,3 +333,21 @@ async def row_count(session: AsyncSession, actor_id: int) -> int:
         select(func.count()).select_from(Report).where(Report.reporter_id == actor_id),
     ]
     return sum([await session.scalar(query) or 0 for query in counts])
+
+
+async def check_ins(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
+    """The member's private check-ins (``node.checkins``): theirs alone, so every one."""
+    query = (
+        select(CheckIn.id, CheckIn.scale, CheckIn.words, CheckIn.note, CheckIn.created_at, Post.uri)
+        .outerjoin(Post, Post.id == CheckIn.shared_post_id)
+        .where(CheckIn.owner_id == actor_id)
+    )
+    async for row in _by_id(session, query, CheckIn.id):
+        yield {
+            "scale": row.scale,
+            "scale_words": scale_words(row.scale, "en"),
+            "words": [word for word in row.words.split("\n") if word],
+            "note": row.note,
+            "created_at": iso(row.created_at),
+            "shared_as": row.uri,
+        }

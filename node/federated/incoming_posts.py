@@ -72,6 +72,7 @@ async def store_post(
     topics: Sequence[Topic] = (),
     anonymous_label: int | None = None,
     mentioned_uris: Sequence[str] = (),
+    check_in_scale: int | None = None,
 ) -> None:
     """Store (or update) a post written on another node (``posts.store_remote_post``)."""
     await remote_posts.store_remote_post(
@@ -91,6 +92,7 @@ async def store_post(
         topics=topics,
         anonymous_label=anonymous_label,
         mentioned_uris=mentioned_uris,
+        check_in_scale=check_in_scale,
     )
 
 

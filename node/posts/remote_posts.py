@@ -45,6 +45,7 @@ async def store_remote_post(
     topics: Sequence[Topic] = (),
     anonymous_label: int | None = None,
     mentioned_uris: Sequence[str] = (),
+    check_in_scale: int | None = None,
 ) -> Post:
     """Store (or update) a post written on another node. Its HTML is sanitised here.
 
@@ -101,6 +102,7 @@ async def store_remote_post(
     post.content_html = sanitize_html(content_html)
     post.content_warning = content_warning[:CONTENT_WARNING_MAX]
     post.topics = stored(topics)
+    post.check_in_scale = check_in_scale  # a shared check-in, from another Kinfolk node
     if not hosted_here and author.id == group.actor_id:
         # A group elsewhere's anonymous post: its writer's number there, to follow the thread.
         post.anonymous_label = anonymous_label

@@ -245,6 +245,7 @@ async def views_of(
                     if post.anonymous or post.author_id == groups[post.group_id].actor_id
                     else None
                 ),
+                check_in_scale=None if deleted else post.check_in_scale,
             )
         )
     return views

@@ -80,6 +80,7 @@ async def _insert_post(
     anonymous: bool = False,
     now: datetime,
     topics: Sequence[str] | None = None,
+    check_in_scale: int | None = None,
 ) -> Post:
     warning = group.default_content_warning if content_warning is None else content_warning
     chosen = group.default_topics if topics is None else stored(parse_topics(topics))
@@ -99,6 +100,7 @@ async def _insert_post(
         topics=chosen,
         language=validate_language(language or group.language),
         published_at=now,
+        check_in_scale=check_in_scale,
     )
     group_is_local = (await session.get_one(Actor, group.actor_id)).local
     await anonymous_moderation.require_not_banned(session, group.id, viewer.actor_id)
@@ -146,10 +148,11 @@ async def create_post(
     anonymous: bool = False,
     now: datetime,
     topics: Sequence[str] | None = None,
+    check_in_scale: int | None = None,
 ) -> PostView:
     """Start a thread in a group. Without a content warning (or support topics) the group's
     default applies; ``anonymous``: shown as the group's "Anonymous member"
-    (``node.posts.anonymity``)."""
+    (``node.posts.anonymity``); ``check_in_scale``: a shared check-in (``node.checkins``)."""
     record = await load_group(session, site, viewer, group_acct)
     permissions.require_can_post(record.membership, record.group.posting_restricted_to_moderators)
     post = await _insert_post(
@@ -165,6 +168,7 @@ async def create_post(
         anonymous=anonymous,
         now=now,
         topics=topics,
+        check_in_scale=check_in_scale,
     )
     return (await views_of(session, viewer, [post]))[0]
 

@@ -12,6 +12,7 @@ from web.api import (
     boundaries_api,
     calendar_api,
     care_api,
+    checkins_api,
     conversations_api,
     crisis_api,
     export_api,
@@ -52,6 +53,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + mail_api.OPERATIONS
     + meetings_api.OPERATIONS
     + calendar_api.OPERATIONS
+    + checkins_api.OPERATIONS
 )
 
 

@@ -150,6 +150,13 @@ class PostOut(BaseModel):
     anonymous_label: str | None = Field(
         None, description='How its writer is named within the thread, e.g. "Anonymous 2"'
     )
+    check_in_scale: int | None = Field(
+        None,
+        ge=1,
+        le=5,
+        description="A member's check-in shared with the group: how they were, 1 "
+        '("really struggling") to 5 ("really good"); null for any other post',
+    )
 
 
 class GroupPage(BaseModel):
@@ -276,6 +283,7 @@ def post_out(view: PostView) -> PostOut:
         anonymous_label=(
             None if view.anonymous_label is None else f"Anonymous {view.anonymous_label}"
         ),
+        check_in_scale=view.check_in_scale,
     )
 
 

@@ -151,6 +151,8 @@ class Thread:
     # Shown as "Anonymous 1" (the author, when it is the reader, sees that it is theirs).
     anonymous: bool = False
     anonymous_label: int | None = None
+    # A member's shared check-in (``node.checkins``): named by its scale when untitled.
+    check_in_scale: int | None = None
 
 
 def _thread(post: PostView, local_domain: str) -> Thread:
@@ -173,6 +175,7 @@ def _thread(post: PostView, local_domain: str) -> Thread:
         replies=post.reply_count,
         topics=post.topics,
         filtered=post.filtered,
+        check_in_scale=post.check_in_scale,
         anonymous=post.anonymous,
         anonymous_label=post.anonymous_label,
     )

@@ -25,7 +25,7 @@ from node.accounts import get_account
 from node.reports import care_messages, report_queue
 from node.views import Viewer
 from web.keys import CLOCK, SETTINGS
-from web.pages import topic_labels
+from web.pages import checkin_labels, topic_labels
 from web.pages.i18n import (
     LANGUAGE_COOKIE,
     LANGUAGES,
@@ -78,6 +78,7 @@ def build_catalogues() -> dict[str, Catalogue]:
         environment.filters["datetime"] = _datetime_filter(code)
         environment.filters["number"] = lambda value, code=code: format_decimal(value, locale=code)
         environment.globals["topic_labels"] = topic_labels.LABELS  # translated where shown
+        environment.globals["check_in_labels"] = checkin_labels.LABELS  # likewise
         catalogues[code] = Catalogue(environment, translations)
     return catalogues
 

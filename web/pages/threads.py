@@ -30,7 +30,7 @@ from node.posts import reading, writing
 from node.topics import TopicChoice
 from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
-from web.pages import topic_labels
+from web.pages import checkin_labels, topic_labels
 from web.pages.crisis import crisis_resources
 from web.pages.forms import read_form
 from web.pages.post_notices import thread_notice
@@ -186,7 +186,13 @@ async def thread_context(
     default_topics = topic_labels.options(_, (topic.value for topic in group.default_topics))
     form_topics = topic_labels.options(_, topic_labels.from_form(form or {}))
     return {
-        "thread_title": root.title or _("A post in %(group)s") % {"group": name},
+        "thread_title": root.title
+        or (
+            _("A check-in: feeling %(scale)s")
+            % {"scale": _(checkin_labels.LABELS[root.check_in_scale])}
+            if root.check_in_scale
+            else _("A post in %(group)s") % {"group": name}
+        ),
         # Support topics: the reply forms' checkboxes, and what the reader's filters hid.
         "reply_topics_for": lambda pid: form_topics if pid == open_at else default_topics,
         "hidden_count": sum(p.filtered is TopicChoice.HIDE for p in (root, *replies)),

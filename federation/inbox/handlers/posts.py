@@ -93,6 +93,7 @@ async def on_create_or_update(
         now=now,
         topics=note.topics,
         anonymous_label=note.anonymous_label,
+        check_in_scale=note.check_in_scale,
         mentioned_uris=[mention.href for mention in note.mentions],
     )
 

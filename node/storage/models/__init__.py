@@ -28,6 +28,7 @@ from node.storage.models import (  # noqa: F401
     actors,
     boundaries,
     care,
+    checkins,
     conversations,
     crisis,
     data_exports,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.kinds import ReactionKind
@@ -68,6 +77,9 @@ class Post(Base):
     # node, the token sent; on the group's node, the one received, which numbers its
     # writer in the thread and which the group's moderators can ban. None otherwise.
     anonymous_token: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
+    # A member's check-in shared with the group (``node.checkins``): its scale, 1 to 5,
+    # shown in words with a gentle look; sent as ``kinfolk:checkIn``. None: a plain post.
+    check_in_scale: Mapped[int | None] = mapped_column(SmallInteger, nullable=True)
 
 
 class Reaction(Base):

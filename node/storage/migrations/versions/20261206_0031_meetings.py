@@ -10,7 +10,7 @@ list). ``meeting_reminders`` records each reminder told, so none is told twice.
 kind CHECK constraint is widened by hand (the schema comparison cannot see it).
 
 Revision ID: 0031
-Revises: 0029
+Revises: 0030
 Create Date: 2026-12-06 15:00:00
 """
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0031"
-down_revision: str | None = "0029"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
