@@ -34,7 +34,10 @@ from node.storage.models.base import Base, UTCDateTime, enum_column
 
 class Meeting(Base):
     __tablename__ = "meetings"
-    __table_args__ = (Index("ix_meeting_group_upcoming", "group_id", "last_end_at"),)
+    __table_args__ = (
+        Index("ix_meeting_group_upcoming", "group_id", "last_end_at"),
+        Index("ix_meeting_ap_id", "ap_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     # What the API names it by (never the row id); also the stable iCalendar UID.
@@ -77,6 +80,10 @@ class Meeting(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A meeting of a group elsewhere: its Event's id (None for our own meetings, whose
+    # ids come from ``public_id``) and the page its node shows it on.
+    ap_id: Mapped[str | None] = mapped_column(String(2048), nullable=True)
+    remote_url: Mapped[str] = mapped_column(String(2048), default="", server_default="")
 
 
 class MeetingException(Base):
@@ -115,6 +122,7 @@ class MeetingParticipation(Base):
         Index("ix_meeting_participation_line", "meeting_id", "state", "since"),
         # "My meetings".
         Index("ix_meeting_participation_mine", "actor_id", "state"),
+        Index("ix_meeting_participation_activity", "activity_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -122,6 +130,9 @@ class MeetingParticipation(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("actors.id", ondelete="CASCADE"))
     state: Mapped[Attendance] = mapped_column(enum_column(Attendance, "attendance"))
     since: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The Join behind this RSVP when it crossed nodes: a remote attendee's Join of our
+    # meeting, or our member's Join of a meeting elsewhere (what Accept/Reject name).
+    activity_id: Mapped[str | None] = mapped_column(String(2048), nullable=True)
 
 
 class SentReminder(Base):
