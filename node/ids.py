@@ -1,4 +1,4 @@
-"""Public ids for posts: time-ordered, unguessable, URL-safe.
+"""Public ids for posts: time-ordered, unguessable, URL-safe; and the bound of row ids.
 
 A ULID-style id (48-bit millisecond time + 80 random bits, Crockford base32)
 sorts by creation time like a sequence but reveals neither how many posts a
@@ -11,6 +11,9 @@ import secrets
 from datetime import datetime
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# Row ids are INTEGER columns: a larger number is no id this node gave out (and
+# PostgreSQL refuses to compare one with the column).
+ROW_ID_MAX = 2**31 - 1
 
 
 def new_public_id(now: datetime) -> str:

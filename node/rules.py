@@ -23,6 +23,7 @@ from node.errors import InvalidInput, NotFound, PermissionDenied
 from node.groups.limits import RULE_DESCRIPTION_MAX, RULE_TITLE_MAX, RULES_MAX
 from node.groups.loading import load_group
 from node.handles import check_length
+from node.ids import ROW_ID_MAX
 from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, GroupRule
@@ -30,8 +31,6 @@ from node.storage.models.moderation import NodeRule
 from node.views import Viewer
 
 RuleRow = TypeVar("RuleRow", NodeRule, GroupRule)
-# Rule ids are INTEGER columns: a larger number is not an id we gave out.
-ID_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -213,7 +212,7 @@ async def delete_node_rule(session: AsyncSession, viewer: Viewer, rule_id: int) 
 
 async def node_rule(session: AsyncSession, rule_id: int) -> NodeRule:
     """One of the node's rules, by id (for a report that cites it)."""
-    row = await session.get(NodeRule, rule_id) if 1 <= rule_id <= ID_MAX else None
+    row = await session.get(NodeRule, rule_id) if 1 <= rule_id <= ROW_ID_MAX else None
     if row is None:
         raise InvalidInput(f"no rule {rule_id} on this node", field="node_rule_id")
     return row
@@ -271,7 +270,7 @@ async def mirror_group_rules(
 
 async def group_rule(session: AsyncSession, group_id: int, rule_id: int) -> GroupRule:
     """One of a group's rules, by id (for a report that cites it)."""
-    row = await session.get(GroupRule, rule_id) if 1 <= rule_id <= ID_MAX else None
+    row = await session.get(GroupRule, rule_id) if 1 <= rule_id <= ROW_ID_MAX else None
     if row is None or row.group_id != group_id:
         raise InvalidInput(
             f"rule {rule_id} is not one of this post's group's rules", field="group_rule_id"

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
 from node import notifications
 from node.errors import InvalidInput
+from node.ids import ROW_ID_MAX
 from node.kinds import NotificationKind
 from node.notifications import NotificationEntry, QuietHours
 from web.api.groups_api import PageQuery
@@ -60,9 +61,11 @@ class UnreadNotificationsOut(BaseModel):
 
 
 class NotificationsReadBody(Body):
-    up_to: int | None = Field(None, ge=1, description="Every notification up to this id")
+    up_to: int | None = Field(
+        None, ge=1, le=ROW_ID_MAX, description="Every notification up to this id"
+    )
     all: bool | None = Field(None, description="true: every notification")
-    ids: list[int] | None = Field(
+    ids: list[Annotated[int, Field(ge=1, le=ROW_ID_MAX)]] | None = Field(
         None, max_length=100, description="These entries, each with what it groups"
     )
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from node import rules
 from node.handles import HANDLE_MAX
+from node.ids import ROW_ID_MAX
 from node.kinds import ReportKind, ReportState
 from node.pagination import Page
 from node.reports import filing, report_queue, report_views, stepping_back
@@ -25,10 +25,10 @@ class ReportBody(Body):
     )
     reason: str = Field("", max_length=filing.REASON_MAX, description="What is wrong")
     group_rule_id: int | None = Field(
-        None, ge=1, le=rules.ID_MAX, description="A rule of the post's group it breaks"
+        None, ge=1, le=ROW_ID_MAX, description="A rule of the post's group it breaks"
     )
     node_rule_id: int | None = Field(
-        None, ge=1, le=rules.ID_MAX, description="A rule of this node it breaks"
+        None, ge=1, le=ROW_ID_MAX, description="A rule of this node it breaks"
     )
     forward: bool = Field(
         False,

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from node import rules
 from node.groups import limits
+from node.ids import ROW_ID_MAX
 from web.api.operation import Auth, Body, Call, Operation
 
 
@@ -16,7 +17,7 @@ class RuleEntryBody(Body):
     id: int | None = Field(
         None,
         ge=1,
-        le=rules.ID_MAX,
+        le=ROW_ID_MAX,
         description="An existing rule's id to keep it; omit for a new one",
     )
     title: str = Field(max_length=limits.RULE_TITLE_MAX)
