@@ -100,7 +100,9 @@ def _meeting_sentences(_: Gettext) -> dict[K, str]:
         K.MEETING_MOVED: _(
             "A date of %(meeting)s in %(group)s, which you are going to, moved to another time."
         ),
-        K.MEETING_REMINDER: _("%(meeting)s in %(group)s, which you are going to, is coming up soon."),
+        K.MEETING_REMINDER: _(
+            "%(meeting)s in %(group)s, which you are going to, is coming up soon."
+        ),
     }
 
 
