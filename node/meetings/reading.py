@@ -121,6 +121,26 @@ def occurrence_view(view: MeetingView, occurrence: Occurrence) -> OccurrenceView
     )
 
 
+def next_occurrences(view: MeetingView, *, now: datetime, limit: int) -> list[OccurrenceView]:
+    """The meeting's next ``limit`` occurrences, cancelled ones among them (marked), for
+    its page: worked out from the view alone."""
+    rule = Rule(
+        starts_local=view.starts_local,
+        time_zone=view.time_zone,
+        duration=timedelta(minutes=view.duration_minutes),
+        recurrence=view.recurrence,
+        interval=view.interval,
+        until_date=view.until_date,
+        count=view.count,
+    )
+    changes = {
+        change.occurrence_date: Change(change.cancelled, change.moved_to_local)
+        for change in view.exceptions
+    }
+    found = occurrences(rule, changes, after=now, limit=limit, include_cancelled=True)
+    return [occurrence_view(view, occurrence) for occurrence in found]
+
+
 async def upcoming_in_group(
     session: AsyncSession,
     site: Site,
