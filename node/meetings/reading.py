@@ -19,8 +19,14 @@ from node.meetings.recurrence import Change, Occurrence, Rule, occurrences
 from node.meetings.views import ExceptionView, MeetingView, OccurrenceView
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
-from node.storage.models.meetings import Meeting, MeetingException, MeetingParticipation
-from node.views import Viewer
+from node.storage.models.actors import Actor
+from node.storage.models.meetings import (
+    Meeting,
+    MeetingException,
+    MeetingFacilitator,
+    MeetingParticipation,
+)
+from node.views import ActorRef, Viewer
 
 # How far ahead a group's list of coming occurrences looks.
 HORIZON = timedelta(days=366)
@@ -101,6 +107,19 @@ async def meeting_view(session: AsyncSession, record: MeetingRecord) -> MeetingV
         attendance=None if record.participation is None else record.participation.state,
         can_manage=record.can_manage,
     )
+
+
+async def facilitators_of(session: AsyncSession, record: MeetingRecord) -> tuple[ActorRef, ...]:
+    """The meeting's facilitators, for those who run it (nobody else is told who)."""
+    if not record.can_manage:
+        return ()
+    rows = await session.scalars(
+        select(Actor)
+        .join(MeetingFacilitator, MeetingFacilitator.actor_id == Actor.id)
+        .where(MeetingFacilitator.meeting_id == record.meeting.id)
+        .order_by(Actor.handle_key, Actor.domain)
+    )
+    return tuple(actor_ref(actor) for actor in rows)
 
 
 async def get_meeting(session: AsyncSession, viewer: Viewer | None, public_id: str) -> MeetingView:

@@ -6,6 +6,7 @@ never with a title."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -56,12 +57,11 @@ async def test_each_meeting_notification_names_its_meeting(node: Node) -> None:
         node, mod, title="Grief café", join_mode=MeetingJoinMode.APPROVAL, capacity=1
     )
     other = await schedule(node, mod, title="Walk and talk")
-    for viewer, public_id in ((ana, meeting.public_id), (ana, other.public_id)):
-        await node.run(
-            lambda s, v=viewer, m=public_id: attending.answer(
-                s, v, m, Attendance.GOING, now=node.now
-            )
+    for public_id in (meeting.public_id, other.public_id):
+        going = partial(
+            attending.answer, viewer=ana, public_id=public_id, state=Attendance.GOING, now=node.now
         )
+        await node.run(going)
     await node.run(
         lambda s: attending.decide(
             s, node.site, mod, meeting.public_id, "ana", accept=True, now=node.now

@@ -241,6 +241,21 @@ async def test_approval_mode_a_facilitator_and_the_link_after_acceptance(
     assert "<h1>Thursday evening circle</h1>" in html
     assert "Facilitators" not in html  # appointing is for the group's moderators
 
+    await sign_in(client, "mod")
+    _, html = await page(client, path)
+    facilitators = html.split('id="facilitators-title"')[1].split("</ul>")[0]
+    assert "@cat@node.test" in facilitators
+    status, location, _ = await post_form(
+        client, path, f"{path}/facilitators", {"handle": "cat@node.test", "action": "remove"}
+    )
+    _, html = await page(client, location)
+    assert "They are no longer a facilitator of this meeting." in html
+    assert "No facilitators yet: the moderators of the group run this meeting." in html
+    await sign_in(client, "cat")
+    _, html = await page(client, path)
+    assert "Running this meeting" not in html
+    assert LINK not in html
+
 
 async def test_a_cancelled_and_a_moved_date(client: Client, node: World) -> None:
     await sign_in(client, "mod")

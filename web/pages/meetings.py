@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, time
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 from markupsafe import Markup
@@ -83,7 +84,7 @@ async def _context(
         if view.cancelled
         else reading.next_occurrences(view, now=now, limit=OCCURRENCES_SHOWN),
         "people": people,
-        "pending": [p for p in people.participants if p.state is Attendance.PENDING],
+        "facilitators": await reading.facilitators_of(session, record),
         "group_path": path,
         "feed_path": f"{path}/meetings.ics" if public else None,
         "here": meeting_path(view.public_id),
@@ -92,7 +93,7 @@ async def _context(
         "can_appoint": permissions.is_group_moderator(record.group.membership),
         "done": _done(request, gettext_for(request, page.locale)),
         "errors": errors,
-        "signin_path": "/signin?next=" + meeting_path(view.public_id),
+        "signin_path": "/signin?next=" + quote(meeting_path(view.public_id), safe=""),
     }
 
 
