@@ -185,6 +185,10 @@ async def test_a_form_the_node_cannot_take_comes_back_with_what_to_change(
     status, _, html = await post_form(client, new, new, places)
     assert status == 422
     assert "Give between 1 and 10000 places, or leave this empty for no limit." in html
+    every = {**FORM, "interval": "0"}
+    status, _, html = await post_form(client, new, new, every)
+    assert status == 422
+    assert "Repeat every 1 to 12 weeks or months." in html
     link = {**FORM, "online_url": "ftp://meet.example"}
     status, _, html = await post_form(client, new, new, link)
     assert status == 422

@@ -119,7 +119,7 @@ def read_input(
     duration = _number(form, "duration_minutes", errors)
     if duration is None:
         errors["duration_minutes"] = ""
-    interval = _number(form, "interval", errors) or 1
+    interval = _number(form, "interval", errors)
     count, capacity = _number(form, "count", errors), _number(form, "capacity", errors)
     until = None
     if form["until_date"].strip():
@@ -147,7 +147,7 @@ def read_input(
         duration_minutes=duration,
         description=form["description"],
         recurrence=recurrence,
-        interval=interval,
+        interval=1 if interval is None else interval,
         until_date=until if recurrence is not Recurrence.NONE else None,
         count=count if recurrence is not Recurrence.NONE else None,
         place=form["place"],
