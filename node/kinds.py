@@ -160,6 +160,7 @@ class NotificationKind(enum.StrEnum):
     MEETING_DECLINED = "meeting_declined"
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_REMINDER = "meeting_reminder"
+    MEETING_MOVED = "meeting_moved"
 
 
 class Recurrence(enum.StrEnum):

@@ -1,5 +1,5 @@
-"""Where a notification leads, the same for the pages and the API: the post, the group,
-the conversation or the member's kind messages."""
+"""Where a notification leads, the same for the pages and the API: the post, the
+meeting, the group, the conversation or the member's kind messages."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ def subject_path(entry: NotificationEntry, local_domain: str) -> str | None:
         return "/conversations/" + quote(entry.conversation_id, safe="")
     if entry.post is not None:
         return "/posts/" + quote(entry.post.public_id, safe="")
+    if entry.meeting is not None:
+        return "/meetings/" + quote(entry.meeting.public_id, safe="")
     if entry.group is not None:
         return group_path(entry.group, local_domain)
     return None

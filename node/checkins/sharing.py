@@ -79,13 +79,15 @@ async def share_check_in(
 class ShareableGroup:
     acct: str
     name: str
+    # The group takes anonymous posts: a check-in may be shared there anonymously.
+    anonymous: bool
 
 
 async def groups_to_share_with(session: AsyncSession, viewer: Viewer) -> list[ShareableGroup]:
     """The groups, here and elsewhere, where the viewer may start a thread: where a
     check-in may be shared (by name)."""
     rows = await session.execute(
-        select(Actor.handle, Actor.domain, Actor.display_name)
+        select(Actor.handle, Actor.domain, Actor.display_name, Group.allow_anonymous_posts)
         .join(Group, Group.actor_id == Actor.id)
         .join(Membership, Membership.group_id == Group.id)
         .where(
@@ -97,6 +99,6 @@ async def groups_to_share_with(session: AsyncSession, viewer: Viewer) -> list[Sh
         .order_by(Actor.handle_key, Actor.domain)
     )
     return [
-        ShareableGroup(acct=f"{handle}@{domain}", name=display_name or handle)
-        for handle, domain, display_name in rows
+        ShareableGroup(acct=f"{handle}@{domain}", name=display_name or handle, anonymous=anonymous)
+        for handle, domain, display_name, anonymous in rows
     ]

@@ -47,6 +47,12 @@ GROUP_OF_KIND = {
     "join_approved": "groups",
     "join_rejected": "groups",
     "member_banned": "groups",
+    "meeting_promoted": "meetings",
+    "meeting_accepted": "meetings",
+    "meeting_declined": "meetings",
+    "meeting_cancelled": "meetings",
+    "meeting_moved": "meetings",
+    "meeting_reminder": "meetings",
 }
 
 

@@ -150,6 +150,7 @@ _COUNTED = {
         "care": ("{n} kind message", "{n} kind messages"),
         "posts": ("{n} update about your posts", "{n} updates about your posts"),
         "groups": ("{n} update about your groups", "{n} updates about your groups"),
+        "meetings": ("{n} update about your meetings", "{n} updates about your meetings"),
         "other": ("{n} other notification", "{n} other notifications"),
     },
     "de": {
@@ -160,6 +161,7 @@ _COUNTED = {
         "care": ("{n} freundliche Nachricht", "{n} freundliche Nachrichten"),
         "posts": ("{n} Neuigkeit zu deinen Beiträgen", "{n} Neuigkeiten zu deinen Beiträgen"),
         "groups": ("{n} Neuigkeit zu deinen Gruppen", "{n} Neuigkeiten zu deinen Gruppen"),
+        "meetings": ("{n} Neuigkeit zu deinen Treffen", "{n} Neuigkeiten zu deinen Treffen"),
         "other": ("{n} weitere Benachrichtigung", "{n} weitere Benachrichtigungen"),
     },
     "fr": {
@@ -173,6 +175,7 @@ _COUNTED = {
         "care": ("{n} message bienveillant", "{n} messages bienveillants"),
         "posts": ("{n} nouvelle sur vos messages", "{n} nouvelles sur vos messages"),
         "groups": ("{n} nouvelle sur vos groupes", "{n} nouvelles sur vos groupes"),
+        "meetings": ("{n} nouvelle sur vos rencontres", "{n} nouvelles sur vos rencontres"),
         "other": ("{n} autre notification", "{n} autres notifications"),
     },
 }

@@ -53,6 +53,7 @@ async def _tell(
         kind,
         now=now,
         group_id=meeting.group_id,
+        meeting_id=meeting.id,
         named=False,
     )
 

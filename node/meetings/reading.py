@@ -19,8 +19,14 @@ from node.meetings.recurrence import Change, Occurrence, Rule, occurrences
 from node.meetings.views import ExceptionView, MeetingView, OccurrenceView
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.site import Site
-from node.storage.models.meetings import Meeting, MeetingException, MeetingParticipation
-from node.views import Viewer
+from node.storage.models.actors import Actor
+from node.storage.models.meetings import (
+    Meeting,
+    MeetingException,
+    MeetingFacilitator,
+    MeetingParticipation,
+)
+from node.views import ActorRef, Viewer
 
 # How far ahead a group's list of coming occurrences looks.
 HORIZON = timedelta(days=366)
@@ -103,6 +109,19 @@ async def meeting_view(session: AsyncSession, record: MeetingRecord) -> MeetingV
     )
 
 
+async def facilitators_of(session: AsyncSession, record: MeetingRecord) -> tuple[ActorRef, ...]:
+    """The meeting's facilitators, for those who run it (nobody else is told who)."""
+    if not record.can_manage:
+        return ()
+    rows = await session.scalars(
+        select(Actor)
+        .join(MeetingFacilitator, MeetingFacilitator.actor_id == Actor.id)
+        .where(MeetingFacilitator.meeting_id == record.meeting.id)
+        .order_by(Actor.handle_key, Actor.domain)
+    )
+    return tuple(actor_ref(actor) for actor in rows)
+
+
 async def get_meeting(session: AsyncSession, viewer: Viewer | None, public_id: str) -> MeetingView:
     """The meeting ``public_id`` as ``viewer`` may see it."""
     return await meeting_view(session, await load_meeting(session, viewer, public_id))
@@ -119,6 +138,26 @@ def occurrence_view(view: MeetingView, occurrence: Occurrence) -> OccurrenceView
         moved=occurrence.moved,
         cancelled=occurrence.cancelled,
     )
+
+
+def next_occurrences(view: MeetingView, *, now: datetime, limit: int) -> list[OccurrenceView]:
+    """The meeting's next ``limit`` occurrences, cancelled ones among them (marked), for
+    its page: worked out from the view alone."""
+    rule = Rule(
+        starts_local=view.starts_local,
+        time_zone=view.time_zone,
+        duration=timedelta(minutes=view.duration_minutes),
+        recurrence=view.recurrence,
+        interval=view.interval,
+        until_date=view.until_date,
+        count=view.count,
+    )
+    changes = {
+        change.occurrence_date: Change(change.cancelled, change.moved_to_local)
+        for change in view.exceptions
+    }
+    found = occurrences(rule, changes, after=now, limit=limit, include_cancelled=True)
+    return [occurrence_view(view, occurrence) for occurrence in found]
 
 
 async def upcoming_in_group(

@@ -79,6 +79,7 @@ async def due_reminders(session: AsyncSession, now: datetime) -> int:
                     NotificationKind.MEETING_REMINDER,
                     now=now,
                     group_id=meeting.group_id,
+                    meeting_id=meeting.id,
                     named=False,
                 )
     await session.flush()

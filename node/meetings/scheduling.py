@@ -2,8 +2,8 @@
 occurrence, and appointing its facilitators.
 
 Every edit counts up ``sequence`` and sets ``updated_at``, so calendar apps take the
-change (iCalendar SEQUENCE and LAST-MODIFIED). Cancelling the series or an occurrence
-tells everyone going.
+change (iCalendar SEQUENCE and LAST-MODIFIED). Cancelling the series or an occurrence,
+or moving an occurrence, tells everyone going.
 """
 
 from __future__ import annotations
@@ -210,7 +210,13 @@ async def _managed(session: AsyncSession, viewer: Viewer, public_id: str) -> Mee
     return record
 
 
-async def _tell_those_going(session: AsyncSession, meeting: Meeting, *, now: datetime) -> None:
+async def _tell_those_going(
+    session: AsyncSession,
+    meeting: Meeting,
+    kind: NotificationKind = NotificationKind.MEETING_CANCELLED,
+    *,
+    now: datetime,
+) -> None:
     going = await session.scalars(
         select(MeetingParticipation.actor_id).where(
             MeetingParticipation.meeting_id == meeting.id,
@@ -221,9 +227,10 @@ async def _tell_those_going(session: AsyncSession, meeting: Meeting, *, now: dat
         await notify(
             session,
             actor_id,
-            NotificationKind.MEETING_CANCELLED,
+            kind,
             now=now,
             group_id=meeting.group_id,
+            meeting_id=meeting.id,
             named=False,
         )
 
@@ -274,7 +281,8 @@ async def move_occurrence(
     *,
     now: datetime,
 ) -> MeetingView:
-    """Move the occurrence of local ``day`` to another local start (same length, same zone)."""
+    """Move the occurrence of local ``day`` to another local start (same length, same
+    zone); everyone going is told."""
     record = await _managed(session, viewer, public_id)
     natural = occurrence_on(rule_of(record.meeting), day)
     to_local = to_local.replace(tzinfo=None, second=0, microsecond=0)
@@ -287,6 +295,7 @@ async def move_occurrence(
     record.meeting.sequence += 1
     record.meeting.updated_at = now
     await session.flush()
+    await _tell_those_going(session, record.meeting, NotificationKind.MEETING_MOVED, now=now)
     return await meeting_view(session, record)
 
 

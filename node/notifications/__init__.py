@@ -24,9 +24,15 @@ from node.notifications.quiet import (
 )
 from node.notifications.reading import mark_all_read, mark_entries_read, mark_read_up_to
 from node.notifications.recording import notify
-from node.notifications.views import NotificationEntry, PostSubject, UnreadNotifications
+from node.notifications.views import (
+    MeetingSubject,
+    NotificationEntry,
+    PostSubject,
+    UnreadNotifications,
+)
 
 __all__ = [
+    "MeetingSubject",
     "NotificationEntry",
     "NotificationKind",
     "PostSubject",

@@ -21,11 +21,12 @@ from node.actors import actor_ref
 from node.kinds import NotificationKind
 from node.notifications.counts import shown_to
 from node.notifications.quiet import quiet_hours_of, quiet_since
-from node.notifications.views import NotificationEntry, PostSubject
+from node.notifications.views import MeetingSubject, NotificationEntry, PostSubject
 from node.pagination import Page, check_limit, decode_cursor, encode_cursor
 from node.storage.models.actors import Actor
 from node.storage.models.conversations import Conversation
 from node.storage.models.groups import Group
+from node.storage.models.meetings import Meeting
 from node.storage.models.notifications import Notification
 from node.storage.models.posts import Post
 from node.views import Viewer
@@ -43,6 +44,7 @@ class _Row:
     post_id: int | None
     group_id: int | None
     conversation_id: int | None
+    meeting_id: int | None
     reason: str
 
 
@@ -74,6 +76,7 @@ async def _unread_groups(
             Notification.post_id,
             Notification.group_id,
             Notification.conversation_id,
+            Notification.meeting_id,
         )
         .where(shown, Notification.read_at.is_(None))
         .group_by(
@@ -82,6 +85,7 @@ async def _unread_groups(
             Notification.post_id,
             Notification.group_id,
             Notification.conversation_id,
+            Notification.meeting_id,
         )
         .subquery()
     )
@@ -102,6 +106,7 @@ async def _unread_groups(
             post_id=row.post_id,
             group_id=row.group_id,
             conversation_id=row.conversation_id,
+            meeting_id=row.meeting_id,
             reason=row.reason if row.size == 1 else "",
         )
         for row in await session.execute(statement)
@@ -130,6 +135,7 @@ async def _read_ones(
             post_id=row.post_id,
             group_id=row.group_id,
             conversation_id=row.conversation_id,
+            meeting_id=row.meeting_id,
             reason=row.reason,
         )
         for row in await session.scalars(statement.limit(limit))
@@ -215,6 +221,14 @@ async def _entries(
             )
         )
     }
+    meetings: dict[int, MeetingSubject] = {
+        meeting_id: MeetingSubject(public_id, title)
+        for meeting_id, public_id, title in await session.execute(
+            select(Meeting.id, Meeting.public_id, Meeting.title).where(
+                Meeting.id.in_({row.meeting_id for row in rows if row.meeting_id})
+            )
+        )
+    }
     entries = []
     for row in rows:
         post = posts.get(row.post_id) if row.post_id else None
@@ -242,6 +256,7 @@ async def _entries(
                 if row.conversation_id
                 else None,
                 reason=row.reason,
+                meeting=meetings.get(row.meeting_id) if row.meeting_id else None,
             )
         )
     return entries

@@ -51,6 +51,7 @@ async def mark_entries_read(
                 Notification.post_id,
                 Notification.group_id,
                 Notification.conversation_id,
+                Notification.meeting_id,
             ).where(Notification.recipient_id == recipient_id, Notification.id.in_(set(ids)))
         )
     ).all()
@@ -68,6 +69,7 @@ async def mark_entries_read(
                     _same(Notification.post_id, row.post_id),
                     _same(Notification.group_id, row.group_id),
                     _same(Notification.conversation_id, row.conversation_id),
+                    _same(Notification.meeting_id, row.meeting_id),
                 )
                 for row in named
             )

@@ -33,11 +33,12 @@ async def notify(
     post_id: int | None = None,
     group_id: int | None = None,
     conversation_id: int | None = None,
+    meeting_id: int | None = None,
     reason: str = "",
 ) -> bool:
     """Tell our member ``recipient_id`` (an actor id) of ``kind``, caused by ``actor_id``
     (``named``: may they be shown; ``anonymous``: an anonymous writer) about a post, a
-    group or a conversation. False when the rules above say nothing is to be told."""
+    group, a conversation or a meeting. False when the rules above say nothing is to be told."""
     if actor_id is not None and actor_id == recipient_id:
         return False
     gone = await session.scalar(
@@ -60,6 +61,7 @@ async def notify(
             post_id=post_id,
             group_id=group_id,
             conversation_id=conversation_id,
+            meeting_id=meeting_id,
             reason=reason[:500],
             created_at=now,
         )

@@ -21,6 +21,14 @@ class PostSubject:
 
 
 @dataclass(frozen=True)
+class MeetingSubject:
+    """The meeting a notification is about: its id for the link, and its title."""
+
+    public_id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class NotificationEntry:
     # The newest notification of the entry: the cursor's, and what "mark read" names.
     id: int
@@ -39,6 +47,7 @@ class NotificationEntry:
     conversation_id: str | None
     # A moderator's reason, where they gave one.
     reason: str
+    meeting: MeetingSubject | None = None
 
 
 @dataclass(frozen=True)

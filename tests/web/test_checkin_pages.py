@@ -169,3 +169,35 @@ async def test_nobody_else_sees_them(client: Client, node: Node) -> None:
     response = await client.get("/checkins", allow_redirects=False)
     assert response.status in (302, 303)
     assert response.headers["Location"].startswith("/signin")
+
+
+async def test_share_anonymously_where_the_group_allows_it(client: Client, node: Node) -> None:
+    await sign_in(client, "ben")
+    await check_in(client, {"scale": "4", "words": "steady"})
+    _, html = await page(client, "/checkins")
+    (public_id,) = check_in_ids(html)
+    assert "Share anonymously" not in html  # circle takes no anonymous posts
+    share, group = f"/checkins/{public_id}/share", f"circle@{node.site.domain}"
+    status, _, html = await post_form(
+        client, "/checkins", share, {"group": group, "anonymous": "yes"}
+    )
+    assert status == 422
+    assert "This group does not take anonymous posts." in html
+
+    await sign_in(client, "ana")
+    group_page = "/groups/circle"
+    form = {"allow_anonymous_posts": "on"}
+    await post_form(client, group_page, "/groups/circle/settings", form)
+    await sign_in(client, "ben")
+    _, html = await page(client, "/checkins")
+    assert "Share anonymously" in html
+    assert "Only these groups take anonymous posts: circle." in html
+    status, location, _ = await post_form(
+        client, "/checkins", share, {"group": group, "anonymous": "yes"}
+    )
+    assert status == 303
+    await sign_in(client, "cat")
+    _, thread = await page(client, location)
+    assert "A check-in: feeling good" in thread
+    assert "Anonymous 1" in thread
+    assert "@ben" not in thread

@@ -200,7 +200,7 @@ def test_every_meeting_notification_has_its_sentence_in_each_language() -> None:
     translations = load_translations()
     group = ActorRef("https://x.example/g/circle", ActorKind.GROUP, "circle", "x.example", "", True)
     kinds = [kind for kind in NotificationKind if kind.value.startswith("meeting_")]
-    assert len(kinds) == 5
+    assert len(kinds) == 6
     for code in ("en", "de", "fr"):
         gettext, ngettext = translations[code].gettext, translations[code].ngettext
         sentences = set()
@@ -221,7 +221,7 @@ def test_every_meeting_notification_has_its_sentence_in_each_language() -> None:
             sentence = describe(entry, gettext, ngettext)
             assert "circle" in sentence
             sentences.add(sentence)
-        assert len(sentences) == 5
+        assert len(sentences) == 6
     assert (
         describe_in("de", NotificationKind.MEETING_CANCELLED, group, translations)
         == "Ein Treffen von circle, zu dem du kommen wolltest, wurde abgesagt."

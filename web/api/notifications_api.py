@@ -27,6 +27,11 @@ class NotificationPostOut(BaseModel):
     group: ActorOut
 
 
+class NotificationMeetingOut(BaseModel):
+    id: str
+    title: str
+
+
 class NotificationOut(BaseModel):
     id: int = Field(description="The newest notification of the entry: what `read` names")
     kind: NotificationKind
@@ -44,6 +49,7 @@ class NotificationOut(BaseModel):
     post: NotificationPostOut | None
     group: ActorOut | None
     conversation: str | None = Field(description="The conversation's id")
+    meeting: NotificationMeetingOut | None = Field(None, description="The meeting it is about")
     reason: str = Field(description="A moderator's reason, where one was given")
     url: str | None = Field(description="The page it is about, on this node")
 
@@ -105,6 +111,9 @@ def notification_out(entry: NotificationEntry, local_domain: str) -> Notificatio
         post=post,
         group=None if entry.group is None else actor_out(entry.group),
         conversation=entry.conversation_id,
+        meeting=None
+        if entry.meeting is None
+        else NotificationMeetingOut(id=entry.meeting.public_id, title=entry.meeting.title),
         reason=entry.reason,
         url=subject_path(entry, local_domain),
     )

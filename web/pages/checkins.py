@@ -57,6 +57,7 @@ async def _context(
         )
     except InvalidInput:
         raise web.HTTPSeeOther(location=PATH) from None
+    groups = await sharing.groups_to_share_with(session, viewer)
     return {
         "form": form,
         "errors": errors,
@@ -76,7 +77,8 @@ async def _context(
         else None,
         "check_ins": listed.items,
         "next_cursor": listed.next_cursor,
-        "groups": await sharing.groups_to_share_with(session, viewer),
+        "groups": groups,
+        "anonymous_groups": [group.name for group in groups if group.anonymous],
         "words_max": recording.WORDS_MAX,
         "word_max": recording.WORD_MAX,
         "note_max": recording.NOTE_MAX,
@@ -153,9 +155,10 @@ async def delete(request: web.Request) -> web.Response:
 
 
 async def share(request: web.Request) -> web.Response:
-    """POST /checkins/{id}/share: the check-in becomes a post in the chosen group; words
-    that sound like a crisis bring the resources first, with "Share it" and "Not now"."""
-    form = await read_form(request, ("group", "crisis"))
+    """POST /checkins/{id}/share: the check-in becomes a post in the chosen group (as an
+    anonymous member, when asked and the group allows it); words that sound like a
+    crisis bring the resources first, with "Share it" and "Not now"."""
+    form = await read_form(request, ("group", "crisis", "anonymous"))
     public_id = request.match_info["id"]
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
@@ -173,6 +176,7 @@ async def share(request: web.Request) -> web.Response:
             context = {
                 "check_in": check_in,
                 "group": form["group"],
+                "anonymous": form["anonymous"] == "yes",
                 "labels": checkin_labels.translated(_),
                 "crisis": await crisis_resources(request, session, page),
             }
@@ -185,11 +189,18 @@ async def share(request: web.Request) -> web.Response:
                     viewer,
                     public_id,
                     form["group"],
+                    anonymous=form["anonymous"] == "yes",
                     now=request.app[CLOCK](),
                 )
         except Conflict:
             message = _("This check-in is already shared. You can find it in the group.")
             return refused(request, page, 409, message, PATH)
+        except InvalidInput:
+            message = _(
+                "This group does not take anonymous posts. Untick “Share anonymously” to share "
+                "it under your name, or choose a group that takes them."
+            )
+            return refused(request, page, 422, message, PATH)
         except (PermissionDenied, NotFound) as error:
             status = 403 if isinstance(error, PermissionDenied) else 404
             return refused(request, page, status, refusal_reason(error, _), PATH)

@@ -36,6 +36,7 @@ from web.keys import CLOCK, FEDERATION, SITE
 from web.pages.crisis import crisis_resources
 from web.pages.fetch_failures import FAILURES, Message, fetch_failure
 from web.pages.forms import read_form
+from web.pages.meeting_lists import coming_up
 from web.pages.moderation import done_message
 from web.pages.render import Frame, frame, gettext_for, redirect, render
 from web.pages.session import page_viewer
@@ -218,6 +219,8 @@ async def _group_context(
             next_page = "?" + urlencode({"cursor": listed.next_cursor}) + "#threads-title"
     state = membership.state.value if membership else None
     moderating = permissions.is_group_moderator(membership)
+    now = request.app[CLOCK]()
+    coming = await coming_up(session, site, viewer, name, now=now) if readable else []
     return {
         "group": view,
         "actor": actor,
@@ -244,6 +247,9 @@ async def _group_context(
         and (moderating or not view.posting_restricted_to_moderators),
         "signin_path": "/signin?next=" + quote(group_path(actor, site.domain), safe=""),
         "errors": {},
+        "coming_up": coming,
+        # The public feed of a public group here, for calendar apps.
+        "meetings_feed": actor.local and view.visibility is Visibility.PUBLIC,
     }
 
 

@@ -77,16 +77,47 @@ def describe(entry: NotificationEntry, _: Gettext, ngettext: Ngettext) -> str:
         else _("%(name)s wrote to you."),
         K.CONVERSATION_ACCEPTED: _("%(name)s accepted your request to talk."),
         K.CARE_MESSAGE: _("Someone in your community is thinking of you."),
+        **(_meeting_sentences(_) if entry.meeting else _group_meeting_sentences(_)),
+    }
+    values = {"num": entry.count, "name": name, "group": group_name, "subject": subject}
+    if entry.meeting is not None:
+        values["meeting"] = _("“%(title)s”") % {"title": entry.meeting.title}
+    return sentences[entry.kind] % values
+
+
+def _meeting_sentences(_: Gettext) -> dict[K, str]:
+    """About a meeting named by its title (``%(meeting)s``)."""
+    return {
+        K.MEETING_PROMOTED: _("A place opened up at %(meeting)s in %(group)s, and it is yours."),
+        K.MEETING_ACCEPTED: _("Your request to come to %(meeting)s in %(group)s was accepted."),
+        K.MEETING_DECLINED: _(
+            "Your request to come to %(meeting)s in %(group)s was not accepted this time."
+        ),
+        K.MEETING_CANCELLED: _(
+            "%(meeting)s in %(group)s, which you were going to, was cancelled. Its page says "
+            "whether once or altogether."
+        ),
+        K.MEETING_MOVED: _(
+            "A date of %(meeting)s in %(group)s, which you are going to, moved to another time."
+        ),
+        K.MEETING_REMINDER: _(
+            "%(meeting)s in %(group)s, which you are going to, is coming up soon."
+        ),
+    }
+
+
+def _group_meeting_sentences(_: Gettext) -> dict[K, str]:
+    """About a meeting told before notifications named it: only its group is known."""
+    return {
         K.MEETING_PROMOTED: _("A place opened up at a meeting of %(group)s, and it is yours."),
         K.MEETING_ACCEPTED: _("Your request to come to a meeting of %(group)s was accepted."),
         K.MEETING_DECLINED: _(
             "Your request to come to a meeting of %(group)s was not accepted this time."
         ),
         K.MEETING_CANCELLED: _("A meeting of %(group)s you were going to was cancelled."),
+        K.MEETING_MOVED: _("A meeting of %(group)s you are going to moved to another time."),
         K.MEETING_REMINDER: _("A meeting of %(group)s you are going to is coming up soon."),
     }
-    values = {"num": entry.count, "name": name, "group": group_name, "subject": subject}
-    return sentences[entry.kind] % values
 
 
 def _entries(

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -77,6 +77,13 @@ def build_catalogues() -> dict[str, Catalogue]:
         environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
         environment.filters["datetime"] = _datetime_filter(code)
         environment.filters["number"] = lambda value, code=code: format_decimal(value, locale=code)
+        # A meeting's local wall time, as its own zone reads it (no conversion).
+        environment.filters["day"] = lambda value, code=code: format_date(
+            value, "full", locale=code
+        )
+        environment.filters["clock"] = lambda value, code=code: format_time(
+            value, "short", locale=code
+        )
         environment.globals["topic_labels"] = topic_labels.LABELS  # translated where shown
         environment.globals["check_in_labels"] = checkin_labels.LABELS  # likewise
         catalogues[code] = Catalogue(environment, translations)

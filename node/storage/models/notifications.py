@@ -2,8 +2,8 @@
 
 One row per thing that happened to one of our members. ``actor_id`` is who caused it
 when they may be named (never a moderator, never an anonymous writer: then it is None
-and ``anonymous`` says how to show it); ``post_id``, ``group_id`` and
-``conversation_id`` say what it is about, and together with ``kind`` they are what the
+and ``anonymous`` says how to show it); ``post_id``, ``group_id``, ``conversation_id``
+and ``meeting_id`` say what it is about, and together with ``kind`` they are what the
 listing groups by. Rows are only ever marked read, never rewritten.
 """
 
@@ -57,6 +57,9 @@ class Notification(Base):
     )
     conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="CASCADE"), nullable=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(
+        ForeignKey("meetings.id", ondelete="CASCADE"), nullable=True
     )
     # A moderator's reason, as they gave it; empty otherwise.
     reason: Mapped[str] = mapped_column(String(500), default="")
