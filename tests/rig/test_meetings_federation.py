@@ -19,7 +19,8 @@ from tests.rig.rig import Rig
 from tests.rig.shaped_peers import PeerActor, shared_inbox
 
 LINK = "https://meet.example/lantern-room-5521"
-SECRETS = [LINK, "lantern-room"]
+NEW_LINK = "https://meet.example/harbour-room-0917"
+SECRETS = [LINK, "lantern-room", NEW_LINK, "harbour-room"]
 WEEKLY = {
     "title": "Thursday lantern circle",
     "starts_local": "2027-03-18T19:00:00",
@@ -115,8 +116,22 @@ async def test_mobilizon_people_take_part_and_only_those_accepted_get_the_link(
         {"date": "2027-03-18", "cancelled": True}
     ]
 
+    # A new link goes again to those going, each alone, and to nobody else.
+    new = {"online_url": NEW_LINK}
+    (await a.api.call("PATCH", f"/api/v1/meetings/{meeting}", as_=mod, json=new)).expect(200)
+    await rig.settle()
+    for person in (ana, cat, dan):
+        assert _to(mobilizon, person)[-1]["object"]["attachment"][0]["href"] == NEW_LINK
+    assert [x["object"]["type"] for x in _to(mobilizon)[-2:]] == ["Update", "Update"]
+
     # Approval mode holds a Join until a facilitator accepts.
-    held = {**WEEKLY, "title": "Saturday walk", "join_mode": "approval", "capacity": None}
+    held = {
+        **WEEKLY,
+        "title": "Saturday walk",
+        "join_mode": "approval",
+        "capacity": None,
+        "online_url": "https://meet.example/walk",
+    }
     second = (
         await a.api.call("POST", "/api/v1/groups/circle/meetings", as_=mod, json=held)
     ).expect(201)["id"]
