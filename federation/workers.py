@@ -30,6 +30,7 @@ from federation.retention import next_purge
 from node.account_deletion.wiping import wipe_batch
 from node.export.jobs import build_next as build_archive
 from node.mail.sender import MailSender
+from node.meetings.hosted import announce_next_occurrences
 from node.meetings.reminders import due_reminders
 
 log = logging.getLogger("kinfolk.workers")
@@ -167,9 +168,11 @@ class NodeWorkers:
             )
 
     async def remind(self) -> int:
-        """Tell those going of their meetings a day and an hour before (once each)."""
+        """Tell those going of their meetings a day and an hour before (once each), and
+        other nodes of the next occurrence of a series whose last one just ended."""
         async with self._federation.sessions.begin() as session:
-            return await due_reminders(session, self._federation.clock())
+            now = self._federation.clock()
+            return await due_reminders(session, now) + await announce_next_occurrences(session, now)
 
     async def build_archive(self) -> int:
         """Build one member's archive waiting for the worker (``node.export.jobs``)."""

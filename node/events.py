@@ -95,6 +95,18 @@ class EventKind(enum.StrEnum):
     ACTOR_BLOCKED = "boundary.actor_blocked"
     # ... or unblocked them (subject: the actor; data: ``block_uri``, the Block's id).
     ACTOR_UNBLOCKED = "boundary.actor_unblocked"
+    # A meeting of a group hosted here was scheduled, changed (an edit, an occurrence
+    # cancelled or moved, or an occurrence over so another is next) or cancelled whole
+    # (subject: the meeting; actor: the group): its Event travels through the group.
+    MEETING_SCHEDULED = "meeting.scheduled"
+    MEETING_CHANGED = "meeting.changed"
+    MEETING_CANCELLED = "meeting.cancelled"
+    # A person elsewhere who asked to come to one of our meetings (their Join) has a
+    # place (subject: the participation) ...
+    MEETING_GUEST_ACCEPTED = "meeting.guest_accepted"
+    # ... or was turned down (subject: the person's actor; data: ``join``, the Join's
+    # id, and ``meeting``, the meeting's id).
+    MEETING_GUEST_REJECTED = "meeting.guest_rejected"
     # A member of this node deleted their account (``node.account_deletion``; data:
     # ``audience``, the ids of the actors elsewhere whose nodes may hold its words).
     ACCOUNT_DELETED = "account.deleted"

@@ -19,6 +19,7 @@ from federation.outbox.handlers.groups import group_actor
 from federation.outbox.served import activity_for_node
 from federation.protocol import discovery, urls
 from federation.protocol.account_deletion import actor_tombstone
+from federation.protocol.activities import tombstone
 from federation.protocol.documents import (
     PublishedKeys,
     application_document,
@@ -28,6 +29,7 @@ from federation.protocol.documents import (
     paged_collection,
     person_document,
 )
+from federation.protocol.events import EVENT_CONTEXT, event_of, event_uri
 from federation.protocol.objects import announced_post, as_from_post, object_from_post
 from federation.protocol.vocab import ACTIVITY_JSON, ACTIVITY_MEDIA_TYPES, host_of, with_context
 from federation.signing.instance import instance_actor
@@ -39,13 +41,19 @@ from node.federation_policy import storage
 from node.federation_policy.decision import public_policy
 from node.groups import loading, membership
 from node.kinds import ActorKind, Visibility
+from node.meetings.hosted import hosted_for_node
 from node.posts import reading
 from node.stats import node_stats
 from node.storage.models.groups import Group
 from node.suspensions import is_deleted
 from web.inbox import incoming_from
 from web.keys import CLOCK, FEDERATION, SESSIONS, SETTINGS, SITE
-from web.pages import browser_group_page, browser_profile_page, browser_thread_page
+from web.pages import (
+    browser_group_page,
+    browser_meeting_page,
+    browser_profile_page,
+    browser_thread_page,
+)
 from web.problems import Problem
 
 
@@ -333,6 +341,28 @@ async def post_object(request: web.Request) -> web.Response:
     return activity_json(await as_node(request, read))
 
 
+async def meeting_event(request: web.Request) -> web.Response:
+    """A meeting of a group hosted here, as its ``Event`` (``federation.protocol.events``),
+    to those who may read the group's posts: a private group's only to signed fetches
+    from nodes with members. Never with a place or link kept for attendees; a cancelled
+    meeting is a ``Tombstone``."""
+    await require_signed_fetch(request)
+    if not wants_activity_json(request):
+        return await browser_meeting_page(request)  # the meeting page, in the pages' framework
+    site, now = request.app[SITE], request.app[CLOCK]()
+
+    async def read(domain: str | None) -> dict[str, object]:
+        async with request.app[SESSIONS]() as session:
+            meeting = await hosted_for_node(session, request.match_info["id"], domain, now)
+        if meeting.view.cancelled:
+            return tombstone(event_uri(site.base_url, meeting.view.public_id))
+        return event_of(meeting, site.base_url)
+
+    document = await as_node(request, read)
+    status = 410 if document.get("type") == "Tombstone" else 200
+    return activity_json(with_context(document, context=EVENT_CONTEXT), status=status)
+
+
 async def activity(request: web.Request) -> web.Response:
     """One of our activities (``federation.outbox.served`` says which, to whom). There
     is no page for it: every request is answered as ActivityPub, so authorized fetch
@@ -364,3 +394,4 @@ def add_activitypub_routes(app: web.Application) -> None:
     app.router.add_get("/groups/{name}/moderators", moderators)
     app.router.add_get("/posts/{id}", post_object)
     app.router.add_get("/activities/{id}", activity)
+    app.router.add_get("/meetings/{id}", meeting_event)

@@ -18,7 +18,8 @@ What follows, in order:
 1. One transaction (``forget``): the account is marked deleted
    (``remote_actors.deleted_at``), its keys go, ``node.remote_accounts.cut_ties`` ends
    its memberships, join requests, follows and support without a word to anyone, its
-   open conversations with our members end, and what is queued for its own inbox
+   open conversations with our members end, its places at our meetings go to the next
+   in line (``node.meetings.attending.forget_participations``), and what is queued for its own inbox
    fails — never its server's shared inbox, which the server's other accounts use.
 2. Its posts and replies, wherever we hold them, are wiped a batch per transaction
    (``wipe_content``): a group hosted here announces each deletion to its members'
@@ -50,6 +51,7 @@ from federation.remote.http import FetchError
 from federation.tables import ActorKey, RemoteActor
 from node.federated import incoming_posts, ties
 from node.federated.actors import KnownActor, actor_named
+from node.meetings.attending import forget_participations
 from node.remote_accounts import LetGo
 
 WIPE_BATCH = 200  # posts wiped per transaction
@@ -110,6 +112,7 @@ async def forget(fed: Federation, session: AsyncSession, actor: KnownActor) -> F
     await session.execute(delete(ActorKey).where(ActorKey.actor_id == actor.id))
     let_go = await ties.cut_ties_of(session, actor)
     await ties.close_conversations_of(session, actor, now)
+    await forget_participations(session, actor.id, now=now)  # their places go to the next
     dropped = 0
     if not await _inbox_of_others(session, remote):
         dropped = await drop_deliveries_to(session, remote.inbox, reason=GONE_ERROR, now=now)

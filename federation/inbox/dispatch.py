@@ -26,6 +26,7 @@ from federation.inbox.handlers import (
     flags,
     follows,
     group_answers,
+    meetings,
     moderation,
     pins,
     posts,
@@ -55,6 +56,16 @@ async def on_undo(
     await handler(fed, session, activity, via)
 
 
+async def on_leave(
+    fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
+) -> None:
+    """A ``Leave``: of one of our meetings (Mobilizon's), or of a conversation."""
+    if meetings.names_our_meeting(fed, activity):
+        await meetings.on_leave(fed, session, activity, via)
+        return
+    await conversations.on_leave(fed, session, activity, via)
+
+
 async def on_answer(
     fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
 ) -> None:
@@ -80,7 +91,8 @@ HANDLERS: dict[str, Handler] = {
     "Remove": pins.on_add_or_remove,
     "Flag": flags.on_flag,
     "Lock": moderation.on_lock,
-    "Leave": conversations.on_leave,
+    "Leave": on_leave,
+    "Join": meetings.on_join,
 }
 
 # By the type of the activity undone.

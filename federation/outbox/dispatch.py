@@ -25,6 +25,7 @@ from federation.outbox.handlers import (
     flags,
     follows,
     groups,
+    meetings,
     moderation,
     person_blocks,
     pins,
@@ -74,6 +75,11 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.ACTOR_BLOCKED: person_blocks.send_block,
     EventKind.ACTOR_UNBLOCKED: person_blocks.send_unblock,
     EventKind.ACCOUNT_DELETED: accounts.send_account_deletion,
+    EventKind.MEETING_SCHEDULED: meetings.send_event,
+    EventKind.MEETING_CHANGED: meetings.send_event,
+    EventKind.MEETING_CANCELLED: meetings.send_event,
+    EventKind.MEETING_GUEST_ACCEPTED: meetings.send_guest_accepted,
+    EventKind.MEETING_GUEST_REJECTED: meetings.send_guest_rejected,
 }
 
 

@@ -39,10 +39,11 @@ from federation.protocol.vocab import (
 )
 from federation.remote.actors import ACTOR_TYPES, ActorDocument, parse_actor
 
-# What the inbox acts on. Join/Invite (Mobilizon), Move (migration), Resolve and Warn (Lemmy
+# What the inbox acts on. Invite (Mobilizon), Move (migration), Resolve and Warn (Lemmy
 # moderation notes) and EmojiReact are refused by name: nothing here would act on them.
-# ``Leave`` ends a conversation (``federation.protocol.conversations``); any other Leave
-# (Mobilizon's, of an event or a group) is read and then ignored by its handler.
+# ``Join`` and ``Leave`` of one of our meetings' Events are Mobilizon's participation
+# (``federation.inbox.handlers.meetings``); a ``Leave`` also ends a conversation
+# (``federation.protocol.conversations``); any other is read and then ignored.
 ACTIVITY_TYPES = frozenset(
     {
         "Create",
@@ -61,6 +62,7 @@ ACTIVITY_TYPES = frozenset(
         "Remove",
         "Lock",
         "Leave",
+        "Join",
     }
 )
 # Known to be activities although we do not act on them, so that the refusal says "activity".
@@ -70,7 +72,6 @@ OTHER_ACTIVITY_TYPES = frozenset(
         "EmojiReact",
         "Ignore",
         "Invite",
-        "Join",
         "Listen",
         "Move",
         "Offer",
@@ -86,7 +87,19 @@ OTHER_ACTIVITY_TYPES = frozenset(
 # The object is a reference: the target is looked up (or fetched) by its id, never trusted
 # from an embedded copy (Mastodon embeds a Tombstone in Delete; Lemmy may embed the actor).
 _BY_REFERENCE = frozenset(
-    {"Follow", "Like", "Dislike", "Delete", "Flag", "Block", "Add", "Remove", "Lock", "Leave"}
+    {
+        "Follow",
+        "Like",
+        "Dislike",
+        "Delete",
+        "Flag",
+        "Block",
+        "Add",
+        "Remove",
+        "Lock",
+        "Leave",
+        "Join",
+    }
 )
 _WRAPPERS = frozenset({"Undo", "Accept", "Reject"})  # the object is another activity
 _MAX_NESTING = 4  # Announce(Undo(Like)) is 3 deep; anything deeper is not a real server

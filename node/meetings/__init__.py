@@ -10,6 +10,9 @@
 - ``reading``: one meeting, a group's coming occurrences, a member's meetings.
 - ``reminders``: a day and an hour before each occurrence, once each.
 - ``calendar_feeds`` and ``ical``: the public and private iCalendar feeds.
+- ``hosted``, ``guests`` and ``guest_answers``: our meetings as other nodes are given
+  them, people elsewhere coming to them (their Join and Leave), and the answers and
+  changes recorded for federation to send.
 
-Only the group's own node runs its meetings (federation comes later).
+Only the group's own node runs its meetings; people elsewhere take part through it.
 """

@@ -27,6 +27,7 @@ from node.meetings.access import (
     require_can_attend,
     require_manager,
 )
+from node.meetings.guest_answers import tell_if_guest
 from node.meetings.reading import going_count, meeting_view
 from node.meetings.views import MeetingView, Participant, ParticipantsView
 from node.notifications.recording import notify
@@ -76,6 +77,7 @@ async def promote_waiting(session: AsyncSession, meeting: Meeting, *, now: datet
         first.state, first.since = Attendance.GOING, now
         await session.flush()
         await _tell(session, meeting, first.actor_id, NotificationKind.MEETING_PROMOTED, now)
+        await tell_if_guest(session, meeting, first, now=now)
         promoted += 1
     return promoted
 
@@ -182,6 +184,7 @@ async def decide(
     row.since = now
     await session.flush()
     await _tell(session, record.meeting, member.id, kind, now)
+    await tell_if_guest(session, record.meeting, row, now=now)
     return Participant(actor_ref(member), row.state, row.since)
 
 

@@ -46,6 +46,18 @@ def _rrule(view: MeetingView) -> dict[str, Any] | None:
     return rule
 
 
+def rrule_text(view: MeetingView) -> str | None:
+    """The series' RFC 5545 RRULE value (``FREQ=WEEKLY;INTERVAL=1``), as other Kinfolk
+    nodes keep it; None for a single meeting."""
+    rule = _rrule(view)
+    if rule is None:
+        return None
+    return ";".join(
+        f"{key}={value:%Y%m%dT%H%M%SZ}" if isinstance(value, datetime) else f"{key}={value}"
+        for key, value in rule.items()
+    )
+
+
 def _event(view: MeetingView, domain: str, now: datetime, start: datetime) -> Event:
     zone = ZoneInfo(view.time_zone)
     event = Event()

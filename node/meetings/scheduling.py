@@ -3,7 +3,8 @@ occurrence, and appointing its facilitators.
 
 Every edit counts up ``sequence`` and sets ``updated_at``, so calendar apps take the
 change (iCalendar SEQUENCE and LAST-MODIFIED). Cancelling the series or an occurrence,
-or moving an occurrence, tells everyone going.
+or moving an occurrence, tells everyone going. Each change is a domain event, so the
+meeting's Event travels through its group to other nodes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from node import topics
 from node.actors import find_actor, split_acct
 from node.content import render_markdown
 from node.errors import Conflict, InvalidInput, NotFound
+from node.events import EventKind
 from node.groups.loading import load_group
 from node.ids import new_public_id
 from node.kinds import (
@@ -37,6 +39,7 @@ from node.meetings.access import (
     require_manager,
 )
 from node.meetings.attending import promote_waiting
+from node.meetings.guest_answers import record_meeting_change
 from node.meetings.reading import meeting_view, rule_of
 from node.meetings.recurrence import MAX_MOVE, occurrence_on, series_bounds
 from node.meetings.views import MeetingView
@@ -184,6 +187,7 @@ async def schedule_meeting(
     _apply(meeting, _checked(given), now)
     session.add(meeting)
     await session.flush()
+    await record_meeting_change(session, meeting, EventKind.MEETING_SCHEDULED, now=now)
     return await meeting_view(session, await record_for(session, meeting, group, viewer))
 
 
@@ -195,6 +199,7 @@ async def edit_meeting(
     _apply(record.meeting, _checked(given), now)
     record.meeting.sequence += 1
     await session.flush()
+    await record_meeting_change(session, record.meeting, EventKind.MEETING_CHANGED, now=now)
     # A larger capacity makes room for those waiting.
     await promote_waiting(session, record.meeting, now=now)
     return await meeting_view(
@@ -244,6 +249,7 @@ async def cancel_meeting(
     record.meeting.updated_at = now
     record.meeting.sequence += 1
     await _tell_those_going(session, record.meeting, now=now)
+    await record_meeting_change(session, record.meeting, EventKind.MEETING_CANCELLED, now=now)
 
 
 async def _exception(session: AsyncSession, record: MeetingRecord, day: date) -> MeetingException:
@@ -268,6 +274,7 @@ async def cancel_occurrence(
     record.meeting.sequence += 1
     record.meeting.updated_at = now
     await session.flush()
+    await record_meeting_change(session, record.meeting, EventKind.MEETING_CHANGED, now=now)
     await _tell_those_going(session, record.meeting, now=now)
     return await meeting_view(session, record)
 
@@ -296,6 +303,7 @@ async def move_occurrence(
     record.meeting.updated_at = now
     await session.flush()
     await _tell_those_going(session, record.meeting, NotificationKind.MEETING_MOVED, now=now)
+    await record_meeting_change(session, record.meeting, EventKind.MEETING_CHANGED, now=now)
     return await meeting_view(session, record)
 
 

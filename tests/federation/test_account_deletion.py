@@ -7,7 +7,7 @@ import dataclasses
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.context import Federation
@@ -41,14 +41,18 @@ from node import remote_members
 from node.actors import find_actor_by_uri
 from node.events import EventKind
 from node.events import record as record_event
-from node.kinds import ActorKind, MembershipState
+from node.federated.actors import actor_named
+from node.kinds import ActorKind, Attendance, GroupRole, MembershipState
+from node.meetings import guests, scheduling
 from node.passwords import Passwords
 from node.posts import remote_posts
 from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
+from node.storage.models.meetings import Meeting
 from node.storage.models.posts import Post
 from tests.node.factories import Node
+from tests.node.meeting_helpers import BASE
 from tests.shared_fixtures import SHARED_FIXTURES, activitypub_fixture, extra_fixture
 from web.config import Settings
 
@@ -271,6 +275,42 @@ async def test_a_second_deletion_is_harmless(federation: Federation, node: Node)
     assert await world.item(relayed) is QueueState.DONE
     await world.dispatch()
     assert await world.deliveries() == before
+
+
+async def test_a_place_the_account_held_at_a_meeting_goes_to_the_next_in_line(
+    federation: Federation, node: Node
+) -> None:
+    delete = _fixture(LEMMY)
+    world = await _world(federation, node, delete["actor"])
+    mo = await node.member("mo2")
+    await node.join(mo, "circle")
+    async with federation.sessions.begin() as session:
+        await session.execute(
+            update(Membership)
+            .where(Membership.member_id == mo.actor_id)
+            .values(role=GroupRole.MODERATOR)
+        )
+    meeting = await node.run(
+        lambda s: scheduling.schedule_meeting(
+            s, node.site, mo, "circle", replace(BASE, capacity=1), now=NOW
+        )
+    )
+    async with federation.sessions.begin() as session:
+        for who, expected in ((world.uri, Attendance.GOING), (GAMMA, Attendance.WAITING)):
+            guest = await actor_named(session, who)
+            assert guest is not None
+            state = await guests.guest_joins(
+                session, meeting.public_id, guest, join_uri=f"{who}/join", now=NOW
+            )
+            assert state is expected
+
+    assert await world.item(delete) is QueueState.DONE
+
+    async with federation.sessions() as session:
+        meeting_id = await session.scalar(select(Meeting.id))
+        assert meeting_id is not None
+        line = await guests.guests_of(session, meeting_id)
+    assert [(g.join_uri, g.state) for g in line] == [(f"{GAMMA}/join", Attendance.GOING)]
 
 
 async def test_a_deletion_of_an_account_by_anyone_else_is_refused(

@@ -83,11 +83,10 @@ EXTRA_REJECTED: dict[str, str] = {
     FEDIFY + "example.com/users/handle.json": "preferredUsername is missing",
     FEDIFY + "remote.domain/users/bob.json": "preferredUsername is missing",
     FEDIFY + "server.example/users/alice.json": "preferredUsername is missing",
-    # Mobilizon: events, group membership, and WebFinger answers. (Its Leave reads: a Leave
-    # ends a conversation here, and one of an event is then ignored by its handler.)
+    # Mobilizon: events, group membership, and WebFinger answers. (Its Join and Leave read:
+    # of one of our meetings they are participation, federation.inbox.handlers.meetings.)
     MOBILIZON + "gancio-event-activity.json": "Event objects",
     MOBILIZON + "mobilizon-invite-activity.json": "Invite activities",
-    MOBILIZON + "mobilizon-join-activity.json": "Join activities",
     MOBILIZON + "mobilizon-members-collection.json": "Member objects",
     MOBILIZON + "mobilizon-post-activity-group.json": "Event objects",
     MOBILIZON + "mobilizon-post-activity-media-1.json": "Event objects",

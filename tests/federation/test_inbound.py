@@ -417,10 +417,17 @@ def test_a_create_of_something_we_do_not_store_is_refused_naming_it(kind: str) -
         read_activity(create)
 
 
-@pytest.mark.parametrize("kind", ["Join", "Invite", "Move", "EmojiReact", "Bite"])
+@pytest.mark.parametrize("kind", ["Invite", "Move", "EmojiReact", "Bite"])
 def test_activities_we_do_not_act_on_are_refused_naming_them(kind: str) -> None:
     with pytest.raises(Unsupported, match=kind):
         read_activity(activity(kind, "https://social.example/groups/g"))
+
+
+def test_a_join_names_the_event_it_asks_to_come_to() -> None:
+    """Mobilizon's participation: the Event by its id (an embedded copy is not trusted)."""
+    event = "https://kin.example/meetings/abc123"
+    for shape in (event, {"id": event, "type": "Event"}, [event]):
+        assert read_activity(activity("Join", shape)).object == event
 
 
 def test_an_announce_wrapping_an_unsupported_activity_is_refused_whole() -> None:

@@ -2,8 +2,9 @@
 group's moderators: a crawl of the group's node and of another node, as an anonymous
 visitor, a member of the group who is not going, and the other node signing its
 fetches, finds them nowhere (pages, API, the public calendar feed, ActivityPub
-documents, collections); the same crawl as an attendee finds them. Meetings do not
-federate yet, so the other node must hold nothing of them at all."""
+documents, collections); the same crawl as an attendee finds them. No one on the other
+node belongs to the group, so it is sent nothing of the meeting and holds nothing of it
+(tests/rig/test_meetings_federation.py follows a meeting to other nodes)."""
 
 from __future__ import annotations
 

@@ -123,6 +123,7 @@ browser_group_page = _guarded(group_page)
 # hands browsers to them.
 browser_thread_page = _guarded(thread_page)
 browser_profile_page = _guarded(profile_page)
+browser_meeting_page = _guarded(meetings.meeting_page)
 
 
 async def _catalogues(app: web.Application) -> AsyncIterator[None]:
@@ -195,7 +196,7 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/meetings/calendar/revoke", meeting_lists.revoke_feed),
         ("GET", "/groups/{name}/meetings/new", meeting_form.schedule_form),
         ("POST", "/groups/{name}/meetings/new", meeting_form.schedule),
-        ("GET", "/meetings/{id}", meetings.meeting_page),
+        # GET /meetings/{id} is web.activitypub's: the Event, or this page for a browser.
         ("GET", "/meetings/{id}/edit", meeting_form.edit_form),
         ("POST", "/meetings/{id}/edit", meeting_form.edit),
         ("POST", "/meetings/{id}/answer", meetings.answer),
