@@ -6,7 +6,7 @@ Lemmy, Mastodon, Mbin, PieFed, Friendica … send?" is answered in one place and
 tested against their captured payloads (``tests/federation/test_corpus.py``).
 A reading is either returned whole or refused with ``Malformed`` (broken: a
 missing id, a non-URI where a URI must be) or ``Unsupported`` (well-formed but
-not something a peer-support node stores: a Video, a Question, an Event);
+not something a peer-support node stores: a Video, a Question);
 never half-read. HTML is sanitized as it is read (``post_readings``), so no
 unsanitized remote markup reaches the domain.
 
@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from federation.protocol.anonymous_posts import is_token
+from federation.protocol.event_readings import EVENT_TYPE, EventReading, read_event
 from federation.protocol.post_readings import (
     POST_TYPES,
     PostReading,
@@ -39,10 +40,11 @@ from federation.protocol.vocab import (
 )
 from federation.remote.actors import ACTOR_TYPES, ActorDocument, parse_actor
 
-# What the inbox acts on. Join/Invite (Mobilizon), Move (migration), Resolve and Warn (Lemmy
+# What the inbox acts on. Invite (Mobilizon), Move (migration), Resolve and Warn (Lemmy
 # moderation notes) and EmojiReact are refused by name: nothing here would act on them.
-# ``Leave`` ends a conversation (``federation.protocol.conversations``); any other Leave
-# (Mobilizon's, of an event or a group) is read and then ignored by its handler.
+# ``Leave`` ends a conversation (``federation.protocol.conversations``) or an RSVP; a
+# ``Join`` (Mobilizon's, of an Event) is read, so that the ``Accept`` or ``Reject`` of our
+# member's Join of a meeting elsewhere can name it.
 ACTIVITY_TYPES = frozenset(
     {
         "Create",
@@ -61,6 +63,7 @@ ACTIVITY_TYPES = frozenset(
         "Remove",
         "Lock",
         "Leave",
+        "Join",
     }
 )
 # Known to be activities although we do not act on them, so that the refusal says "activity".
@@ -70,7 +73,6 @@ OTHER_ACTIVITY_TYPES = frozenset(
         "EmojiReact",
         "Ignore",
         "Invite",
-        "Join",
         "Listen",
         "Move",
         "Offer",
@@ -86,7 +88,19 @@ OTHER_ACTIVITY_TYPES = frozenset(
 # The object is a reference: the target is looked up (or fetched) by its id, never trusted
 # from an embedded copy (Mastodon embeds a Tombstone in Delete; Lemmy may embed the actor).
 _BY_REFERENCE = frozenset(
-    {"Follow", "Like", "Dislike", "Delete", "Flag", "Block", "Add", "Remove", "Lock", "Leave"}
+    {
+        "Follow",
+        "Like",
+        "Dislike",
+        "Delete",
+        "Flag",
+        "Block",
+        "Add",
+        "Remove",
+        "Lock",
+        "Leave",
+        "Join",
+    }
 )
 _WRAPPERS = frozenset({"Undo", "Accept", "Reject"})  # the object is another activity
 _MAX_NESTING = 4  # Announce(Undo(Like)) is 3 deep; anything deeper is not a real server
@@ -99,13 +113,14 @@ class Unsupported(ValueError):
 @dataclass(frozen=True)
 class ActivityReading:
     """One activity. ``object`` is whatever it acts on, read as far as it is embedded:
-    a ``PostReading``, an ``ActorDocument``, a nested ``ActivityReading`` (Announce,
-    Undo, Accept/Reject of a Follow), or a bare URI string to be fetched."""
+    a ``PostReading``, an ``EventReading`` (a meeting elsewhere), an ``ActorDocument``, a
+    nested ``ActivityReading`` (Announce, Undo, Accept/Reject of a Follow or a Join), or a
+    bare URI string to be fetched."""
 
     id: str
     type: str  # Create, Update, Delete, Follow, Accept, Reject, Undo, Announce, Like, Dislike, …
     actor: str
-    object: PostReading | ActorDocument | ActivityReading | str
+    object: PostReading | EventReading | ActorDocument | ActivityReading | str
     target: str | None = None  # Add/Remove (featured, moderators), Flag context
     audience: str | None = None  # FEP-1b12, on the activity itself
     to: tuple[str, ...] = ()
@@ -139,13 +154,16 @@ def read_activity(document: dict[str, Any]) -> ActivityReading:
     return _activity(document, depth=0)
 
 
-def read_object(document: dict[str, Any]) -> PostReading | ActorDocument:
-    """Read a fetched object (a post or an actor), or raise ``Malformed`` / ``Unsupported``."""
+def read_object(document: dict[str, Any]) -> PostReading | EventReading | ActorDocument:
+    """Read a fetched object (a post, an Event or an actor), or raise ``Malformed`` /
+    ``Unsupported``."""
     if not isinstance(document, dict):
         raise Malformed("the object is not a JSON object")
     kind = type_of(document)
     if kind in POST_TYPES:
         return read_post(document, kind)
+    if kind == EVENT_TYPE:
+        return read_event(document)
     if kind in ACTOR_TYPES:
         return parse_actor(document)
     if _is_activity(kind):
@@ -156,7 +174,9 @@ def read_object(document: dict[str, Any]) -> PostReading | ActorDocument:
     raise Unsupported(f"{kind} objects are not something this node stores")
 
 
-def read_document(document: dict[str, Any]) -> ActivityReading | PostReading | ActorDocument:
+def read_document(
+    document: dict[str, Any],
+) -> ActivityReading | PostReading | EventReading | ActorDocument:
     """An activity or an object, read by its type: for collection items and other embeds
     whose kind is not known in advance."""
     if isinstance(document, dict) and _is_activity(type_of(document)):
@@ -208,7 +228,7 @@ def _activity(document: Any, depth: int) -> ActivityReading:
     )
 
 
-_Object = PostReading | ActorDocument | ActivityReading | str
+_Object = PostReading | EventReading | ActorDocument | ActivityReading | str
 
 
 def _object_of(
@@ -216,7 +236,7 @@ def _object_of(
 ) -> tuple[_Object, tuple[str, ...], dict[str, Any] | None]:
     """What the activity acts on (a reference, a full object, or a nested activity), the
     further objects a reference type names, and the object as sent when it is a post or
-    an actor."""
+    an actor or an Event."""
     if kind in _BY_REFERENCE:
         refs = as_list(value)
         if not refs:
