@@ -25,6 +25,7 @@ from federation.outbox.handlers import (
     flags,
     follows,
     groups,
+    meetings_elsewhere,
     moderation,
     person_blocks,
     pins,
@@ -74,6 +75,8 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.ACTOR_BLOCKED: person_blocks.send_block,
     EventKind.ACTOR_UNBLOCKED: person_blocks.send_unblock,
     EventKind.ACCOUNT_DELETED: accounts.send_account_deletion,
+    EventKind.MEETING_JOIN_REQUESTED: meetings_elsewhere.send_join,
+    EventKind.MEETING_JOIN_WITHDRAWN: meetings_elsewhere.send_leave,
 }
 
 

@@ -10,6 +10,8 @@
 - ``reading``: one meeting, a group's coming occurrences, a member's meetings.
 - ``reminders``: a day and an hour before each occurrence, once each.
 - ``calendar_feeds`` and ``ical``: the public and private iCalendar feeds.
+- ``elsewhere``: meetings of groups on other nodes, kept as their group says.
+- ``joining_elsewhere``: our member asking to come to one, its node's answer, leaving.
 
-Only the group's own node runs its meetings (federation comes later).
+Only the group's own node runs its meetings.
 """
