@@ -37,6 +37,7 @@ from node.kinds import (
 )
 from node.meetings.reading import rule_of
 from node.meetings.recurrence import series_bounds
+from node.notifications.quiet import check_time_zone
 from node.notifications.recording import notify
 from node.storage.models.actors import Actor, Follow
 from node.storage.models.groups import Membership
@@ -143,12 +144,13 @@ async def keep_meeting_elsewhere(
 
 
 def _apply(meeting: Meeting, given: MeetingElsewhere, now: datetime) -> None:
-    meeting.title = given.title.strip()[:200] or "…"
+    meeting.title = given.title.strip()[:200]
     meeting.description = ""
     meeting.description_html = sanitize_html(given.description_html)
     meeting.content_warning = given.content_warning[:500]
     meeting.topics = topics.stored(given.topics)
-    meeting.time_zone, meeting.starts_local = given.time_zone, given.starts_local
+    meeting.time_zone = check_time_zone(given.time_zone)
+    meeting.starts_local = given.starts_local.replace(tzinfo=None, second=0, microsecond=0)
     minutes = min(given.duration, MAX_DURATION) // timedelta(minutes=1)
     meeting.duration_minutes = max(minutes, 1)
     meeting.recurrence, meeting.interval = given.recurrence, given.interval
