@@ -6,6 +6,8 @@ server answers it."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
 
@@ -20,10 +22,15 @@ from federation.outbox.dispatch import dispatch_once
 from federation.protocol.vocab import PUBLIC, Malformed
 from federation.tables import Delivery, OutgoingActivity, RemoteActor
 from node.actors import upsert_remote_actor
-from node.kinds import ActorKind, Attendance
-from node.meetings import attending, elsewhere, reading
+from node.kinds import ActorKind, Attendance, Recurrence
+from node.meetings import attending, elsewhere, reading, scheduling
+from node.meetings.ical import events_of
+from node.meetings.reading import changes_of, rule_of
+from node.meetings.recurrence import occurrences
+from node.storage.models.meetings import Meeting
 from node.views import Viewer
 from tests.node.factories import Node
+from tests.node.meeting_helpers import BASE
 from tests.node.test_pending_posts import _group_elsewhere
 
 GROUP = "https://peer.example/c/circle"  # as tests.node.test_pending_posts makes it
@@ -205,3 +212,67 @@ async def test_the_join_goes_to_the_group_and_its_server_alone_answers(
     await node.run(lambda s: attending.leave(s, ana, public_id, now=node.now))
     leave, inbox = (await _sent(node))[-1]
     assert (leave["type"], leave["object"], inbox) == ("Leave", EVENT, f"{GROUP}/inbox")
+
+
+async def test_a_kinfolk_series_survives_the_trip(node: Node, fed: Federation) -> None:
+    """Our meeting's rule, as our calendar writes it (RRULE), read back from a Kinfolk
+    Event gives the same occurrences: monthly on the third Thursday, until June, one
+    cancelled and one moved."""
+    [ana] = await _world(node, "ana")
+    mod = await node.member("mod")
+    await node.group(mod, "home")
+    given = replace(BASE, recurrence=Recurrence.MONTHLY_WEEKDAY, until_date=date(2027, 6, 30))
+    ours = await node.run(
+        lambda s: scheduling.schedule_meeting(s, node.site, mod, "home", given, now=node.now)
+    )
+    first = ours.starts_local.date()
+    await node.run(
+        lambda s: scheduling.cancel_occurrence(s, mod, ours.public_id, first, now=node.now)
+    )
+    april = date(2027, 4, 15)
+    moved_to = datetime(2027, 4, 16, 18)
+    ours = await node.run(
+        lambda s: scheduling.move_occurrence(s, mod, ours.public_id, april, moved_to, now=node.now)
+    )
+    [series, *_] = events_of(ours, node.site.domain, node.now)
+    text = series["RRULE"].to_ical()
+    rrule = text.decode() if isinstance(text, bytes) else str(text)
+    exceptions: list[dict[str, Any]] = []
+    for change in ours.exceptions:
+        day = change.occurrence_date.isoformat()
+        if change.cancelled:
+            exceptions.append({"date": day, "cancelled": True})
+        elif change.moved_to_local is not None:
+            exceptions.append({"date": day, "movedTo": change.moved_to_local.isoformat()})
+    recurrence = {
+        "rrule": rrule,
+        "startLocal": ours.starts_local.isoformat(),
+        "exceptions": exceptions,
+    }
+    event = _event(timezone=ours.time_zone, recurrence=recurrence)
+    await _process(node, fed, _activity("Create", GROUP, event), GROUP)
+
+    kept = await node.run(lambda s: elsewhere.meeting_elsewhere(s, EVENT))
+    assert kept is not None
+    theirs = await node.run(lambda s: reading.get_meeting(s, ana, kept.public_id))
+    same = ("recurrence", "interval", "until_date", "count", "starts_local", "time_zone")
+    assert [getattr(theirs, name) for name in same] == [getattr(ours, name) for name in same]
+    assert theirs.exceptions == ours.exceptions
+    theirs_dates = await node.run(partial(_occurrences, public_id=theirs.public_id))
+    assert theirs_dates == await node.run(partial(_occurrences, public_id=ours.public_id))
+    assert len(theirs_dates) == 4  # the third Thursdays, March to June
+
+
+async def _occurrences(
+    session: AsyncSession, *, public_id: str
+) -> list[tuple[date, datetime, bool]]:
+    """A meeting's occurrences in 2027 (the cancelled ones too): date, UTC start, cancelled."""
+    meeting = await session.scalar(select(Meeting).where(Meeting.public_id == public_id))
+    assert meeting is not None
+    found = occurrences(
+        rule_of(meeting),
+        await changes_of(session, meeting.id),
+        after=datetime(2027, 1, 1, tzinfo=UTC),
+        include_cancelled=True,
+    )
+    return [(o.original_date, o.starts_at, o.cancelled) for o in found]
