@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from tests.api_client import Member
 from tests.rig.mobilizon_group_peer import MobilizonGroupPeer
@@ -85,6 +86,8 @@ async def test_a_member_joins_a_mobilizon_groups_event(
     assert join.verified, join.problem
     assert join.activity["object"] == event["id"]
     assert join.activity["actor"].endswith("/ana")
+    assert join.activity["to"] == [group.uri]
+    assert join.path == urlsplit(group.document["inbox"]).path  # the group's own inbox
     accept = peer.answer_join(caller, join.activity)
     assert await peer.deliver(caller, ana_inbox, accept) == 202
     await rig.settle()
