@@ -156,10 +156,12 @@ def _apply(meeting: Meeting, given: MeetingElsewhere, now: datetime) -> None:
     meeting.recurrence, meeting.interval = given.recurrence, given.interval
     meeting.until_date, meeting.count = given.until_date, given.count
     meeting.remote_url = given.remote_url[:2048]
-    if given.place or given.online_url or not meeting.details_for_attendees:
-        # What the group shows everyone; what only attendees were sent stays.
-        meeting.place, meeting.online_url = given.place[:500], given.online_url[:2048]
-        meeting.details_for_attendees = False
+    place, online_url = given.place[:500], given.online_url[:2048]
+    if meeting.details_for_attendees:
+        # What only attendees were sent stays, whichever of the two arrives first; what
+        # the group now shows everyone is added (and still shown to attendees alone).
+        place, online_url = place or meeting.place, online_url or meeting.online_url
+    meeting.place, meeting.online_url = place, online_url
     meeting.capacity, meeting.join_mode = given.capacity, given.join_mode
     meeting.anonymous_attendance = given.anonymous_attendance
     meeting.first_start_at, meeting.last_end_at = series_bounds(rule_of(meeting))

@@ -240,6 +240,12 @@ async def test_going_asks_the_group_and_the_details_come_with_its_yes(node: Node
     await _keep(node, group, replace(GIVEN, place="", online_url="", title="Renamed"))
     still = await node.run(lambda s: reading.get_meeting(s, ana, public_id))
     assert still.online_url == "https://meet.example/r"
+    # Nor one that shows a place to everyone: ana keeps the link, ben still sees nothing.
+    await _keep(node, group, replace(GIVEN, place="Hall 2", online_url=""))
+    still = await node.run(lambda s: reading.get_meeting(s, ana, public_id))
+    assert (still.place, still.online_url) == ("Hall 2", "https://meet.example/r")
+    not_seen = await node.run(lambda s: reading.get_meeting(s, ben, public_id))
+    assert not_seen.online_url is None
     # Maybe is ana's own note; it takes back her place, and the group is told.
     await node.run(lambda s: attending.answer(s, ana, public_id, Attendance.MAYBE, now=node.now))
     assert await _events(node) == [
