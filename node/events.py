@@ -110,6 +110,11 @@ class EventKind(enum.StrEnum):
     # A member of this node deleted their account (``node.account_deletion``; data:
     # ``audience``, the ids of the actors elsewhere whose nodes may hold its words).
     ACCOUNT_DELETED = "account.deleted"
+    # Our member asked to come to a meeting of a group elsewhere (subject: the
+    # participation): its group's node is sent a ``Join`` of the Event ...
+    MEETING_JOIN_REQUESTED = "meeting.join_requested"
+    # ... or no longer comes (subject: the meeting): its node is sent a ``Leave``.
+    MEETING_JOIN_WITHDRAWN = "meeting.join_withdrawn"
 
 
 async def record(

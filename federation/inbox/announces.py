@@ -2,7 +2,8 @@
 
 Groups (FEP-1b12): an ``Announce`` from a group we know, on another node, shares an
 activity of one of its members (or, as Guppe and Fedify-style groups do, the
-member's post itself, read as its ``Create``). One of our member's posts shared
+member's post itself, read as its ``Create``; an Event announced bare is read as
+the Create of its organizer, the group). One of our member's posts shared
 back is the group's word that it accepted it (``handlers.group_answers``); anything
 else of ours shared back is ignored, as we hold the original.
 
@@ -38,7 +39,8 @@ from federation.inbox.handlers.group_answers import our_post_named, post_named_i
 from federation.inbox.handlers.pins import check_pinned_in
 from federation.inbox.handlers.reactions import NO_DOWNVOTES
 from federation.inbox.prepared import Ignored, Prepared
-from federation.protocol.post_readings import POST_TYPES, PostReading
+from federation.protocol.event_readings import EVENT_TYPE
+from federation.protocol.post_readings import POST_TYPES, PostReading, first_uri
 from federation.protocol.readings import Unsupported, read_object
 from federation.protocol.vocab import (
     PUBLIC_ALIASES,
@@ -71,6 +73,8 @@ async def unwrap(fed: Federation, announce: dict[str, Any]) -> tuple[Prepared, b
         inner, source = await fed.fetch(inner), inner
     if isinstance(inner, dict) and inner.get("type") in POST_TYPES:
         inner = as_create(inner)
+    elif isinstance(inner, dict) and inner.get("type") == EVENT_TYPE:
+        inner = event_as_create(inner)
     if isinstance(inner, dict) and _is_ban(inner):
         _banned_from(inner, group_uri)
     elif isinstance(inner, dict) and _is_thread_moderation(inner):
@@ -116,6 +120,13 @@ def as_create(post: dict[str, Any]) -> dict[str, Any]:
         "actor": reading.author_uri,
         "object": post,
     }
+
+
+def event_as_create(event: dict[str, Any]) -> dict[str, Any]:
+    """An Event announced bare, read as its organizer's (the group's) Create."""
+    uri = require_uri(event.get("id"), "announced Event")
+    organizer = first_uri(event.get("attributedTo"), "attributedTo")
+    return {"id": f"{uri}#create", "type": "Create", "actor": organizer, "object": event}
 
 
 def _groups_own(inner: dict[str, Any], group_uri: str) -> bool:

@@ -27,12 +27,14 @@ from federation.inbox.handlers import (
     follows,
     group_answers,
     meetings,
+    meetings_elsewhere,
     moderation,
     pins,
     posts,
     reactions,
 )
 from federation.inbox.prepared import Ignored, Prepared
+from federation.protocol.event_readings import EventReading
 from federation.protocol.readings import ActivityReading, Unsupported, read_activity
 from federation.protocol.vocab import Malformed, type_of
 from federation.remote.actors import account_deleted
@@ -73,7 +75,28 @@ async def on_answer(
     if await conversations.answered_request(session, activity):
         await conversations.on_answer(fed, session, activity, via)
         return
+    if await meetings_elsewhere.answered_join(session, activity):
+        await meetings_elsewhere.on_answer(fed, session, activity, via)
+        return
     await follows.on_answer(fed, session, activity, via)
+
+
+async def on_create_or_update(
+    fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
+) -> None:
+    """A ``Create`` or ``Update``: of an Event (a meeting elsewhere), or of a post or actor."""
+    if isinstance(activity.object, EventReading):
+        await meetings_elsewhere.on_event(fed, session, activity, via)
+        return
+    await posts.on_create_or_update(fed, session, activity, via)
+
+
+async def on_delete(
+    fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
+) -> None:
+    """A ``Delete``: of a meeting elsewhere we hold, or of a post."""
+    if not await meetings_elsewhere.on_delete(fed, session, activity, via):
+        await posts.on_delete(fed, session, activity, via)
 
 
 HANDLERS: dict[str, Handler] = {
@@ -81,9 +104,9 @@ HANDLERS: dict[str, Handler] = {
     "Accept": on_answer,
     "Reject": on_answer,
     "Undo": on_undo,
-    "Create": posts.on_create_or_update,
-    "Update": posts.on_create_or_update,
-    "Delete": posts.on_delete,
+    "Create": on_create_or_update,
+    "Update": on_create_or_update,
+    "Delete": on_delete,
     "Like": reactions.on_like,
     "Dislike": reactions.on_dislike,
     "Add": pins.on_add_or_remove,

@@ -26,6 +26,7 @@ from federation.outbox.handlers import (
     follows,
     groups,
     meetings,
+    meetings_elsewhere,
     moderation,
     person_blocks,
     pins,
@@ -80,6 +81,8 @@ HANDLERS: dict[EventKind, Handler] = {
     EventKind.MEETING_CANCELLED: meetings.send_event,
     EventKind.MEETING_GUEST_ACCEPTED: meetings.send_guest_accepted,
     EventKind.MEETING_GUEST_REJECTED: meetings.send_guest_rejected,
+    EventKind.MEETING_JOIN_REQUESTED: meetings_elsewhere.send_join,
+    EventKind.MEETING_JOIN_WITHDRAWN: meetings_elsewhere.send_leave,
 }
 
 

@@ -6,7 +6,7 @@ Lemmy, Mastodon, Mbin, PieFed, Friendica … send?" is answered in one place and
 tested against their captured payloads (``tests/federation/test_corpus.py``).
 A reading is either returned whole or refused with ``Malformed`` (broken: a
 missing id, a non-URI where a URI must be) or ``Unsupported`` (well-formed but
-not something a peer-support node stores: a Video, a Question, an Event);
+not something a peer-support node stores: a Video, a Question);
 never half-read. HTML is sanitized as it is read (``post_readings``), so no
 unsanitized remote markup reaches the domain.
 
@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from federation.protocol.anonymous_posts import is_token
+from federation.protocol.event_readings import EVENT_TYPE, EventReading, read_event
 from federation.protocol.post_readings import (
     POST_TYPES,
     PostReading,
@@ -42,8 +43,9 @@ from federation.remote.actors import ACTOR_TYPES, ActorDocument, parse_actor
 # What the inbox acts on. Invite (Mobilizon), Move (migration), Resolve and Warn (Lemmy
 # moderation notes) and EmojiReact are refused by name: nothing here would act on them.
 # ``Join`` and ``Leave`` of one of our meetings' Events are Mobilizon's participation
-# (``federation.inbox.handlers.meetings``); a ``Leave`` also ends a conversation
-# (``federation.protocol.conversations``); any other is read and then ignored.
+# (``federation.inbox.handlers.meetings``); a ``Join`` is also read so that the ``Accept``
+# or ``Reject`` of our member's Join of a meeting elsewhere can name it; a ``Leave`` also
+# ends a conversation (``federation.protocol.conversations``) or our member's RSVP.
 ACTIVITY_TYPES = frozenset(
     {
         "Create",
@@ -112,13 +114,14 @@ class Unsupported(ValueError):
 @dataclass(frozen=True)
 class ActivityReading:
     """One activity. ``object`` is whatever it acts on, read as far as it is embedded:
-    a ``PostReading``, an ``ActorDocument``, a nested ``ActivityReading`` (Announce,
-    Undo, Accept/Reject of a Follow), or a bare URI string to be fetched."""
+    a ``PostReading``, an ``EventReading`` (a meeting elsewhere), an ``ActorDocument``, a
+    nested ``ActivityReading`` (Announce, Undo, Accept/Reject of a Follow or a Join), or a
+    bare URI string to be fetched."""
 
     id: str
     type: str  # Create, Update, Delete, Follow, Accept, Reject, Undo, Announce, Like, Dislike, …
     actor: str
-    object: PostReading | ActorDocument | ActivityReading | str
+    object: PostReading | EventReading | ActorDocument | ActivityReading | str
     target: str | None = None  # Add/Remove (featured, moderators), Flag context
     audience: str | None = None  # FEP-1b12, on the activity itself
     to: tuple[str, ...] = ()
@@ -152,13 +155,16 @@ def read_activity(document: dict[str, Any]) -> ActivityReading:
     return _activity(document, depth=0)
 
 
-def read_object(document: dict[str, Any]) -> PostReading | ActorDocument:
-    """Read a fetched object (a post or an actor), or raise ``Malformed`` / ``Unsupported``."""
+def read_object(document: dict[str, Any]) -> PostReading | EventReading | ActorDocument:
+    """Read a fetched object (a post, an Event or an actor), or raise ``Malformed`` /
+    ``Unsupported``."""
     if not isinstance(document, dict):
         raise Malformed("the object is not a JSON object")
     kind = type_of(document)
     if kind in POST_TYPES:
         return read_post(document, kind)
+    if kind == EVENT_TYPE:
+        return read_event(document)
     if kind in ACTOR_TYPES:
         return parse_actor(document)
     if _is_activity(kind):
@@ -169,7 +175,9 @@ def read_object(document: dict[str, Any]) -> PostReading | ActorDocument:
     raise Unsupported(f"{kind} objects are not something this node stores")
 
 
-def read_document(document: dict[str, Any]) -> ActivityReading | PostReading | ActorDocument:
+def read_document(
+    document: dict[str, Any],
+) -> ActivityReading | PostReading | EventReading | ActorDocument:
     """An activity or an object, read by its type: for collection items and other embeds
     whose kind is not known in advance."""
     if isinstance(document, dict) and _is_activity(type_of(document)):
@@ -221,7 +229,7 @@ def _activity(document: Any, depth: int) -> ActivityReading:
     )
 
 
-_Object = PostReading | ActorDocument | ActivityReading | str
+_Object = PostReading | EventReading | ActorDocument | ActivityReading | str
 
 
 def _object_of(
@@ -229,7 +237,7 @@ def _object_of(
 ) -> tuple[_Object, tuple[str, ...], dict[str, Any] | None]:
     """What the activity acts on (a reference, a full object, or a nested activity), the
     further objects a reference type names, and the object as sent when it is a post or
-    an actor."""
+    an actor or an Event."""
     if kind in _BY_REFERENCE:
         refs = as_list(value)
         if not refs:

@@ -13,6 +13,8 @@
 - ``hosted``, ``guests`` and ``guest_answers``: our meetings as other nodes are given
   them, people elsewhere coming to them (their Join and Leave), and the answers and
   changes recorded for federation to send.
+- ``elsewhere``: meetings of groups on other nodes, kept as their group says.
+- ``joining_elsewhere``: our member asking to come to one, its node's answer, leaving.
 
 Only the group's own node runs its meetings; people elsewhere take part through it.
 """

@@ -39,6 +39,8 @@ class MeetingRecord:
 
     @property
     def can_manage(self) -> bool:
+        if self.meeting.ap_id is not None:
+            return False  # a meeting elsewhere is run by its group's node
         membership = self.group.membership
         return permissions.is_group_moderator(membership) or (
             self.facilitator and permissions.is_approved(membership)

@@ -7,7 +7,8 @@ waits in line, in the order asked; whenever a place opens (someone leaves, chang
 maybe, or the capacity grows) the first in line gets it and is told. In approval mode
 "going" is pending until a facilitator accepts (a place, or the line when full) or
 declines; the member is told either way. Facilitators and moderators themselves never
-wait for approval.
+wait for approval. A meeting of a group elsewhere is answered by its group's node
+(``node.meetings.joining_elsewhere``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from node.meetings.access import (
     require_manager,
 )
 from node.meetings.guest_answers import tell_if_guest
+from node.meetings.joining_elsewhere import ASKED, answer_elsewhere, left_elsewhere
 from node.meetings.reading import going_count, meeting_view
 from node.meetings.views import MeetingView, Participant, ParticipantsView
 from node.notifications.recording import notify
@@ -97,6 +99,11 @@ async def answer(
     if state not in ANSWERS:
         raise InvalidInput("answer going, maybe or not_going", field="state")
     record = await _open(session, viewer, public_id)
+    if record.meeting.ap_id is not None:  # its group's node decides who comes
+        await answer_elsewhere(session, record, state, now=now)
+        return await meeting_view(
+            session, await record_for(session, record.meeting, record.group, viewer)
+        )
     meeting, row = record.meeting, record.participation
     before = None if row is None else row.state
     if state is Attendance.GOING:
@@ -123,6 +130,8 @@ async def leave(session: AsyncSession, viewer: Viewer, public_id: str, *, now: d
     if record.participation is None:
         raise NotFound("you have not answered this meeting")
     was_going = record.participation.state is Attendance.GOING
+    if record.meeting.ap_id is not None and record.participation.state in ASKED:
+        await left_elsewhere(session, record.meeting, record.participation.actor_id, now=now)
     await session.delete(record.participation)
     await session.flush()
     if was_going:

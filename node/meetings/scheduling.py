@@ -313,6 +313,7 @@ async def set_facilitator(
     """The group's moderators appoint a member as a facilitator of the meeting, or not."""
     record = await load_meeting(session, viewer, public_id)
     require_can_schedule(record.group)
+    require_manager(record)  # never for a meeting elsewhere: its group's node runs it
     name, domain = split_acct(handle, site.domain)
     member = await find_actor(session, name, domain, ActorKind.PERSON)
     key = (record.meeting.id, member.id)

@@ -21,7 +21,14 @@ from typing import Any
 
 import pytest
 
-from federation.protocol.readings import Unsupported, read_activity, read_document, read_object
+from federation.protocol.event_readings import EventReading
+from federation.protocol.readings import (
+    ActivityReading,
+    Unsupported,
+    read_activity,
+    read_document,
+    read_object,
+)
 from federation.protocol.vocab import Malformed, as_list, require_uri, type_of
 from tests.shared_fixtures import SHARED_FIXTURES
 
@@ -42,7 +49,6 @@ REJECTED: dict[str, str] = {
     "lotide/objects/tombstone.json": "Tombstone",
     # A bare Note kept among the activities: an object, not an activity.
     "mastodon/activities/private_message.json": "Note is an object, not an activity",
-    "mobilizon/objects/event.json": "Event objects",
     "peertube/objects/video.json": "Video objects",
 }
 
@@ -83,16 +89,11 @@ EXTRA_REJECTED: dict[str, str] = {
     FEDIFY + "example.com/users/handle.json": "preferredUsername is missing",
     FEDIFY + "remote.domain/users/bob.json": "preferredUsername is missing",
     FEDIFY + "server.example/users/alice.json": "preferredUsername is missing",
-    # Mobilizon: events, group membership, and WebFinger answers. (Its Join and Leave read:
-    # of one of our meetings they are participation, federation.inbox.handlers.meetings.)
-    MOBILIZON + "gancio-event-activity.json": "Event objects",
+    # Mobilizon: invitations, group membership, and WebFinger answers. (Its Events, Join and
+    # Leave read: see test_event_payloads_map_to_meetings and tests/federation/
+    # test_event_readings.py.)
     MOBILIZON + "mobilizon-invite-activity.json": "Invite activities",
     MOBILIZON + "mobilizon-members-collection.json": "Member objects",
-    MOBILIZON + "mobilizon-post-activity-group.json": "Event objects",
-    MOBILIZON + "mobilizon-post-activity-media-1.json": "Event objects",
-    MOBILIZON + "mobilizon-post-activity-media-2.json": "Event objects",
-    MOBILIZON + "mobilizon-post-activity-media.json": "Event objects",
-    MOBILIZON + "mobilizon-post-activity.json": "Event objects",
     MOBILIZON + "peertube-video.json": "Video objects",
     MOBILIZON + "webfinger/": NOT_ACTIVITYSTREAMS,
     # Pleroma: client-to-server drafts, templates, chats, reactions, polls, media, WebFinger.
@@ -112,7 +113,6 @@ EXTRA_REJECTED: dict[str, str] = {
     PLEROMA + "tesla_mock/peertube.moe-vid.json": "Video objects",
     PLEROMA + "tesla_mock/funkwhale_audio.json": "Audio objects",
     PLEROMA + "tesla_mock/funkwhale_create_audio.json": "Audio objects",
-    PLEROMA + "tesla_mock/mobilizon.org-event.json": "Event objects",
     PLEROMA + "tesla_mock/framasoft@framatube.org.json": NOT_ACTIVITYSTREAMS,
     PLEROMA + "tesla_mock/kaniini@gerzilla.de.json": NOT_ACTIVITYSTREAMS,
     PLEROMA + "tesla_mock/mike@osada.macgirvin.com.json": NOT_ACTIVITYSTREAMS,
@@ -245,3 +245,27 @@ def test_every_refusal_names_a_file_or_folder_that_exists(
     assert stale == []
     folders = [key for key in table if key.endswith("/")]
     assert all((root / key).is_dir() and any((root / key).rglob("*.json")) for key in folders)
+
+
+EVENT_PAYLOADS = [
+    CORPUS / "mobilizon/objects/event.json",
+    EXTRA / MOBILIZON / "gancio-event-activity.json",
+    EXTRA / MOBILIZON / "mobilizon-post-activity-group.json",
+    EXTRA / MOBILIZON / "mobilizon-post-activity-media-1.json",
+    EXTRA / MOBILIZON / "mobilizon-post-activity-media-2.json",
+    EXTRA / MOBILIZON / "mobilizon-post-activity-media.json",
+    EXTRA / MOBILIZON / "mobilizon-post-activity.json",
+    EXTRA / PLEROMA / "tesla_mock/mobilizon.org-event.json",
+]
+
+
+@pytest.mark.parametrize("path", EVENT_PAYLOADS, ids=lambda path: path.name)
+def test_event_payloads_map_to_meetings(path: Path) -> None:
+    """Mobilizon's and Gancio's Events, once refused, read as meetings elsewhere (their
+    fields one by one: tests/federation/test_event_readings.py)."""
+    reading = read_document(load(path))
+    event = reading.object if isinstance(reading, ActivityReading) else reading
+    assert isinstance(event, EventReading)
+    assert event.title
+    assert event.starts_at < event.ends_at
+    assert event.organizer_uri.startswith(("http://", "https://"))

@@ -11,6 +11,7 @@ import pytest
 from tests.conftest import IN_CI
 from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.rig.fedify import Peers, require_peer
+from tests.rig.mobilizon_group_peer import MobilizonGroupPeer
 from tests.rig.rig import Rig
 from tests.rig.shaped_peers import LemmyPeer, MastodonPeer
 
@@ -43,6 +44,15 @@ async def mastodon(rig: Rig) -> AsyncIterator[MastodonPeer]:
 async def lemmy(rig: Rig) -> AsyncIterator[LemmyPeer]:
     """A Lemmy-shaped peer (``tests.rig.shaped_peers``) beside the rig's nodes."""
     peer = LemmyPeer("127.0.0.51", rig.clock)
+    await peer.start()
+    yield peer
+    await peer.close()
+
+
+@pytest.fixture
+async def mobilizon_group(rig: Rig) -> AsyncIterator[MobilizonGroupPeer]:
+    """A Mobilizon-shaped peer whose group holds events (``tests.rig.mobilizon_group_peer``)."""
+    peer = MobilizonGroupPeer("127.0.0.62", rig.clock)
     await peer.start()
     yield peer
     await peer.close()

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from federation.context import Federation
 from federation.inbox.handlers.lookups import named_actor
 from federation.inbox.prepared import Ignored
+from federation.protocol.event_readings import EventReading
 from federation.protocol.post_readings import POST_TYPES, PostReading
 from federation.protocol.readings import ActivityReading
 from federation.protocol.vocab import id_of, same_origin
@@ -52,7 +53,9 @@ def post_named_in(obj: Any) -> str | None:
     return id_of(obj)
 
 
-def post_named_by(obj: PostReading | ActorDocument | ActivityReading | str) -> str | None:
+def post_named_by(
+    obj: PostReading | EventReading | ActorDocument | ActivityReading | str,
+) -> str | None:
     """The post a reading's object names, as ``post_named_in`` reads it before reading."""
     if isinstance(obj, PostReading):
         return obj.uri
