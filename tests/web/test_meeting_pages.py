@@ -8,33 +8,27 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.kinds import (
-    ActorKind,
     Attendance,
     MeetingJoinMode,
-    NotificationKind,
     Recurrence,
     Visibility,
 )
 from node.meetings import attending, scheduling
-from node.notifications import MeetingSubject, NotificationEntry
 from node.passwords import Passwords
 from node.site import Site
-from node.views import ActorRef, Viewer
+from node.views import Viewer
 from tests.conftest import Client
 from tests.node.factories import Node
 from tests.node.meeting_helpers import BASE, schedule
 from tests.web.test_moderation_pages import post_form, sign_in
 from tests.web.test_pages import page
-from web.notification_paths import subject_path
-from web.pages.i18n import load_translations
-from web.pages.notifications import describe
 
 LINK = "https://meet.example/circle-room"
 HIDDEN = "The link is shared with those who are coming."
@@ -433,33 +427,3 @@ async def test_my_meetings_and_the_private_calendar_address(client: Client, node
     response = await client.get("/meetings", allow_redirects=False)
     assert response.status == 303
     assert response.headers["Location"].startswith("/signin")
-
-
-def test_each_meeting_notification_names_its_meeting_in_each_language() -> None:
-    translations = load_translations()
-    group = ActorRef("https://x.example/g/circle", ActorKind.GROUP, "circle", "x.example", "", True)
-    kinds = [kind for kind in NotificationKind if kind.value.startswith("meeting_")]
-    for code in ("en", "de", "fr"):
-        gettext, ngettext = translations[code].gettext, translations[code].ngettext
-        sentences = set()
-        for kind in kinds:
-            entry = NotificationEntry(
-                id=1,
-                kind=kind,
-                count=1,
-                newest_at=datetime(2027, 3, 18, tzinfo=UTC),
-                read=False,
-                actor=None,
-                anonymous=False,
-                post=None,
-                group=group,
-                conversation_id=None,
-                reason="",
-                meeting=MeetingSubject("01ABC", "Grief café"),
-            )
-            sentence = describe(entry, gettext, ngettext)
-            assert "Grief café" in sentence
-            assert "circle" in sentence
-            sentences.add(sentence)
-        assert len(sentences) == len(kinds)
-    assert subject_path(entry, "x.example") == "/meetings/01ABC"

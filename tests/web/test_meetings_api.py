@@ -7,8 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from node.kinds import ActorKind, NotificationKind
-from node.notifications import NotificationEntry
+from node.notifications import MeetingSubject, NotificationEntry
 from node.views import ActorRef
 from tests.api_client import Api, Member
 from tests.clocks import ManualClock
@@ -196,7 +198,17 @@ async def test_the_api_document_names_the_meeting_endpoints(api: Api) -> None:
     assert "/api/v1/calendar" in paths
 
 
-def test_every_meeting_notification_has_its_sentence_in_each_language() -> None:
+@pytest.mark.parametrize(
+    ("meeting", "path"),
+    [
+        # Older notifications, made before they kept their meeting: the group's page.
+        (None, "/groups/circle"),
+        (MeetingSubject("01ABC", "Grief café"), "/meetings/01ABC"),
+    ],
+)
+def test_every_meeting_notification_has_its_sentence_in_each_language(
+    meeting: MeetingSubject | None, path: str
+) -> None:
     translations = load_translations()
     group = ActorRef("https://x.example/g/circle", ActorKind.GROUP, "circle", "x.example", "", True)
     kinds = [kind for kind in NotificationKind if kind.value.startswith("meeting_")]
@@ -217,16 +229,19 @@ def test_every_meeting_notification_has_its_sentence_in_each_language() -> None:
                 group=group,
                 conversation_id=None,
                 reason="",
+                meeting=meeting,
             )
             sentence = describe(entry, gettext, ngettext)
             assert "circle" in sentence
+            # A notification that knows its meeting names it.
+            assert meeting is None or meeting.title in sentence
             sentences.add(sentence)
         assert len(sentences) == 6
+    assert subject_path(entry, "x.example") == path
     assert (
         describe_in("de", NotificationKind.MEETING_CANCELLED, group, translations)
         == "Ein Treffen von circle, zu dem du kommen wolltest, wurde abgesagt."
     )
-    assert subject_path(entry, "x.example") == "/groups/circle"
 
 
 def describe_in(
