@@ -31,13 +31,20 @@ def names_our_meeting(fed: Federation, activity: ActivityReading) -> bool:
     return meeting_named(fed.site.base_url, activity.object_id) is not None
 
 
+def _our_meeting(fed: Federation, activity: ActivityReading, via: str | None) -> str:
+    """The public id of our meeting a person's own Join or Leave names (never one
+    relayed inside an Announce: participation is the person's own word)."""
+    public_id = meeting_named(fed.site.base_url, activity.object_id)
+    if public_id is None or via is not None:
+        raise Ignored("it names no meeting of ours")
+    return public_id
+
+
 async def on_join(
     fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
 ) -> None:
     """A person elsewhere asks to come to one of our meetings."""
-    public_id = meeting_named(fed.site.base_url, activity.object_id)
-    if public_id is None or via is not None:
-        raise Ignored("it names no meeting of ours")
+    public_id = _our_meeting(fed, activity, via)
     guest = await named_actor(session, activity.actor)
     try:
         state = await guest_joins(session, public_id, guest, join_uri=activity.id, now=fed.clock())
@@ -50,9 +57,7 @@ async def on_leave(
     fed: Federation, session: AsyncSession, activity: ActivityReading, via: str | None
 ) -> None:
     """A person elsewhere takes back their RSVP to one of our meetings."""
-    public_id = meeting_named(fed.site.base_url, activity.object_id)
-    if public_id is None or via is not None:
-        raise Ignored("it names no meeting of ours")
+    public_id = _our_meeting(fed, activity, via)
     guest = await named_actor(session, activity.actor)
     try:
         left = await guest_leaves(session, public_id, guest, now=fed.clock())
