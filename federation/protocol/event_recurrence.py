@@ -19,19 +19,11 @@ from icalendar import vRecur
 
 from federation.protocol.vocab import Malformed, as_list
 from node.kinds import Recurrence
+from node.meetings.views import ExceptionView
 
 MAX_EXCEPTIONS = 500  # a weekly series of ten years has fewer occurrences
 _WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 _UNDERSTOOD = frozenset({"FREQ", "INTERVAL", "BYDAY", "BYMONTHDAY", "UNTIL", "COUNT", "WKST"})
-
-
-@dataclass(frozen=True)
-class SeriesException:
-    """One occurrence, by its original local date: cancelled, or moved (a new wall time)."""
-
-    occurrence_date: date
-    cancelled: bool
-    moved_to_local: datetime | None
 
 
 @dataclass(frozen=True)
@@ -41,7 +33,7 @@ class SeriesReading:
     interval: int
     until_date: date | None
     count: int | None
-    exceptions: tuple[SeriesException, ...]
+    exceptions: tuple[ExceptionView, ...]
 
 
 def read_series(value: Any, time_zone: str) -> SeriesReading:
@@ -125,11 +117,11 @@ def _wall_time(value: Any, what: str) -> datetime:
     return moment.replace(tzinfo=None, second=0, microsecond=0)
 
 
-def _exceptions(value: Any) -> tuple[SeriesException, ...]:
+def _exceptions(value: Any) -> tuple[ExceptionView, ...]:
     entries = as_list(value)
     if len(entries) > MAX_EXCEPTIONS:
         raise Malformed(f"recurrence has more than {MAX_EXCEPTIONS} exceptions")
-    found: list[SeriesException] = []
+    found: list[ExceptionView] = []
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("date"), str):
             raise Malformed("a recurrence exception has no date")
@@ -143,5 +135,5 @@ def _exceptions(value: Any) -> tuple[SeriesException, ...]:
         if not cancelled and moved is None:
             raise Malformed("a recurrence exception is neither cancelled nor moved")
         moved_to = None if moved is None else _wall_time(moved, "recurrence.exceptions.movedTo")
-        found.append(SeriesException(day, cancelled, moved_to))
+        found.append(ExceptionView(day, cancelled, moved_to))
     return tuple(found)

@@ -37,6 +37,7 @@ from node.kinds import (
 )
 from node.meetings.reading import rule_of
 from node.meetings.recurrence import series_bounds
+from node.meetings.views import ExceptionView
 from node.notifications.quiet import check_time_zone
 from node.notifications.recording import notify
 from node.storage.models.actors import Actor, Follow
@@ -46,15 +47,6 @@ from node.topics import Topic
 
 # Longer than one of ours may be (a weekend retreat, a festival), never unbounded.
 MAX_DURATION = timedelta(days=31)
-
-
-@dataclass(frozen=True)
-class OccurrenceChange:
-    """One occurrence of the series, by its original local date: cancelled or moved."""
-
-    occurrence_date: date
-    cancelled: bool
-    moved_to_local: datetime | None
 
 
 @dataclass(frozen=True)
@@ -74,7 +66,7 @@ class MeetingElsewhere:
     interval: int = 1
     until_date: date | None = None
     count: int | None = None
-    changes: tuple[OccurrenceChange, ...] = field(default_factory=tuple)
+    changes: tuple[ExceptionView, ...] = field(default_factory=tuple)
     place: str = ""
     online_url: str = ""
     capacity: int | None = None
@@ -169,7 +161,7 @@ def _apply(meeting: Meeting, given: MeetingElsewhere, now: datetime) -> None:
 
 
 async def _replace_changes(
-    session: AsyncSession, meeting: Meeting, changes: tuple[OccurrenceChange, ...]
+    session: AsyncSession, meeting: Meeting, changes: tuple[ExceptionView, ...]
 ) -> None:
     await session.execute(delete(MeetingException).where(MeetingException.meeting_id == meeting.id))
     for change in {c.occurrence_date: c for c in changes}.values():

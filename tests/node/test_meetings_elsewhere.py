@@ -19,7 +19,8 @@ from node.federated.actors import KnownGroup, group_by_id
 from node.groups.remote_groups import upsert_remote_group
 from node.kinds import ActorKind, Attendance, JoinPolicy, NotificationKind, Recurrence
 from node.meetings import attending, elsewhere, joining_elsewhere, reading, scheduling
-from node.meetings.elsewhere import MeetingElsewhere, OccurrenceChange
+from node.meetings.elsewhere import MeetingElsewhere
+from node.meetings.views import ExceptionView
 from node.passwords import Passwords
 from node.site import Site
 from node.storage.models.actors import Actor
@@ -41,7 +42,7 @@ GIVEN = MeetingElsewhere(
     remote_url="https://peer.example/events/thursday/page",
     description_html="<p>Come as you are.</p><script>alert(1)</script>",
     recurrence=Recurrence.WEEKLY,
-    changes=(OccurrenceChange(date(2027, 3, 11), True, None),),
+    changes=(ExceptionView(date(2027, 3, 11), True, None),),
     place="Community centre, Main Street 1",
 )
 

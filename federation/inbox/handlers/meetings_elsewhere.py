@@ -32,7 +32,7 @@ from federation.protocol.vocab import Malformed, same_origin
 from node.federated.actors import KnownGroup, actor_named, group_of
 from node.kinds import Recurrence
 from node.meetings import elsewhere, joining_elsewhere
-from node.meetings.elsewhere import MeetingElsewhere, OccurrenceChange
+from node.meetings.elsewhere import MeetingElsewhere
 
 log = logging.getLogger("kinfolk.processing")
 
@@ -77,12 +77,7 @@ def meeting_of(event: EventReading) -> MeetingElsewhere:
         interval=1 if series is None else series.interval,
         until_date=None if series is None else series.until_date,
         count=None if series is None else series.count,
-        changes=()
-        if series is None
-        else tuple(
-            OccurrenceChange(c.occurrence_date, c.cancelled, c.moved_to_local)
-            for c in series.exceptions
-        ),
+        changes=() if series is None else series.exceptions,
         place=event.place,
         online_url=event.online_url or "",
         capacity=event.capacity,
