@@ -14,12 +14,11 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.groups import creation, membership
 from node.passwords import Passwords
 from node.site import Site
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
-from tests.browser.test_moderation_pages import _member, _sign_in
+from tests.browser.test_moderation_pages import _sign_in, circle_of_two
 
 ASKED = "I read your post about the nights. Could we talk?"
 ANSWER = "Yes, gladly. How are you today?"
@@ -81,10 +80,7 @@ async def _seed(
     """``ana`` and ``ben`` share a group (so ana may ask ben), in ``language``."""
     now = datetime.now().astimezone()
     async with sessions.begin() as session:
-        ana = await _member(session, site, passwords, "ana", language, now)
-        ben = await _member(session, site, passwords, "ben", language, now)
-        await creation.create_group(session, site, ana, handle="circle", now=now)
-        await membership.join_group(session, site, ben, "circle", now=now)
+        await circle_of_two(session, site, passwords, language, now)
 
 
 async def _signed_out(page: Page) -> None:

@@ -119,6 +119,17 @@ async def _member(
     return Viewer(account_id=account.id, actor_id=actor_id, role=role)
 
 
+async def circle_of_two(
+    session: AsyncSession, site: Site, passwords: Passwords, language: str, now: datetime
+) -> tuple[Viewer, Viewer]:
+    """``ana`` runs the group ``circle``, where ``ben`` is a member, in ``language``."""
+    ana = await _member(session, site, passwords, "ana", language, now)
+    ben = await _member(session, site, passwords, "ben", language, now)
+    await creation.create_group(session, site, ana, handle="circle", now=now)
+    await membership.join_group(session, site, ben, "circle", now=now)
+    return ana, ben
+
+
 async def _seed(
     sessions: async_sessionmaker[AsyncSession], site: Site, passwords: Passwords, language: str
 ) -> None:

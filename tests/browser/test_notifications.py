@@ -14,13 +14,12 @@ import pytest
 from playwright.async_api import Browser, expect
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from node.groups import creation, membership
 from node.passwords import Passwords
 from node.posts import writing
 from node.site import Site
 from tests.browser.conftest import Checks, new_context
 from tests.browser.test_first_visit import BROWSER_LOCALE
-from tests.browser.test_moderation_pages import _member, _sign_in
+from tests.browser.test_moderation_pages import _sign_in, circle_of_two
 
 WORDS = {
     "en": {
@@ -68,10 +67,7 @@ async def _seed(
     """``ana``'s thread in her circle, and ``ben``'s reply to it, in ``language``."""
     now = datetime.now().astimezone()
     async with sessions.begin() as session:
-        ana = await _member(session, site, passwords, "ana", language, now)
-        ben = await _member(session, site, passwords, "ben", language, now)
-        await creation.create_group(session, site, ana, handle="circle", now=now)
-        await membership.join_group(session, site, ben, "circle", now=now)
+        ana, ben = await circle_of_two(session, site, passwords, language, now)
         post = await writing.create_post(
             session, site, ana, "circle", body="The nights are long.", title="Long nights", now=now
         )
