@@ -22,7 +22,6 @@ from node import accounts
 from node.crisis import editing
 from node.crisis.resources import ResourceEntry
 from node.errors import NotFound
-from web.api.crisis_api import ResourceListBody, entries_of
 from web.config import Settings
 
 
@@ -44,29 +43,33 @@ async def cmd_show(settings: Settings, args: argparse.Namespace) -> None:
         print("No crisis resources yet.")
 
 
-def _read(source: str) -> ResourceListBody:
+def _read(source: str) -> list[ResourceEntry]:
+    # The API's own reading, imported here: other commands start without the web API.
+    from web.api.crisis_api import ResourceListBody, entries_of
+
     text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
     try:
         given: Any = json.loads(text)
         wrapped = {"resources": given} if isinstance(given, list) else given
         # As JSON, like the API reads it (strict: enums from their string values).
-        return ResourceListBody.model_validate_json(json.dumps(wrapped))
+        body = ResourceListBody.model_validate_json(json.dumps(wrapped))
     except (ValueError, ValidationError) as exc:
         raise UsageError(f"{source}: not a list of crisis resources: {exc}") from None
+    return entries_of(body)
 
 
 async def cmd_set(settings: Settings, args: argparse.Namespace) -> None:
-    body = _read(args.file)
+    entries = _read(args.file)
     async with open_node(settings) as node:
         viewer = await accounts.member_by_username(node.session, node.site, args.by)
         if viewer is None:
             raise NotFound(f"no account called {args.by!r} here", field="--by")
         if args.group:
             saved = await editing.set_group_resources(
-                node.session, node.site, viewer, args.group, entries_of(body), now=node.now
+                node.session, node.site, viewer, args.group, entries, now=node.now
             )
         else:
-            saved = await editing.set_node_resources(node.session, viewer, entries_of(body))
+            saved = await editing.set_node_resources(node.session, viewer, entries)
     where = f"the group {args.group}" if args.group else "the node"
     print(f"Saved {len(saved)} crisis resource(s) for {where}")
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import enum
 import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
@@ -27,6 +26,7 @@ from federation.inbox.retention import DEFAULT_RETENTION, InboxRetention, purge_
 from federation.outbox.dispatch import dispatch_once
 from federation.remote.backfill import sync_once
 from federation.retention import next_purge
+from federation.worker_queues import Queue
 from node.account_deletion.wiping import wipe_batch
 from node.export.jobs import build_next as build_archive
 from node.mail.sender import MailSender
@@ -37,12 +37,6 @@ log = logging.getLogger("kinfolk.workers")
 
 IDLE_SLEEP = 0.2  # seconds between polls when a queue is empty
 REMIND_EVERY = 30.0  # seconds between looks for meeting reminders due
-
-
-class Queue(enum.StrEnum):
-    INBOX = "inbox"  # process accepted activities, dispatch domain events, read groups
-    DELIVERY = "delivery"  # send queued deliveries
-    ALL = "all"
 
 
 class NodeWorkers:

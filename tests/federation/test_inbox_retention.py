@@ -12,7 +12,7 @@ from federation.inbox.retention import InboxRetention, purge_processed
 from federation.inbox.writer import InboxRow, InboxWriter
 from federation.runtime import federation_runtime
 from federation.tables import InboxItem, QueueState
-from federation.workers import Queue
+from federation.worker_queues import Queue
 from web.config import Settings
 
 NOW = datetime(2026, 11, 21, 12, tzinfo=UTC)
