@@ -136,30 +136,25 @@ async def list_participants(call: Call[Any, Any]) -> ParticipantsOut:
     return participants_out(view)
 
 
-async def accept_participant(call: Call[Any, Any]) -> ParticipantOut:
+async def _decide(call: Call[Any, Any], *, accept: bool) -> ParticipantOut:
     view = await attending.decide(
         call.session,
         call.site,
         call.member,
         call.path("id"),
         call.path("handle"),
-        accept=True,
+        accept=accept,
         now=call.now,
     )
     return participant_out(view)
+
+
+async def accept_participant(call: Call[Any, Any]) -> ParticipantOut:
+    return await _decide(call, accept=True)
 
 
 async def decline_participant(call: Call[Any, Any]) -> ParticipantOut:
-    view = await attending.decide(
-        call.session,
-        call.site,
-        call.member,
-        call.path("id"),
-        call.path("handle"),
-        accept=False,
-        now=call.now,
-    )
-    return participant_out(view)
+    return await _decide(call, accept=False)
 
 
 async def my_meetings(call: Call[Any, PageQuery]) -> MeetingPage:
