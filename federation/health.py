@@ -10,7 +10,8 @@ counter would see only its own sends. Hence deliveries by outcome are counts of
 rows, not counters:
 
 * delivered: sent and answered 2xx, finished in the last hour;
-* failed: sent and given up (a 4xx that is final, or too many attempts);
+* failed: tried at least once, then given up (a final 4xx, too many attempts, or
+  its host found unreachable meanwhile);
 * dropped: failed without being sent (the host unreachable, refused by policy, its
   sender suspended);
 * retrying: queued now after at least one failed attempt.
