@@ -41,6 +41,14 @@ _KEY_FETCHES = Counter(
     ["result"],
 )
 
+# Bound once: ``labels`` takes a lock, and these are counted on every inbox request.
+_CHECKED = {
+    (rfc9421, verified): _SIGNATURES.labels(
+        standard="rfc9421" if rfc9421 else "cavage", result="verified" if verified else "rejected"
+    )
+    for rfc9421 in (False, True)
+    for verified in (False, True)
+}
 _NEW = _INBOX_ACCEPTED.labels(duplicate="false")
 _DUPLICATE = _INBOX_ACCEPTED.labels(duplicate="true")
 
@@ -91,9 +99,7 @@ def inbox_refused(code: str, detail: str) -> None:
 
 
 def signature_checked(scheme: str, result: Verified | Rejected) -> None:
-    standard = "rfc9421" if scheme == "rfc9421" else "cavage"
-    outcome = "verified" if isinstance(result, Verified) else "rejected"
-    _SIGNATURES.labels(standard=standard, result=outcome).inc()
+    _CHECKED[scheme == "rfc9421", isinstance(result, Verified)].inc()
 
 
 def key_fetched(found: bool) -> None:

@@ -49,6 +49,12 @@ def route_class(pattern: str | None) -> str:
     return "page"
 
 
+@cache
+def _child(kind: str, status: str) -> Histogram:
+    """The labelled histogram, looked up once (``labels`` takes a lock each time)."""
+    return _REQUESTS.labels(kind, status)
+
+
 def _pattern(request: web.Request) -> str | None:
     resource = request.match_info.route.resource
     return None if resource is None else resource.canonical
@@ -58,7 +64,7 @@ def _observe(request: web.Request, status: int, content_type: str, seconds: floa
     kind = route_class(_pattern(request))
     if kind == "page" and content_type in ACTIVITY_MEDIA_TYPES:
         kind = "activitypub"
-    _REQUESTS.labels(kind, _STATUS_CLASSES[min(max(status // 100, 1), 5) - 1]).observe(seconds)
+    _child(kind, _STATUS_CLASSES[min(max(status // 100, 1), 5) - 1]).observe(seconds)
 
 
 @web.middleware
