@@ -73,9 +73,10 @@ REFUSAL_REASONS = frozenset(
         "account_deleted",
     }
 )
-# Phrases of ``Rejected.reason`` (federation.signing) that name a digest or a clock.
-_DIGEST_WORDS = ("digest",)
-_TIME_WORDS = (" old;", "in the future", "signature expired", "not an HTTP date")
+# How ``Rejected.reason`` (federation.signing) begins when the body's digest is wrong
+# or unreadable, and the phrases it uses for a date outside the window.
+_DIGEST_STARTS = ("digest", "content-digest")
+_TIME_WORDS = (" old;", " in the future;", "signature expired", "not an http date")
 
 
 def refusal_reason(code: str, detail: str) -> str:
@@ -83,9 +84,9 @@ def refusal_reason(code: str, detail: str) -> str:
     apart into a wrong digest or a date outside the window."""
     if code == "bad_signature":
         lowered = detail.lower()
-        if any(word in lowered for word in _DIGEST_WORDS):
+        if lowered.startswith(_DIGEST_STARTS):
             return "bad_digest"
-        if any(word.lower() in lowered for word in _TIME_WORDS):
+        if any(word in lowered for word in _TIME_WORDS):
             return "date_skew"
     return code if code in REFUSAL_REASONS else "other"
 
