@@ -42,7 +42,8 @@ def _allowed(request: web.Request) -> bool:
     return address_within(request.remote, settings.metrics_allowed)
 
 
-def _process_registry() -> CollectorRegistry:
+def process_registry() -> CollectorRegistry:
+    """The counters to answer with: this process's, or every process's in multiprocess mode."""
     if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
         return REGISTRY
     registry = CollectorRegistry()
@@ -57,7 +58,7 @@ async def metrics(request: web.Request) -> web.Response:
         health = await node_health(session, request.app[CLOCK]())
     scraped = CollectorRegistry()
     scraped.register(HealthCollector(health))
-    body = generate_latest(_process_registry()) + generate_latest(scraped)
+    body = generate_latest(process_registry()) + generate_latest(scraped)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
