@@ -70,8 +70,8 @@ class NodeHealth:
     now: datetime
     inbox: QueueHealth
     deliveries: QueueHealth
-    outcomes: dict[str, int]  # OUTCOMES: the last hour's, and those retrying now
-    hosts_by_state: dict[str, int]  # HOST_STATES: how many hosts are in each
+    outcomes: dict[str, int]  # each of OUTCOMES, in order: the last hour's, and retrying now
+    hosts_by_state: dict[str, int]  # each of HOST_STATES, in order: how many hosts
     failing_hosts: list[FailingHost]  # at most HOST_LIMIT, unreachable ones last
 
 

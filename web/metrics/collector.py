@@ -14,7 +14,16 @@ from collections.abc import Iterator
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from federation.health import HOST_STATES, OUTCOMES, NodeHealth
+from federation.health import NodeHealth
+
+_DELIVERIES = (
+    "Deliveries by outcome: delivered, failed (given up) and dropped (never sent) "
+    "in the last hour; retrying: queued again after a failed attempt."
+)
+_HOSTS = (
+    "Hosts whose deliveries fail, by state: failing (still tried), open (the "
+    "breaker holds deliveries back), unreachable (deliveries dropped)."
+)
 
 
 class HealthCollector(Collector):
@@ -34,24 +43,8 @@ class HealthCollector(Collector):
                 f"How long the oldest item of the {queue} queue has waited (0 when empty).",
                 value=state.oldest_age(now),
             )
-        deliveries = GaugeMetricFamily(
-            "kinfolk_deliveries",
-            "Deliveries by outcome: delivered, failed (given up) and dropped (never sent) "
-            "in the last hour; retrying: queued again after a failed attempt.",
-            labels=["outcome"],
-        )
-        for outcome in OUTCOMES:
-            deliveries.add_metric([outcome], health.outcomes[outcome])
-        yield deliveries
-        hosts = GaugeMetricFamily(
-            "kinfolk_failing_hosts",
-            "Hosts whose deliveries fail, by state: failing (still tried), open (the "
-            "breaker holds deliveries back), unreachable (deliveries dropped).",
-            labels=["state"],
-        )
-        for state_name in HOST_STATES:
-            hosts.add_metric([state_name], health.hosts_by_state[state_name])
-        yield hosts
+        yield _by_label("kinfolk_deliveries", _DELIVERIES, "outcome", health.outcomes)
+        yield _by_label("kinfolk_failing_hosts", _HOSTS, "state", health.hosts_by_state)
         yield from self._failing_hosts()
 
     def _failing_hosts(self) -> Iterator[Metric]:
@@ -78,3 +71,10 @@ class HealthCollector(Collector):
                 since.add_metric([host.host], host.failing_since.timestamp())
             pending.add_metric([host.host], host.pending)
         yield from (breaker, since, pending)
+
+
+def _by_label(name: str, documentation: str, label: str, values: dict[str, int]) -> Metric:
+    family = GaugeMetricFamily(name, documentation, labels=[label])
+    for key, number in values.items():
+        family.add_metric([key], number)
+    return family
