@@ -23,6 +23,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation import metrics
 from federation.inbox.writer import InboxWriter
 from federation.policy_cache import PolicyCache
 from federation.protocol.vocab import Malformed, host_of, id_of, same_origin
@@ -232,12 +233,14 @@ class Federation:
         try:
             result = await self._fetch_key(key_id)
         except BaseException as exc:
+            metrics.key_fetch_failed(exc)
             future.set_exception(exc)
             future.exception()  # retrieved: waiters re-raise it, nobody logs it twice
             raise
         finally:
             del self._inflight[key_id]
         future.set_result(result)
+        metrics.key_fetched(result is not None)
         return None if result is None else self._remember(result)
 
     async def _fetch_key(self, key_id: str) -> RemoteKey | None:

@@ -41,6 +41,8 @@ from web.keys import (
     Clock,
 )
 from web.mail import mail_sender
+from web.metrics.endpoint import add_metrics_routes
+from web.metrics.requests import request_metrics_middleware
 from web.pages import add_page_routes
 from web.problems import problems_middleware
 from web.security_headers import security_headers_middleware
@@ -63,6 +65,7 @@ def create_app(
     # in (web.bodies); this is the outer bound for anything read otherwise.
     app = web.Application(
         middlewares=[
+            request_metrics_middleware,
             security_headers_middleware,
             client_address_middleware,
             close_after_unreadable_body,
@@ -84,6 +87,7 @@ def create_app(
     add_inbox_routes(app)
     add_page_routes(app)
     add_calendar_routes(app)
+    add_metrics_routes(app)
     app.router.add_get("/healthz", health)
     return app
 

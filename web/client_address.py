@@ -38,6 +38,12 @@ def _trusted(address: _IPAddress, proxies: tuple[Network, ...]) -> bool:
     return any(address in network for network in proxies)
 
 
+def address_within(address: str | None, networks: tuple[Network, ...]) -> bool:
+    """Whether ``address`` (as ``request.remote`` gives it) lies in one of ``networks``."""
+    parsed = _parse(address) if address else None
+    return parsed is not None and _trusted(parsed, networks)
+
+
 def client_address(
     peer: str | None, forwarded_for: str, proxies: tuple[Network, ...]
 ) -> str | None:

@@ -45,6 +45,9 @@ DEFAULT_TRUSTED_PROXIES: tuple[Network, ...] = (
     ipaddress.ip_network("::1/128"),
 )
 
+# Monitoring on the same machine only, until the admin names their Prometheus.
+DEFAULT_METRICS_ALLOWED = DEFAULT_TRUSTED_PROXIES
+
 
 class ConfigError(Exception):
     """One or more configuration values are invalid; ``problems`` lists each."""
@@ -77,6 +80,9 @@ class Settings:
     embedded_worker: bool = True
     delivery_concurrency: int = 128
     trusted_proxies: tuple[Network, ...] = DEFAULT_TRUSTED_PROXIES
+    # Who may read /metrics (web.metrics): these addresses, or anyone with the token.
+    metrics_allowed: tuple[Network, ...] = DEFAULT_METRICS_ALLOWED
+    metrics_token: str = ""
     # Outgoing mail (node.mail): none without an SMTP server; the sender's address.
     smtp_url: SmtpServer | None = None
     mail_from: str = ""
@@ -196,6 +202,13 @@ def _parse_mail_from(raw: str) -> str:
     return formataddr((name, address)) if name else address
 
 
+def _parse_metrics_token(raw: str) -> str:
+    token = raw.strip()
+    if len(token) < 32:
+        raise ValueError("the token must be at least 32 characters long")
+    return token
+
+
 def _parse_schema(raw: str) -> str:
     if not raw.replace("_", "").isalnum() or not raw[0].isalpha():
         raise ValueError(f"expected a plain schema name (letters, digits, _), got {raw!r}")
@@ -222,6 +235,8 @@ _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
     ("embedded_worker", "KINFOLK_EMBEDDED_WORKER", _parse_bool),
     ("delivery_concurrency", "KINFOLK_DELIVERY_CONCURRENCY", _parse_concurrency),
     ("trusted_proxies", "KINFOLK_TRUSTED_PROXIES", _parse_networks),
+    ("metrics_allowed", "KINFOLK_METRICS_ALLOWED", _parse_networks),
+    ("metrics_token", "KINFOLK_METRICS_TOKEN", _parse_metrics_token),
     ("smtp_url", "KINFOLK_SMTP_URL", parse_smtp_url),
     ("mail_from", "KINFOLK_MAIL_FROM", _parse_mail_from),
 )
@@ -341,9 +356,11 @@ def describe(settings: Settings) -> dict[str, str]:
         value = getattr(settings, item.name)
         if item.name == "secret_key":
             shown[item.name] = "********"
+        elif item.name == "metrics_token":
+            shown[item.name] = "********" if value else "(none)"
         elif item.name == "smtp_url":
             shown[item.name] = value.describe() if value else "(none: no mail is sent)"
-        elif item.name == "trusted_proxies":
+        elif item.name in {"trusted_proxies", "metrics_allowed"}:
             shown[item.name] = ", ".join(str(network) for network in value) or "(none)"
         else:
             shown[item.name] = str(value)

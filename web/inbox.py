@@ -6,10 +6,11 @@ import logging
 
 from aiohttp import web
 
+from federation import metrics
 from federation.inbox.receive import InboxRefusal, Incoming, receive
 from node.actors import find_actor
 from node.kinds import ActorKind
-from web.bodies import read_body
+from web.bodies import BodyRefused, read_body
 from web.keys import FEDERATION, SESSIONS, SETTINGS, SITE
 from web.problems import REQUEST_ID, Problem, hostile
 
@@ -42,11 +43,16 @@ def incoming_from(request: web.Request, body: bytes) -> Incoming:
 async def inbox(request: web.Request) -> web.Response:
     await _check_recipient(request)
     limit = request.app[SETTINGS].max_request_bytes
-    body = await read_body(request, limit, what="an activity")
+    try:
+        body = await read_body(request, limit, what="an activity")
+    except BodyRefused as refusal:
+        metrics.inbox_refused(refusal.code, refusal.detail)
+        raise
     incoming = incoming_from(request, body)
     try:
         accepted = await receive(request.app[FEDERATION], incoming)
     except InboxRefusal as refusal:
+        metrics.inbox_refused(refusal.code, refusal.detail)
         problem = Problem(refusal.status, refusal.code, refusal.detail)
         if refusal.code in HOSTILE:
             raise hostile(request, problem) from None
@@ -56,6 +62,7 @@ async def inbox(request: web.Request) -> web.Response:
             extra={"request_id": request[REQUEST_ID], "code": refusal.code, "peer": request.remote},
         )
         raise problem from None
+    metrics.inbox_accepted(accepted.duplicate)
     log.info(
         "inbox accepted %s from %s%s",
         accepted.activity_id,

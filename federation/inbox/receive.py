@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from federation import metrics
 from federation.context import Federation
 from federation.delivery.destinations import ED25519, RFC9421
 from federation.delivery.destinations import host_of as delivery_host
@@ -150,7 +151,7 @@ def _verify(
     federation: Federation, scheme: str, incoming: Incoming, key: RemoteKey
 ) -> Verified | Rejected:
     verify = rfc9421.verify_request if scheme == "rfc9421" else signatures.verify_request
-    return verify(
+    result = verify(
         incoming.method,
         incoming.url,
         incoming.headers,
@@ -159,6 +160,8 @@ def _verify(
         now=federation.clock(),
         window=federation.window,
     )
+    metrics.signature_checked(scheme, result)
+    return result
 
 
 def _key_unavailable(key_id: str, exc: FetchError) -> InboxRefusal:

@@ -1,5 +1,6 @@
 """Moderating and administering in a real browser, in each language: a group's moderator
-removes a reported post and resolves the report; an admin blocks a domain.
+removes a reported post and resolves the report; an admin blocks a domain and looks at
+the node's health.
 
 Every page passes axe-core with no serious or critical violation, and is
 photographed at phone and desktop widths.
@@ -41,6 +42,7 @@ WORDS = {
         "removed_entry": "Removed a post",
         "settings": "Node settings",
         "federation": "Federation",
+        "health": "Health",
         "domain": "Domain",
         "suspend": "Suspend",
         "public_reason": "Public reason",
@@ -62,6 +64,7 @@ WORDS = {
         "removed_entry": "Hat einen Beitrag entfernt",
         "settings": "Knoteneinstellungen",
         "federation": "Föderation",
+        "health": "Zustand",
         "domain": "Domain",
         "suspend": "Sperren",
         "public_reason": "Öffentlicher Grund",
@@ -83,6 +86,7 @@ WORDS = {
         "removed_entry": "A retiré un message",
         "settings": "Réglages du nœud",
         "federation": "Fédération",
+        "health": "État de santé",
         "domain": "Domaine",
         "suspend": "Suspendre",
         "public_reason": "Raison publique",
@@ -220,6 +224,10 @@ async def test_a_moderator_works_a_report_and_an_admin_blocks_a_domain(
     await expect(page.get_by_role("status")).to_have_text(words["saved"])
     await expect(page.get_by_role("rowheader", name="bad.example")).to_be_visible()
     await check.page(page, "federation-blocked")
+
+    await page.get_by_role("link", name=words["health"], exact=True).click()
+    await expect(page.get_by_role("heading", level=1, name=words["health"])).to_be_visible()
+    await check.page(page, "health")
 
     await page.goto(node_url + "/admin/log")
     await expect(page.get_by_role("heading", level=1, name=words["node_log"])).to_be_visible()

@@ -94,6 +94,9 @@ async def nginx_in_front_of(node: RigNode, port: int, tmp: Path) -> AsyncIterato
         await process.communicate()
 
 
+METRICS_TOKEN = "metrics-" + "t" * 32
+
+
 async def node_behind_proxy(rig: Rig, **settings: Any) -> tuple[RigNode, int]:
     """A rig node whose public address is nginx's port on PROXY_HOST, and that port."""
     port = _free_port(PROXY_HOST)
@@ -121,12 +124,19 @@ async def test_a_node_behind_nginx_federates_through_it(rig: Rig, tmp_path: Path
         assert await count(b, received) == 1
 
 
-async def test_nginx_refuses_an_oversized_inbox_body_itself(rig: Rig, tmp_path: Path) -> None:
-    a, port = await node_behind_proxy(rig)
+async def test_nginx_refuses_an_oversized_inbox_body_and_the_metrics_itself(
+    rig: Rig, tmp_path: Path
+) -> None:
+    a, port = await node_behind_proxy(rig, metrics_token=METRICS_TOKEN)
     async with nginx_in_front_of(a, port, tmp_path) as proxy, aiohttp.ClientSession() as http:
         headers = {"Content-Type": "application/activity+json"}
         async with http.post(f"{proxy}/inbox", data=b"x" * (2 << 20), headers=headers) as answer:
             assert answer.status == 413
+            assert "nginx" in answer.headers.get("Server", "")
+        # The metrics are not served through the proxy, even to a token.
+        bearer = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+        async with http.get(f"{proxy}/metrics", headers=bearer) as answer:
+            assert answer.status == 404
             assert "nginx" in answer.headers.get("Server", "")
 
 

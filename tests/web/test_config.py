@@ -145,6 +145,8 @@ def test_every_bad_value_is_reported_at_once_with_its_variable(tmp_path: Path) -
         ("KINFOLK_DELIVERY_CONCURRENCY", "many"),
         ("KINFOLK_TRUSTED_PROXIES", "10.0.0.0/8, proxy.internal"),
         ("KINFOLK_TRUSTED_PROXIES", "10.0.0.0/33"),
+        ("KINFOLK_METRICS_ALLOWED", "prometheus.internal"),
+        ("KINFOLK_METRICS_TOKEN", "short"),
     ],
 )
 def test_a_bad_value_names_its_variable(tmp_path: Path, variable: str, value: str) -> None:
@@ -243,6 +245,20 @@ def test_trusted_proxies_default_to_this_machine_and_take_lists(tmp_path: Path) 
     write_toml(tmp_path, 'trusted_proxies = ["192.0.2.7", "198.51.100.0/24"]\n')
     from_file = load_settings(base)
     assert [str(n) for n in from_file.trusted_proxies] == ["192.0.2.7/32", "198.51.100.0/24"]
+
+
+def test_metrics_are_for_this_machine_unless_the_admin_names_more(tmp_path: Path) -> None:
+    base = {"KINFOLK_DATA_DIR": str(tmp_path), "KINFOLK_SECRET_KEY": SECRET}
+    shown = describe(load_settings(base))
+    assert shown["metrics_allowed"] == "127.0.0.0/8, ::1/128"
+    assert shown["metrics_token"] == "(none)"
+    token = "m" * 40
+    chosen = load_settings(
+        {**base, "KINFOLK_METRICS_ALLOWED": "10.0.0.5", "KINFOLK_METRICS_TOKEN": token}
+    )
+    assert [str(n) for n in chosen.metrics_allowed] == ["10.0.0.5/32"]
+    assert chosen.metrics_token == token
+    assert describe(chosen)["metrics_token"] == "********"
 
 
 def test_two_first_starts_at_once_share_one_secret(

@@ -20,6 +20,7 @@ from web.pages import (
     account_deletion,
     admin,
     admin_federation,
+    admin_health,
     anonymous,
     boundaries,
     care,
@@ -279,6 +280,7 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/federation/remove", admin_federation.remove_rule),
         ("POST", "/admin/federation/import", admin_federation.import_rules),
         ("GET", "/admin/federation/export.csv", admin_federation.export_rules),
+        ("GET", "/admin/health", admin_health.health),
         # Deleting one's own account, and the goodbye after it.
         ("GET", "/settings/delete", account_deletion.deletion_form),
         ("POST", "/settings/delete", account_deletion.delete_account),

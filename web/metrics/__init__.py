@@ -1,0 +1,1 @@
+"""``/metrics`` for Prometheus: request metrics, federation's counters, the database's truth."""
