@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.errors import PermissionDenied
 from node.kinds import MembershipState
 from node.posts import remote_posts
+from node.storage.claims import claim_batch
 from node.storage.models.actors import Actor, Follow
 from node.storage.models.groups import Membership
 from node.storage.models.posts import Post, Reaction
@@ -91,16 +92,15 @@ async def wipe_posts(session: AsyncSession, actor: Actor, *, limit: int, now: da
     itself; how many (fewer than ``limit``: none are left). Callers repeat, a transaction
     each, until it returns less than ``limit``."""
     _remote(actor)
-    statement = (
+    # Claimed: two workers on one account (a lease run out) never wipe, and announce, one
+    # post twice.
+    batch = await claim_batch(
+        session,
         select(Post)
         .where(Post.author_id == actor.id, Post.local.is_(False), Post.deleted_at.is_(None))
         .order_by(Post.id)
-        .limit(limit)
+        .limit(limit),
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Two workers on one account (a lease run out) never wipe, and announce, one post twice.
-        statement = statement.with_for_update(skip_locked=True)
-    batch = (await session.scalars(statement)).all()
     for post in batch:
         await remote_posts.wipe_remote_post(session, post, now=now)
     await session.flush()

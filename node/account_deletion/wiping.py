@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from node.events import EventKind
 from node.events import record as record_event
 from node.posts.writing import wipe
+from node.storage.claims import claim_batch
 from node.storage.models.actors import Account
 from node.storage.models.posts import Post
 
@@ -27,16 +28,14 @@ async def wipe_batch(session: AsyncSession, *, now: datetime, limit: int = WIPE_
     """Wipe up to ``limit`` posts of deleted accounts; how many (fewer than ``limit``: none
     are left). Callers repeat, a transaction each, until it returns less than ``limit``."""
     deleted = select(Account.actor_id).where(Account.deleted_at.is_not(None))
-    statement = (
+    # Claimed: two workers never wipe, and announce, one post twice.
+    batch = await claim_batch(
+        session,
         select(Post)
         .where(Post.author_id.in_(deleted), Post.local.is_(True), Post.deleted_at.is_(None))
         .order_by(Post.id)
-        .limit(limit)
+        .limit(limit),
     )
-    if session.get_bind().dialect.name == "postgresql":
-        # Two workers never wipe, and announce, one post twice.
-        statement = statement.with_for_update(skip_locked=True)
-    batch = (await session.scalars(statement)).all()
     for post in batch:
         wipe(post, now)
         if post.held_at is None:  # a held post never left this node

@@ -58,6 +58,19 @@ async def _by_id(
         after = rows[-1][0]
 
 
+def _with_group(
+    query: Select[*tuple[Any, ...]], group_id: Any, group_actor: Any, *, outer: bool = False
+) -> Select[*tuple[Any, ...]]:
+    """``query`` joined to the group ``group_id`` and that group's actor ``group_actor``
+    (an alias of ``Actor``), whose handle and domain it adds: they name the group
+    (``_acct``). ``outer`` where a row may have no group."""
+    return (
+        query.add_columns(group_actor.handle, group_actor.domain)
+        .join(Group, Group.id == group_id, isouter=outer)
+        .join(group_actor, group_actor.id == Group.actor_id, isouter=outer)
+    )
+
+
 async def posts(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
     group_actor, thread, parent = aliased(Actor), aliased(Post), aliased(Post)
     # The reason a moderator gave for the removal, as the group's log shows it.
@@ -90,17 +103,14 @@ async def posts(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
             Post.pending_at,
             Post.removed_at,
             removal_reason.label("removal_reason"),
-            group_actor.handle,
-            group_actor.domain,
             thread.uri.label("thread_uri"),
             parent.uri.label("parent_uri"),
         )
-        .join(Group, Group.id == Post.group_id)
-        .join(group_actor, group_actor.id == Group.actor_id)
         .outerjoin(thread, thread.id == Post.thread_id)
         .outerjoin(parent, parent.id == Post.in_reply_to_id)
         .where(Post.author_id == actor_id, Post.local.is_(True), Post.deleted_at.is_(None))
     )
+    query = _with_group(query, Post.group_id, group_actor)
     async for row in _by_id(session, query, Post.id):
         yield {
             "id": row.public_id,
@@ -229,17 +239,14 @@ async def reports(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
             Report.forward,
             Report.state,
             Report.created_at,
-            group_actor.handle,
-            group_actor.domain,
             GroupRule.title.label("group_rule"),
             NodeRule.title.label("node_rule"),
         )
-        .outerjoin(Group, Group.id == Report.group_id)
-        .outerjoin(group_actor, group_actor.id == Group.actor_id)
         .outerjoin(GroupRule, GroupRule.id == Report.group_rule_id)
         .outerjoin(NodeRule, NodeRule.id == Report.node_rule_id)
         .where(Report.reporter_id == actor_id, Report.local.is_(True))
     )
+    query = _with_group(query, Report.group_id, group_actor, outer=True)
     async for row in _by_id(session, query, Report.id):
         yield {
             "id": row.public_id,
@@ -256,21 +263,15 @@ async def reports(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
 
 async def memberships(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
     group_actor = aliased(Actor)
-    query = (
-        select(
-            Membership.id,
-            Membership.state,
-            Membership.role,
-            Membership.created_at,
-            group_actor.handle,
-            group_actor.domain,
-            group_actor.uri,
-            group_actor.local,
-        )
-        .join(Group, Group.id == Membership.group_id)
-        .join(group_actor, group_actor.id == Group.actor_id)
-        .where(Membership.member_id == actor_id)
-    )
+    query = select(
+        Membership.id,
+        Membership.state,
+        Membership.role,
+        Membership.created_at,
+        group_actor.uri,
+        group_actor.local,
+    ).where(Membership.member_id == actor_id)
+    query = _with_group(query, Membership.group_id, group_actor)
     async for row in _by_id(session, query, Membership.id):
         yield {
             "group": _acct(row.handle, row.domain),
@@ -305,14 +306,11 @@ async def meetings(session: AsyncSession, actor_id: int) -> AsyncIterator[Json]:
             MeetingParticipation.since,
             Meeting.public_id,
             Meeting.title,
-            Actor.handle,
-            Actor.domain,
         )
         .join(Meeting, Meeting.id == MeetingParticipation.meeting_id)
-        .join(Group, Group.id == Meeting.group_id)
-        .join(Actor, Actor.id == Group.actor_id)
         .where(MeetingParticipation.actor_id == actor_id)
     )
+    query = _with_group(query, Meeting.group_id, Actor)
     async for row in _by_id(session, query, MeetingParticipation.id):
         yield {
             "meeting": row.public_id,

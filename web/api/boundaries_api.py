@@ -3,11 +3,13 @@ whom they muted or blocked, and which nodes they blocked for themselves."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import web
 from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.remote.http import FetchError
 from node.actors import find_actor, find_actor_by_uri, split_acct
@@ -19,7 +21,7 @@ from node.pagination import Page
 from node.storage.models.actors import Actor
 from node.views import Viewer
 from web.api.groups_api import PageQuery
-from web.api.operation import Auth, Body, Call, Operation
+from web.api.operation import Auth, Body, Call, Handler, Operation
 from web.api.schemas import ActorOut, actor_out
 from web.keys import FEDERATION, SITE
 
@@ -71,8 +73,20 @@ def _node(entry: NodeEntry) -> NodeOut:
     return NodeOut(domain=entry.domain, since=entry.since)
 
 
-def _people(page: Page[PersonEntry]) -> PersonPage:
-    return PersonPage(items=[_person(e) for e in page.items], next_cursor=page.next_cursor)
+class _Lister(Protocol):
+    """``entries.muted`` or ``entries.blocked``: the two lists of people are read alike."""
+
+    def __call__(
+        self, session: AsyncSession, viewer: Viewer, *, cursor: str | None, limit: int | None
+    ) -> Awaitable[Page[PersonEntry]]: ...
+
+
+class _Adder(Protocol):
+    """``muting.mute`` or ``blocking.block``: someone is added to either list alike."""
+
+    def __call__(
+        self, session: AsyncSession, viewer: Viewer, target: Actor, *, now: datetime
+    ) -> Awaitable[PersonEntry]: ...
 
 
 async def _looked_up(request: web.Request, viewer: Viewer | None, body: Any) -> str:
@@ -108,14 +122,23 @@ async def set_boundaries(call: Call[BoundariesBody, Any]) -> BoundariesOut:
     return BoundariesOut(contact_policy=policy)
 
 
-async def list_mutes(call: Call[Any, PageQuery]) -> PersonPage:
+async def _people(call: Call[Any, PageQuery], lister: _Lister) -> PersonPage:
     q = call.query
-    return _people(await entries.muted(call.session, call.member, cursor=q.cursor, limit=q.limit))
+    page = await lister(call.session, call.member, cursor=q.cursor, limit=q.limit)
+    return PersonPage(items=[_person(e) for e in page.items], next_cursor=page.next_cursor)
+
+
+async def _added(call: Call[PersonBody, Any], add: _Adder) -> PersonOut:
+    target = await _target(call, call.body.acct)
+    return _person(await add(call.session, call.member, target, now=call.now))
+
+
+async def list_mutes(call: Call[Any, PageQuery]) -> PersonPage:
+    return await _people(call, entries.muted)
 
 
 async def add_mute(call: Call[PersonBody, Any]) -> PersonOut:
-    target = await _target(call, call.body.acct)
-    return _person(await muting.mute(call.session, call.member, target, now=call.now))
+    return await _added(call, muting.mute)
 
 
 async def remove_mute(call: Call[Any, Any]) -> None:
@@ -124,14 +147,11 @@ async def remove_mute(call: Call[Any, Any]) -> None:
 
 
 async def list_blocks(call: Call[Any, PageQuery]) -> PersonPage:
-    q = call.query
-    page = await entries.blocked(call.session, call.member, cursor=q.cursor, limit=q.limit)
-    return _people(page)
+    return await _people(call, entries.blocked)
 
 
 async def add_block(call: Call[PersonBody, Any]) -> PersonOut:
-    target = await _target(call, call.body.acct)
-    return _person(await blocking.block(call.session, call.member, target, now=call.now))
+    return await _added(call, blocking.block)
 
 
 async def remove_block(call: Call[Any, Any]) -> None:
@@ -159,6 +179,51 @@ async def remove_node_block(call: Call[Any, Any]) -> None:
 B = "/api/v1/boundaries"
 MUTES, BLOCKS, NODES = "/api/v1/mutes", "/api/v1/blocks", "/api/v1/node_blocks"
 T = "boundaries"
+
+
+def _person_operations(
+    path: str, handlers: tuple[Handler, Handler, Handler], summaries: tuple[str, str, str]
+) -> tuple[Operation, ...]:
+    """List, add to and take from one of the two lists of people (mutes, blocks), which
+    differ only in their handlers and words."""
+    (listing, adding, removing), (listed, added, removed) = handlers, summaries
+    return (
+        Operation(
+            "GET",
+            path,
+            listing,
+            listed,
+            T,
+            auth=Auth.REQUIRED,
+            query=PageQuery,
+            response=PersonPage,
+            errors=(401, 422),
+        ),
+        Operation(
+            "POST",
+            path,
+            adding,
+            added,
+            T,
+            auth=Auth.REQUIRED,
+            body=PersonBody,
+            response=PersonOut,
+            status=201,
+            prepare=_looked_up,
+            errors=(401, 404, 422),
+        ),
+        Operation(
+            "DELETE",
+            path + "/{acct}",
+            removing,
+            removed,
+            T,
+            auth=Auth.REQUIRED,
+            errors=(401, 404),
+        ),
+    )
+
+
 OPERATIONS = (
     Operation(
         "GET",
@@ -181,72 +246,24 @@ OPERATIONS = (
         response=BoundariesOut,
         errors=(401, 422),
     ),
-    Operation(
-        "GET",
+    *_person_operations(
         MUTES,
-        list_mutes,
-        "Whom you muted, newest first",
-        T,
-        auth=Auth.REQUIRED,
-        query=PageQuery,
-        response=PersonPage,
-        errors=(401, 422),
+        (list_mutes, add_mute, remove_mute),
+        (
+            "Whom you muted, newest first",
+            "Mute someone: their posts are no longer shown to you (they are not told)",
+            "Unmute someone",
+        ),
     ),
-    Operation(
-        "POST",
-        MUTES,
-        add_mute,
-        "Mute someone: their posts are no longer shown to you (they are not told)",
-        T,
-        auth=Auth.REQUIRED,
-        body=PersonBody,
-        response=PersonOut,
-        status=201,
-        prepare=_looked_up,
-        errors=(401, 404, 422),
-    ),
-    Operation(
-        "DELETE",
-        MUTES + "/{acct}",
-        remove_mute,
-        "Unmute someone",
-        T,
-        auth=Auth.REQUIRED,
-        errors=(401, 404),
-    ),
-    Operation(
-        "GET",
+    *_person_operations(
         BLOCKS,
-        list_blocks,
-        "Whom you blocked, newest first",
-        T,
-        auth=Auth.REQUIRED,
-        query=PageQuery,
-        response=PersonPage,
-        errors=(401, 422),
-    ),
-    Operation(
-        "POST",
-        BLOCKS,
-        add_block,
-        "Block someone: hidden from you, and they may not "
-        "reply to you or ask you; their server is sent a Block",
-        T,
-        auth=Auth.REQUIRED,
-        body=PersonBody,
-        response=PersonOut,
-        status=201,
-        prepare=_looked_up,
-        errors=(401, 404, 422),
-    ),
-    Operation(
-        "DELETE",
-        BLOCKS + "/{acct}",
-        remove_block,
-        "Unblock someone",
-        T,
-        auth=Auth.REQUIRED,
-        errors=(401, 404),
+        (list_blocks, add_block, remove_block),
+        (
+            "Whom you blocked, newest first",
+            "Block someone: hidden from you, and they may not "
+            "reply to you or ask you; their server is sent a Block",
+            "Unblock someone",
+        ),
     ),
     Operation(
         "GET",
