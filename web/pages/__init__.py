@@ -20,6 +20,7 @@ from web.pages import (
     account_deletion,
     admin,
     admin_federation,
+    admin_hosts,
     anonymous,
     boundaries,
     care,
@@ -279,6 +280,10 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/federation/remove", admin_federation.remove_rule),
         ("POST", "/admin/federation/import", admin_federation.import_rules),
         ("GET", "/admin/federation/export.csv", admin_federation.export_rules),
+        ("GET", "/admin/federation/hosts/{host}", admin_hosts.host),
+        ("POST", "/admin/federation/hosts/{host}/retry", admin_hosts.retry),
+        ("GET", "/admin/federation/hosts/{host}/drop", admin_hosts.confirm_drop),
+        ("POST", "/admin/federation/hosts/{host}/drop", admin_hosts.drop),
         # Deleting one's own account, and the goodbye after it.
         ("GET", "/settings/delete", account_deletion.deletion_form),
         ("POST", "/settings/delete", account_deletion.delete_account),
