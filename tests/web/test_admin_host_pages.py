@@ -4,6 +4,7 @@ meets them. For admins only; every form CSRF-checked; dropping asks first."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,10 +16,12 @@ from federation.tables import Delivery, Destination, QueueState
 from node.kinds import NodeRole
 from node.passwords import Passwords
 from node.site import Site
-from tests.conftest import Client
+from tests.conftest import AiohttpClient, Client
 from tests.node.factories import Node
 from tests.web.test_moderation_pages import post_form, sign_in
 from tests.web.test_pages import HTML, page
+from web.app import create_app
+from web.config import Settings
 from web.pages import admin_hosts
 
 FAR, NEAR = "far.example", "near.example"
@@ -72,6 +75,13 @@ async def node(
     await node.member("mia")
     await node.run(lambda session: queue_deliveries(session, admin.actor_id, now))
     return node
+
+
+@pytest.fixture
+async def client(settings: Settings, aiohttp_client: AiohttpClient, passwords: Passwords) -> Client:
+    """The node's pages, without a delivery worker racing the test for the queue."""
+    app = create_app(replace(settings, embedded_worker=False), passwords=passwords)
+    return await aiohttp_client(app)
 
 
 async def test_an_admin_retries_then_drops_what_waits_for_a_failing_node(
