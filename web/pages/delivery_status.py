@@ -1,8 +1,9 @@
 """Did my post arrive? The calm line under a post that says which nodes it reached.
 
 Shown to a post's author (an anonymous post's too: only their own session knows it is
-theirs, ``node.posts.anonymity``) and to those who moderate its group, who also see the
-nodes named; nobody else, so the line can never point at who wrote what. What it says
+theirs, ``node.posts.anonymity``) and to those who moderate its group, if the group is
+hosted here, who also see the nodes named; nobody else, so the line can never point at
+who wrote what. What it says
 comes from ``federation.delivery.reach``; times are in the viewer's own time zone (the
 one their quiet hours use). A post sent to no other node, or older than the status is
 kept (``reach.KEPT``), shows nothing.
@@ -68,7 +69,9 @@ async def delivery_lines(
         for post in posts
         if not post.deleted
         and now - post.published_at < reach.KEPT
-        and (moderates or _mine(post, handle))
+        # A group elsewhere shares its posts itself: what we sent about them is our
+        # members' own (their posts, support, reports), not the post reaching anyone.
+        and ((moderates and post.group.local) or _mine(post, handle))
     }
     found = await reach.reach_of(session, shown)
     if not found:
