@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cli import accounts, base_url, crisis, moderation, policy, server
+from cli import accounts, base_url, crisis, delivery, moderation, policy, server
 from cli.command import Command, UsageError
 from node.errors import DomainError
 from web import event_loop
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_parser(commands)
     moderation.add_parser(commands)
     crisis.add_parser(commands)
+    delivery.add_parser(commands)
     return parser
 
 

@@ -117,6 +117,9 @@ class OutgoingActivity(Base):
     """An activity we publish, signed at send time by ``actor_id``'s key."""
 
     __tablename__ = "outgoing_activities"
+    # Whom a post's activities went to, for its author and moderators
+    # (``federation.delivery.reach``): an activity's deliveries are found by its object.
+    __table_args__ = (Index("ix_outgoing_object", "object_uri"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     uri: Mapped[str] = mapped_column(String(2048), unique=True)

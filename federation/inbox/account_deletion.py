@@ -44,7 +44,7 @@ from sqlalchemy import delete, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.context import Federation
-from federation.outbox.enqueue import drop_deliveries_to
+from federation.outbox.enqueue import GONE_ERROR, drop_deliveries_to
 from federation.protocol.vocab import id_of
 from federation.remote.actors import account_deleted
 from federation.remote.http import FetchError
@@ -55,7 +55,6 @@ from node.meetings.attending import forget_participations
 from node.remote_accounts import LetGo
 
 WIPE_BATCH = 200  # posts wiped per transaction
-GONE_ERROR = "its account was deleted"
 
 
 def is_account_delete(activity: dict[str, Any]) -> bool:

@@ -40,6 +40,10 @@ log = logging.getLogger("kinfolk.delivery")
 
 REFUSED_ERROR = "refused by federation policy"
 SUSPENDED_ERROR = "its sender's account is suspended"
+GONE_ERROR = "its account was deleted"
+DROPPED_ERROR = "dropped by an admin"
+# Rows failed on purpose, not for want of an answer: an admin's retry leaves them failed.
+ON_PURPOSE = (REFUSED_ERROR, SUSPENDED_ERROR, GONE_ERROR, DROPPED_ERROR)
 _DELIVERIES = cast(Table, Delivery.__table__)
 
 
@@ -57,7 +61,7 @@ async def enqueue(
     if not isinstance(uri, str) or not uri:
         raise ValueError("an outgoing activity needs a string id")
     targets = {inbox: host_of(inbox) for inbox in dict.fromkeys(inboxes)}
-    refused = await _refused_hosts(session, set(targets.values()))
+    refused = await refused_hosts(session, set(targets.values()))
     if refused:
         # Federation policy: nothing goes to a suspended (or, in allowlist mode, unlisted) host.
         log.info(
@@ -103,7 +107,8 @@ async def enqueue(
     return outgoing
 
 
-async def _refused_hosts(session: AsyncSession, hosts: set[str]) -> list[str]:
+async def refused_hosts(session: AsyncSession, hosts: set[str]) -> list[str]:
+    """The hosts among ``hosts`` that federation policy refuses, sorted."""
     if not hosts:
         return []
     policy = await policy_for_hosts(session, hosts)
@@ -117,7 +122,7 @@ async def drop_refused_deliveries(session: AsyncSession, *, now: datetime) -> li
             select(Delivery.host).where(Delivery.state == QueueState.QUEUED).distinct()
         )
     )
-    refused = await _refused_hosts(session, hosts)
+    refused = await refused_hosts(session, hosts)
     if refused:
         await session.execute(
             update(Delivery)

@@ -33,7 +33,10 @@ Completed = subprocess.CompletedProcess[str]
 
 # The interface scripts rely on: commands, subcommands and the flags each one takes.
 HELP = {
-    (): ["init", "serve", "migrate", "config", "base-url", "user", "group", "policy", "mod"],
+    (): [
+        *("init", "serve", "migrate", "config", "base-url", "user", "group", "policy", "mod"),
+        "delivery",
+    ],
     ("init",): ["--admin", "--password-stdin"],
     ("serve",): ["--host", "--port", "--migrate"],
     ("migrate",): [],
@@ -81,6 +84,9 @@ HELP = {
     ("mod", "resolve"): ["REPORT", "--note", "--by"],
     ("mod", "dismiss"): ["REPORT", "--note", "--by"],
     ("mod", "remove"): ["POST", "--reason", "--by"],
+    ("delivery", "list"): ["--host", "--state", "--limit"],
+    ("delivery", "retry"): ["--host"],
+    ("delivery", "drop"): ["--host", "--yes"],
 }
 
 

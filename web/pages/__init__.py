@@ -21,6 +21,7 @@ from web.pages import (
     admin,
     admin_federation,
     admin_health,
+    admin_hosts,
     anonymous,
     boundaries,
     care,
@@ -281,6 +282,10 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/federation/import", admin_federation.import_rules),
         ("GET", "/admin/federation/export.csv", admin_federation.export_rules),
         ("GET", "/admin/health", admin_health.health),
+        ("GET", "/admin/federation/hosts/{host}", admin_hosts.host),
+        ("POST", "/admin/federation/hosts/{host}/retry", admin_hosts.retry),
+        ("GET", "/admin/federation/hosts/{host}/drop", admin_hosts.confirm_drop),
+        ("POST", "/admin/federation/hosts/{host}/drop", admin_hosts.drop),
         # Deleting one's own account, and the goodbye after it.
         ("GET", "/settings/delete", account_deletion.deletion_form),
         ("POST", "/settings/delete", account_deletion.delete_account),

@@ -32,6 +32,7 @@ from node.views import GroupView, PostView, Viewer
 from web.keys import CLOCK, SITE
 from web.pages import checkin_labels, topic_labels
 from web.pages.crisis import crisis_resources
+from web.pages.delivery_status import delivery_lines
 from web.pages.forms import read_form
 from web.pages.post_notices import thread_notice
 from web.pages.render import Frame, frame, gettext_for, redirect, render
@@ -185,6 +186,7 @@ async def thread_context(
     name = root.group.display_name or root.group.handle
     default_topics = topic_labels.options(_, (topic.value for topic in group.default_topics))
     form_topics = topic_labels.options(_, topic_labels.from_form(form or {}))
+    can_moderate = permissions.can_moderate_posts(viewer, group.membership)
     return {
         "thread_title": root.title
         or (
@@ -211,7 +213,16 @@ async def thread_context(
         # The actions on each post (web.pages.post_actions), as the domain allows them.
         "can_support": _may_support(group, viewer),
         "reason_max": REASON_MAX,
-        "can_moderate": permissions.can_moderate_posts(viewer, group.membership),
+        "can_moderate": can_moderate,
+        # Which nodes each post reached, for its author and the moderators alone.
+        "delivery": await delivery_lines(
+            session,
+            viewer,
+            page.handle,
+            (root, *replies),
+            moderates=can_moderate,
+            now=request.app[CLOCK](),
+        ),
         "crisis": await crisis_resources(request, session, page, group.actor.uri),
         "anonymous_offered": group.allow_anonymous_posts,
     }
