@@ -76,6 +76,8 @@ class Settings:
     signature_max_future: int = 60 * 60
     embedded_worker: bool = True
     delivery_concurrency: int = 128
+    # How often the workers fetch each subscribed blocklist (``federation.blocklists``).
+    blocklist_refresh_hours: int = 6
     trusted_proxies: tuple[Network, ...] = DEFAULT_TRUSTED_PROXIES
     # Outgoing mail (node.mail): none without an SMTP server; the sender's address.
     smtp_url: SmtpServer | None = None
@@ -221,6 +223,7 @@ _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
     ("signature_max_future", "KINFOLK_SIGNATURE_MAX_FUTURE", _parse_positive_int),
     ("embedded_worker", "KINFOLK_EMBEDDED_WORKER", _parse_bool),
     ("delivery_concurrency", "KINFOLK_DELIVERY_CONCURRENCY", _parse_concurrency),
+    ("blocklist_refresh_hours", "KINFOLK_BLOCKLIST_REFRESH_HOURS", _parse_positive_int),
     ("trusted_proxies", "KINFOLK_TRUSTED_PROXIES", _parse_networks),
     ("smtp_url", "KINFOLK_SMTP_URL", parse_smtp_url),
     ("mail_from", "KINFOLK_MAIL_FROM", _parse_mail_from),
