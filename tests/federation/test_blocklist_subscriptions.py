@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -21,7 +21,7 @@ from node.federation_policy.merging import ChangeKind
 
 AiohttpServer = Callable[[web.Application], Awaitable[TestServer]]
 OPEN = Egress(allow_private_addresses=True, allow_http=True)
-STATE = web.AppKey("state", dict[str, object])
+
 
 MASTODON_CSV_1 = """#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate
 spam.example,suspend,false,false,Spam,false
@@ -44,16 +44,28 @@ FEDIBLOCKHOLE_JSON = [
 ]
 
 
+@dataclass
+class Served:
+    """What the loopback server serves, changed by the test."""
+
+    csv: str = MASTODON_CSV_1
+    fail: bool = False
+    json_fetches: int = 0
+
+
+STATE = web.AppKey("state", Served)
+
+
 def _lists() -> web.Application:
-    state = {"csv": MASTODON_CSV_1, "fail": False, "json_fetches": 0}
+    state = Served()
 
     async def mastodon_csv(request: web.Request) -> web.Response:
-        if state["fail"]:
+        if state.fail:
             return web.Response(status=503)
-        return web.Response(text=str(state["csv"]), content_type="text/csv")
+        return web.Response(text=state.csv, content_type="text/csv")
 
     async def fediblockhole_json(request: web.Request) -> web.Response:
-        state["json_fetches"] = int(state["json_fetches"]) + 1
+        state.json_fetches += 1
         if request.headers.get("If-None-Match") == '"v1"':
             return web.Response(status=304)
         body = json.dumps(FEDIBLOCKHOLE_JSON)
@@ -91,7 +103,8 @@ async def test_subscribed_lists_are_previewed_applied_merged_and_followed(
 
         # Fetched: the CSV waits for the admin (the safe default); the JSON applies itself.
         fetched = await refresh(fetcher, csv.id)
-        assert not fetched.applied and fetched.subscription.pending
+        assert not fetched.applied
+        assert fetched.subscription.pending
         assert fetched.subscription.entries == 4  # the obfuscated ha**.example left out
         assert fetched.subscription.unapplicable == (
             "line 6: ha**.example: the name is obfuscated",
@@ -108,7 +121,8 @@ async def test_subscribed_lists_are_previewed_applied_merged_and_followed(
         assert shown.plan.kept_local == ("local.example",)
 
         fetched = await refresh(fetcher, fbh.id)
-        assert fetched.applied and not fetched.subscription.pending
+        assert fetched.applied
+        assert not fetched.subscription.pending
         assert set(fetched.subscription.unapplicable) == {
             f"sha256:{'a' * 16}…: only a digest of the name is given",
             "tr**l.example: the name is obfuscated",
@@ -148,13 +162,14 @@ async def test_subscribed_lists_are_previewed_applied_merged_and_followed(
         }
 
         # Six hours on, the schedule fetches both: the CSV changed, the JSON did not (304).
-        state["csv"] = MASTODON_CSV_2
+        state.csv = MASTODON_CSV_2
         clock[0] = now + timedelta(hours=6)
         assert await refresh_due(fetcher, timedelta(hours=6)) == 2
-        assert state["json_fetches"] == 2
+        assert state.json_fetches == 2
         async with sessions.begin() as session:
             json_list = await subscriptions.subscription(session, fbh.id)
-            assert json_list.entries == 3 and json_list.fetched_at == clock[0]
+            assert json_list.entries == 3
+            assert json_list.fetched_at == clock[0]
             shown = await subscriptions.preview(session, csv.id)
         kinds = {change.domain: change.kind for change in shown.plan.changes}
         assert kinds == {
@@ -172,12 +187,14 @@ async def test_subscribed_lists_are_previewed_applied_merged_and_followed(
             }
 
         # A failed fetch is shown and keeps what was fetched and applied.
-        state["fail"] = True
+        state.fail = True
         failed = await refresh(fetcher, csv.id)
-        assert "503" in failed.error and not failed.applied
+        assert "503" in failed.error
+        assert not failed.applied
         async with sessions.begin() as session:
             kept = await subscriptions.subscription(session, csv.id)
-            assert kept.entries == 2 and kept.last_error == failed.error
+            assert kept.entries == 2
+            assert kept.last_error == failed.error
             assert kept.fetched_at == clock[0]
             assert len(await storage.list_rules(session)) == 4
         # Through the egress guard: a private address is refused unless the node allows it.
