@@ -19,6 +19,7 @@ from node.errors import AuthenticationFailed, Gone, NotFound, PermissionDenied
 from web.pages import (
     account_deletion,
     admin,
+    admin_blocklists,
     admin_federation,
     anonymous,
     boundaries,
@@ -279,6 +280,10 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/federation/remove", admin_federation.remove_rule),
         ("POST", "/admin/federation/import", admin_federation.import_rules),
         ("GET", "/admin/federation/export.csv", admin_federation.export_rules),
+        ("GET", "/admin/federation/lists", admin_blocklists.lists),
+        ("POST", "/admin/federation/lists", admin_blocklists.subscribe),
+        ("POST", "/admin/federation/lists/{id}/{action}", admin_blocklists.act),
+        ("POST", "/admin/federation/trust", admin_blocklists.trust),
         # Deleting one's own account, and the goodbye after it.
         ("GET", "/settings/delete", account_deletion.deletion_form),
         ("POST", "/settings/delete", account_deletion.delete_account),
