@@ -1,5 +1,6 @@
 """The admin's page of shared blocklists and trusted nodes: subscribe, a fetch the egress
-guard refuses (shown, nothing changed), the preview, apply, provenance, trust."""
+guard refuses (shown, nothing changed), the preview, apply, provenance, trust; then the
+same through the admin API."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.federation_policy import storage, subscriptions
 from node.federation_policy.blocklist_formats import parse_blocklist
+from node.kinds import NodeRole
+from tests.api_client import Api
 from tests.conftest import Client
+from tests.web.test_admin_api import staff
 from tests.web.test_moderation_pages import (  # noqa: F401 (the fixture)
     World,
     post_form,
@@ -21,6 +25,7 @@ LISTS = "/admin/federation/lists"
 
 async def test_the_admin_follows_a_shared_list_and_trusts_a_node(
     client: Client,
+    api: Api,
     world: World,  # noqa: F811
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -68,3 +73,21 @@ async def test_the_admin_follows_a_shared_list_and_trusts_a_node(
     await post_form(client, LISTS, "/admin/federation/trust", {"domain": "friend.example"})
     async with sessions.begin() as session:
         assert "friend.example" not in (await storage.load_policy(session)).rules
+
+    # The admin API: the same services.
+    admin = await staff(api, sessions, "quillon", NodeRole.ADMIN)
+    F = "/api/v1/admin/federation"
+    [listed] = (await api.call("GET", f"{F}/lists", as_=admin)).expect(200)["items"]
+    assert (listed["name"], listed["entries"], listed["pending"]) == ("Shared list", 1, False)
+    assert listed["last_error"] == ""  # the fetch that worked cleared it
+    shown = (await api.call("GET", f"{F}/lists/1/preview", as_=admin)).expect(200)
+    assert shown["changes"] == []
+    trusted = await api.call("PUT", f"{F}/trusted/near.example", as_=admin)
+    assert trusted.expect(200) == {"domain": "near.example", "trusted": True}
+    rules = (await api.call("GET", f"{F}/rules", as_=admin)).expect(200)["items"]
+    assert [(r["domain"], r["lists"], r["local"], r["trusted"]) for r in rules] == [
+        ("bad.example", ["Shared list"], False, False),
+        ("near.example", [], True, True),
+    ]
+    left = (await api.call("DELETE", f"{F}/lists/1", as_=admin)).expect(200)
+    assert [(c["domain"], c["change"]) for c in left["changes"]] == [("bad.example", "removed")]
