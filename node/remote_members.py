@@ -60,7 +60,14 @@ async def request_to_join(
         await session.delete(membership)  # the ban has run its course
         await session.flush()
         membership = None
-    if membership is not None and membership.state is MembershipState.BANNED:
+    banned = membership is not None and membership.state is MembershipState.BANNED
+    untrusted = (
+        membership is None
+        and group.trusted_nodes_only
+        and not await on_trusted_node(session, member)
+    )
+    if banned or untrusted:
+        reason = {"reason": TRUSTED_NODES_ONLY} if untrusted else {}
         await record(
             session,
             EventKind.JOIN_REJECTED,
@@ -68,20 +75,9 @@ async def request_to_join(
             subject_id=member.id,
             now=now,
             follow_uri=follow_uri,
+            **reason,
         )
-        return MembershipState.BANNED
-    refused = group.trusted_nodes_only and not await on_trusted_node(session, member)
-    if membership is None and refused:
-        await record(
-            session,
-            EventKind.JOIN_REJECTED,
-            actor_id=group_actor.id,
-            subject_id=member.id,
-            now=now,
-            follow_uri=follow_uri,
-            reason=TRUSTED_NODES_ONLY,
-        )
-        return None
+        return MembershipState.BANNED if banned else None
     if membership is None:
         state = (
             MembershipState.APPROVED

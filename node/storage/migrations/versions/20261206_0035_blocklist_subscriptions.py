@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.schema import SchemaItem
 
 revision: str = "0035"
 down_revision: str | None = "0033"
@@ -50,6 +51,24 @@ def _contact_policies(old: Sequence[str], new: Sequence[str]) -> None:
     op.create_check_constraint(op.f("ck_accounts_contact_policy"), "accounts", _in(new))
 
 
+def _domain_entry(table: str) -> list[SchemaItem]:
+    """What a list says of one domain: ``blocklist_entries`` and ``federation_rule_sources``."""
+    return [
+        sa.Column("subscription_id", sa.Integer(), nullable=False),
+        sa.Column("domain", sa.String(length=255), nullable=False),
+        sa.Column("severity", sa.String(length=16), nullable=False),
+        sa.Column("reject_media", sa.Boolean(), nullable=False),
+        sa.Column("reject_reports", sa.Boolean(), nullable=False),
+        sa.Column("public_comment", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["subscription_id"],
+            ["blocklist_subscriptions.id"],
+            name=op.f(f"fk_{table}_subscription_id_blocklist_subscriptions"),
+            ondelete="CASCADE",
+        ),
+    ]
+
+
 def upgrade() -> None:
     op.create_table(
         "blocklist_subscriptions",
@@ -72,34 +91,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "blocklist_entries",
-        sa.Column("subscription_id", sa.Integer(), nullable=False),
-        sa.Column("domain", sa.String(length=255), nullable=False),
-        sa.Column("severity", sa.String(length=16), nullable=False),
-        sa.Column("reject_media", sa.Boolean(), nullable=False),
-        sa.Column("reject_reports", sa.Boolean(), nullable=False),
-        sa.Column("public_comment", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["subscription_id"],
-            ["blocklist_subscriptions.id"],
-            name=op.f("fk_blocklist_entries_subscription_id_blocklist_subscriptions"),
-            ondelete="CASCADE",
-        ),
+        *_domain_entry("blocklist_entries"),
         sa.PrimaryKeyConstraint("subscription_id", "domain", name=op.f("pk_blocklist_entries")),
     )
     op.create_table(
         "federation_rule_sources",
-        sa.Column("domain", sa.String(length=255), nullable=False),
-        sa.Column("subscription_id", sa.Integer(), nullable=False),
-        sa.Column("severity", sa.String(length=16), nullable=False),
-        sa.Column("reject_media", sa.Boolean(), nullable=False),
-        sa.Column("reject_reports", sa.Boolean(), nullable=False),
-        sa.Column("public_comment", sa.Text(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["subscription_id"],
-            ["blocklist_subscriptions.id"],
-            name=op.f("fk_federation_rule_sources_subscription_id_blocklist_subscriptions"),
-            ondelete="CASCADE",
-        ),
+        *_domain_entry("federation_rule_sources"),
         sa.PrimaryKeyConstraint(
             "domain", "subscription_id", name=op.f("pk_federation_rule_sources")
         ),
