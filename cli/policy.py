@@ -12,10 +12,11 @@ import argparse
 import sys
 from typing import Any
 
+from cli import policy_lists
 from cli.command import UsageError, open_node
 from federation.actions import policy_change
 from federation.actions.policy_change import Enforced
-from node.federation_policy import storage
+from node.federation_policy import storage, subscriptions
 from node.federation_policy.decision import (
     Mode,
     Rule,
@@ -72,7 +73,7 @@ async def cmd_policy_remove(settings: Settings, args: argparse.Namespace) -> Non
     print(f"Removed the rule for {normalize_domain(args.domain)}")
 
 
-def _describe_rule(rule: Rule) -> str:
+def _describe_rule(rule: Rule, lists: list[str] | None = None) -> str:
     words = [rule.severity.value] if rule.severity is not Severity.NOOP else []
     words += [
         w
@@ -80,6 +81,7 @@ def _describe_rule(rule: Rule) -> str:
             ("reject-media", rule.reject_media),
             ("reject-reports", rule.reject_reports),
             ("allow", rule.allow),
+            ("trusted", rule.trusted),
         )
         if on
     ]
@@ -88,6 +90,8 @@ def _describe_rule(rule: Rule) -> str:
         text += f"  reason: {rule.public_comment}"
     if rule.private_comment:
         text += f"  private: {rule.private_comment}"
+    if lists:
+        text += f"  lists: {', '.join(lists)}" + (" (your own rule wins)" if rule.local else "")
     return text
 
 
@@ -95,9 +99,10 @@ async def cmd_policy_list(settings: Settings, args: argparse.Namespace) -> None:
     async with open_node(settings) as node:
         mode = await storage.get_mode(node.session)
         rules = await storage.list_rules(node.session)
+        sources = await subscriptions.sources_of(node.session, [rule.domain for rule in rules])
     print(f"mode: {mode.value}")
     for rule in rules:
-        print(f"{rule.domain}\t{_describe_rule(rule)}")
+        print(f"{rule.domain}\t{_describe_rule(rule, sources.get(rule.domain))}")
 
 
 class _ProgressBar:
@@ -200,3 +205,4 @@ def add_parser(commands: Any) -> None:
     )
     publish.add_argument("state", choices=["on", "off"])
     publish.set_defaults(run=cmd_policy_publish)
+    policy_lists.add_parsers(sub)

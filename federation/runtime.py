@@ -49,6 +49,9 @@ class FederationSettings(Protocol):
     @property
     def delivery_concurrency(self) -> int: ...
 
+    @property
+    def blocklist_refresh_hours(self) -> int: ...
+
 
 @dataclass(frozen=True)
 class Runtime:
@@ -100,6 +103,8 @@ async def federation_runtime(
         )
         worker = DeliveryWorker(sessions, http, clock, config)
         try:
-            yield Runtime(federation, NodeWorkers(federation, worker, mail=mail))
+            every = timedelta(hours=settings.blocklist_refresh_hours)
+            workers = NodeWorkers(federation, worker, mail=mail, blocklists_every=every)
+            yield Runtime(federation, workers)
         finally:
             await federation.inbox_writer.close()

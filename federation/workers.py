@@ -1,9 +1,9 @@
 """The background work of a node: dispatching events, processing the inbox, delivering,
 reading groups elsewhere again (``federation.remote.backfill``), wiping a deleted
 account's posts (``node.account_deletion``), building members' archives
-(``node.export``), reminding members of their meetings (``node.meetings.reminders``)
-and sending mail (``node.mail.sender``, with the inbox queue, when
-the node has an SMTP server).
+(``node.export``), reminding members of their meetings (``node.meetings.reminders``),
+fetching subscribed blocklists (``federation.blocklists``) and sending mail
+(``node.mail.sender``, with the inbox queue, when the node has an SMTP server).
 
 ``kinfolk serve`` runs them all embedded, so the one-command start federates;
 ``kinfolk worker`` runs them as separate processes (several may share one
@@ -17,8 +17,10 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
+from federation.blocklists import REFRESH_EVERY, Fetcher, refresh_due
 from federation.context import Federation
 from federation.delivery.worker import DeliveryWorker
 from federation.inbox.queue import process_once
@@ -37,6 +39,7 @@ log = logging.getLogger("kinfolk.workers")
 
 IDLE_SLEEP = 0.2  # seconds between polls when a queue is empty
 REMIND_EVERY = 30.0  # seconds between looks for meeting reminders due
+BLOCKLISTS_LOOK_EVERY = 60.0  # seconds between looks for blocklists due a fetch
 
 
 class NodeWorkers:
@@ -46,8 +49,10 @@ class NodeWorkers:
         delivery: DeliveryWorker,
         retention: InboxRetention = DEFAULT_RETENTION,
         mail: MailSender | None = None,
+        blocklists_every: timedelta = REFRESH_EVERY,
     ) -> None:
         self._federation = federation
+        self._blocklists_every = blocklists_every
         self._mail = mail  # None: the node has no SMTP server
         self._delivery = delivery
         self._retention = retention
@@ -96,6 +101,13 @@ class NodeWorkers:
             tasks.append(
                 asyncio.create_task(
                     self._long_runs(stop, self.remind, "reminding of meetings", REMIND_EVERY)
+                )
+            )
+            tasks.append(
+                asyncio.create_task(
+                    self._long_runs(
+                        stop, self.fetch_blocklists, "fetching blocklists", BLOCKLISTS_LOOK_EVERY
+                    )
                 )
             )
             if self._mail is not None:
@@ -172,3 +184,11 @@ class NodeWorkers:
         """Build one member's archive waiting for the worker (``node.export.jobs``)."""
         fed = self._federation
         return await build_archive(fed.sessions, fed.site, now=fed.clock())
+
+    async def fetch_blocklists(self) -> int:
+        """Fetch the subscribed blocklists due (each every few hours), one at a time;
+        a failed fetch is noted on its list and tried again at the next interval."""
+        fed = self._federation
+        fetcher = Fetcher(fed.sessions, fed.http, fed.egress, fed.clock, fed.policy)
+        await refresh_due(fetcher, self._blocklists_every)
+        return 0  # never busy: the next look is a minute away whatever it found

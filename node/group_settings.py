@@ -5,7 +5,10 @@ whose authors choose none. The other settings are the group's own business and s
 on its node: whether its public moderation log names who acted
 (``hide_moderator_names``), whether posts of new members wait for approval
 (``hold_new_members_posts``, see ``node.held_posts``), and whether members may post
-anonymously (``allow_anonymous_posts``, see ``node.posts.anonymity``). Turning
+anonymously (``allow_anonymous_posts``, see ``node.posts.anonymity``), and whether a
+private group admits members of this node and of trusted nodes only
+(``trusted_nodes_only``: a request from elsewhere is turned down with the reason, and
+members already in stay, see ``node.remote_members``). Turning
 pre-moderation on trusts every member approved at that moment: they are not new, and
 their next posts should not wait.
 """
@@ -19,9 +22,9 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node import events, permissions, topics
-from node.errors import PermissionDenied
+from node.errors import InvalidInput, PermissionDenied
 from node.groups import loading
-from node.kinds import MembershipState
+from node.kinds import MembershipState, Visibility
 from node.site import Site
 from node.storage.models.groups import Membership
 from node.views import GroupView, Viewer
@@ -36,6 +39,7 @@ async def update_settings(
     hide_moderator_names: bool | None = None,
     hold_new_members_posts: bool | None = None,
     allow_anonymous_posts: bool | None = None,
+    trusted_nodes_only: bool | None = None,
     now: datetime,
 ) -> GroupView:
     """Change what is given (None: leave as it is); only a group hosted here, by its
@@ -70,6 +74,13 @@ async def update_settings(
             subject_id=group.id,
             now=now,
         )
+    if trusted_nodes_only is not None:
+        if trusted_nodes_only and group.visibility is not Visibility.PRIVATE:
+            raise InvalidInput(
+                "only a private group can admit members of trusted nodes only",
+                field="trusted_nodes_only",
+            )
+        group.trusted_nodes_only = trusted_nodes_only
     await session.flush()
     return await loading.view_of(session, record)
 

@@ -127,12 +127,14 @@ class ContactPolicy(enum.StrEnum):
 
     A ladder, each step wider than the one before: nobody; people who share an approved
     membership in a group with them (the default); those and anyone with an account on
-    this node; anyone at all. A block either way refuses whatever the step.
+    this node; those and anyone on a node the admin marked trusted; anyone at all. A block
+    either way refuses whatever the step.
     """
 
     NOBODY = "nobody"
     SHARED_GROUPS = "shared_groups"
     THIS_NODE = "this_node"
+    TRUSTED_NODES = "trusted_nodes"
     ANYONE = "anyone"
 
 

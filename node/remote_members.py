@@ -3,9 +3,12 @@
 On the fediverse, joining a group is following it (FEP-1b12). When a member of
 another node asks to join one of our groups, this node decides as the group's
 home: at once for an open group, by a moderator for an approval group, never
-for someone banned. When one of our members asked to join a group elsewhere,
-that group's node decides, and we record its answer. Every decision here that
-another node must hear of is recorded as an event for federation to send.
+for someone banned, nor (in a private group that admits members of trusted nodes only)
+for someone whose node the admin has not marked trusted: turned down at once with
+the reason (``TRUSTED_NODES_ONLY``), while members already in stay. When one of our
+members asked to join a group elsewhere, that group's node decides, and we record its
+answer. Every decision here that another node must hear of is recorded as an event
+for federation to send.
 """
 
 from __future__ import annotations
@@ -16,11 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.events import EventKind, record
+from node.federation_policy.trust import on_trusted_node
 from node.kinds import GroupRole, JoinPolicy, MembershipState, NotificationKind
 from node.notifications.recording import notify
 from node.permissions import ban_has_ended
 from node.storage.models.actors import Actor
 from node.storage.models.groups import Group, Membership
+
+# Why a request to join is turned down, told the member's node (the ``Reject``'s summary).
+TRUSTED_NODES_ONLY = "This group admits members of this node and of trusted nodes only."
 
 
 async def membership_of(session: AsyncSession, group: Group, member: Actor) -> Membership | None:
@@ -37,8 +44,9 @@ async def request_to_join(
     *,
     follow_uri: str,
     now: datetime,
-) -> MembershipState:
-    """A member of another node asks to join our group; returns where they stand.
+) -> MembershipState | None:
+    """A member of another node asks to join our group; returns where they stand (None:
+    turned down, as the group admits members of trusted nodes only).
 
     A repeated request (a retry, or a member whose node lost track) is answered
     again, so both sides agree; a banned member is turned down every time.
@@ -52,7 +60,14 @@ async def request_to_join(
         await session.delete(membership)  # the ban has run its course
         await session.flush()
         membership = None
-    if membership is not None and membership.state is MembershipState.BANNED:
+    banned = membership is not None and membership.state is MembershipState.BANNED
+    untrusted = (
+        membership is None
+        and group.trusted_nodes_only
+        and not await on_trusted_node(session, member)
+    )
+    if banned or untrusted:
+        reason = {"reason": TRUSTED_NODES_ONLY} if untrusted else {}
         await record(
             session,
             EventKind.JOIN_REJECTED,
@@ -60,8 +75,9 @@ async def request_to_join(
             subject_id=member.id,
             now=now,
             follow_uri=follow_uri,
+            **reason,
         )
-        return MembershipState.BANNED
+        return MembershipState.BANNED if banned else None
     if membership is None:
         state = (
             MembershipState.APPROVED

@@ -99,6 +99,8 @@ class GroupView:
     default_topics: tuple[Topic, ...] = ()
     # Members may post as "Anonymous member" (``node.posts.anonymity``).
     allow_anonymous_posts: bool = False
+    # Only members of this node and of trusted nodes may join (a private group's choice).
+    trusted_nodes_only: bool = False
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ class Settings:
     signature_max_future: int = 60 * 60
     embedded_worker: bool = True
     delivery_concurrency: int = 128
+    # How often the workers fetch each subscribed blocklist (``federation.blocklists``).
+    blocklist_refresh_hours: int = 6
     trusted_proxies: tuple[Network, ...] = DEFAULT_TRUSTED_PROXIES
     # Who may read /metrics (web.metrics): these addresses, or anyone with the token.
     metrics_allowed: tuple[Network, ...] = DEFAULT_METRICS_ALLOWED
@@ -234,6 +236,7 @@ _SOURCES: tuple[tuple[str, str, _Parser], ...] = (
     ("signature_max_future", "KINFOLK_SIGNATURE_MAX_FUTURE", _parse_positive_int),
     ("embedded_worker", "KINFOLK_EMBEDDED_WORKER", _parse_bool),
     ("delivery_concurrency", "KINFOLK_DELIVERY_CONCURRENCY", _parse_concurrency),
+    ("blocklist_refresh_hours", "KINFOLK_BLOCKLIST_REFRESH_HOURS", _parse_positive_int),
     ("trusted_proxies", "KINFOLK_TRUSTED_PROXIES", _parse_networks),
     ("metrics_allowed", "KINFOLK_METRICS_ALLOWED", _parse_networks),
     ("metrics_token", "KINFOLK_METRICS_TOKEN", _parse_metrics_token),

@@ -1,12 +1,12 @@
 """Changing the federation policy, and cutting at once what the change refuses.
 
 Every change (the mode, a domain's rule, an import, a removal: in allowlist mode
-removing an allow refuses) is followed in the same transaction by the same two
-steps: ties with the domains now refused are cut (``cut_refused_ties``) and the
-deliveries queued for them dropped. The process that made the change then clears
-its own policy cache (pass ``cache``); other processes reload theirs within
-seconds (``federation.policy_cache``). Whether NodeInfo publishes the policy is no
-change to it: ``node.federation_policy.storage.set_publish`` alone.
+removing an allow refuses; a subscribed blocklist applied or left) is followed in the
+same transaction by the same two steps: ties with the domains now refused are cut
+(``cut_refused_ties``) and the deliveries queued for them dropped. The process that
+made the change then clears its own policy cache (pass ``cache``); other processes
+reload theirs within seconds (``federation.policy_cache``). Whether NodeInfo publishes
+the policy is no change to it: ``node.federation_policy.storage.set_publish`` alone.
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.outbox.enqueue import drop_refused_deliveries
 from federation.policy_cache import PolicyCache
-from node.federation_policy import storage
+from node.federation_policy import storage, subscriptions
 from node.federation_policy.decision import Mode, Rule
 from node.federation_policy.storage import CutTies
+from node.federation_policy.subscriptions import Preview
 
 T = TypeVar("T")
 
@@ -104,3 +105,34 @@ async def import_rules(
     the value is how many domains were imported."""
     count = await storage.import_rules(session, rules, now=now, progress=progress)
     return Changed(count, await _enforce(session, now, cache))
+
+
+async def apply_subscription(
+    session: AsyncSession, ident: str | int, *, now: datetime, cache: PolicyCache | None = None
+) -> Changed[Preview]:
+    """Apply a subscribed blocklist as last fetched; the value says what changed."""
+    applied = await subscriptions.apply(session, ident, now=now)
+    return Changed(applied, await _enforce(session, now, cache))
+
+
+async def unsubscribe(
+    session: AsyncSession, ident: str | int, *, now: datetime, cache: PolicyCache | None = None
+) -> Changed[Preview]:
+    """Leave a blocklist: the rules that came from it alone go, the rest are merged again."""
+    left = await subscriptions.unsubscribe(session, ident, now=now)
+    return Changed(left, await _enforce(session, now, cache))
+
+
+async def set_trusted(
+    session: AsyncSession,
+    domain: str,
+    trusted: bool,
+    *,
+    now: datetime,
+    cache: PolicyCache | None = None,
+) -> Rule:
+    """Mark a domain trusted, or no longer (it refuses nothing: nothing to cut)."""
+    rule = await storage.set_trusted(session, domain, trusted, now=now)
+    if cache is not None:
+        cache.invalidate()
+    return rule

@@ -49,12 +49,23 @@ def follow(uri: str, follower: str, followee: str, *, joins_group: bool) -> dict
 
 
 def about_follow(
-    uri: str, kind: str, speaker: str, *, follow_uri: str, follower: str, followee: str, to: str
+    uri: str,
+    kind: str,
+    speaker: str,
+    *,
+    follow_uri: str,
+    follower: str,
+    followee: str,
+    to: str,
+    summary: str = "",
 ) -> dict[str, Any]:
     """``Accept``/``Reject`` (by the one followed) or ``Undo`` (by the follower) of a Follow,
-    naming it by its id, as Lemmy and Mastodon match it."""
+    naming it by its id, as Lemmy and Mastodon match it; ``summary``: why, if said."""
     request = {"id": follow_uri, "type": "Follow", "actor": follower, "object": followee}
-    return _activity(uri, kind, speaker, request, to=[to])
+    activity = _activity(uri, kind, speaker, request, to=[to])
+    if summary:
+        activity["summary"] = summary
+    return activity
 
 
 # --- posts --------------------------------------------------------------------------------

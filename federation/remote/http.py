@@ -224,20 +224,20 @@ async def fetch_document(
     )
 
 
-async def _read_capped(response: aiohttp.ClientResponse) -> bytes:
-    if response.content_length is not None and response.content_length > MAX_DOCUMENT_BYTES:
-        raise _too_large()
+async def _read_capped(response: aiohttp.ClientResponse, cap: int = MAX_DOCUMENT_BYTES) -> bytes:
+    if response.content_length is not None and response.content_length > cap:
+        raise _too_large(cap)
     # read(n) returns what has arrived so far (up to n): a chunked answer comes in parts.
     body = bytearray()
     async for chunk in response.content.iter_chunked(65536):
         body += chunk
-        if len(body) > MAX_DOCUMENT_BYTES:
-            raise _too_large()
+        if len(body) > cap:
+            raise _too_large(cap)
     return bytes(body)
 
 
-def _too_large() -> FetchError:
-    reason = f"document larger than {MAX_DOCUMENT_BYTES} bytes"
+def _too_large(cap: int) -> FetchError:
+    reason = f"document larger than {cap} bytes"
     return FetchError(reason, kind=FetchErrorKind.TOO_LARGE)
 
 
@@ -282,3 +282,53 @@ async def fetch_json(http: aiohttp.ClientSession, egress: Egress, url: str) -> d
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         raise _unreachable(url, exc) from None
     return _json_object(url, body)
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """A file fetched with ``fetch_file``: its body (None: unchanged since the validators
+    sent), and the validators to send next time."""
+
+    body: bytes | None
+    etag: str
+    last_modified: str
+
+
+async def fetch_file(
+    http: aiohttp.ClientSession,
+    egress: Egress,
+    url: str,
+    *,
+    max_bytes: int,
+    etag: str = "",
+    last_modified: str = "",
+) -> FetchedFile:
+    """An unsigned GET of a file that is no ActivityStreams document (a blocklist), with
+    the same guards, redirects checked hop by hop, and If-None-Match/If-Modified-Since."""
+    headers = {"If-None-Match": etag} if etag else {}
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    for _ in range(MAX_REDIRECTS + 1):
+        egress.check_url(url)
+        try:
+            async with http.get(url, headers=headers, allow_redirects=False) as response:
+                location = response.headers.get("Location")
+                if response.status in {301, 302, 303, 307, 308} and location:
+                    url = urljoin(url, location)
+                    continue
+                if response.status == 304:
+                    return FetchedFile(None, etag, last_modified)
+                if response.status != 200:
+                    raise _status_error(url, response.status)
+                body = await _read_capped(response, max_bytes)
+                return FetchedFile(
+                    body,
+                    response.headers.get("ETag", ""),
+                    response.headers.get("Last-Modified", ""),
+                )
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise _unreachable(url, exc) from None
+    raise FetchError(
+        f"more than {MAX_REDIRECTS} redirects starting at {url}",
+        kind=FetchErrorKind.TOO_MANY_REDIRECTS,
+    )

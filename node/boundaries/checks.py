@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from node.errors import PermissionDenied
+from node.federation_policy.trust import on_trusted_node
 from node.kinds import ContactPolicy, MembershipState
 from node.storage.models.actors import Account, Actor
 from node.storage.models.boundaries import ActorBlock, Mute, NodeBlock
@@ -56,8 +57,8 @@ async def may_ask(session: AsyncSession, recipient_id: int, asker_id: int) -> bo
     policy = await session.scalar(
         select(Account.contact_policy).where(Account.actor_id == recipient_id)
     )
-    asker_local = await session.scalar(select(Actor.local).where(Actor.id == asker_id))
-    if policy is None or asker_local is None or policy == ContactPolicy.NOBODY:
+    asker = await session.get(Actor, asker_id)
+    if policy is None or asker is None or policy == ContactPolicy.NOBODY:
         return False
     if await blocks(session, recipient_id, asker_id) or await blocks(
         session, asker_id, recipient_id
@@ -65,7 +66,10 @@ async def may_ask(session: AsyncSession, recipient_id: int, asker_id: int) -> bo
         return False
     if policy == ContactPolicy.ANYONE:
         return True
-    if policy == ContactPolicy.THIS_NODE and asker_local:
+    if policy == ContactPolicy.THIS_NODE and asker.local:
+        return True
+    # This node's members count as on a trusted node (``node.federation_policy.trust``).
+    if policy == ContactPolicy.TRUSTED_NODES and await on_trusted_node(session, asker):
         return True
     return await share_a_group(session, recipient_id, asker_id)
 

@@ -98,9 +98,9 @@ async def join_asked(
     *,
     follow_uri: str,
     now: datetime,
-) -> MembershipState:
-    """A member elsewhere asks to join our group; where they stand now
-    (``remote_members.request_to_join``)."""
+) -> MembershipState | None:
+    """A member elsewhere asks to join our group; where they stand now, None if turned
+    down (``remote_members.request_to_join``)."""
     return await remote_members.request_to_join(
         session,
         await _actor(session, group.actor),

@@ -12,6 +12,11 @@ A rule on ``example.com`` covers it and every subdomain, as in Mastodon;
 matches it on any port. When several rules match, the strictest wins: the
 highest severity, any ``reject_*`` flag, any ``allow``.
 
+The *trusted* tier sits beside the rules: a domain the admin marks trusted (and does not
+hold off) may join private groups that admit trusted nodes only, and reach members who
+accept contact from "anyone on a trusted node". Rules from subscribed blocklists
+(``subscriptions``) are rules like any other here; ``local`` says the admin set one.
+
 Everything here is pure: ``decide(policy, host)`` is what the inbox, delivery
 and fetches ask, and the CSV functions read and write Mastodon's domain-block
 export (``#domain,#severity,#reject_media,#reject_reports,#public_comment,#obfuscate``).
@@ -49,6 +54,11 @@ _RANK = {Severity.NOOP: 0, Severity.LIMIT: 1, Severity.SUSPEND: 2}
 DEFAULT_MODE = Mode.BLOCKLIST
 
 
+def severity_rank(severity: Severity) -> int:
+    """How severe: 0 for ``noop``, more for ``limit``, most for ``suspend``."""
+    return _RANK[severity]
+
+
 @dataclass(frozen=True)
 class Rule:
     """What the admin decided about one domain (``*.`` prefix: its subdomains only)."""
@@ -61,6 +71,8 @@ class Rule:
     public_comment: str = ""
     private_comment: str = ""
     obfuscate: bool = False
+    local: bool = True  # set by the admin, not by a subscribed blocklist
+    trusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,7 @@ class Decision:
     reject_reports: bool = False
     reason: str = ""
     rule: str | None = None  # the domain of the rule that decided, for logs
+    trusted: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,9 +169,9 @@ def candidate_domains(host: str) -> list[str]:
 
 def decide(policy: Policy, host: str) -> Decision:
     """What applies to ``host`` (an authority as in a URL: ``name`` or ``name:port``)."""
-    if policy.mode is Mode.OPEN:
-        return Decision(federates=True)
     matched = [policy.rules[d] for d in candidate_domains(host) if d in policy.rules]
+    if policy.mode is Mode.OPEN:
+        return Decision(federates=True, trusted=any(rule.trusted for rule in matched))
     allowed = any(rule.allow for rule in matched)
     strictest = max(matched, key=lambda r: _RANK[r.severity], default=None)
     severity = strictest.severity if strictest is not None else Severity.NOOP
@@ -182,6 +195,7 @@ def decide(policy: Policy, host: str) -> Decision:
         )
     limiting = strictest if severity is Severity.LIMIT else None
     return Decision(
+        trusted=any(rule.trusted for rule in matched),
         federates=True,
         limited=limiting is not None,
         reject_media=any(r.reject_media for r in matched),
@@ -269,37 +283,53 @@ def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"true", "1", "yes", "t"}
 
 
-def rules_from_csv(lines: Iterable[str]) -> Iterator[Rule]:
-    """Parse Mastodon's domain-block CSV (with its header, or one domain per line).
+def severity_named(name: str) -> Severity:
+    """A severity as blocklists write it (``suspend``, ``silence`` or ``limit``, ``noop``)."""
+    key = name.strip().lower()
+    if key not in _SEVERITY_FROM_CSV:
+        raise InvalidInput(f"unknown severity {key!r}", field="severity")
+    return _SEVERITY_FROM_CSV[key]
 
-    Raises ``InvalidInput`` naming the line of the first bad row.
-    """
+
+def csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str], bool]]:
+    """The rows of a domain-block CSV: line number, cells by column name, and whether the
+    file has a header (Mastodon's ``#domain,…`` or FediBlockHole's ``domain,…``; without
+    one, each line is a bare domain)."""
     reader = csv.reader(lines)
     columns: list[str] | None = None
     for row in reader:
         if not row or not any(cell.strip() for cell in row):
             continue
-        if columns is None and row[0].strip().startswith("#"):
-            columns = [cell.strip().lstrip("#") for cell in row]
+        first = row[0].strip()
+        if columns is None and (first.startswith("#") or first.lower() == "domain"):
+            columns = [cell.strip().lstrip("#").lower() for cell in row]
             continue
-        cells = dict(zip(columns or ["domain"], row, strict=False))
-        severity = cells.get("severity", "").strip().lower()
-        if severity not in _SEVERITY_FROM_CSV:
-            raise InvalidInput(
-                f"line {reader.line_num}: unknown severity {severity!r}", field="severity"
-            )
+        yield reader.line_num, dict(zip(columns or ["domain"], row, strict=False)), bool(columns)
+
+
+def rule_from_cells(cells: Mapping[str, str], *, headed: bool) -> Rule:
+    """One row of a domain-block CSV (without a header: a domain to suspend)."""
+    severity = severity_named(cells.get("severity") or "") if headed else Severity.SUSPEND
+    return Rule(
+        domain=normalize_domain(cells.get("domain") or ""),
+        severity=severity,
+        reject_media=_flag(cells.get("reject_media")),
+        reject_reports=_flag(cells.get("reject_reports")),
+        public_comment=(cells.get("public_comment") or cells.get("comment") or "").strip(),
+        obfuscate=_flag(cells.get("obfuscate")),
+    )
+
+
+def rules_from_csv(lines: Iterable[str]) -> Iterator[Rule]:
+    """Parse Mastodon's domain-block CSV (with its header, or one domain per line).
+
+    Raises ``InvalidInput`` naming the line of the first bad row.
+    """
+    for line, cells, headed in csv_rows(lines):
         try:
-            domain = normalize_domain(cells.get("domain", ""))
+            yield rule_from_cells(cells, headed=headed)
         except InvalidInput as exc:
-            raise InvalidInput(f"line {reader.line_num}: {exc.message}", field="domain") from None
-        yield Rule(
-            domain=domain,
-            severity=_SEVERITY_FROM_CSV[severity] if columns else Severity.SUSPEND,
-            reject_media=_flag(cells.get("reject_media")),
-            reject_reports=_flag(cells.get("reject_reports")),
-            public_comment=(cells.get("public_comment") or "").strip(),
-            obfuscate=_flag(cells.get("obfuscate")),
-        )
+            raise InvalidInput(f"line {line}: {exc.message}", field=exc.field) from None
 
 
 def rules_to_csv(rules: Iterable[Rule]) -> str:

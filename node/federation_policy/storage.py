@@ -48,7 +48,7 @@ _RULES = cast(Table, FederationRule.__table__)
 _SETTINGS = cast(Table, NodeSetting.__table__)
 
 
-def _rule(row: FederationRule) -> Rule:
+def rule_of(row: FederationRule) -> Rule:
     return Rule(
         domain=row.domain,
         severity=Severity(row.severity),
@@ -58,6 +58,8 @@ def _rule(row: FederationRule) -> Rule:
         public_comment=row.public_comment,
         private_comment=row.private_comment,
         obfuscate=row.obfuscate,
+        local=row.local,
+        trusted=row.trusted,
     )
 
 
@@ -71,6 +73,8 @@ def _values(rule: Rule, now: datetime) -> dict[str, Any]:
         "public_comment": rule.public_comment,
         "private_comment": rule.private_comment,
         "obfuscate": rule.obfuscate,
+        "local": rule.local,
+        "trusted": rule.trusted,
         "updated_at": now,
     }
 
@@ -119,7 +123,7 @@ async def set_publish(session: AsyncSession, publish: bool, *, now: datetime) ->
 async def list_rules(session: AsyncSession) -> list[Rule]:
     """Every rule, by domain."""
     rows = await session.scalars(select(FederationRule).order_by(FederationRule.domain))
-    return [_rule(row) for row in rows]
+    return [rule_of(row) for row in rows]
 
 
 async def list_rules_page(
@@ -133,7 +137,7 @@ async def list_rules_page(
         statement = statement.where(FederationRule.domain > after)
     rows = (await session.scalars(statement)).all()
     next_cursor = encode_cursor(rows[limit - 1].domain) if len(rows) > limit else None
-    return Page(items=[_rule(row) for row in rows[:limit]], next_cursor=next_cursor)
+    return Page(items=[rule_of(row) for row in rows[:limit]], next_cursor=next_cursor)
 
 
 async def load_policy(session: AsyncSession) -> Policy:
@@ -156,7 +160,7 @@ async def policy_for_hosts(
     rows = await session.scalars(
         select(FederationRule).where(FederationRule.domain.in_(sorted(candidates)))
     )
-    return Policy(mode, {row.domain: _rule(row) for row in rows})
+    return Policy(mode, {row.domain: rule_of(row) for row in rows})
 
 
 async def set_rule(
@@ -175,7 +179,7 @@ async def set_rule(
         )
     key = normalize_domain(domain)
     row = await session.get(FederationRule, key)
-    rule = Rule(key) if row is None else _rule(row)
+    rule = Rule(key) if row is None else replace(rule_of(row), local=True)  # the admin's now
     if action == "suspend":
         rule = replace(rule, severity=Severity.SUSPEND)
     elif action == "limit":
@@ -195,16 +199,37 @@ async def set_rule(
 
 
 async def put_rule(session: AsyncSession, rule: Rule, *, now: datetime) -> Rule:
-    """Set a domain's whole rule as given (the admin API's PUT), replacing what was there."""
-    rule = replace(rule, domain=normalize_domain(rule.domain))
+    """Set a domain's whole rule as given (the admin API's PUT), replacing what was there
+    but whether the domain is trusted (``set_trusted``); the admin's rule from now on."""
+    rule = replace(rule, domain=normalize_domain(rule.domain), local=True)
+    row = await session.get(FederationRule, rule.domain)
+    rule = replace(rule, trusted=row is not None and row.trusted)
+    await replace_rules(session, [rule], now=now)
+    return rule
+
+
+async def replace_rules(session: AsyncSession, rules: Sequence[Rule], *, now: datetime) -> None:
+    """Store these rules whole (normalized already), replacing what was there."""
     statement = upsert_into(_RULES, session.get_bind().dialect.name)
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["domain"],
             set_={c.name: statement.excluded[c.name] for c in _RULES.c if c.name != "domain"},
         ),
-        [_values(rule, now)],
+        [_values(rule, now) for rule in rules],
     )
+
+
+async def set_trusted(session: AsyncSession, domain: str, trusted: bool, *, now: datetime) -> Rule:
+    """Mark a domain trusted, or no longer (a rule that then says nothing is removed)."""
+    key = normalize_domain(domain)
+    row = await session.get(FederationRule, key)
+    rule = replace(Rule(key) if row is None else rule_of(row), trusted=trusted, local=True)
+    if not trusted and rule == Rule(key):
+        if row is not None:
+            await session.delete(row)
+        return rule
+    await replace_rules(session, [rule], now=now)
     return rule
 
 
@@ -218,7 +243,7 @@ async def remove_rule(session: AsyncSession, domain: str) -> None:
 async def _upsert(session: AsyncSession, rules: Sequence[Rule], *, now: datetime) -> None:
     statement = upsert_into(_RULES, session.get_bind().dialect.name)
     # Set from the file; an ``allow`` and a private comment already here are kept.
-    kept = {"domain", "allow", "private_comment"}
+    kept = {"domain", "allow", "private_comment", "trusted"}
     await session.execute(
         statement.on_conflict_do_update(
             index_elements=["domain"],

@@ -129,6 +129,7 @@ def group_view_with_rules(record: GroupRecord, rules: tuple[RuleView, ...]) -> G
         hold_new_members_posts=group.hold_new_members_posts,
         default_topics=topics.from_stored(group.default_topics),
         allow_anonymous_posts=group.allow_anonymous_posts,
+        trusted_nodes_only=group.trusted_nodes_only,
     )
 
 

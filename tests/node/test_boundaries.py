@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from node.actors import upsert_remote_actor
 from node.boundaries.checks import blocks, hidden_from, may_ask
+from node.federation_policy import storage
 from node.kinds import ActorKind, ContactPolicy
 from node.passwords import Passwords
 from node.site import Site
@@ -86,19 +87,27 @@ async def test_by_default_only_people_who_share_a_group_may_ask(node: Node) -> N
 
 async def test_each_policy_widens_or_closes_who_may_ask(node: Node) -> None:
     ana, ben, cat = await node.member("ana"), await node.member("ben"), await node.member("cat")
-    far = await _remote(node, "dee")
+    far, near = await _remote(node, "dee"), await _remote(node, "eve", "near.example")
     await node.group(ana, "walkers")
     await node.join(ben, "walkers")
+    # The admin trusts near.example (and so its subdomains), not far.example.
+    await node.run(lambda s: storage.set_trusted(s, "near.example", True, now=node.now))
     expected = {
-        ContactPolicy.NOBODY: (False, False, False),
-        ContactPolicy.SHARED_GROUPS: (True, False, False),
-        ContactPolicy.THIS_NODE: (True, True, False),
-        ContactPolicy.ANYONE: (True, True, True),
+        ContactPolicy.NOBODY: (False, False, False, False),
+        ContactPolicy.SHARED_GROUPS: (True, False, False, False),
+        ContactPolicy.THIS_NODE: (True, True, False, False),
+        ContactPolicy.TRUSTED_NODES: (True, True, False, True),
+        ContactPolicy.ANYONE: (True, True, True, True),
     }
+    askers = (ben.actor_id, cat.actor_id, far, near)
     for policy, answers in expected.items():
         await _policy(node, ana.actor_id, policy)
-        got = [await _may_ask(node, ana.actor_id, a) for a in (ben.actor_id, cat.actor_id, far)]
+        got = [await _may_ask(node, ana.actor_id, asker) for asker in askers]
         assert tuple(got) == answers, policy
+    # A trusted node the admin also suspends is trusted no more.
+    await _policy(node, ana.actor_id, ContactPolicy.TRUSTED_NODES)
+    await node.run(lambda s: storage.set_rule(s, "near.example", "suspend", now=node.now))
+    assert not await _may_ask(node, ana.actor_id, near)
 
 
 async def test_only_a_local_member_can_be_asked(node: Node) -> None:
@@ -172,6 +181,8 @@ async def test_the_database_refuses_a_policy_that_is_not_one(node: Node) -> None
     ana = await node.member("ana")
     statement = text("UPDATE accounts SET contact_policy = :policy WHERE actor_id = :actor")
     await node.run(lambda s: s.execute(statement, {"policy": "anyone", "actor": ana.actor_id}))
+    trusted = {"policy": "trusted_nodes", "actor": ana.actor_id}  # 0035 widens it by one
+    await node.run(lambda s: s.execute(statement, trusted))
     with pytest.raises(IntegrityError):
         await node.run(
             lambda s: s.execute(statement, {"policy": "everyone", "actor": ana.actor_id})

@@ -12,9 +12,11 @@ from node import remote_members
 from node.actors import upsert_remote_actor
 from node.errors import PermissionDenied
 from node.events import EventKind
+from node.federation_policy import storage
 from node.kinds import ActorKind, JoinPolicy, MembershipState
 from node.passwords import Passwords
 from node.posts import remote_posts
+from node.remote_members import TRUSTED_NODES_ONLY
 from node.site import Site
 from node.storage.models.actors import Actor
 from node.storage.models.events import Event
@@ -124,3 +126,33 @@ async def test_an_approval_group_keeps_a_request_pending_and_a_banned_member_out
         assert not await remote_members.withdraw(session, group, pat)  # leaving lifts no ban
         with pytest.raises(PermissionDenied, match="banned"):
             await _write(session, group, pat, node.now)
+
+
+async def test_a_group_for_trusted_nodes_only_turns_others_down_and_keeps_its_members(
+    node: Node,
+) -> None:
+    await node.group(await node.member("mo"), "haven")
+    async with node.sessions.begin() as session:
+        pat = await _pat(session, node.now)
+        actor, group = await _group(session, "haven")
+        group.trusted_nodes_only = True
+        state = await remote_members.request_to_join(
+            session, actor, group, pat, follow_uri=f"{PEER}/follows/1", now=node.now
+        )
+        assert state is None  # turned down: peer.example is not trusted
+        [refusal] = await session.scalars(select(Event))
+        assert refusal.kind == EventKind.JOIN_REJECTED.value
+        assert TRUSTED_NODES_ONLY in refusal.data
+        assert await remote_members.membership_of(session, group, pat) is None
+        await storage.set_trusted(session, "peer.example", True, now=node.now)
+        state = await remote_members.request_to_join(
+            session, actor, group, pat, follow_uri=f"{PEER}/follows/2", now=node.now
+        )
+        assert state is MembershipState.APPROVED
+        # No longer trusted: a member already in stays, and a repeated request is answered.
+        await storage.set_trusted(session, "peer.example", False, now=node.now)
+        state = await remote_members.request_to_join(
+            session, actor, group, pat, follow_uri=f"{PEER}/follows/3", now=node.now
+        )
+        assert state is MembershipState.APPROVED
+        assert await storage.list_rules(session) == []  # the empty rule went with the mark

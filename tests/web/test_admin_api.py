@@ -150,6 +150,9 @@ async def test_admins_set_the_federation_policy(
         "public_reason": "harassment",
         "private_reason": "ticket 7",
         "obfuscate": True,
+        "trusted": False,
+        "local": True,  # the admin's rule: no subscribed list changes it
+        "lists": [],
     }
     assert await cache.refusal("bad.example") == "harassment"  # this process: at once
     async with sessions() as session:

@@ -1,7 +1,8 @@
 """Node administration: suspending accounts, the node's moderation log, federation policy.
 
 Suspensions and the node-level log are for node staff (admins and moderators);
-the federation policy is for admins. Suspending and changing the policy are the
+the federation policy is for admins (its shared blocklists and trusted tier:
+``web.api.blocklists_api``). Suspending and changing the policy are the
 services the pages and ``kinfolk`` call too (``federation.actions``): a suspended
 account's queued deliveries are dropped; a policy change cuts ties with refused
 domains and drops their queued deliveries in the same transaction, clears this
@@ -18,7 +19,7 @@ from pydantic import BaseModel, Field
 from federation.actions import policy_change, suspension
 from federation.policy_cache import PolicyCache
 from node import moderation, permissions, suspensions
-from node.federation_policy import storage
+from node.federation_policy import storage, subscriptions
 from node.federation_policy.decision import Mode, Rule, Severity
 from node.kinds import NodeRole
 from web.api.groups_api import PageQuery
@@ -125,6 +126,9 @@ class FederationRuleOut(BaseModel):
     public_reason: str
     private_reason: str
     obfuscate: bool
+    trusted: bool = Field(description="The trusted tier (set with PUT .../trusted/{domain})")
+    local: bool = Field(description="Set by an admin; subscribed lists never change it")
+    lists: list[str] = Field(description="The subscribed lists that name the domain")
 
 
 class RulePage(BaseModel):
@@ -132,7 +136,7 @@ class RulePage(BaseModel):
     next_cursor: str | None
 
 
-def rule_out(rule: Rule) -> FederationRuleOut:
+def rule_out(rule: Rule, lists: list[str] | None = None) -> FederationRuleOut:
     return FederationRuleOut(
         domain=rule.domain,
         severity=rule.severity,
@@ -142,6 +146,9 @@ def rule_out(rule: Rule) -> FederationRuleOut:
         public_reason=rule.public_comment,
         private_reason=rule.private_comment,
         obfuscate=rule.obfuscate,
+        trusted=rule.trusted,
+        local=rule.local,
+        lists=lists or [],
     )
 
 
@@ -179,7 +186,9 @@ async def list_federation_rules(call: Call[Any, PageQuery]) -> RulePage:
     page = await storage.list_rules_page(
         call.session, cursor=call.query.cursor, limit=call.query.limit
     )
-    return RulePage(items=[rule_out(rule) for rule in page.items], next_cursor=page.next_cursor)
+    lists = await subscriptions.sources_of(call.session, [rule.domain for rule in page.items])
+    items = [rule_out(rule, lists.get(rule.domain)) for rule in page.items]
+    return RulePage(items=items, next_cursor=page.next_cursor)
 
 
 async def put_federation_rule(call: Call[FederationRuleBody, Any]) -> FederationRuleOut:

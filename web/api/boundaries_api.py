@@ -29,7 +29,8 @@ from web.keys import FEDERATION, SITE
 class BoundariesOut(BaseModel):
     contact_policy: ContactPolicy = Field(
         description="Who may ask you for a conversation: nobody; people who share a group "
-        "with you; those and everyone on this node; anyone"
+        "with you; those and everyone on this node; those and everyone on a node this one "
+        "trusts (trusted_nodes); anyone"
     )
 
 

@@ -56,6 +56,11 @@ class SettingsBody(Body):
         description='Members may post and reply as "Anonymous member": nobody but the '
         "author and the node's admins can tell who wrote it (off by default)",
     )
+    trusted_nodes_only: bool | None = Field(
+        None,
+        description="A private group admits members of this node and of nodes the admin "
+        "marked trusted only; requests from elsewhere are turned down, members stay",
+    )
 
 
 class BanBody(ReasonBody):
@@ -180,6 +185,7 @@ async def update_group_settings(call: Call[SettingsBody, Any]) -> GroupOut:
         hide_moderator_names=body.hide_moderator_names,
         hold_new_members_posts=body.hold_new_members_posts,
         allow_anonymous_posts=body.allow_anonymous_posts,
+        trusted_nodes_only=body.trusted_nodes_only,
         now=call.now,
     )
     if body.default_topics is not None:

@@ -9,6 +9,7 @@ from web.api import (
     accounts_api,
     admin_api,
     anonymous_api,
+    blocklists_api,
     boundaries_api,
     calendar_api,
     care_api,
@@ -43,6 +44,7 @@ OPERATIONS: tuple[Operation, ...] = (
     + care_api.OPERATIONS
     + stepping_back_api.OPERATIONS
     + admin_api.OPERATIONS
+    + blocklists_api.OPERATIONS
     + topics_api.OPERATIONS
     + anonymous_api.OPERATIONS
     + conversations_api.OPERATIONS

@@ -89,6 +89,9 @@ class GroupOut(BaseModel):
     allow_anonymous_posts: bool = Field(
         False, description='Members may post as "Anonymous member" (groups on this node only)'
     )
+    trusted_nodes_only: bool = Field(
+        False, description="Only members of this node and of trusted nodes may join"
+    )
 
 
 class PostOut(BaseModel):
@@ -249,6 +252,7 @@ def group_out(view: GroupView) -> GroupOut:
         hold_new_members_posts=view.hold_new_members_posts,
         default_topics=list(view.default_topics),
         allow_anonymous_posts=view.allow_anonymous_posts,
+        trusted_nodes_only=view.trusted_nodes_only,
     )
 
 

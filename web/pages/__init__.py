@@ -19,6 +19,7 @@ from node.errors import AuthenticationFailed, Gone, NotFound, PermissionDenied
 from web.pages import (
     account_deletion,
     admin,
+    admin_blocklists,
     admin_federation,
     admin_health,
     admin_hosts,
@@ -286,6 +287,10 @@ def add_page_routes(app: web.Application) -> None:
         ("POST", "/admin/federation/hosts/{host}/retry", admin_hosts.retry),
         ("GET", "/admin/federation/hosts/{host}/drop", admin_hosts.confirm_drop),
         ("POST", "/admin/federation/hosts/{host}/drop", admin_hosts.drop),
+        ("GET", "/admin/federation/lists", admin_blocklists.lists),
+        ("POST", "/admin/federation/lists", admin_blocklists.subscribe),
+        ("POST", "/admin/federation/lists/{id}/{action}", admin_blocklists.act),
+        ("POST", "/admin/federation/trust", admin_blocklists.trust),
         # Deleting one's own account, and the goodbye after it.
         ("GET", "/settings/delete", account_deletion.deletion_form),
         ("POST", "/settings/delete", account_deletion.delete_account),

@@ -1,5 +1,6 @@
 """The admin's federation policy page: the mode, a rule per domain, Mastodon's
-domain-block CSV both ways, and whether NodeInfo publishes the policy.
+domain-block CSV both ways, whether NodeInfo publishes the policy, and which subscribed
+lists each rule came from (the lists themselves: ``web.pages.admin_blocklists``).
 
 For the node's admins, as the admin API's policy routes are. Every change goes
 through the same service as the admin API and ``kinfolk policy``
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federation.actions import policy_change
 from node.errors import InvalidInput, NotFound
-from node.federation_policy import storage
+from node.federation_policy import storage, subscriptions
 from node.federation_policy.decision import Mode, Rule, Severity, rules_from_csv, rules_to_csv
 from node.handles import check_length
 from web.api.admin_api import REASON_MAX as POLICY_REASON_MAX
@@ -62,6 +63,7 @@ async def _federation_page(
         listed = await storage.list_rules_page(session, cursor=request.query.get("cursor") or None)
     except InvalidInput as error:  # a cursor that is not one of ours
         raise NotFound(error.message) from None
+    sources = await subscriptions.sources_of(session, [rule.domain for rule in listed.items])
     done = done_message(request, _)
     count = request.query.get("count", "")
     if done and count.isdigit():
@@ -75,7 +77,10 @@ async def _federation_page(
         "publish": await storage.get_publish(session),
         "modes": [m.value for m in MODES],
         "severities": [s.value for s in SEVERITIES],
-        "rules": [(rule, page_link(request, edit=rule.domain)) for rule in listed.items],
+        "rules": [
+            (rule, page_link(request, edit=rule.domain), sources.get(rule.domain, []))
+            for rule in listed.items
+        ],
         "next_link": (
             page_link(request, cursor=listed.next_cursor, edit=None) if listed.next_cursor else None
         ),

@@ -1,5 +1,6 @@
 """The pages' part in anonymous posts: a group's moderators allow them (a setting on the
-group's page) and ban an anonymous post's writer from the thread page, unseen.
+group's page, saved with the group's other settings: a private group may admit members of
+trusted nodes only) and ban an anonymous post's writer from the thread page, unseen.
 
 Posting anonymously is a checkbox on the compose and reply forms (``web.pages.threads``);
 who wrote a post is for node admins, through the API (``web.api.anonymous_api``).
@@ -21,8 +22,9 @@ from web.pages.transaction import transaction
 
 
 async def save_group_settings(request: web.Request) -> web.Response:
-    """POST /groups/{name}/settings: a moderator allows anonymous posts, or stops them."""
-    form = await read_form(request, ("allow_anonymous_posts",))
+    """POST /groups/{name}/settings: a moderator allows anonymous posts, or stops them, and
+    (a private group) admits members of trusted nodes only, or everyone again."""
+    form = await read_form(request, ("allow_anonymous_posts", "trusted_nodes_only"))
     async with transaction(request) as session:
         viewer = await signed_in(request, session)
         view = await group_settings.update_settings(
@@ -31,6 +33,7 @@ async def save_group_settings(request: web.Request) -> web.Response:
             viewer,
             request.match_info["name"],
             allow_anonymous_posts=form["allow_anonymous_posts"] == "on",
+            trusted_nodes_only=form["trusted_nodes_only"] == "on",
             now=request.app[CLOCK](),
         )
     path = group_path(view.actor, request.app[SITE].domain)

@@ -40,6 +40,10 @@ def policy_labels(_: Gettext) -> list[tuple[str, str]]:
         (ContactPolicy.NOBODY.value, _("Nobody")),
         (ContactPolicy.SHARED_GROUPS.value, _("People in groups I'm in")),
         (ContactPolicy.THIS_NODE.value, _("People in my groups, and everyone on this node")),
+        (
+            ContactPolicy.TRUSTED_NODES.value,
+            _("People in my groups, everyone on this node and on the nodes it trusts"),
+        ),
         (ContactPolicy.ANYONE.value, _("Anyone, here or on other nodes")),
     ]
 

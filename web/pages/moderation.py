@@ -83,6 +83,14 @@ def done_messages(_: Callable[[str], str]) -> dict[str, str]:
         "rule_saved": _("The domain rule was saved."),
         "rule_removed": _("The domain rule was removed."),
         "imported": _("The domain rules were imported."),
+        "list_subscribed": _("Subscribed. Fetch the list now to see what it would change."),
+        "list_fetched": _("The list was fetched. Nothing changes before it is applied."),
+        "list_failed": _("The list could not be fetched. What was applied before stays."),
+        "list_applied": _("The list was applied."),
+        "list_changed": _("The list's settings were saved. Apply it to use them."),
+        "list_removed": _("Unsubscribed. Rules that came from this list alone were removed."),
+        "trusted": _("The node is trusted now."),
+        "untrusted": _("The node is no longer trusted."),
         "writer_banned": _(
             "The writer of that post can no longer post in this group. You were not told "
             "who it is, and neither was anyone else."

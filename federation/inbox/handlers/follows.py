@@ -43,7 +43,8 @@ async def on_follow(
         state = await ties.join_asked(
             session, group, follower, follow_uri=activity.id, now=fed.clock()
         )
-        log.info("%s asked to join %s: %s", follower.uri, target.uri, state.value)
+        said = state.value if state is not None else "refused, not on a trusted node"
+        log.info("%s asked to join %s: %s", follower.uri, target.uri, said)
         return
     if not target.is_person:
         raise Ignored(f"{target.uri} cannot be followed")

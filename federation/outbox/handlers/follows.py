@@ -91,7 +91,17 @@ async def send_rejection(
         return
     group_actor = await actor_by_id(session, event.actor_id)
     follow_uri = event.data.get("follow_uri")
-    await _about_follow(session, site, now, "Reject", group_actor, member, group_actor, follow_uri)
+    await _about_follow(
+        session,
+        site,
+        now,
+        "Reject",
+        group_actor,
+        member,
+        group_actor,
+        follow_uri,
+        summary=event.data.get("reason", ""),
+    )
 
 
 async def _about_follow(
@@ -103,8 +113,10 @@ async def _about_follow(
     follower: KnownActor,
     followee: KnownActor,
     follow_uri: str | None,
+    *,
+    summary: str = "",
 ) -> None:
-    """``kind`` of a Follow, said by ``speaker`` to the other side."""
+    """``kind`` of a Follow, said by ``speaker`` to the other side (``summary``: why)."""
     other = follower if speaker.id == followee.id else followee
     inbox = await inbox_of(session, other.id)
     if inbox is None or not follow_uri:
@@ -117,6 +129,7 @@ async def _about_follow(
         follower=follower.uri,
         followee=followee.uri,
         to=other.uri,
+        summary=summary,
     )
     await send(
         session, actor=speaker, activity=activity, inboxes=[inbox], object_uri=follow_uri, now=now

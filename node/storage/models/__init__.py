@@ -26,6 +26,7 @@ tests truncate by it, and foreign keys between areas resolve in it.
 
 from node.storage.models import (  # noqa: F401
     actors,
+    blocklists,
     boundaries,
     care,
     checkins,

@@ -32,6 +32,8 @@ class Group(Base):
     hold_new_members_posts: Mapped[bool] = mapped_column(Boolean, default=False)
     # Members may post as "Anonymous member" (``node.posts.anonymity``): off by default.
     allow_anonymous_posts: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Only members of this node and of trusted nodes may join (a private group's choice).
+    trusted_nodes_only: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class GroupRule(Base):

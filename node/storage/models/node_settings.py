@@ -1,11 +1,11 @@
 """What the admin changes on a running node: settings by name (the federation mode, …)
-and the federation rule for each domain."""
+and the federation rule for each domain (subscribed blocklists: ``blocklists``)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from node.storage.models.base import Base, UTCDateTime
@@ -34,4 +34,9 @@ class FederationRule(Base):
     public_comment: Mapped[str] = mapped_column(Text, default="")
     private_comment: Mapped[str] = mapped_column(Text, default="")
     obfuscate: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Set by the admin (by hand or an import), not by a subscribed blocklist: lists never
+    # change or remove it (``node.federation_policy.subscriptions``).
+    local: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # The trusted tier: private groups may admit only members of trusted nodes.
+    trusted: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
