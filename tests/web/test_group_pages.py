@@ -6,13 +6,16 @@ API would, and finding a group on another node."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.remote.http import FetchError, FetchErrorKind
@@ -167,10 +170,29 @@ async def test_a_groups_page_for_browsers_and_json_for_activitypub(
     assert signature_standard_of(document) == "ed25519"
 
     await sign_in(client, "ana")
-    _, as_member = await page(client, "/groups/grief-circle")
+    with statements_run() as statements:
+        _, as_member = await page(client, "/groups/grief-circle")
     assert "Members: 2" in as_member
     assert "You are a member of this group." in as_member
     assert "owner" in as_member  # the moderators, named
+    assert "A hard day" in as_member
+    # Its threads, moderators and meetings each ask about the group: it is read once.
+    assert sum("actors.handle_key = " in statement for statement in statements) == 1
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL statements every engine runs within the block."""
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
 
 
 async def test_joining_and_leaving_with_the_forms(client: Client, node: Node) -> None:
