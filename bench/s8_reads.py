@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import socket
 import sys
@@ -78,6 +79,16 @@ class Latencies:
 
     def all(self) -> list[float]:
         return [s for values in self.seconds.values() for s in values]
+
+
+def _cpu_seconds(processes: list[asyncio.subprocess.Process]) -> float:
+    """User + system CPU the processes have used so far (Linux ``/proc``): a page's cost
+    in CPU is what a busy shared machine leaves intact, unlike its latency."""
+    ticks = 0
+    for process in processes:
+        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _free_port() -> int:
@@ -261,7 +272,9 @@ async def _measure(args: argparse.Namespace, database: BenchDatabase) -> None:
             ]
             random.Random(3).shuffle(signed)
 
+            serve_cpu = _cpu_seconds(servers)
             unloaded = await _pages(http, requests, args.rate, args.seconds)
+            serve_cpu = _cpu_seconds(servers) - serve_cpu
 
             inbox_seconds: list[float] = []
             inbox_refused = 0
@@ -321,6 +334,11 @@ async def _measure(args: argparse.Namespace, database: BenchDatabase) -> None:
         (
             "S3 maximum here (p99 <= 50 ms)",
             f"{inbox_max:,.0f} accepted/s (the first step if none met it); load at half",
+        ),
+        (
+            "serve CPU per page, unloaded",
+            f"{serve_cpu / len(unloaded.all()) * 1000:.1f} ms "
+            f"(so at most {len(unloaded.all()) / serve_cpu:,.0f} pages/s per core)",
         ),
         ("unloaded, all pages", _ms(unloaded.all())),
         *[(f"unloaded, {kind}", _ms(v)) for kind, v in unloaded.seconds.items()],
