@@ -31,6 +31,7 @@ from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.node.factories import PASSWORD, Node
 from tests.rig.rig import Rig
 from tests.web.test_pages import HTML, csrf_of, page, submit
+from web.config import Settings
 from web.keys import FEDERATION
 from web.pages.fetch_failures import FAILURES, fetch_failure
 from web.pages.groups import DIRECTORY_PAGE, THREADS_PAGE
@@ -182,11 +183,21 @@ async def test_a_groups_page_for_browsers_and_json_for_activitypub(
 
 @contextmanager
 def statements_run() -> Iterator[list[str]]:
-    """The SQL statements every engine runs within the block."""
+    """The SQL statements every engine runs within the block (read the list after it)."""
     statements: list[str] = []
+    with statements_with_parameters() as seen:
+        yield statements
+    statements.extend(statement for statement, _ in seen)
 
-    def seen(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        statements.append(statement)
+
+@contextmanager
+def statements_with_parameters() -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements every engine runs within the block, each with its parameters
+    (read the list after the block)."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
 
     event.listen(Engine, "before_cursor_execute", seen)
     try:
@@ -317,15 +328,41 @@ async def test_private_groups_show_no_more_than_the_api(client: Client, node: No
     assert "Members: 1" in html
 
 
-async def test_threads_go_a_page_at_a_time(client: Client, node: Node, now: datetime) -> None:
+async def explained(
+    sessions: async_sessionmaker[AsyncSession], statement: str, parameters: Any
+) -> str:
+    """PostgreSQL's plan for ``statement`` when it may neither scan the table nor sort:
+    the order must come from an index (the table is too small to choose it otherwise)."""
+    async with sessions() as session:
+        connection = await session.connection()
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        await connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        await connection.exec_driver_sql("SET LOCAL enable_sort = off")
+        rows = await connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+        return "\n".join(row[0] for row in rows)
+
+
+async def test_threads_go_a_page_at_a_time(
+    client: Client,
+    node: Node,
+    now: datetime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     owner = await node.member("owner")
     await node.group(owner, "circle")
     for number in range(THREADS_PAGE + 2):
         await node.post(
             owner, "circle", "Hi.", title=f"Thread {number:02d}", at=now + timedelta(minutes=number)
         )
-    _, first = await page(client, "/groups/circle")
+    with statements_with_parameters() as statements:
+        _, first = await page(client, "/groups/circle")
     assert first.count('class="thread-entry"') == THREADS_PAGE
+    if settings.database_schema is not None:  # PostgreSQL: newest first, read in index order
+        listing = next(s for s in statements if "ORDER BY posts.published_at DESC" in s[0])
+        plan = await explained(sessions, *listing)
+        assert "ix_post_group_thread_starts" in plan, plan
+        assert "Sort" not in plan, plan
     assert f"Thread {THREADS_PAGE + 1:02d}" in first
     assert "Thread 00" not in first
     following = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', first)
