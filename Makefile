@@ -100,6 +100,8 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.s6a_crash
 	$(BIN)/python -m bench.policy_import
 	$(BIN)/python -m bench.policy_listing
+	$(BIN)/python -m bench.s8_reads
+	$(BIN)/python -m bench.s8_reads --postgres
 
 clean:
 	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .hypothesis

@@ -6,7 +6,8 @@ the federation policy hides) answers word for word as a missing one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -59,10 +60,41 @@ async def _viewer_membership(
     return membership_view(membership, group_actor, member)
 
 
+_LOADED = "kinfolk.loaded_groups"
+
+
+@contextmanager
+def loaded_once(session: AsyncSession) -> Iterator[None]:
+    """Within this block ``load_group`` reads each group once per viewer.
+
+    A group's page asks several services about one group (its threads, moderators,
+    meetings), and each loads the group and the viewer's membership again: four
+    queries each time, a third of the page's statements. Only for blocks that read:
+    a record kept across a write would still show the membership as it was."""
+    session.info[_LOADED] = {}
+    try:
+        yield
+    finally:
+        session.info.pop(_LOADED, None)
+
+
 async def load_group(
     session: AsyncSession, site: Site, viewer: Viewer | None, acct: str
 ) -> GroupRecord:
     """The group named ``name`` or ``name@domain``, as far as ``viewer`` may see it."""
+    loaded: dict[tuple[int | None, str], GroupRecord] | None = session.info.get(_LOADED)
+    key = (viewer.actor_id if viewer else None, acct)
+    if loaded is not None and key in loaded:
+        return loaded[key]
+    record = await _load_group(session, site, viewer, acct)
+    if loaded is not None:
+        loaded[key] = record
+    return record
+
+
+async def _load_group(
+    session: AsyncSession, site: Site, viewer: Viewer | None, acct: str
+) -> GroupRecord:
     handle, domain = split_acct(acct, site.domain)
     actor = await find_actor(session, handle, domain, ActorKind.GROUP)
     try:

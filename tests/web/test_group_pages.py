@@ -6,13 +6,16 @@ API would, and finding a group on another node."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from federation.remote.http import FetchError, FetchErrorKind
@@ -28,6 +31,7 @@ from tests.databases import PostgresDatabases, SqliteDatabases
 from tests.node.factories import PASSWORD, Node
 from tests.rig.rig import Rig
 from tests.web.test_pages import HTML, csrf_of, page, submit
+from web.config import Settings
 from web.keys import FEDERATION
 from web.pages.fetch_failures import FAILURES, fetch_failure
 from web.pages.groups import DIRECTORY_PAGE, THREADS_PAGE
@@ -167,10 +171,39 @@ async def test_a_groups_page_for_browsers_and_json_for_activitypub(
     assert signature_standard_of(document) == "ed25519"
 
     await sign_in(client, "ana")
-    _, as_member = await page(client, "/groups/grief-circle")
+    with statements_run() as statements:
+        _, as_member = await page(client, "/groups/grief-circle")
     assert "Members: 2" in as_member
     assert "You are a member of this group." in as_member
     assert "owner" in as_member  # the moderators, named
+    assert "A hard day" in as_member
+    # Its threads, moderators and meetings each ask about the group: it is read once.
+    assert sum("actors.handle_key = " in statement for statement in statements) == 1
+
+
+@contextmanager
+def statements_run() -> Iterator[list[str]]:
+    """The SQL statements every engine runs within the block (read the list after it)."""
+    statements: list[str] = []
+    with statements_with_parameters() as seen:
+        yield statements
+    statements.extend(statement for statement, _ in seen)
+
+
+@contextmanager
+def statements_with_parameters() -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements every engine runs within the block, each with its parameters
+    (read the list after the block)."""
+    statements: list[tuple[str, Any]] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        yield statements
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
 
 
 async def test_joining_and_leaving_with_the_forms(client: Client, node: Node) -> None:
@@ -295,15 +328,41 @@ async def test_private_groups_show_no_more_than_the_api(client: Client, node: No
     assert "Members: 1" in html
 
 
-async def test_threads_go_a_page_at_a_time(client: Client, node: Node, now: datetime) -> None:
+async def explained(
+    sessions: async_sessionmaker[AsyncSession], statement: str, parameters: Any
+) -> str:
+    """PostgreSQL's plan for ``statement`` when it may neither scan the table nor sort:
+    the order must come from an index (the table is too small to choose it otherwise)."""
+    async with sessions() as session:
+        connection = await session.connection()
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        await connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+        await connection.exec_driver_sql("SET LOCAL enable_sort = off")
+        rows = await connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+        return "\n".join(row[0] for row in rows)
+
+
+async def test_threads_go_a_page_at_a_time(
+    client: Client,
+    node: Node,
+    now: datetime,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
     owner = await node.member("owner")
     await node.group(owner, "circle")
     for number in range(THREADS_PAGE + 2):
         await node.post(
             owner, "circle", "Hi.", title=f"Thread {number:02d}", at=now + timedelta(minutes=number)
         )
-    _, first = await page(client, "/groups/circle")
+    with statements_with_parameters() as statements:
+        _, first = await page(client, "/groups/circle")
     assert first.count('class="thread-entry"') == THREADS_PAGE
+    if settings.database_schema is not None:  # PostgreSQL: newest first, read in index order
+        listing = next(s for s in statements if "ORDER BY posts.published_at DESC" in s[0])
+        plan = await explained(sessions, *listing)
+        assert "ix_post_group_thread_starts" in plan, plan
+        assert "Sort" not in plan, plan
     assert f"Thread {THREADS_PAGE + 1:02d}" in first
     assert "Thread 00" not in first
     following = re.search(r'<a href="([^"]+)" rel="next">Next page</a>', first)

@@ -189,7 +189,19 @@ async def _group_context(
     name: str,
     cursor: str | None = None,
 ) -> dict[str, Any]:
-    """What a group's page shows this viewer: only what the services let them see."""
+    """What a group's page shows this viewer: only what the services let them see (each
+    service loads the group: it is read once, ``loading.loaded_once``)."""
+    with loading.loaded_once(session):
+        return await _read_group_context(request, session, viewer, name, cursor)
+
+
+async def _read_group_context(
+    request: web.Request,
+    session: AsyncSession,
+    viewer: Viewer | None,
+    name: str,
+    cursor: str | None,
+) -> dict[str, Any]:
     site = request.app[SITE]
     record = await loading.load_group(session, site, viewer, name)
     view = await loading.view_of(session, record)

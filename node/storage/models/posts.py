@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +27,17 @@ class Post(Base):
     __tablename__ = "posts"
     __table_args__ = (
         Index("ix_post_group_threads", "group_id", "in_reply_to_id", "published_at", "id"),
+        # A group's thread starts, newest first: PostgreSQL does not take ``IS NULL`` as
+        # fixing a column for ordering, so with the index above it read every thread start
+        # of the group and sorted them (migration 0037).
+        Index(
+            "ix_post_group_thread_starts",
+            "group_id",
+            "published_at",
+            "id",
+            sqlite_where=text("in_reply_to_id IS NULL"),
+            postgresql_where=text("in_reply_to_id IS NULL"),
+        ),
         Index("ix_post_thread", "thread_id", "published_at", "id"),
     )
 
