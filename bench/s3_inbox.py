@@ -71,7 +71,7 @@ def _actor(index: int, hosts: int) -> str:
     return f"http://node{index % hosts}.bench/users/u{index}"
 
 
-async def _seed(
+async def seed_actors(
     database: BenchDatabase, actors: int, hosts: int, keys: list[rsa.RSAPrivateKey]
 ) -> None:
     engine = database.engine()
@@ -102,12 +102,18 @@ async def _seed(
         await engine.dispose()
 
 
-def _presign(
-    count: int, actors: int, hosts: int, keys: list[rsa.RSAPrivateKey], inbox: str
+def presign(
+    count: int,
+    actors: int,
+    hosts: int,
+    keys: list[rsa.RSAPrivateKey],
+    inbox: str,
+    first: int = 0,
 ) -> list[tuple[dict[str, str], bytes]]:
+    """``count`` signed ``Create(Note)``s to ``inbox``, numbered (their ids) from ``first``."""
     now = datetime.now(UTC)
     signed = []
-    for n in range(count):
+    for n in range(first, first + count):
         actor = _actor(n % actors, hosts)
         activity = {
             "@context": "https://www.w3.org/ns/activitystreams",
@@ -186,13 +192,13 @@ async def run(args: argparse.Namespace) -> None:
     levels = [int(level) for level in args.levels.split(",")]
     keys = [generate_rsa_key() for _ in range(args.keys)]
     async with bench_database(args) as database:
-        await _seed(database, args.actors, args.hosts, keys)
+        await seed_actors(database, args.actors, args.hosts, keys)
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
         inbox = f"http://127.0.0.1:{port}/inbox"
         started = time.perf_counter()
-        requests = _presign(args.requests, args.actors, args.hosts, keys, inbox)
+        requests = presign(args.requests, args.actors, args.hosts, keys, inbox)
         presign_seconds = time.perf_counter() - started
         child = await asyncio.create_subprocess_exec(
             sys.executable,
