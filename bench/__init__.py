@@ -66,7 +66,7 @@ class BenchDatabase:
 def delivery_client(config: DeliveryConfig) -> aiohttp.ClientSession:
     """The node's own guarded client, as ``kinfolk worker`` builds it, open to loopback."""
     egress = Egress(allow_private_addresses=True, allow_http=True)
-    return client_session(egress, user_agent=config.user_agent, limit=config.max_in_flight)
+    return client_session(egress, user_agent=config.user_agent, limit=config.max_sockets)
 
 
 def add_database_arguments(parser: argparse.ArgumentParser) -> None:
