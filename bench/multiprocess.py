@@ -31,12 +31,12 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 
 from bench import (
-    ACTOR_URI,
     BenchDatabase,
     add_database_arguments,
     bench_database,
     create_actor,
     introduce_peers,
+    queue_announce,
     report,
     sessions_for,
     wait_until,
@@ -46,7 +46,6 @@ from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import calibrate
 from bench.s1_fanout import zipf_counts
 from bench.s3_inbox import presign, seed_actors
-from federation.outbox.enqueue import enqueue
 from federation.signing.keys import generate_rsa_key
 from federation.tables import Delivery, InboxItem, QueueState
 from web import event_loop
@@ -152,21 +151,7 @@ async def _queue_posts(
     sessions = sessions_for(engine)
     inboxes = [fediverse.inbox(node) for node, n in enumerate(load.counts) for _ in range(n)]
     for post in range(load.posts):
-        async with sessions.begin() as session:
-            await enqueue(
-                session,
-                actor_id=group_id,
-                activity={
-                    "@context": "https://www.w3.org/ns/activitystreams",
-                    "id": f"{ACTOR_URI}/activities/announce-{post}",
-                    "type": "Announce",
-                    "actor": ACTOR_URI,
-                    "object": f"http://node.bench/posts/{post}",
-                },
-                inboxes=inboxes,
-                object_uri=f"http://node.bench/posts/{post}",
-                now=datetime.now(UTC),
-            )
+        await queue_announce(sessions, group_id, post, inboxes, datetime.now(UTC))
     await engine.dispose()
 
 

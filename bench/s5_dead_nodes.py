@@ -27,13 +27,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from bench import (
-    ACTOR_URI,
     BenchDatabase,
     add_database_arguments,
     bench_database,
     create_actor,
     delivery_client,
     introduce_peers,
+    queue_announce,
     report,
     run_scenario,
     sessions_for,
@@ -44,7 +44,6 @@ from bench.s0_calibration import calibrate
 from bench.s1_fanout import warm_up, zipf_counts
 from federation.delivery.destinations import host_of
 from federation.delivery.worker import DeliveryConfig, DeliveryWorker
-from federation.outbox.enqueue import enqueue
 from federation.tables import Destination
 
 
@@ -95,22 +94,7 @@ async def fan_out(
         started = time.time()
         last_healthy = 0.0
         for post in range(posts):
-            async with sessions.begin() as session:
-                await enqueue(
-                    session,
-                    actor_id=actor_id,
-                    activity={
-                        "@context": "https://www.w3.org/ns/activitystreams",
-                        "id": f"{ACTOR_URI}/activities/announce-{post}",
-                        "type": "Announce",
-                        "actor": ACTOR_URI,
-                        "object": f"http://node.bench/posts/{post}",
-                        "content": "x" * 1500,
-                    },
-                    inboxes=inboxes,
-                    object_uri=f"http://node.bench/posts/{post}",
-                    now=datetime.now(UTC),
-                )
+            await queue_announce(sessions, actor_id, post, inboxes, datetime.now(UTC))
             worker.notify()
             records: list[tuple[int, float]] = []
 
