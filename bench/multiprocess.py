@@ -48,6 +48,7 @@ from bench.s1_fanout import zipf_counts
 from bench.s3_inbox import presign, seed_actors
 from federation.signing.keys import generate_rsa_key
 from federation.tables import Delivery, InboxItem, QueueState
+from tests.databases import postgres_problem
 from web import event_loop
 
 
@@ -270,6 +271,10 @@ async def run_shape(args: argparse.Namespace, shape: Shape, load: Load) -> Tally
 
 
 async def run(args: argparse.Namespace) -> None:
+    problem = await postgres_problem(args.postgres_url)
+    if problem is not None:
+        report("Several processes on one PostgreSQL", [("skipped", problem)])
+        return
     calib = await calibrate(args.calibrate_seconds)
     report("S0 calibration (this run)", calib.rows())
     load = Load(
