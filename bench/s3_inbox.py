@@ -73,6 +73,23 @@ def _actor(index: int, hosts: int) -> str:
     return f"http://node{index % hosts}.bench/users/u{index}"
 
 
+def person(uri: str, handle: str, key: rsa.RSAPublicKey) -> ActorDocument:
+    """A remote person as fetching its actor document would give it, with one key."""
+    return ActorDocument(
+        uri=uri,
+        kind=ActorKind.PERSON,
+        handle=handle,
+        display_name="",
+        summary="",
+        inbox=f"{uri}/inbox",
+        shared_inbox=None,
+        outbox=None,
+        followers=None,
+        url=None,
+        keys=(RemoteKey(f"{uri}#main-key", uri, key),),
+    )
+
+
 async def seed_actors(
     database: BenchDatabase, actors: int, hosts: int, keys: list[rsa.RSAPrivateKey]
 ) -> None:
@@ -82,24 +99,8 @@ async def seed_actors(
             now = datetime.now(UTC)
             for index in range(actors):
                 uri = _actor(index, hosts)
-                key = keys[index % len(keys)].public_key()
-                await store_actor(
-                    session,
-                    ActorDocument(
-                        uri=uri,
-                        kind=ActorKind.PERSON,
-                        handle=f"u{index}",
-                        display_name="",
-                        summary="",
-                        inbox=f"{uri}/inbox",
-                        shared_inbox=None,
-                        outbox=None,
-                        followers=None,
-                        url=None,
-                        keys=(RemoteKey(f"{uri}#main-key", uri, key),),
-                    ),
-                    now=now,
-                )
+                document = person(uri, f"u{index}", keys[index % len(keys)].public_key())
+                await store_actor(session, document, now=now)
     finally:
         await engine.dispose()
 

@@ -49,14 +49,13 @@ from bench import (
 )
 from bench.cluster import free_port
 from bench.s0_calibration import calibrate
-from bench.s3_inbox import serving_node, sign_create
+from bench.s3_inbox import person, serving_node, sign_create
 from bench.s7_backpressure import CappedNode, serving
 from federation.delivery.destinations import host_of
 from federation.delivery.worker import DeliveryConfig, DeliveryWorker
-from federation.remote.actors import ActorDocument, RemoteKey, store_actor
+from federation.remote.actors import store_actor
 from federation.signing.keys import generate_rsa_key
 from federation.tables import Delivery, Destination
-from node.kinds import ActorKind
 
 UNLIMITED = 10**9
 
@@ -81,19 +80,7 @@ async def _revive(database: BenchDatabase, gone: str) -> int:
     uri = f"{gone}/users/back"
     engine = database.engine()
     async with sessions_for(engine).begin() as session:
-        document = ActorDocument(
-            uri=uri,
-            kind=ActorKind.PERSON,
-            handle="back",
-            display_name="",
-            summary="",
-            inbox=f"{uri}/inbox",
-            shared_inbox=None,
-            outbox=None,
-            followers=None,
-            url=None,
-            keys=(RemoteKey(f"{uri}#main-key", uri, key.public_key()),),
-        )
+        document = person(uri, "back", key.public_key())
         await store_actor(session, document, now=datetime.now(UTC))
     await engine.dispose()
     async with serving_node(database) as inbox, aiohttp.ClientSession() as http:
