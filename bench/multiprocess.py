@@ -99,7 +99,7 @@ class Tally:
 
     @property
     def process_rate(self) -> float:
-        return self.queued_rows / self.process_seconds
+        return (self.processed_once + self.processed_again) / self.process_seconds
 
     def rows(self) -> list[tuple[str, str]]:
         return [
@@ -308,13 +308,14 @@ async def run(args: argparse.Namespace) -> None:
             ratio("inbox processed/s", one.process_rate, two.process_rate),
             ratio("delivery rate / R_cli (2+2+2)", calib.r_cli, two.delivery_rate),
             ratio("accepted / R_srv (2+2+2)", calib.r_srv, two.accept_rate),
-            (
-                "duplicates, lost (deliveries; inbox)",
-                "; ".join(
-                    f"{t.shape}: {t.duplicates}, {t.lost}; "
-                    f"{t.processed_again}, {t.accepted - t.processed_once}"
-                    for t in tallies
-                ),
+            *(
+                (
+                    f"{t.shape}",
+                    f"deliveries: {t.duplicates} duplicates, {t.lost} lost; inbox: "
+                    f"{t.processed_again} processed twice, {t.accepted - t.queued_rows} lost "
+                    f"after 202, {t.unprocessed} not processed by the deadline",
+                )
+                for t in tallies
             ),
         ],
     )
