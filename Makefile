@@ -97,7 +97,12 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.s1_fanout
 	$(BIN)/python -m bench.s2_far_node
 	$(BIN)/python -m bench.s3_inbox
+	$(BIN)/python -m bench.s4_cold_keys
+	$(BIN)/python -m bench.s5_dead_nodes
 	$(BIN)/python -m bench.s6a_crash
+	$(BIN)/python -m bench.s6b_outage
+	$(BIN)/python -m bench.s7_backpressure
+	$(BIN)/python -m bench.multiprocess
 	$(BIN)/python -m bench.policy_import
 	$(BIN)/python -m bench.policy_listing
 	$(BIN)/python -m bench.s8_reads

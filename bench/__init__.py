@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from federation.delivery.destinations import ED25519, host_of, learn_standards
 from federation.delivery.worker import DeliveryConfig, DeliveryWorker
+from federation.outbox.enqueue import enqueue
 from federation.remote.http import Egress, client_session
 from federation.signing.keystore import LocalKeys, local_keys
 from node.kinds import ActorKind
@@ -66,7 +67,7 @@ class BenchDatabase:
 def delivery_client(config: DeliveryConfig) -> aiohttp.ClientSession:
     """The node's own guarded client, as ``kinfolk worker`` builds it, open to loopback."""
     egress = Egress(allow_private_addresses=True, allow_http=True)
-    return client_session(egress, user_agent=config.user_agent, limit=config.max_in_flight)
+    return client_session(egress, user_agent=config.user_agent, limit=config.max_sockets)
 
 
 def add_database_arguments(parser: argparse.ArgumentParser) -> None:
@@ -196,6 +197,52 @@ async def create_actor(
         await session.flush()
         keys = await local_keys(session, actor, now=now)
         return actor.id, keys
+
+
+class SimulatedClock:
+    """Real time plus an offset the benchmark moves forward (S6(b), S7).
+
+    The delivery worker takes its clock as an argument: due times, backoffs,
+    breakers and "unreachable after 7 days" all read it, while its requests go
+    out in real time. Advancing the offset lets hours of an outage pass in
+    seconds; between advances it ticks as real time does, so a 1 s
+    ``Retry-After`` is still a real second.
+    """
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+async def queue_announce(
+    sessions: async_sessionmaker[AsyncSession],
+    actor_id: int,
+    post: int,
+    inboxes: Sequence[str],
+    now: datetime,
+) -> None:
+    """The group's ``Announce`` of post number ``post`` (about 2 KB), queued to ``inboxes``."""
+    async with sessions.begin() as session:
+        await enqueue(
+            session,
+            actor_id=actor_id,
+            activity={
+                "@context": "https://www.w3.org/ns/activitystreams",
+                "id": f"{ACTOR_URI}/activities/announce-{post}",
+                "type": "Announce",
+                "actor": ACTOR_URI,
+                "object": f"http://node.bench/posts/{post}",
+                "content": "x" * 1500,
+            },
+            inboxes=inboxes,
+            object_uri=f"http://node.bench/posts/{post}",
+            now=now,
+        )
 
 
 def sessions_for(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

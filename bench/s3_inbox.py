@@ -18,9 +18,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import socket
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 
 from bench import BenchDatabase, add_database_arguments, bench_database, percentile, report
+from bench.cluster import free_port
 from bench.s0_calibration import calibrate
 from federation.remote.actors import ActorDocument, RemoteKey, store_actor
 from federation.signing import signatures
@@ -71,7 +73,24 @@ def _actor(index: int, hosts: int) -> str:
     return f"http://node{index % hosts}.bench/users/u{index}"
 
 
-async def _seed(
+def person(uri: str, handle: str, key: rsa.RSAPublicKey) -> ActorDocument:
+    """A remote person as fetching its actor document would give it, with one key."""
+    return ActorDocument(
+        uri=uri,
+        kind=ActorKind.PERSON,
+        handle=handle,
+        display_name="",
+        summary="",
+        inbox=f"{uri}/inbox",
+        shared_inbox=None,
+        outbox=None,
+        followers=None,
+        url=None,
+        keys=(RemoteKey(f"{uri}#main-key", uri, key),),
+    )
+
+
+async def seed_actors(
     database: BenchDatabase, actors: int, hosts: int, keys: list[rsa.RSAPrivateKey]
 ) -> None:
     engine = database.engine()
@@ -80,60 +99,56 @@ async def _seed(
             now = datetime.now(UTC)
             for index in range(actors):
                 uri = _actor(index, hosts)
-                key = keys[index % len(keys)].public_key()
-                await store_actor(
-                    session,
-                    ActorDocument(
-                        uri=uri,
-                        kind=ActorKind.PERSON,
-                        handle=f"u{index}",
-                        display_name="",
-                        summary="",
-                        inbox=f"{uri}/inbox",
-                        shared_inbox=None,
-                        outbox=None,
-                        followers=None,
-                        url=None,
-                        keys=(RemoteKey(f"{uri}#main-key", uri, key),),
-                    ),
-                    now=now,
-                )
+                document = person(uri, f"u{index}", keys[index % len(keys)].public_key())
+                await store_actor(session, document, now=now)
     finally:
         await engine.dispose()
 
 
-def _presign(
-    count: int, actors: int, hosts: int, keys: list[rsa.RSAPrivateKey], inbox: str
+def sign_create(
+    actor: str, n: int, key: rsa.RSAPrivateKey, inbox: str, now: datetime
+) -> tuple[dict[str, str], bytes]:
+    """A 2 KB ``Create(Note)`` number ``n`` by ``actor``, signed (draft-cavage) for ``inbox``."""
+    activity = {
+        "@context": "https://www.w3.org/ns/activitystreams",
+        "id": f"{actor}/activities/{n}",
+        "type": "Create",
+        "actor": actor,
+        "object": {
+            "id": f"{actor}/notes/{n}",
+            "type": "Note",
+            "attributedTo": actor,
+            "content": NOTE_TEXT,
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+        },
+    }
+    body = json.dumps(activity).encode()
+    headers = signatures.sign_request(
+        "POST",
+        inbox,
+        {"Content-Type": "application/activity+json"},
+        body,
+        key_id=f"{actor}#main-key",
+        private_key=key,
+        now=now,
+    )
+    return headers, body
+
+
+def presign(
+    count: int,
+    actors: int,
+    hosts: int,
+    keys: list[rsa.RSAPrivateKey],
+    inbox: str,
+    first: int = 0,
 ) -> list[tuple[dict[str, str], bytes]]:
+    """``count`` signed ``Create(Note)``s to ``inbox``, numbered (their ids) from ``first``."""
     now = datetime.now(UTC)
-    signed = []
-    for n in range(count):
-        actor = _actor(n % actors, hosts)
-        activity = {
-            "@context": "https://www.w3.org/ns/activitystreams",
-            "id": f"{actor}/activities/{n}",
-            "type": "Create",
-            "actor": actor,
-            "object": {
-                "id": f"{actor}/notes/{n}",
-                "type": "Note",
-                "attributedTo": actor,
-                "content": NOTE_TEXT,
-                "to": ["https://www.w3.org/ns/activitystreams#Public"],
-            },
-        }
-        body = json.dumps(activity).encode()
-        headers = signatures.sign_request(
-            "POST",
-            inbox,
-            {"Content-Type": "application/activity+json"},
-            body,
-            key_id=f"{actor}#main-key",
-            private_key=keys[(n % actors) % len(keys)],
-            now=now,
-        )
-        signed.append((headers, body))
-    return signed
+    return [
+        sign_create(_actor(n % actors, hosts), n, keys[(n % actors) % len(keys)], inbox, now)
+        for n in range(first, first + count)
+    ]
 
 
 async def _step(
@@ -171,6 +186,7 @@ async def _serve_child(args: argparse.Namespace) -> None:
         database_schema=args.schema or None,
         secret_key="bench-" + "x" * 40,
         embedded_worker=False,
+        allow_private_addresses=True,  # S4's actors are served on loopback
         log_level="WARNING",
     )
     runner = web.AppRunner(create_app(settings, passwords=cheap_passwords()), access_log=None)
@@ -181,40 +197,48 @@ async def _serve_child(args: argparse.Namespace) -> None:
     await runner.cleanup()
 
 
+@asynccontextmanager
+async def serving_node(database: BenchDatabase) -> AsyncIterator[str]:
+    """The node's web process (``kinfolk serve`` without workers) as a child; yields
+    its inbox URL, and stops it afterwards."""
+    port = free_port()
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bench.s3_inbox",
+        "--serve",
+        "--port",
+        str(port),
+        "--url",
+        database.url,
+        "--schema",
+        database.schema or "",
+        "--workdir",
+        str(database.workdir),
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    await child.stdout.readline()
+    try:
+        yield f"http://127.0.0.1:{port}/inbox"
+    finally:
+        child.stdin.close()
+        await child.wait()
+
+
 async def run(args: argparse.Namespace) -> None:
     calibration = await calibrate()
     levels = [int(level) for level in args.levels.split(",")]
     keys = [generate_rsa_key() for _ in range(args.keys)]
     async with bench_database(args) as database:
-        await _seed(database, args.actors, args.hosts, keys)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        inbox = f"http://127.0.0.1:{port}/inbox"
-        started = time.perf_counter()
-        requests = _presign(args.requests, args.actors, args.hosts, keys, inbox)
-        presign_seconds = time.perf_counter() - started
-        child = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bench.s3_inbox",
-            "--serve",
-            "--port",
-            str(port),
-            "--url",
-            database.url,
-            "--schema",
-            database.schema or "",
-            "--workdir",
-            str(database.workdir),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-        )
-        assert child.stdin is not None
-        assert child.stdout is not None
-        await child.stdout.readline()
-        steps: list[Step] = []
-        try:
+        await seed_actors(database, args.actors, args.hosts, keys)
+        async with serving_node(database) as inbox:
+            started = time.perf_counter()
+            requests = presign(args.requests, args.actors, args.hosts, keys, inbox)
+            presign_seconds = time.perf_counter() - started
+            steps: list[Step] = []
             connector = aiohttp.TCPConnector(limit=max(levels))
             async with aiohttp.ClientSession(connector=connector) as http:
                 for level in levels:
@@ -223,9 +247,6 @@ async def run(args: argparse.Namespace) -> None:
                     steps.append(await _step(http, inbox, requests, level, args.seconds))
                     if percentile(steps[-1].latencies, 99) > 0.1:
                         break
-        finally:
-            child.stdin.close()
-            await child.wait()
         engine = database.engine()
         try:
             async with create_sessionmaker(engine)() as session:

@@ -54,7 +54,7 @@ from bench import (
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import calibrate
 from bench.s1_fanout import zipf_counts
-from bench.s3_inbox import _presign, _seed, _step
+from bench.s3_inbox import _step, presign, seed_actors
 from bench.s8_seed import groups_of, member_token, seeded
 from federation.delivery.worker import DeliveryConfig
 from federation.outbox.enqueue import enqueue
@@ -207,7 +207,7 @@ async def run(args: argparse.Namespace) -> None:
 async def _measure(args: argparse.Namespace, database: BenchDatabase) -> None:
     how = await seeded(database, SITE, args.members, args.groups, args.posts)
     keys = [generate_rsa_key() for _ in range(args.keys)]
-    await _seed(database, args.actors, args.hosts, keys)
+    await seed_actors(database, args.actors, args.hosts, keys)
     postgres = database.schema is not None
     ports = [_free_port() for _ in range(2 if postgres else 1)]
     servers = [await _start_server(database, port) for port in ports]
@@ -259,7 +259,7 @@ async def _measure(args: argparse.Namespace, database: BenchDatabase) -> None:
             )
             await fediverse.reset()
             # S3's ramp, to know its maximum on this node now.
-            ramp_requests = _presign(
+            ramp_requests = presign(
                 args.ramp_requests, args.actors, args.hosts, keys, inbox_urls[0]
             )
             steps = []
@@ -271,7 +271,7 @@ async def _measure(args: argparse.Namespace, database: BenchDatabase) -> None:
             signed = [
                 (url, *request)
                 for url in inbox_urls
-                for request in _presign(
+                for request in presign(
                     int(inbox_rate * args.seconds / len(inbox_urls)) + 10,
                     args.actors,
                     args.hosts,

@@ -4,9 +4,12 @@
 database sessions, the guarded HTTP client, the clock, and the key ring that
 resolves a signature's ``keyId`` to a public key. Key fetches are cached in the
 database and single-flight in memory: fifty simultaneous requests from a new
-actor cause one fetch. Keys used lately are also held in memory, and read again
-from the database after a minute, so what another process changed there (an
-account that deleted itself, whose keys go) is seen within that.
+actor cause one fetch, and a request that found no key just before another
+request's fetch of it finished uses that fetch instead of starting its own
+(``since``: under load, S4 saw the fifty cause two). Keys used lately are
+also held in memory, and read again from the database after a minute, so what
+another process changed there (an account that deleted itself, whose keys go)
+is seen within that.
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class Federation:
     authorized_fetch: bool = False
     _signer: Signer | None = None
     _inflight: dict[str, asyncio.Future[RemoteKey | None]] = field(default_factory=dict)
+    # Fetches finished lately: key id -> (time.monotonic() when, what it found).
+    _fetched: dict[str, tuple[float, RemoteKey | None]] = field(default_factory=dict)
     # Recently used keys (with when they were read), so a busy inbox verifies without a
     # database read.
     _recent: OrderedDict[str, tuple[float, RemoteKey]] = field(default_factory=OrderedDict)
@@ -218,12 +223,20 @@ class Federation:
         assert last is not None
         raise last
 
-    async def key(self, key_id: str, *, refresh: bool = False) -> RemoteKey | None:
-        """The public key named ``key_id``: from the database, else fetched (once at a time)."""
+    async def key(
+        self, key_id: str, *, refresh: bool = False, since: float | None = None
+    ) -> RemoteKey | None:
+        """The public key named ``key_id``: from the database, else fetched (once at a time).
+
+        ``since`` (``time.monotonic()``): when the caller found the key missing; a
+        fetch that finished after that answers for this one too."""
         if not refresh:
             found = await self.cached_key(key_id)
             if found is not None:
                 return found
+        fetched = self._fetched.get(key_id)
+        if since is not None and fetched is not None and fetched[0] >= since:
+            return fetched[1]
         self._recent.pop(key_id, None)
         pending = self._inflight.get(key_id)
         if pending is not None:
@@ -239,6 +252,9 @@ class Federation:
             raise
         finally:
             del self._inflight[key_id]
+        if len(self._fetched) > KEY_CACHE_SIZE:
+            self._fetched.clear()
+        self._fetched[key_id] = (time.monotonic(), result)
         future.set_result(result)
         metrics.key_fetched(result is not None)
         return None if result is None else self._remember(result)

@@ -87,7 +87,7 @@ async def federation_runtime(
     )
     config = delivery or delivery_config(settings)
     async with client_session(
-        egress, user_agent=config.user_agent, limit=config.max_in_flight
+        egress, user_agent=config.user_agent, limit=config.max_sockets
     ) as http:
         federation = Federation(
             site=Site(settings.base_url),

@@ -87,6 +87,10 @@ class InFlight:
     per_host: Counter[str] = field(default_factory=Counter)
     suspect: int = 0
     suspect_hosts: set[str] = field(default_factory=set)
+    # Requests unanswered after ``overtime_after`` (by row id): they hold no slot. A
+    # host all of whose requests are in overtime gets nothing more until one is
+    # answered (a far node answering after 0.6 s keeps its newer requests going).
+    overtime: dict[int, str] = field(default_factory=dict)
 
     def add(self, job: Job) -> None:
         self.per_host[job.host] += 1
@@ -94,19 +98,30 @@ class InFlight:
         if job.suspect:
             self.suspect_hosts.add(job.host)
 
+    def overdue(self, job: Job) -> None:
+        self.overtime[job.id] = job.host
+
     def remove(self, job: Job) -> None:
         self.per_host[job.host] -= 1
         if self.per_host[job.host] <= 0:
             del self.per_host[job.host]
             self.suspect_hosts.discard(job.host)
         self.suspect -= job.suspect
+        self.overtime.pop(job.id, None)
+
+    def holding_slots(self) -> Counter[str]:
+        """Requests that hold a slot (not in overtime), per host."""
+        held = Counter(self.per_host)
+        held.subtract(self.overtime.values())
+        return +held
 
     def saturated(self, max_per_host: int) -> list[str]:
         """Hosts that can take nothing more from this worker right now."""
+        overdue = Counter(self.overtime.values())
         return [
             host
             for host, count in self.per_host.items()
-            if count >= max_per_host or host in self.suspect_hosts
+            if count >= max_per_host or host in self.suspect_hosts or overdue[host] >= count
         ]
 
 

@@ -17,7 +17,9 @@ puts them there in the transaction that caused them). A worker loops:
 4. now and then (``purge_interval``), delete finished rows past keeping
    (``keep_done``, ``keep_failed``), a bounded batch per turn of the loop.
 
-``run`` keeps up to ``max_in_flight`` requests going. It goes round whenever a
+``run`` keeps up to ``max_in_flight`` requests going (a request unanswered
+after ``overtime_after`` gives its slot back, so hosts that never answer
+cannot take the slots from the others). It goes round whenever a
 request has finished or slots are free: each round is one transaction that
 records the outcomes in so far and then claims into the free slots (once
 ``refill_slots`` are free, so a busy worker does not claim row by row; at most
@@ -85,6 +87,7 @@ class DeliveryWorker:
         self._recent = RecentlyHealthy()  # hosts this worker recorded healthy lately
         self._signal = asyncio.Event()  # a request finished, work was queued, or stop
         self._pending: set[asyncio.Task[Outcome]] = set()
+        self._timers: dict[int, asyncio.TimerHandle] = {}  # row id -> its overtime
         self._finished: list[Outcome] = []
         self._claimed_at = -math.inf
         self._sweep_at = 0.0  # when stranded waiting rows are next released (loop time)
@@ -97,6 +100,11 @@ class DeliveryWorker:
         """Work was just queued in this process: claim now instead of after the idle sleep."""
         self._poked = True
         self._signal.set()
+
+    def slots_per_host(self) -> dict[str, int]:
+        """Slots held per host: requests in flight, less those in overtime (for
+        monitoring, and the S5 benchmark's count of slots held by dead nodes)."""
+        return dict(self._in_flight.holding_slots())
 
     async def run_once(self) -> int:
         """Claim one batch of due rows, send them concurrently, record the outcomes."""
@@ -143,7 +151,8 @@ class DeliveryWorker:
         new work or recorded rows (which may release the next row of their object)
         or the poll interval, and then at most every ``claim_interval``."""
         config = self._config
-        free = config.max_in_flight - len(self._pending)
+        overtime = min(len(self._in_flight.overtime), config.max_in_flight)
+        free = config.max_in_flight - len(self._pending) + overtime
         if stop.is_set() or free <= 0:
             return 0
         if not self._short:
@@ -188,10 +197,17 @@ class DeliveryWorker:
             self._poked = False
         elif outcomes:
             self._poked = True  # recorded rows may release the next row of their object
+        loop = asyncio.get_running_loop()
         for job in jobs:
             task = asyncio.create_task(self._attempt(job))
             self._pending.add(task)
             task.add_done_callback(self._on_done)
+            self._timers[job.id] = loop.call_later(self._config.overtime_after, self._overdue, job)
+
+    def _overdue(self, job: Job) -> None:
+        """``job`` is still unanswered: it gives its slot back (``DeliveryConfig``)."""
+        self._in_flight.overdue(job)
+        self._signal.set()
 
     def _on_done(self, task: asyncio.Task[Outcome]) -> None:
         self._pending.discard(task)
@@ -272,6 +288,9 @@ class DeliveryWorker:
             result = SendResult(None, error=f"internal error: {type(exc).__name__}: {exc}")
         finally:
             self._in_flight.remove(job)
+            timer = self._timers.pop(job.id, None)
+            if timer is not None:
+                timer.cancel()
         if result.standard is not None:
             self._standards[job.host] = result.standard
         return Outcome(job, result)

@@ -23,6 +23,7 @@ fetched (its keys went with it, so it is looked for when no key is held).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -168,9 +169,11 @@ def _key_unavailable(key_id: str, exc: FetchError) -> InboxRefusal:
     return InboxRefusal(401, "key_unavailable", f"cannot fetch key {key_id}: {exc.reason}")
 
 
-async def _lookup(federation: Federation, key_id: str, *, refresh: bool) -> RemoteKey | None:
+async def _lookup(
+    federation: Federation, key_id: str, *, refresh: bool, since: float | None = None
+) -> RemoteKey | None:
     try:
-        return await federation.key(key_id, refresh=refresh)
+        return await federation.key(key_id, refresh=refresh, since=since)
     except FetchError as exc:
         raise _key_unavailable(key_id, exc) from None
 
@@ -199,6 +202,7 @@ async def authenticate(
     assert actor is not None  # parse_activity required it
     scheme, key_id = _key_id(incoming.headers)
     from_cache = True
+    looked = time.monotonic()  # a fetch finished after this answers for us (single flight)
     key = await federation.cached_key(key_id)
     if key is None:
         if await federation.account_deleted(actor):
@@ -208,7 +212,7 @@ async def authenticate(
         if is_account_delete(activity):
             return SignedBy("", "")
         from_cache = False
-        key = await _lookup(federation, key_id, refresh=True)
+        key = await _lookup(federation, key_id, refresh=True, since=looked)
     if key is None:
         raise InboxRefusal(401, "unknown_key", f"{key_id} is not a key its actor publishes")
     if key.owner != actor:

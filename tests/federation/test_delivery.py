@@ -816,6 +816,36 @@ async def test_a_host_that_never_answers_times_out_and_is_retried(world: World) 
     assert "Timeout" in row.last_error
 
 
+async def test_a_host_that_never_answers_gives_its_slots_back_to_the_others(
+    world: World,
+) -> None:
+    """S5: a node that accepts connections and never answers must not hold the slots a
+    fan-out needs until its requests time out; after ``overtime_after`` they free their
+    slots, and the host gets nothing more until it answers."""
+    config = replace(
+        TEST_CONFIG, max_in_flight=4, batch_size=4, total_timeout=5.0, overtime_after=0.2
+    )
+    hanging, healthy = await world.inbox(), await world.inbox()
+    hanging.gate = asyncio.Event()
+    await world.publish([hanging.url(f"/{n}") for n in range(8)])  # the first claim: all 4 slots
+    await world.publish([healthy.url(f"/{n}") for n in range(8)])
+    worker = world.worker(config)
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    started = time.monotonic()
+
+    async def healthy_has_all() -> bool:
+        return len(healthy.received) == 8
+
+    await eventually(healthy_has_all, "the healthy host has every row")
+    assert time.monotonic() - started < 2  # well before the hanging requests' 5 s timeout
+    assert len(hanging.received) == 4
+    assert hanging.host not in worker.slots_per_host()
+    hanging.gate.set()
+    stop.set()
+    await running
+
+
 async def test_a_suspended_senders_queued_deliveries_fail_and_nobody_elses(world: World) -> None:
     inbox = await world.inbox()
     await world.publish([inbox.url("/sent")])
