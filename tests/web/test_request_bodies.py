@@ -11,6 +11,7 @@ reason, with a precise 400 and one WARNING line, never a 500.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
@@ -188,6 +189,27 @@ async def test_json_whose_pieces_add_up_past_the_limit_gets_413(
     headers = {**media_type, **length_header(body, length=length)}
     response = await client.post(path, data=in_pieces(body, size=128 * 1024), headers=headers)
     _problem(await _answer(response), 413, "too_large")
+
+
+async def test_a_huge_body_is_refused_from_its_length_unread_and_its_connection_closed(
+    client: Client,
+) -> None:
+    """A sender announcing 100 MB gets 413 before it has sent more than its first piece,
+    and the connection ends there: the node neither waits for nor reads the rest."""
+    server = client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    head = (
+        "POST /inbox HTTP/1.1\r\nHost: node.example\r\n"
+        "Content-Type: application/activity+json\r\nContent-Length: 104857600\r\n\r\n"
+    )
+    writer.write(head.encode() + b"x" * 65536)  # the first piece; the rest never comes
+    try:
+        answer = await asyncio.wait_for(reader.read(), timeout=5)  # to the server's close
+    finally:
+        writer.close()
+    status_line, _, rest = answer.partition(b"\r\n")
+    assert status_line == b"HTTP/1.1 413 Request Entity Too Large", answer[:200]
+    assert b'"code": "too_large"' in rest or b'"code":"too_large"' in rest
 
 
 # Compressed bodies ---------------------------------------------------------------------------
