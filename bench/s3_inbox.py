@@ -23,7 +23,8 @@ import math
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,7 +85,7 @@ def _actor(index: int, hosts: int) -> str:
     return f"http://node{index % hosts}.bench/users/u{index}"
 
 
-async def _seed(
+async def seed(
     database: BenchDatabase, actors: int, hosts: int, keys: list[rsa.RSAPrivateKey]
 ) -> None:
     engine = database.engine()
@@ -115,7 +116,7 @@ async def _seed(
         await engine.dispose()
 
 
-def _presign(
+def presign(
     count: int,
     actors: int,
     hosts: int,
@@ -123,10 +124,13 @@ def _presign(
     inbox: str,
     *,
     actor_of: Callable[[int, int], str] = _actor,
+    now: datetime | None = None,
+    first: int = 0,
 ) -> list[tuple[dict[str, str], bytes]]:
-    now = datetime.now(UTC)
+    """``count`` signed activities (numbered from ``first``), dated ``now`` (default: now)."""
+    now = now or datetime.now(UTC)
     signed = []
-    for n in range(count):
+    for n in range(first, first + count):
         actor = actor_of(n % actors, hosts)
         activity = {
             "@context": "https://www.w3.org/ns/activitystreams",
@@ -155,14 +159,25 @@ def _presign(
     return signed
 
 
-async def _step(
+async def _post(
+    http: aiohttp.ClientSession, url: str, headers: dict[str, str], body: bytes
+) -> aiohttp.ClientResponse:
+    async with http.post(url, data=body, headers=headers) as response:
+        await response.read()
+    return response
+
+
+async def run_step(
     http: aiohttp.ClientSession,
     inbox: str,
     requests: list[tuple[dict[str, str], bytes]],
     concurrency: int,
     seconds: float,
     server_pid: int,
+    alongside: Callable[[], Awaitable[object]] | None = None,
 ) -> Step:
+    """Send ``requests`` (taken from the end) from ``concurrency`` senders for ``seconds``;
+    with ``alongside``, each sender also sends that beside each of its requests."""
     latencies: list[float] = []
     accepted = sent = 0
     deadline = time.perf_counter() + seconds
@@ -172,8 +187,10 @@ async def _step(
         while requests and time.perf_counter() < deadline:
             headers, body = requests.pop()
             started = time.perf_counter()
-            async with http.post(inbox, data=body, headers=headers) as response:
-                await response.read()
+            if alongside is None:
+                response = await _post(http, inbox, headers, body)
+            else:
+                response, _ = await asyncio.gather(_post(http, inbox, headers, body), alongside())
             latencies.append(time.perf_counter() - started)
             sent += 1
             accepted += response.status == 202
@@ -254,60 +271,70 @@ async def _ramp(
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max(levels))) as http:
         warmup = requests[-args.actors :]
         del requests[-args.actors :]
-        first_sight = await _step(http, inbox, warmup, levels[0], math.inf, server_pid)
+        first_sight = await run_step(http, inbox, warmup, levels[0], math.inf, server_pid)
         for level in levels:
             if not requests:
                 break
-            steps.append(await _step(http, inbox, requests, level, args.seconds, server_pid))
+            steps.append(await run_step(http, inbox, requests, level, args.seconds, server_pid))
             if percentile(steps[-1].latencies, 99) > 0.1:
                 break
     return Ramp(first_sight, steps)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
-async def _kinfolk(
-    args: argparse.Namespace, database: BenchDatabase, keys: list[rsa.RSAPrivateKey]
-) -> tuple[Ramp, int, float]:
-    """Our node's ramp, how many rows it queued, and the seconds pre-signing took."""
-    await _seed(database, args.actors, args.hosts, keys)
-    port = _free_port()
-    inbox = f"http://127.0.0.1:{port}/inbox"
-    started = time.perf_counter()
-    requests = _presign(args.requests, args.actors, args.hosts, keys, inbox)
-    presign_seconds = time.perf_counter() - started
+@asynccontextmanager
+async def serving_node(
+    args: argparse.Namespace, database: BenchDatabase, port: int
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """The node serving ``database`` on ``port`` in its own process, until the block ends."""
     child = await asyncio.create_subprocess_exec(
-        *__import__("os").environ.get("D2WRAP", "").split(),  # D2TEMP
         sys.executable,
         "-m",
         "bench.s3_inbox",
         "--serve",
         *("--port", str(port), "--url", database.url, "--schema", database.schema or ""),
         *("--workdir", str(database.workdir)),
-        *(["--profile", args.profile] if args.profile else []),
+        *(["--profile", args.profile] if getattr(args, "profile", None) else []),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
     )
     assert child.stdin is not None
     assert child.stdout is not None
-    while not (await child.stdout.readline()).startswith(b"ready"):  # D2TEMP
-        pass
+    await child.stdout.readline()
     try:
-        ramp = await _ramp(inbox, requests, args, child.pid)
+        yield child
     finally:
         child.stdin.close()
         await child.wait()
+
+
+async def queued_rows(database: BenchDatabase) -> int:
     engine = database.engine()
     try:
         async with create_sessionmaker(engine)() as session:
-            queued = await session.scalar(select(func.count()).select_from(InboxItem)) or 0
+            return await session.scalar(select(func.count()).select_from(InboxItem)) or 0
     finally:
         await engine.dispose()
-    return ramp, queued, presign_seconds
+
+
+async def _kinfolk(
+    args: argparse.Namespace, database: BenchDatabase, keys: list[rsa.RSAPrivateKey]
+) -> tuple[Ramp, int, float]:
+    """Our node's ramp, how many rows it queued, and the seconds pre-signing took."""
+    await seed(database, args.actors, args.hosts, keys)
+    port = free_port()
+    inbox = f"http://127.0.0.1:{port}/inbox"
+    started = time.perf_counter()
+    requests = presign(args.requests, args.actors, args.hosts, keys, inbox)
+    presign_seconds = time.perf_counter() - started
+    async with serving_node(args, database, port) as child:
+        ramp = await _ramp(inbox, requests, args, child.pid)
+    return ramp, await queued_rows(database), presign_seconds
 
 
 async def _fedify(
@@ -318,9 +345,9 @@ async def _fedify(
         return "skipped (--no-fedify)"
     if problem := peer_missing():
         return f"skipped: {problem}"
-    port = _free_port()
+    port = free_port()
     async with fedify_peer(keys, args.actors, port, database.workdir) as peer:
-        requests = _presign(
+        requests = presign(
             args.fedify_requests,
             args.actors,
             args.hosts,
