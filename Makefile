@@ -98,6 +98,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.s2_far_node
 	$(BIN)/python -m bench.s3_inbox
 	$(BIN)/python -m bench.s6a_crash
+	$(BIN)/python -m bench.s9_hostile
 	$(BIN)/python -m bench.policy_import
 	$(BIN)/python -m bench.policy_listing
 
