@@ -7,8 +7,9 @@ cached, every key seen once before anything is measured). Then:
   Content-Length (the node's default limit is 1 MiB, so the decimal "1 MB" of
   the scenario would be within it) and sends the first 64 KiB, as a real sender
   streams. The node must answer 413 from the length alone, before the rest
-  arrives, and close the connection (see ``web/bodies.py``): each attempt
-  reads to the connection's end and would wait forever on a node that read on.
+  arrives (the sender waits for the answer, 10 s at most, then gives up), and
+  reads no more of it (``web/bodies.py``; tested in
+  ``tests/web/test_request_bodies.py``).
 * Signed but refused: the Date two hours off (signed then), a body changed
   after signing (its Digest no longer matches), no signature at all: each must
   get 401, over kept-alive connections.
@@ -71,7 +72,7 @@ class Refusals:
 
 
 async def _oversize(port: int, length: int) -> int:
-    """Announce ``length`` bytes, send the first piece, read the answer to the close."""
+    """Announce ``length`` bytes, send the first piece, read the answer, give up."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     head = (
         f"POST /inbox HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
@@ -79,10 +80,12 @@ async def _oversize(port: int, length: int) -> int:
     )
     writer.write(head.encode() + b"{" + b" " * (FIRST_PIECE - 1))
     try:
-        answer = await asyncio.wait_for(reader.read(), timeout=10)
+        answer = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=10)
+        size = int(answer.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        await reader.readexactly(size)
     finally:
-        writer.close()
-    return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+        writer.transport.abort()
+    return int(answer.split(b" ", 2)[1])
 
 
 def _hostile_signed(

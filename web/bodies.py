@@ -18,20 +18,28 @@ it on the wire can no longer be told apart from the next request. (Left to
 itself, aiohttp would read on after the answer and log the same decoding error
 again as an "Unhandled exception" with its traceback.)
 
-A body refused as too large ends its connection too. Otherwise aiohttp, having
-answered, reads and discards the rest of the body for up to ten seconds
-("lingering") to keep the connection alive: a 100 MB body announced by its
-Content-Length and refused before a byte of it was read would still be read in
-full, at the sender's pace, on our CPU (S9 in bench/README.md).
+A body refused as too large ends its connection too, and nothing more of it is
+read. Otherwise aiohttp, having answered, reads and discards the rest of the
+body for up to ten seconds ("lingering") to keep the connection alive: a 100 MB
+body announced by its Content-Length and refused before a byte of it was read
+would still be read in full, at the sender's pace, on our CPU (S9 in
+bench/README.md). The connection is not closed at once either: closing a socket
+with unread data resets it, and the reset can destroy the answer before a sender
+that is still sending reads it. So reading stops, the answer is sent, and the
+connection is closed ``CLOSE_GRACE`` seconds later (aiohttp's own lingering
+would read on, and may resume reading that we paused).
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from aiohttp import web
 
 from web.problems import Handler, Problem, hostile
 
 _CLOSE = web.RequestKey("body_refused_close", bool)
+CLOSE_GRACE = 0.5  # seconds between the answer to a refused body and the connection's end
 
 
 class BodyRefused(Problem):
@@ -40,7 +48,7 @@ class BodyRefused(Problem):
 
 
 def _too_large(request: web.Request, limit: int, what: str) -> BodyRefused:
-    request[_CLOSE] = True  # the rest of the body is not worth reading
+    _stop_reading(request)
     return BodyRefused(413, "too_large", f"{what} may be at most {limit} bytes")
 
 
@@ -57,8 +65,7 @@ async def read_body(request: web.Request, limit: int, *, what: str = "the body")
                 raise _too_large(request, limit, what)
     except web.RequestPayloadError as error:
         # Nothing more is read from this body: aiohttp's drain after the answer stops here.
-        request.content.feed_eof()
-        request[_CLOSE] = True
+        _stop_reading(request)
         # aiohttp's message is one line: "400, message:\n  Can not decode content-encoding: gzip".
         reason = " ".join(str(error).split()).removeprefix("400, message: ")
         refusal = BodyRefused(400, "malformed_body", f"{what} cannot be read: {reason}")
@@ -72,10 +79,16 @@ async def close_after_refused_body(request: web.Request, handler: Handler) -> we
     connection."""
     response = await handler(request)
     if request.get(_CLOSE):
-        # Sent here, then the connection closed (its buffered answer still goes out), so
-        # that aiohttp does not linger over the unread rest of the body.
         response.force_close()
         await response.prepare(request)
         await response.write_eof()
-        request.protocol.force_close()
+        await asyncio.sleep(CLOSE_GRACE)  # then aiohttp closes it
     return response
+
+
+def _stop_reading(request: web.Request) -> None:
+    """Read nothing more of this request's body: its end is what has arrived."""
+    request[_CLOSE] = True
+    request.content.feed_eof()
+    if request.transport is not None:
+        request.transport.pause_reading()
