@@ -103,6 +103,7 @@ bench: $(BIN)/.installed-test
 	$(BIN)/python -m bench.s6b_outage
 	$(BIN)/python -m bench.s7_backpressure
 	$(BIN)/python -m bench.multiprocess
+	$(BIN)/python -m bench.s9_hostile
 	$(BIN)/python -m bench.policy_import
 	$(BIN)/python -m bench.policy_listing
 	$(BIN)/python -m bench.s8_reads

@@ -45,7 +45,7 @@ from bench.cluster import Cluster, Shape, running_cluster
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import calibrate
 from bench.s1_fanout import zipf_counts
-from bench.s3_inbox import presign, seed_actors
+from bench.s3_inbox import presign, seed
 from federation.signing.keys import generate_rsa_key
 from federation.tables import Delivery, InboxItem, QueueState
 from tests.databases import postgres_problem
@@ -141,7 +141,7 @@ async def prepare(database: BenchDatabase, fediverse: FakeFediverse, load: Load)
         database, [fediverse.inbox(n) for n in range(len(load.counts))], "kinfolk"
     )
     keys = [generate_rsa_key() for _ in range(load.keys)]
-    await seed_actors(database, load.actors, load.hosts, keys)
+    await seed(database, load.actors, load.hosts, keys)
     return Senders(group_id, keys)
 
 

@@ -1,6 +1,6 @@
 """S4: cold keys. What do unseen actors, whose keys must be fetched, cost the inbox?
 
-Design note: the node's web process is S3's (``bench.s3_inbox.serving_node``),
+Design note: the node's web process is S3's (``bench.s3_inbox.serving_inbox``),
 with 1,000 remote actors whose keys it holds. Unseen actors live on an actor
 server in this process on loopback, which answers a key fetch (the actor
 document) after ``--fetch-latency`` (100 ms) and counts the fetches per actor.
@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bench import add_database_arguments, bench_database, percentile, report
 from bench.s0_calibration import calibrate
-from bench.s3_inbox import presign, seed_actors, serving_node, sign_create
+from bench.s3_inbox import presign, seed, serving_inbox, sign_create
 from federation.signing.keys import generate_rsa_key, public_key_to_pem
 from web import event_loop
 
@@ -123,9 +123,9 @@ async def run(args: argparse.Namespace) -> None:
     keys = [generate_rsa_key() for _ in range(args.keys)]
     now = datetime.now(UTC)
     async with bench_database(args) as database, actor_server(args.fetch_latency) as actors:
-        await seed_actors(database, args.actors, args.hosts, keys)
+        await seed(database, args.actors, args.hosts, keys)
         async with (
-            serving_node(database) as inbox,
+            serving_inbox(database) as inbox,
             aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=100)) as http,
         ):
             known = [

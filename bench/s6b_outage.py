@@ -49,7 +49,7 @@ from bench import (
 )
 from bench.cluster import free_port
 from bench.s0_calibration import calibrate
-from bench.s3_inbox import person, serving_node, sign_create
+from bench.s3_inbox import person, serving_inbox, sign_create
 from bench.s7_backpressure import CappedNode, serving
 from federation.delivery.destinations import host_of
 from federation.delivery.worker import DeliveryConfig, DeliveryWorker
@@ -83,7 +83,7 @@ async def _revive(database: BenchDatabase, gone: str) -> int:
         document = person(uri, "back", key.public_key())
         await store_actor(session, document, now=datetime.now(UTC))
     await engine.dispose()
-    async with serving_node(database) as inbox, aiohttp.ClientSession() as http:
+    async with serving_inbox(database) as inbox, aiohttp.ClientSession() as http:
         headers, body = sign_create(uri, 1, key, inbox, datetime.now(UTC))
         async with http.post(inbox, data=body, headers=headers) as response:
             return response.status

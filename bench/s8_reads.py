@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import random
-import socket
 import sys
 import time
 from collections.abc import Callable, Coroutine
@@ -46,15 +44,17 @@ from bench import (
     bench_database,
     create_actor,
     percentile,
+    process_cpu_seconds,
     report,
     run_scenario,
     sessions_for,
     wait_until,
 )
+from bench.cluster import free_port
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import calibrate
 from bench.s1_fanout import zipf_counts
-from bench.s3_inbox import _step, presign, seed_actors
+from bench.s3_inbox import presign, run_step, seed
 from bench.s8_seed import groups_of, member_token, seeded
 from federation.delivery.worker import DeliveryConfig
 from federation.outbox.enqueue import enqueue
@@ -84,19 +84,9 @@ class Latencies:
 
 
 def _cpu_seconds(processes: list[asyncio.subprocess.Process]) -> float:
-    """User + system CPU the processes have used so far (Linux ``/proc``): a page's cost
-    in CPU is what a busy shared machine leaves intact, unlike its latency."""
-    ticks = 0
-    for process in processes:
-        fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        ticks += int(fields[11]) + int(fields[12])  # utime, stime
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+    """User + system CPU the processes have used so far: a page's cost in CPU is what a
+    busy shared machine leaves intact, unlike its latency."""
+    return sum(process_cpu_seconds(process.pid) for process in processes)
 
 
 async def _serve_child(args: argparse.Namespace) -> None:
@@ -207,9 +197,9 @@ async def run(args: argparse.Namespace) -> None:
 async def _measure(args: argparse.Namespace, database: BenchDatabase) -> None:
     how = await seeded(database, SITE, args.members, args.groups, args.posts)
     keys = [generate_rsa_key() for _ in range(args.keys)]
-    await seed_actors(database, args.actors, args.hosts, keys)
+    await seed(database, args.actors, args.hosts, keys)
     postgres = database.schema is not None
-    ports = [_free_port() for _ in range(2 if postgres else 1)]
+    ports = [free_port() for _ in range(2 if postgres else 1)]
     servers = [await _start_server(database, port) for port in ports]
     config = DeliveryConfig()
     workers = [
@@ -264,7 +254,9 @@ async def _measure(args: argparse.Namespace, database: BenchDatabase) -> None:
             )
             steps = []
             for level in RAMP:
-                steps.append(await _step(http, inbox_urls[0], ramp_requests, level, 2.0))
+                steps.append(
+                    await run_step(http, inbox_urls[0], ramp_requests, level, 2.0, servers[0].pid)
+                )
             within = [s for s in steps if percentile(s.latencies, 99) <= 0.05] or steps[:1]
             inbox_max = max(s.rate for s in within)
             inbox_rate = inbox_max / 2

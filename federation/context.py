@@ -59,6 +59,27 @@ log = logging.getLogger("kinfolk.federation")
 KEY_CACHE_SIZE = 10_000
 KEY_MEMORY_SECONDS = 60.0  # how long a key is believed from memory before the database
 ALIVE_INTERVAL = 60.0  # seconds between "this host is alive" writes per host
+# Seconds between fetches of one key because a signature failed with it: a rotated key is
+# fetched again at once, but forged signatures naming someone's key cannot make us fetch
+# it on every request (S9, bench/README.md).
+KEY_REFETCH_INTERVAL = 60.0
+
+
+@dataclass
+class OncePer:
+    """Says yes to a name at most once per ``seconds`` (bounded: forgets all when full)."""
+
+    seconds: float
+    _last: dict[str, float] = field(default_factory=dict)
+
+    def first(self, name: str) -> bool:
+        now = time.monotonic()
+        if now - self._last.get(name, -self.seconds) < self.seconds:
+            return False
+        if len(self._last) > KEY_CACHE_SIZE:
+            self._last.clear()
+        self._last[name] = now
+        return True
 
 
 @dataclass
@@ -78,7 +99,8 @@ class Federation:
     # database read.
     _recent: OrderedDict[str, tuple[float, RemoteKey]] = field(default_factory=OrderedDict)
 
-    _alive: dict[str, float] = field(default_factory=dict)
+    _alive: OncePer = field(default_factory=lambda: OncePer(ALIVE_INTERVAL))
+    _refetches: OncePer = field(default_factory=lambda: OncePer(KEY_REFETCH_INTERVAL))
     _signs_with: dict[str, str] = field(default_factory=dict)  # host -> RFC 9421 form
     # Accepted activities are committed in shared transactions (group commit).
     inbox_writer: InboxWriter = field(init=False)
@@ -106,13 +128,11 @@ class Federation:
 
     def host_may_be_failing(self, host: str) -> bool:
         """False when we marked ``host`` alive within the last minute (no need again)."""
-        now = time.monotonic()
-        if now - self._alive.get(host, -ALIVE_INTERVAL) < ALIVE_INTERVAL:
-            return False
-        if len(self._alive) > KEY_CACHE_SIZE:
-            self._alive.clear()
-        self._alive[host] = now
-        return True
+        return self._alive.first(host)
+
+    def may_refetch(self, key_id: str) -> bool:
+        """Whether a key that failed a signature may be fetched again now (once a minute)."""
+        return self._refetches.first(key_id)
 
     def newly_signs_with(self, host: str, standard: str) -> bool:
         """True the first time (per process) ``host`` signs to us with this RFC 9421 form."""

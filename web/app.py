@@ -22,7 +22,7 @@ from node.site import Site
 from node.storage.engine import create_engine, create_sessionmaker
 from web.activitypub import add_activitypub_routes
 from web.api.routes import add_api_routes
-from web.bodies import close_after_unreadable_body
+from web.bodies import close_after_refused_body
 from web.calendar_feeds import add_calendar_routes
 from web.client_address import client_address_middleware
 from web.config import Settings
@@ -68,7 +68,7 @@ def create_app(
             request_metrics_middleware,
             security_headers_middleware,
             client_address_middleware,
-            close_after_unreadable_body,
+            close_after_refused_body,
             problems_middleware,
         ],
         client_max_size=settings.max_request_bytes,

@@ -12,12 +12,15 @@ the web layer turns it into the answer and a log line.
 Signatures: draft-cavage (``Signature``) and RFC 9421 (``Signature-Input``).
 The key named by ``keyId`` must belong to the activity's ``actor``. A key from
 the cache that fails to verify is fetched again once (the actor may have
-rotated it). An account's ``Delete`` of itself whose key we never had is
-accepted without fetching — the account is usually gone — and so is one whose
-key failed while its document answers 404 or 410; the worker checks that it
-really is gone before deleting anything (``federation.inbox.account_deletion``). An
-account that deleted itself here sends nothing more: 410, before any key is
-fetched (its keys went with it, so it is looked for when no key is held).
+rotated it): only when the key can be why (not for a stale date or a wrong
+digest), and at most once a minute per key, so hostile requests naming someone's
+key neither make us fetch it each time nor push it out of memory. An account's
+``Delete`` of itself whose key we never had is accepted without fetching — the
+account is usually gone — and so is one whose key failed while its document
+answers 404 or 410; the worker checks that it really is gone before deleting
+anything (``federation.inbox.account_deletion``). An account that deleted itself
+here sends nothing more: 410, before any key is fetched (its keys went with it,
+so it is looked for when no key is held).
 """
 
 from __future__ import annotations
@@ -178,6 +181,12 @@ async def _lookup(
         raise _key_unavailable(key_id, exc) from None
 
 
+def _worth_refetching(federation: Federation, result: Verified | Rejected, key_id: str) -> bool:
+    """A signature that failed with the key we hold, in a way a rotated key explains
+    (not a stale date or a wrong digest), and that key not fetched for that lately."""
+    return isinstance(result, Rejected) and result.key_at_fault and federation.may_refetch(key_id)
+
+
 @dataclass(frozen=True)
 class SignedBy:
     """Whose key verified a request, by which standard ("" both for an unverifiable self-Delete)."""
@@ -220,7 +229,7 @@ async def authenticate(
             401, "key_not_actors", f"key {key_id} belongs to {key.owner}, not to the actor {actor}"
         )
     result = _verify(federation, scheme, incoming, key)
-    if isinstance(result, Rejected) and from_cache:
+    if _worth_refetching(federation, result, key_id) and from_cache:
         try:
             fresh = await federation.key(key_id, refresh=True)
         except FetchError as exc:
@@ -277,7 +286,7 @@ async def verify_fetch(federation: Federation, incoming: Incoming) -> str:
     if key is None:
         raise InboxRefusal(401, "unknown_key", f"{key_id} is not a key its actor publishes")
     result = _verify(federation, scheme, incoming, key)
-    if isinstance(result, Rejected):
+    if _worth_refetching(federation, result, key_id):
         fresh = await _lookup(federation, key_id, refresh=True)
         if fresh is not None:
             key, result = fresh, _verify(federation, scheme, incoming, fresh)

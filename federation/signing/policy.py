@@ -10,7 +10,7 @@ a short phrase fit for a 401 body and a log line.
 """
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -22,9 +22,13 @@ from federation.signing.keys import PublicKey
 
 @dataclass(frozen=True)
 class Rejected:
-    """Why a signature or digest was not accepted."""
+    """Why a signature or digest was not accepted. ``key_at_fault`` when the key we hold
+    may be why (the signature does not verify with it, or does not fit its type or size):
+    only then can fetching the key again (the signer may have rotated it) change the
+    answer. A stale date or a wrong digest fails with any key."""
 
     reason: str
+    key_at_fault: bool = field(default=False, compare=False)  # a hint, not the verdict
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,10 @@ def body_needs_digest(method: str, body: bytes) -> bool:
 def check_rsa_size(key: PublicKey, min_rsa_bits: int) -> Rejected | None:
     """Refuse RSA keys shorter than ``min_rsa_bits``."""
     if isinstance(key, rsa.RSAPublicKey) and key.key_size < min_rsa_bits:
-        return Rejected(f"RSA key has {key.key_size} bits; at least {min_rsa_bits} are required")
+        return Rejected(
+            f"RSA key has {key.key_size} bits; at least {min_rsa_bits} are required",
+            key_at_fault=True,
+        )
     return None
 
 

@@ -287,7 +287,7 @@ def _verify(
         except (InvalidSignature, HTTPMessageSignaturesException, ValueError):
             continue
         return Verified(sig.keyid, algorithm.algorithm_id, sig.components, sig.label)
-    return Rejected("signature does not verify")
+    return Rejected("signature does not verify", key_at_fault=True)
 
 
 def _algorithms_for(
@@ -304,11 +304,14 @@ def _algorithms_for(
     elif isinstance(key.curve, ec.SECP256R1 | ec.SECP384R1):
         candidates = (ECDSA_P256_SHA256 if key.curve.name == "secp256r1" else ECDSA_P384_SHA384,)
     else:
-        return Rejected(f"{key_type_name(key)} keys are not supported")
+        return Rejected(f"{key_type_name(key)} keys are not supported", key_at_fault=True)
     if alg is not None:
         candidates = tuple(a for a in candidates if a.algorithm_id == alg)
         if not candidates:
-            return Rejected(f"algorithm {alg} does not match the actor's {key_type_name(key)} key")
+            return Rejected(
+                f"algorithm {alg} does not match the actor's {key_type_name(key)} key",
+                key_at_fault=True,
+            )
     return check_rsa_size(key, min_rsa_bits) or candidates
 
 

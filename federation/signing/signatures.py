@@ -245,7 +245,7 @@ def verify_request(
     if isinstance(text, Rejected):
         return text
     if not _verify_raw(key, params.signature, text.encode()):
-        return Rejected("signature does not verify")
+        return Rejected("signature does not verify", key_at_fault=True)
     return Verified(key_id=params.key_id, algorithm=algorithm, covered=params.headers)
 
 
@@ -256,9 +256,12 @@ def _algorithm_for(key: PublicKey, claimed: str | None, min_rsa_bits: int) -> st
     elif isinstance(key, ed25519.Ed25519PublicKey):
         allowed, actual = {"ed25519", "hs2019"}, "ed25519"
     else:
-        return Rejected(f"{kind} keys are not supported for draft-cavage signatures")
+        reason = f"{kind} keys are not supported for draft-cavage signatures"
+        return Rejected(reason, key_at_fault=True)
     if claimed is not None and claimed.lower() not in allowed:
-        return Rejected(f"algorithm {claimed} does not match the actor's {kind} key")
+        return Rejected(
+            f"algorithm {claimed} does not match the actor's {kind} key", key_at_fault=True
+        )
     return check_rsa_size(key, min_rsa_bits) or actual
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from federation.inbox import writer as writer_module
 from federation.inbox.writer import InboxRow, InboxWriter
 from federation.tables import InboxItem
 
@@ -77,3 +78,17 @@ async def test_a_writer_keeps_working_after_a_failure_and_close_waits_for_queued
     await writer.close()
     assert len(await _stored(sessions)) == 10
     assert await asyncio.gather(*pending) == [False] * 10
+
+
+async def test_side_by_side_batches_store_each_activity_once_and_say_which_were_repeats(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL several writers commit at once; copies of one activity that land in
+    different batches wait for each other: one stored, the others told they are repeats."""
+    monkeypatch.setattr(writer_module, "MAX_BATCH", 16)  # many batches, side by side
+    writer = InboxWriter(sessions)
+    rows = [_row(n % 40) for n in range(400)]  # each activity ten times, interleaved
+    duplicates = await asyncio.gather(*(writer.write(row) for row in rows))
+    await writer.close()
+    assert duplicates.count(False) == 40
+    assert sorted(await _stored(sessions)) == sorted({row.activity_uri for row in rows})

@@ -151,3 +151,33 @@ async def test_a_rotated_key_is_fetched_again_once(rig: Rig) -> None:
     status, answer = await _post(b, "/inbox", second, body)
     assert status == 202, answer
     assert await count(b, select(func.count()).select_from(InboxItem)) == 2
+
+
+async def test_hostile_requests_naming_a_held_key_do_not_make_the_node_fetch_it_each_time(
+    rig: Rig,
+) -> None:
+    """Beta holds ana's key; alpha then goes away. A stale date or a changed body fails
+    with any key, so beta says exactly that instead of trying to fetch the key again. A
+    signature that does not verify may mean a rotated key: beta tries alpha once, and
+    for the next such request within the minute, it does not try again."""
+    a, b = await rig.add_node("alpha"), await rig.add_node("beta")
+    await a.member("ana")
+    await a.member("amos")
+    ana = f"{a.settings.base_url}/members/ana"
+    valid = await _signed(a, "ana", b, _create(ana, "one"))
+    stale = await _signed(a, "ana", b, _create(ana, "two"), age=2 * 3600)
+    tampered_headers, body = await _signed(a, "ana", b, _create(ana, "three"))
+    forged = [await _signed(a, "amos", b, _create(ana, text)) for text in ("four", "five")]
+    for headers, _ in forged:  # amos's signature under ana's keyId: does not verify
+        headers["Signature"] = headers["Signature"].replace("/amos#", "/ana#")
+    assert (await _post(b, "/inbox", *valid))[0] == 202
+    await a.stop()
+    for headers, sent in (stale, (tampered_headers, body.replace(b"three", b"THREE"))):
+        status, problem = await _post(b, "/inbox", headers, sent)
+        assert (status, problem["code"]) == (401, "bad_signature"), problem
+    status, problem = await _post(b, "/inbox", *forged[0])
+    assert (status, problem["code"]) == (401, "key_unavailable"), problem  # alpha tried once
+    status, problem = await _post(b, "/inbox", *forged[1])
+    assert (status, problem["code"]) == (401, "bad_signature"), problem
+    assert problem["detail"] == "signature does not verify"
+    assert await count(b, select(func.count()).select_from(InboxItem)) == 1

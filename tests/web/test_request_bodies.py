@@ -11,6 +11,7 @@ reason, with a precise 400 and one WARNING line, never a 500.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import json
 import logging
@@ -188,6 +189,31 @@ async def test_json_whose_pieces_add_up_past_the_limit_gets_413(
     headers = {**media_type, **length_header(body, length=length)}
     response = await client.post(path, data=in_pieces(body, size=128 * 1024), headers=headers)
     _problem(await _answer(response), 413, "too_large")
+
+
+async def test_a_huge_body_is_refused_from_its_length_and_never_read(client: Client) -> None:
+    """A sender announcing 100 MB gets 413 after its first piece, on a connection that
+    will close, and the node reads no more of it: the sender's next bytes stall until
+    the node closes the connection (a reset: they were never read)."""
+    server = client.server
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    head = (
+        "POST /inbox HTTP/1.1\r\nHost: node.example\r\n"
+        "Content-Type: application/activity+json\r\nContent-Length: 104857600\r\n\r\n"
+    )
+    try:
+        writer.write(head.encode() + b"x" * 65536)  # the first piece
+        headers = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=5)
+        length = int(headers.lower().split(b"content-length: ")[1].split(b"\r\n")[0])
+        problem = json.loads(await reader.readexactly(length))
+        writer.write(b"x" * (64 * 1024 * 1024))  # the rest, more than any socket buffers
+        with pytest.raises(ConnectionError):  # reset by the node, unread; never drained
+            await asyncio.wait_for(writer.drain(), timeout=5)
+    finally:
+        writer.transport.abort()
+    assert headers.startswith(b"HTTP/1.1 413 "), headers
+    assert b"connection: close" in headers.lower()
+    assert problem["code"] == "too_large"
 
 
 # Compressed bodies ---------------------------------------------------------------------------
