@@ -3,6 +3,7 @@ visitors here, for other nodes that fetch them, and what the node may count in p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, true
@@ -42,10 +43,35 @@ async def get_post(
 ) -> PostView:
     """A post; a removed one whole only to its group's moderators and staff who ask; one
     the viewer's topic filters hide, whole only when they open it (``reveal``)."""
+    view, _ = await read_post(session, viewer, public_id, show_removed=show_removed, reveal=reveal)
+    return view
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What the viewer is to a post they read: its writer (an anonymous one's too), and
+    whether they moderate its group's posts (as ``permissions.can_moderate_posts``)."""
+
+    wrote: bool
+    moderates: bool
+
+
+async def read_post(
+    session: AsyncSession,
+    viewer: Viewer | None,
+    public_id: str,
+    *,
+    show_removed: bool = False,
+    reveal: bool = False,
+) -> tuple[PostView, Standing]:
+    """``get_post``, with the viewer's standing found on the way (no further query)."""
     post, record = await load_post(session, viewer, public_id)
-    show = show_removed and permissions.can_moderate_posts(viewer, record.membership)
+    moderates = permissions.can_moderate_posts(viewer, record.membership)
+    show = show_removed and moderates
     views = await views_of(session, viewer, [post], show_removed=show)
-    return (await filters.apply(session, viewer, views, reveal=reveal or show))[0]
+    view = (await filters.apply(session, viewer, views, reveal=reveal or show))[0]
+    wrote = viewer is not None and viewer.actor_id == post.author_id
+    return view, Standing(wrote, moderates)
 
 
 async def list_threads(

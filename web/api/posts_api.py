@@ -12,9 +12,11 @@ from node.groups import limits
 from node.posts import reading, support, writing
 from node.topics import TOPICS_MAX
 from node.views import PostView
+from web.api.delivery_schemas import DeliveryOut, delivery_out
 from web.api.groups_api import PageQuery
 from web.api.operation import Auth, Body, Call, Operation, Query
 from web.api.schemas import PinnedPosts, PostOut, PostPage, post_out, post_page
+from web.pages.delivery_status import reach_shown
 
 
 class RemovedQuery(Query):
@@ -130,15 +132,34 @@ async def create_post(call: Call[CreatePostBody, Any]) -> NewPostOut:
     return await _new_post_out(call, view, body.title, body.body)
 
 
-async def get_post(call: Call[Any, ReadQuery]) -> PostOut:
-    view = await reading.get_post(
+class OnePostOut(PostOut):
+    delivery: DeliveryOut | None = Field(
+        None,
+        description="Did it arrive? Which other nodes it was sent to and what became of "
+        "them, as its thread page tells: for its author, and for the moderators of its "
+        "group if that group is hosted here (they also get each node); null for anyone "
+        "else, for a post sent to no other node, and once it is older than its status is kept",
+    )
+
+
+async def get_post(call: Call[Any, ReadQuery]) -> OnePostOut:
+    view, standing = await reading.read_post(
         call.session,
         call.viewer,
         call.path("id"),
         show_removed=call.query.show_removed,
         reveal=call.query.reveal,
     )
-    return post_out(view)
+    found = await reach_shown(
+        call.session,
+        [view],
+        mine=lambda _: standing.wrote,
+        moderates=standing.moderates,
+        now=call.now,
+    )
+    status = found.get(view.public_id)
+    delivery = None if status is None else delivery_out(status, moderates=standing.moderates)
+    return OnePostOut(**post_out(view).model_dump(), delivery=delivery)
 
 
 async def list_replies(call: Call[Any, RemovedPageQuery]) -> PostPage:
@@ -266,7 +287,7 @@ OPERATIONS = (
         "posts",
         auth=Auth.OPTIONAL,
         query=ReadQuery,
-        response=PostOut,
+        response=OnePostOut,
         errors=(401, 404, 422),
     ),
     Operation(

@@ -6,12 +6,13 @@ hosted here, who also see the nodes named; nobody else, so the line can never po
 who wrote what. What it says
 comes from ``federation.delivery.reach``; times are in the viewer's own time zone (the
 one their quiet hours use). A post sent to no other node, or older than the status is
-kept (``reach.KEPT``), shows nothing.
+kept (``reach.KEPT``), shows nothing. The API's single post tells the same people the
+same (``web.api.delivery_schemas``), by the same decision (``shows_delivery``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -47,9 +48,44 @@ async def viewer_zone(session: AsyncSession, viewer: Viewer) -> ZoneInfo:
     return ZoneInfo((await quiet_hours_of(session, viewer.account_id)).time_zone)
 
 
-def _mine(post: PostView, handle: str | None) -> bool:
-    author = post.author
-    return author is not None and author.local and author.handle == handle
+def written_by(handle: str | None) -> Callable[[PostView], bool]:
+    """Whether a post shown to the member signed in as ``handle`` is their own."""
+
+    def mine(post: PostView) -> bool:
+        author = post.author
+        return author is not None and author.local and author.handle == handle
+
+    return mine
+
+
+def shows_delivery(post: PostView, *, mine: bool, moderates: bool, now: datetime) -> bool:
+    """Whether a post's delivery status is told to its viewer (the page's and the API's
+    one decision): its author, or the moderators of its group if it is hosted here."""
+    return (
+        not post.deleted
+        and now - post.published_at < reach.KEPT
+        # A group elsewhere shares its posts itself: what we sent about them is our
+        # members' own (their posts, support, reports), not the post reaching anyone.
+        and ((moderates and post.group.local) or mine)
+    )
+
+
+async def reach_shown(
+    session: AsyncSession,
+    posts: Iterable[PostView],
+    *,
+    mine: Callable[[PostView], bool],
+    moderates: bool,
+    now: datetime,
+) -> dict[str, PostReach]:
+    """Where each post went, by public id, for those whose status the viewer is told
+    (nothing is queried when there are none)."""
+    shown = {
+        post.uri: post.public_id
+        for post in posts
+        if shows_delivery(post, mine=mine(post), moderates=moderates, now=now)
+    }
+    return {shown[uri]: status for uri, status in (await reach.reach_of(session, shown)).items()}
 
 
 async def delivery_lines(
@@ -64,29 +100,20 @@ async def delivery_lines(
     """The delivery line of each post this viewer may see one for, by public id."""
     if viewer is None:
         return {}
-    shown = {
-        post.uri: post.public_id
-        for post in posts
-        if not post.deleted
-        and now - post.published_at < reach.KEPT
-        # A group elsewhere shares its posts itself: what we sent about them is our
-        # members' own (their posts, support, reports), not the post reaching anyone.
-        and ((moderates and post.group.local) or _mine(post, handle))
-    }
-    found = await reach.reach_of(session, shown)
+    found = await reach_shown(session, posts, mine=written_by(handle), moderates=moderates, now=now)
     if not found:
         return {}
     zone = await viewer_zone(session, viewer)
     today = now.astimezone(zone).date()
     lines: dict[str, DeliveryLine] = {}
-    for uri, status in found.items():
+    for public_id, status in found.items():
         since = status.retrying_since
         hosts = (
             tuple(HostReach(h.host, h.state, h.since.astimezone(zone)) for h in status.hosts)
             if moderates
             else ()
         )
-        lines[shown[uri]] = DeliveryLine(
+        lines[public_id] = DeliveryLine(
             status, None if since is None else since.astimezone(zone), hosts, today
         )
     return lines
