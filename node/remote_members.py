@@ -116,9 +116,17 @@ async def withdraw(session: AsyncSession, group: Group, member: Actor) -> bool:
 
 
 async def answered(
-    session: AsyncSession, group: Group, member: Actor, *, accepted: bool, now: datetime
+    session: AsyncSession,
+    group: Group,
+    member: Actor,
+    *,
+    accepted: bool,
+    reason: str = "",
+    now: datetime,
 ) -> bool:
-    """The group's node answered our member's request to join; False if none was pending."""
+    """The group's node answered our member's request to join; False if none was pending.
+    A refusal's ``reason`` (plain text, as the group's node gave it) is shown to the member,
+    as a ban's is: "turned down" alone leaves them guessing whether to try again."""
     membership = await membership_of(session, group, member)
     if membership is None or membership.state is MembershipState.BANNED:
         return False
@@ -129,6 +137,7 @@ async def answered(
             NotificationKind.JOIN_APPROVED if accepted else NotificationKind.JOIN_REJECTED,
             named=False,
             group_id=group.id,
+            reason="" if accepted else reason.strip(),
             now=now,
         )
     if not accepted:

@@ -129,15 +129,22 @@ async def join_pending(session: AsyncSession, group: KnownGroup, member: KnownAc
 
 
 async def join_answered(
-    session: AsyncSession, group: KnownGroup, member: KnownActor, *, accepted: bool, now: datetime
+    session: AsyncSession,
+    group: KnownGroup,
+    member: KnownActor,
+    *,
+    accepted: bool,
+    reason: str = "",
+    now: datetime,
 ) -> bool:
-    """The group's node answered our member's request to join it
-    (``remote_members.answered``); False if none was pending."""
+    """The group's node answered our member's request to join it, a refusal perhaps with
+    its reason (``remote_members.answered``); False if none was pending."""
     return await remote_members.answered(
         session,
         await session.get_one(Group, group.id),
         await _actor(session, member),
         accepted=accepted,
+        reason=reason,
         now=now,
     )
 

@@ -45,7 +45,7 @@ class NotificationEntry:
     post: PostSubject | None
     group: ActorRef | None
     conversation_id: str | None
-    # A moderator's reason, where they gave one.
+    # A moderator's reason (or a group elsewhere's for a refusal), where one was given.
     reason: str
     meeting: MeetingSubject | None = None
 

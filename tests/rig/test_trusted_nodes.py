@@ -1,10 +1,12 @@
 """Trusted nodes: node G hosts a private group for members of G and of trusted nodes only.
-G trusts T, not U: a member on T joins, a member on U is turned down (told why), and a
-crawl of every node finds none of the group's words for U's member or U's node."""
+G trusts T, not U: a member on T joins, a member on U is turned down (told why, on her
+node's pages in her language), and a crawl of every node finds none of the group's words
+for U's member or U's node."""
 
 from __future__ import annotations
 
 import json
+from html import unescape
 
 from sqlalchemy import select
 
@@ -14,6 +16,14 @@ from node.remote_members import TRUSTED_NODES_ONLY
 from tests.rig.crawl import ANONYMOUS, crawl, member_of, node_signing
 from tests.rig.rig import Rig, database_of, rows_of
 from web.keys import FEDERATION
+from web.pages.session import SESSION_COOKIE
+
+# Uma's notifications page, in each language: G's reason, as G gave it, in U's own frame.
+TOLD = {
+    "en": f"Reason given: {TRUSTED_NODES_ONLY}",
+    "de": f"Angegebener Grund: {TRUSTED_NODES_ONLY}",
+    "fr": f"Raison donnée : {TRUSTED_NODES_ONLY}",
+}
 
 
 async def test_a_trusted_only_group_admits_trusted_nodes_and_leaks_nothing(rig: Rig) -> None:
@@ -41,6 +51,17 @@ async def test_a_trusted_only_group_admits_trusted_nodes_and_leaks_nothing(rig: 
     [reject] = [p for p in payloads if p["type"] == "Reject"]
     assert reject["summary"] == TRUSTED_NODES_ONLY
     assert reject["object"]["actor"] == f"{u.settings.base_url}/members/uma"
+    # ... and Uma, on U, is told it with the refusal.
+    told = (await u.api.call("GET", "/api/v1/notifications", as_=uma)).expect(200)
+    [refused] = [n for n in told["items"] if n["kind"] == "join_rejected"]
+    assert refused["reason"] == TRUSTED_NODES_ONLY
+    assert u.client is not None
+    for language, line in TOLD.items():
+        chosen = {"locale": language}
+        (await u.api.call("PATCH", "/api/v1/accounts/me", as_=uma, json=chosen)).expect(200)
+        headers = {"Cookie": f"{SESSION_COOKIE}={uma.token}"}
+        async with u.client.get("/notifications", headers=headers) as page:
+            assert line in unescape(await page.text()), language
 
     # Tia on T (trusted) joins, and the group talks.
     (await t.api.call("POST", f"/api/v1/groups/{haven}/join", as_=tia)).expect(200)

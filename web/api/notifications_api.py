@@ -50,7 +50,9 @@ class NotificationOut(BaseModel):
     group: ActorOut | None
     conversation: str | None = Field(description="The conversation's id")
     meeting: NotificationMeetingOut | None = Field(None, description="The meeting it is about")
-    reason: str = Field(description="A moderator's reason, where one was given")
+    reason: str = Field(
+        description="A moderator's reason, or why a group elsewhere refused, where one was given"
+    )
     url: str | None = Field(description="The page it is about, on this node")
 
 

@@ -92,7 +92,12 @@ async def _join_answered(
         raise Ignored("it answers no request of ours to join")
     accepted = activity.type == "Accept"
     newly = await ties.join_pending(session, group, member)
-    if not await ties.join_answered(session, group, member, accepted=accepted, now=fed.clock()):
+    # A Reject's ``summary`` (plain text by now) says why: Kinfolk's trusted-nodes-only
+    # groups give one; the member sees it with the refusal, as with a ban.
+    reason = "" if accepted else activity.summary
+    if not await ties.join_answered(
+        session, group, member, accepted=accepted, reason=reason, now=fed.clock()
+    ):
         raise Ignored("it answers no request of ours to join")
     if accepted and newly:
         await group_sync.request(session, group_actor.id, now=fed.clock(), backfill=True)

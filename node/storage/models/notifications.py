@@ -61,7 +61,7 @@ class Notification(Base):
     meeting_id: Mapped[int | None] = mapped_column(
         ForeignKey("meetings.id", ondelete="CASCADE"), nullable=True
     )
-    # A moderator's reason, as they gave it; empty otherwise.
+    # A moderator's reason (or a group elsewhere's for a refusal), as given; empty otherwise.
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
