@@ -48,6 +48,8 @@ class DeliveryConfig:
     idle_sleep: float = 0.25  # seconds between polls when nothing is due
     claim_interval: float = 0.05  # seconds: least time between claims that came back short
     refill_slots: int = 16  # free slots a busy worker waits for before it claims again
+    # seconds an outcome may wait to be recorded with others (or refill_slots of them)
+    record_after: float = 0.02
     sweep_interval: float = 10.0  # seconds between releases of stranded waiting rows
     keep_done: timedelta = timedelta(days=7)  # delivered rows kept (to see what went where)
     keep_failed: timedelta = timedelta(days=30)  # failed rows kept (to see why)
@@ -64,6 +66,8 @@ class DeliveryConfig:
             raise ValueError(
                 "max_in_flight, max_per_host, batch_size and refill_slots must be at least 1"
             )
+        if self.record_after < 0:
+            raise ValueError("record_after cannot be negative")
         if self.overtime_after <= 0:
             raise ValueError("overtime_after must be positive")
         if not 1 <= self.breaker_threshold <= 10:

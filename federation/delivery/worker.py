@@ -25,9 +25,11 @@ records the outcomes in so far and then claims into the free slots (once
 ``refill_slots`` are free, so a busy worker does not claim row by row; at most
 every ``claim_interval`` when the last claim came back short, as nothing more
 was due). Outcomes are recorded as they arrive, so a slow host never holds
-back a batch; ``run_once`` claims one batch, sends it and records it (tests,
-and the rig's ``settle``). A worker sends at most
-``max_in_flight`` requests per round trip, and at most what its CPU allows
+back a batch: with the next claim, or alone once ``refill_slots`` of them wait
+or the oldest has waited ``record_after`` (a fan-out's answers arrive one by
+one, and a transaction for each takes the CPU the requests need); ``run_once``
+claims one batch, sends it and records it (tests, and the rig's ``settle``). A
+worker sends at most ``max_in_flight`` requests per round trip, and at most what its CPU allows
 (signing, done on every core by ``federation.signing.pool``): far peers need
 more slots, a CPU-bound worker more cores. The clock is injected. A worker
 cancelled mid-batch records nothing: its leases expire and another worker
@@ -89,6 +91,7 @@ class DeliveryWorker:
         self._pending: set[asyncio.Task[Outcome]] = set()
         self._timers: dict[int, asyncio.TimerHandle] = {}  # row id -> its overtime
         self._finished: list[Outcome] = []
+        self._record_at = 0.0  # when the outcomes in ``_finished`` are recorded at the latest
         self._claimed_at = -math.inf
         self._sweep_at = 0.0  # when stranded waiting rows are next released (loop time)
         self._purge_at = 0.0  # when the next purge batch is due (loop time; 0: at once)
@@ -131,7 +134,7 @@ class DeliveryWorker:
                 if not stop.is_set() and asyncio.get_running_loop().time() >= self._purge_at:
                     await self._purge_batch()
                 wanted = self._wanted(stop)
-                if self._finished or wanted:
+                if wanted or self._record_due(stop):
                     await self._go_round(wanted)
                 elif stop.is_set() and not self._pending:
                     return
@@ -161,6 +164,16 @@ class DeliveryWorker:
             return min(config.batch_size, free)
         return 0
 
+    def _record_due(self, stop: asyncio.Event) -> bool:
+        """Whether outcomes alone make a round: ``refill_slots`` of them, the oldest
+        ``record_after`` old, or stopping. Answers of a fan-out come in one by one;
+        a transaction each was most of a worker's CPU outside signing."""
+        if not self._finished:
+            return False
+        if stop.is_set() or len(self._finished) >= self._refill:
+            return True
+        return asyncio.get_running_loop().time() >= self._record_at
+
     def _short_claim_due(self) -> float:
         """When a short queue is claimed again (loop time): soon after a poke, else on the poll."""
         config = self._config
@@ -170,9 +183,10 @@ class DeliveryWorker:
         """Sleep until a request finishes, work is queued, stop is set, or a short
         queue's next claim falls due. Nothing can change between the caller's
         checks and the wait: callbacks only run while this coroutine awaits."""
-        timeout = None
+        due = [self._record_at] if self._finished else []
         if self._short and not stop.is_set():
-            timeout = max(0.0, self._short_claim_due() - asyncio.get_running_loop().time())
+            due.append(self._short_claim_due())
+        timeout = max(0.0, min(due) - asyncio.get_running_loop().time()) if due else None
         self._signal.clear()
         try:
             async with asyncio.timeout(timeout):
@@ -192,6 +206,8 @@ class DeliveryWorker:
             await asyncio.sleep(self._config.idle_sleep)
             return
         del self._finished[: len(outcomes)]
+        if self._finished:  # answers that came in during the round
+            self._record_at = asyncio.get_running_loop().time() + self._config.record_after
         if wanted:
             self._short = len(jobs) < wanted
             self._poked = False
@@ -212,6 +228,8 @@ class DeliveryWorker:
     def _on_done(self, task: asyncio.Task[Outcome]) -> None:
         self._pending.discard(task)
         if not task.cancelled():
+            if not self._finished:
+                self._record_at = asyncio.get_running_loop().time() + self._config.record_after
             self._finished.append(task.result())  # _attempt turns every Exception into a result
         self._signal.set()
 

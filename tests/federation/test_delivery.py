@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from federation.delivery import claims
+from federation.delivery import claims, outcomes, sender
 from federation.delivery.destinations import host_of, learn_standards
 from federation.delivery.worker import DeliveryConfig, DeliveryWorker, mark_host_alive
 from federation.outbox.enqueue import (
@@ -702,6 +702,46 @@ async def test_run_delivers_what_is_queued_and_stops_when_asked(world: World) ->
     stop.set()
     await running
     assert sorted(inbox.paths()) == sorted(f"/in/{n}" for n in range(20))
+
+
+async def test_answers_arriving_one_by_one_are_recorded_together(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fan-out's answers come in one by one; each used to be a transaction of its own."""
+    inbox = await world.inbox()
+    recorded: list[int] = []
+    real_record, real_post = outcomes.record, sender.post_activity
+
+    async def counting(session: AsyncSession, batch: list[Any], *args: Any) -> None:
+        recorded.append(len(batch))
+        await real_record(session, batch, *args)
+
+    async def staggered(http: aiohttp.ClientSession, url: str, *args: Any, **kwargs: Any) -> Any:
+        result = await real_post(http, url, *args, **kwargs)
+        await asyncio.sleep(0.03 * int(url.rsplit("/", 1)[1]))  # answers 30 ms apart
+        return result
+
+    monkeypatch.setattr("federation.delivery.worker.record", counting)
+    monkeypatch.setattr("federation.delivery.worker.post_activity", staggered)
+    worker = world.worker(replace(TEST_CONFIG, max_per_host=16, record_after=0.5, idle_sleep=2.0))
+    stop = asyncio.Event()
+    running = asyncio.create_task(worker.run(stop))
+    await world.publish([inbox.url(f"/in/{n}") for n in range(6)])
+    worker.notify()
+
+    async def all_done() -> bool:
+        return {r.state for r in await world.deliveries()} == {QueueState.DONE}
+
+    await eventually(all_done, "every row is delivered")
+    assert recorded == [6]  # one transaction, within record_after of the first answer
+    await world.publish([inbox.url("/in/0")])
+    worker.notify()
+    await eventually(all_done, "the next row is delivered")
+    stop.set()
+    await running
+    assert recorded == [6, 1]
+    with pytest.raises(ValueError, match="record_after"):
+        DeliveryConfig(record_after=-1)
 
 
 async def test_purge_removes_finished_rows_past_their_retention(world: World) -> None:
