@@ -179,6 +179,12 @@ async def test_a_groups_page_for_browsers_and_json_for_activitypub(
     assert "A hard day" in as_member
     # Its threads, moderators and meetings each ask about the group: it is read once.
     assert sum("actors.handle_key = " in statement for statement in statements) == 1
+    # The header's handle and counts (queue, kind messages, conversations, requests,
+    # notifications, quiet hours) are one statement, not nine.
+    header = [statement for statement in statements if "care_messages" in statement]
+    assert len(header) == 1
+    assert all(table in header[0] for table in ("notifications", "conversations", "memberships"))
+    assert len(statements) <= 25, len(statements)  # 33 when the header asked one by one
 
 
 @contextmanager
