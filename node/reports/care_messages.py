@@ -79,11 +79,6 @@ def unread_query(viewer: Viewer) -> Select[int]:
     )
 
 
-async def unread_count(session: AsyncSession, viewer: Viewer) -> int:
-    """How many of ``viewer``'s kind messages are unread (one query)."""
-    return await session.scalar(unread_query(viewer)) or 0
-
-
 async def list_messages(session: AsyncSession, viewer: Viewer) -> list[CareMessageView]:
     """``viewer``'s kind messages, newest first, each with its resources."""
     rows = list(
