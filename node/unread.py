@@ -1,5 +1,5 @@
 """What waits for a signed-in member: the handle, language and counts every page's
-header shows, read in one statement.
+header shows, and the country crisis resources are chosen for, read in one statement.
 
 Design note: the header was six services asked in turn (account and actor, the
 moderation queue, kind messages, conversations, quiet hours, notifications): nine
@@ -33,6 +33,8 @@ class Waiting:
 
     handle: str
     locale: str
+    # The country they asked crisis resources for (empty: not said).
+    crisis_country: str
     # Whether the moderation queue is theirs (node staff, or a group moderator here).
     moderates: bool
     care_unread: int
@@ -50,6 +52,7 @@ async def waiting_for(session: AsyncSession, viewer: Viewer, *, now: datetime) -
             select(
                 Actor.handle,
                 Account.locale,
+                Account.crisis_country,
                 moderates,
                 care_query(viewer).scalar_subquery(),
                 unread_messages_query(viewer.actor_id).scalar_subquery(),
@@ -65,11 +68,12 @@ async def waiting_for(session: AsyncSession, viewer: Viewer, *, now: datetime) -
             .where(Account.id == viewer.account_id)
         )
     ).one()
-    handle, locale, moderating, care, messages, requests, notes, zone, start, end = row
+    handle, locale, country, moderating, care, messages, requests, notes, zone, start, end = row
     quiet = QuietHours(time_zone=zone or DEFAULT_TIME_ZONE, start=start, end=end)
     return Waiting(
         handle=handle,
         locale=locale,
+        crisis_country=country or "",
         moderates=bool(moderating),
         care_unread=care or 0,
         conversations_unread=(messages or 0) + (requests or 0),

@@ -60,6 +60,8 @@ class Frame:
     conversations_unread: int = 0
     # New notifications (none during the member's quiet hours).
     notifications_unread: int = 0
+    # The member's country for crisis resources (web.pages.crisis; empty: not said).
+    crisis_country: str = ""
 
 
 def build_catalogues() -> dict[str, Catalogue]:
@@ -126,6 +128,7 @@ async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Fr
         care_unread=waiting.care_unread,
         conversations_unread=waiting.conversations_unread,
         notifications_unread=waiting.notifications_unread,
+        crisis_country=waiting.crisis_country,
     )
 
 
