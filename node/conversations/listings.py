@@ -9,7 +9,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from node.boundaries.checks import hidden_from
+from node.boundaries.checks import hidden_actors, hidden_from
 from node.conversations.lookups import party_row
 from node.conversations.views import (
     ConversationView,
@@ -148,9 +148,9 @@ async def messages(
     return Page(items=await message_views(session, row, found[:limit]), next_cursor=next_cursor)
 
 
-async def unread_count(session: AsyncSession, viewer: int) -> UnreadCount:
-    """New messages in ``viewer``'s conversations, and requests waiting for an answer."""
-    unread_messages = await session.scalar(
+def unread_messages_query(viewer: int) -> Select[int]:
+    """The count of new messages in ``viewer``'s conversations, as a query."""
+    return (
         select(func.count(ConversationMessage.id))
         .join(Conversation, ConversationMessage.conversation_id == Conversation.id)
         .where(
@@ -159,7 +159,20 @@ async def unread_count(session: AsyncSession, viewer: int) -> UnreadCount:
             _unread_condition(viewer),
         )
     )
-    requests = await session.scalar(
-        select(func.count(Conversation.id)).where(await _waiting_for(session, viewer))
+
+
+def waiting_requests_query(viewer: int) -> Select[int]:
+    """The count of requests waiting for ``viewer``'s answer, but for those of people
+    they muted or blocked (filtered in the database, as ``_waiting_for`` does in Python)."""
+    return select(func.count(Conversation.id)).where(
+        Conversation.recipient_id == viewer,
+        Conversation.state == ConversationState.REQUESTED,
+        Conversation.asker_id.not_in(hidden_actors(viewer)),
     )
+
+
+async def unread_count(session: AsyncSession, viewer: int) -> UnreadCount:
+    """New messages in ``viewer``'s conversations, and requests waiting for an answer."""
+    unread_messages = await session.scalar(unread_messages_query(viewer))
+    requests = await session.scalar(waiting_requests_query(viewer))
     return UnreadCount(messages=unread_messages or 0, requests=requests or 0)

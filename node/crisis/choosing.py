@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.crisis.resources import ResourceEntry, language_tag, stored_list
+from node.crisis.resources import ResourceEntry, language_tag, stored_lists
 from node.kinds import ContactKind
 from node.storage.models.actors import Account, Actor
 from node.storage.models.groups import Group
@@ -110,8 +110,9 @@ async def resources_for(
     """What a viewer is shown (see the module note); ``group_id`` None: the node's only."""
     wanted = [language_tag(tag) for tag in languages if tag.strip()]
     country, hinted_country = country.strip().upper(), hinted_country.strip().upper()
-    lists = [(await stored_list(session, group_id), True)] if group_id is not None else []
-    lists.append((await stored_list(session, None), False))
+    group_list, node_list = await stored_lists(session, group_id)
+    lists = [(group_list, True)] if group_id is not None else []
+    lists.append((node_list, False))
     if country:
         near = [([e for e in entries if e.country in ("", country)], own) for entries, own in lists]
         if any(entries for entries, _ in near):

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.errors import InvalidInput
@@ -161,6 +161,22 @@ async def stored_list(session: AsyncSession, group_id: int | None) -> list[Resou
     owner = Row.group_id.is_(None) if group_id is None else Row.group_id == group_id
     rows = await session.scalars(select(Row).where(owner).order_by(Row.position, Row.id))
     return [_entry(row) for row in rows]
+
+
+async def stored_lists(
+    session: AsyncSession, group_id: int | None
+) -> tuple[list[ResourceEntry], list[ResourceEntry]]:
+    """Group ``group_id``'s list (empty for None) and the node's, in order, read in one
+    statement: every page shows both."""
+    owner: ColumnElement[bool] = Row.group_id.is_(None)
+    if group_id is not None:
+        owner = or_(owner, Row.group_id == group_id)
+    rows = await session.scalars(select(Row).where(owner).order_by(Row.position, Row.id))
+    group: list[ResourceEntry] = []
+    node: list[ResourceEntry] = []
+    for row in rows:
+        (node if row.group_id is None else group).append(_entry(row))
+    return group, node
 
 
 async def replace_list(

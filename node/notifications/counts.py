@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.boundaries.checks import hidden_actors
@@ -58,9 +58,12 @@ async def unread_count(
     until = quiet_until(await quiet_hours_of(session, account_id), now)
     if until is not None:
         return UnreadNotifications(count=0, quiet_until=until)
-    count = await session.scalar(
-        select(func.count(Notification.id)).where(
-            shown_to(actor_id), Notification.read_at.is_(None)
-        )
-    )
+    count = await session.scalar(unread_query(actor_id))
     return UnreadNotifications(count=count or 0, quiet_until=None)
+
+
+def unread_query(actor_id: int) -> Select[int]:
+    """The count of the member's unread notifications, quiet hours aside, as a query."""
+    return select(func.count(Notification.id)).where(
+        shown_to(actor_id), Notification.read_at.is_(None)
+    )

@@ -158,8 +158,13 @@ async def views_of(
     actors = {a.id: a for a in await session.scalars(select(Actor).where(Actor.id.in_(actor_ids)))}
     linked = {p.in_reply_to_id for p in posts} | {p.thread_id for p in posts}
     linked.discard(None)
-    linked_rows = await session.execute(
-        select(Post.id, Post.public_id, Post.uri, Post.locked_at).where(Post.id.in_(linked))
+    # A page of thread starts links to nothing: no statement for an empty list.
+    linked_rows = (
+        await session.execute(
+            select(Post.id, Post.public_id, Post.uri, Post.locked_at).where(Post.id.in_(linked))
+        )
+        if linked
+        else ()
     )
     public_ids: dict[int, str] = {}
     uris: dict[int, str] = {}

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from node.actors import actor_ref
@@ -71,14 +71,12 @@ async def send_kind_message(
     return True
 
 
-async def unread_count(session: AsyncSession, viewer: Viewer) -> int:
-    """How many of ``viewer``'s kind messages are unread (one query)."""
-    count = await session.scalar(
-        select(func.count(CareMessage.id)).where(
-            CareMessage.member_id == viewer.actor_id, CareMessage.read_at.is_(None)
-        )
+def unread_query(viewer: Viewer) -> Select[int]:
+    """The count of ``viewer``'s unread kind messages, as a query (``node.unread`` asks
+    it beside the other counts every signed-in page shows)."""
+    return select(func.count(CareMessage.id)).where(
+        CareMessage.member_id == viewer.actor_id, CareMessage.read_at.is_(None)
     )
-    return count or 0
 
 
 async def list_messages(session: AsyncSession, viewer: Viewer) -> list[CareMessageView]:

@@ -28,10 +28,11 @@ NOTE_MAX = 1000
 
 async def moderated_group_ids(session: AsyncSession, viewer: Viewer) -> list[int]:
     """The groups hosted here that ``viewer`` moderates."""
-    return list(await session.scalars(_moderated_group_ids_query(viewer)))
+    return list(await session.scalars(moderated_group_ids_query(viewer)))
 
 
-def _moderated_group_ids_query(viewer: Viewer) -> Select[int]:
+def moderated_group_ids_query(viewer: Viewer) -> Select[int]:
+    """The ids of the groups hosted here that ``viewer`` owns or moderates, as a query."""
     return (
         select(Group.id)
         .join(Actor, Actor.id == Group.actor_id)
@@ -50,7 +51,7 @@ async def uses_queue(session: AsyncSession, viewer: Viewer) -> bool:
     otherwise): node staff, or a moderator of a group hosted here. One query at most."""
     if viewer.is_node_staff:
         return True
-    found = await session.scalar(_moderated_group_ids_query(viewer).limit(1))
+    found = await session.scalar(moderated_group_ids_query(viewer).limit(1))
     return found is not None
 
 

@@ -179,6 +179,16 @@ async def test_a_groups_page_for_browsers_and_json_for_activitypub(
     assert "A hard day" in as_member
     # Its threads, moderators and meetings each ask about the group: it is read once.
     assert sum("actors.handle_key = " in statement for statement in statements) == 1
+    # The header's handle and counts (queue, kind messages, conversations, requests,
+    # notifications, quiet hours, the country for crisis resources) are one statement,
+    # not ten.
+    header = [statement for statement in statements if "care_messages" in statement]
+    assert len(header) == 1
+    assert all(table in header[0] for table in ("notifications", "conversations", "memberships"))
+    # The group's crisis resources and the node's are one statement; a page of thread
+    # starts links to no other post, so none is looked up.
+    assert sum("FROM crisis_resources" in statement for statement in statements) == 1
+    assert not any("posts.locked_at \nFROM posts" in statement for statement in statements)
 
 
 @contextmanager

@@ -12,7 +12,7 @@ from __future__ import annotations
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from node.crisis.choosing import CrisisResource, group_id_of, member_country, resources_for
+from node.crisis.choosing import CrisisResource, group_id_of, resources_for
 from web.pages.i18n import accepted_languages, accepted_region
 from web.pages.render import Frame
 
@@ -28,11 +28,10 @@ async def crisis_resources(
 ) -> tuple[CrisisResource, ...]:
     """What this visitor is shown: the group's resources (if any) first, then the node's."""
     group_id = None if group_uri is None else await group_id_of(session, group_uri)
-    country = "" if page.viewer is None else await member_country(session, page.viewer.account_id)
     return await resources_for(
         session,
         group_id=group_id,
         languages=visitor_languages(request, page),
-        country=country,
+        country=page.crisis_country,  # read with the header (node.unread)
         hinted_country=accepted_region(request.headers.get("Accept-Language", "")),
     )

@@ -20,9 +20,7 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from node import conversations, notifications
-from node.accounts import get_account
-from node.reports import care_messages, report_queue
+from node.unread import waiting_for
 from node.views import Viewer
 from web.keys import CLOCK, SETTINGS
 from web.pages import checkin_labels, topic_labels
@@ -62,6 +60,8 @@ class Frame:
     conversations_unread: int = 0
     # New notifications (none during the member's quiet hours).
     notifications_unread: int = 0
+    # The member's country for crisis resources (web.pages.crisis; empty: not said).
+    crisis_country: str = ""
 
 
 def build_catalogues() -> dict[str, Catalogue]:
@@ -108,36 +108,27 @@ def redirect(location: str) -> web.Response:
 
 
 async def frame(request: web.Request, session: Any, viewer: Viewer | None) -> Frame:
-    handle = None
-    setting = None
-    moderates = False
-    care_unread = 0
-    conversations_unread = 0
-    notifications_unread = 0
+    """The layout's view of this request; for a signed-in member, one statement
+    (``node.unread``)."""
+    waiting = None
     if viewer is not None:
-        account = await get_account(session, viewer)
-        handle, setting = account.actor.handle, account.locale
-        moderates = await report_queue.uses_queue(session, viewer)
-        care_unread = await care_messages.unread_count(session, viewer)
-        conversations_unread = (await conversations.unread_count(session, viewer.actor_id)).total
-        notifications_unread = (
-            await notifications.unread_count(
-                session, viewer.account_id, viewer.actor_id, now=request.app[CLOCK]()
-            )
-        ).count
+        waiting = await waiting_for(session, viewer, now=request.app[CLOCK]())
     locale = choose_locale(
-        setting=setting,
+        setting=None if waiting is None else waiting.locale,
         cookie=request.cookies.get(LANGUAGE_COOKIE),
         accept_language=request.headers.get("Accept-Language"),
     )
+    if waiting is None:
+        return Frame(locale=locale, viewer=viewer, handle=None)
     return Frame(
         locale=locale,
         viewer=viewer,
-        handle=handle,
-        moderates=moderates,
-        care_unread=care_unread,
-        conversations_unread=conversations_unread,
-        notifications_unread=notifications_unread,
+        handle=waiting.handle,
+        moderates=waiting.moderates,
+        care_unread=waiting.care_unread,
+        conversations_unread=waiting.conversations_unread,
+        notifications_unread=waiting.notifications_unread,
+        crisis_country=waiting.crisis_country,
     )
 
 
