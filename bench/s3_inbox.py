@@ -434,12 +434,17 @@ async def run(args: argparse.Namespace) -> None:
     )
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_database_arguments(parser)
+def add_signer_arguments(parser: argparse.ArgumentParser) -> None:
+    """S3's remote population, shared by the scenarios that send its signed load."""
     parser.add_argument("--actors", type=int, default=1000)
     parser.add_argument("--hosts", type=int, default=200)
     parser.add_argument("--keys", type=int, default=20, help="distinct RSA keys among the actors")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_database_arguments(parser)
+    add_signer_arguments(parser)
     parser.add_argument("--requests", type=int, default=50000, help="activities to pre-sign")
     parser.add_argument("--levels", default="8,16,32,64,128", help="concurrency steps")
     parser.add_argument("--seconds", type=float, default=2.5, help="length of each step")

@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bench import add_database_arguments, bench_database, percentile, report
 from bench.s0_calibration import calibrate
-from bench.s3_inbox import presign, seed, serving_inbox, sign_create
+from bench.s3_inbox import add_signer_arguments, presign, seed, serving_inbox, sign_create
 from federation.signing.keys import generate_rsa_key, public_key_to_pem
 from web import event_loop
 
@@ -220,9 +220,7 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_database_arguments(parser)
-    parser.add_argument("--actors", type=int, default=1000)
-    parser.add_argument("--hosts", type=int, default=200)
-    parser.add_argument("--keys", type=int, default=20, help="distinct RSA keys among the actors")
+    add_signer_arguments(parser)
     parser.add_argument("--requests", type=int, default=3000, help="per phase")
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--fetch-latency", type=float, default=0.1, help="seconds")

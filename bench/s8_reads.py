@@ -54,7 +54,7 @@ from bench.cluster import free_port
 from bench.fake_fediverse import FakeFediverse, NodeSpec
 from bench.s0_calibration import calibrate
 from bench.s1_fanout import zipf_counts
-from bench.s3_inbox import presign, run_step, seed
+from bench.s3_inbox import add_signer_arguments, presign, run_step, seed
 from bench.s8_seed import groups_of, member_token, seeded
 from federation.delivery.worker import DeliveryConfig
 from federation.outbox.enqueue import enqueue
@@ -390,9 +390,7 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200_000)
     parser.add_argument("--rate", type=float, default=200, help="pages per second")
     parser.add_argument("--seconds", type=float, default=15, help="length of each phase")
-    parser.add_argument("--actors", type=int, default=1000, help="S3's remote actors")
-    parser.add_argument("--hosts", type=int, default=200)
-    parser.add_argument("--keys", type=int, default=20)
+    add_signer_arguments(parser)
     parser.add_argument("--ramp-requests", type=int, default=4000)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)

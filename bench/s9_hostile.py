@@ -43,7 +43,15 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from bench import BenchDatabase, add_database_arguments, bench_database, process_cpu_seconds, report
 from bench.cluster import free_port
 from bench.s0_calibration import calibrate
-from bench.s3_inbox import Step, presign, queued_rows, run_step, seed, serving_node
+from bench.s3_inbox import (
+    Step,
+    add_signer_arguments,
+    presign,
+    queued_rows,
+    run_step,
+    seed,
+    serving_node,
+)
 from federation.signing.keys import generate_rsa_key
 from web import event_loop
 
@@ -219,9 +227,7 @@ async def run(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_database_arguments(parser)
-    parser.add_argument("--actors", type=int, default=1000)
-    parser.add_argument("--hosts", type=int, default=200)
-    parser.add_argument("--keys", type=int, default=20, help="distinct RSA keys among the actors")
+    add_signer_arguments(parser)
     parser.add_argument("--requests", type=int, default=20000, help="valid activities to pre-sign")
     parser.add_argument("--rejections", type=int, default=2000, help="refusals of each signed kind")
     parser.add_argument("--oversize", type=int, default=500, help="refusals of each oversize body")
