@@ -218,6 +218,7 @@ async def _serve_child(args: argparse.Namespace) -> None:
         database_schema=args.schema or None,
         secret_key="bench-" + "x" * 40,
         embedded_worker=False,
+        allow_private_addresses=True,  # S4's actors are served on loopback
         log_level="WARNING",
     )
     runner = web.AppRunner(create_app(settings, passwords=cheap_passwords()), access_log=None)
